@@ -1,0 +1,42 @@
+"""Normalize main text and hash it: the exact-dedup key.
+
+Two texts that differ only in Unicode form, whitespace, quote and dash styles or case
+normalize to the same string and so share a `content_hash`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from newsflow.model import Fingerprint
+
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u00b4": "'", "`": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-",
+        "\u2026": "...",
+        "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None,
+        "\ufeff": None,
+    }
+)  # fmt: skip
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, unified quotes and dashes, no invisible characters, one space, case-folded."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def fingerprint(text: str) -> Fingerprint:
+    """The content hash of the normalized text and its word count."""
+    normalized = normalize_text(text)
+    digest = hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+    return Fingerprint(content_hash=digest, word_count=len(_WORD.findall(normalized)))

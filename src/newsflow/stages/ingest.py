@@ -1,0 +1,212 @@
+"""The ingest stage: raw message bytes in, a validated `Article` or a `Rejection` out.
+
+Validates the raw contract, repairs the text, canonicalizes the URL and derives a
+deterministic `article_id`, so a redelivered message keeps its id and a re-crawl
+(another `fetched_at` or another body) gets a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import courlan
+import orjson
+
+from newsflow import rejection as R
+from newsflow.model import Article, ContentType
+from newsflow.rejection import Rejection
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+WEB_SCHEMES = frozenset({"http", "https"})
+_OPTIONAL_STRINGS = ("source", "id", "language", "title")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# C0 controls other than tab/newline/carriage return, DEL, and the Unicode noncharacters.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_BINARY_MAGIC = (b"%PDF-", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
+
+
+@dataclass(frozen=True, slots=True)
+class IngestLimits:
+    """What the stage accepts: message size cap and URL schemes."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    schemes: Collection[str] = WEB_SCHEMES
+
+
+def ingest(raw: bytes, *, now: datetime, limits: IngestLimits | None = None) -> Article | Rejection:
+    """Validate one raw message and turn it into an `Article`; never raises for bad input."""
+    limits = limits or IngestLimits()
+    if len(raw) > limits.max_bytes:
+        return Rejection(R.TOO_LARGE, f"message is {len(raw)} bytes, limit {limits.max_bytes}")
+    parsed = _parse_json(raw)
+    if isinstance(parsed, Rejection):
+        return parsed
+    if not isinstance(parsed, dict):
+        return Rejection(R.NOT_AN_OBJECT, f"expected a JSON object, got {type(parsed).__name__}")
+    return _validate(parsed, raw, now=now, schemes=limits.schemes)
+
+
+def _parse_json(raw: bytes) -> Any:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Rejection(R.BAD_ENCODING, f"message is not UTF-8: {exc.reason} at byte {exc.start}")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        if "surrogate" in str(exc):
+            return Rejection(R.BAD_ENCODING, f"invalid Unicode escape: {exc}")
+        return Rejection(R.INVALID_JSON, str(exc))
+
+
+def _validate(
+    msg: dict[str, Any], raw: bytes, *, now: datetime, schemes: Collection[str]
+) -> Article | Rejection:
+    url = msg.get("url")
+    if url is None:
+        return Rejection(R.MISSING_FIELD, "field 'url' is required")
+    if not isinstance(url, str):
+        return Rejection(R.WRONG_TYPE, f"'url' must be a string, got {_type(url)}")
+    body = _body(msg)
+    if isinstance(body, Rejection):
+        return body
+    content_type, text = body
+    for name in _OPTIONAL_STRINGS:
+        if msg.get(name) is not None and not isinstance(msg[name], str):
+            return Rejection(R.WRONG_TYPE, f"'{name}' must be a string, got {_type(msg[name])}")
+    metadata = msg.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        return Rejection(R.WRONG_TYPE, f"'metadata' must be an object, got {_type(metadata)}")
+    canonical = canonicalize_url(url, schemes=schemes)
+    if isinstance(canonical, Rejection):
+        return canonical
+    fetched_at = msg.get("fetched_at")
+    if fetched_at is not None:
+        fetched_at = parse_timestamp(fetched_at)
+        if isinstance(fetched_at, Rejection):
+            return fetched_at
+    repaired = repair_text(text)
+    if not repaired.strip():
+        return Rejection(R.EMPTY_BODY, f"'{content_type}' is empty after repair")
+    if content_type == "html" and _looks_binary(repaired):
+        return Rejection(R.NOT_HTML, "'html' holds binary data (a PDF, image or archive)")
+    body_hash = hashlib.sha256(repaired.encode("utf-8")).hexdigest()
+    return Article(
+        article_id=derive_article_id(canonical, fetched_at, body_hash),
+        source_id=msg.get("id"),
+        url=url,
+        canonical_url=canonical,
+        source=msg.get("source") or derive_source(canonical),
+        content_type=content_type,
+        body=repaired,
+        body_hash=body_hash,
+        fetched_at=fetched_at,
+        ingested_at=format_timestamp(now),
+        language=msg.get("language"),
+        title=msg.get("title"),
+        metadata=metadata or {},
+    )
+
+
+def _body(msg: Mapping[str, Any]) -> tuple[ContentType, str] | Rejection:
+    present = [name for name in ("html", "text") if msg.get(name) is not None]
+    if not present:
+        return Rejection(R.MISSING_FIELD, "one of 'html' or 'text' is required")
+    if len(present) == 2:
+        return Rejection(R.CONFLICTING_FIELDS, "give exactly one of 'html' or 'text', not both")
+    name: ContentType = "html" if present[0] == "html" else "text"
+    value = msg[name]
+    if not isinstance(value, str):
+        return Rejection(R.WRONG_TYPE, f"'{name}' must be a string, got {_type(value)}")
+    return name, value
+
+
+def canonicalize_url(url: str, *, schemes: Collection[str] = WEB_SCHEMES) -> str | Rejection:
+    """The URL that identifies a page: tracking parameters, fragment and default port removed."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return Rejection(R.BAD_URL, f"unparseable URL: {exc}")
+    scheme = parts.scheme.lower()
+    if scheme not in schemes:
+        allowed = ", ".join(sorted(schemes))
+        return Rejection(R.BAD_URL, f"scheme {scheme or '(none)'!r} not accepted ({allowed})")
+    if scheme == "file":
+        return urlunsplit(("file", "", parts.path, "", ""))
+    if not parts.hostname:
+        return Rejection(R.BAD_URL, "URL has no host")
+    if parts.username is not None or parts.password is not None:
+        return Rejection(R.BAD_URL, "URL carries credentials")
+    if _is_private_host(parts.hostname):
+        return Rejection(R.BAD_URL, f"host {parts.hostname!r} is a private or local address")
+    normalized = courlan.normalize_url(url, strict=False)
+    parts = urlsplit(normalized)
+    netloc = parts.hostname or ""
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        netloc = f"{netloc}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def _is_private_host(host: str) -> bool:
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
+def derive_source(canonical_url: str) -> str:
+    """The registered domain of a URL (`www.bbc.co.uk` → `bbc.co.uk`); `local` for files."""
+    if canonical_url.startswith("file:"):
+        return "local"
+    return courlan.extract_domain(canonical_url, fast=True) or urlsplit(canonical_url).netloc
+
+
+def derive_article_id(canonical_url: str, fetched_at: str | None, body_hash: str) -> str:
+    """Deterministic id: the same message always gets it, a re-crawl gets a new one."""
+    key = "\n".join((canonical_url, fetched_at or "", body_hash)).encode("utf-8")
+    return hashlib.sha256(key).hexdigest()[:32]
+
+
+def parse_timestamp(value: object) -> str | Rejection:
+    """An RFC 3339 timestamp (offset required), returned normalized to UTC."""
+    if not isinstance(value, str):
+        return Rejection(R.WRONG_TYPE, f"'fetched_at' must be a string, got {_type(value)}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return Rejection(R.BAD_TIMESTAMP, f"'fetched_at' is not RFC 3339: {value[:64]!r}")
+    if parsed.tzinfo is None:
+        return Rejection(R.BAD_TIMESTAMP, f"'fetched_at' has no UTC offset: {value[:64]!r}")
+    return format_timestamp(parsed)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with a `Z`, the one timestamp format of every event."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def repair_text(text: str) -> str:
+    """Drop control characters and a byte-order mark, unify line endings."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+def _looks_binary(text: str) -> bool:
+    head = text[:8].encode("utf-8", "surrogatepass")
+    return head.startswith(_BINARY_MAGIC) or text.count("\ufffd") > max(16, len(text) // 100)
+
+
+def _type(value: object) -> str:
+    return "null" if value is None else type(value).__name__
