@@ -1,1 +1,177 @@
-def main(argv=None) -> int: return 0
+"""The one composition root: `newsflow <command>` builds the pieces each command needs and runs it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newsflow import __version__
+from newsflow.batch.inputs import read_inputs
+from newsflow.batch.runner import BatchSettings, BatchSummary, process_items, write_outcomes
+from newsflow.config import (
+    Setting,
+    add_settings,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    resolve,
+)
+from newsflow.errors import ConfigError, NewsflowError
+from newsflow.logs import configure_logging
+from newsflow.pipeline import DecideSettings, Outcome
+from newsflow.sandbox import SandboxLimits
+from newsflow.stages.dedup import DEFAULT_TTL_SECONDS
+from newsflow.stages.extract import DEFAULT_MAX_HTML_CHARS, ExtractLimits
+from newsflow.stages.ingest import DEFAULT_MAX_BYTES, IngestLimits
+from newsflow.store.base import open_store
+
+log = logging.getLogger(__name__)
+
+STAGE_SETTINGS = (
+    Setting("store_url", "dedup store: redis://host:port/db, or an SQLite file path"),
+    Setting("max_message_bytes", "largest raw message accepted", DEFAULT_MAX_BYTES, positive_int),
+    Setting("max_html_chars", "largest HTML extracted", DEFAULT_MAX_HTML_CHARS, positive_int),
+    Setting("extract_time_limit", "seconds before an extraction is killed", 5.0, positive_float),
+    Setting("extract_memory_mb", "address-space cap of an extractor, 0 = none", 2048,
+            non_negative_int),
+    Setting("dedup_ttl_seconds", "how long a content hash is remembered", DEFAULT_TTL_SECONDS,
+            positive_int),
+)  # fmt: skip
+PROCESS_SETTINGS = (
+    *STAGE_SETTINGS,
+    Setting("workers", "parallel extraction processes", os.cpu_count() or 1, positive_int),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `newsflow` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"newsflow: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except NewsflowError as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsflow",
+        description="Raw crawled news pages in; clean, deduplicated article events out.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsflow {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    process = commands.add_parser(
+        "process",
+        help="run the pipeline over files, no broker",
+        description="Run every input through ingest, extract and dedup; write "
+        "DIR/clean.ndjson, DIR/duplicates.ndjson and DIR/rejected.ndjson.",
+    )
+    process.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
+                         help=".ndjson/.jsonl(.gz) raw messages, .html/.htm/.txt files, or dirs")
+    process.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    process.add_argument("--base-url", help="URL prefix for .html/.txt files (default: file://)")
+    process.add_argument("--store", dest="store_url", help=argparse.SUPPRESS)
+    process.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_settings(process, PROCESS_SETTINGS)
+    process.set_defaults(handler=run_process)
+    return parser  # fmt: skip
+
+
+def stage_limits(values: dict[str, Any]) -> tuple[IngestLimits, SandboxLimits, DecideSettings]:
+    """The stages' limits from resolved settings."""
+    return (
+        IngestLimits(max_bytes=values["max_message_bytes"]),
+        SandboxLimits(
+            time_limit=values["extract_time_limit"],
+            memory_limit_mb=values["extract_memory_mb"],
+            extract=ExtractLimits(max_html_chars=values["max_html_chars"]),
+        ),
+        DecideSettings(dedup_ttl_seconds=values["dedup_ttl_seconds"]),
+    )
+
+
+def run_process(args: argparse.Namespace) -> int:
+    values = resolve(args, PROCESS_SETTINGS)
+    configure_logging(json=False, level="WARNING")
+    ingest_limits, sandbox_limits, decide = stage_limits(values)
+    settings = BatchSettings(
+        workers=values["workers"], ingest=ingest_limits, sandbox=sandbox_limits, decide=decide
+    )
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    store = open_store(values["store_url"] or str(out / "newsflow.sqlite"))
+    items = read_inputs(args.inputs, base_url=args.base_url, max_bytes=ingest_limits.max_bytes)
+    summary = BatchSummary()
+    started = time.perf_counter()
+    with _progress(enabled=not args.quiet and sys.stderr.isatty()) as tick:
+
+        def on_outcome(outcome: Outcome) -> None:
+            summary.record(outcome)
+            tick()
+
+        try:
+            outcomes = process_items(items, store=store, settings=settings, clock=_utc_now)
+            write_outcomes(outcomes, out, on_outcome=on_outcome)
+        except FileNotFoundError as exc:
+            raise ConfigError(str(exc)) from exc
+        finally:
+            store.close()
+    summary.seconds = time.perf_counter() - started
+    if not args.quiet:
+        print(format_summary(summary, out))
+    return 0
+
+
+def format_summary(summary: BatchSummary, out: Path) -> str:
+    """The end-of-run report: counts per outcome, rejection reasons, duplicate ratio, rate."""
+    rate = summary.total / summary.seconds if summary.seconds else 0.0
+    lines = [
+        f"processed {summary.total} inputs in {summary.seconds:.1f} s ({rate:.1f} articles/s)",
+        *(f"  {kind:<10} {summary.outcomes[kind]:>7}" for kind in ("clean", "duplicate",
+                                                                   "rejected")),
+        f"  duplicate ratio {summary.duplicate_ratio:.1%}",
+    ]  # fmt: skip
+    if summary.reasons:
+        reasons = ", ".join(f"{r} {n}" for r, n in summary.reasons.most_common())
+        lines.append(f"  rejected by reason: {reasons}")
+    lines.append(f"  output: {out}/{{clean,duplicates,rejected}}.ndjson")
+    return "\n".join(lines)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _progress:
+    """A tqdm progress bar with a rate when on a terminal; a no-op otherwise."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self._bar: Any = None
+        if enabled:
+            from tqdm import tqdm
+
+            self._bar = tqdm(unit=" articles", dynamic_ncols=True)
+
+    def __enter__(self) -> Callable[[], None]:
+        return self._bar.update if self._bar is not None else lambda: None
+
+    def __exit__(self, *_: object) -> None:
+        if self._bar is not None:
+            self._bar.close()

@@ -210,3 +210,13 @@ def _looks_binary(text: str) -> bool:
 
 def _type(value: object) -> str:
     return "null" if value is None else type(value).__name__
+
+
+def peek_source_id(raw: bytes) -> str | None:
+    """The sender's `id` of a message, if it can be read at all (for rejections' provenance)."""
+    try:
+        msg = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    value = msg.get("id") if isinstance(msg, dict) else None
+    return value if isinstance(value, str) else None

@@ -1,0 +1,1 @@
+"""Batch mode: the same stages over files, no broker (`newsflow process`)."""

@@ -1,0 +1,108 @@
+"""Settings declared once, read from CLI flags and `NEWSFLOW_*` variables, validated at start-up.
+
+Each `Setting` names a field, its flag and its help; the environment variable is derived from the
+field (`store_url` → `NEWSFLOW_STORE_URL`). Precedence: flag, then environment, then default.
+A value that does not parse is a `ConfigError` naming the flag and the variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from newsflow.errors import ConfigError
+
+ENV_PREFIX = "NEWSFLOW_"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One configurable value: `--flag` on the command line, `NEWSFLOW_FIELD` in the environment."""
+
+    field: str
+    help: str
+    default: Any = None
+    parse: Callable[[str], Any] = str
+    secret: bool = False
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.field.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.field.replace("_", "-")
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+def boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def add_settings(parser: argparse.ArgumentParser, settings: Iterable[Setting]) -> None:
+    """Add one flag per setting; its help names the variable and the default."""
+    for setting in settings:
+        shown = "(secret)" if setting.secret and setting.default else setting.default
+        parser.add_argument(
+            setting.flag,
+            dest=setting.field,
+            default=None,
+            metavar=setting.field.split("_")[-1].upper(),
+            help=f"{setting.help} [env {setting.env}; default: {shown}]",
+        )
+
+
+def resolve(
+    args: argparse.Namespace, settings: Iterable[Setting], environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Every setting's value: flag, else environment, else default; parsed and checked."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in settings:
+        given = getattr(args, setting.field, None)
+        source = setting.flag
+        if given is None:
+            given, source = environ.get(setting.env), setting.env
+        if given is None or given == "":
+            values[setting.field] = setting.default
+            continue
+        try:
+            values[setting.field] = setting.parse(given)
+        except (ValueError, TypeError) as exc:
+            shown = "(secret)" if setting.secret else repr(given)
+            raise ConfigError(f"invalid {source} {shown}: {exc}") from exc
+    return values
+
+
+def redact(values: Mapping[str, Any], settings: Iterable[Setting]) -> dict[str, Any]:
+    """The values with secrets replaced, for logging the effective configuration."""
+    secret = {s.field for s in settings if s.secret}
+    return {k: ("***" if k in secret and v else v) for k, v in values.items()}

@@ -1,0 +1,154 @@
+"""Build outcome events from stage results, and read the ingested event back into an `Article`.
+
+Pure: timestamps come in as arguments. Field names follow the schemas in `contracts/schemas/`.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from newsflow.contracts.codec import SCHEMA_VERSION
+from newsflow.model import Article, Decision, Extraction, Fingerprint, Origin
+from newsflow.rejection import Rejection
+
+
+def ingested_event(article: Article) -> dict[str, Any]:
+    """The `articles.ingested` event of a validated article."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        **_ids(article),
+        "content_type": article.content_type,
+        "body": article.body,
+        "body_hash": article.body_hash,
+        "fetched_at": article.fetched_at,
+        "ingested_at": article.ingested_at,
+        "language": article.language,
+        "title": article.title,
+        "metadata": article.metadata,
+    }
+
+
+def article_from_event(event: dict[str, Any]) -> Article:
+    """The inverse of `ingested_event` (the event must already be validated)."""
+    return Article(
+        article_id=event["article_id"],
+        source_id=event["source_id"],
+        url=event["url"],
+        canonical_url=event["canonical_url"],
+        source=event["source"],
+        content_type=event["content_type"],
+        body=event["body"],
+        body_hash=event["body_hash"],
+        fetched_at=event["fetched_at"],
+        ingested_at=event["ingested_at"],
+        language=event["language"],
+        title=event["title"],
+        metadata=event["metadata"],
+    )
+
+
+def clean_event(
+    article: Article,
+    extraction: Extraction,
+    fp: Fingerprint,
+    *,
+    extracted_at: str,
+    story_id: str | None = None,
+) -> dict[str, Any]:
+    """The `articles.clean` event: main text, metadata, fingerprint and dedup provenance."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        **_ids(article),
+        "sitename": extraction.sitename,
+        "title": extraction.title,
+        "authors": extraction.authors,
+        "published_at": extraction.published_at,
+        "language": extraction.language,
+        "description": extraction.description,
+        "image": extraction.image,
+        "tags": extraction.tags,
+        "text": extraction.text,
+        "word_count": fp.word_count,
+        "content_hash": fp.content_hash,
+        "fetched_at": article.fetched_at,
+        "ingested_at": article.ingested_at,
+        "extracted_at": extracted_at,
+        "extractor": {"name": extraction.extractor_name, "version": extraction.extractor_version},
+        "quality": extraction.quality,
+        "dedup": {
+            "status": "unique",
+            "near_duplicate_of": None,
+            "similarity": None,
+            "method": None,
+        },
+        "story_id": story_id,
+    }
+
+
+def duplicate_event(
+    article: Article, fp: Fingerprint, decision: Decision, *, decided_at: str
+) -> dict[str, Any]:
+    """The `articles.duplicates` event: which earlier article this one repeats, and how."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        **_ids(article),
+        "content_hash": fp.content_hash,
+        "duplicate_of": decision.duplicate_of,
+        "method": decision.method,
+        "similarity": 1.0,
+        "fetched_at": article.fetched_at,
+        "ingested_at": article.ingested_at,
+        "decided_at": decided_at,
+    }
+
+
+def rejection_event(
+    rejection: Rejection,
+    *,
+    stage: str,
+    original: bytes,
+    origin: Origin,
+    rejected_at: str,
+    article: Article | None = None,
+    source_id: str | None = None,
+    attempts: int | None = None,
+) -> dict[str, Any]:
+    """A rejected (ingest) or dead-lettered (extract) message with its original, for replay."""
+    try:
+        text, encoding = original.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = base64.b64encode(original).decode("ascii"), "base64"
+    event: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "stage": stage,
+        "reason": rejection.reason,
+        "detail": rejection.detail,
+        "origin": origin.as_dict(),
+        "source_id": article.source_id if article else source_id,
+        "article_id": article.article_id if article else None,
+        "url": article.url if article else None,
+        "original": text,
+        "original_encoding": encoding,
+        "rejected_at": rejected_at,
+    }
+    if attempts is not None:
+        event["attempts"] = attempts
+    return event
+
+
+def original_bytes(event: dict[str, Any]) -> bytes:
+    """The original message of a rejection event, as it was received (for `replay`)."""
+    if event["original_encoding"] == "base64":
+        return base64.b64decode(event["original"])
+    return str(event["original"]).encode("utf-8")
+
+
+def _ids(article: Article) -> dict[str, Any]:
+    return {
+        "article_id": article.article_id,
+        "source_id": article.source_id,
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "source": article.source,
+    }

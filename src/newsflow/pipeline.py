@@ -1,0 +1,104 @@
+"""One message through the stages: the composition shared by the services and the batch runner.
+
+`run_ingest` turns raw bytes into an ingested or rejected outcome. `run_decide` takes an
+article and its extraction result and decides clean / duplicate / dlq against the store.
+Extraction itself runs in between, in a sandbox (see `newsflow.sandbox`), because it is the
+only stage that can be slow or crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from newsflow import events
+from newsflow.model import Article, Extraction, Origin
+from newsflow.rejection import Rejection
+from newsflow.stages.dedup import DEFAULT_TTL_SECONDS, decide_exact
+from newsflow.stages.fingerprint import fingerprint
+from newsflow.stages.ingest import IngestLimits, format_timestamp, ingest, peek_source_id
+from newsflow.store.base import DedupStore
+
+OutcomeKind = Literal["ingested", "rejected", "clean", "duplicate", "dlq"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Where one message goes (`kind` names the output topic or file) and what is written."""
+
+    kind: OutcomeKind
+    event: dict[str, Any]
+    key: bytes | None = None
+    article: Article | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecideSettings:
+    """How long a content hash is remembered for exact dedup."""
+
+    dedup_ttl_seconds: int = DEFAULT_TTL_SECONDS
+
+
+def run_ingest(
+    raw: bytes, *, origin: Origin, now: datetime, limits: IngestLimits | None = None
+) -> Outcome:
+    """Validate a raw message: `ingested` (key: canonical URL) or `rejected`."""
+    result = ingest(raw, now=now, limits=limits)
+    if isinstance(result, Rejection):
+        event = events.rejection_event(
+            result,
+            stage="ingest",
+            original=raw,
+            origin=origin,
+            rejected_at=format_timestamp(now),
+            source_id=peek_source_id(raw),
+        )
+        return Outcome("rejected", event)
+    return Outcome(
+        "ingested",
+        events.ingested_event(result),
+        key=result.canonical_url.encode("utf-8"),
+        article=result,
+    )
+
+
+def run_decide(
+    article: Article,
+    extracted: Extraction | Rejection,
+    *,
+    store: DedupStore,
+    now: datetime,
+    origin: Origin,
+    original: bytes,
+    settings: DecideSettings | None = None,
+    attempts: int | None = None,
+) -> Outcome:
+    """Fingerprint and dedup an extracted article: `clean`, `duplicate`, or `dlq` on failure."""
+    settings = settings or DecideSettings()
+    stamp = format_timestamp(now)
+    if isinstance(extracted, Rejection):
+        event = events.rejection_event(
+            extracted,
+            stage="extract",
+            original=original,
+            origin=origin,
+            rejected_at=stamp,
+            article=article,
+            attempts=attempts,
+        )
+        return Outcome("dlq", event, key=article.article_id.encode(), article=article)
+    fp = fingerprint(extracted.text)
+    decision = decide_exact(
+        article.article_id,
+        fp,
+        store,
+        now=now.timestamp(),
+        ttl_seconds=settings.dedup_ttl_seconds,
+    )
+    key = article.article_id.encode()
+    if decision.status == "duplicate":
+        event = events.duplicate_event(article, fp, decision, decided_at=stamp)
+        return Outcome("duplicate", event, key=key, article=article)
+    event = events.clean_event(article, extracted, fp, extracted_at=stamp)
+    return Outcome("clean", event, key=key, article=article)

@@ -1,0 +1,161 @@
+"""Run the extract stage in a child process that can be killed: the real per-document time limit.
+
+trafilatura's Python API has no timeout, and a pathological page can spin inside lxml where no
+signal reaches Python code. So extraction runs in a child process; if it does not answer within
+the limit the child is killed and replaced, and the article gets `extraction_timeout`. A child
+that dies (segfault, OOM kill) gives `extractor_crashed`; an exception gives `extraction_failed`.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import resource
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from queue import SimpleQueue
+from typing import Any, TypeVar
+
+from newsflow import rejection as R
+from newsflow.model import Article, Extraction
+from newsflow.rejection import Rejection
+from newsflow.stages.extract import ExtractLimits, extract
+
+log = logging.getLogger(__name__)
+DEFAULT_TIME_LIMIT = 5.0
+Result = Extraction | Rejection
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxLimits:
+    """Per-document wall-clock limit, child address-space cap (MiB, 0 = none), size cap."""
+
+    time_limit: float = DEFAULT_TIME_LIMIT
+    memory_limit_mb: int = 2048
+    extract: ExtractLimits = ExtractLimits()
+
+
+def _child_main(conn: Connection, limits: SandboxLimits) -> None:
+    if limits.memory_limit_mb:
+        cap = limits.memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    while True:
+        try:
+            article = conn.recv()
+        except EOFError:
+            return
+        try:
+            result: Result = extract(article, limits=limits.extract)
+        except MemoryError:
+            result = Rejection(R.EXTRACTION_FAILED, "extraction ran out of memory")
+        except Exception as exc:  # the child reports any bug as a value and keeps serving
+            result = Rejection(R.EXTRACTION_FAILED, f"{type(exc).__name__}: {exc}"[:500])
+        conn.send(result)
+
+
+class Sandbox:
+    """One killable child process running `extract`; restarted after a timeout or crash."""
+
+    def __init__(self, limits: SandboxLimits | None = None) -> None:
+        self.limits = limits or SandboxLimits()
+        self.restarts = 0
+        self._context = mp.get_context("forkserver")
+        self._process: Any = None
+        self._conn: Connection | None = None
+
+    def run(self, article: Article) -> Result:
+        """Extract one article within the time limit; never raises for a bad document."""
+        conn = self._ensure_child()
+        try:
+            conn.send(article)
+            if conn.poll(self.limits.time_limit):
+                result: Result = conn.recv()
+                return result
+        except (EOFError, OSError, BrokenPipeError):
+            self._restart("died")
+            return Rejection(R.EXTRACTOR_CRASHED, "the extractor process died on this document")
+        self._restart("timed out")
+        return Rejection(
+            R.EXTRACTION_TIMEOUT, f"extraction took longer than {self.limits.time_limit:g} s"
+        )
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        if self._process is not None:
+            self._process.join(timeout=2)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+        self._process = self._conn = None
+
+    def _ensure_child(self) -> Connection:
+        if self._conn is None or self._process is None or not self._process.is_alive():
+            parent, child = self._context.Pipe()
+            self._process = self._context.Process(
+                target=_child_main, args=(child, self.limits), daemon=True, name="extractor"
+            )
+            self._process.start()
+            child.close()
+            self._conn = parent
+        return self._conn
+
+    def _restart(self, why: str) -> None:
+        log.warning("extractor process %s; restarting it", why, extra={"pid": self._process.pid})
+        self.restarts += 1
+        self._process.kill()
+        self._process.join()
+        self.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def extract_ordered(
+    items: Iterable[T],
+    article_of: Callable[[T], Article | None],
+    *,
+    workers: int,
+    limits: SandboxLimits | None = None,
+) -> Iterator[tuple[T, Result | None]]:
+    """Extract the items' articles in `workers` sandboxes at once, yielding in input order.
+
+    Items without an article (`article_of` gives None) pass through with a None result. At most
+    `2 * workers` items are in flight, so memory stays bounded on any input size.
+    """
+    sandboxes: SimpleQueue[Sandbox] = SimpleQueue()
+    owned = [Sandbox(limits) for _ in range(max(1, workers))]
+    for sandbox in owned:
+        sandboxes.put(sandbox)
+
+    def job(item: T) -> Result | None:
+        article = article_of(item)
+        if article is None:
+            return None
+        sandbox = sandboxes.get()
+        try:
+            return sandbox.run(article)
+        finally:
+            sandboxes.put(sandbox)
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(owned)) as pool:
+            pending: deque[tuple[T, Future[Result | None]]] = deque()
+            for item in items:
+                pending.append((item, pool.submit(job, item)))
+                if len(pending) >= 2 * len(owned):
+                    head, future = pending.popleft()
+                    yield head, future.result()
+            while pending:
+                head, future = pending.popleft()
+                yield head, future.result()
+    finally:
+        for sandbox in owned:
+            sandbox.close()

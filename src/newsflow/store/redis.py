@@ -1,0 +1,135 @@
+"""The shared dedup store: Redis (or Redis Cluster), atomic and TTL-bounded on the server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis
+import redis.exceptions
+
+from newsflow.errors import ConfigError, StoreUnavailable
+
+DEFAULT_PREFIX = "newsflow:"
+SOCKET_TIMEOUT_SECONDS = 2.0
+
+# First writer wins: SET NX EX, then report whoever holds the key. One key, so it is atomic
+# and valid in Redis Cluster; plain SET NX (not SET NX GET) keeps it working on Redis 6.
+_CLAIM_SCRIPT = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+    return ARGV[1]
+end
+return redis.call('GET', KEYS[1])
+"""
+
+_TRANSIENT = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.ClusterDownError,
+)
+_CREDENTIALS = (redis.exceptions.AuthenticationError, redis.exceptions.AuthorizationError)
+
+
+def redact_url(url: str) -> str:
+    """Return `url` with any password (in the userinfo or the query) replaced by `***`.
+
+    So that a store URL can be logged and shown in reprs and error messages.
+    """
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user, has_password, _ = userinfo.partition(":")
+        if has_password:
+            netloc = f"{user}:***@{hostport}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode(
+            [(k, "***" if k.lower() == "password" else v) for k, v in pairs], safe="*/"
+        )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+class RedisStore:
+    """`DedupStore` over Redis, shared by every replica; Redis expires the claims itself."""
+
+    def __init__(
+        self, client: redis.Redis, *, prefix: str = DEFAULT_PREFIX, description: str = "redis"
+    ) -> None:
+        """Wrap a redis-py client; `description` names the server in reprs and errors.
+
+        `description` must not contain secrets: `from_url` passes a redacted URL.
+        """
+        self._client = client
+        self._prefix = prefix
+        self._description = description
+        self._claim_script = client.register_script(_CLAIM_SCRIPT)
+
+    @classmethod
+    def from_url(cls, url: str, *, prefix: str = DEFAULT_PREFIX) -> RedisStore:
+        """Build a store from `redis://`, `rediss://` or `unix://` URL, with short timeouts.
+
+        Timeouts are short (2 s) so a stalled Redis surfaces as `StoreUnavailable` quickly
+        instead of blocking a consumer past its poll interval; the URL's own query options
+        (e.g. `socket_timeout`) take precedence. No connection is made here.
+        """
+        redacted = redact_url(url)
+        try:
+            client = redis.Redis.from_url(
+                url,
+                socket_timeout=SOCKET_TIMEOUT_SECONDS,
+                socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+            )
+        except ValueError as exc:
+            raise ConfigError(f"invalid Redis URL {redacted}: {exc}") from exc
+        return cls(client, prefix=prefix, description=redacted)
+
+    def __repr__(self) -> str:
+        return f"RedisStore(url={self._description!r}, prefix={self._prefix!r})"
+
+    def claim(self, key: str, owner: str, *, ttl_seconds: int, now: float) -> str:
+        """Set `key` to `owner` unless it is held; return the owner that holds it now.
+
+        Redis expires the key after `ttl_seconds`, so `now` is not used. Raises
+        `StoreUnavailable` (retriable) when Redis cannot be reached.
+        """
+        if ttl_seconds < 1:
+            raise ValueError(f"ttl_seconds must be at least 1, got {ttl_seconds}")
+        with self._translated():
+            holder = self._claim_script(keys=[self._prefix + key], args=[owner, ttl_seconds])
+        return _as_str(holder)
+
+    def ping(self) -> bool:
+        """True when Redis answers PING; used by readiness checks, so it never raises."""
+        try:
+            return bool(self._client.ping())
+        except redis.exceptions.RedisError:
+            return False
+
+    def close(self) -> None:
+        """Release the client's connections."""
+        self._client.close()
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except _CREDENTIALS as exc:
+            raise ConfigError(
+                f"Redis at {self._description} refused the credentials: {exc}"
+            ) from exc
+        except _TRANSIENT as exc:
+            raise StoreUnavailable(f"Redis at {self._description} unavailable: {exc}") from exc
+
+
+def _as_str(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"unexpected reply from the claim script: {value!r}")
