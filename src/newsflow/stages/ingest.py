@@ -170,7 +170,7 @@ def derive_source(canonical_url: str) -> str:
     """The registered domain of a URL (`www.bbc.co.uk` → `bbc.co.uk`); `local` for files."""
     if canonical_url.startswith("file:"):
         return "local"
-    return courlan.extract_domain(canonical_url, fast=True) or urlsplit(canonical_url).netloc
+    return courlan.extract_domain(canonical_url, fast=False) or urlsplit(canonical_url).netloc
 
 
 def derive_article_id(canonical_url: str, fetched_at: str | None, body_hash: str) -> str:

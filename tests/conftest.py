@@ -1,0 +1,33 @@
+"""Shared test fixtures."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# --- Redis (tests marked `redis`) -----------------------------------------------------------
+
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of the real Redis the `redis` tests use; fails (never skips) when it is unreachable."""
+    import redis
+
+    from newsflow.store.redis import redact_url
+
+    url = os.environ.get("NEWSFLOW_TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL)
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as exc:
+        pytest.fail(
+            f"Redis is not reachable at {redact_url(url)} ({exc}). Start one, point "
+            "NEWSFLOW_TEST_REDIS_URL at one, or deselect these tests with -m 'not redis'.",
+            pytrace=False,
+        )
+    finally:
+        client.close()
+    return url

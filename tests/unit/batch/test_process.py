@@ -1,0 +1,129 @@
+"""`newsflow process` end to end over files: every input ends in exactly one outcome file."""
+
+import gzip
+import os
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+from newsflow.cli import main
+from newsflow.contracts.codec import decode
+
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"
+SEEDS = sorted(SAMPLES.glob("0*.txt"))
+
+
+def outcomes(out: Path) -> dict[str, list[dict]]:
+    files = {"clean": "clean", "duplicates": "duplicate", "rejected": "rejection"}
+    return {
+        name: [decode(kind, line) for line in (out / f"{name}.ndjson").read_bytes().splitlines()]
+        for name, kind in files.items()
+    }
+
+
+def process(*args: str | Path) -> int:
+    return main(["process", *map(str, args), "--quiet"])
+
+
+def test_the_five_seeds_give_five_clean_events_with_titles(tmp_path: Path) -> None:
+    assert process(*SEEDS, "--out", tmp_path, "--workers", "2") == 0
+    result = outcomes(tmp_path)
+    assert len(result["clean"]) == 5
+    assert result["duplicates"] == [] and result["rejected"] == []
+    assert all(event["title"] for event in result["clean"])
+    assert result["clean"][0]["title"] == "U.S. accuses Iran of sending ballistic missiles to Russia"
+
+
+def test_a_copy_under_another_url_is_a_duplicate_of_the_original(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for seed in SEEDS:
+        shutil.copy(seed, inputs / seed.name)
+    shutil.copy(SEEDS[2], inputs / "zz-reposted.txt")
+    assert process(inputs, "--out", tmp_path / "out") == 0
+    result = outcomes(tmp_path / "out")
+    assert len(result["clean"]) == 5
+    [duplicate] = result["duplicates"]
+    original = next(e for e in result["clean"] if e["url"].endswith(SEEDS[2].name))
+    assert duplicate["url"].endswith("zz-reposted.txt")
+    assert duplicate["duplicate_of"] == original["article_id"]
+    assert duplicate["method"] == "exact"
+    assert duplicate["content_hash"] == original["content_hash"]
+
+
+def test_each_malformed_line_is_rejected_with_its_reason_and_the_run_succeeds(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        b'{"url": "https://example.com/a", "html": "<p>x</p>"',
+        b'{"id": "m2", "html": "<p>no url</p>"}',
+        b'{"id": "m3", "url": "ftp://example.com/a", "text": "an ftp page"}',
+        orjson.dumps({"id": "m4", "url": "https://example.com/big", "html": "x" * 20_000_000}),
+        os.urandom(64).replace(b"\n", b"\x00") + b"\xff",
+        b'{"id": "m6", "url": 7, "html": {"p": 1}}',
+    ]
+    source = tmp_path / "bad.ndjson.gz"
+    source.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
+    assert process(source, "--out", tmp_path / "out") == 0
+    rejected = outcomes(tmp_path / "out")["rejected"]
+    assert [e["reason"] for e in rejected] == [
+        "invalid_json", "missing_field", "bad_url", "too_large", "bad_encoding", "wrong_type",
+    ]  # fmt: skip
+    assert [e["origin"]["line"] for e in rejected] == [1, 2, 3, 4, 5, 6]
+    assert [e["source_id"] for e in rejected] == [None, "m2", "m3", "m4", None, "m6"]
+    assert rejected[4]["original_encoding"] == "base64"
+    assert all(e["stage"] == "ingest" for e in rejected)
+
+
+def test_the_shipped_samples_cover_every_outcome(tmp_path: Path) -> None:
+    assert process(SAMPLES, "--out", tmp_path) == 0
+    result = outcomes(tmp_path)
+    assert (len(result["clean"]), len(result["duplicates"]), len(result["rejected"])) == (6, 1, 5)
+    html = next(e for e in result["clean"] if e["source_id"] == "wire-1")
+    assert html["canonical_url"] == "https://news.example.org/2024/09/10/council-budget"
+    assert html["source"] == "example-news"
+    assert html["sitename"] == "Example News"
+    assert html["language"] == "en"
+    assert html["authors"] == ["Jane Roe"]
+    assert "2.1 billion dollar budget" in html["text"]
+    assert "All rights reserved" not in html["text"]
+
+
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_outcomes_do_not_depend_on_workers_and_a_rerun_decides_the_same(
+    tmp_path: Path, workers: str
+) -> None:
+    store = tmp_path / "shared.sqlite"
+    assert process(SAMPLES, "--out", tmp_path / "a", "--workers", "1", "--store", store) == 0
+    assert process(SAMPLES, "--out", tmp_path / "b", "--workers", workers, "--store", store) == 0
+
+    def decisions(out: Path) -> list[tuple[str, str | None]]:
+        result = outcomes(out)
+        return sorted(
+            [(e["article_id"], None) for e in result["clean"]]
+            + [(e["article_id"], e["duplicate_of"]) for e in result["duplicates"]]
+        )
+
+    assert decisions(tmp_path / "a") == decisions(tmp_path / "b")
+
+
+def test_extraction_failures_are_rejected_not_lost(tmp_path: Path) -> None:
+    page = tmp_path / "empty.html"
+    page.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    assert process(page, "--out", tmp_path / "out") == 0
+    [rejected] = outcomes(tmp_path / "out")["rejected"]
+    assert rejected["stage"] == "extract"
+    assert rejected["reason"] == "no_main_text"
+    assert rejected["article_id"]
+
+
+def test_a_missing_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert process(tmp_path / "nope", "--out", tmp_path / "out") == 2
+    assert "input not found" in capsys.readouterr().err
+
+
+def test_a_bad_setting_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert process(SAMPLES, "--out", tmp_path, "--workers", "0") == 2
+    assert "invalid --workers '0': must be at least 1" in capsys.readouterr().err

@@ -1,0 +1,31 @@
+"""Normalization makes cosmetic differences vanish; the hash tells real differences apart."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsflow.stages.fingerprint import fingerprint, normalize_text
+
+
+def test_cosmetic_differences_share_a_hash() -> None:
+    a = "“Russia has now received shipments,” Blinken said — at 10\u00a0a.m."
+    b = '"RUSSIA has now received   shipments," blinken said - at 10 a.m.\n'
+    assert fingerprint(a).content_hash == fingerprint(b).content_hash
+
+
+def test_a_changed_word_changes_the_hash() -> None:
+    assert fingerprint("Iran sent missiles").content_hash != fingerprint("Iran sent drones")
+
+
+def test_word_count() -> None:
+    assert fingerprint("Blinken said: it's a 'dangerous escalation'.").word_count == 7
+
+
+def test_invisible_characters_are_dropped() -> None:
+    assert normalize_text("co\u00adop\u200beration") == "cooperation"
+
+
+@settings(max_examples=500)
+@given(st.text())
+def test_normalization_is_idempotent(text: str) -> None:
+    once = normalize_text(text)
+    assert normalize_text(once) == once

@@ -1,0 +1,154 @@
+"""The ingest stage: raw bytes in, an Article or a Rejection out, never an exception."""
+
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsflow.model import Article
+from newsflow.rejection import REASONS, Rejection
+from newsflow.stages.ingest import (
+    IngestLimits,
+    canonicalize_url,
+    derive_source,
+    ingest,
+    parse_timestamp,
+)
+
+NOW = datetime(2024, 9, 10, 12, 0, tzinfo=UTC)
+
+
+def message(**fields: object) -> bytes:
+    return orjson.dumps({"url": "https://www.example.com/news/1", "html": "<p>Hi</p>", **fields})
+
+
+def test_a_valid_message_becomes_an_article() -> None:
+    article = ingest(message(id="crawler-7", title="T", language="en"), now=NOW)
+    assert isinstance(article, Article)
+    assert article.canonical_url == "https://www.example.com/news/1"
+    assert article.source == "example.com"
+    assert article.source_id == "crawler-7"
+    assert article.content_type == "html"
+    assert article.ingested_at == "2024-09-10T12:00:00Z"
+    assert len(article.article_id) == 32
+
+
+def test_article_id_is_stable_for_a_redelivery_and_new_for_a_recrawl() -> None:
+    first = ingest(message(fetched_at="2024-09-10T10:00:00Z"), now=NOW)
+    again = ingest(message(fetched_at="2024-09-10T12:00:00+02:00"), now=datetime.now(UTC))
+    recrawl = ingest(message(fetched_at="2024-09-11T10:00:00Z"), now=NOW)
+    edited = ingest(message(fetched_at="2024-09-10T10:00:00Z", html="<p>Hi!</p>"), now=NOW)
+    assert isinstance(first, Article) and isinstance(again, Article)
+    assert isinstance(recrawl, Article) and isinstance(edited, Article)
+    assert first.article_id == again.article_id
+    assert recrawl.article_id != first.article_id
+    assert edited.article_id != first.article_id
+
+
+def test_tracking_parameters_do_not_change_the_id() -> None:
+    plain = ingest(message(url="https://example.com/a?id=3"), now=NOW)
+    tracked = ingest(message(url="https://EXAMPLE.com:443/a?utm_source=x&id=3#top"), now=NOW)
+    assert isinstance(plain, Article) and isinstance(tracked, Article)
+    assert tracked.canonical_url == "https://example.com/a?id=3"
+    assert plain.article_id == tracked.article_id
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"url": "https://example.com/a", "html": "<p>x</p>"', "invalid_json"),
+        (b"[1, 2]", "not_an_object"),
+        (b'{"html": "<p>x</p>"}', "missing_field"),
+        (b'{"url": "https://example.com/a"}', "missing_field"),
+        (b'{"url": 42, "html": "x"}', "wrong_type"),
+        (b'{"url": "https://example.com/a", "html": ["x"]}', "wrong_type"),
+        (b'{"url": "https://example.com/a", "html": "x", "title": 5}', "wrong_type"),
+        (b'{"url": "https://example.com/a", "html": "x", "metadata": "m"}', "wrong_type"),
+        (b'{"url": "https://example.com/a", "html": "x", "text": "y"}', "conflicting_fields"),
+        (b'{"url": "ftp://example.com/a", "html": "x"}', "bad_url"),
+        (b'{"url": "javascript:alert(1)", "html": "x"}', "bad_url"),
+        (b'{"url": "file:///etc/passwd", "html": "x"}', "bad_url"),
+        (b'{"url": "/relative/path", "html": "x"}', "bad_url"),
+        (b'{"url": "https://user:pw@example.com/a", "html": "x"}', "bad_url"),
+        (b'{"url": "http://127.0.0.1/admin", "html": "x"}', "bad_url"),
+        (b'{"url": "http://[::1]:80/", "html": "x"}', "bad_url"),
+        (b'{"url": "https://example.com:99999/", "html": "x"}', "bad_url"),
+        (b'{"url": "https://example.com/a", "html": "x", "fetched_at": "yesterday"}',
+         "bad_timestamp"),
+        (b'{"url": "https://example.com/a", "html": "x", "fetched_at": "2024-09-10T10:00:00"}',
+         "bad_timestamp"),
+        (b'{"url": "https://example.com/a", "html": "   \\u0000 "}', "empty_body"),
+        (b'{"url": "https://example.com/a", "html": "%PDF-1.7 binary"}', "not_html"),
+        (b'{"url": "https://example.com/a", "html": "\\ud800"}', "bad_encoding"),
+        (b"\xff\xfe\x00garbage", "bad_encoding"),
+    ],
+)  # fmt: skip
+def test_bad_messages_are_rejected_with_a_precise_reason(raw: bytes, reason: str) -> None:
+    result = ingest(raw, now=NOW)
+    assert isinstance(result, Rejection), result
+    assert result.reason == reason
+    assert result.detail
+
+
+def test_size_cap_is_checked_before_parsing() -> None:
+    big = message(html="<p>" + "a" * 2000 + "</p>")
+    result = ingest(big, now=NOW, limits=IngestLimits(max_bytes=1000))
+    assert result == Rejection("too_large", f"message is {len(big)} bytes, limit 1000")
+
+
+def test_text_is_repaired() -> None:
+    article = ingest(message(html="\ufeff<p>a\r\nb\x00c\x07</p>"), now=NOW)
+    assert isinstance(article, Article)
+    assert article.body == "<p>a\nbc</p>"
+
+
+def test_source_given_by_the_sender_wins() -> None:
+    article = ingest(message(source="AP"), now=NOW)
+    assert isinstance(article, Article) and article.source == "AP"
+
+
+def test_registered_domain_is_the_default_source() -> None:
+    assert derive_source("https://www.bbc.co.uk/news/x") == "bbc.co.uk"
+    assert derive_source("https://edition.cnn.com/x") == "cnn.com"
+
+
+def test_timestamps_are_normalized_to_utc() -> None:
+    assert parse_timestamp("2024-09-10T12:00:00+02:00") == "2024-09-10T10:00:00Z"
+    assert parse_timestamp("2024-09-10T10:00:00.5Z") == "2024-09-10T10:00:00.500000Z"
+
+
+def test_file_urls_only_when_allowed() -> None:
+    assert isinstance(canonicalize_url("file:///tmp/a.html"), Rejection)
+    assert canonicalize_url("file:///tmp/a.html", schemes={"file"}) == "file:///tmp/a.html"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=10,
+)
+raw_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "url": st.one_of(st.text(), st.just("https://example.com/x"), json_values),
+        "html": st.one_of(st.text(), json_values),
+        "text": st.one_of(st.text(), json_values),
+        "fetched_at": st.one_of(st.text(), st.just("2024-01-01T00:00:00Z"), json_values),
+        "id": json_values,
+        "title": json_values,
+        "metadata": json_values,
+    },
+)
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.binary(max_size=300), raw_like.map(orjson.dumps), json_values.map(orjson.dumps)))
+def test_validation_never_raises_and_always_decides(raw: bytes) -> None:
+    result = ingest(raw, now=NOW)
+    assert isinstance(result, Article | Rejection)
+    if isinstance(result, Rejection):
+        assert result.reason in REASONS

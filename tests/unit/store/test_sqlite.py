@@ -1,0 +1,194 @@
+"""SqliteStore: first-writer-wins claims with expiry, across threads and processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import newsflow.store.sqlite as sqlite_store
+from newsflow.errors import StoreUnavailable
+from newsflow.store import open_store
+from newsflow.store.sqlite import SqliteStore
+
+NOW = 1_700_000_000.0
+TTL = 60
+
+
+@pytest.fixture
+def store() -> Iterator[SqliteStore]:
+    s = SqliteStore(":memory:")
+    yield s
+    s.close()
+
+
+def count_rows(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        (n,) = conn.execute("SELECT count(*) FROM claims").fetchone()
+    return int(n)
+
+
+def test_first_claim_wins(store: SqliteStore) -> None:
+    assert store.claim("h1", "a1", ttl_seconds=TTL, now=NOW) == "a1"
+
+
+def test_second_claimer_gets_first_owner(store: SqliteStore) -> None:
+    store.claim("h1", "a1", ttl_seconds=TTL, now=NOW)
+    assert store.claim("h1", "a2", ttl_seconds=TTL, now=NOW + 1) == "a1"
+
+
+def test_same_owner_reclaiming_gets_itself(store: SqliteStore) -> None:
+    store.claim("h1", "a1", ttl_seconds=TTL, now=NOW)
+    assert store.claim("h1", "a1", ttl_seconds=TTL, now=NOW + 1) == "a1"
+
+
+def test_keys_are_independent(store: SqliteStore) -> None:
+    store.claim("h1", "a1", ttl_seconds=TTL, now=NOW)
+    assert store.claim("h2", "a2", ttl_seconds=TTL, now=NOW) == "a2"
+
+
+def test_claim_expires_after_ttl(store: SqliteStore) -> None:
+    store.claim("h1", "a1", ttl_seconds=TTL, now=NOW)
+    assert store.claim("h1", "a2", ttl_seconds=TTL, now=NOW + TTL - 0.001) == "a1"
+    assert store.claim("h1", "a2", ttl_seconds=TTL, now=NOW + TTL) == "a2"
+    # The new claim has its own TTL, counted from when it was made.
+    assert store.claim("h1", "a3", ttl_seconds=TTL, now=NOW + 2 * TTL - 1) == "a2"
+
+
+def test_ttl_must_be_positive(store: SqliteStore) -> None:
+    with pytest.raises(ValueError, match="ttl_seconds"):
+        store.claim("h1", "a1", ttl_seconds=0, now=NOW)
+
+
+def test_file_store_persists_across_reopen(tmp_path: Path) -> None:
+    path = str(tmp_path / "dedup.db")
+    first = SqliteStore(path)
+    first.claim("h1", "a1", ttl_seconds=TTL, now=NOW)
+    first.close()
+
+    second = SqliteStore(path)
+    try:
+        assert second.claim("h1", "a2", ttl_seconds=TTL, now=NOW + 1) == "a1"
+    finally:
+        second.close()
+
+
+def test_purge_expired_removes_only_expired_rows(tmp_path: Path) -> None:
+    path = tmp_path / "dedup.db"
+    s = SqliteStore(str(path))
+    try:
+        s.claim("old", "a1", ttl_seconds=10, now=NOW)
+        s.claim("new", "a2", ttl_seconds=100, now=NOW)
+        assert s.purge_expired(NOW + 50) == 1
+        assert count_rows(path) == 1
+        assert s.claim("new", "a3", ttl_seconds=TTL, now=NOW + 50) == "a2"
+        assert s.purge_expired(NOW + 50) == 0
+    finally:
+        s.close()
+
+
+def test_claims_purge_now_and_then(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_store, "PURGE_EVERY", 3)
+    path = tmp_path / "dedup.db"
+    s = SqliteStore(str(path))
+    try:
+        s.claim("k1", "a", ttl_seconds=1, now=NOW)
+        s.claim("k2", "a", ttl_seconds=1, now=NOW)
+        assert count_rows(path) == 2
+        s.claim("k3", "a", ttl_seconds=TTL, now=NOW + 5)  # third claim: k1 and k2 purged
+        assert count_rows(path) == 1
+    finally:
+        s.close()
+
+
+def test_ping_is_true_until_closed() -> None:
+    s = SqliteStore(":memory:")
+    assert s.ping() is True
+    s.close()
+    assert s.ping() is False
+
+
+def test_busy_file_raises_retriable_store_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "dedup.db"
+    s = SqliteStore(str(path), busy_timeout=0.05)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreUnavailable) as info:
+            s.claim("h1", "a1", ttl_seconds=TTL, now=NOW)
+        assert info.value.retriable is True
+        holder.execute("ROLLBACK")
+        assert s.claim("h1", "a1", ttl_seconds=TTL, now=NOW) == "a1"
+    finally:
+        holder.close()
+        s.close()
+
+
+def test_open_store_picks_sqlite_for_paths(tmp_path: Path) -> None:
+    for url in (":memory:", str(tmp_path / "a.db"), f"sqlite://{tmp_path / 'b.db'}"):
+        s = open_store(url)
+        try:
+            assert isinstance(s, SqliteStore)
+            assert s.claim("h1", "a1", ttl_seconds=TTL, now=NOW) == "a1"
+        finally:
+            s.close()
+
+
+def test_threads_racing_on_one_store_agree(store: SqliteStore) -> None:
+    keys = [f"h{i}" for i in range(200)]
+
+    def claim_all(owner: str) -> dict[str, str]:
+        return {k: store.claim(k, owner, ttl_seconds=TTL, now=NOW) for k in keys}
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(claim_all, ["t0", "t1", "t2", "t3"]))
+
+    assert all(r == results[0] for r in results)
+    assert set(results[0].values()) <= {"t0", "t1", "t2", "t3"}
+
+
+def claim_in_process(path: str, keys: list[str], owner: str, start: Any, out: Any) -> None:
+    """Child process body: wait for the others, then claim every key; report what it saw."""
+    s = SqliteStore(path)
+    try:
+        start.wait()
+        out.put((owner, {k: s.claim(k, owner, ttl_seconds=TTL, now=NOW) for k in keys}))
+    finally:
+        s.close()
+
+
+def test_processes_racing_on_one_file_agree_on_one_owner_per_key(tmp_path: Path) -> None:
+    path = str(tmp_path / "dedup.db")
+    SqliteStore(path).close()  # create schema and WAL up front
+    keys = [f"h{i}" for i in range(200)]
+    owners = ["p0", "p1"]
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Barrier(len(owners))
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(target=claim_in_process, args=(path, keys, owner, start, out))
+        for owner in owners
+    ]
+    for p in procs:
+        p.start()
+    seen = dict(out.get(timeout=60) for _ in owners)
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+
+    for key in keys:
+        views = {seen[owner][key] for owner in owners}
+        assert len(views) == 1, f"{key}: processes disagree: {views}"
+        assert views <= set(owners)
+
+    check = SqliteStore(path)
+    try:
+        for key in keys:
+            assert check.claim(key, "late", ttl_seconds=TTL, now=NOW) == seen["p0"][key]
+    finally:
+        check.close()

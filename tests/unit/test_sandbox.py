@@ -1,0 +1,79 @@
+"""The sandbox really interrupts a slow extraction and survives a crashing one."""
+
+import os
+import signal
+import threading
+import time
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+
+from newsflow.model import Article, Extraction
+from newsflow.rejection import Rejection
+from newsflow.sandbox import Sandbox, SandboxLimits, extract_ordered
+from newsflow.stages import extract as extract_module
+from newsflow.stages.ingest import ingest
+
+PARAGRAPH = "<p>" + "The council voted on the new budget after a long debate. " * 5 + "</p>"
+
+
+def article(html: str, n: int = 0) -> Article:
+    raw = orjson.dumps({"url": f"https://example.com/{n}", "html": html})
+    result = ingest(raw, now=datetime(2024, 1, 1, tzinfo=UTC))
+    assert isinstance(result, Article)
+    return result
+
+
+def test_a_normal_page_is_extracted() -> None:
+    with Sandbox() as sandbox:
+        result = sandbox.run(article(f"<html><body><article>{PARAGRAPH * 3}</article></body></html>"))
+    assert isinstance(result, Extraction)
+    assert "council voted" in result.text
+
+
+def test_the_time_limit_kills_a_hung_extraction_and_the_next_one_works() -> None:
+    limits = SandboxLimits(time_limit=0.5)
+    with Sandbox(limits) as sandbox:
+        sandbox.run(article(PARAGRAPH))  # warm the child up
+        pid = sandbox._process.pid
+        os.kill(pid, signal.SIGSTOP)  # a child that never answers, like one stuck inside lxml
+        started = time.monotonic()
+        result = sandbox.run(article(PARAGRAPH, 1))
+        elapsed = time.monotonic() - started
+        assert result == Rejection("extraction_timeout", "extraction took longer than 0.5 s")
+        assert elapsed < 2
+        assert sandbox.restarts == 1
+        assert isinstance(sandbox.run(article(PARAGRAPH * 3, 2)), Extraction)
+
+
+def test_an_extractor_that_dies_mid_document_is_reported_and_replaced() -> None:
+    big = article("<html><body>" + PARAGRAPH * 3000 + "</body></html>", 1)
+    with Sandbox() as sandbox:
+        sandbox.run(article(PARAGRAPH))
+        pid = sandbox._process.pid
+        threading.Timer(0.2, os.kill, (pid, signal.SIGKILL)).start()
+        crashed = sandbox.run(big)
+        assert crashed == Rejection(
+            "extractor_crashed", "the extractor process died on this document"
+        )
+        assert sandbox.restarts == 1
+        assert isinstance(sandbox.run(article(PARAGRAPH * 3, 2)), Extraction)
+
+
+def test_results_come_back_in_input_order_with_several_workers() -> None:
+    pages = [article(PARAGRAPH * (1 + n % 4) + f"<p>Item number {n} closes.</p>", n) for n in range(12)]
+    results = list(extract_ordered(pages, lambda a: a, workers=3))
+    assert [a.article_id for a, _ in results] == [a.article_id for a in pages]
+    for n, (_, result) in enumerate(results):
+        assert isinstance(result, Extraction)
+        assert f"Item number {n} closes" in result.text
+
+
+def test_items_without_an_article_pass_through() -> None:
+    results = list(extract_ordered(["skip", "me"], lambda _: None, workers=2))
+    assert results == [("skip", None), ("me", None)]
+
+
+def test_module_is_importable_by_the_child() -> None:
+    assert extract_module.EXTRACTOR_NAME.startswith("newsflow")
