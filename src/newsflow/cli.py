@@ -14,6 +14,7 @@ from typing import Any
 
 from newsflow import __version__
 from newsflow.batch.inputs import read_inputs
+from newsflow.commands import add_streaming_commands
 from newsflow.batch.runner import BatchSettings, BatchSummary, process_items, write_outcomes
 from newsflow.config import (
     Setting,
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     add_settings(process, PROCESS_SETTINGS)
     process.set_defaults(handler=run_process)
+    add_streaming_commands(commands)
     return parser  # fmt: skip
 
 

@@ -22,6 +22,7 @@ EXTRACTION_TIMEOUT: Final = "extraction_timeout"
 EXTRACTOR_CRASHED: Final = "extractor_crashed"
 EXTRACTION_FAILED: Final = "extraction_failed"
 RETRIES_EXHAUSTED: Final = "retries_exhausted"
+BAD_EVENT: Final = "bad_event"
 
 REASONS: Final = frozenset(
     {
@@ -41,6 +42,7 @@ REASONS: Final = frozenset(
         EXTRACTOR_CRASHED,
         EXTRACTION_FAILED,
         RETRIES_EXHAUSTED,
+        BAD_EVENT,
     }
 )
 

@@ -1,0 +1,1 @@
+"""The extract service: articles.ingested → extract, fingerprint, dedup → clean/duplicates/dlq."""

@@ -1,0 +1,1 @@
+"""The ingest service: articles.raw → validate → articles.ingested / articles.rejected; HTTP intake."""

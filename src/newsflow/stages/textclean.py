@@ -1,8 +1,11 @@
-"""Clean a plain-text article: normalized lines, repeated headlines removed, a title found.
+"""Clean an article's text: normalized lines, the headline and page furniture removed, a title found.
 
-Plain-text messages arrive without markup, so the only structure is lines. A headline is
-a short line near the top that does not end like a sentence; copies of it in the body are
-removed so the same article with or without its headline repeated gives the same text.
+Both paths end here: plain-text messages as they arrive, HTML after the extractor has turned
+the main content into lines. A headline is a short line near the top that does not end like a
+sentence. Copies of it are removed, with everything above the last one and the byline block
+right below it, so the same article with or without its headline and byline repeated in the
+body gives the same text. Advertisement labels and the copyright notice closing a page are
+page furniture, not article, and are dropped too.
 """
 
 from __future__ import annotations
@@ -13,8 +16,19 @@ from dataclasses import dataclass
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _SENTENCE_END = re.compile(r"[.!?…:;,\"”’)]$")
 _WORD = re.compile(r"\w+")
+_BYLINE = re.compile(r"^(?:by|written by|posted by|from)\s", re.I)
+_AD_LABEL = re.compile(
+    r"^(?:advertisement|advertising|sponsored|anzeige|werbung|publicité|publicidad|pubblicità)$",
+    re.I,
+)
+_NOTICE = re.compile(
+    r"^(?:©|\(c\)|copyright\b)|all rights reserved|may not be (?:re)?published", re.I
+)
 HEADLINE_MAX_WORDS = 25
 HEADLINE_MIN_WORDS = 3
+BYLINE_MAX_WORDS = 12
+BYLINE_MAX_LINES = 5
+NOTICE_MAX_WORDS = 40
 _TITLE_FALLBACK_WORDS = 12
 
 
@@ -25,8 +39,9 @@ class CleanText:
 
 
 def clean_text(text: str, *, title: str | None = None) -> CleanText:
-    """Normalize a plain-text article and find its headline when `title` is not given."""
+    """Normalize an article's text and find its headline when `title` is not given."""
     lines = [line for line in (_SPACE.sub(" ", raw).strip() for raw in text.split("\n")) if line]
+    lines = drop_trailing_notices([line for line in lines if not _AD_LABEL.match(line)])
     if title is None:
         title = find_headline(lines)
     if title is not None:
@@ -55,21 +70,61 @@ def is_headline_like(line: str) -> bool:
 def _prose_follows(lines: list[str], index: int) -> bool:
     key = _key(lines[index])
     following = (line for line in lines[index + 1 :] if _key(line) != key)
-    return len(_WORD.findall(next(following, ""))) > HEADLINE_MAX_WORDS
+    return _is_prose(next(following, ""))
 
 
 def drop_headline_copies(lines: list[str], title: str) -> list[str]:
-    """Remove every line equal to the headline (ignoring case and spacing) and all above it."""
+    """Remove every line equal to the headline, all above the last one and the byline below it.
+
+    The lines returned unchanged when nothing would be left.
+    """
     key = _key(title)
     last = max((i for i, line in enumerate(lines) if _key(line) == key), default=-1)
     if last < 0:
         return lines
-    return [line for line in lines[last + 1 :] if _key(line) != key] or lines
+    rest = drop_byline_block([line for line in lines[last + 1 :] if _key(line) != key])
+    return rest or lines
+
+
+def drop_byline_block(lines: list[str]) -> list[str]:
+    """Remove the short lines (byline, credit, date) between a headline and the first prose.
+
+    Only when prose follows within `BYLINE_MAX_LINES` lines: a text of short lines is kept.
+    """
+    for index, line in enumerate(lines[: BYLINE_MAX_LINES + 1]):
+        if _is_prose(line):
+            return lines[index:]
+        if not _is_byline_like(line):
+            return lines
+    return lines
+
+
+def drop_trailing_notices(lines: list[str]) -> list[str]:
+    """Remove copyright and rights notices from the end ("© 2024 …", "All rights reserved")."""
+    end = len(lines)
+    while end > 1 and _is_notice(lines[end - 1]):
+        end -= 1
+    return lines[:end]
 
 
 def first_words(line: str, count: int) -> str:
     words = line.split(" ")
     return line if len(words) <= count else " ".join(words[:count]) + " …"
+
+
+def _is_prose(line: str) -> bool:
+    return len(_WORD.findall(line)) > HEADLINE_MAX_WORDS
+
+
+def _is_byline_like(line: str) -> bool:
+    words = len(_WORD.findall(line))
+    if _BYLINE.match(line):
+        return words <= BYLINE_MAX_WORDS
+    return words <= BYLINE_MAX_WORDS and not _SENTENCE_END.search(line)
+
+
+def _is_notice(line: str) -> bool:
+    return len(_WORD.findall(line)) <= NOTICE_MAX_WORDS and bool(_NOTICE.search(line))
 
 
 def _key(line: str) -> str:

@@ -1,0 +1,80 @@
+"""HTTP intake: `POST /v1/articles` (one JSON object, or NDJSON) → `articles.raw`.
+
+The edge only checks that the body is JSON objects within the size limit; the ingest stage
+validates them like any other raw message, so every accepted object gets a recorded outcome.
+The size limit is enforced from Content-Length before the body is read.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+
+from newsflow.service.http import Request
+
+log = logging.getLogger(__name__)
+PATH = "/v1/articles"
+
+
+class Intake:
+    """The POST route: parse, produce every object to the raw topic, wait for the acks."""
+
+    def __init__(self, *, producer: Any, topic: str, max_body_bytes: int, metrics: Any) -> None:
+        self.producer = producer
+        self.topic = topic
+        self.max_body_bytes = max_body_bytes
+        self.metrics = metrics
+
+    def __call__(self, request: Request) -> tuple[int, dict[str, Any]]:
+        status, body = self._handle(request)
+        self.metrics.http_requests.labels(self.metrics.service, str(status)).inc()
+        return status, body
+
+    def _handle(self, request: Request) -> tuple[int, dict[str, Any]]:
+        length_header = request.headers.get("Content-Length")
+        if length_header is None or not length_header.isdigit():
+            return 411, {"error": "Content-Length is required"}
+        length = int(length_header)
+        if length > self.max_body_bytes:
+            return 413, {"error": f"body is {length} bytes, limit {self.max_body_bytes}"}
+        messages = split_messages(request.read(length))
+        if isinstance(messages, str):
+            return 400, {"error": messages}
+        futures = [self.producer.send(self.topic, key=_key(m), value=m) for m in messages]
+        self.producer.flush(timeout=30)
+        try:
+            for future in futures:
+                future.get(timeout=0)
+        except Exception as exc:
+            log.error("intake could not deliver to %s: %s", self.topic, exc)
+            return 503, {"error": "the broker did not accept the messages; retry"}
+        return 202, {"accepted": len(messages)}
+
+
+def split_messages(body: bytes) -> list[bytes] | str:
+    """One JSON object, or one object per line; an error string names the first bad line."""
+    stripped = body.strip()
+    if not stripped:
+        return "empty body"
+    try:
+        whole = orjson.loads(stripped)
+    except orjson.JSONDecodeError:
+        whole = None
+    if isinstance(whole, dict):
+        return [stripped]
+    candidates = [line.strip() for line in stripped.split(b"\n") if line.strip()]
+    for number, line in enumerate(candidates, start=1):
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            return f"line {number} is not JSON: {exc}"
+        if not isinstance(value, dict):
+            return f"line {number} is not a JSON object"
+    return candidates
+
+
+def _key(message: bytes) -> bytes | None:
+    url = orjson.loads(message).get("url")
+    return url.encode("utf-8") if isinstance(url, str) else None

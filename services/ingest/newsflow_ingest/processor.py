@@ -1,0 +1,73 @@
+"""What the ingest service does with one `articles.raw` record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from newsflow.contracts.codec import encode
+from newsflow.model import Origin
+from newsflow.pipeline import run_ingest
+from newsflow.rejection import RETRIES_EXHAUSTED, Rejection
+from newsflow import events
+from newsflow.service.loop import Output
+from newsflow.service.metrics import Metrics
+from newsflow.stages.ingest import IngestLimits, format_timestamp, peek_source_id
+
+
+class IngestProcessor:
+    """Validate a raw message: forward it to `ingested` (key: canonical URL) or reject it."""
+
+    def __init__(
+        self,
+        *,
+        ingested_topic: str,
+        rejected_topic: str,
+        limits: IngestLimits,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.ingested_topic = ingested_topic
+        self.rejected_topic = rejected_topic
+        self.limits = limits
+        self.clock = clock
+
+    def process(self, record: Any) -> list[Output]:
+        origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
+        outcome = run_ingest(record.value or b"", origin=origin, now=self.clock(),
+                             limits=self.limits)  # fmt: skip
+        if outcome.kind == "rejected":
+            value = encode("rejection", outcome.event)
+            return [Output(self.rejected_topic, record.key, value, "rejected",
+                           reason=outcome.event["reason"], stage="ingest")]  # fmt: skip
+        return [Output(self.ingested_topic, outcome.key, encode("ingested", outcome.event),
+                       "ingested")]  # fmt: skip
+
+    def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
+        origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
+        event = events.rejection_event(
+            Rejection(RETRIES_EXHAUSTED, detail),
+            stage="ingest",
+            original=record.value or b"",
+            origin=origin,
+            rejected_at=format_timestamp(self.clock()),
+            source_id=peek_source_id(record.value or b""),
+            attempts=attempts,
+        )
+        return Output(self.rejected_topic, record.key, encode("rejection", event), "rejected",
+                      reason=RETRIES_EXHAUSTED, stage="ingest")  # fmt: skip
+
+    def healthy(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+def build(config: Any, metrics: Metrics) -> IngestProcessor:
+    """The worker-side factory."""
+    return IngestProcessor(
+        ingested_topic=config.topics.ingested,
+        rejected_topic=config.topics.rejected,
+        limits=IngestLimits(max_bytes=config.values["max_message_bytes"]),
+    )

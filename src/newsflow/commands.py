@@ -1,0 +1,216 @@
+"""The streaming commands of `newsflow`: services, topics, publish, tail, replay, demo.
+
+Handlers parse settings (flag > `NEWSFLOW_*` > default), validate them, and hand plain
+configuration to the service runtime or the tool; nothing here consumes or decides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from newsflow.config import Setting, add_settings, positive_int, resolve
+from newsflow.errors import ConfigError
+from newsflow.kafka.settings import KAFKA_SETTINGS, TOPIC_SETTINGS, KafkaSettings, Topics
+from newsflow.stages.ingest import DEFAULT_MAX_BYTES
+
+TOOL_SETTINGS = (*KAFKA_SETTINGS, *TOPIC_SETTINGS)
+INGEST_EXTRA = (
+    Setting("max_message_bytes", "largest raw message accepted", DEFAULT_MAX_BYTES, positive_int),
+    Setting("http_max_body_bytes", "largest POST /v1/articles body", 32 * 1024 * 1024,
+            positive_int),
+)  # fmt: skip
+
+
+def ingest_settings() -> tuple[Setting, ...]:
+    from newsflow.service.runtime import all_settings, service_settings
+
+    return all_settings(service_settings(group="newsflow-ingest", port=8001), INGEST_EXTRA)
+
+
+def extract_settings() -> tuple[Setting, ...]:
+    from newsflow.cli import STAGE_SETTINGS
+    from newsflow.service.runtime import all_settings, service_settings
+
+    return all_settings(service_settings(group="newsflow-extract", port=8002), STAGE_SETTINGS)
+
+
+def add_streaming_commands(commands: Any) -> None:
+    """Add the service and tool subcommands to the `newsflow` parser."""
+    for name, settings, handler, text in (
+        ("ingest", ingest_settings(), run_ingest_service,
+         "run the ingest service: articles.raw → articles.ingested / articles.rejected, and "
+         "POST /v1/articles"),
+        ("extract", extract_settings(), run_extract_service,
+         "run the extract service: articles.ingested → articles.clean / duplicates / dlq"),
+    ):  # fmt: skip
+        parser = commands.add_parser(name, help=text.split(":")[0], description=text)
+        add_settings(parser, settings)
+        parser.set_defaults(handler=handler)
+
+    topics = commands.add_parser("topics", help="create the topics").add_subparsers(
+        title="actions", metavar="ACTION"
+    )
+    create = topics.add_parser("create", help="create every newsflow topic (idempotent)")
+    create.add_argument("--partitions", type=int, default=6)
+    create.add_argument("--replication", type=int, default=1)
+    add_settings(create, TOOL_SETTINGS)
+    create.set_defaults(handler=run_topics_create)
+
+    publish = commands.add_parser("publish", help="send files to articles.raw")
+    publish.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
+    publish.add_argument("--base-url", default=None, help="URL prefix for .html/.txt files")
+    add_settings(publish, TOOL_SETTINGS)
+    publish.set_defaults(handler=run_publish)
+
+    tail = commands.add_parser("tail", help="print a topic's events as they arrive")
+    tail.add_argument("topic", nargs="+", metavar="TOPIC")
+    tail.add_argument("--json", action="store_true", help="raw JSON, one event per line")
+    tail.add_argument("--from-beginning", action="store_true")
+    tail.add_argument("--max", type=int, default=None, help="stop after this many events")
+    tail.add_argument("--idle-timeout", type=float, default=None,
+                      help="stop after this many seconds without events")  # fmt: skip
+    add_settings(tail, KAFKA_SETTINGS)
+    tail.set_defaults(handler=run_tail)
+
+    replay = commands.add_parser("replay", help="re-publish rejected / DLQ originals")
+    replay.add_argument("--from", dest="source", choices=("dlq", "rejected"), default="dlq")
+    replay.add_argument("--reason", action="append", help="only these reasons (repeatable)")
+    replay.add_argument("--dry-run", action="store_true")
+    replay.add_argument("--idle-timeout", type=float, default=5.0)
+    add_settings(replay, TOOL_SETTINGS)
+    replay.set_defaults(handler=run_replay)
+
+    demo = commands.add_parser("demo", help="local broker + both services + sample articles")
+    demo.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
+                      help="what to publish (default: the repo's samples/)")  # fmt: skip
+    demo.add_argument("--workers", type=int, default=1, help="extract workers")
+    demo.add_argument("--keep-running", action="store_true",
+                      help="keep the system up after the samples are done (Ctrl-C stops)")
+    demo.set_defaults(handler=run_demo)
+
+
+def _service_config(service: str, args: argparse.Namespace, settings: Any, topic_field: str) -> Any:
+    from newsflow.service.runtime import ServiceConfig
+
+    return ServiceConfig.build(service, topic_field, resolve(args, settings))
+
+
+def run_ingest_service(args: argparse.Namespace) -> int:
+    from newsflow.service.runtime import run_service
+    from newsflow_ingest import intake, processor
+
+    config = _service_config("ingest", args, ingest_settings(), "topic_raw")
+
+    def routes(metrics: Any) -> dict[str, Any]:
+        from newsflow.kafka.clients import make_producer
+
+        producer = make_producer(config.kafka, client_id=f"{config.kafka.client_id}-intake")
+        return {intake.PATH: intake.Intake(
+            producer=producer, topic=config.topics.raw,
+            max_body_bytes=config.values["http_max_body_bytes"], metrics=metrics)}  # fmt: skip
+
+    return run_service(config, processor.build, routes=routes)
+
+
+def run_extract_service(args: argparse.Namespace) -> int:
+    from newsflow.service.runtime import run_service
+    from newsflow_extract import processor
+
+    config = _service_config("extract", args, extract_settings(), "topic_ingested")
+    check_poll_budget(config.values)
+    return run_service(config, processor.build)
+
+
+def check_poll_budget(values: dict[str, Any]) -> None:
+    """A batch must finish well within max_poll_interval, or the group rebalances under load
+    (kafka-python issue #1716): records per poll × per-record time limit must fit in half."""
+    worst = values["kafka_max_poll_records"] * (values["extract_time_limit"] + 1.0)
+    budget = values["kafka_max_poll_interval_ms"] / 1000 / 2
+    if worst > budget:
+        raise ConfigError(
+            f"kafka_max_poll_records ({values['kafka_max_poll_records']}) × (extract_time_limit "
+            f"+ 1 s) = {worst:.0f} s exceeds half of kafka_max_poll_interval_ms ({budget:.0f} s); "
+            "lower the records per poll or raise the interval"
+        )
+
+
+def _tool_kafka(args: argparse.Namespace, settings: Any = TOOL_SETTINGS) -> tuple[Any, Any]:
+    values = resolve(args, settings)
+    return KafkaSettings.from_values(values), values
+
+
+def run_topics_create(args: argparse.Namespace) -> int:
+    from newsflow.kafka.clients import create_topics
+
+    kafka, values = _tool_kafka(args)
+    names = Topics.from_values(values).all()
+    created = create_topics(kafka, names, partitions=args.partitions, replication=args.replication)
+    for name in names:
+        print(f"{name}: {'created' if name in created else 'exists'}")
+    return 0
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    from newsflow.kafka.clients import make_producer
+    from newsflow.tools.publish import DEFAULT_BASE_URL, publish
+
+    kafka, values = _tool_kafka(args)
+    producer = make_producer(kafka)
+    try:
+        sent = publish(producer, values["topic_raw"], args.inputs,
+                       base_url=args.base_url or DEFAULT_BASE_URL,
+                       max_bytes=DEFAULT_MAX_BYTES)  # fmt: skip
+    except FileNotFoundError as exc:
+        raise ConfigError(str(exc)) from exc
+    finally:
+        producer.close()
+    print(f"published {sent} messages to {values['topic_raw']}")
+    return 0
+
+
+def run_tail(args: argparse.Namespace) -> int:
+    from kafka import KafkaConsumer
+
+    from newsflow.tools.tail import tail
+
+    kafka, _ = _tool_kafka(args, KAFKA_SETTINGS)
+    consumer = KafkaConsumer(**kafka.common(), enable_auto_commit=False)
+    try:
+        tail(consumer, args.topic, as_json=args.json, from_beginning=args.from_beginning,
+             limit=args.max, idle_timeout=args.idle_timeout)  # fmt: skip
+    finally:
+        consumer.close()
+    return 0
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    from newsflow.kafka.clients import make_consumer, make_producer
+    from newsflow.tools.replay import replay
+
+    kafka, values = _tool_kafka(args)
+    topics = Topics.from_values(values)
+    source = topics.dlq if args.source == "dlq" else topics.rejected
+    consumer = make_consumer(kafka, group_id=f"newsflow-replay-{args.source}")
+    consumer.subscribe([source])
+    producer = make_producer(kafka)
+    try:
+        counts = replay(consumer, producer, targets={"ingest": topics.raw,
+                                                     "extract": topics.ingested},
+                        reasons=args.reason, dry_run=args.dry_run,
+                        idle_timeout=args.idle_timeout)  # fmt: skip
+    finally:
+        consumer.close()
+        producer.close()
+    verb = "would replay" if args.dry_run else "replayed"
+    print(f"{verb}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing"))
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from newsflow.tools.demo import run_demo as demo
+
+    inputs = args.inputs or [Path(__file__).resolve().parents[2] / "samples"]
+    return demo(inputs, workers=args.workers, keep_running=args.keep_running, out=sys.stdout)

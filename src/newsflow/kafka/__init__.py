@@ -1,0 +1,1 @@
+"""The Kafka shell: client settings, consumer/producer construction, topic administration."""

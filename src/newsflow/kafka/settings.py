@@ -1,0 +1,130 @@
+"""Kafka client settings: bootstrap, security (SASL/SSL passed through), group timings, topics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from newsflow.config import Setting, positive_int
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI")
+COMPRESSION = ("none", "gzip", "snappy", "lz4", "zstd")
+
+
+def _choice(options: tuple[str, ...]) -> Any:
+    def parse(text: str) -> str:
+        value = text.strip()
+        match = {o.lower(): o for o in options}.get(value.lower())
+        if match is None:
+            raise ValueError(f"expected one of {', '.join(options)}")
+        return match
+
+    return parse
+
+
+KAFKA_SETTINGS = (
+    Setting("kafka_bootstrap", "Kafka bootstrap servers, comma-separated", "localhost:9092"),
+    Setting("kafka_client_id", "client id prefix sent to the broker", "newsflow"),
+    Setting("kafka_security_protocol", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL", "PLAINTEXT",
+            _choice(SECURITY_PROTOCOLS)),
+    Setting("kafka_sasl_mechanism", "SASL mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, …)",
+            None, _choice(SASL_MECHANISMS)),
+    Setting("kafka_sasl_username", "SASL username"),
+    Setting("kafka_sasl_password", "SASL password", secret=True),
+    Setting("kafka_ssl_cafile", "CA bundle to verify the brokers"),
+    Setting("kafka_ssl_certfile", "client certificate (mutual TLS)"),
+    Setting("kafka_ssl_keyfile", "client private key (mutual TLS)"),
+    Setting("kafka_ssl_password", "password of the client key", secret=True),
+    Setting("kafka_session_timeout_ms", "consumer group session timeout", 45000, positive_int),
+    Setting("kafka_heartbeat_interval_ms", "consumer heartbeat interval", 3000, positive_int),
+    Setting("kafka_max_poll_interval_ms", "longest pause between polls before leaving the group",
+            300000, positive_int),
+    Setting("kafka_max_poll_records", "records per batch (bounds time between polls)", 20,
+            positive_int),
+    Setting("kafka_compression", "producer compression: none, gzip, snappy, lz4, zstd", "zstd",
+            _choice(COMPRESSION)),
+    Setting("kafka_linger_ms", "producer batching delay", 5, int),
+    Setting("kafka_max_request_bytes", "largest produce request (raise for big pages)",
+            16 * 1024 * 1024, positive_int),
+)  # fmt: skip
+
+TOPIC_SETTINGS = (
+    Setting("topic_raw", "raw article messages", "articles.raw"),
+    Setting("topic_ingested", "validated articles", "articles.ingested"),
+    Setting("topic_rejected", "messages rejected by ingest", "articles.rejected"),
+    Setting("topic_clean", "clean article events", "articles.clean"),
+    Setting("topic_duplicates", "duplicate article events", "articles.duplicates"),
+    Setting("topic_dlq", "messages extract could not process", "articles.dlq"),
+)
+
+
+@dataclass(frozen=True)
+class Topics:
+    """The topic names (configuration; these are the defaults)."""
+
+    raw: str = "articles.raw"
+    ingested: str = "articles.ingested"
+    rejected: str = "articles.rejected"
+    clean: str = "articles.clean"
+    duplicates: str = "articles.duplicates"
+    dlq: str = "articles.dlq"
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> Topics:
+        return cls(**{s.field.removeprefix("topic_"): values[s.field] for s in TOPIC_SETTINGS})
+
+    def all(self) -> list[str]:
+        return [self.raw, self.ingested, self.rejected, self.clean, self.duplicates, self.dlq]
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    """Everything the Kafka clients need; `repr` hides the secrets."""
+
+    bootstrap: str
+    client_id: str = "newsflow"
+    security: dict[str, Any] = field(default_factory=dict, repr=False)
+    session_timeout_ms: int = 45000
+    heartbeat_interval_ms: int = 3000
+    max_poll_interval_ms: int = 300000
+    max_poll_records: int = 20
+    compression: str = "zstd"
+    linger_ms: int = 5
+    max_request_bytes: int = 16 * 1024 * 1024
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> KafkaSettings:
+        security: dict[str, Any] = {"security_protocol": values["kafka_security_protocol"]}
+        passthrough = {
+            "kafka_sasl_mechanism": "sasl_mechanism",
+            "kafka_sasl_username": "sasl_plain_username",
+            "kafka_sasl_password": "sasl_plain_password",
+            "kafka_ssl_cafile": "ssl_cafile",
+            "kafka_ssl_certfile": "ssl_certfile",
+            "kafka_ssl_keyfile": "ssl_keyfile",
+            "kafka_ssl_password": "ssl_password",
+        }
+        for name, option in passthrough.items():
+            if values.get(name):
+                security[option] = values[name]
+        return cls(
+            bootstrap=values["kafka_bootstrap"],
+            client_id=values["kafka_client_id"],
+            security=security,
+            session_timeout_ms=values["kafka_session_timeout_ms"],
+            heartbeat_interval_ms=values["kafka_heartbeat_interval_ms"],
+            max_poll_interval_ms=values["kafka_max_poll_interval_ms"],
+            max_poll_records=values["kafka_max_poll_records"],
+            compression=values["kafka_compression"],
+            linger_ms=values["kafka_linger_ms"],
+            max_request_bytes=values["kafka_max_request_bytes"],
+        )
+
+    @property
+    def servers(self) -> list[str]:
+        return [s.strip() for s in self.bootstrap.split(",") if s.strip()]
+
+    def common(self) -> dict[str, Any]:
+        """Options shared by every kafka-python client."""
+        return {"bootstrap_servers": self.servers, "client_id": self.client_id, **self.security}

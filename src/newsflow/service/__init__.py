@@ -1,0 +1,1 @@
+"""The streaming shell shared by the services: consume loop, supervisor, HTTP, metrics."""

@@ -1,0 +1,98 @@
+"""The service's HTTP endpoints: /metrics, /healthz, /readyz, plus routes a service adds."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import orjson
+
+from newsflow.service import metrics
+
+log = logging.getLogger(__name__)
+Route = Callable[["Request"], tuple[int, dict[str, Any]]]
+
+
+class Request:
+    """What a POST route sees: headers, and a body it reads itself (so it can refuse first)."""
+
+    def __init__(self, handler: BaseHTTPRequestHandler) -> None:
+        self._handler = handler
+        self.headers = handler.headers
+        self.client = handler.client_address[0]
+
+    def read(self, length: int) -> bytes:
+        return self._handler.rfile.read(length)
+
+
+class HealthServer:
+    """Serves the endpoints from a daemon thread; `ready()` decides /readyz."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        ready: Callable[[], tuple[bool, dict[str, Any]]],
+        routes: dict[str, Route] | None = None,
+    ) -> None:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path == "/metrics":
+                    body, content_type = metrics.render()
+                    self._send(200, body, content_type)
+                elif self.path == "/healthz":
+                    self._json(200, {"status": "alive"})
+                elif self.path == "/readyz":
+                    ok, detail = server.ready()
+                    self._json(200 if ok else 503, {"ready": ok, **detail})
+                else:
+                    self._json(404, {"error": "not found"})
+
+            def do_POST(self) -> None:
+                route = server.routes.get(self.path.split("?")[0])
+                if route is None:
+                    self._json(404, {"error": "not found"})
+                    return
+                try:
+                    status, body = route(Request(self))
+                except Exception:
+                    log.exception("request failed", extra={"path": self.path})
+                    status, body = 500, {"error": "internal error"}
+                self._json(status, body)
+
+            def _json(self, status: int, body: dict[str, Any]) -> None:
+                self._send(status, orjson.dumps(body), "application/json")
+
+            def _send(self, status: int, body: bytes, content_type: str) -> None:
+                self.send_response(status, HTTPStatus(status).phrase)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                if status >= 400 and self.command == "POST":
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("http %s", format % args)
+
+        self.ready = ready
+        self.routes = routes or {}
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="http")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,240 @@
+"""The consume → process → produce → commit loop of one worker (at-least-once).
+
+A batch is polled, every record is processed into outputs, all outputs are sent and
+acknowledged (acks=all), and only then are the batch's offsets committed. A worker killed at
+any instant has committed nothing it has not delivered. A retriable failure (store down,
+broker hiccup) rewinds the batch and backs off without committing; an unexpected error on
+one record is retried a bounded number of times, then that record is dead-lettered so its
+partition keeps moving. The loop never decides outcomes itself: the `Processor` does.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import CommitFailedError
+from kafka.structs import OffsetAndMetadata
+
+from newsflow.errors import NewsflowError
+from newsflow.service.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One message to produce, and the outcome it records."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    outcome: str
+    reason: str | None = None
+    stage: str | None = None
+    latency: float | None = None
+
+
+class Processor(Protocol):
+    """What a service does with one consumed record (the pure stages behind it)."""
+
+    def process(self, record: Any) -> list[Output]:
+        """The record's outputs; raise a `retriable` error to have the batch rewound."""
+        ...
+
+    def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
+        """The output for a record that kept failing."""
+        ...
+
+    def healthy(self) -> bool:
+        """True when the processor's dependencies (the store) answer."""
+        ...
+
+
+@dataclass
+class WorkerStatus:
+    """What the supervisor reads: set from this worker, read from the HTTP thread/process."""
+
+    set_ready: Callable[[bool], None]
+
+
+def is_retriable(exc: BaseException) -> bool:
+    return bool(getattr(exc, "retriable", False))
+
+
+class ConsumeLoop:
+    """Run `processor` over `topic` in `consumer`'s group until `stop` is set."""
+
+    def __init__(
+        self,
+        *,
+        consumer: KafkaConsumer,
+        producer: KafkaProducer,
+        processor: Processor,
+        topic: str,
+        metrics: Metrics,
+        stop: threading.Event,
+        status: WorkerStatus,
+        max_attempts: int = 3,
+        health_interval: float = 5.0,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self.consumer = consumer
+        self.producer = producer
+        self.processor = processor
+        self.topic = topic
+        self.metrics = metrics
+        self.stop = stop
+        self.status = status
+        self.max_attempts = max_attempts
+        self.health_interval = health_interval
+        self.max_backoff = max_backoff
+        self._joined = False
+        self._healthy = True
+        self._checked_at = 0.0
+        self._failures = 0
+
+    def run(self) -> None:
+        """Consume until stopped; then commit nothing pending and leave the group."""
+        self.consumer.subscribe([self.topic], listener=_Listener(self))
+        try:
+            while not self.stop.is_set():
+                self._refresh_health()
+                batch = self.consumer.poll(timeout_ms=500)
+                self._report_lag()
+                if batch:
+                    self._handle_or_rewind(batch)
+        finally:
+            self.status.set_ready(False)
+            self.producer.flush(timeout=10)
+            self.consumer.close(autocommit=False)  # leaves the group: partitions move at once
+
+    def _handle_or_rewind(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        count = sum(len(records) for records in batch.values())
+        service = self.metrics.service
+        self.metrics.consumed.labels(service, self.topic).inc(count)
+        self.metrics.in_flight.labels(service).inc(count)
+        started = time.monotonic()
+        try:
+            self._handle(batch)
+            self._failures = 0
+        except Exception as exc:
+            if not is_retriable(exc):
+                raise
+            self._rewind(batch, exc)
+        finally:
+            self.metrics.in_flight.labels(service).dec(count)
+        elapsed = time.monotonic() - started
+        limit = self.consumer.config["max_poll_interval_ms"] / 1000
+        if elapsed > limit / 2:
+            log.warning("batch took %.1f s, over half of max_poll_interval (%.0f s); "
+                        "lower max_poll_records", elapsed, limit)  # fmt: skip
+
+    def _handle(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        sent: list[tuple[Output, Any]] = []
+        for records in batch.values():
+            for record in records:
+                for output in self._process(record):
+                    future = self.producer.send(output.topic, key=output.key, value=output.value)
+                    sent.append((output, future))
+        self.producer.flush()
+        for _, future in sent:
+            future.get(timeout=0)  # raises the delivery error, if any: then nothing is committed
+        offsets = {
+            tp: OffsetAndMetadata(records[-1].offset + 1, None, -1)
+            for tp, records in batch.items()
+        }
+        try:
+            self.consumer.commit(offsets)
+            self.metrics.commits.labels(self.metrics.service).inc()
+        except CommitFailedError as exc:
+            # The group moved on (we took too long): another member redelivers the batch and,
+            # decisions being idempotent, produces the same outcomes again.
+            log.warning("offset commit refused after a rebalance: %s", exc)
+        for output, _ in sent:
+            self._record(output)
+
+    def _process(self, record: Any) -> list[Output]:
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return self.processor.process(record)
+            except Exception as exc:
+                if is_retriable(exc):
+                    raise
+                self.metrics.retries.labels(self.metrics.service).inc()
+                log.exception(
+                    "processing failed (attempt %d of %d)", attempt, self.max_attempts,
+                    extra=_where(record),
+                )  # fmt: skip
+                detail = f"{type(exc).__name__}: {exc}"
+        return [self.processor.dead_letter(record, detail[:1000], self.max_attempts)]
+
+    def _rewind(self, batch: dict[TopicPartition, list[Any]], exc: BaseException) -> None:
+        """Seek back to the batch start and wait, keeping group membership, until healthy."""
+        self._failures += 1
+        if isinstance(exc, NewsflowError):
+            self.metrics.store_errors.labels(self.metrics.service).inc()
+        delay = min(self.max_backoff, 0.5 * 2 ** min(self._failures, 5))
+        log.warning("retriable failure, batch rewound; retrying in %.1f s: %s", delay, exc)
+        for tp, records in batch.items():
+            self.consumer.seek(tp, records[0].offset)
+        self._healthy = False
+        self.status.set_ready(False)
+        paused = list(self.consumer.assignment())
+        self.consumer.pause(*paused)
+        deadline = time.monotonic() + delay
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            self.consumer.poll(timeout_ms=200)  # paused: keeps the membership, fetches nothing
+        self.consumer.resume(*paused)
+        self._checked_at = 0.0
+
+    def _refresh_health(self) -> None:
+        now = time.monotonic()
+        if now - self._checked_at >= self.health_interval:
+            self._checked_at = now
+            self._healthy = self.processor.healthy()
+        self.status.set_ready(self._joined and self._healthy)
+
+    def _report_lag(self) -> None:
+        for tp in self.consumer.assignment():
+            highwater = self.consumer.highwater(tp)
+            if highwater is None:
+                continue
+            lag = max(0, highwater - self.consumer.position(tp))
+            self.metrics.consumer_lag.labels(self.metrics.service, tp.topic, tp.partition).set(lag)
+
+    def _record(self, output: Output) -> None:
+        service = self.metrics.service
+        self.metrics.outcomes.labels(service, output.outcome).inc()
+        if output.reason:
+            self.metrics.rejections.labels(service, output.stage or "", output.reason).inc()
+        if output.latency is not None:
+            self.metrics.end_to_end_seconds.labels(service, output.outcome).observe(output.latency)
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, loop: ConsumeLoop) -> None:
+        self.loop = loop
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        # Offsets are committed at the end of every batch, before the next poll (where
+        # rebalances happen), so nothing processed is uncommitted here. Zero their lag.
+        for tp in revoked:
+            self.loop.metrics.consumer_lag.labels(
+                self.loop.metrics.service, tp.topic, tp.partition
+            ).set(0)
+        log.info("partitions revoked", extra={"partitions": sorted(tp.partition for tp in revoked)})
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.loop._joined = True
+        log.info("partitions assigned",
+                 extra={"partitions": sorted(tp.partition for tp in assigned)})  # fmt: skip
+
+
+def _where(record: Any) -> dict[str, Any]:
+    return {"topic": record.topic, "partition": record.partition, "offset": record.offset}

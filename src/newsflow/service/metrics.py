@@ -1,0 +1,104 @@
+"""Prometheus metrics of the services (`newsflow_<what>_<unit>`, bounded labels only).
+
+Services run several worker processes, so metrics use prometheus_client's multiprocess mode:
+`enable_multiprocess()` must run before `prometheus_client` is first imported in the service,
+and the supervisor serves the merged view of every worker (`render`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+SECONDS_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600)
+
+
+def enable_multiprocess() -> str:
+    """Give this service (and the workers it spawns) a fresh metrics directory."""
+    directory = os.environ.get(MULTIPROC_ENV)
+    if directory and os.path.isdir(directory):
+        for name in os.listdir(directory):
+            os.remove(os.path.join(directory, name))
+    else:
+        directory = tempfile.mkdtemp(prefix="newsflow-metrics-")
+        os.environ[MULTIPROC_ENV] = directory
+    return directory
+
+
+def cleanup_multiprocess(directory: str) -> None:
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def mark_dead(pid: int) -> None:
+    """Drop a dead worker's live gauges (its counters stay, so totals never go down)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid)
+
+
+def render() -> tuple[bytes, str]:
+    """The merged metrics of all processes, in the Prometheus text format."""
+    from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+@dataclass
+class Metrics:
+    """The service metrics, labelled by service; one instance per process."""
+
+    service: str
+    consumed: Any = None
+    outcomes: Any = None
+    rejections: Any = None
+    extraction_seconds: Any = None
+    end_to_end_seconds: Any = None
+    consumer_lag: Any = None
+    store_errors: Any = None
+    in_flight: Any = None
+    worker_restarts: Any = None
+    retries: Any = None
+    commits: Any = None
+    http_requests: Any = None
+
+    def __post_init__(self) -> None:
+        from prometheus_client import Counter, Gauge, Histogram
+
+        s = ("service",)
+        self.consumed = Counter("newsflow_messages_consumed_total",
+                                "Messages consumed from the input topic", (*s, "topic"))
+        self.outcomes = Counter("newsflow_outcomes_total",
+                                "Messages by outcome (ingested, rejected, clean, duplicate, dlq)",
+                                (*s, "outcome"))
+        self.rejections = Counter("newsflow_rejections_total",
+                                  "Rejected and dead-lettered messages by reason",
+                                  (*s, "stage", "reason"))
+        self.extraction_seconds = Histogram("newsflow_extraction_seconds",
+                                            "Time to extract one article", s,
+                                            buckets=SECONDS_BUCKETS)
+        self.end_to_end_seconds = Histogram("newsflow_end_to_end_seconds",
+                                            "From fetched_at (else ingested_at) to the outcome",
+                                            (*s, "outcome"), buckets=SECONDS_BUCKETS)
+        self.consumer_lag = Gauge("newsflow_consumer_lag_messages",
+                                  "High-water mark minus position, per assigned partition",
+                                  (*s, "topic", "partition"), multiprocess_mode="livemax")
+        self.store_errors = Counter("newsflow_store_errors_total",
+                                    "Dedup store calls that failed", s)
+        self.in_flight = Gauge("newsflow_in_flight_messages",
+                               "Messages consumed but not yet committed", s,
+                               multiprocess_mode="livesum")
+        self.worker_restarts = Counter("newsflow_worker_restarts_total",
+                                       "Worker processes restarted after dying", s)
+        self.retries = Counter("newsflow_retries_total",
+                               "Messages processed again after an unexpected error", s)
+        self.commits = Counter("newsflow_offset_commits_total",
+                               "Offset commits after acknowledged outputs", s)
+        self.http_requests = Counter("newsflow_http_requests_total",
+                                     "Intake HTTP requests by status code", (*s, "code"))  # fmt: skip

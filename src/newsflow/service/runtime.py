@@ -1,0 +1,160 @@
+"""Service configuration and the two process roles: the supervisor (HTTP, workers) and a worker."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from newsflow.config import Setting, non_negative_int, positive_float, positive_int
+from newsflow.kafka.settings import KAFKA_SETTINGS, TOPIC_SETTINGS, KafkaSettings, Topics
+from newsflow.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+def service_settings(*, group: str, port: int) -> tuple[Setting, ...]:
+    """Settings every service has; `group` and `port` differ per service."""
+    return (
+        *KAFKA_SETTINGS,
+        *TOPIC_SETTINGS,
+        Setting("group_id", "consumer group id", group),
+        Setting("workers", "consumer processes in this container (each a group member)", 1,
+                positive_int),
+        Setting("http_host", "address of /metrics, /healthz, /readyz", "0.0.0.0"),
+        Setting("http_port", "port of /metrics, /healthz, /readyz (0 = any free port)", port,
+                non_negative_int),
+        Setting("max_attempts", "tries of a message that raises before it is dead-lettered", 3,
+                positive_int),
+        Setting("shutdown_timeout", "seconds a worker may take to stop before it is killed",
+                30.0, positive_float),
+        Setting("log_level", "DEBUG, INFO, WARNING or ERROR", "INFO"),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """One service's whole configuration, built once at start-up and handed to workers."""
+
+    service: str
+    input_topic: str
+    kafka: KafkaSettings
+    topics: Topics
+    group_id: str
+    workers: int
+    http_host: str
+    http_port: int
+    max_attempts: int
+    shutdown_timeout: float
+    log_level: str
+    values: dict[str, Any]
+
+    @classmethod
+    def build(cls, service: str, input_topic_field: str, values: dict[str, Any]) -> ServiceConfig:
+        return cls(
+            service=service,
+            input_topic=values[input_topic_field],
+            kafka=KafkaSettings.from_values(values),
+            topics=Topics.from_values(values),
+            group_id=values["group_id"],
+            workers=values["workers"],
+            http_host=values["http_host"],
+            http_port=values["http_port"],
+            max_attempts=values["max_attempts"],
+            shutdown_timeout=values["shutdown_timeout"],
+            log_level=values["log_level"],
+            values=values,
+        )
+
+
+Builder = Callable[[ServiceConfig, Any], Any]  # (config, metrics) -> Processor
+
+
+def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: Any) -> None:
+    """A worker process: one group member running the consume loop until SIGTERM."""
+    configure_logging(json=True, level=config.log_level)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    from newsflow.kafka.clients import make_consumer, make_producer
+    from newsflow.service.loop import ConsumeLoop, WorkerStatus
+    from newsflow.service.metrics import Metrics
+
+    metrics = Metrics(config.service)
+    processor = build(config, metrics)
+    client_id = f"{config.kafka.client_id}-{config.service}-{index}"
+    consumer = make_consumer(config.kafka, group_id=config.group_id, client_id=client_id)
+    producer = make_producer(config.kafka, client_id=client_id)
+
+    def set_ready(value: bool) -> None:
+        ready_flag.value = 1 if value else 0
+
+    try:
+        ConsumeLoop(
+            consumer=consumer,
+            producer=producer,
+            processor=processor,
+            topic=config.input_topic,
+            metrics=metrics,
+            stop=stop,
+            status=WorkerStatus(set_ready=set_ready),
+            max_attempts=config.max_attempts,
+        ).run()
+    finally:
+        processor.close()
+        producer.close(timeout=10)
+    log.info("worker stopped cleanly", extra={"worker": index})
+
+
+def run_service(
+    config: ServiceConfig,
+    build: Builder,
+    *,
+    routes: Callable[[Any], dict[str, Any]] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> int:
+    """The supervisor: metrics directory, HTTP endpoints, N supervised workers."""
+    from newsflow.service.metrics import cleanup_multiprocess, enable_multiprocess
+
+    configure_logging(json=True, level=config.log_level)
+    directory = enable_multiprocess()
+    from newsflow.service.http import HealthServer
+    from newsflow.service.metrics import Metrics
+    from newsflow.service.supervisor import Supervisor
+
+    metrics = Metrics(config.service)
+    target = functools.partial(run_worker, build, config)
+    supervisor = Supervisor(
+        target, workers=config.workers, metrics=metrics, shutdown_timeout=config.shutdown_timeout
+    )
+    server = HealthServer(
+        config.http_host,
+        config.http_port,
+        ready=supervisor.ready,
+        routes=routes(metrics) if routes else None,
+    )
+    server.start()
+    log.info("service started", extra={"service": config.service, "http_port": server.port,
+                                       "workers": config.workers, "group": config.group_id,
+                                       "input": config.input_topic})  # fmt: skip
+    if on_start:
+        on_start(server.port)
+    try:
+        return supervisor.run()
+    finally:
+        server.stop()
+        cleanup_multiprocess(directory)
+
+
+def all_settings(*groups: Iterable[Setting]) -> tuple[Setting, ...]:
+    """Concatenate setting groups, keeping the first of any repeated field."""
+    seen: dict[str, Setting] = {}
+    for group in groups:
+        for setting in group:
+            seen.setdefault(setting.field, setting)
+    return tuple(seen.values())

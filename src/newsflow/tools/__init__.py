@@ -1,0 +1,1 @@
+"""Operator tools: publish inputs, tail topics, replay rejections, run the local demo."""
