@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterable
@@ -80,6 +81,7 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    _stop_when_orphaned(stop)
 
     from newsflow.kafka.clients import make_consumer, make_producer
     from newsflow.service.loop import ConsumeLoop, WorkerStatus
@@ -109,6 +111,19 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
         processor.close()
         producer.close(timeout=10)
     log.info("worker stopped cleanly", extra={"worker": index})
+
+
+def _stop_when_orphaned(stop: threading.Event) -> None:
+    """A worker whose supervisor was killed (-9) stops too, instead of running unsupervised."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                log.error("supervisor is gone; stopping")
+                stop.set()
+
+    threading.Thread(target=watch, daemon=True, name="orphan-watch").start()
 
 
 def run_service(

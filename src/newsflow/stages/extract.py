@@ -41,6 +41,9 @@ DEFAULT_MAX_HTML_CHARS = 5_000_000
 MIN_WORDS = 5
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I)
 _WORD = re.compile(r"\w+")
+# Words for scripts written without spaces count one per character (kana, CJK ideographs, Thai).
+_SPACELESS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD_OR_CHARACTER = re.compile(f"[{_SPACELESS}]|[^\\W{_SPACELESS}]+")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&)\s*")
 _BY = re.compile(r"^\s*by\s+", re.I)
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—·•»:-]\s+|:\s+")
@@ -49,6 +52,7 @@ _NOT_ALNUM = re.compile(r"\W+|_")
 # Class and id words (whole words between spaces, "-" and "_") naming boilerplate blocks.
 _BOILERPLATE_WORDS = (
     "comments?|disqus|"  # reader comments
+    "cookies?|consent|gdpr|"  # cookie banners
     "ads?|advert\\w*|gpt|dfp|sponsor\\w*|outbrain|taboola|"  # advertising
     "newsletters?|signup|subscribe|promo\\w*|donat\\w*|"  # sign-up, promotion, appeals
     "related|recirc\\w*|"  # links to other articles
@@ -66,6 +70,7 @@ _INLINE_TAGS = frozenset(
 )
 _MIN_PARAGRAPH_CHARS = 25
 MIN_PROSE_WORDS = 20
+LINK_LIST_DENSITY = 0.8
 _BLOCK_TAGS = (
     "address article aside blockquote dd div dl dt figcaption footer form h1 h2 h3 h4 h5 h6 "
     "header li main nav ol p pre section table td th tr ul"
@@ -135,8 +140,8 @@ def _extract_html(article: Article) -> Extraction | Rejection:
     title = _clean(meta.get("title"))
     title = strip_site_name(title, sitename, article.canonical_url) if title else article.title
     cleaned = clean_text(meta.get("text") or "", title=title)
-    if len(_WORD.findall(cleaned.text)) < MIN_WORDS:
-        return Rejection(R.NO_MAIN_TEXT, f"main text has fewer than {MIN_WORDS} words")
+    if len(_WORD_OR_CHARACTER.findall(cleaned.text)) < MIN_PROSE_WORDS:
+        return Rejection(R.NO_MAIN_TEXT, f"main text has fewer than {MIN_PROSE_WORDS} words")
     return Extraction(
         text=cleaned.text,
         title=cleaned.title,
@@ -168,22 +173,25 @@ def _prune_boilerplate(tree: HtmlElement) -> None:
     for element in matches:
         if not any(ancestor in found for ancestor in element.iterancestors()):
             element.drop_tree()
-    for paragraph in list(tree.iter("p")):
-        if is_link_list(paragraph):
-            paragraph.drop_tree()
+    for block in list(tree.iter("p", "div", "section", "table", "ul", "ol")):
+        if is_link_list(block):
+            block.drop_tree()
 
 
-def is_link_list(paragraph: HtmlElement) -> bool:
-    """Whether a paragraph is only links (share and print tools), or a label and links
-    ("Read more: …", "Filed under: …")."""
-    links = paragraph.findall(".//a")
+def is_link_list(block: HtmlElement) -> bool:
+    """Whether a block is made of links: share and print tools, lists of other articles,
+    a label and links ("Read more: …", "Filed under: …")."""
+    links = block.findall(".//a")
     if not links:
         return False
     link_words = sum(len(_WORD.findall(link.text_content())) for link in links)
-    other = " ".join(paragraph.xpath(".//text()[not(ancestor::a)]")).strip()
-    if not _WORD.search(other):
+    other = " ".join(block.xpath(".//text()[not(ancestor::a)]")).strip()
+    other_words = len(_WORD.findall(other))
+    if other_words == 0:
         return len(links) >= 2
-    return bool(_LINK_LABEL.match(other)) and link_words > len(_WORD.findall(other))
+    if _LINK_LABEL.match(other):
+        return link_words > other_words
+    return len(links) >= 3 and link_words >= LINK_LIST_DENSITY * (link_words + other_words)
 
 
 def is_layout_table(table: HtmlElement) -> bool:
@@ -258,7 +266,7 @@ def has_prose(tree: HtmlElement) -> bool:
             if child.tag in _INLINE_TAGS and child.tag != "a":
                 parts.extend(child.xpath(".//text()[not(ancestor::a)]"))
             parts.append(child.tail or "")
-        if len(_WORD.findall(" ".join(parts))) >= MIN_PROSE_WORDS:
+        if len(_WORD_OR_CHARACTER.findall(" ".join(parts))) >= MIN_PROSE_WORDS:
             return True
     return False
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_SENTENCE_END = re.compile(r"[.!?…:;,\"”’)]$")
+_SENTENCE_END = re.compile(r"[.!?…:;,\"”’)。！？」』]$")
 _WORD = re.compile(r"\w+")
 _BYLINE = re.compile(r"^(?:by|written by|posted by|from)\s", re.I)
 _AD_LABEL = re.compile(

@@ -1,0 +1,212 @@
+"""Both services on a real broker: every input ends in exactly one outcome topic."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from corpus import messages
+from kafka_io import collect, publish_raw
+
+from newsflow.contracts.codec import validate
+from newsflow.kafka.settings import Topics
+
+pytestmark = pytest.mark.kafka
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"
+SCHEMA = {"clean": "clean", "duplicates": "duplicate", "rejected": "rejection", "dlq": "rejection"}
+
+
+def outcome_topics(topics: Topics) -> dict[str, str]:
+    return {topics.clean: "clean", topics.duplicates: "duplicates", topics.rejected: "rejected",
+            topics.dlq: "dlq"}  # fmt: skip
+
+
+def by_kind(found: dict[str, list[dict[str, Any]]], topics: Topics) -> dict[str, list[dict]]:
+    names = outcome_topics(topics)
+    result = {names[topic]: events for topic, events in found.items()}
+    for kind, events in result.items():
+        for event in events:
+            validate(SCHEMA[kind], event)  # type: ignore[arg-type]
+    return result
+
+
+def test_seeds_a_copy_and_malformed_messages(
+    broker: str, topics: Topics, start_service: Any, tmp_path: Path
+) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for seed in sorted(SAMPLES.glob("0*.txt")):
+        shutil.copy(seed, inputs)
+    shutil.copy(next(SAMPLES.glob("002_*.txt")), inputs / "copy-of-002.txt")
+    malformed = (SAMPLES / "crawl.ndjson").read_bytes().splitlines()[1:]  # the five bad lines
+    assert len(malformed) == 5
+    (inputs / "bad.ndjson").write_bytes(b"\n".join(malformed) + b"\n")
+
+    ingest = start_service("ingest")
+    extract = start_service("extract")
+    ingest.wait_ready()
+    extract.wait_ready()
+    from newsflow.kafka.clients import make_producer
+    from newsflow.kafka.settings import KafkaSettings
+    from newsflow.tools.publish import publish
+
+    producer = make_producer(KafkaSettings(bootstrap=broker))
+    assert publish(producer, topics.raw, [inputs], max_bytes=10_000_000) == 11
+    producer.close()
+
+    result = by_kind(collect(broker, list(outcome_topics(topics)), expected=11), topics)
+    assert {k: len(v) for k, v in result.items()} == {"clean": 5, "duplicates": 1,
+                                                      "rejected": 5, "dlq": 0}  # fmt: skip
+    assert all(event["title"] for event in result["clean"])
+    [duplicate] = result["duplicates"]
+    originals = {e["article_id"] for e in result["clean"]}
+    assert duplicate["duplicate_of"] in originals
+    assert sorted(e["reason"] for e in result["rejected"]) == [
+        "bad_encoding", "bad_url", "invalid_json", "missing_field", "wrong_type"]  # fmt: skip
+    assert all(e["origin"]["topic"] == topics.raw for e in result["rejected"])
+
+    # /metrics agree with what was processed.
+    assert ingest.metric("newsflow_outcomes_total", outcome="ingested") == 6
+    assert ingest.metric("newsflow_outcomes_total", outcome="rejected") == 5
+    assert ingest.metric("newsflow_rejections_total", reason="bad_url") == 1
+    assert ingest.metric("newsflow_messages_consumed_total") == 11
+    assert extract.metric("newsflow_outcomes_total", outcome="clean") == 5
+    assert extract.metric("newsflow_outcomes_total", outcome="duplicate") == 1
+    assert extract.metric("newsflow_extraction_seconds_count") == 6
+    assert extract.metric("newsflow_end_to_end_seconds_count") == 6
+    assert extract.metric("newsflow_in_flight_messages") == 0
+    assert extract.metric("newsflow_consumer_lag_messages") == 0
+
+
+def test_readyz_is_503_before_assignment_and_200_after(start_service: Any) -> None:
+    extract = start_service("extract")
+    extract.wait_http()
+    status, body = extract.get("/readyz")
+    assert status == 503, body
+    extract.wait_ready()
+    assert extract.get("/readyz")[0] == 200
+    assert extract.get("/healthz")[0] == 200
+
+
+def test_not_ready_while_the_store_is_unreachable(start_service: Any) -> None:
+    extract = start_service("extract", NEWSFLOW_STORE_URL="redis://127.0.0.1:1/0")
+    extract.wait_http()
+    time.sleep(6)
+    status, body = extract.get("/readyz")
+    assert status == 503, body
+
+
+def test_http_intake_writes_to_the_raw_topic(
+    broker: str, topics: Topics, start_service: Any
+) -> None:
+    import urllib.request
+
+    ingest = start_service("ingest", NEWSFLOW_HTTP_MAX_BODY_BYTES="5000")
+    ingest.wait_ready()
+
+    def post(body: bytes) -> tuple[int, bytes]:
+        request = urllib.request.Request(ingest.url("/v1/articles"), data=body, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    one = b'{"id": "h1", "url": "https://example.com/1", "text": "' + b"word " * 20 + b'"}'
+    ndjson = b"\n".join([one.replace(b"h1", b"h2"), one.replace(b"h1", b"h3")])
+    assert post(one) == (202, b'{"accepted":1}')
+    assert post(ndjson) == (202, b'{"accepted":2}')
+    assert post(b"{not json")[0] == 400
+    assert post(b"[1,2]")[0] == 400
+    status, body = post(b"x" * 6000)
+    assert status == 413 and b"limit 5000" in body
+    found = collect(broker, [topics.ingested], expected=3)
+    assert sorted(e["source_id"] for e in found[topics.ingested]) == ["h1", "h2", "h3"]
+    assert ingest.metric("newsflow_http_requests_total", code="202") == 2
+    assert ingest.metric("newsflow_http_requests_total", code="400") == 2
+    assert ingest.metric("newsflow_http_requests_total", code="413") == 1
+
+
+def accounting(found: dict[str, list[dict]], topics: Topics, ids: list[str]) -> dict[str, Any]:
+    """Each source_id's outcomes: kinds seen and the decision, across redeliveries."""
+    kinds: dict[str, set[str]] = defaultdict(set)
+    decisions: dict[str, set[Any]] = defaultdict(set)
+    deliveries = 0
+    for topic, events in found.items():
+        kind = outcome_topics(topics)[topic]
+        for event in events:
+            kinds[event["source_id"]].add(kind)
+            decisions[event["source_id"]].add(event.get("duplicate_of"))
+            deliveries += 1
+    return {
+        "missing": [i for i in ids if i not in kinds],
+        "in_two_topics": [i for i in ids if len(kinds[i]) > 1],
+        "changed_decision": [i for i in ids if len(decisions[i]) > 1],
+        "redelivered": deliveries - len(kinds),
+    }
+
+
+def test_two_thousand_messages_survive_a_worker_killed_mid_run(
+    broker: str, topics: Topics, start_service: Any
+) -> None:
+    corpus = messages(2000)
+    ids = [source_id for source_id, _ in corpus]
+    ingest = start_service("ingest", "--workers", "2")
+    extract = start_service("extract", "--workers", "2")
+    ingest.wait_ready()
+    extract.wait_ready()
+    publish_raw(broker, topics.raw, [raw for _, raw in corpus])
+
+    deadline = time.monotonic() + 60
+    while extract.metric("newsflow_outcomes_total") < 300 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    victim = extract.worker_pids()[0]
+    import os
+    import signal
+
+    os.kill(victim, signal.SIGKILL)
+    found = collect(broker, list(outcome_topics(topics)), expected=2000, timeout=240)
+    time.sleep(3)  # let redeliveries after the restart land too
+    found = collect(broker, list(outcome_topics(topics)), expected=10**9, timeout=3)
+
+    report = accounting(found, topics, ids)
+    print("accounting:", {k: (len(v) if isinstance(v, list) else v) for k, v in report.items()})
+    assert report["missing"] == []
+    assert report["in_two_topics"] == []
+    assert report["changed_decision"] == []
+    assert extract.metric("newsflow_worker_restarts_total") == 1
+    assert victim not in extract.worker_pids()
+    assert len(extract.worker_pids()) == 2
+    clean = {e["source_id"] for e in found[topics.clean]}
+    duplicates = {e["source_id"] for e in found[topics.duplicates]}
+    assert len(duplicates) == 200 and len(clean) == 1800
+
+
+def test_sigterm_under_load_exits_zero_and_loses_nothing(
+    broker: str, topics: Topics, start_service: Any
+) -> None:
+    corpus = messages(600, copies_every=1000)
+    ids = [source_id for source_id, _ in corpus]
+    ingest = start_service("ingest")
+    first = start_service("extract")
+    ingest.wait_ready()
+    first.wait_ready()
+    publish_raw(broker, topics.raw, [raw for _, raw in corpus])
+    deadline = time.monotonic() + 60
+    while first.metric("newsflow_outcomes_total") < 100 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    started = time.monotonic()
+    assert first.terminate() == 0
+    assert time.monotonic() - started < 30
+    assert "stopped" in first.log_text()
+
+    second = start_service("extract")
+    found = collect(broker, list(outcome_topics(topics)), expected=600, timeout=180)
+    report = accounting(found, topics, ids)
+    assert report["missing"] == [] and report["in_two_topics"] == []
+    # Offsets were committed on the way out: the second instance did not start from zero.
+    assert second.metric("newsflow_messages_consumed_total") < 600
