@@ -70,7 +70,6 @@ _INLINE_TAGS = frozenset(
 )
 _MIN_PARAGRAPH_CHARS = 25
 MIN_PROSE_WORDS = 20
-LINK_LIST_DENSITY = 0.8
 _BLOCK_TAGS = (
     "address article aside blockquote dd div dl dt figcaption footer form h1 h2 h3 h4 h5 h6 "
     "header li main nav ol p pre section table td th tr ul"
@@ -173,25 +172,23 @@ def _prune_boilerplate(tree: HtmlElement) -> None:
     for element in matches:
         if not any(ancestor in found for ancestor in element.iterancestors()):
             element.drop_tree()
-    for block in list(tree.iter("p", "div", "section", "table", "ul", "ol")):
-        if is_link_list(block):
-            block.drop_tree()
+    for paragraph in list(tree.iter("p")):
+        if is_link_list(paragraph):
+            paragraph.drop_tree()
 
 
-def is_link_list(block: HtmlElement) -> bool:
-    """Whether a block is made of links: share and print tools, lists of other articles,
-    a label and links ("Read more: …", "Filed under: …")."""
-    links = block.findall(".//a")
+def is_link_list(paragraph: HtmlElement) -> bool:
+    """Whether a paragraph is only links (share and print tools), or a label and links
+    ("Read more: …", "Filed under: …")."""
+    links = paragraph.findall(".//a")
     if not links:
         return False
     link_words = sum(len(_WORD.findall(link.text_content())) for link in links)
-    other = " ".join(block.xpath(".//text()[not(ancestor::a)]")).strip()
+    other = " ".join(paragraph.xpath(".//text()[not(ancestor::a)]")).strip()
     other_words = len(_WORD.findall(other))
     if other_words == 0:
         return len(links) >= 2
-    if _LINK_LABEL.match(other):
-        return link_words > other_words
-    return len(links) >= 3 and link_words >= LINK_LIST_DENSITY * (link_words + other_words)
+    return bool(_LINK_LABEL.match(other)) and link_words > other_words
 
 
 def is_layout_table(table: HtmlElement) -> bool:

@@ -76,27 +76,27 @@ def _prose_follows(lines: list[str], index: int) -> bool:
 def drop_headline_copies(lines: list[str], title: str) -> list[str]:
     """Remove every line equal to the headline, all above the last one and the byline below it.
 
-    The lines returned unchanged when nothing would be left.
+    A text that is nothing but a headline and its byline block comes back empty.
     """
     key = _key(title)
     last = max((i for i, line in enumerate(lines) if _key(line) == key), default=-1)
     if last < 0:
         return lines
-    rest = drop_byline_block([line for line in lines[last + 1 :] if _key(line) != key])
-    return rest or lines
+    return drop_byline_block([line for line in lines[last + 1 :] if _key(line) != key])
 
 
 def drop_byline_block(lines: list[str]) -> list[str]:
-    """Remove the short lines (byline, credit, date) between a headline and the first prose.
+    """Remove the short lines (byline, credit, date, notice) between a headline and the prose.
 
-    Only when prose follows within `BYLINE_MAX_LINES` lines: a text of short lines is kept.
+    Left unchanged when a line in that block is neither, or when more than
+    `BYLINE_MAX_LINES` lines come before the prose; empty when nothing else follows.
     """
     for index, line in enumerate(lines[: BYLINE_MAX_LINES + 1]):
         if _is_prose(line):
             return lines[index:]
-        if not _is_byline_like(line):
+        if not (_is_byline_like(line) or _is_notice(line)):
             return lines
-    return lines
+    return [] if len(lines) <= BYLINE_MAX_LINES else lines
 
 
 def drop_trailing_notices(lines: list[str]) -> list[str]:
