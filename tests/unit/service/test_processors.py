@@ -1,0 +1,127 @@
+"""The services' per-record processors, driven with plain records (no broker needed)."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from newsflow_extract.processor import ExtractProcessor
+from newsflow_ingest.intake import split_messages
+from newsflow_ingest.processor import IngestProcessor
+
+from newsflow.contracts.codec import decode
+from newsflow.pipeline import DecideSettings
+from newsflow.sandbox import Sandbox
+from newsflow.service.metrics import Metrics
+from newsflow.stages.ingest import IngestLimits
+from newsflow.store.sqlite import SqliteStore
+
+Record = namedtuple("Record", "topic partition offset key value")
+NOW = datetime(2024, 9, 10, 12, 0, tzinfo=UTC)
+BODY = "<html><body><article>" + "".join(
+    f"<p>The harbour reopened on day {n} after the storm passed, and {n * 3} ferries ran again "
+    "between the islands while crews cleared the damaged piers.</p>"
+    for n in range(1, 7)
+)
+
+
+@pytest.fixture(scope="module")
+def metrics() -> Metrics:
+    return Metrics("test")
+
+
+def ingest_record(n: int, **fields: object) -> Record:
+    raw = {"id": f"s{n}", "url": f"https://example.com/{n}", "html": BODY, **fields}
+    return Record("raw", 0, n, None, orjson.dumps(raw))
+
+
+def test_ingest_forwards_valid_messages_keyed_by_canonical_url() -> None:
+    processor = IngestProcessor(ingested_topic="ing", rejected_topic="rej",
+                                limits=IngestLimits(), clock=lambda: NOW)  # fmt: skip
+    [output] = processor.process(ingest_record(1, url="https://Example.com/1?utm_source=x"))
+    assert (output.topic, output.key, output.outcome) == ("ing", b"https://example.com/1",
+                                                          "ingested")  # fmt: skip
+    assert decode("ingested", output.value)["source_id"] == "s1"
+
+
+def test_ingest_rejects_with_origin_and_original() -> None:
+    processor = IngestProcessor(ingested_topic="ing", rejected_topic="rej",
+                                limits=IngestLimits(), clock=lambda: NOW)  # fmt: skip
+    record = Record("raw", 3, 42, None, b'{"id": "x", "url": "ftp://a.b/"}')
+    [output] = processor.process(record)
+    event = decode("rejection", output.value)
+    assert (output.topic, output.reason, output.stage) == ("rej", "missing_field", "ingest")
+    assert event["origin"] == {"topic": "raw", "partition": 3, "offset": 42}
+    assert event["original"] == record.value.decode()
+
+
+def extract_processor(metrics: Metrics, store: SqliteStore) -> ExtractProcessor:
+    return ExtractProcessor(topics={"clean": "c", "duplicate": "d", "dlq": "q"}, store=store,
+                            sandbox=Sandbox(), decide=DecideSettings(), metrics=metrics,
+                            clock=lambda: NOW)  # fmt: skip
+
+
+def ingested(n: int, **fields: object) -> Record:
+    processor = IngestProcessor(ingested_topic="ing", rejected_topic="rej",
+                                limits=IngestLimits(), clock=lambda: NOW)  # fmt: skip
+    [output] = processor.process(ingest_record(n, **fields))
+    return Record("ing", 0, n, output.key, output.value)
+
+
+def test_extract_decides_unique_then_duplicate_and_redelivery_keeps_the_decision(
+    metrics: Metrics,
+) -> None:
+    store = SqliteStore(":memory:")
+    processor = extract_processor(metrics, store)
+    try:
+        first, copy = ingested(1), ingested(2)
+        [a] = processor.process(first)
+        [b] = processor.process(copy)
+        [a_again] = processor.process(first)
+        [b_again] = processor.process(copy)
+    finally:
+        processor.close()
+    assert (a.topic, a.outcome, b.topic, b.outcome) == ("c", "clean", "d", "duplicate")
+    clean = decode("clean", a.value)
+    assert decode("duplicate", b.value)["duplicate_of"] == clean["article_id"]
+    assert a_again.outcome == "clean" and b_again.outcome == "duplicate"
+    assert decode("duplicate", b_again.value)["duplicate_of"] == clean["article_id"]
+    assert a.latency is not None and a.latency >= 0
+
+
+def test_extract_dead_letters_what_it_cannot_use(metrics: Metrics) -> None:
+    processor = extract_processor(metrics, SqliteStore(":memory:"))
+    try:
+        [bad_event] = processor.process(Record("ing", 1, 7, b"k", b'{"not": "an ingested event"}'))
+        [empty] = processor.process(ingested(3, html="<html><body><nav>Home</nav></body></html>"))
+        exhausted = processor.dead_letter(ingested(4), "RuntimeError: boom", 3)
+    finally:
+        processor.close()
+    assert (bad_event.topic, bad_event.reason) == ("q", "bad_event")
+    assert decode("rejection", bad_event.value)["origin"] == {"topic": "ing", "partition": 1,
+                                                              "offset": 7}  # fmt: skip
+    assert (empty.topic, empty.reason) == ("q", "no_main_text")
+    event = decode("rejection", exhausted.value)
+    assert (event["reason"], event["attempts"], event["detail"]) == (
+        "retries_exhausted", 3, "RuntimeError: boom")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"url": "u"}', [b'{"url": "u"}']),
+        (b'{\n  "url": "u"\n}\n', [b'{\n  "url": "u"\n}']),
+        (b'{"a": 1}\n\n{"b": 2}\n', [b'{"a": 1}', b'{"b": 2}']),
+        (b"", "empty body"),
+        (b'{"a": 1}\n[2]', "line 2 is not a JSON object"),
+        (b'{"a": 1}\n{oops', "line 2 is not JSON"),
+    ],
+)
+def test_intake_accepts_one_object_or_ndjson(body: bytes, expected: object) -> None:
+    result = split_messages(body)
+    if isinstance(expected, str):
+        assert isinstance(result, str) and result.startswith(expected)
+    else:
+        assert result == expected

@@ -1,0 +1,344 @@
+"""The extract stage: the article's text and metadata out of a page, whatever the site.
+
+Exact dedup (DESIGN.md) is only as good as the extraction is template-invariant: the same
+article in two sites' chrome — navigation, cookie banner, share bar, ads and sign-up boxes
+in the body, related links, comments, footer — must give the same text. The fixtures make
+that concrete: `fixtures/templates/*.html` are four site templates with `{{…}}` placeholders
+and `fixtures/templates/bodies/*.json` are article bodies; `page()` puts one in the other.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from lxml.html import fragment_fromstring
+
+from newsflow import rejection as R
+from newsflow.model import Article, Extraction
+from newsflow.rejection import Rejection
+from newsflow.stages.extract import ExtractLimits, extract, is_layout_table, strip_site_name
+from newsflow.stages.fingerprint import fingerprint, normalize_text
+from newsflow.stages.ingest import ingest
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+TEMPLATES = FIXTURES / "templates"
+GOLDEN = FIXTURES / "golden"
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+LEAD_BLOCKS = 3  # {{LEAD}} is the first blocks, {{REST}} the others: templates put boxes between
+
+
+@dataclass(frozen=True)
+class Site:
+    """A site template, where its pages live, and what it shows besides the article."""
+
+    template: str
+    base_url: str
+    sitename: str | None  # declared by og:site_name or a JSON-LD publisher, if at all
+    comments: tuple[str, ...]  # phrases from the reader comments under every article
+
+
+SITES = (
+    # HTML5: <article>, headline and byline in its <header>, dek, newsletter box in the body.
+    Site(
+        "semantic",
+        "https://www.riverton-ledger.example/local/2024/",
+        "The Riverton Ledger",
+        ("three buses go by full", "drive for a living", "bike parking", "plan to drive them"),
+    ),
+    # WordPress-era div soup: headline outside the body container, ad and sign-up box and a
+    # pull quote in the body, "Filed under" links, Disqus comments, JSON-LD metadata.
+    Site(
+        "divsoup",
+        "https://valleypost.example/2024/04/",
+        "Valley Daily Post",
+        ("frost of '72", "loud as jet engines", "rest of us get one", "Stock up on last year"),
+    ),
+    # Early-2000s table layout: no classes, headline in <font><b>, byline lines, ad table in
+    # the story cell, copyright line, related-stories and comment tables, no og: metadata.
+    Site(
+        "tables",
+        "http://www.harborgazette.example/news/local/",
+        None,
+        ("should be held accountable", "give them a raise", "Bet they paid"),
+    ),
+    # A WordPress theme: photo caption, pull quote, "Read more:" link, Mailchimp box and
+    # donation appeal in the body, author bio, related posts, threaded comments.
+    Site(
+        "wordpress",
+        "https://coastlinechronicle.example/2024/03/",
+        "Coastline Chronicle",
+        ("Credit where it is due", "Who is paying for all this", "neighbouring towns"),
+    ),
+)
+
+# A paragraph's inner HTML, {"h2": text}, {"ul": [items]} or {"table": [header, *rows]}.
+Block = str | dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Body:
+    """An article as its newsroom wrote it, before any site's template wraps it."""
+
+    slug: str
+    headline: str
+    description: str
+    authors: tuple[str, ...]
+    published: str
+    pullquote: str
+    blocks: tuple[Block, ...]
+
+    @classmethod
+    def load(cls, path: Path) -> Body:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{**data, "authors": tuple(data["authors"]), "blocks": tuple(data["blocks"])})
+
+    def text(self) -> str:
+        """The article as a reader sees it: a line per paragraph, heading and list item."""
+        lines: list[str] = []
+        for block in self.blocks:
+            if isinstance(block, str):
+                lines.append(fragment_fromstring(block, create_parent="p").text_content())
+            elif "h2" in block:
+                lines.append(block["h2"])
+            elif "ul" in block:
+                lines.extend(f"- {item}" for item in block["ul"])
+            else:
+                lines.extend(" | ".join(row) for row in block["table"])
+        return "\n".join(lines)
+
+
+BODIES = tuple(Body.load(path) for path in sorted((TEMPLATES / "bodies").glob("*.json")))
+PAGES = list(product(SITES, BODIES))
+
+
+def page_id(value: object) -> str:
+    return value.template if isinstance(value, Site) else getattr(value, "slug", str(value))
+
+
+def blocks_html(blocks: tuple[Block, ...]) -> str:
+    def one(block: Block) -> str:
+        if isinstance(block, str):
+            return f"<p>{block}</p>"
+        if "h2" in block:
+            return f"<h2>{html.escape(block['h2'])}</h2>"
+        if "ul" in block:
+            return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in block["ul"]) + "</ul>"
+        header, *rows = block["table"]
+        head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+        cells = ("".join(f"<td>{html.escape(cell)}</td>" for cell in row) for row in rows)
+        body = "".join(f"<tr>{row}</tr>" for row in cells)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    return "\n".join(map(one, blocks))
+
+
+def page(site: Site, body: Body) -> str:
+    """The HTML of `body` as `site` would serve it."""
+    published = datetime.fromisoformat(body.published)
+    values = {
+        "URL": site.base_url + body.slug,
+        "TITLE": html.escape(body.headline),
+        "DESCRIPTION": html.escape(body.description),
+        "AUTHORS": " and ".join(body.authors),
+        "AUTHORS_META": ", ".join(body.authors),
+        "AUTHORS_JSONLD": ", ".join(
+            json.dumps({"@type": "Person", "name": name}) for name in body.authors
+        ),
+        "DATE_ISO": body.published,
+        "DATE_TEXT": f"{published:%B} {published.day}, {published.year}",
+        "PULLQUOTE": html.escape(body.pullquote),
+        "LEAD": blocks_html(body.blocks[:LEAD_BLOCKS]),
+        "REST": blocks_html(body.blocks[LEAD_BLOCKS:]),
+    }
+    template = (TEMPLATES / f"{site.template}.html").read_text(encoding="utf-8")
+    filled = re.sub(r"\{\{(\w+)\}\}", lambda match: values[match.group(1)], template)
+    assert "{{" not in filled
+    return filled
+
+
+def run(raw: dict[str, str], *, limits: ExtractLimits | None = None) -> Extraction | Rejection:
+    """Ingest a raw message and extract it, as the pipeline does."""
+    article = ingest(orjson.dumps(raw), now=NOW)
+    assert isinstance(article, Article), article
+    return extract(article, limits=limits)
+
+
+def extract_page(site: Site, body: Body) -> Extraction:
+    extraction = run({"url": site.base_url + body.slug, "html": page(site, body)})
+    assert isinstance(extraction, Extraction), extraction
+    return extraction
+
+
+def content_hash(site: Site, body: Body) -> str:
+    return fingerprint(extract_page(site, body).text).content_hash
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", normalize_text(text))
+
+
+# --- the same article in any template ------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", BODIES, ids=page_id)
+def test_the_same_article_in_every_template_is_an_exact_duplicate(body: Body) -> None:
+    hashes = {site.template: content_hash(site, body) for site in SITES}
+    assert len(set(hashes.values())) == 1, hashes
+
+
+@pytest.mark.parametrize(("site", "body"), PAGES, ids=page_id)
+def test_the_text_is_the_article_body_word_for_word(site: Site, body: Body) -> None:
+    assert words(extract_page(site, body).text) == words(body.text())
+
+
+def test_different_articles_never_share_a_hash() -> None:
+    hashes = {(site.template, body.slug): content_hash(site, body) for site, body in PAGES}
+    for (_, slug), digest in hashes.items():
+        assert {other for (_, other), d in hashes.items() if d == digest} == {slug}
+
+
+def test_an_article_with_a_paragraph_added_is_not_an_exact_duplicate() -> None:
+    site, body = SITES[0], BODIES[0]
+    correction = "Correction: An earlier version of this article misstated the date of the vote."
+    updated = replace(body, blocks=(*body.blocks, correction))
+    assert content_hash(site, updated) != content_hash(site, body)
+
+
+@pytest.mark.parametrize(("site", "body"), PAGES, ids=page_id)
+def test_reader_comments_never_reach_the_text(site: Site, body: Body) -> None:
+    rendered, text = page(site, body), extract_page(site, body).text
+    for phrase in site.comments:
+        assert phrase in rendered
+        assert phrase not in text
+
+
+@pytest.mark.parametrize(("site", "body"), PAGES, ids=page_id)
+def test_the_headline_is_the_title_not_the_start_of_the_text(site: Site, body: Body) -> None:
+    extraction = extract_page(site, body)
+    assert extraction.title == body.headline
+    assert not normalize_text(extraction.text).startswith(normalize_text(body.headline))
+
+
+@pytest.mark.parametrize(("site", "body"), PAGES, ids=page_id)
+def test_metadata_comes_from_the_page(site: Site, body: Body) -> None:
+    extraction = extract_page(site, body)
+    assert extraction.authors == list(body.authors)  # without "By", split on "and" and ","
+    assert extraction.published_at == body.published[:10]  # ISO date
+    assert extraction.description == body.description
+    if site.sitename is not None:
+        assert extraction.sitename == site.sitename
+
+
+# --- plain text ------------------------------------------------------------------------------
+
+
+def test_a_plain_text_message_is_cleaned_into_the_same_text_as_its_pages() -> None:
+    body = BODIES[0]
+    paragraphs = "\n\n".join(f"  {line.replace(' ', '  ', 3)}\u00a0" for line in body.text().split("\n"))
+    raw = (
+        f"{body.headline}\n\nBy {' and '.join(body.authors)}\nMarch 12, 2024\n\n{paragraphs}\n\n"
+        "Advertisement\n\n© 2024 Wire Service. All rights reserved.\n"
+    )
+    extraction = run({"url": "https://wire.example/stories/1", "text": raw})
+    assert isinstance(extraction, Extraction), extraction
+    assert extraction.title == body.headline
+    assert extraction.text == body.text()
+    assert fingerprint(extraction.text).content_hash == content_hash(SITES[0], body)
+
+
+def test_a_plain_text_message_of_a_few_words_has_no_main_text() -> None:
+    result = run({"url": "https://wire.example/stories/2", "text": "Developing story."})
+    assert isinstance(result, Rejection)
+    assert result.reason == R.NO_MAIN_TEXT
+
+
+# --- rejections ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("site", SITES, ids=page_id)
+def test_a_page_with_nothing_but_its_template_has_no_main_text(site: Site) -> None:
+    empty = replace(BODIES[0], blocks=())
+    result = run({"url": site.base_url + "empty", "html": page(site, empty)})
+    assert isinstance(result, Rejection), result
+    assert result.reason == R.NO_MAIN_TEXT
+
+
+def test_a_page_of_links_has_no_main_text() -> None:
+    links = "".join(f'<li><a href="/s/{n}">Section number {n} of the site</a></li>' for n in range(40))
+    raw_html = f"<html><body><nav><ul>{links}</ul></nav><footer>© 2024</footer></body></html>"
+    result = run({"url": "https://example.com/", "html": raw_html})
+    assert isinstance(result, Rejection), result
+    assert result.reason == R.NO_MAIN_TEXT
+
+
+def test_html_over_the_limit_is_too_large() -> None:
+    raw = {"url": SITES[0].base_url + "big", "html": page(SITES[0], BODIES[0])}
+    result = run(raw, limits=ExtractLimits(max_html_chars=10_000))
+    assert isinstance(result, Rejection)
+    assert result.reason == R.TOO_LARGE
+    assert isinstance(run(raw), Extraction)
+
+
+# --- the rules, one by one -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Pier reopens | The Riverton Ledger", "Pier reopens"),
+        ("The Riverton Ledger: Pier reopens", "Pier reopens"),
+        ("Pier reopens - Harbor Gazette", "Pier reopens"),  # named by the host
+        ("Analysis: why the pier reopened", "Analysis: why the pier reopened"),
+        ("Pier reopens", "Pier reopens"),
+    ],
+)
+def test_the_site_name_is_taken_off_the_title(title: str, expected: str) -> None:
+    url = "https://www.harborgazette.example/news/1"
+    assert strip_site_name(title, "The Riverton Ledger", url) == expected
+
+
+@pytest.mark.parametrize(
+    ("table", "layout"),
+    [
+        ("<table><tr><td>Logo</td><td>Menu</td></tr></table>", True),
+        ("<table><tr><td><p>A story.</p></td></tr><tr><td>Footer</td></tr></table>", True),
+        ("<table><tr><td>a</td></tr><tr><td>b</td></tr><tr><td>c</td></tr></table>", True),
+        ("<table><tr><th>Ward</th><th>Votes</th></tr><tr><td>1</td><td>812</td></tr></table>", False),
+        ("<table>" + "<tr><td>Ward</td><td>812</td><td>44%</td></tr>" * 12 + "</table>", False),
+    ],
+)
+def test_layout_tables_are_told_from_data_tables(table: str, layout: bool) -> None:
+    assert is_layout_table(fragment_fromstring(table)) is layout
+
+
+@pytest.mark.parametrize("site", SITES, ids=page_id)
+def test_a_data_table_in_the_article_is_kept(site: Site) -> None:
+    results = [["Ward", "Yes", "No"], *([f"Ward {n}", f"{800 + n}", f"{300 - n}"] for n in range(1, 8))]
+    body = replace(BODIES[0], blocks=(*BODIES[0].blocks, "The vote by ward:", {"table": results}))
+    assert words(extract_page(site, body).text) == words(body.text())
+
+
+# --- golden pages ----------------------------------------------------------------------------
+
+GOLDEN_PAGES: dict[str, dict[str, str]] = json.loads((GOLDEN / "pages.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_PAGES))
+def test_a_saved_real_page_gives_its_golden_text(name: str) -> None:
+    """Real pages pin today's extraction; see fixtures/golden/README.md to regenerate."""
+    saved = GOLDEN_PAGES[name]
+    raw_html = gzip.decompress((GOLDEN / f"{name}.html.gz").read_bytes()).decode("utf-8")
+    extraction = run({"url": saved["url"], "html": raw_html})
+    assert isinstance(extraction, Extraction), extraction
+    assert extraction.title == saved["title"]
+    assert extraction.text + "\n" == (GOLDEN / f"{name}.txt").read_text(encoding="utf-8")

@@ -1,0 +1,90 @@
+"""Settings: flag beats environment beats default; bad values fail at start-up, clearly."""
+
+import argparse
+
+import pytest
+
+from newsflow.cli import main
+from newsflow.commands import check_poll_budget, extract_settings
+from newsflow.config import Setting, add_settings, positive_int, redact, resolve
+from newsflow.errors import ConfigError
+from newsflow.kafka.settings import KAFKA_SETTINGS, KafkaSettings
+
+SETTINGS = (
+    Setting("workers", "processes", 1, positive_int),
+    Setting("kafka_sasl_password", "password", secret=True),
+)
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_settings(parser, SETTINGS)
+    return parser.parse_args(argv)
+
+
+def test_flag_beats_environment_beats_default() -> None:
+    assert resolve(parse(), SETTINGS, {})["workers"] == 1
+    assert resolve(parse(), SETTINGS, {"NEWSFLOW_WORKERS": "3"})["workers"] == 3
+    assert resolve(parse("--workers", "5"), SETTINGS, {"NEWSFLOW_WORKERS": "3"})["workers"] == 5
+
+
+def test_a_bad_value_names_its_source() -> None:
+    with pytest.raises(ConfigError, match="invalid NEWSFLOW_WORKERS 'many'"):
+        resolve(parse(), SETTINGS, {"NEWSFLOW_WORKERS": "many"})
+
+
+def test_secrets_are_redacted() -> None:
+    values = resolve(parse(), SETTINGS, {"NEWSFLOW_KAFKA_SASL_PASSWORD": "hunter2"})
+    assert values["kafka_sasl_password"] == "hunter2"
+    assert redact(values, SETTINGS)["kafka_sasl_password"] == "***"
+    kafka = KafkaSettings.from_values(
+        {**resolve(argparse.Namespace(), KAFKA_SETTINGS, {}), "kafka_sasl_password": "hunter2"}
+    )
+    assert "hunter2" not in repr(kafka)
+
+
+def test_security_settings_pass_through_to_kafka_python() -> None:
+    environ = {
+        "NEWSFLOW_KAFKA_SECURITY_PROTOCOL": "sasl_ssl",
+        "NEWSFLOW_KAFKA_SASL_MECHANISM": "scram-sha-512",
+        "NEWSFLOW_KAFKA_SASL_USERNAME": "svc",
+        "NEWSFLOW_KAFKA_SASL_PASSWORD": "pw",
+        "NEWSFLOW_KAFKA_SSL_CAFILE": "/etc/ca.pem",
+    }
+    kafka = KafkaSettings.from_values(resolve(argparse.Namespace(), KAFKA_SETTINGS, environ))
+    assert kafka.common() == {
+        "bootstrap_servers": ["localhost:9092"],
+        "client_id": "newsflow",
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "svc",
+        "sasl_plain_password": "pw",
+        "ssl_cafile": "/etc/ca.pem",
+    }
+
+
+def test_unknown_security_protocol_is_refused() -> None:
+    with pytest.raises(ConfigError, match="expected one of PLAINTEXT"):
+        resolve(argparse.Namespace(), KAFKA_SETTINGS, {"NEWSFLOW_KAFKA_SECURITY_PROTOCOL": "TLS"})
+
+
+def test_the_default_poll_budget_fits_and_a_too_large_batch_is_refused() -> None:
+    defaults = resolve(argparse.Namespace(), extract_settings(), {})
+    check_poll_budget(defaults)
+    with pytest.raises(ConfigError, match="kafka_max_poll_records"):
+        check_poll_budget({**defaults, "kafka_max_poll_records": 500})
+
+
+def test_service_help_documents_every_variable(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit):
+        main(["extract", "--help"])
+    text = capsys.readouterr().out
+    for setting in extract_settings():
+        assert setting.env in text.replace("\n", " ").replace("  ", " ") or setting.env in text
+
+
+def test_extract_refuses_to_start_with_an_unsafe_poll_budget(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    assert main(["extract", "--kafka-max-poll-records", "500"]) == 2
+    assert "configuration error" in capsys.readouterr().err
