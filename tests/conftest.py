@@ -20,14 +20,17 @@ def redis_url() -> str:
 
     url = os.environ.get("NEWSFLOW_TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL)
     client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    problem = None
     try:
         client.ping()
     except redis.exceptions.RedisError as exc:
+        problem = str(exc)
+    finally:
+        client.close()
+    if problem is not None:
         pytest.fail(
-            f"Redis is not reachable at {redact_url(url)} ({exc}). Start one, point "
+            f"Redis is not reachable at {redact_url(url)} ({problem}). Start one, point "
             "NEWSFLOW_TEST_REDIS_URL at one, or deselect these tests with -m 'not redis'.",
             pytrace=False,
         )
-    finally:
-        client.close()
     return url

@@ -1,0 +1,91 @@
+"""Operator tools and guard rails on a real broker: topics, slow pages, replay."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from typing import Any
+
+import orjson
+import pytest
+from kafka_io import collect, publish_raw
+
+from newsflow.kafka.settings import Topics
+
+pytestmark = pytest.mark.kafka
+
+
+def newsflow(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "newsflow", *args], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, **(env or {})})  # fmt: skip
+
+
+def test_topics_create_is_idempotent(broker: str) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    env = {"NEWSFLOW_KAFKA_BOOTSTRAP": broker, "NEWSFLOW_TOPIC_RAW": f"raw.{suffix}"}
+    first = newsflow("topics", "create", "--partitions", "3", env=env)
+    second = newsflow("topics", "create", "--partitions", "3", env=env)
+    assert first.returncode == 0, first.stderr
+    assert f"raw.{suffix}: created" in first.stdout
+    assert f"raw.{suffix}: exists" in second.stdout
+
+
+def big_page(paragraphs: int) -> str:
+    body = "".join(f"<p>Paragraph {n} of a very long page about the harbour and its ferries, "
+                   f"with the number {n * 7} to keep it unique.</p>" for n in range(paragraphs))
+    return f"<html><body><article>{body}</article></body></html>"  # fmt: skip
+
+
+def test_a_page_slower_than_the_time_limit_is_dead_lettered_and_the_partition_moves_on(
+    broker: str, topics: Topics, start_service: Any
+) -> None:
+    slow = orjson.dumps({"id": "slow", "url": "https://example.com/slow",
+                         "html": big_page(40_000)})  # fmt: skip
+    normal = [orjson.dumps({"id": f"n{i}", "url": f"https://example.com/{i}",
+                            "html": big_page(5).replace("harbour", f"harbour {i}")})
+              for i in range(5)]  # fmt: skip
+    ingest = start_service("ingest")
+    extract = start_service("extract", NEWSFLOW_EXTRACT_TIME_LIMIT="0.5")
+    ingest.wait_ready()
+    extract.wait_ready()
+    publish_raw(broker, topics.raw, [slow, *normal])
+    found = collect(broker, [topics.clean, topics.dlq], expected=6, timeout=90)
+    [dead] = found[topics.dlq]
+    assert (dead["source_id"], dead["reason"]) == ("slow", "extraction_timeout")
+    assert sorted(e["source_id"] for e in found[topics.clean]) == [f"n{i}" for i in range(5)]
+    assert extract.metric("newsflow_rejections_total", reason="extraction_timeout") == 1
+
+
+def test_replay_republishes_rejected_originals(
+    broker: str, topics: Topics, start_service: Any
+) -> None:
+    ingest = start_service("ingest")
+    ingest.wait_ready()
+    bad = b'{"id": "r1", "url": "https://example.com/r1", "html": "<p>x</p>", "title": 5}'
+    publish_raw(broker, topics.raw, [bad])
+    assert len(collect(broker, [topics.rejected], expected=1)[topics.rejected]) == 1
+
+    env = {**ingest.env}
+    dry = newsflow("replay", "--from", "rejected", "--idle-timeout", "3", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert "would replay: ingest 1" in dry.stdout
+    done = newsflow("replay", "--from", "rejected", "--idle-timeout", "3", env=env)
+    assert "replayed: ingest 1" in done.stdout
+    # The original went back to the raw topic and was rejected again, for the same reason.
+    rejected = collect(broker, [topics.rejected], expected=2)[topics.rejected]
+    assert [e["reason"] for e in rejected] == ["wrong_type", "wrong_type"]
+    assert rejected[1]["original"] == bad.decode()
+    again = newsflow("replay", "--from", "rejected", "--idle-timeout", "3", env=env)
+    assert "replayed: ingest 1" in again.stdout  # only the new rejection, not the first again
+
+
+def test_tail_prints_events(broker: str, topics: Topics) -> None:
+    publish_raw(broker, topics.clean, [orjson.dumps({"article_id": "a" * 32, "title": "Hello",
+                                                     "text": "x", "url": "u"})])  # fmt: skip
+    result = newsflow("tail", topics.clean, "--from-beginning", "--max", "1",
+                      env={"NEWSFLOW_KAFKA_BOOTSTRAP": broker})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("clean") and '"title":"Hello"' in result.stdout
