@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 STAGE_SETTINGS = (
     Setting("store_url", "dedup store: redis://host:port/db, or an SQLite file path"),
+    Setting("store_prefix", "key prefix in a shared Redis (one per deployment)", "newsflow:"),
     Setting("max_message_bytes", "largest raw message accepted", DEFAULT_MAX_BYTES, positive_int),
     Setting("max_html_chars", "largest HTML extracted", DEFAULT_MAX_HTML_CHARS, positive_int),
     Setting("extract_time_limit", "seconds before an extraction is killed", 5.0, positive_float),
@@ -118,7 +119,8 @@ def run_process(args: argparse.Namespace) -> int:
     )
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    store = open_store(values["store_url"] or str(out / "newsflow.sqlite"))
+    store = open_store(values["store_url"] or str(out / "newsflow.sqlite"),
+                       prefix=values["store_prefix"])
     items = read_inputs(args.inputs, base_url=args.base_url, max_bytes=ingest_limits.max_bytes)
     summary = BatchSummary()
     started = time.perf_counter()

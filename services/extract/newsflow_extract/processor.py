@@ -119,7 +119,7 @@ def build(config: Any, metrics: Metrics) -> ExtractProcessor:
               "dlq": config.topics.dlq}  # fmt: skip
     return ExtractProcessor(
         topics=topics,
-        store=open_store(store_url),
+        store=open_store(store_url, prefix=values["store_prefix"]),
         sandbox=Sandbox(sandbox_limits),
         decide=decide,
         metrics=metrics,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml.etree import XPath
@@ -39,7 +40,9 @@ EXTRACTOR_NAME = "newsflow-trafilatura"
 EXTRACTOR_VERSION = f"2+trafilatura.{trafilatura.__version__}"
 DEFAULT_MAX_HTML_CHARS = 5_000_000
 MIN_WORDS = 5
-_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I)
+_HTML_LANG = re.compile(
+    r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I
+)
 _WORD = re.compile(r"\w+")
 # Words for scripts written without spaces count one per character (kana, CJK ideographs, Thai).
 _SPACELESS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -66,14 +69,17 @@ _BOILERPLATE = XPath(
 )
 _LINK_LABEL = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\s*:[\W_]*$")
 _INLINE_TAGS = frozenset(
-    "a abbr b big br center cite code em font i mark q s small span strong sub sup time u".split()
-)
+    {"a", "abbr", "b", "big", "br", "center", "cite", "code", "em", "font", "i", "mark", "q", "s",
+     "small", "span", "strong", "sub", "sup", "time", "u"}
+)  # fmt: skip
 _MIN_PARAGRAPH_CHARS = 25
 MIN_PROSE_WORDS = 20
+MAX_PRUNED_SHARE = 0.5
 _BLOCK_TAGS = (
-    "address article aside blockquote dd div dl dt figcaption footer form h1 h2 h3 h4 h5 h6 "
-    "header li main nav ol p pre section table td th tr ul"
-).split()
+    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "footer",
+    "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "li", "main", "nav", "ol", "p", "pre",
+    "section", "table", "td", "th", "tr", "ul",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +140,7 @@ def _extract_html(article: Article) -> Extraction | Rejection:
     )
     if document is None:
         return Rejection(R.NO_MAIN_TEXT, "the extractor found no main text")
-    meta: dict[str, Any] = document.as_dict()
+    meta: dict[str, Any] = document if isinstance(document, dict) else document.as_dict()
     sitename = _clean(meta.get("sitename"))
     title = _clean(meta.get("title"))
     title = strip_site_name(title, sitename, article.canonical_url) if title else article.title
@@ -167,11 +173,14 @@ def prepare_tree(tree: HtmlElement) -> None:
 
 
 def _prune_boilerplate(tree: HtmlElement) -> None:
+    # A match holding most of the page is a wrapper ("page has-ads"), not a box: kept.
+    most = MAX_PRUNED_SHARE * len(tree.text_content())
     matches = _BOILERPLATE(tree)
     found = set(matches)
     for element in matches:
         if not any(ancestor in found for ancestor in element.iterancestors()):
-            element.drop_tree()
+            if len(element.text_content()) <= most:
+                element.drop_tree()
     for paragraph in list(tree.iter("p")):
         if is_link_list(paragraph):
             paragraph.drop_tree()
@@ -199,7 +208,7 @@ def is_layout_table(table: HtmlElement) -> bool:
     """
     if table.get("role") == "presentation":
         return True
-    if table.xpath("./caption|./colgroup|./col|./thead|.//th"):
+    if table.xpath("./caption|./colgroup|./col|./thead|./tr/th|./tbody/tr/th"):
         return False
     if table.xpath(".//table|.//td//p|.//td//div|.//td//ul|.//td//ol|.//td//h1|.//td//h2"):
         return True
@@ -271,21 +280,19 @@ def has_prose(tree: HtmlElement) -> bool:
 def strip_site_name(title: str, sitename: str | None, url: str) -> str:
     """`"Site: Headline"` or `"Headline | Site"` → `"Headline"`, when that part names the site.
 
-    The site is the sitename, or the host name without `www.` and its suffix.
+    The site is named by the sitename or by a label of the host ("harborgazette" in
+    `www.harborgazette.com`); a part names it when equal to it, letters and digits only.
     """
     parts = _TITLE_SEPARATOR.split(title)
     if len(parts) < 2:
         return title
-    host = re.sub(r"^www\d?\.", "", url.split("/")[2] if "://" in url else "").rsplit(".", 1)[0]
-    names = {_squash(name) for name in (sitename, host) if name} - {""}
-
-    def names_site(part: str) -> bool:
-        squashed = _squash(part)
-        return bool(squashed) and any(squashed in name or name in squashed for name in names)
-
-    if names_site(parts[0]):
+    labels = urlsplit(url).hostname or ""
+    names = {_squash(label) for label in labels.split(".")[:-1] if len(label) >= 3}
+    names |= {_squash(sitename)} if sitename else set()
+    names -= {"", "www"}
+    if _squash(parts[0]) in names:
         return title[title.index(parts[1], len(parts[0])) :].strip()
-    if names_site(parts[-1]):
+    if _squash(parts[-1]) in names:
         return title[: title.rindex(parts[-1])].rstrip(" |–—·•»:-").strip()
     return title
 

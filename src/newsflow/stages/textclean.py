@@ -1,4 +1,4 @@
-"""Clean an article's text: normalized lines, the headline and page furniture removed, a title found.
+"""Clean an article's text: normalized lines, headline and page furniture removed, a title found.
 
 Both paths end here: plain-text messages as they arrive, HTML after the extractor has turned
 the main content into lines. A headline is a short line near the top that does not end like a
@@ -54,7 +54,8 @@ def clean_text(text: str, *, title: str | None = None) -> CleanText:
 def find_headline(lines: list[str], *, look_ahead: int = 6) -> str | None:
     """The first short, non-sentence line near the top that is followed by prose.
 
-    Copies of the candidate directly below it are skipped (some sites print it twice).
+    Copies of the candidate below it (some sites print it twice) and a byline block between
+    it and the prose are skipped.
     """
     for index, line in enumerate(lines[:look_ahead]):
         if is_headline_like(line) and _prose_follows(lines, index):
@@ -69,8 +70,8 @@ def is_headline_like(line: str) -> bool:
 
 def _prose_follows(lines: list[str], index: int) -> bool:
     key = _key(lines[index])
-    following = (line for line in lines[index + 1 :] if _key(line) != key)
-    return _is_prose(next(following, ""))
+    following = drop_byline_block([line for line in lines[index + 1 :] if _key(line) != key])
+    return bool(following) and _is_prose(following[0])
 
 
 def drop_headline_copies(lines: list[str], title: str) -> list[str]:

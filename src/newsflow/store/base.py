@@ -28,12 +28,13 @@ class DedupStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(url: str) -> DedupStore:
-    """`redis://…` / `rediss://…` → Redis; `sqlite:///path`, a plain path or `:memory:` → SQLite."""
+def open_store(url: str, *, prefix: str = "newsflow:") -> DedupStore:
+    """`redis://…` / `rediss://…` → Redis (keys under `prefix`); `sqlite:///path`, a plain path
+    or `:memory:` → SQLite."""
     if url.startswith(("redis://", "rediss://", "unix://")):
         from newsflow.store.redis import RedisStore
 
-        return RedisStore.from_url(url)
+        return RedisStore.from_url(url, prefix=prefix)
     from newsflow.store.sqlite import SqliteStore
 
     path = url.removeprefix("sqlite://")

@@ -150,13 +150,15 @@ def accounting(found: dict[str, list[dict]], topics: Topics, ids: list[str]) -> 
     }
 
 
+@pytest.mark.redis
 def test_two_thousand_messages_survive_a_worker_killed_mid_run(
-    broker: str, topics: Topics, start_service: Any
+    broker: str, topics: Topics, start_service: Any, redis_url: str
 ) -> None:
     corpus = messages(2000)
     ids = [source_id for source_id, _ in corpus]
     ingest = start_service("ingest", "--workers", "2")
-    extract = start_service("extract", "--workers", "2")
+    extract = start_service("extract", "--workers", "2", NEWSFLOW_STORE_URL=redis_url,
+                            NEWSFLOW_STORE_PREFIX=f"test-{topics.raw}:")  # fmt: skip
     ingest.wait_ready()
     extract.wait_ready()
     publish_raw(broker, topics.raw, [raw for _, raw in corpus])
@@ -184,6 +186,12 @@ def test_two_thousand_messages_survive_a_worker_killed_mid_run(
     clean = {e["source_id"] for e in found[topics.clean]}
     duplicates = {e["source_id"] for e in found[topics.duplicates]}
     assert len(duplicates) == 200 and len(clean) == 1800
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"test-{topics.raw}:*"))
+    assert len(keys) == 1800  # one claim per distinct text, shared by both workers
+    client.delete(*keys)
 
 
 def test_sigterm_under_load_exits_zero_and_loses_nothing(
