@@ -1,4 +1,4 @@
-"""The one composition root: `newsflow <command>` builds the pieces each command needs and runs it."""
+"""The one composition root: `newsflow <command>` builds what each command needs and runs it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any
 
 from newsflow import __version__
 from newsflow.batch.inputs import read_inputs
-from newsflow.commands import add_streaming_commands
 from newsflow.batch.runner import BatchSettings, BatchSummary, process_items, write_outcomes
+from newsflow.commands import add_streaming_commands
 from newsflow.config import (
     Setting,
     add_settings,
@@ -41,11 +41,16 @@ STAGE_SETTINGS = (
     Setting("max_message_bytes", "largest raw message accepted", DEFAULT_MAX_BYTES, positive_int),
     Setting("max_html_chars", "largest HTML extracted", DEFAULT_MAX_HTML_CHARS, positive_int),
     Setting("extract_time_limit", "seconds before an extraction is killed", 5.0, positive_float),
-    Setting("extract_memory_mb", "address-space cap of an extractor, 0 = none", 2048,
-            non_negative_int),
-    Setting("dedup_ttl_seconds", "how long a content hash is remembered", DEFAULT_TTL_SECONDS,
-            positive_int),
-)  # fmt: skip
+    Setting(
+        "extract_memory_mb", "address-space cap of an extractor, 0 = none", 2048, non_negative_int
+    ),
+    Setting(
+        "dedup_ttl_seconds",
+        "how long a content hash is remembered",
+        DEFAULT_TTL_SECONDS,
+        positive_int,
+    ),
+)
 PROCESS_SETTINGS = (
     *STAGE_SETTINGS,
     Setting("workers", "parallel extraction processes", os.cpu_count() or 1, positive_int),
@@ -85,8 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run every input through ingest, extract and dedup; write "
         "DIR/clean.ndjson, DIR/duplicates.ndjson and DIR/rejected.ndjson.",
     )
-    process.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
-                         help=".ndjson/.jsonl(.gz) raw messages, .html/.htm/.txt files, or dirs")
+    process.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="INPUT",
+        help=".ndjson/.jsonl(.gz) raw messages, .html/.htm/.txt files, or dirs",
+    )
     process.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     process.add_argument("--base-url", help="URL prefix for .html/.txt files (default: file://)")
     process.add_argument("--store", dest="store_url", help=argparse.SUPPRESS)
@@ -94,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_settings(process, PROCESS_SETTINGS)
     process.set_defaults(handler=run_process)
     add_streaming_commands(commands)
-    return parser  # fmt: skip
+    return parser
 
 
 def stage_limits(values: dict[str, Any]) -> tuple[IngestLimits, SandboxLimits, DecideSettings]:
@@ -119,8 +129,9 @@ def run_process(args: argparse.Namespace) -> int:
     )
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    store = open_store(values["store_url"] or str(out / "newsflow.sqlite"),
-                       prefix=values["store_prefix"])
+    store = open_store(
+        values["store_url"] or str(out / "newsflow.sqlite"), prefix=values["store_prefix"]
+    )
     items = read_inputs(args.inputs, base_url=args.base_url, max_bytes=ingest_limits.max_bytes)
     summary = BatchSummary()
     started = time.perf_counter()
@@ -148,10 +159,12 @@ def format_summary(summary: BatchSummary, out: Path) -> str:
     rate = summary.total / summary.seconds if summary.seconds else 0.0
     lines = [
         f"processed {summary.total} inputs in {summary.seconds:.1f} s ({rate:.1f} articles/s)",
-        *(f"  {kind:<10} {summary.outcomes[kind]:>7}" for kind in ("clean", "duplicate",
-                                                                   "rejected")),
+        *(
+            f"  {kind:<10} {summary.outcomes[kind]:>7}"
+            for kind in ("clean", "duplicate", "rejected")
+        ),
         f"  duplicate ratio {summary.duplicate_ratio:.1%}",
-    ]  # fmt: skip
+    ]
     if summary.reasons:
         reasons = ", ".join(f"{r} {n}" for r, n in summary.reasons.most_common())
         lines.append(f"  rejected by reason: {reasons}")

@@ -19,9 +19,10 @@ from newsflow.stages.ingest import DEFAULT_MAX_BYTES
 TOOL_SETTINGS = (*KAFKA_SETTINGS, *TOPIC_SETTINGS)
 INGEST_EXTRA = (
     Setting("max_message_bytes", "largest raw message accepted", DEFAULT_MAX_BYTES, positive_int),
-    Setting("http_max_body_bytes", "largest POST /v1/articles body", 32 * 1024 * 1024,
-            positive_int),
-)  # fmt: skip
+    Setting(
+        "http_max_body_bytes", "largest POST /v1/articles body", 32 * 1024 * 1024, positive_int
+    ),
+)
 
 
 def ingest_settings() -> tuple[Setting, ...]:
@@ -40,12 +41,20 @@ def extract_settings() -> tuple[Setting, ...]:
 def add_streaming_commands(commands: Any) -> None:
     """Add the service and tool subcommands to the `newsflow` parser."""
     for name, settings, handler, text in (
-        ("ingest", ingest_settings(), run_ingest_service,
-         "run the ingest service: articles.raw → articles.ingested / articles.rejected, and "
-         "POST /v1/articles"),
-        ("extract", extract_settings(), run_extract_service,
-         "run the extract service: articles.ingested → articles.clean / duplicates / dlq"),
-    ):  # fmt: skip
+        (
+            "ingest",
+            ingest_settings(),
+            run_ingest_service,
+            "run the ingest service: articles.raw → articles.ingested / articles.rejected, and "
+            "POST /v1/articles",
+        ),
+        (
+            "extract",
+            extract_settings(),
+            run_extract_service,
+            "run the extract service: articles.ingested → articles.clean / duplicates / dlq",
+        ),
+    ):
         parser = commands.add_parser(name, help=text.split(":")[0], description=text)
         add_settings(parser, settings)
         parser.set_defaults(handler=handler)
@@ -70,8 +79,12 @@ def add_streaming_commands(commands: Any) -> None:
     tail.add_argument("--json", action="store_true", help="raw JSON, one event per line")
     tail.add_argument("--from-beginning", action="store_true")
     tail.add_argument("--max", type=int, default=None, help="stop after this many events")
-    tail.add_argument("--idle-timeout", type=float, default=None,
-                      help="stop after this many seconds without events")  # fmt: skip
+    tail.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        help="stop after this many seconds without events",
+    )
     add_settings(tail, KAFKA_SETTINGS)
     tail.set_defaults(handler=run_tail)
 
@@ -84,11 +97,19 @@ def add_streaming_commands(commands: Any) -> None:
     replay.set_defaults(handler=run_replay)
 
     demo = commands.add_parser("demo", help="local broker + both services + sample articles")
-    demo.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
-                      help="what to publish (default: the repo's samples/)")  # fmt: skip
+    demo.add_argument(
+        "inputs",
+        nargs="*",
+        type=Path,
+        metavar="INPUT",
+        help="what to publish (default: the repo's samples/)",
+    )
     demo.add_argument("--workers", type=int, default=1, help="extract workers")
-    demo.add_argument("--keep-running", action="store_true",
-                      help="keep the system up after the samples are done (Ctrl-C stops)")
+    demo.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="keep the system up after the samples are done (Ctrl-C stops)",
+    )
     demo.set_defaults(handler=run_demo)
 
 
@@ -108,9 +129,14 @@ def run_ingest_service(args: argparse.Namespace) -> int:
         from newsflow.kafka.clients import make_producer
 
         producer = make_producer(config.kafka, client_id=f"{config.kafka.client_id}-intake")
-        return {intake.PATH: intake.Intake(
-            producer=producer, topic=config.topics.raw,
-            max_body_bytes=config.values["http_max_body_bytes"], metrics=metrics)}  # fmt: skip
+        return {
+            intake.PATH: intake.Intake(
+                producer=producer,
+                topic=config.topics.raw,
+                max_body_bytes=config.values["http_max_body_bytes"],
+                metrics=metrics,
+            )
+        }
 
     return run_service(config, processor.build, routes=routes)
 
@@ -160,9 +186,13 @@ def run_publish(args: argparse.Namespace) -> int:
     kafka, values = _tool_kafka(args)
     producer = make_producer(kafka)
     try:
-        sent = publish(producer, values["topic_raw"], args.inputs,
-                       base_url=args.base_url or DEFAULT_BASE_URL,
-                       max_bytes=DEFAULT_MAX_BYTES)  # fmt: skip
+        sent = publish(
+            producer,
+            values["topic_raw"],
+            args.inputs,
+            base_url=args.base_url or DEFAULT_BASE_URL,
+            max_bytes=DEFAULT_MAX_BYTES,
+        )
     except FileNotFoundError as exc:
         raise ConfigError(str(exc)) from exc
     finally:
@@ -179,8 +209,14 @@ def run_tail(args: argparse.Namespace) -> int:
     kafka, _ = _tool_kafka(args, KAFKA_SETTINGS)
     consumer = KafkaConsumer(**kafka.common(), enable_auto_commit=False)
     try:
-        tail(consumer, args.topic, as_json=args.json, from_beginning=args.from_beginning,
-             limit=args.max, idle_timeout=args.idle_timeout)  # fmt: skip
+        tail(
+            consumer,
+            args.topic,
+            as_json=args.json,
+            from_beginning=args.from_beginning,
+            limit=args.max,
+            idle_timeout=args.idle_timeout,
+        )
     finally:
         consumer.close()
     return 0
@@ -197,10 +233,14 @@ def run_replay(args: argparse.Namespace) -> int:
     consumer.subscribe([source])
     producer = make_producer(kafka)
     try:
-        counts = replay(consumer, producer, targets={"ingest": topics.raw,
-                                                     "extract": topics.ingested},
-                        reasons=args.reason, dry_run=args.dry_run,
-                        idle_timeout=args.idle_timeout)  # fmt: skip
+        counts = replay(
+            consumer,
+            producer,
+            targets={"ingest": topics.raw, "extract": topics.ingested},
+            reasons=args.reason,
+            dry_run=args.dry_run,
+            idle_timeout=args.idle_timeout,
+        )
     finally:
         consumer.close()
         producer.close()

@@ -14,7 +14,7 @@ import resource
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from queue import SimpleQueue
 from typing import Any, TypeVar
@@ -36,7 +36,7 @@ class SandboxLimits:
 
     time_limit: float = DEFAULT_TIME_LIMIT
     memory_limit_mb: int = 2048
-    extract: ExtractLimits = ExtractLimits()
+    extract: ExtractLimits = field(default_factory=ExtractLimits)
 
 
 def _child_main(conn: Connection, limits: SandboxLimits) -> None:

@@ -95,7 +95,9 @@ class Service:
 
     def check_alive(self) -> None:
         if self.process.poll() is not None:
-            raise AssertionError(f"{self.name} exited {self.process.returncode}:\n{self.log_text()}")
+            raise AssertionError(
+                f"{self.name} exited {self.process.returncode}:\n{self.log_text()}"
+            )
 
     def metric(self, name: str, **labels: str) -> float:
         """Sum of a metric's samples whose labels include `labels`."""
@@ -110,8 +112,11 @@ class Service:
         return total
 
     def worker_pids(self) -> list[int]:
-        out = subprocess.run(["pgrep", "-P", str(self.process.pid), "-f", "spawn_main"],
-                             capture_output=True, text=True).stdout  # fmt: skip
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid), "-f", "spawn_main"],
+            capture_output=True,
+            text=True,
+        ).stdout
         return [int(pid) for pid in out.split()]
 
     def terminate(self, timeout: float = 30) -> int:
@@ -123,24 +128,32 @@ class Service:
 
 
 @pytest.fixture
-def start_service(
-    broker: str, topics: Topics, tmp_path: Path
-) -> Iterator[Any]:
+def start_service(broker: str, topics: Topics, tmp_path: Path) -> Iterator[Any]:
     """Start services; every one still running at the end is stopped (SIGTERM, then kill)."""
     started: list[Service] = []
     group = f"test-{uuid.uuid4().hex[:8]}"
 
     def start(name: str, *args: str, **env_overrides: str) -> Service:
         port = free_port()
-        env = {**os.environ, **FAST_GROUP, "NEWSFLOW_KAFKA_BOOTSTRAP": broker,
-               "NEWSFLOW_GROUP_ID": f"{group}-{name}", "NEWSFLOW_HTTP_HOST": "127.0.0.1",
-               "NEWSFLOW_HTTP_PORT": str(port),
-               "NEWSFLOW_STORE_URL": str(tmp_path / "store.sqlite"), **env_overrides}  # fmt: skip
+        env = {
+            **os.environ,
+            **FAST_GROUP,
+            "NEWSFLOW_KAFKA_BOOTSTRAP": broker,
+            "NEWSFLOW_GROUP_ID": f"{group}-{name}",
+            "NEWSFLOW_HTTP_HOST": "127.0.0.1",
+            "NEWSFLOW_HTTP_PORT": str(port),
+            "NEWSFLOW_STORE_URL": str(tmp_path / "store.sqlite"),
+            **env_overrides,
+        }
         for key, value in topics.__dict__.items():
             env[f"NEWSFLOW_TOPIC_{key.upper()}"] = value
         log = tmp_path / f"{name}-{len(started)}.log"
-        process = subprocess.Popen([sys.executable, "-m", "newsflow", name, *args], env=env,
-                                   stdout=log.open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newsflow", name, *args],
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
         service = Service(name, process, port, log, env)
         started.append(service)
         return service

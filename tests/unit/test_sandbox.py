@@ -7,7 +7,6 @@ import time
 from datetime import UTC, datetime
 
 import orjson
-import pytest
 
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
@@ -27,7 +26,9 @@ def article(html: str, n: int = 0) -> Article:
 
 def test_a_normal_page_is_extracted() -> None:
     with Sandbox() as sandbox:
-        result = sandbox.run(article(f"<html><body><article>{PARAGRAPH * 3}</article></body></html>"))
+        result = sandbox.run(
+            article(f"<html><body><article>{PARAGRAPH * 3}</article></body></html>")
+        )
     assert isinstance(result, Extraction)
     assert "council voted" in result.text
 
@@ -62,7 +63,9 @@ def test_an_extractor_that_dies_mid_document_is_reported_and_replaced() -> None:
 
 
 def test_results_come_back_in_input_order_with_several_workers() -> None:
-    pages = [article(PARAGRAPH * (1 + n % 4) + f"<p>Item number {n} closes.</p>", n) for n in range(12)]
+    pages = [
+        article(PARAGRAPH * (1 + n % 4) + f"<p>Item number {n} closes.</p>", n) for n in range(12)
+    ]
     results = list(extract_ordered(pages, lambda a: a, workers=3))
     assert [a.article_id for a, _ in results] == [a.article_id for a in pages]
     for n, (_, result) in enumerate(results):

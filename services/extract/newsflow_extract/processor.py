@@ -66,8 +66,11 @@ class ExtractProcessor:
             attempts=1,
         )
         if outcome.kind == "dlq":
-            log.warning("dead-lettered: %s", outcome.event["reason"],
-                        extra={**origin.as_dict(), "article_id": article.article_id})  # fmt: skip
+            log.warning(
+                "dead-lettered: %s",
+                outcome.event["reason"],
+                extra={**origin.as_dict(), "article_id": article.article_id},
+            )
         return [self._output(outcome, article)]
 
     def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
@@ -90,8 +93,14 @@ class ExtractProcessor:
             rejected_at=format_timestamp(self.clock()),
             attempts=attempts,
         )
-        return Output(self.topics["dlq"], record.key, encode("rejection", event), "dlq",
-                      reason=rejection.reason, stage="extract")  # fmt: skip
+        return Output(
+            self.topics["dlq"],
+            record.key,
+            encode("rejection", event),
+            "dlq",
+            reason=rejection.reason,
+            stage="extract",
+        )
 
     def _output(self, outcome: Outcome, article: Article) -> Output:
         started = article.fetched_at or article.ingested_at
@@ -115,8 +124,11 @@ def build(config: Any, metrics: Metrics) -> ExtractProcessor:
     values = config.values
     _, sandbox_limits, decide = stage_limits(values)
     store_url = values["store_url"] or "newsflow-extract.sqlite"
-    topics = {"clean": config.topics.clean, "duplicate": config.topics.duplicates,
-              "dlq": config.topics.dlq}  # fmt: skip
+    topics = {
+        "clean": config.topics.clean,
+        "duplicate": config.topics.duplicates,
+        "dlq": config.topics.dlq,
+    }
     return ExtractProcessor(
         topics=topics,
         store=open_store(store_url, prefix=values["store_prefix"]),

@@ -1,1 +1,1 @@
-"""The ingest service: articles.raw → validate → articles.ingested / articles.rejected; HTTP intake."""
+"""The ingest service: articles.raw → validate → articles.ingested / rejected; HTTP intake."""

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from newsflow import events
 from newsflow.contracts.codec import encode
 from newsflow.model import Origin
 from newsflow.pipeline import run_ingest
 from newsflow.rejection import RETRIES_EXHAUSTED, Rejection
-from newsflow import events
 from newsflow.service.loop import Output
 from newsflow.service.metrics import Metrics
 from newsflow.stages.ingest import IngestLimits, format_timestamp, peek_source_id
@@ -34,14 +34,24 @@ class IngestProcessor:
 
     def process(self, record: Any) -> list[Output]:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
-        outcome = run_ingest(record.value or b"", origin=origin, now=self.clock(),
-                             limits=self.limits)  # fmt: skip
+        outcome = run_ingest(
+            record.value or b"", origin=origin, now=self.clock(), limits=self.limits
+        )
         if outcome.kind == "rejected":
             value = encode("rejection", outcome.event)
-            return [Output(self.rejected_topic, record.key, value, "rejected",
-                           reason=outcome.event["reason"], stage="ingest")]  # fmt: skip
-        return [Output(self.ingested_topic, outcome.key, encode("ingested", outcome.event),
-                       "ingested")]  # fmt: skip
+            return [
+                Output(
+                    self.rejected_topic,
+                    record.key,
+                    value,
+                    "rejected",
+                    reason=outcome.event["reason"],
+                    stage="ingest",
+                )
+            ]
+        return [
+            Output(self.ingested_topic, outcome.key, encode("ingested", outcome.event), "ingested")
+        ]
 
     def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
@@ -54,8 +64,14 @@ class IngestProcessor:
             source_id=peek_source_id(record.value or b""),
             attempts=attempts,
         )
-        return Output(self.rejected_topic, record.key, encode("rejection", event), "rejected",
-                      reason=RETRIES_EXHAUSTED, stage="ingest")  # fmt: skip
+        return Output(
+            self.rejected_topic,
+            record.key,
+            encode("rejection", event),
+            "rejected",
+            reason=RETRIES_EXHAUSTED,
+            stage="ingest",
+        )
 
     def healthy(self) -> bool:
         return True

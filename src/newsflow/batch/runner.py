@@ -58,9 +58,9 @@ class BatchSummary:
 @dataclass(frozen=True, slots=True)
 class BatchSettings:
     workers: int = 1
-    ingest: IngestLimits = IngestLimits()
-    sandbox: SandboxLimits = SandboxLimits()
-    decide: DecideSettings = DecideSettings()
+    ingest: IngestLimits = field(default_factory=IngestLimits)
+    sandbox: SandboxLimits = field(default_factory=SandboxLimits)
+    decide: DecideSettings = field(default_factory=DecideSettings)
 
 
 def process_items(

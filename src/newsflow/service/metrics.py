@@ -72,33 +72,54 @@ class Metrics:
         from prometheus_client import Counter, Gauge, Histogram
 
         s = ("service",)
-        self.consumed = Counter("newsflow_messages_consumed_total",
-                                "Messages consumed from the input topic", (*s, "topic"))
-        self.outcomes = Counter("newsflow_outcomes_total",
-                                "Messages by outcome (ingested, rejected, clean, duplicate, dlq)",
-                                (*s, "outcome"))
-        self.rejections = Counter("newsflow_rejections_total",
-                                  "Rejected and dead-lettered messages by reason",
-                                  (*s, "stage", "reason"))
-        self.extraction_seconds = Histogram("newsflow_extraction_seconds",
-                                            "Time to extract one article", s,
-                                            buckets=SECONDS_BUCKETS)
-        self.end_to_end_seconds = Histogram("newsflow_end_to_end_seconds",
-                                            "From fetched_at (else ingested_at) to the outcome",
-                                            (*s, "outcome"), buckets=SECONDS_BUCKETS)
-        self.consumer_lag = Gauge("newsflow_consumer_lag_messages",
-                                  "High-water mark minus position, per assigned partition",
-                                  (*s, "topic", "partition"), multiprocess_mode="livemax")
-        self.store_errors = Counter("newsflow_store_errors_total",
-                                    "Dedup store calls that failed", s)
-        self.in_flight = Gauge("newsflow_in_flight_messages",
-                               "Messages consumed but not yet committed", s,
-                               multiprocess_mode="livesum")
-        self.worker_restarts = Counter("newsflow_worker_restarts_total",
-                                       "Worker processes restarted after dying", s)
-        self.retries = Counter("newsflow_retries_total",
-                               "Messages processed again after an unexpected error", s)
-        self.commits = Counter("newsflow_offset_commits_total",
-                               "Offset commits after acknowledged outputs", s)
-        self.http_requests = Counter("newsflow_http_requests_total",
-                                     "Intake HTTP requests by status code", (*s, "code"))  # fmt: skip
+        self.consumed = Counter(
+            "newsflow_messages_consumed_total",
+            "Messages consumed from the input topic",
+            (*s, "topic"),
+        )
+        self.outcomes = Counter(
+            "newsflow_outcomes_total",
+            "Messages by outcome (ingested, rejected, clean, duplicate, dlq)",
+            (*s, "outcome"),
+        )
+        self.rejections = Counter(
+            "newsflow_rejections_total",
+            "Rejected and dead-lettered messages by reason",
+            (*s, "stage", "reason"),
+        )
+        self.extraction_seconds = Histogram(
+            "newsflow_extraction_seconds", "Time to extract one article", s, buckets=SECONDS_BUCKETS
+        )
+        self.end_to_end_seconds = Histogram(
+            "newsflow_end_to_end_seconds",
+            "From fetched_at (else ingested_at) to the outcome",
+            (*s, "outcome"),
+            buckets=SECONDS_BUCKETS,
+        )
+        self.consumer_lag = Gauge(
+            "newsflow_consumer_lag_messages",
+            "High-water mark minus position, per assigned partition",
+            (*s, "topic", "partition"),
+            multiprocess_mode="livemax",
+        )
+        self.store_errors = Counter(
+            "newsflow_store_errors_total", "Dedup store calls that failed", s
+        )
+        self.in_flight = Gauge(
+            "newsflow_in_flight_messages",
+            "Messages consumed but not yet committed",
+            s,
+            multiprocess_mode="livesum",
+        )
+        self.worker_restarts = Counter(
+            "newsflow_worker_restarts_total", "Worker processes restarted after dying", s
+        )
+        self.retries = Counter(
+            "newsflow_retries_total", "Messages processed again after an unexpected error", s
+        )
+        self.commits = Counter(
+            "newsflow_offset_commits_total", "Offset commits after acknowledged outputs", s
+        )
+        self.http_requests = Counter(
+            "newsflow_http_requests_total", "Intake HTTP requests by status code", (*s, "code")
+        )

@@ -24,17 +24,30 @@ def service_settings(*, group: str, port: int) -> tuple[Setting, ...]:
         *KAFKA_SETTINGS,
         *TOPIC_SETTINGS,
         Setting("group_id", "consumer group id", group),
-        Setting("workers", "consumer processes in this container (each a group member)", 1,
-                positive_int),
+        Setting(
+            "workers", "consumer processes in this container (each a group member)", 1, positive_int
+        ),
         Setting("http_host", "address of /metrics, /healthz, /readyz", "0.0.0.0"),
-        Setting("http_port", "port of /metrics, /healthz, /readyz (0 = any free port)", port,
-                non_negative_int),
-        Setting("max_attempts", "tries of a message that raises before it is dead-lettered", 3,
-                positive_int),
-        Setting("shutdown_timeout", "seconds a worker may take to stop before it is killed",
-                30.0, positive_float),
+        Setting(
+            "http_port",
+            "port of /metrics, /healthz, /readyz (0 = any free port)",
+            port,
+            non_negative_int,
+        ),
+        Setting(
+            "max_attempts",
+            "tries of a message that raises before it is dead-lettered",
+            3,
+            positive_int,
+        ),
+        Setting(
+            "shutdown_timeout",
+            "seconds a worker may take to stop before it is killed",
+            30.0,
+            positive_float,
+        ),
         Setting("log_level", "DEBUG, INFO, WARNING or ERROR", "INFO"),
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -154,9 +167,16 @@ def run_service(
         routes=routes(metrics) if routes else None,
     )
     server.start()
-    log.info("service started", extra={"service": config.service, "http_port": server.port,
-                                       "workers": config.workers, "group": config.group_id,
-                                       "input": config.input_topic})  # fmt: skip
+    log.info(
+        "service started",
+        extra={
+            "service": config.service,
+            "http_port": server.port,
+            "workers": config.workers,
+            "group": config.group_id,
+            "input": config.input_topic,
+        },
+    )
     if on_start:
         on_start(server.port)
     try:

@@ -44,10 +44,14 @@ class Supervisor:
 
     def ready(self) -> tuple[bool, dict[str, Any]]:
         """Ready when every worker is alive, has joined the group and reaches its store."""
-        states = [bool(p is not None and p.is_alive() and f.value) for p, f in
-                  zip(self.processes, self.flags, strict=True)]  # fmt: skip
-        return all(states) and not self.stopping.is_set(), {"workers_ready": sum(states),
-                                                             "workers": self.count}
+        states = [
+            bool(p is not None and p.is_alive() and f.value)
+            for p, f in zip(self.processes, self.flags, strict=True)
+        ]
+        return all(states) and not self.stopping.is_set(), {
+            "workers_ready": sum(states),
+            "workers": self.count,
+        }
 
     def run(self) -> int:
         """Supervise until SIGTERM/SIGINT; returns 0 when every worker stopped cleanly."""
@@ -71,13 +75,15 @@ class Supervisor:
         log.info("worker started", extra={"worker": index, "pid": process.pid})
 
     def _restart(self, index: int, process: Any) -> None:
-        log.error("worker died; restarting it",
-                  extra={"worker": index, "pid": process.pid, "exitcode": process.exitcode})
+        log.error(
+            "worker died; restarting it",
+            extra={"worker": index, "pid": process.pid, "exitcode": process.exitcode},
+        )
         mark_dead(process.pid)
         self.metrics.worker_restarts.labels(self.metrics.service).inc()
         if self.stopping.wait(self.restart_delay):
             return
-        self._start(index)  # fmt: skip
+        self._start(index)
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         log.info("stopping on %s", signal.Signals(signum).name)
@@ -94,8 +100,9 @@ class Supervisor:
                 continue
             process.join(max(0.0, deadline - time.monotonic()))
             if process.is_alive():
-                log.error("worker overran the shutdown timeout; killing it",
-                          extra={"worker": index})  # fmt: skip
+                log.error(
+                    "worker overran the shutdown timeout; killing it", extra={"worker": index}
+                )
                 process.kill()
                 process.join()
                 status = 1

@@ -43,16 +43,22 @@ def run_demo(inputs: Sequence[Path], *, workers: int, keep_running: bool, out: I
         kafka = KafkaSettings(bootstrap=broker.bootstrap)
         create_topics(kafka, topics.all(), partitions=3, replication=1)
         print(f"broker  {broker.bootstrap} (Tansu, in memory)", file=out)
-        env = {**os.environ, **DEMO_GROUP_TIMINGS, "NEWSFLOW_KAFKA_BOOTSTRAP": broker.bootstrap,
-               "NEWSFLOW_STORE_URL": str(workdir / "store.sqlite"), "NEWSFLOW_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            **DEMO_GROUP_TIMINGS,
+            "NEWSFLOW_KAFKA_BOOTSTRAP": broker.bootstrap,
+            "NEWSFLOW_STORE_URL": str(workdir / "store.sqlite"),
+            "NEWSFLOW_LOG_LEVEL": "WARNING",
+        }
         ports = {"ingest": free_port(), "extract": free_port()}
         services = [
             _start(name, env, ports[name], workers if name == "extract" else 1, workdir)
             for name in ("ingest", "extract")
-        ]  # fmt: skip
+        ]
         for name, port in ports.items():
-            print(f"{name:<7} http://127.0.0.1:{port}/metrics  (logs: {workdir}/{name}.log)",
-                  file=out)  # fmt: skip
+            print(
+                f"{name:<7} http://127.0.0.1:{port}/metrics  (logs: {workdir}/{name}.log)", file=out
+            )
         try:
             _wait_ready(services, ports, workdir)
             producer = make_producer(kafka)
@@ -61,9 +67,15 @@ def run_demo(inputs: Sequence[Path], *, workers: int, keep_running: bool, out: I
             print(f"published {sent} messages to {topics.raw}; outcomes:\n", file=out)
             consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False)
             outcome_topics = [topics.clean, topics.duplicates, topics.rejected, topics.dlq]
-            seen = tail(consumer, outcome_topics, as_json=False, from_beginning=True,
-                        limit=None if keep_running else sent, idle_timeout=None if keep_running
-                        else 60.0, out=out)  # fmt: skip
+            seen = tail(
+                consumer,
+                outcome_topics,
+                as_json=False,
+                from_beginning=True,
+                limit=None if keep_running else sent,
+                idle_timeout=None if keep_running else 60.0,
+                out=out,
+            )
             consumer.close()
             print(f"\n{seen} of {sent} messages have their outcome", file=out)
             return 0 if seen == sent else 1
@@ -78,10 +90,22 @@ def _start(
 ) -> subprocess.Popen[bytes]:
     log = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
     return subprocess.Popen(
-        [sys.executable, "-m", "newsflow", name, "--http-port", str(port), "--http-host",
-         "127.0.0.1", "--workers", str(workers)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "newsflow",
+            name,
+            "--http-port",
+            str(port),
+            "--http-host",
+            "127.0.0.1",
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _wait_ready(

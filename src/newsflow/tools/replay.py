@@ -51,8 +51,9 @@ def replay(
                     continue
                 counts[stage] = counts.get(stage, 0) + 1
                 if not dry_run:
-                    futures.append(producer.send(targets[stage], key=record.key,
-                                                 value=original_bytes(event)))  # fmt: skip
+                    futures.append(
+                        producer.send(targets[stage], key=record.key, value=original_bytes(event))
+                    )
         producer.flush()
         for future in futures:
             future.get(timeout=0)

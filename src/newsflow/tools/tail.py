@@ -26,8 +26,17 @@ def summarize(value: bytes) -> str:
         return value[:200].decode("utf-8", "replace")
     if not isinstance(event, dict):
         return repr(event)[:200]
-    kind = ("rejection" if "reason" in event else "duplicate" if "duplicate_of" in event
-            else "clean" if "text" in event else "ingested" if "body" in event else None)  # fmt: skip
+    kind = (
+        "rejection"
+        if "reason" in event
+        else "duplicate"
+        if "duplicate_of" in event
+        else "clean"
+        if "text" in event
+        else "ingested"
+        if "body" in event
+        else None
+    )
     if kind is None:
         return orjson.dumps({k: v for k, v in event.items() if k not in ("html", "text")}).decode()
     shown = {k: event.get(k) for k in _FIELDS[kind]}
@@ -36,9 +45,10 @@ def summarize(value: bytes) -> str:
 
 def assign_all(consumer: Any, topics: list[str], *, from_beginning: bool) -> None:
     partitions = [
-        TopicPartition(topic, p) for topic in topics for p in (consumer.partitions_for_topic(topic)
-                                                              or ())
-    ]  # fmt: skip
+        TopicPartition(topic, p)
+        for topic in topics
+        for p in (consumer.partitions_for_topic(topic) or ())
+    ]
     consumer.assign(partitions)
     if from_beginning:
         consumer.seek_to_beginning(*partitions)
@@ -70,8 +80,9 @@ def tail(
         for records in batch.values():
             for record in records:
                 prefix = "" if as_json or len(topics) == 1 else f"{record.topic:<20} "
-                line = record.value.decode("utf-8", "replace") if as_json else summarize(
-                    record.value)  # fmt: skip
+                line = (
+                    record.value.decode("utf-8", "replace") if as_json else summarize(record.value)
+                )
                 print(prefix + line, file=out, flush=True)
                 if on_record:
                     on_record(record)

@@ -6,7 +6,52 @@ import random
 
 import orjson
 
-WORDS = ["council", "budget", "transit", "housing", "vote", "mayor", "river", "bridge", "court", "ruling", "storm", "flood", "school", "teachers", "strike", "hospital", "nurses", "election", "turnout", "market", "shares", "energy", "prices", "farmers", "drought", "harvest", "police", "inquiry", "museum", "exhibit", "airport", "runway", "rail", "union", "minister", "policy", "tax", "reform", "climate", "summit", "wildfire", "evacuation", "festival", "stadium"]
+WORDS = [
+    "council",
+    "budget",
+    "transit",
+    "housing",
+    "vote",
+    "mayor",
+    "river",
+    "bridge",
+    "court",
+    "ruling",
+    "storm",
+    "flood",
+    "school",
+    "teachers",
+    "strike",
+    "hospital",
+    "nurses",
+    "election",
+    "turnout",
+    "market",
+    "shares",
+    "energy",
+    "prices",
+    "farmers",
+    "drought",
+    "harvest",
+    "police",
+    "inquiry",
+    "museum",
+    "exhibit",
+    "airport",
+    "runway",
+    "rail",
+    "union",
+    "minister",
+    "policy",
+    "tax",
+    "reform",
+    "climate",
+    "summit",
+    "wildfire",
+    "evacuation",
+    "festival",
+    "stadium",
+]
 
 
 def article_html(rng: random.Random, title: str) -> str:
@@ -14,9 +59,11 @@ def article_html(rng: random.Random, title: str) -> str:
         "<p>" + " ".join(rng.choice(WORDS) for _ in range(45)).capitalize() + ".</p>"
         for _ in range(4)
     )
-    return (f"<html lang='en'><head><title>{title}</title></head><body><nav><a href='/'>Home</a>"
-            f"</nav><article><h1>{title}</h1>{paragraphs}</article><footer>About us</footer>"
-            "</body></html>")  # fmt: skip
+    return (
+        f"<html lang='en'><head><title>{title}</title></head><body><nav><a href='/'>Home</a>"
+        f"</nav><article><h1>{title}</h1>{paragraphs}</article><footer>About us</footer>"
+        "</body></html>"
+    )
 
 
 def messages(count: int, *, copies_every: int = 10, seed: int = 7) -> list[tuple[str, bytes]]:
@@ -32,7 +79,11 @@ def messages(count: int, *, copies_every: int = 10, seed: int = 7) -> list[tuple
         else:
             html = article_html(rng, f"Story number {n}")
             pages.append(html)
-        raw = {"id": source_id, "url": f"https://site{n % 7}.example.com/news/{n}", "html": html,
-               "fetched_at": "2024-09-10T12:00:00Z"}  # fmt: skip
+        raw = {
+            "id": source_id,
+            "url": f"https://site{n % 7}.example.com/news/{n}",
+            "html": html,
+            "fetched_at": "2024-09-10T12:00:00Z",
+        }
         out.append((source_id, orjson.dumps(raw)))
     return out

@@ -21,8 +21,12 @@ SCHEMA = {"clean": "clean", "duplicates": "duplicate", "rejected": "rejection", 
 
 
 def outcome_topics(topics: Topics) -> dict[str, str]:
-    return {topics.clean: "clean", topics.duplicates: "duplicates", topics.rejected: "rejected",
-            topics.dlq: "dlq"}  # fmt: skip
+    return {
+        topics.clean: "clean",
+        topics.duplicates: "duplicates",
+        topics.rejected: "rejected",
+        topics.dlq: "dlq",
+    }
 
 
 def by_kind(found: dict[str, list[dict[str, Any]]], topics: Topics) -> dict[str, list[dict]]:
@@ -59,14 +63,23 @@ def test_seeds_a_copy_and_malformed_messages(
     producer.close()
 
     result = by_kind(collect(broker, list(outcome_topics(topics)), expected=11), topics)
-    assert {k: len(v) for k, v in result.items()} == {"clean": 5, "duplicates": 1,
-                                                      "rejected": 5, "dlq": 0}  # fmt: skip
+    assert {k: len(v) for k, v in result.items()} == {
+        "clean": 5,
+        "duplicates": 1,
+        "rejected": 5,
+        "dlq": 0,
+    }
     assert all(event["title"] for event in result["clean"])
     [duplicate] = result["duplicates"]
     originals = {e["article_id"] for e in result["clean"]}
     assert duplicate["duplicate_of"] in originals
     assert sorted(e["reason"] for e in result["rejected"]) == [
-        "bad_encoding", "bad_url", "invalid_json", "missing_field", "wrong_type"]  # fmt: skip
+        "bad_encoding",
+        "bad_url",
+        "invalid_json",
+        "missing_field",
+        "wrong_type",
+    ]
     assert all(e["origin"]["topic"] == topics.raw for e in result["rejected"])
 
     # /metrics agree with what was processed.
@@ -157,8 +170,13 @@ def test_two_thousand_messages_survive_a_worker_killed_mid_run(
     corpus = messages(2000)
     ids = [source_id for source_id, _ in corpus]
     ingest = start_service("ingest", "--workers", "2")
-    extract = start_service("extract", "--workers", "2", NEWSFLOW_STORE_URL=redis_url,
-                            NEWSFLOW_STORE_PREFIX=f"test-{topics.raw}:")  # fmt: skip
+    extract = start_service(
+        "extract",
+        "--workers",
+        "2",
+        NEWSFLOW_STORE_URL=redis_url,
+        NEWSFLOW_STORE_PREFIX=f"test-{topics.raw}:",
+    )
     ingest.wait_ready()
     extract.wait_ready()
     publish_raw(broker, topics.raw, [raw for _, raw in corpus])

@@ -19,8 +19,13 @@ pytestmark = pytest.mark.kafka
 def newsflow(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     import os
 
-    return subprocess.run([sys.executable, "-m", "newsflow", *args], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, **(env or {})})  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "newsflow", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_topics_create_is_idempotent(broker: str) -> None:
@@ -34,19 +39,28 @@ def test_topics_create_is_idempotent(broker: str) -> None:
 
 
 def big_page(paragraphs: int) -> str:
-    body = "".join(f"<p>Paragraph {n} of a very long page about the harbour and its ferries, "
-                   f"with the number {n * 7} to keep it unique.</p>" for n in range(paragraphs))
-    return f"<html><body><article>{body}</article></body></html>"  # fmt: skip
+    body = "".join(
+        f"<p>Paragraph {n} of a very long page about the harbour and its ferries, "
+        f"with the number {n * 7} to keep it unique.</p>"
+        for n in range(paragraphs)
+    )
+    return f"<html><body><article>{body}</article></body></html>"
 
 
 def test_a_page_slower_than_the_time_limit_is_dead_lettered_and_the_partition_moves_on(
     broker: str, topics: Topics, start_service: Any
 ) -> None:
-    slow = orjson.dumps({"id": "slow", "url": "https://example.com/slow",
-                         "html": big_page(40_000)})  # fmt: skip
-    normal = [orjson.dumps({"id": f"n{i}", "url": f"https://example.com/{i}",
-                            "html": big_page(5).replace("harbour", f"harbour {i}")})
-              for i in range(5)]  # fmt: skip
+    slow = orjson.dumps({"id": "slow", "url": "https://example.com/slow", "html": big_page(40_000)})
+    normal = [
+        orjson.dumps(
+            {
+                "id": f"n{i}",
+                "url": f"https://example.com/{i}",
+                "html": big_page(5).replace("harbour", f"harbour {i}"),
+            }
+        )
+        for i in range(5)
+    ]
     ingest = start_service("ingest")
     extract = start_service("extract", NEWSFLOW_EXTRACT_TIME_LIMIT="0.5")
     ingest.wait_ready()
@@ -83,9 +97,18 @@ def test_replay_republishes_rejected_originals(
 
 
 def test_tail_prints_events(broker: str, topics: Topics) -> None:
-    publish_raw(broker, topics.clean, [orjson.dumps({"article_id": "a" * 32, "title": "Hello",
-                                                     "text": "x", "url": "u"})])  # fmt: skip
-    result = newsflow("tail", topics.clean, "--from-beginning", "--max", "1",
-                      env={"NEWSFLOW_KAFKA_BOOTSTRAP": broker})  # fmt: skip
+    publish_raw(
+        broker,
+        topics.clean,
+        [orjson.dumps({"article_id": "a" * 32, "title": "Hello", "text": "x", "url": "u"})],
+    )
+    result = newsflow(
+        "tail",
+        topics.clean,
+        "--from-beginning",
+        "--max",
+        "1",
+        env={"NEWSFLOW_KAFKA_BOOTSTRAP": broker},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("clean") and '"title":"Hello"' in result.stdout

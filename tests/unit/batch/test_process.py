@@ -33,7 +33,9 @@ def test_the_five_seeds_give_five_clean_events_with_titles(tmp_path: Path) -> No
     assert len(result["clean"]) == 5
     assert result["duplicates"] == [] and result["rejected"] == []
     assert all(event["title"] for event in result["clean"])
-    assert result["clean"][0]["title"] == "U.S. accuses Iran of sending ballistic missiles to Russia"
+    assert (
+        result["clean"][0]["title"] == "U.S. accuses Iran of sending ballistic missiles to Russia"
+    )
 
 
 def test_a_copy_under_another_url_is_a_duplicate_of_the_original(tmp_path: Path) -> None:
@@ -69,8 +71,13 @@ def test_each_malformed_line_is_rejected_with_its_reason_and_the_run_succeeds(
     assert process(source, "--out", tmp_path / "out") == 0
     rejected = outcomes(tmp_path / "out")["rejected"]
     assert [e["reason"] for e in rejected] == [
-        "invalid_json", "missing_field", "bad_url", "too_large", "bad_encoding", "wrong_type",
-    ]  # fmt: skip
+        "invalid_json",
+        "missing_field",
+        "bad_url",
+        "too_large",
+        "bad_encoding",
+        "wrong_type",
+    ]
     assert [e["origin"]["line"] for e in rejected] == [1, 2, 3, 4, 5, 6]
     assert [e["source_id"] for e in rejected] == [None, "m2", "m3", "m4", None, "m6"]
     assert rejected[4]["original_encoding"] == "base64"

@@ -7,9 +7,6 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
-from newsflow_extract.processor import ExtractProcessor
-from newsflow_ingest.intake import split_messages
-from newsflow_ingest.processor import IngestProcessor
 
 from newsflow.contracts.codec import decode
 from newsflow.pipeline import DecideSettings
@@ -17,6 +14,9 @@ from newsflow.sandbox import Sandbox
 from newsflow.service.metrics import Metrics
 from newsflow.stages.ingest import IngestLimits
 from newsflow.store.sqlite import SqliteStore
+from newsflow_extract.processor import ExtractProcessor
+from newsflow_ingest.intake import split_messages
+from newsflow_ingest.processor import IngestProcessor
 
 Record = namedtuple("Record", "topic partition offset key value")
 NOW = datetime(2024, 9, 10, 12, 0, tzinfo=UTC)
@@ -38,17 +38,22 @@ def ingest_record(n: int, **fields: object) -> Record:
 
 
 def test_ingest_forwards_valid_messages_keyed_by_canonical_url() -> None:
-    processor = IngestProcessor(ingested_topic="ing", rejected_topic="rej",
-                                limits=IngestLimits(), clock=lambda: NOW)  # fmt: skip
+    processor = IngestProcessor(
+        ingested_topic="ing", rejected_topic="rej", limits=IngestLimits(), clock=lambda: NOW
+    )
     [output] = processor.process(ingest_record(1, url="https://Example.com/1?utm_source=x"))
-    assert (output.topic, output.key, output.outcome) == ("ing", b"https://example.com/1",
-                                                          "ingested")  # fmt: skip
+    assert (output.topic, output.key, output.outcome) == (
+        "ing",
+        b"https://example.com/1",
+        "ingested",
+    )
     assert decode("ingested", output.value)["source_id"] == "s1"
 
 
 def test_ingest_rejects_with_origin_and_original() -> None:
-    processor = IngestProcessor(ingested_topic="ing", rejected_topic="rej",
-                                limits=IngestLimits(), clock=lambda: NOW)  # fmt: skip
+    processor = IngestProcessor(
+        ingested_topic="ing", rejected_topic="rej", limits=IngestLimits(), clock=lambda: NOW
+    )
     record = Record("raw", 3, 42, None, b'{"id": "x", "url": "ftp://a.b/"}')
     [output] = processor.process(record)
     event = decode("rejection", output.value)
@@ -58,14 +63,20 @@ def test_ingest_rejects_with_origin_and_original() -> None:
 
 
 def extract_processor(metrics: Metrics, store: SqliteStore) -> ExtractProcessor:
-    return ExtractProcessor(topics={"clean": "c", "duplicate": "d", "dlq": "q"}, store=store,
-                            sandbox=Sandbox(), decide=DecideSettings(), metrics=metrics,
-                            clock=lambda: NOW)  # fmt: skip
+    return ExtractProcessor(
+        topics={"clean": "c", "duplicate": "d", "dlq": "q"},
+        store=store,
+        sandbox=Sandbox(),
+        decide=DecideSettings(),
+        metrics=metrics,
+        clock=lambda: NOW,
+    )
 
 
 def ingested(n: int, **fields: object) -> Record:
-    processor = IngestProcessor(ingested_topic="ing", rejected_topic="rej",
-                                limits=IngestLimits(), clock=lambda: NOW)  # fmt: skip
+    processor = IngestProcessor(
+        ingested_topic="ing", rejected_topic="rej", limits=IngestLimits(), clock=lambda: NOW
+    )
     [output] = processor.process(ingest_record(n, **fields))
     return Record("ing", 0, n, output.key, output.value)
 
@@ -100,12 +111,18 @@ def test_extract_dead_letters_what_it_cannot_use(metrics: Metrics) -> None:
     finally:
         processor.close()
     assert (bad_event.topic, bad_event.reason) == ("q", "bad_event")
-    assert decode("rejection", bad_event.value)["origin"] == {"topic": "ing", "partition": 1,
-                                                              "offset": 7}  # fmt: skip
+    assert decode("rejection", bad_event.value)["origin"] == {
+        "topic": "ing",
+        "partition": 1,
+        "offset": 7,
+    }
     assert (empty.topic, empty.reason) == ("q", "no_main_text")
     event = decode("rejection", exhausted.value)
     assert (event["reason"], event["attempts"], event["detail"]) == (
-        "retries_exhausted", 3, "RuntimeError: boom")  # fmt: skip
+        "retries_exhausted",
+        3,
+        "RuntimeError: boom",
+    )
 
 
 @pytest.mark.parametrize(

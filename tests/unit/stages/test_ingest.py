@@ -75,16 +75,20 @@ def test_tracking_parameters_do_not_change_the_id() -> None:
         (b'{"url": "http://127.0.0.1/admin", "html": "x"}', "bad_url"),
         (b'{"url": "http://[::1]:80/", "html": "x"}', "bad_url"),
         (b'{"url": "https://example.com:99999/", "html": "x"}', "bad_url"),
-        (b'{"url": "https://example.com/a", "html": "x", "fetched_at": "yesterday"}',
-         "bad_timestamp"),
-        (b'{"url": "https://example.com/a", "html": "x", "fetched_at": "2024-09-10T10:00:00"}',
-         "bad_timestamp"),
+        (
+            b'{"url": "https://example.com/a", "html": "x", "fetched_at": "yesterday"}',
+            "bad_timestamp",
+        ),
+        (
+            b'{"url": "https://example.com/a", "html": "x", "fetched_at": "2024-09-10T10:00:00"}',
+            "bad_timestamp",
+        ),
         (b'{"url": "https://example.com/a", "html": "   \\u0000 "}', "empty_body"),
         (b'{"url": "https://example.com/a", "html": "%PDF-1.7 binary"}', "not_html"),
         (b'{"url": "https://example.com/a", "html": "\\ud800"}', "bad_encoding"),
         (b"\xff\xfe\x00garbage", "bad_encoding"),
     ],
-)  # fmt: skip
+)
 def test_bad_messages_are_rejected_with_a_precise_reason(raw: bytes, reason: str) -> None:
     result = ingest(raw, now=NOW)
     assert isinstance(result, Rejection), result
@@ -125,10 +129,14 @@ def test_file_urls_only_when_allowed() -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False)
     | st.text(),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
     max_leaves=10,
 )
 raw_like = st.fixed_dictionaries(
@@ -146,7 +154,9 @@ raw_like = st.fixed_dictionaries(
 
 
 @settings(max_examples=300)
-@given(st.one_of(st.binary(max_size=300), raw_like.map(orjson.dumps), json_values.map(orjson.dumps)))
+@given(
+    st.one_of(st.binary(max_size=300), raw_like.map(orjson.dumps), json_values.map(orjson.dumps))
+)
 def test_validation_never_raises_and_always_decides(raw: bytes) -> None:
     result = ingest(raw, now=NOW)
     assert isinstance(result, Article | Rejection)
