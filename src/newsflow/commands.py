@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from newsflow.config import Setting, add_settings, positive_int, resolve
+from newsflow.config import Setting, add_settings, non_negative_float, positive_int, resolve
 from newsflow.errors import ConfigError
 from newsflow.kafka.settings import KAFKA_SETTINGS, TOPIC_SETTINGS, KafkaSettings, Topics
 from newsflow.stages.ingest import DEFAULT_MAX_BYTES
@@ -22,6 +22,12 @@ INGEST_EXTRA = (
     Setting(
         "http_max_body_bytes", "largest POST /v1/articles body", 32 * 1024 * 1024, positive_int
     ),
+    Setting("intake_tokens", "bearer tokens accepted by the intake, comma-separated (none: open)",
+            secret=True),
+    Setting("intake_tokens_file", "file of intake bearer tokens, one per line"),
+    Setting("intake_rate_limit", "intake requests per second per client (0: unlimited)", 0.0,
+            non_negative_float),
+    Setting("intake_burst", "intake requests a client may send at once", 20, positive_int),
 )
 
 
@@ -122,21 +128,26 @@ def _service_config(service: str, args: argparse.Namespace, settings: Any, topic
 def run_ingest_service(args: argparse.Namespace) -> int:
     from newsflow.service.runtime import run_service
     from newsflow_ingest import intake, processor
+    from newsflow_ingest.guard import RateLimiter, TokenAuth
 
     config = _service_config("ingest", args, ingest_settings(), "topic_raw")
+    values = config.values
+    auth = TokenAuth.from_settings(values["intake_tokens"], values["intake_tokens_file"])
+    limiter = RateLimiter(values["intake_rate_limit"], values["intake_burst"])
 
     def routes(metrics: Any) -> dict[str, Any]:
         from newsflow.kafka.clients import make_producer
 
         producer = make_producer(config.kafka, client_id=f"{config.kafka.client_id}-intake")
-        return {
-            intake.PATH: intake.Intake(
-                producer=producer,
-                topic=config.topics.raw,
-                max_body_bytes=config.values["http_max_body_bytes"],
-                metrics=metrics,
-            )
-        }
+        route = intake.Intake(
+            producer=producer,
+            topic=config.topics.raw,
+            max_body_bytes=values["http_max_body_bytes"],
+            metrics=metrics,
+            auth=auth,
+            limiter=limiter,
+        )
+        return {intake.PATH: route}
 
     return run_service(config, processor.build, routes=routes)
 

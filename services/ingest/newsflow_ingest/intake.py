@@ -2,17 +2,21 @@
 
 The edge only checks that the body is JSON objects within the size limit; the ingest stage
 validates them like any other raw message, so every accepted object gets a recorded outcome.
-The size limit is enforced from Content-Length before the body is read.
+Before the body is read: the bearer token (if tokens are configured), the client's rate limit,
+and the size limit from Content-Length.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import threading
 from typing import Any
 
 import orjson
 
-from newsflow.service.http import Request
+from newsflow.service.http import Request, Response
+from newsflow_ingest.guard import RateLimiter, TokenAuth
 
 log = logging.getLogger(__name__)
 PATH = "/v1/articles"
@@ -21,18 +25,45 @@ PATH = "/v1/articles"
 class Intake:
     """The POST route: parse, produce every object to the raw topic, wait for the acks."""
 
-    def __init__(self, *, producer: Any, topic: str, max_body_bytes: int, metrics: Any) -> None:
+    def __init__(
+        self,
+        *,
+        producer: Any,
+        topic: str,
+        max_body_bytes: int,
+        metrics: Any,
+        auth: TokenAuth | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.producer = producer
         self.topic = topic
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
+        self.auth = auth or TokenAuth(())
+        self.limiter = limiter or RateLimiter(0, 1)
+        self._lock = threading.Lock()
 
-    def __call__(self, request: Request) -> tuple[int, dict[str, Any]]:
-        status, body = self._handle(request)
+    def __call__(self, request: Request) -> Response:
+        status, body, headers = self._handle(request)
         self.metrics.http_requests.labels(self.metrics.service, str(status)).inc()
-        return status, body
+        return status, body, headers
 
-    def _handle(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def _handle(self, request: Request) -> Response:
+        if not self.auth.allows(request.headers.get("Authorization")):
+            return 401, {"error": "a valid bearer token is required"}, {
+                "WWW-Authenticate": 'Bearer realm="newsflow"'
+            }
+        with self._lock:
+            wait = self.limiter.allow(request.client)
+        if wait:
+            retry = str(max(1, math.ceil(wait)))
+            return 429, {"error": "rate limit exceeded"}, {"Retry-After": retry}
+        if request.headers.get("Content-Encoding", "identity").lower() != "identity":
+            return 415, {"error": "compressed bodies are not accepted"}, {}
+        status, body = self._accept(request)
+        return status, body, {}
+
+    def _accept(self, request: Request) -> tuple[int, dict[str, Any]]:
         length_header = request.headers.get("Content-Length")
         if length_header is None or not length_header.isdigit():
             return 411, {"error": "Content-Length is required"}

@@ -14,7 +14,8 @@ import orjson
 from newsflow.service import metrics
 
 log = logging.getLogger(__name__)
-Route = Callable[["Request"], tuple[int, dict[str, Any]]]
+Response = tuple[int, dict[str, Any], dict[str, str]]  # status, JSON body, extra headers
+Route = Callable[["Request"], Response]
 
 
 class Request:
@@ -61,18 +62,28 @@ class HealthServer:
                     self._json(404, {"error": "not found"})
                     return
                 try:
-                    status, body = route(Request(self))
-                except Exception:
+                    status, body, headers = route(Request(self))
+                except Exception:  # never a stack trace in the response
                     log.exception("request failed", extra={"path": self.path})
-                    status, body = 500, {"error": "internal error"}
-                self._json(status, body)
+                    status, body, headers = 500, {"error": "internal error"}, {}
+                self._json(status, body, headers)
 
-            def _json(self, status: int, body: dict[str, Any]) -> None:
-                self._send(status, orjson.dumps(body), "application/json")
+            def _json(
+                self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
+                self._send(status, orjson.dumps(body), "application/json", headers)
 
-            def _send(self, status: int, body: bytes, content_type: str) -> None:
+            def _send(
+                self,
+                status: int,
+                body: bytes,
+                content_type: str,
+                headers: dict[str, str] | None = None,
+            ) -> None:
                 self.send_response(status, HTTPStatus(status).phrase)
                 self.send_header("Content-Type", content_type)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 if status >= 400 and self.command == "POST":
                     self.send_header("Connection", "close")

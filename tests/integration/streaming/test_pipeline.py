@@ -113,37 +113,6 @@ def test_not_ready_while_the_store_is_unreachable(start_service: Any) -> None:
     assert status == 503, body
 
 
-def test_http_intake_writes_to_the_raw_topic(
-    broker: str, topics: Topics, start_service: Any
-) -> None:
-    import urllib.request
-
-    ingest = start_service("ingest", NEWSFLOW_HTTP_MAX_BODY_BYTES="5000")
-    ingest.wait_ready()
-
-    def post(body: bytes) -> tuple[int, bytes]:
-        request = urllib.request.Request(ingest.url("/v1/articles"), data=body, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-
-    one = b'{"id": "h1", "url": "https://example.com/1", "text": "' + b"word " * 20 + b'"}'
-    ndjson = b"\n".join([one.replace(b"h1", b"h2"), one.replace(b"h1", b"h3")])
-    assert post(one) == (202, b'{"accepted":1}')
-    assert post(ndjson) == (202, b'{"accepted":2}')
-    assert post(b"{not json")[0] == 400
-    assert post(b"[1,2]")[0] == 400
-    status, body = post(b"x" * 6000)
-    assert status == 413 and b"limit 5000" in body
-    found = collect(broker, [topics.ingested], expected=3)
-    assert sorted(e["source_id"] for e in found[topics.ingested]) == ["h1", "h2", "h3"]
-    assert ingest.metric("newsflow_http_requests_total", code="202") == 2
-    assert ingest.metric("newsflow_http_requests_total", code="400") == 2
-    assert ingest.metric("newsflow_http_requests_total", code="413") == 1
-
-
 def accounting(found: dict[str, list[dict]], topics: Topics, ids: list[str]) -> dict[str, Any]:
     """Each source_id's outcomes: kinds seen and the decision, across redeliveries."""
     kinds: dict[str, set[str]] = defaultdict(set)

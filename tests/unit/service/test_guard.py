@@ -1,0 +1,51 @@
+"""Intake guards: bearer tokens compared in constant time, and a bounded per-client limiter."""
+
+from pathlib import Path
+
+import pytest
+from newsflow_ingest.guard import RateLimiter, TokenAuth
+
+from newsflow.errors import ConfigError
+
+
+def test_no_tokens_means_open_intake() -> None:
+    assert TokenAuth(()).allows(None)
+
+
+def test_only_a_configured_bearer_token_passes() -> None:
+    auth = TokenAuth(["s3cret", "other"])
+    assert auth.allows("Bearer s3cret") and auth.allows("bearer other")
+    for header in (None, "", "Bearer", "Bearer wrong", "Basic s3cret", "s3cret", "Bearer s3cre"):
+        assert not auth.allows(header), header
+    assert "s3cret" not in repr(auth)
+
+
+def test_tokens_from_a_secret_file(tmp_path: Path) -> None:
+    path = tmp_path / "tokens"
+    path.write_text("# intake clients\nalpha\n\n beta \n")
+    auth = TokenAuth.from_settings("gamma", str(path))
+    assert all(auth.allows(f"Bearer {t}") for t in ("alpha", "beta", "gamma"))
+    with pytest.raises(ConfigError, match="tokens file"):
+        TokenAuth.from_settings(None, str(tmp_path / "missing"))
+
+
+def test_rate_limit_allows_a_burst_then_asks_to_wait() -> None:
+    now = [0.0]
+    limiter = RateLimiter(2.0, 3, clock=lambda: now[0])
+    assert [limiter.allow("a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.allow("a") == pytest.approx(0.5)
+    assert limiter.allow("b") == 0.0  # clients are limited separately
+    now[0] += 0.5
+    assert limiter.allow("a") == 0.0
+
+
+def test_rate_limiter_memory_is_bounded() -> None:
+    limiter = RateLimiter(1.0, 1, max_clients=100)
+    for n in range(1000):
+        limiter.allow(f"10.0.{n // 256}.{n % 256}")
+    assert len(limiter._buckets) == 100
+
+
+def test_zero_rate_disables_the_limit() -> None:
+    limiter = RateLimiter(0, 1)
+    assert all(limiter.allow("a") == 0.0 for _ in range(100))
