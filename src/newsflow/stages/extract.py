@@ -1,20 +1,22 @@
 """The extract stage: an `Article` in, main text and metadata (`Extraction`) or a `Rejection` out.
 
 HTML goes through one trafilatura pass (`bare_extraction`, comments excluded, metadata on),
-after the page has been prepared so that the same article in any site's template yields the
-same text — exact dedup is only as good as that:
+after the page has been prepared so that the same article in any site's template gives the
+same text — exact dedup is only as good as that. `prepare_tree`, in place:
 
-- boilerplate blocks are pruned by their markup: comment sections, ads, newsletter and
-  promo boxes, related-article lists, dialogs (cookie banners), hidden elements, and
-  paragraphs made only of links (share and print tools);
-- layout tables (old sites lay the whole page out in `<table>`s) become plain blocks, so
-  they are not taken for data tables;
-- on pages without `<article>` or `<main>`, the block holding the most paragraph text is
-  marked as the article, so headings and lists between its paragraphs are kept.
+- prunes boilerplate blocks by their markup: reader comments, cookie banners and other
+  dialogs, ads, newsletter, promotion and donation boxes, related-article lists, pull quotes,
+  hidden elements, and paragraphs made of links ("Share", "Read more: …", "Filed under: …");
+- flattens layout tables (old sites lay whole pages out in `<table>`s) into plain blocks, so
+  they are not taken for data; data tables stay;
+- on pages without `<article>` or `<main>`, marks the block whose paragraphs hold the most
+  text as the article, so headings and lists between its paragraphs are kept.
 
-Then the text goes through `textclean`, like plain-text messages do: the headline with the
-byline block below it, ad labels and the closing copyright notice are dropped. The title
-loses a site-name prefix or suffix ("Headline | Site").
+A page where no block holds `MIN_PROSE_WORDS` words of running text has no main text, and
+is rejected rather than having its navigation or footer returned as the article. The text
+then goes through `textclean`, like plain-text messages: the headline with everything above
+it and the byline block below it, ad labels and the closing copyright notice are dropped.
+The title loses a site-name prefix or suffix ("Headline | Site").
 
 The stage is pure and may be slow on hostile pages: the time limit is enforced by whoever
 runs it (see `newsflow.sandbox`), which can kill it.
@@ -175,12 +177,12 @@ def prepare_tree(tree: HtmlElement) -> None:
 def _prune_boilerplate(tree: HtmlElement) -> None:
     # A match holding most of the page is a wrapper ("page has-ads"), not a box: kept.
     most = MAX_PRUNED_SHARE * len(tree.text_content())
-    matches = _BOILERPLATE(tree)
-    found = set(matches)
-    for element in matches:
-        if not any(ancestor in found for ancestor in element.iterancestors()):
-            if len(element.text_content()) <= most:
-                element.drop_tree()
+    dropped: set[HtmlElement] = set()
+    for element in _BOILERPLATE(tree):  # document order: a box before the boxes inside it
+        inside_dropped = any(ancestor in dropped for ancestor in element.iterancestors())
+        if not inside_dropped and len(element.text_content()) <= most:
+            element.drop_tree()
+            dropped.add(element)
     for paragraph in list(tree.iter("p")):
         if is_link_list(paragraph):
             paragraph.drop_tree()

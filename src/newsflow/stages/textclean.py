@@ -16,7 +16,7 @@ from dataclasses import dataclass
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _SENTENCE_END = re.compile(r"[.!?…:;,\"”’)。！？」』]$")
 _WORD = re.compile(r"\w+")
-_BYLINE = re.compile(r"^(?:by|written by|posted by|from)\s", re.I)
+_CREDIT = re.compile(r"^by\s|\b(?:1[89]|20)\d\d\b|\b\d{1,2}:\d\d\b", re.I)  # byline, date, time
 _AD_LABEL = re.compile(
     r"^(?:advertisement|advertising|sponsored|anzeige|werbung|publicité|publicidad|pubblicità)$",
     re.I,
@@ -54,8 +54,8 @@ def clean_text(text: str, *, title: str | None = None) -> CleanText:
 def find_headline(lines: list[str], *, look_ahead: int = 6) -> str | None:
     """The first short, non-sentence line near the top that is followed by prose.
 
-    Copies of the candidate below it (some sites print it twice) and a byline block between
-    it and the prose are skipped.
+    Copies of the candidate below it (some sites print it twice) and credit lines between it
+    and the prose ("By Jane Roe", "12 March 2024") are skipped.
     """
     for index, line in enumerate(lines[:look_ahead]):
         if is_headline_like(line) and _prose_follows(lines, index):
@@ -70,8 +70,11 @@ def is_headline_like(line: str) -> bool:
 
 def _prose_follows(lines: list[str], index: int) -> bool:
     key = _key(lines[index])
-    following = drop_byline_block([line for line in lines[index + 1 :] if _key(line) != key])
-    return bool(following) and _is_prose(following[0])
+    following = (line for line in lines[index + 1 :] if _key(line) != key)
+    line = next(following, "")
+    while _is_credit(line):
+        line = next(following, "")
+    return _is_prose(line)
 
 
 def drop_headline_copies(lines: list[str], title: str) -> list[str]:
@@ -118,10 +121,11 @@ def _is_prose(line: str) -> bool:
 
 
 def _is_byline_like(line: str) -> bool:
-    words = len(_WORD.findall(line))
-    if _BYLINE.match(line):
-        return words <= BYLINE_MAX_WORDS
-    return words <= BYLINE_MAX_WORDS and not _SENTENCE_END.search(line)
+    return len(_WORD.findall(line)) <= BYLINE_MAX_WORDS and not _SENTENCE_END.search(line)
+
+
+def _is_credit(line: str) -> bool:
+    return _is_byline_like(line) and bool(_CREDIT.search(line))
 
 
 def _is_notice(line: str) -> bool:

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-from newsflow_ingest.guard import RateLimiter, TokenAuth
 
 from newsflow.errors import ConfigError
+from newsflow_ingest.guard import RateLimiter, TokenAuth
 
 
 def test_no_tokens_means_open_intake() -> None:

@@ -232,7 +232,7 @@ def test_the_headline_is_the_title_not_the_start_of_the_text(site: Site, body: B
 @pytest.mark.parametrize(("site", "body"), PAGES, ids=page_id)
 def test_metadata_comes_from_the_page(site: Site, body: Body) -> None:
     extraction = extract_page(site, body)
-    assert extraction.authors == list(body.authors)  # without "By", split on "and" and ","
+    assert extraction.authors == list(body.authors)  # one name each, without "By"
     assert extraction.published_at == body.published[:10]  # ISO date
     assert extraction.description == body.description
     if site.sitename is not None:
@@ -244,9 +244,12 @@ def test_metadata_comes_from_the_page(site: Site, body: Body) -> None:
 
 def test_a_plain_text_message_is_cleaned_into_the_same_text_as_its_pages() -> None:
     body = BODIES[0]
-    paragraphs = "\n\n".join(f"  {line.replace(' ', '  ', 3)}\u00a0" for line in body.text().split("\n"))
+    byline = f"By {' and '.join(body.authors)}\n{datetime.fromisoformat(body.published):%d %B %Y}"
+    paragraphs = "\n\n".join(
+        f"  {line.replace(' ', '  ', 3)}\u00a0" for line in body.text().split("\n")
+    )
     raw = (
-        f"{body.headline}\n\nBy {' and '.join(body.authors)}\nMarch 12, 2024\n\n{paragraphs}\n\n"
+        f"{body.headline}\n\n{byline}\n\n{paragraphs}\n\n"
         "Advertisement\n\n© 2024 Wire Service. All rights reserved.\n"
     )
     extraction = run({"url": "https://wire.example/stories/1", "text": raw})
@@ -274,7 +277,9 @@ def test_a_page_with_nothing_but_its_template_has_no_main_text(site: Site) -> No
 
 
 def test_a_page_of_links_has_no_main_text() -> None:
-    links = "".join(f'<li><a href="/s/{n}">Section number {n} of the site</a></li>' for n in range(40))
+    links = "".join(
+        f'<li><a href="/s/{n}">Section number {n} of the site</a></li>' for n in range(40)
+    )
     raw_html = f"<html><body><nav><ul>{links}</ul></nav><footer>© 2024</footer></body></html>"
     result = run({"url": "https://example.com/", "html": raw_html})
     assert isinstance(result, Rejection), result
@@ -313,7 +318,10 @@ def test_the_site_name_is_taken_off_the_title(title: str, expected: str) -> None
         ("<table><tr><td>Logo</td><td>Menu</td></tr></table>", True),
         ("<table><tr><td><p>A story.</p></td></tr><tr><td>Footer</td></tr></table>", True),
         ("<table><tr><td>a</td></tr><tr><td>b</td></tr><tr><td>c</td></tr></table>", True),
-        ("<table><tr><th>Ward</th><th>Votes</th></tr><tr><td>1</td><td>812</td></tr></table>", False),
+        (
+            "<table><tr><th>Ward</th><th>Votes</th></tr><tr><td>1</td><td>812</td></tr></table>",
+            False,
+        ),
         ("<table>" + "<tr><td>Ward</td><td>812</td><td>44%</td></tr>" * 12 + "</table>", False),
     ],
 )
@@ -322,8 +330,23 @@ def test_layout_tables_are_told_from_data_tables(table: str, layout: bool) -> No
 
 
 @pytest.mark.parametrize("site", SITES, ids=page_id)
+def test_a_page_wrapper_named_like_boilerplate_is_not_pruned(site: Site) -> None:
+    body = BODIES[0]
+    wrapped = re.sub(
+        r"(<body[^>]*>)", r'\1<div class="page has-ads">', page(site, body), flags=re.I
+    )
+    wrapped = re.sub(r"</body>", "</div></body>", wrapped, flags=re.I)
+    extraction = run({"url": site.base_url + body.slug, "html": wrapped})
+    assert isinstance(extraction, Extraction), extraction
+    assert words(extraction.text) == words(body.text())
+
+
+@pytest.mark.parametrize("site", SITES, ids=page_id)
 def test_a_data_table_in_the_article_is_kept(site: Site) -> None:
-    results = [["Ward", "Yes", "No"], *([f"Ward {n}", f"{800 + n}", f"{300 - n}"] for n in range(1, 8))]
+    results = [
+        ["Ward", "Yes", "No"],
+        *([f"Ward {n}", f"{800 + n}", f"{300 - n}"] for n in range(1, 8)),
+    ]
     body = replace(BODIES[0], blocks=(*BODIES[0].blocks, "The vote by ward:", {"table": results}))
     assert words(extract_page(site, body).text) == words(body.text())
 
