@@ -55,10 +55,10 @@ def find_headline(lines: list[str], *, look_ahead: int = 6) -> str | None:
     """The first short, non-sentence line near the top that is followed by prose.
 
     Copies of the candidate below it (some sites print it twice) and credit lines between it
-    and the prose ("By Jane Roe", "12 March 2024") are skipped.
+    and the prose ("By Jane Roe", "Staff Writer", "12 March 2024") are skipped.
     """
     for index, line in enumerate(lines[:look_ahead]):
-        if is_headline_like(line) and _prose_follows(lines, index):
+        if is_headline_like(line) and not _is_credit(line) and _prose_follows(lines, index):
             return line
     return None
 
@@ -125,7 +125,13 @@ def _is_byline_like(line: str) -> bool:
 
 
 def _is_credit(line: str) -> bool:
-    return _is_byline_like(line) and bool(_CREDIT.search(line))
+    """A byline, date or time line, or a line too short for a headline ("Staff Writer")."""
+    if _SENTENCE_END.search(line):
+        return False
+    words = len(_WORD.findall(line))
+    return 0 < words < HEADLINE_MIN_WORDS or (
+        words <= BYLINE_MAX_WORDS and bool(_CREDIT.search(line))
+    )
 
 
 def _is_notice(line: str) -> bool:
