@@ -143,10 +143,9 @@ def start_service(broker: str, topics: Topics, tmp_path: Path) -> Iterator[Any]:
             "NEWSFLOW_HTTP_HOST": "127.0.0.1",
             "NEWSFLOW_HTTP_PORT": str(port),
             "NEWSFLOW_STORE_URL": str(tmp_path / "store.sqlite"),
+            **{f"NEWSFLOW_TOPIC_{key.upper()}": value for key, value in topics.__dict__.items()},
             **env_overrides,
         }
-        for key, value in topics.__dict__.items():
-            env[f"NEWSFLOW_TOPIC_{key.upper()}"] = value
         log = tmp_path / f"{name}-{len(started)}.log"
         process = subprocess.Popen(
             [sys.executable, "-m", "newsflow", name, *args],
@@ -167,3 +166,24 @@ def start_service(broker: str, topics: Topics, tmp_path: Path) -> Iterator[Any]:
             service.process.wait(30)
         except subprocess.TimeoutExpired:
             service.process.kill()
+
+
+# --- fault-suite accounting table, printed at the end of the run ---------------------------
+
+FAULT_ROWS: list[dict[str, Any]] = []
+
+
+@pytest.fixture
+def fault_report() -> Any:
+    """Append one accounting row (a dict) to the table printed after the tests."""
+    return FAULT_ROWS.append
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not FAULT_ROWS:
+        return
+    columns = list(dict.fromkeys(key for row in FAULT_ROWS for key in row))
+    terminalreporter.section("fault accounting")
+    terminalreporter.write_line(" | ".join(columns))
+    for row in FAULT_ROWS:
+        terminalreporter.write_line(" | ".join(str(row.get(c, "")) for c in columns))

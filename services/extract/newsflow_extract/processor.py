@@ -11,7 +11,7 @@ from typing import Any
 from newsflow import events
 from newsflow import rejection as R
 from newsflow.contracts.codec import ContractError, EventKind, decode, encode
-from newsflow.model import Article, Origin
+from newsflow.model import Article, Extraction, Origin
 from newsflow.pipeline import DecideSettings, Outcome, run_decide
 from newsflow.rejection import Rejection
 from newsflow.sandbox import Sandbox, SandboxLimits
@@ -35,8 +35,10 @@ class ExtractProcessor:
         sandbox: Sandbox,
         decide: DecideSettings,
         metrics: Metrics,
+        max_attempts: int = 3,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.max_attempts = max_attempts
         self.topics = topics  # outcome kind → topic name
         self.store = store
         self.sandbox = sandbox
@@ -50,11 +52,7 @@ class ExtractProcessor:
             article = events.article_from_event(decode("ingested", record.value))
         except ContractError as exc:
             return [self._dead(record, origin, Rejection(R.BAD_EVENT, str(exc)[:1000]), 1)]
-        started = time.perf_counter()
-        extracted = self.sandbox.run(article)
-        self.metrics.extraction_seconds.labels(self.metrics.service).observe(
-            time.perf_counter() - started
-        )
+        extracted, attempts = self._extract(article, origin)
         outcome = run_decide(
             article,
             extracted,
@@ -63,7 +61,7 @@ class ExtractProcessor:
             origin=origin,
             original=record.value,
             settings=self.decide,
-            attempts=1,
+            attempts=attempts,
         )
         if outcome.kind == "dlq":
             log.warning(
@@ -72,6 +70,25 @@ class ExtractProcessor:
                 extra={**origin.as_dict(), "article_id": article.article_id},
             )
         return [self._output(outcome, article)]
+
+    def _extract(self, article: Article, origin: Origin) -> tuple[Extraction | Rejection, int]:
+        """Extract in the sandbox; an extractor that died is given `max_attempts` tries in all
+        (it may have been killed for reasons of its own), a timeout or a failure only one."""
+        for attempt in range(1, self.max_attempts + 1):
+            started = time.perf_counter()
+            result = self.sandbox.run(article)
+            self.metrics.extraction_seconds.labels(self.metrics.service).observe(
+                time.perf_counter() - started
+            )
+            if not (isinstance(result, Rejection) and result.reason == R.EXTRACTOR_CRASHED):
+                return result, attempt
+            log.warning(
+                "extractor died (attempt %d of %d)",
+                attempt,
+                self.max_attempts,
+                extra={**origin.as_dict(), "article_id": article.article_id},
+            )
+        return result, self.max_attempts
 
     def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
@@ -135,6 +152,7 @@ def build(config: Any, metrics: Metrics) -> ExtractProcessor:
         sandbox=Sandbox(sandbox_limits),
         decide=decide,
         metrics=metrics,
+        max_attempts=config.max_attempts,
     )
 
 

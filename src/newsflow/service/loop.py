@@ -25,6 +25,8 @@ from newsflow.errors import NewsflowError
 from newsflow.service.metrics import Metrics
 
 log = logging.getLogger(__name__)
+FLUSH_TIMEOUT = 30.0  # seconds to wait for the batch's acks before rewinding it
+COMMIT_TIMEOUT_MS = 30_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,14 +148,14 @@ class ConsumeLoop:
                 for output in self._process(record):
                     future = self.producer.send(output.topic, key=output.key, value=output.value)
                     sent.append((output, future))
-        self.producer.flush()
+        self.producer.flush(timeout=FLUSH_TIMEOUT)  # a KafkaTimeoutError (retriable) rewinds
         for _, future in sent:
             future.get(timeout=0)  # raises the delivery error, if any: then nothing is committed
         offsets = {
             tp: OffsetAndMetadata(records[-1].offset + 1, None, -1) for tp, records in batch.items()
         }
         try:
-            self.consumer.commit(offsets)
+            self.consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
             self.metrics.commits.labels(self.metrics.service).inc()
         except CommitFailedError as exc:
             # The group moved on (we took too long): another member redelivers the batch and,
@@ -195,7 +197,8 @@ class ConsumeLoop:
         deadline = time.monotonic() + delay
         while not self.stop.is_set() and time.monotonic() < deadline:
             self.consumer.poll(timeout_ms=200)  # paused: keeps the membership, fetches nothing
-        self.consumer.resume(*paused)
+        still_ours = self.consumer.assignment()  # a rebalance may have happened while paused
+        self.consumer.resume(*[tp for tp in paused if tp in still_ours])
         self._checked_at = 0.0
 
     def _refresh_health(self) -> None:
@@ -203,7 +206,7 @@ class ConsumeLoop:
         if now - self._checked_at >= self.health_interval:
             self._checked_at = now
             self._healthy = self.processor.healthy()
-        self.status.set_ready(self._joined and self._healthy)
+        self.status.set_ready(self._joined and self._healthy and group_reachable(self.consumer))
 
     def _report_lag(self) -> None:
         for tp in self.consumer.assignment():
@@ -240,6 +243,12 @@ class _Listener(ConsumerRebalanceListener):
         log.info(
             "partitions assigned", extra={"partitions": sorted(tp.partition for tp in assigned)}
         )
+
+
+def group_reachable(consumer: KafkaConsumer) -> bool:
+    """False while the group coordinator (the broker) is unknown, e.g. during a broker outage."""
+    coordinator = getattr(consumer, "_coordinator", None)
+    return coordinator is None or not coordinator.coordinator_unknown()
 
 
 def _where(record: Any) -> dict[str, Any]:

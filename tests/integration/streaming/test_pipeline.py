@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 from corpus import messages
-from kafka_io import collect, publish_raw
+from kafka_io import accounting, collect, outcome_topics, publish_raw
 
 from newsflow.contracts.codec import validate
 from newsflow.kafka.settings import Topics
@@ -18,15 +17,6 @@ from newsflow.kafka.settings import Topics
 pytestmark = pytest.mark.kafka
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 SCHEMA = {"clean": "clean", "duplicates": "duplicate", "rejected": "rejection", "dlq": "rejection"}
-
-
-def outcome_topics(topics: Topics) -> dict[str, str]:
-    return {
-        topics.clean: "clean",
-        topics.duplicates: "duplicates",
-        topics.rejected: "rejected",
-        topics.dlq: "dlq",
-    }
 
 
 def by_kind(found: dict[str, list[dict[str, Any]]], topics: Topics) -> dict[str, list[dict]]:
@@ -111,25 +101,6 @@ def test_not_ready_while_the_store_is_unreachable(start_service: Any) -> None:
     time.sleep(6)
     status, body = extract.get("/readyz")
     assert status == 503, body
-
-
-def accounting(found: dict[str, list[dict]], topics: Topics, ids: list[str]) -> dict[str, Any]:
-    """Each source_id's outcomes: kinds seen and the decision, across redeliveries."""
-    kinds: dict[str, set[str]] = defaultdict(set)
-    decisions: dict[str, set[Any]] = defaultdict(set)
-    deliveries = 0
-    for topic, events in found.items():
-        kind = outcome_topics(topics)[topic]
-        for event in events:
-            kinds[event["source_id"]].add(kind)
-            decisions[event["source_id"]].add(event.get("duplicate_of"))
-            deliveries += 1
-    return {
-        "missing": [i for i in ids if i not in kinds],
-        "in_two_topics": [i for i in ids if len(kinds[i]) > 1],
-        "changed_decision": [i for i in ids if len(decisions[i]) > 1],
-        "redelivered": deliveries - len(kinds),
-    }
 
 
 @pytest.mark.redis

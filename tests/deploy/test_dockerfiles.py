@@ -1,0 +1,95 @@
+"""The service images: multi-stage, pinned, dependencies before source, non-root, health-checked."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from deploy_support import ROOT, SERVICES, parses_as_newsflow_command, setting_default
+
+Instruction = tuple[str, str]
+
+
+def instructions(service: str) -> list[Instruction]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = (ROOT / "services" / service / "Dockerfile").read_text()
+    logical = re.sub(r"\\\n", " ", text)
+    result = []
+    for line in logical.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            result.append((keyword.upper(), rest.strip()))
+    return result
+
+
+def stages(service: str) -> list[list[Instruction]]:
+    result: list[list[Instruction]] = []
+    for keyword, rest in instructions(service):
+        if keyword == "FROM":
+            result.append([])
+        if result:
+            result[-1].append((keyword, rest))
+    return result
+
+
+def base_image(service: str, reference: str) -> str:
+    args = dict(rest.split("=", 1) for keyword, rest in instructions(service) if keyword == "ARG")
+    return re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], reference.split()[0])
+
+
+def last(stage: list[Instruction], keyword: str) -> str:
+    return [rest for kw, rest in stage if kw == keyword][-1]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_multi_stage_on_a_pinned_slim_base(service: str) -> None:
+    builder, runtime = stages(service)
+    for stage in (builder, runtime):
+        image = base_image(service, stage[0][1])
+        assert re.fullmatch(r"python:3\.\d+\.\d+-slim-\w+", image), image
+    assert "--from=builder" in " ".join(rest for kw, rest in runtime if kw == "COPY")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dependencies_are_installed_before_the_source_is_copied(service: str) -> None:
+    builder = stages(service)[0]
+    steps = [f"{kw} {rest}" for kw, rest in builder]
+
+    def first(pattern: str) -> int:
+        return next(i for i, step in enumerate(steps) if re.search(pattern, step))
+
+    assert first(r"^COPY pyproject\.toml") < first(r"pip install -r") < first(r"^COPY src")
+    assert first(r"^COPY src") < first(r"pip install --no-deps \.")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_runs_as_a_non_root_user(service: str) -> None:
+    runtime = stages(service)[1]
+    user = last(runtime, "USER").split(":")[0]
+    assert user not in {"root", "0"}
+    assert user.isdigit(), "a numeric USER lets Kubernetes check runAsNonRoot"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_health_check_stop_signal_port_and_command(service: str) -> None:
+    runtime = stages(service)[1]
+    port = setting_default(service, "NEWSFLOW_HTTP_PORT")
+    assert "/healthz" in last(runtime, "HEALTHCHECK")
+    assert last(runtime, "STOPSIGNAL") == "SIGTERM"
+    assert last(runtime, "EXPOSE") == str(port)
+    assert f"NEWSFLOW_HTTP_PORT={port}" in last(runtime, "ENV")
+    assert "TMPDIR=/tmp" in last(runtime, "ENV")
+    command = json.loads(last(runtime, "CMD"))
+    assert command == [service]
+    parses_as_newsflow_command(command)
+    assert last(runtime, "ENTRYPOINT").endswith('"newsflow"]')
+
+
+def test_build_context_sends_only_what_the_images_need() -> None:
+    text = (ROOT / ".dockerignore").read_text()
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert lines[0] == "*", "deny everything, then allow"
+    allowed = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
+    assert allowed == {"pyproject.toml", "README.md", "src", "services"}

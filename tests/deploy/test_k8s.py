@@ -1,0 +1,176 @@
+"""deploy/k8s: the kustomizations render, validate against the Kubernetes schemas, and agree
+with the code (commands, settings, ports) and with each other (selectors, scale targets)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kubernetes_validate
+import pytest
+from deploy_support import (
+    COMPOSE,
+    K8S,
+    SERVICES,
+    containers,
+    exported_metrics,
+    load_yaml,
+    parses_as_newsflow_command,
+    render_kustomization,
+    setting_default,
+    settings_by_command,
+)
+
+KUBERNETES_VERSION = "1.33.0"
+OVERLAYS = ("base", "keda", "hpa")
+CUSTOM_KINDS = {"ServiceMonitor", "ScaledObject"}
+
+
+def partitions() -> int:
+    """Partitions per topic, as docker-compose.yml's `newsflow topics create` makes them."""
+    command = load_yaml(COMPOSE)["services"]["topics"]["command"]
+    return int(command[command.index("--partitions") + 1])
+
+
+def render(overlay: str) -> dict[tuple[str, str], dict[str, Any]]:
+    objects = render_kustomization(K8S / overlay)
+    keyed = {(obj["kind"], obj["metadata"]["name"]): obj for obj in objects}
+    assert len(keyed) == len(objects), "two objects with the same kind and name"
+    return keyed
+
+
+def deployment(objects: dict[tuple[str, str], dict[str, Any]], service: str) -> dict[str, Any]:
+    return objects[("Deployment", f"newsflow-{service}")]
+
+
+def container_env(
+    objects: dict[tuple[str, str], dict[str, Any]], container: dict[str, Any]
+) -> dict[str, str]:
+    """Every variable the container gets: from ConfigMaps and Secrets, then its own env."""
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        kind, ref = (
+            ("ConfigMap", source["configMapRef"])
+            if "configMapRef" in source
+            else ("Secret", source["secretRef"])
+        )
+        obj = objects[(kind, ref["name"])]
+        env.update(obj.get("data") or obj.get("stringData") or {})
+    env.update({item["name"]: item["value"] for item in container.get("env", [])})
+    return env
+
+
+def matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_renders_and_validates_against_the_kubernetes_schemas(overlay: str) -> None:
+    for (kind, _), obj in render(overlay).items():
+        if kind not in CUSTOM_KINDS:
+            kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployment_runs_the_service_as_configured_by_the_code(service: str) -> None:
+    objects = render("base")
+    (container,) = deployment(objects, service)["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == f"newsflow-{service}:0.1.0"
+    assert container["args"] == [service]
+    parses_as_newsflow_command(container["args"])
+    env = container_env(objects, container)
+    unknown = {key for key in env if key.startswith("NEWSFLOW_")} - settings_by_command()[service]
+    assert unknown == set()
+    port = int(env["NEWSFLOW_HTTP_PORT"])
+    assert port == setting_default(service, "NEWSFLOW_HTTP_PORT")
+    assert container["ports"] == [{"name": "http", "containerPort": port}]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployment_has_probes_resources_and_hardening(service: str) -> None:
+    spec = deployment(render("base"), service)["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["runAsUser"] == 10001
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"]["drop"] == ["ALL"]
+    (mount,) = container["volumeMounts"]
+    assert mount["mountPath"] == "/tmp"
+    (volume,) = [v for v in spec["volumes"] if v["name"] == mount["name"]]
+    assert "emptyDir" in volume
+    grace = setting_default(service, "NEWSFLOW_SHUTDOWN_TIMEOUT")
+    assert spec["terminationGracePeriodSeconds"] > grace
+
+
+def test_services_and_disruption_budgets_select_the_pods() -> None:
+    objects = render("base")
+    pods = {
+        name: obj["spec"]["template"]["metadata"]["labels"]
+        for (kind, name), obj in objects.items()
+        if kind == "Deployment"
+    }
+    for (kind, name), obj in objects.items():
+        if kind == "Service":
+            selector = obj["spec"]["selector"]
+        elif kind == "PodDisruptionBudget":
+            selector = obj["spec"]["selector"]["matchLabels"]
+        else:
+            continue
+        assert [d for d, labels in pods.items() if matches(selector, labels)], f"{kind} {name}"
+    budgets = {name for kind, name in objects if kind == "PodDisruptionBudget"}
+    assert budgets == set(pods)
+
+
+def test_service_monitor_scrapes_both_services_as_the_alerts_expect() -> None:
+    objects = render("base")
+    monitor = objects[("ServiceMonitor", "newsflow")]["spec"]
+    (endpoint,) = monitor["endpoints"]
+    scraped = [
+        obj
+        for (kind, _), obj in objects.items()
+        if kind == "Service"
+        and matches(monitor["selector"]["matchLabels"], obj["metadata"]["labels"])
+    ]
+    jobs = {svc["metadata"]["labels"][monitor["jobLabel"]] for svc in scraped}
+    assert jobs == {f"newsflow-{service}" for service in SERVICES}
+    for svc in scraped:
+        assert endpoint["port"] in {port["name"] for port in svc["spec"]["ports"]}
+        assert svc["spec"]["publishNotReadyAddresses"] is True
+    assert endpoint["path"] == "/metrics"
+
+
+def test_keda_scales_extract_on_the_lag_of_its_consumer_group() -> None:
+    objects = render("keda")
+    scaled = objects[("ScaledObject", "newsflow-extract")]["spec"]
+    extract = deployment(objects, "extract")
+    assert scaled["scaleTargetRef"]["name"] == extract["metadata"]["name"]
+    (trigger,) = scaled["triggers"]
+    env = container_env(objects, extract["spec"]["template"]["spec"]["containers"][0])
+    group = env.get("NEWSFLOW_GROUP_ID", setting_default("extract", "NEWSFLOW_GROUP_ID"))
+    assert trigger["type"] == "kafka"
+    assert trigger["metadata"]["consumerGroup"] == group
+    assert trigger["metadata"]["topic"] == env["NEWSFLOW_TOPIC_INGESTED"]
+    assert trigger["metadata"]["bootstrapServers"] == env["NEWSFLOW_KAFKA_BOOTSTRAP"]
+    assert scaled["maxReplicaCount"] * int(env["NEWSFLOW_WORKERS"]) <= partitions()
+
+
+def test_hpa_scales_extract_on_an_exported_metric() -> None:
+    objects = render("hpa")
+    hpa = objects[("HorizontalPodAutoscaler", "newsflow-extract")]["spec"]
+    extract = deployment(objects, "extract")
+    assert hpa["scaleTargetRef"]["name"] == extract["metadata"]["name"]
+    pod_metrics = [m["pods"]["metric"]["name"] for m in hpa["metrics"] if m["type"] == "Pods"]
+    assert pod_metrics and set(pod_metrics) <= set(exported_metrics())
+    env = container_env(objects, extract["spec"]["template"]["spec"]["containers"][0])
+    assert hpa["maxReplicas"] * int(env["NEWSFLOW_WORKERS"]) <= partitions()
+
+
+def test_images_are_set_in_one_place() -> None:
+    images = {c["image"] for c in containers(list(render("base").values()))}
+    assert images == {f"newsflow-{service}:0.1.0" for service in SERVICES}

@@ -1,0 +1,344 @@
+"""Fault injection on real processes: workers killed, broker restarted, store stopped, poison
+pages, backpressure. Each test ends with an accounting row: every input `source_id` in exactly
+one outcome topic, and the same decision on every delivery.
+
+Sizes: NEWSFLOW_FAULT_MESSAGES (default 2000; the full suite uses 10000) and
+NEWSFLOW_FAULT_SECONDS (backpressure duration, default 20).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from corpus import messages
+from kafka_io import accounting, collect_ids, outcome_topics, publish_raw
+
+from newsflow.kafka.clients import create_topics
+from newsflow.kafka.localbroker import LocalBroker, free_port
+from newsflow.kafka.settings import KafkaSettings, Topics
+
+pytestmark = [pytest.mark.faults, pytest.mark.kafka]
+MESSAGES = int(os.environ.get("NEWSFLOW_FAULT_MESSAGES", "2000"))
+SECONDS = float(os.environ.get("NEWSFLOW_FAULT_SECONDS", "20"))
+
+
+def report_row(name: str, report: dict[str, Any], inputs: int, **extra: Any) -> dict[str, Any]:
+    return {"fault": name, "inputs": inputs, "lost": len(report["missing"]),
+            "in two topics": len(report["in_two_topics"]),
+            "wrong decisions": len(report["changed_decision"]),
+            "duplicated outcome records": report["redelivered"], **extra}  # fmt: skip
+
+
+def assert_accounted(report: dict[str, Any]) -> None:
+    assert report["missing"] == []
+    assert report["in_two_topics"] == []
+    assert report["changed_decision"] == []
+
+
+@pytest.mark.redis
+def test_workers_killed_at_random_lose_nothing(
+    broker: str, topics: Topics, start_service: Any, redis_url: str, fault_report: Any
+) -> None:
+    corpus = messages(MESSAGES)
+    ids = [source_id for source_id, _ in corpus]
+    prefix = f"faults-{topics.raw}:"
+    ingest = start_service("ingest", "--workers", "2")
+    extract = start_service("extract", "--workers", "2", NEWSFLOW_STORE_URL=redis_url,
+                            NEWSFLOW_STORE_PREFIX=prefix)  # fmt: skip
+    ingest.wait_ready()
+    extract.wait_ready()
+    publish_raw(broker, topics.raw, [raw for _, raw in corpus])
+
+    stop, kills = threading.Event(), {"ingest": 0, "extract": 0}
+    rng = random.Random(11)
+
+    def killer() -> None:
+        while not stop.wait(rng.uniform(1.5, 4.0)):
+            service = rng.choice([ingest, extract, extract])
+            pids = service.worker_pids()
+            if pids:
+                os.kill(rng.choice(pids), signal.SIGKILL)
+                kills[service.name] += 1
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    try:
+        found = collect_ids(broker, list(outcome_topics(topics)), set(ids), timeout=600)
+    finally:
+        stop.set()
+        thread.join()
+    report = accounting(found, topics, ids)
+    fault_report(
+        report_row(
+            "workers kill -9 at random",
+            report,
+            len(ids),
+            kills=f"ingest {kills['ingest']}, extract {kills['extract']}",
+        )
+    )
+    assert_accounted(report)
+    assert kills["extract"] >= 2
+    restarts = extract.metric("newsflow_worker_restarts_total")
+    assert restarts == kills["extract"]
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.delete(*client.scan_iter(prefix + "*"))
+
+
+@pytest.fixture
+def s3_storage(tmp_path: Path) -> Any:
+    """A local S3 server (moto) with the bucket Tansu's s3:// engine persists to."""
+    import boto3
+
+    port = free_port()
+    log = (tmp_path / "moto.log").open("wb")
+    server = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    endpoint = f"http://127.0.0.1:{port}"
+    env = {"AWS_ENDPOINT": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_ALLOW_HTTP": "true"}  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                         aws_access_key_id="test",
+                         aws_secret_access_key="test").create_bucket(Bucket="tansu")  # fmt: skip
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    yield env
+    server.send_signal(signal.SIGINT)
+    server.wait(10)
+
+
+def test_broker_restart_mid_run_loses_nothing(
+    s3_storage: dict[str, str], start_service: Any, fault_report: Any
+) -> None:
+    port = free_port()
+    broker = LocalBroker(port=port, storage="s3://tansu/", env=s3_storage).start(timeout=30)
+    topics = Topics()
+    try:
+        create_topics(KafkaSettings(bootstrap=broker.bootstrap), topics.all(), partitions=3,
+                      replication=1)  # fmt: skip
+        env = {"NEWSFLOW_KAFKA_BOOTSTRAP": broker.bootstrap}
+        env.update({f"NEWSFLOW_TOPIC_{k.upper()}": v for k, v in topics.__dict__.items()})
+        corpus = messages(600)
+        ids = [source_id for source_id, _ in corpus]
+        ingest = start_service("ingest", **env)
+        extract = start_service("extract", **env)
+        ingest.wait_ready()
+        extract.wait_ready()
+        publish_raw(broker.bootstrap, topics.raw, [raw for _, raw in corpus[:300]])
+        deadline = time.monotonic() + 60
+        while extract.metric("newsflow_outcomes_total") < 100 and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+        broker.stop()
+        outage_started = time.monotonic()
+        not_ready_seen = False
+        while time.monotonic() - outage_started < 20:
+            if extract.get("/readyz")[0] == 503 and ingest.get("/readyz")[0] == 503:
+                not_ready_seen = True
+                break
+            time.sleep(0.5)
+        time.sleep(3)
+        broker = LocalBroker(port=port, storage="s3://tansu/", env=s3_storage).start(timeout=30)
+        outage = time.monotonic() - outage_started
+        extract.wait_ready(timeout=120)
+        ingest.wait_ready(timeout=120)
+        publish_raw(broker.bootstrap, topics.raw, [raw for _, raw in corpus[300:]])
+        found = collect_ids(broker.bootstrap, list(outcome_topics(topics)), set(ids), timeout=300)
+    finally:
+        broker.stop()
+    report = accounting(found, topics, ids)
+    fault_report(report_row("broker stopped and restarted", report, len(ids),
+                            outage=f"{outage:.0f} s", readyz_503=not_ready_seen))  # fmt: skip
+    assert_accounted(report)
+    assert not_ready_seen
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Any:
+    """A Redis server of this test's own (append-only file, so a restart keeps the claims)."""
+    port = free_port()
+    data = tmp_path / "redis"
+    data.mkdir()
+
+    def start() -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes", "--appendfsync", "always", "--dir", str(data)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        import redis
+
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis(port=port, socket_timeout=1).ping()
+                return process
+            except redis.RedisError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    state = {"process": start()}
+
+    class Handle:
+        url = f"redis://127.0.0.1:{port}/0"
+
+        def stop(self) -> None:
+            state["process"].send_signal(signal.SIGTERM)
+            state["process"].wait(10)
+
+        def restart(self) -> None:
+            state["process"] = start()
+
+    yield Handle()
+    if state["process"].poll() is None:
+        state["process"].kill()
+
+
+def test_store_outage_pauses_without_guessing_and_resumes(
+    broker: str, topics: Topics, start_service: Any, own_redis: Any, fault_report: Any
+) -> None:
+    corpus = messages(1000)
+    ids = [source_id for source_id, _ in corpus]
+    ingest = start_service("ingest")
+    extract = start_service("extract", "--workers", "2", NEWSFLOW_STORE_URL=own_redis.url)
+    ingest.wait_ready()
+    extract.wait_ready()
+    publish_raw(broker, topics.raw, [raw for _, raw in corpus])
+    deadline = time.monotonic() + 60
+    while extract.metric("newsflow_outcomes_total") < 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    own_redis.stop()
+    time.sleep(3)  # a batch already in flight may finish its produce; then everything stops
+    assert extract.get("/readyz")[0] == 503
+    outcomes, commits = (extract.metric("newsflow_outcomes_total"),
+                         extract.metric("newsflow_offset_commits_total"))  # fmt: skip
+    time.sleep(10)
+    assert extract.metric("newsflow_outcomes_total") == outcomes  # no guessed decisions
+    assert extract.metric("newsflow_offset_commits_total") == commits  # no commits
+    assert extract.metric("newsflow_store_errors_total") >= 1
+    own_redis.restart()
+    extract.wait_ready(timeout=60)
+    found = collect_ids(broker, list(outcome_topics(topics)), set(ids), timeout=300)
+    report = accounting(found, topics, ids)
+    fault_report(report_row("Redis stopped 13 s", report, len(ids),
+                            decided_before_outage=int(outcomes)))  # fmt: skip
+    assert_accounted(report)
+
+
+def pathological_pages() -> dict[str, str]:
+    p = "".join(
+        f"<p>Paragraph {n}: the ferry service resumed after the storm and the harbour "
+        f"master said {n * 3} boats sailed on the first day back.</p>"
+        for n in range(6)
+    )
+    return {
+        "slow": "<html><body><div " + " ".join(f"a{i}='x'" for i in range(200_000)) + ">"
+                + p + "</div></body></html>",
+        "memory": "<html><body><table>" + "<tr><td>cell</td><td>value 123</td></tr>" * 120_000
+                  + "</table>" + p + "</body></html>",
+        "deep": "<html><body>" + "<div>" * 100_000 + p + "</div>" * 100_000 + "</body></html>",
+    }  # fmt: skip
+
+
+def test_poison_pages_are_dead_lettered_and_the_partition_moves_on(
+    broker: str, topics: Topics, start_service: Any, fault_report: Any
+) -> None:
+    pages = pathological_pages()
+    poison = [orjson.dumps({"id": name, "url": f"https://example.com/{name}", "html": html})
+              for name, html in pages.items()]  # fmt: skip
+    normal = messages(60, seed=3)
+    ingest = start_service("ingest")
+    extract = start_service("extract", NEWSFLOW_EXTRACT_TIME_LIMIT="1",
+                            NEWSFLOW_EXTRACT_MEMORY_MB="300")  # fmt: skip
+    ingest.wait_ready()
+    extract.wait_ready()
+    publish_raw(broker, topics.raw, [raw for _, raw in normal[:30]] + poison
+                + [raw for _, raw in normal[30:]])  # fmt: skip
+    ids = [source_id for source_id, _ in normal] + list(pages)
+    found = collect_ids(broker, list(outcome_topics(topics)), set(ids), timeout=180)
+    report = accounting(found, topics, ids)
+    reasons = {e["source_id"]: e["reason"] for e in found[topics.dlq]}
+    fault_report(
+        report_row(
+            "poison pages (hang, memory, nesting)",
+            report,
+            len(ids),
+            dlq=", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())),
+        )
+    )
+    assert_accounted(report)
+    assert reasons["slow"] == "extraction_timeout"
+    assert set(reasons) <= set(pages)
+    # No rebalance storm: each worker was assigned its partitions once.
+    assert extract.log_text().count("partitions assigned") == 1
+
+
+def process_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (the extraction sandbox), in MiB."""
+    total = 0.0
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    for one in [pid, *map(int, out.split())]:
+        try:
+            for line in Path(f"/proc/{one}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return total
+
+
+def test_backpressure_bounded_memory_visible_lag_nothing_dropped(
+    broker: str, topics: Topics, start_service: Any, fault_report: Any
+) -> None:
+    ingest = start_service("ingest")
+    extract = start_service("extract")
+    ingest.wait_ready()
+    extract.wait_ready()
+    corpus = messages(100_000, copies_every=10**9)
+    rate = 250  # per second, well above one extract worker's capacity
+    sent: list[str] = []
+    samples: list[tuple[float, float, float]] = []
+    started = time.monotonic()
+    from newsflow.kafka.clients import make_producer
+
+    producer = make_producer(KafkaSettings(bootstrap=broker))
+    while time.monotonic() - started < SECONDS:
+        second = time.monotonic()
+        for source_id, raw in corpus[len(sent) : len(sent) + rate]:
+            producer.send(topics.raw, value=raw)
+            sent.append(source_id)
+        producer.flush()
+        [worker] = extract.worker_pids()
+        samples.append((time.monotonic() - started, process_rss_mb(worker),
+                        extract.metric("newsflow_consumer_lag_messages")))  # fmt: skip
+        time.sleep(max(0.0, 1 - (time.monotonic() - second)))
+    producer.close()
+    found = collect_ids(broker, list(outcome_topics(topics)), set(sent), timeout=600)
+    report = accounting(found, topics, sent)
+    peak_lag = max(lag for _, _, lag in samples)
+    rss = [mb for _, mb, _ in samples]
+    third = max(1, len(rss) // 3)
+    fault_report(report_row(f"backpressure {SECONDS:.0f} s at {rate}/s", report, len(sent),
+                            peak_lag=int(peak_lag),
+                            rss_mb=f"{min(rss):.0f}-{max(rss):.0f}"))  # fmt: skip
+    assert_accounted(report)
+    assert peak_lag > rate  # the backlog shows up in the lag metric
+    assert max(rss[third:]) < 1.5 * max(rss[:third]) + 50  # bounded, not growing with backlog
