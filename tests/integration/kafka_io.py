@@ -92,3 +92,28 @@ def accounting(found: dict[str, list[dict]], topics: Topics, ids: list[str]) -> 
         "changed_decision": [i for i in ids if len(decisions[i]) > 1],
         "redelivered": deliveries - len(kinds),
     }
+
+
+def trace(broker: str, topics: Topics, source_ids: list[str]) -> dict[str, list[str]]:
+    """Which topics hold each of `source_ids` (raw messages carry it as `id`): a lost message's
+    last known stage, for assertion messages."""
+    wanted = set(source_ids)
+    consumer = KafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
+    names = [topics.raw, topics.ingested, *outcome_topics(topics)]
+    assign_all(consumer, names, from_beginning=True)
+    where: dict[str, list[str]] = {i: [] for i in source_ids}
+    idle = 0
+    while idle < 4:
+        batch = consumer.poll(timeout_ms=500)
+        idle = 0 if batch else idle + 1
+        for records in batch.values():
+            for record in records:
+                try:
+                    event = orjson.loads(record.value)
+                except orjson.JSONDecodeError:
+                    continue
+                found = event.get("source_id", event.get("id"))
+                if found in wanted:
+                    where[found].append(f"{record.topic}@{record.partition}:{record.offset}")
+    consumer.close()
+    return where

@@ -104,9 +104,10 @@ class ConsumeLoop:
     def run(self) -> None:
         """Consume until stopped; then commit nothing pending and leave the group."""
         self.consumer.subscribe([self.topic], listener=_Listener(self))
+        health = threading.Thread(target=self._watch_health, daemon=True, name="health")
+        health.start()
         try:
             while not self.stop.is_set():
-                self._refresh_health()
                 batch = self.consumer.poll(timeout_ms=500)
                 self._report_lag()
                 if batch:
@@ -201,12 +202,17 @@ class ConsumeLoop:
         self.consumer.resume(*[tp for tp in paused if tp in still_ours])
         self._checked_at = 0.0
 
-    def _refresh_health(self) -> None:
-        now = time.monotonic()
-        if now - self._checked_at >= self.health_interval:
-            self._checked_at = now
-            self._healthy = self.processor.healthy()
-        self.status.set_ready(self._joined and self._healthy and group_reachable(self.consumer))
+    def _watch_health(self) -> None:
+        """Keep the readiness flag current from a thread of its own, so it also turns false
+        while the main loop is blocked (a flush or commit waiting on a broker that is down)."""
+        while not self.stop.wait(0.5):
+            now = time.monotonic()
+            if now - self._checked_at >= self.health_interval:
+                self._checked_at = now
+                self._healthy = self.processor.healthy()
+            self.status.set_ready(
+                self._joined and self._healthy and group_reachable(self.consumer)
+            )
 
     def _report_lag(self) -> None:
         for tp in self.consumer.assignment():

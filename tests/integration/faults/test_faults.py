@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 import pytest
 from corpus import messages
-from kafka_io import accounting, collect_ids, outcome_topics, publish_raw
+from kafka_io import accounting, collect_ids, outcome_topics, publish_raw, trace
 
 from newsflow.kafka.clients import create_topics
 from newsflow.kafka.localbroker import LocalBroker, free_port
@@ -160,11 +160,13 @@ def test_broker_restart_mid_run_loses_nothing(
         ingest.wait_ready(timeout=120)
         publish_raw(broker.bootstrap, topics.raw, [raw for _, raw in corpus[300:]])
         found = collect_ids(broker.bootstrap, list(outcome_topics(topics)), set(ids), timeout=300)
+        report = accounting(found, topics, ids)
+        lost_at = trace(broker.bootstrap, topics, report["missing"][:5])
     finally:
         broker.stop()
-    report = accounting(found, topics, ids)
     fault_report(report_row("broker stopped and restarted", report, len(ids),
                             outage=f"{outage:.0f} s", readyz_503=not_ready_seen))  # fmt: skip
+    assert report["missing"] == [], lost_at
     assert_accounted(report)
     assert not_ready_seen
 
