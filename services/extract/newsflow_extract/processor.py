@@ -139,6 +139,7 @@ def build(config: Any, metrics: Metrics) -> ExtractProcessor:
     from newsflow.store.base import open_store
 
     values = config.values
+    metrics.prime(outcomes=("clean", "duplicate", "dlq"), stage="extract")
     _, sandbox_limits, decide = stage_limits(values)
     store_url = values["store_url"] or "newsflow-extract.sqlite"
     topics = {

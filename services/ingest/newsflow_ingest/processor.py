@@ -82,6 +82,7 @@ class IngestProcessor:
 
 def build(config: Any, metrics: Metrics) -> IngestProcessor:
     """The worker-side factory."""
+    metrics.prime(outcomes=("ingested", "rejected"), stage="ingest")
     return IngestProcessor(
         ingested_topic=config.topics.ingested,
         rejected_topic=config.topics.rejected,

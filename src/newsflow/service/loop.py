@@ -210,9 +210,7 @@ class ConsumeLoop:
             if now - self._checked_at >= self.health_interval:
                 self._checked_at = now
                 self._healthy = self.processor.healthy()
-            self.status.set_ready(
-                self._joined and self._healthy and group_reachable(self.consumer)
-            )
+            self.status.set_ready(self._joined and self._healthy and group_reachable(self.consumer))
 
     def _report_lag(self) -> None:
         for tp in self.consumer.assignment():

@@ -123,3 +123,17 @@ class Metrics:
         self.http_requests = Counter(
             "newsflow_http_requests_total", "Intake HTTP requests by status code", (*s, "code")
         )
+
+    def prime(self, *, outcomes: tuple[str, ...], stage: str) -> None:
+        """Create the known label sets at 0, so `rate()` sees the first events and dashboards
+        show 0 rather than nothing."""
+        from newsflow.rejection import REASONS
+
+        service = self.service
+        for outcome in outcomes:
+            self.outcomes.labels(service, outcome)
+        for reason in sorted(REASONS):
+            self.rejections.labels(service, stage, reason)
+        for counter in (self.store_errors, self.worker_restarts, self.retries, self.commits):
+            counter.labels(service)
+        self.in_flight.labels(service)

@@ -156,6 +156,7 @@ def run_service(
     from newsflow.service.supervisor import Supervisor
 
     metrics = Metrics(config.service)
+    metrics.worker_restarts.labels(config.service)  # exported as 0 from the start
     target = functools.partial(run_worker, build, config)
     supervisor = Supervisor(
         target, workers=config.workers, metrics=metrics, shutdown_timeout=config.shutdown_timeout
