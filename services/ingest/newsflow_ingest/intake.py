@@ -50,9 +50,11 @@ class Intake:
 
     def _handle(self, request: Request) -> Response:
         if not self.auth.allows(request.headers.get("Authorization")):
-            return 401, {"error": "a valid bearer token is required"}, {
-                "WWW-Authenticate": 'Bearer realm="newsflow"'
-            }
+            return (
+                401,
+                {"error": "a valid bearer token is required"},
+                {"WWW-Authenticate": 'Bearer realm="newsflow"'},
+            )
         with self._lock:
             wait = self.limiter.allow(request.client)
         if wait:
