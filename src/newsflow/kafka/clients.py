@@ -21,7 +21,7 @@ def make_producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
     options = {
         **settings.common(),
         "acks": "all",
-        "enable_idempotence": True,
+        "enable_idempotence": settings.idempotence,
         "compression_type": compression,
         "linger_ms": settings.linger_ms,
         "max_request_size": settings.max_request_bytes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsflow.config import Setting, positive_int
+from newsflow.config import Setting, boolean, positive_int
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI")
@@ -63,6 +63,12 @@ KAFKA_SETTINGS = (
     ),
     Setting("kafka_linger_ms", "producer batching delay", 5, int),
     Setting(
+        "kafka_idempotence",
+        "idempotent producer (keep on with Apache Kafka; see README for the Tansu restart gap)",
+        True,
+        boolean,
+    ),
+    Setting(
         "kafka_max_request_bytes",
         "largest produce request (raise for big pages)",
         16 * 1024 * 1024,
@@ -113,6 +119,7 @@ class KafkaSettings:
     compression: str = "zstd"
     linger_ms: int = 5
     max_request_bytes: int = 16 * 1024 * 1024
+    idempotence: bool = True
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> KafkaSettings:
@@ -140,6 +147,7 @@ class KafkaSettings:
             compression=values["kafka_compression"],
             linger_ms=values["kafka_linger_ms"],
             max_request_bytes=values["kafka_max_request_bytes"],
+            idempotence=values["kafka_idempotence"],
         )
 
     @property

@@ -132,7 +132,12 @@ def test_broker_restart_mid_run_loses_nothing(
     try:
         create_topics(KafkaSettings(bootstrap=broker.bootstrap), topics.all(), partitions=3,
                       replication=1)  # fmt: skip
-        env = {"NEWSFLOW_KAFKA_BOOTSTRAP": broker.bootstrap}
+        # Tansu gap: after a restart it can answer a retried batch of an idempotent producer
+        # with DUPLICATE_SEQUENCE (offset -1, counted as delivered by kafka-python) without
+        # having stored it: acknowledged records were lost in 1 of 3 runs here. Apache Kafka
+        # keeps producer state across restarts; against Tansu this test turns idempotence off
+        # (retries may then duplicate, never lose).
+        env = {"NEWSFLOW_KAFKA_BOOTSTRAP": broker.bootstrap, "NEWSFLOW_KAFKA_IDEMPOTENCE": "false"}
         env.update({f"NEWSFLOW_TOPIC_{k.upper()}": v for k, v in topics.__dict__.items()})
         corpus = messages(600)
         ids = [source_id for source_id, _ in corpus]
