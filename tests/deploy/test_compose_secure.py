@@ -1,0 +1,60 @@
+"""docker-compose.secure.yml: the SASL_SSL variant is valid Compose and uses real settings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from deploy_support import ROOT, load_yaml, settings_by_command
+
+SECURE = ROOT / "docker-compose.secure.yml"
+
+
+@pytest.fixture(scope="module")
+def secure() -> dict[str, Any]:
+    data: dict[str, Any] = load_yaml(SECURE)
+    return data
+
+
+def test_validates_against_the_compose_specification(secure: dict[str, Any]) -> None:
+    path = files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json"
+    schema = json.loads(path.read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    assert [e.message for e in validator.iter_errors(secure)] == []
+
+
+def test_every_client_uses_sasl_ssl_with_real_settings(secure: dict[str, Any]) -> None:
+    known = settings_by_command()
+    commands = {"topics": "topics", "ingest": "ingest", "extract": "extract", "loadgen": "publish"}
+    for name, command in commands.items():
+        env = secure["services"][name]["environment"]
+        assert env["NEWSFLOW_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+        assert env["NEWSFLOW_KAFKA_BOOTSTRAP"] == "kafka:9095"
+        assert set(env) <= known[command], name
+        assert env["NEWSFLOW_KAFKA_SASL_PASSWORD"].startswith("${")  # never a literal secret
+
+
+def test_the_broker_offers_the_secure_listener(secure: dict[str, Any]) -> None:
+    env = secure["services"]["kafka"]["environment"]
+    assert "SECURE:SASL_SSL" in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"]
+    assert "SECURE://kafka:9095" in env["KAFKA_ADVERTISED_LISTENERS"]
+
+
+def test_make_certs_writes_a_ca_and_a_pem_keystore(tmp_path: Path) -> None:
+    assert shutil.which("openssl"), "openssl is needed to make the development certificates"
+    script = tmp_path / "make-certs.sh"
+    shutil.copy(ROOT / "deploy/tls/make-certs.sh", script)
+    subprocess.run(["sh", str(script)], check=True, capture_output=True)
+    keystore = (tmp_path / "broker.pem").read_text()
+    assert "PRIVATE KEY-----" in keystore and "BEGIN CERTIFICATE" in keystore
+    verify = subprocess.run(
+        ["openssl", "verify", "-CAfile", str(tmp_path / "ca.pem"), str(tmp_path / "broker.crt")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert verify.returncode == 0, verify.stderr
