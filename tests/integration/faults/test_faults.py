@@ -2,7 +2,7 @@
 pages, backpressure. Each test ends with an accounting row: every input `source_id` in exactly
 one outcome topic, and the same decision on every delivery.
 
-Sizes: NEWSFLOW_FAULT_MESSAGES (default 2000; the full suite uses 10000) and
+Sizes: NEWSFLOW_FAULT_MESSAGES (default 1000; the full suite uses 10000) and
 NEWSFLOW_FAULT_SECONDS (backpressure duration, default 20).
 """
 
@@ -27,7 +27,7 @@ from newsflow.kafka.localbroker import LocalBroker, free_port
 from newsflow.kafka.settings import KafkaSettings, Topics
 
 pytestmark = [pytest.mark.faults, pytest.mark.kafka]
-MESSAGES = int(os.environ.get("NEWSFLOW_FAULT_MESSAGES", "2000"))
+MESSAGES = int(os.environ.get("NEWSFLOW_FAULT_MESSAGES", "1000"))
 SECONDS = float(os.environ.get("NEWSFLOW_FAULT_SECONDS", "20"))
 
 
@@ -320,7 +320,7 @@ def test_backpressure_bounded_memory_visible_lag_nothing_dropped(
     ingest.wait_ready()
     extract.wait_ready()
     corpus = messages(100_000, copies_every=10**9)
-    rate = 250  # per second, well above one extract worker's capacity
+    rate = 600  # per second, well above one extract worker's capacity
     sent: list[str] = []
     samples: list[tuple[float, float, float]] = []
     started = time.monotonic()
@@ -347,5 +347,5 @@ def test_backpressure_bounded_memory_visible_lag_nothing_dropped(
                             peak_lag=int(peak_lag),
                             rss_mb=f"{min(rss):.0f}-{max(rss):.0f}"))  # fmt: skip
     assert_accounted(report)
-    assert peak_lag > rate  # the backlog shows up in the lag metric
+    assert peak_lag > 2 * rate  # the backlog shows up in the lag metric
     assert max(rss[third:]) < 1.5 * max(rss[:third]) + 50  # bounded, not growing with backlog
