@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from newsflow import __version__
 from newsflow.batch.inputs import read_inputs
 from newsflow.batch.runner import BatchSettings, BatchSummary, process_items, write_outcomes
@@ -19,6 +21,8 @@ from newsflow.commands import add_streaming_commands
 from newsflow.config import (
     Setting,
     add_settings,
+    boolean,
+    fraction,
     non_negative_int,
     positive_float,
     positive_int,
@@ -28,9 +32,13 @@ from newsflow.errors import ConfigError, NewsflowError
 from newsflow.logs import configure_logging
 from newsflow.pipeline import DecideSettings, Outcome
 from newsflow.sandbox import SandboxLimits
+from newsflow.stages import neardup, stories
 from newsflow.stages.dedup import DEFAULT_TTL_SECONDS
 from newsflow.stages.extract import DEFAULT_MAX_HTML_CHARS, ExtractLimits
 from newsflow.stages.ingest import DEFAULT_MAX_BYTES, IngestLimits
+from newsflow.stages.neardup import NearSettings
+from newsflow.stages.placement import PlacementSettings
+from newsflow.stages.stories import StorySettings
 from newsflow.store.base import open_store
 
 log = logging.getLogger(__name__)
@@ -49,6 +57,36 @@ STAGE_SETTINGS = (
         "how long a content hash is remembered",
         DEFAULT_TTL_SECONDS,
         positive_int,
+    ),
+    Setting(
+        "near_dup_threshold",
+        "estimated Jaccard of word 3-grams from which an article is a near duplicate",
+        neardup.DEFAULT_THRESHOLD,
+        fraction,
+    ),
+    Setting(
+        "near_dup_window_hours",
+        "how long an article can be matched as the original of a near duplicate",
+        neardup.DEFAULT_WINDOW_SECONDS // 3600,
+        positive_float,
+    ),
+    Setting(
+        "divert_near_duplicates",
+        "send near duplicates to the duplicates topic instead of clean",
+        False,
+        boolean,
+    ),
+    Setting(
+        "story_threshold",
+        "cosine to a story's centroid from which an article joins it",
+        stories.DEFAULT_THRESHOLD,
+        fraction,
+    ),
+    Setting(
+        "story_window_hours",
+        "how far apart (published, else fetched) a story's articles may be",
+        stories.DEFAULT_WINDOW_SECONDS // 3600,
+        positive_float,
     ),
 )
 PROCESS_SETTINGS = (
@@ -103,6 +141,19 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     add_settings(process, PROCESS_SETTINGS)
     process.set_defaults(handler=run_process)
+    listing = commands.add_parser(
+        "stories",
+        help="list the largest recent stories in the store",
+        description="The largest stories joined within the last HOURS: id, size, first and "
+        "last seen, sources and the first article's title.",
+    )
+    listing.add_argument("--limit", type=int, default=20, help="how many stories (default 20)")
+    listing.add_argument(
+        "--hours", type=float, default=None, help="joined within (default: the story window)"
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object per story")
+    add_settings(listing, (*STAGE_SETTINGS[:2], STAGE_SETTINGS[-1]))
+    listing.set_defaults(handler=run_stories)
     add_streaming_commands(commands)
     return parser
 
@@ -116,7 +167,20 @@ def stage_limits(values: dict[str, Any]) -> tuple[IngestLimits, SandboxLimits, D
             memory_limit_mb=values["extract_memory_mb"],
             extract=ExtractLimits(max_html_chars=values["max_html_chars"]),
         ),
-        DecideSettings(dedup_ttl_seconds=values["dedup_ttl_seconds"]),
+        DecideSettings(
+            dedup_ttl_seconds=values["dedup_ttl_seconds"],
+            placement=PlacementSettings(
+                near=NearSettings(
+                    threshold=values["near_dup_threshold"],
+                    window_seconds=round(values["near_dup_window_hours"] * 3600),
+                ),
+                stories=StorySettings(
+                    threshold=values["story_threshold"],
+                    window_seconds=round(values["story_window_hours"] * 3600),
+                ),
+                divert_near_duplicates=values["divert_near_duplicates"],
+            ),
+        ),
     )
 
 
@@ -151,6 +215,33 @@ def run_process(args: argparse.Namespace) -> int:
     summary.seconds = time.perf_counter() - started
     if not args.quiet:
         print(format_summary(summary, out))
+    return 0
+
+
+def run_stories(args: argparse.Namespace) -> int:
+    values = resolve(args, (*STAGE_SETTINGS[:2], STAGE_SETTINGS[-1]))
+    if not values["store_url"]:
+        raise ConfigError("say which store: --store-url or NEWSFLOW_STORE_URL")
+    hours = args.hours if args.hours is not None else values["story_window_hours"]
+    store = open_store(values["store_url"], prefix=values["store_prefix"])
+    try:
+        found = store.top_stories(limit=args.limit, since=_utc_now().timestamp() - hours * 3600)
+    finally:
+        store.close()
+    for story in found:
+        if args.json:
+            print(orjson.dumps(story.as_dict()).decode())
+            continue
+        first, last = (
+            datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+            for t in (story.first_seen, story.last_seen)
+        )
+        print(
+            f"{story.story_id}  {story.size:>5} articles  {first} → {last}  "
+            f"{len(story.sources)} sources ({', '.join(story.sources[:5])})  {story.title or ''}"
+        )
+    if not found and not args.json:
+        print(f"no story joined in the last {hours:g} h")
     return 0
 
 

@@ -22,11 +22,18 @@ INGEST_EXTRA = (
     Setting(
         "http_max_body_bytes", "largest POST /v1/articles body", 32 * 1024 * 1024, positive_int
     ),
-    Setting("intake_tokens", "bearer tokens accepted by the intake, comma-separated (none: open)",
-            secret=True),
+    Setting(
+        "intake_tokens",
+        "bearer tokens accepted by the intake, comma-separated (none: open)",
+        secret=True,
+    ),
     Setting("intake_tokens_file", "file of intake bearer tokens, one per line"),
-    Setting("intake_rate_limit", "intake requests per second per client (0: unlimited)", 0.0,
-            non_negative_float),
+    Setting(
+        "intake_rate_limit",
+        "intake requests per second per client (0: unlimited)",
+        0.0,
+        non_negative_float,
+    ),
     Setting("intake_burst", "intake requests a client may send at once", 20, positive_int),
 )
 

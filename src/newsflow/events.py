@@ -54,9 +54,11 @@ def clean_event(
     fp: Fingerprint,
     *,
     extracted_at: str,
+    dedup: dict[str, Any] | None = None,
     story_id: str | None = None,
 ) -> dict[str, Any]:
-    """The `articles.clean` event: main text, metadata, fingerprint and dedup provenance."""
+    """The `articles.clean` event: main text, metadata, fingerprint, dedup provenance (`dedup`:
+    status, near_duplicate_of, similarity, method; unique by default) and story."""
     return {
         "schema_version": SCHEMA_VERSION,
         **_ids(article),
@@ -76,27 +78,29 @@ def clean_event(
         "extracted_at": extracted_at,
         "extractor": {"name": extraction.extractor_name, "version": extraction.extractor_version},
         "quality": extraction.quality,
-        "dedup": {
-            "status": "unique",
-            "near_duplicate_of": None,
-            "similarity": None,
-            "method": None,
-        },
+        "dedup": dedup
+        or {"status": "unique", "near_duplicate_of": None, "similarity": None, "method": None},
         "story_id": story_id,
     }
 
 
 def duplicate_event(
-    article: Article, fp: Fingerprint, decision: Decision, *, decided_at: str
+    article: Article,
+    fp: Fingerprint,
+    decision: Decision,
+    *,
+    decided_at: str,
+    similarity: float | None = 1.0,
 ) -> dict[str, Any]:
-    """The `articles.duplicates` event: which earlier article this one repeats, and how."""
+    """The `articles.duplicates` event: which earlier article this one repeats, how (`exact`,
+    or `near` with the estimated similarity)."""
     return {
         "schema_version": SCHEMA_VERSION,
         **_ids(article),
         "content_hash": fp.content_hash,
         "duplicate_of": decision.duplicate_of,
         "method": decision.method,
-        "similarity": 1.0,
+        "similarity": similarity,
         "fetched_at": article.fetched_at,
         "ingested_at": article.ingested_at,
         "decided_at": decided_at,

@@ -8,16 +8,18 @@ only stage that can be slow or crash.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from newsflow import events
-from newsflow.model import Article, Extraction, Origin
+from newsflow.model import Article, Decision, Extraction, Origin
 from newsflow.rejection import Rejection
-from newsflow.stages.dedup import DEFAULT_TTL_SECONDS, decide_exact
+from newsflow.stages.boilerplate import strip_learned_boilerplate
+from newsflow.stages.dedup import DEFAULT_TTL_SECONDS, NEAR, decide_exact
 from newsflow.stages.fingerprint import fingerprint
 from newsflow.stages.ingest import IngestLimits, format_timestamp, ingest, peek_source_id
+from newsflow.stages.placement import PlacementSettings, place
 from newsflow.store.base import DedupStore
 
 OutcomeKind = Literal["ingested", "rejected", "clean", "duplicate", "dlq"]
@@ -35,9 +37,10 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class DecideSettings:
-    """How long a content hash is remembered for exact dedup."""
+    """How long a content hash is remembered for exact dedup; near duplicates and stories."""
 
     dedup_ttl_seconds: int = DEFAULT_TTL_SECONDS
+    placement: PlacementSettings = field(default_factory=PlacementSettings)
 
 
 def run_ingest(
@@ -88,6 +91,7 @@ def run_decide(
             attempts=attempts,
         )
         return Outcome("dlq", event, key=article.article_id.encode(), article=article)
+    extracted = strip_learned_boilerplate(article.source, extracted, store, now=now.timestamp())
     fp = fingerprint(extracted.text)
     decision = decide_exact(
         article.article_id,
@@ -100,5 +104,29 @@ def run_decide(
     if decision.status == "duplicate":
         event = events.duplicate_event(article, fp, decision, decided_at=stamp)
         return Outcome("duplicate", event, key=key, article=article)
-    event = events.clean_event(article, extracted, fp, extracted_at=stamp)
+    placement = place(
+        article.article_id,
+        source=article.source,
+        title=extracted.title,
+        text=extracted.text,
+        published_at=extracted.published_at,
+        fetched_at=article.fetched_at,
+        store=store,
+        now=now,
+        settings=settings.placement,
+    )
+    if placement.diverted:
+        near = Decision("duplicate", placement.near_duplicate_of, NEAR)
+        event = events.duplicate_event(
+            article, fp, near, decided_at=stamp, similarity=placement.similarity
+        )
+        return Outcome("duplicate", event, key=key, article=article)
+    event = events.clean_event(
+        article,
+        extracted,
+        fp,
+        extracted_at=stamp,
+        dedup=placement.dedup(),
+        story_id=placement.story_id,
+    )
     return Outcome("clean", event, key=key, article=article)

@@ -14,6 +14,7 @@ import resource
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from queue import SimpleQueue
@@ -23,9 +24,12 @@ from newsflow import rejection as R
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
 from newsflow.stages.extract import ExtractLimits, extract
+from newsflow.stages.metadata import warm_up
 
 log = logging.getLogger(__name__)
 DEFAULT_TIME_LIMIT = 5.0
+STARTUP_LIMIT = 60.0
+READY = "ready"
 Result = Extraction | Rejection
 T = TypeVar("T")
 
@@ -43,6 +47,11 @@ def _child_main(conn: Connection, limits: SandboxLimits) -> None:
     if limits.memory_limit_mb:
         cap = limits.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    warm_up()  # load the language model before the first document's time limit starts
+    try:
+        conn.send(READY)
+    except OSError:  # closed before it was ever used
+        return
     while True:
         try:
             article = conn.recv()
@@ -58,7 +67,11 @@ def _child_main(conn: Connection, limits: SandboxLimits) -> None:
 
 
 class Sandbox:
-    """One killable child process running `extract`; restarted after a timeout or crash."""
+    """One killable child process running `extract`; restarted after a timeout or crash.
+
+    The child is started at once and warms up (imports, language model) while its owner gets
+    ready, e.g. joins its consumer group: the first article does not wait for that.
+    """
 
     def __init__(self, limits: SandboxLimits | None = None) -> None:
         self.limits = limits or SandboxLimits()
@@ -66,6 +79,8 @@ class Sandbox:
         self._context = mp.get_context("forkserver")
         self._process: Any = None
         self._conn: Connection | None = None
+        self._warm = False
+        self._spawn()
 
     def run(self, article: Article) -> Result:
         """Extract one article within the time limit; never raises for a bad document."""
@@ -95,14 +110,25 @@ class Sandbox:
 
     def _ensure_child(self) -> Connection:
         if self._conn is None or self._process is None or not self._process.is_alive():
-            parent, child = self._context.Pipe()
-            self._process = self._context.Process(
-                target=_child_main, args=(child, self.limits), daemon=True, name="extractor"
-            )
-            self._process.start()
-            child.close()
-            self._conn = parent
+            self._spawn()
+        assert self._conn is not None
+        if not self._warm:
+            self._warm = True
+            # Start-up (imports, the language model) is not the first document's time.
+            with suppress(EOFError, OSError):  # a child dead at birth fails at `run`'s send
+                if self._conn.poll(STARTUP_LIMIT):
+                    self._conn.recv()
         return self._conn
+
+    def _spawn(self) -> None:
+        parent, child = self._context.Pipe()
+        self._process = self._context.Process(
+            target=_child_main, args=(child, self.limits), daemon=True, name="extractor"
+        )
+        self._process.start()
+        child.close()
+        self._conn = parent
+        self._warm = False
 
     def _restart(self, why: str) -> None:
         log.warning("extractor process %s; restarting it", why, extra={"pid": self._process.pid})
@@ -110,6 +136,7 @@ class Sandbox:
         self._process.kill()
         self._process.join()
         self.close()
+        self._spawn()  # the replacement warms up while the caller moves on
 
     def __enter__(self) -> Sandbox:
         return self

@@ -1,12 +1,21 @@
-"""Encode, decode and validate events (orjson + the JSON Schema files next to this module)."""
+"""Encode, decode and validate events (orjson + the JSON Schema files next to this module).
+
+Every event is validated on the way in and out. Incoming events (`decode`, `validate`) go
+through jsonschema, the authority. Outgoing ones (`encode`), built by our own code on the hot
+path of every article, are checked by code that fastjsonschema generated from the same
+schema: ~0.03 ms for a clean event instead of ~1 ms; only an event it refuses goes on to
+jsonschema, which decides and names the first violation.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any, Final, Literal
 
+import fastjsonschema
 import orjson
 from jsonschema import Draft202012Validator
 
@@ -34,6 +43,26 @@ def _validator(kind: EventKind) -> Draft202012Validator:
     return Draft202012Validator(schema(kind))
 
 
+@cache
+def _fast_check(kind: EventKind) -> Callable[[Any], Any]:
+    # The schemas use only keywords whose meaning draft 2019-09 (fastjsonschema's newest)
+    # and 2020-12 share; tests/unit/contracts checks both validators agree.
+    return fastjsonschema.compile(schema(kind))
+
+
+def is_valid(kind: EventKind, event: Any) -> bool:
+    """True when `event` matches its schema by the generated check (fast, no message).
+
+    It reads `const` and `enum` with Python's `==`, so it takes `true` for `1`; jsonschema
+    does not. Events newsflow builds never carry such values: this is for outgoing events.
+    """
+    try:
+        _fast_check(kind)(event)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def validate(kind: EventKind, event: Any) -> None:
     """Raise `ContractError` naming the first violation when `event` breaks its schema."""
     error = next(iter(_validator(kind).iter_errors(event)), None)
@@ -44,7 +73,7 @@ def validate(kind: EventKind, event: Any) -> None:
 
 def encode(kind: EventKind, event: dict[str, Any], *, check: bool = True) -> bytes:
     """Serialize an event with orjson, validating it first unless `check` is off."""
-    if check:
+    if check and not is_valid(kind, event):
         validate(kind, event)
     return orjson.dumps(event)
 

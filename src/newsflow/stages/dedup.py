@@ -7,6 +7,7 @@ from newsflow.store.base import DedupStore
 
 DEFAULT_TTL_SECONDS = 30 * 24 * 3600
 EXACT = "exact"
+NEAR = "near"
 
 
 def decide_exact(

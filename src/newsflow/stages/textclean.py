@@ -1,11 +1,24 @@
-"""Clean an article's text: normalized lines, headline and page furniture removed, a title found.
+"""Clean an article's text: normalized lines, page furniture removed, a title found.
 
 Both paths end here: plain-text messages as they arrive, HTML after the extractor has turned
-the main content into lines. A headline is a short line near the top that does not end like a
-sentence. Copies of it are removed, with everything above the last one and the byline block
-right below it, so the same article with or without its headline and byline repeated in the
-body gives the same text. Advertisement labels and the copyright notice closing a page are
-page furniture, not article, and are dropped too.
+the main content into lines. What is not the article goes, by general rules on the shape and
+wording of lines, never by a list of any site's sentences:
+
+- site chrome: navigation and teaser labels standing alone on a line ("Latest News",
+  "Editor's Pick", "Share this"), and everything after a label that starts the recirculation
+  block closing a page ("You May Also Like", "Related Articles") in its second half;
+- page furniture: advertisement labels, photo captions and credits, "This post appeared
+  first on …", legal and investment disclaimers, theme placeholder address blocks;
+- at the end: copyright notices, "Source: AP" credits and labels of removed media
+  ("Bonus video:", "More:");
+- the headline (a short line near the top that does not end like a sentence): copies of it
+  with everything above the last one, and the byline block below it; credit lines (byline,
+  date) opening the text are dropped even when there is no headline, so the same article
+  with or without its headline gives the same text.
+
+When no title is given and no headline is found, the title is the opening of the lead
+sentence, without its dateline. Lines that recur across a source's articles are found with
+the store's help, outside this pure module (see `newsflow.stages.boilerplate`).
 """
 
 from __future__ import annotations
@@ -16,19 +29,98 @@ from dataclasses import dataclass
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _SENTENCE_END = re.compile(r"[.!?…:;,\"”’)。！？」』]$")
 _WORD = re.compile(r"\w+")
-_CREDIT = re.compile(r"^by\s|\b(?:1[89]|20)\d\d\b|\b\d{1,2}:\d\d\b", re.I)  # byline, date, time
-_AD_LABEL = re.compile(
-    r"^(?:advertisement|advertising|sponsored|anzeige|werbung|publicité|publicidad|pubblicità)$",
+# C1 controls, soft hyphen, zero-width characters: a headline copy may have them or not.
+_INVISIBLE = dict.fromkeys([*range(0x80, 0xA0), 0xAD, *range(0x200B, 0x2010), 0x2060, 0xFEFF])
+_CREDIT = re.compile(
+    r"^(?:by|written by|words by|published|updated|posted|last updated)\b"
+    r"|\b(?:1[89]|20)\d\d\b|\b\d{1,2}:\d\d\b|\bstaff (?:writers?|reports?|reporters?)\b"
+    r"|\b(?:correspondent|reporter|editor|contributor|columnist|writer)s?\b",
     re.I,
+)  # byline, date, time, staff credit
+_AD_LABEL = re.compile(
+    r"^(?:advertisement|advertising|sponsored(?: content)?|anzeige|werbung|publicité|publicidad"
+    r"|pubblicità|ad feedback)$",
+    re.I,
+)
+# Navigation and teaser labels: chrome when they are a whole line.
+_CHROME = (
+    r"(?:the )?latest(?: news| stories| headlines)?|breaking(?: news)?|top (?:stories|news)"
+    r"|trending(?: now| stories| news)?|editor'?s'? picks?|editors'? choice|featured(?: stories)?"
+    r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|recommended(?: for you)?"
+    r"|related(?: articles?| stories| posts| news| content| coverage| reading)?|see also"
+    r"|more (?:news|stories|articles|headlines)(?: from [\w .'&-]+)?|read (?:more|next|also)"
+    r"|most (?:read|popular|viewed|shared|emailed|e-mailed)|popular(?: posts| stories| now)?"
+    r"|share(?: this)?(?: article| story| post)?(?: on \w+)?|follow us(?: on [\w ,]+)?"
+    r"|sign up(?: for [\w ]+)?|subscribe(?: now| today)?|don'?t miss|around the web"
+    r"|from (?:our|the) partners|leave a (?:reply|comment)|comments?|print|email"
+)
+_CHROME_LINE = re.compile(rf"^\W*(?:{_CHROME})\W*$", re.I)
+# Labels that open the recirculation block at the end of a page: the rest is not article.
+_TAIL_MARKER = re.compile(
+    r"^\W*(?:you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|editor'?s'? picks?"
+    r"|related(?: articles?| stories| posts| news| content| coverage| reading)?"
+    r"|recommended(?: for you| stories| articles)?|more (?:news|stories|articles)(?: from .+)?"
+    r"|read next|around the web|from (?:our|the) partners|most (?:read|popular|viewed)"
+    r"|trending(?: now| stories)?|leave a (?:reply|comment))\W*$",
+    re.I,
+)
+_AGENCY = r"AP|AFP|EPA|Reuters|REUTERS|Getty Images|Shutterstock|Alamy|Xinhua|Anadolu|UPI"
+_CAPTION = re.compile(
+    r"\b(?:photo|photograph|image|picture|video)s? courtesy of\b"
+    r"|^(?:photo|photograph|image|picture|illustration|credit|photo credit|image credit)s?\s*:"
+    r"|^(?:photo|image) by\b"
+    r"|\((?:\w+ )?(?:photo|photograph|image|picture|illustration|credit)s?\b[^)]*\)\.?$"
+    r"|\b(?:photo|photograph|image|picture|illustration)s?\s*(?:by|:)\s*"
+    r"(?-i:[A-Z][\w.'-]*(?: (?:of |de |van )?[A-Z][\w.'-]*){0,5})(?:/[\w .'-]+)?\.?$"
+    rf"|(?-i:\b(?:{_AGENCY})(?: Photo)?/[A-Z]|/\s*(?:{_AGENCY})\)?\.?$)",
+    re.I,
+)
+_APPEARED_FIRST = re.compile(
+    r"\b(?:appeared|was (?:first |originally )?published|first published|originally published"
+    r"|originally appeared) (?:first |originally )?(?:on|in|at|by)\b",
+    re.I,
+)
+_REPOST = re.compile(
+    r"^(?:this|the) (?:post|article|story|piece)\b|^(?:source|via|originally)\b", re.I
+)
+_DISCLAIMER = re.compile(
+    r"^\W*(?:legal |investment |financial )?disclaimer\b"
+    r"|\bnot (?:be )?(?:considered|construed|intended) (?:as )?(?:\w+ ){0,2}"
+    r"(?:financial|investment|legal|tax) advice\b"
+    r"|\bfor (?:informational|information|research|educational) purposes only\b"
+    r"|\bdo(?:es)? not (?:make|constitute|provide) (?:any )?(?:guarantee|warranty|investment)",
+    re.I,
+)
+_ADDRESS_LABEL = re.compile(
+    r"^(?:physical |postal |mailing |office |street |our )?address:?$"
+    r"|^(?:phone|tel|telephone|fax|e-?mail)\s*:?\s*[\w+(@][\w .()@+-]*$",
+    re.I,
+)
+_ADDRESS_LINE = re.compile(
+    r"^\d{1,6}\s+(?:[NSEW]\.?\s+|North |South |East |West )?(?:[A-Z0-9][\w.'-]*\s+){0,4}"
+    r"(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Lane|Ln|Dr|Drive|Way|Suite|Ste)\.?(?:,.*)?$"
+    r"|^[A-Z][\w .'-]+,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?$"
 )
 _NOTICE = re.compile(
     r"^(?:©|\(c\)|copyright\b)|all rights reserved|may not be (?:re)?published", re.I
 )
+_SOURCE_CREDIT = re.compile(r"^(?:source|sources|via|with (?:files|reporting) from)\s*:", re.I)
+_MEDIA_LABEL = re.compile(r"^(?:\w+\W*){1,4}:$")
+_DATELINE = re.compile(r"^[A-Z][\w.,' ]{1,40}?(?:\s*\([\w .]+\))?\s*[—–-]{1,2}\s+")
+_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
+_PROSE_END = frozenset('.!?…"”’)。！？」』')
+
 HEADLINE_MAX_WORDS = 25
 HEADLINE_MIN_WORDS = 3
+HEADLINE_MAX_LINE = 10
 BYLINE_MAX_WORDS = 12
 BYLINE_MAX_LINES = 5
 NOTICE_MAX_WORDS = 40
+TRAILING_HEADINGS_MAX = 3
+CAPTION_MAX_WORDS = 80
+DISCLAIMER_MAX_WORDS = 250
+ADDRESS_MAX_WORDS = 10
+PROSE_MIN_SENTENCE_WORDS = 10
 _TITLE_FALLBACK_WORDS = 12
 
 
@@ -39,16 +131,100 @@ class CleanText:
 
 
 def clean_text(text: str, *, title: str | None = None) -> CleanText:
-    """Normalize an article's text and find its headline when `title` is not given."""
+    """Normalize an article's text, drop what is not the article, find its title if not given."""
     lines = [line for line in (_SPACE.sub(" ", raw).strip() for raw in text.split("\n")) if line]
-    lines = drop_trailing_notices([line for line in lines if not _AD_LABEL.match(line)])
+    lines = drop_furniture(cut_at_tail_marker(lines))
+    lines = drop_trailing_headings(drop_trailing_notices(lines))
     if title is None:
         title = find_headline(lines)
     if title is not None:
         lines = drop_headline_copies(lines, title)
+    lines = drop_leading_credits(lines)
     if title is None and lines:
-        title = first_words(lines[0], _TITLE_FALLBACK_WORDS)
+        title = title_from_lead(lines[0])
     return CleanText(text="\n".join(lines), title=title)
+
+
+def drop_furniture(lines: list[str]) -> list[str]:
+    """Remove chrome labels, ad labels, captions and credits, repost notes, disclaimers and
+    address blocks, wherever they are."""
+    kept: list[str] = []
+    credit_continues = False
+    for line in lines:
+        if credit_continues and len(_WORD.findall(line)) <= 3:
+            credit_continues = False
+            continue
+        credit_continues = False
+        if is_caption(line):
+            credit_continues = line.endswith("/")
+            continue
+        if not is_furniture(line):
+            kept.append(line)
+    return kept
+
+
+def is_furniture(line: str) -> bool:
+    """A line that is page furniture wherever it stands (see the module docstring)."""
+    words = len(_WORD.findall(line))
+    return (
+        bool(_AD_LABEL.match(line) or _CHROME_LINE.match(line))
+        or (words <= 40 and bool(_APPEARED_FIRST.search(line)) and bool(_REPOST.search(line)))
+        or (words <= DISCLAIMER_MAX_WORDS and bool(_DISCLAIMER.search(line)))
+        or (
+            words <= ADDRESS_MAX_WORDS
+            and bool(_ADDRESS_LABEL.match(line) or _ADDRESS_LINE.match(line))
+        )
+    )
+
+
+def is_caption(line: str) -> bool:
+    """A photo caption or credit ("… Photo courtesy of …", "(AP Photo/Jane Roe)")."""
+    return len(_WORD.findall(line)) <= CAPTION_MAX_WORDS and bool(_CAPTION.search(line))
+
+
+def cut_at_tail_marker(lines: list[str]) -> list[str]:
+    """Cut the text at a recirculation label ("You May Also Like") in its second half."""
+    total = sum(len(line) for line in lines)
+    seen = 0
+    for index, line in enumerate(lines):
+        if seen >= total / 2 and index > 0 and _TAIL_MARKER.match(line):
+            return lines[:index]
+        seen += len(line)
+    return lines
+
+
+def drop_trailing_notices(lines: list[str]) -> list[str]:
+    """Remove copyright notices, source credits and labels of removed media from the end
+    ("© 2024 …", "All rights reserved", "Source: AP", "Bonus video:")."""
+    end = len(lines)
+    while end > 1 and _is_trailing_furniture(lines[end - 1]):
+        end -= 1
+    return lines[:end]
+
+
+def drop_trailing_headings(lines: list[str]) -> list[str]:
+    """Remove the short non-sentence lines closing the text after its prose: headings of
+    removed blocks and teaser titles ("Story Timeline"), attributions of embeds. More than
+    `TRAILING_HEADINGS_MAX` of them are a list, and stay."""
+    start = len(lines)
+    while start > 0 and _is_heading_like(lines[start - 1]):
+        start -= 1
+    run = len(lines) - start
+    return lines[:start] if 0 < run <= TRAILING_HEADINGS_MAX and start > 0 else lines
+
+
+def _is_trailing_furniture(line: str) -> bool:
+    words = len(_WORD.findall(line))
+    return (
+        _is_notice(line)
+        or (words <= 6 and bool(_SOURCE_CREDIT.match(line)))
+        or bool(_MEDIA_LABEL.match(line))
+    )
+
+
+def _is_heading_like(line: str) -> bool:
+    is_row = line.count(" | ") >= 2  # a table row
+    return _is_byline_like(line) and not line.startswith(("- ", "* ", "• ")) and not is_row
 
 
 def find_headline(lines: list[str], *, look_ahead: int = 6) -> str | None:
@@ -78,15 +254,16 @@ def _prose_follows(lines: list[str], index: int) -> bool:
 
 
 def drop_headline_copies(lines: list[str], title: str) -> list[str]:
-    """Remove every line equal to the headline, all above the last one and the byline below it.
+    """Remove every line equal to the headline and, when one is near the top (within
+    `HEADLINE_MAX_LINE` lines), all above the last such copy and the byline below it.
 
     A text that is nothing but a headline and its byline block comes back empty.
     """
     key = _key(title)
-    last = max((i for i, line in enumerate(lines) if _key(line) == key), default=-1)
-    if last < 0:
-        return lines
-    return drop_byline_block([line for line in lines[last + 1 :] if _key(line) != key])
+    top = lines[:HEADLINE_MAX_LINE]
+    last = max((i for i, line in enumerate(top) if _key(line) == key), default=-1)
+    rest = [line for line in lines[last + 1 :] if _key(line) != key]
+    return drop_byline_block(rest) if last >= 0 else rest
 
 
 def drop_byline_block(lines: list[str]) -> list[str]:
@@ -98,17 +275,33 @@ def drop_byline_block(lines: list[str]) -> list[str]:
     for index, line in enumerate(lines[: BYLINE_MAX_LINES + 1]):
         if _is_prose(line):
             return lines[index:]
-        if not (_is_byline_like(line) or _is_notice(line)):
+        if not (_is_credit(line) or _is_notice(line)):
             return lines
     return [] if len(lines) <= BYLINE_MAX_LINES else lines
 
 
-def drop_trailing_notices(lines: list[str]) -> list[str]:
-    """Remove copyright and rights notices from the end ("© 2024 …", "All rights reserved")."""
-    end = len(lines)
-    while end > 1 and _is_notice(lines[end - 1]):
-        end -= 1
-    return lines[:end]
+def drop_leading_credits(lines: list[str]) -> list[str]:
+    """Remove credit lines opening the text ("By Jane Roe", "Staff Reports", "May 3, 2024").
+
+    Only when text (a sentence, or a line longer than a byline, maybe after a subheading)
+    follows within `BYLINE_MAX_LINES` lines, so a text that opens with a list of short items
+    keeps them.
+    """
+    for index, line in enumerate(lines[: BYLINE_MAX_LINES + 1]):
+        if not _is_credit(line):
+            # Text follows: this line, or the one after a subheading.
+            text_follows = _is_text(line) or (
+                index + 1 < len(lines) and is_headline_like(line) and _is_text(lines[index + 1])
+            )
+            return lines[index:] if text_follows else lines
+    return lines
+
+
+def title_from_lead(line: str) -> str:
+    """A title made from the lead: its first sentence without the dateline, shortened."""
+    lead = _DATELINE.sub("", line, count=1) or line
+    sentence = _SENTENCE.match(lead)
+    return first_words(sentence.group(1) if sentence else lead, _TITLE_FALLBACK_WORDS)
 
 
 def first_words(line: str, count: int) -> str:
@@ -117,7 +310,14 @@ def first_words(line: str, count: int) -> str:
 
 
 def _is_prose(line: str) -> bool:
-    return len(_WORD.findall(line)) > HEADLINE_MAX_WORDS
+    words = len(_WORD.findall(line))
+    return words > HEADLINE_MAX_WORDS or (
+        words >= PROSE_MIN_SENTENCE_WORDS and line[-1:] in _PROSE_END
+    )
+
+
+def _is_text(line: str) -> bool:
+    return line[-1:] in _PROSE_END or len(_WORD.findall(line)) > BYLINE_MAX_WORDS
 
 
 def _is_byline_like(line: str) -> bool:
@@ -139,4 +339,4 @@ def _is_notice(line: str) -> bool:
 
 
 def _key(line: str) -> str:
-    return " ".join(_WORD.findall(line.casefold()))
+    return " ".join(_WORD.findall(line.translate(_INVISIBLE).casefold()))

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from newsflow.store.records import (
+    IndexedSignature,
+    StoryMatch,
+    StorySummary,
+    StoryUpdate,
+    TermStatistics,
+)
 
 
 class DedupStore(Protocol):
@@ -19,6 +28,88 @@ class DedupStore(Protocol):
         `now` (seconds since the epoch) is used by stores that expire entries themselves;
         a server-side TTL store may ignore it.
         """
+        ...
+
+    def observe_lines(
+        self,
+        source: str,
+        document: str,
+        line_hashes: Sequence[str],
+        *,
+        ttl_seconds: int,
+        now: float,
+    ) -> list[int]:
+        """Count `document` (a hash of its text) as having each of `line_hashes`, once per
+        source and document; return, per line, how many documents of `source` had it.
+
+        The per-source line statistics behind boilerplate learning: a line many articles of
+        one source share is chrome. A document seen again (redelivery, a re-crawl with the
+        same text) is not counted twice. Counts are forgotten `ttl_seconds` after a line was
+        last seen.
+        """
+        ...
+
+    def recall_decision(self, article_id: str, *, now: float) -> dict[str, Any] | None:
+        """The near-duplicate/story decision `commit_decision` stored for `article_id`, if any
+        and not expired at `now`: a redelivered article gets its first decision back."""
+        ...
+
+    def index_signature(
+        self,
+        article_id: str,
+        bands: Sequence[str],
+        signature: bytes,
+        *,
+        at: float,
+        window_seconds: int,
+        now: float,
+    ) -> list[IndexedSignature]:
+        """Add an article's MinHash to the near-duplicate index under its LSH `bands` and return
+        the articles indexed before it that share a band and lie within `window_seconds` of
+        `at`. Atomic: of two near duplicates indexed at once, the second sees the first.
+
+        Idempotent: a redelivered article keeps its place and never sees itself. Entries are
+        forgotten `window_seconds` after they were written (the index is bounded by the window).
+        """
+        ...
+
+    def term_statistics(
+        self, terms: Sequence[str], *, at: float, window_seconds: int
+    ) -> TermStatistics:
+        """Documents counted by `commit_decision` within `window_seconds` before `at`, and
+        each term's document frequency among them (the IDF of story vectors)."""
+        ...
+
+    def story_candidates(
+        self,
+        vector: dict[str, float],
+        index_terms: Sequence[str],
+        *,
+        at: float,
+        window_seconds: int,
+        limit: int,
+    ) -> list[StoryMatch]:
+        """Up to `limit` stories indexed under any of `index_terms` and joined within
+        `window_seconds` of `at` (most shared terms first), each with the cosine of `vector`
+        (unit length) to its centroid."""
+        ...
+
+    def commit_decision(
+        self,
+        article_id: str,
+        decision: dict[str, Any],
+        *,
+        story: StoryUpdate | None,
+        ttl_seconds: int,
+        now: float,
+    ) -> dict[str, Any]:
+        """Store `decision` for `article_id` and apply `story` (term counts, centroid, index)
+        unless a decision is already stored; return the stored one. Atomic, so a story counts
+        an article once however often it is delivered."""
+        ...
+
+    def top_stories(self, *, limit: int, since: float) -> list[StorySummary]:
+        """The largest stories joined at or after `since`, for `newsflow stories`."""
         ...
 
     def ping(self) -> bool:

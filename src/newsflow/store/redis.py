@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -11,6 +11,7 @@ import redis
 import redis.exceptions
 
 from newsflow.errors import ConfigError, StoreUnavailable
+from newsflow.store.redis_index import RedisIndexOps
 
 DEFAULT_PREFIX = "newsflow:"
 SOCKET_TIMEOUT_SECONDS = 2.0
@@ -55,7 +56,7 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
-class RedisStore:
+class RedisStore(RedisIndexOps):
     """`DedupStore` over Redis, shared by every replica; Redis expires the claims itself."""
 
     def __init__(
@@ -103,6 +104,42 @@ class RedisStore:
         with self._translated():
             holder = self._claim_script(keys=[self._prefix + key], args=[owner, ttl_seconds])
         return _as_str(holder)
+
+    def observe_lines(
+        self,
+        source: str,
+        document: str,
+        line_hashes: Sequence[str],
+        *,
+        ttl_seconds: int,
+        now: float,
+    ) -> list[int]:
+        """Count `document` once for each of its lines; per line, how many documents of
+        `source` had it (see `DedupStore.observe_lines`).
+
+        Two round trips: `SET NX EX` marks the document (so a redelivery is not counted
+        again), then one pipeline either `INCR`s and `EXPIRE`s every line's counter or only
+        reads them. Every key expires `ttl_seconds` after it was last written; `now` is not
+        used. A crash between the two leaves the document uncounted, which statistics can
+        afford.
+        """
+        if ttl_seconds < 1:
+            raise ValueError(f"ttl_seconds must be at least 1, got {ttl_seconds}")
+        lines = list(dict.fromkeys(line_hashes))
+        base = f"{self._prefix}lines:{source}:"
+        with self._translated():
+            new = self._client.set(f"{base}doc:{document}", 1, nx=True, ex=ttl_seconds)
+            pipe = self._client.pipeline(transaction=False)
+            for line in lines:
+                if new:
+                    pipe.incr(base + line)
+                    pipe.expire(base + line, ttl_seconds)
+                else:
+                    pipe.get(base + line)
+            replies = pipe.execute()
+        values = replies[::2] if new else replies
+        counts = {line: int(value or 0) for line, value in zip(lines, values, strict=True)}
+        return [counts[line] for line in line_hashes]
 
     def ping(self) -> bool:
         """True when Redis answers PING; used by readiness checks, so it never raises."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from newsflow.errors import StoreUnavailable
+from newsflow.store.sqlite_index import INDEX_SCHEMA, SqliteIndexOps
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS claims (
@@ -25,14 +26,42 @@ ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.ex
 WHERE claims.expires_at <= ?
 """
 
+# Per-source line statistics for boilerplate learning (`observe_lines`).
+_LINES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS line_counts (
+    source TEXT NOT NULL,
+    line TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (source, line)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS line_counts_expires_at ON line_counts (expires_at);
+CREATE TABLE IF NOT EXISTS line_documents (
+    source TEXT NOT NULL,
+    document TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (source, document)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS line_documents_expires_at ON line_documents (expires_at);
+"""
+
+# Count a line once more, starting again from 1 when its count had expired.
+_COUNT_LINE = """
+INSERT INTO line_counts (source, line, count, expires_at) VALUES (?, ?, 1, ?)
+ON CONFLICT (source, line) DO UPDATE SET
+    count = CASE WHEN line_counts.expires_at <= ? THEN 1 ELSE line_counts.count + 1 END,
+    expires_at = excluded.expires_at
+"""
+
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
 
 PURGE_EVERY = 1000
 """Claims between two automatic purges of expired rows."""
+_SQL_VARIABLES = 500  # lines per query, well under SQLite's bound-parameter limit
 
 
-class SqliteStore:
+class SqliteStore(SqliteIndexOps):
     """`DedupStore` over SQLite: the default for one process and for batch mode.
 
     Claims are atomic across threads (one connection behind a lock) and across processes
@@ -49,6 +78,7 @@ class SqliteStore:
         self._path = path
         self._lock = threading.Lock()
         self._claims_since_purge = 0
+        self._observations_since_purge = 0
         # isolation_level=None: no implicit transactions, we open them ourselves.
         self._conn = sqlite3.connect(
             path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
@@ -59,6 +89,8 @@ class SqliteStore:
                 # In WAL mode NORMAL stays consistent; only an OS crash can lose the last commits.
                 self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(_SCHEMA)
+            self._conn.executescript(_LINES_SCHEMA)
+            self._conn.executescript(INDEX_SCHEMA)
 
     def __repr__(self) -> str:
         return f"SqliteStore(path={self._path!r})"
@@ -93,6 +125,61 @@ class SqliteStore:
         """Delete claims expired at `now` and return how many; keeps the file bounded."""
         with self._lock, _translated():
             return self._purge_locked(now)
+
+    def observe_lines(
+        self,
+        source: str,
+        document: str,
+        line_hashes: Sequence[str],
+        *,
+        ttl_seconds: int,
+        now: float,
+    ) -> list[int]:
+        """Count `document` once for each of its lines; per line, how many live documents of
+        `source` had it (see `DedupStore.observe_lines`). One transaction, so concurrent
+        observers of the same document count it once."""
+        if ttl_seconds < 1:
+            raise ValueError(f"ttl_seconds must be at least 1, got {ttl_seconds}")
+        lines = list(dict.fromkeys(line_hashes))
+        expires_at = now + ttl_seconds
+        with self._lock, _translated():
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                seen = self._conn.execute(
+                    "SELECT 1 FROM line_documents WHERE source = ? AND document = ?"
+                    " AND expires_at > ?",
+                    (source, document, now),
+                ).fetchone()
+                if seen is None:
+                    self._conn.execute(
+                        "INSERT OR REPLACE INTO line_documents VALUES (?, ?, ?)",
+                        (source, document, expires_at),
+                    )
+                    self._conn.executemany(
+                        _COUNT_LINE, [(source, line, expires_at, now) for line in lines]
+                    )
+                counts = dict(self._live_counts(source, lines, now))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._observations_since_purge += 1
+            if self._observations_since_purge >= PURGE_EVERY:
+                self._observations_since_purge = 0
+                self._conn.execute("DELETE FROM line_counts WHERE expires_at <= ?", (now,))
+                self._conn.execute("DELETE FROM line_documents WHERE expires_at <= ?", (now,))
+        return [counts.get(line, 0) for line in line_hashes]
+
+    def _live_counts(self, source: str, lines: list[str], now: float) -> Iterator[tuple[str, int]]:
+        for start in range(0, len(lines), _SQL_VARIABLES):
+            chunk = lines[start : start + _SQL_VARIABLES]
+            marks = ",".join("?" * len(chunk))
+            yield from self._conn.execute(
+                f"SELECT line, count FROM line_counts WHERE source = ? AND expires_at > ?"
+                f" AND line IN ({marks})",
+                (source, now, *chunk),
+            )
 
     def ping(self) -> bool:
         """True when the database answers a trivial query; used by readiness checks."""

@@ -1,5 +1,9 @@
 """Text cleaning: the article's lines without headline, byline, ad labels and closing notice."""
 
+from pathlib import Path
+
+import pytest
+
 from newsflow.stages.textclean import clean_text
 
 PROSE = (
@@ -56,3 +60,115 @@ def test_an_address_above_the_headline_is_not_taken_for_it() -> None:
     cleaned = clean_text(raw)
     assert cleaned.title == headline
     assert cleaned.text == PROSE
+
+
+# --- the five seed articles: before and after ----------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"
+
+# Per seed: the expected title, and the lines cleaning removes (each by how it starts).
+# Everything else in the file is article and must come out unchanged, in order.
+SEEDS = {
+    "000_affd7b27c3c3663c.txt": (
+        "U.S. accuses Iran of sending ballistic missiles to Russia",
+        [
+            "Latest News",  # site chrome
+            "U.S. accuses Iran of sending ballistic missiles to Russia",  # the headline
+            "This post appeared first on washingtonpost.com",
+            "You May Also Like",  # the recirculation block, and all that follows it
+            "Editor's Pick",
+            "Source: Ark Invest / Instagram ARK Investment Management",
+            "Latest News",
+            "A super PAC that has overseen much of Ron DeSantis",
+            "Stock",
+            "Popeyes is expanding its menu beyond chicken sandwiches",
+            "Latest News",
+            "WINDHAM, N.H. — It’s pouring rain Saturday morning",
+            "Disclaimer: Incomeinnovatorhub.com, its managers",  # investment disclaimer
+            "Copyright © 2024 incomeinnovatorhub.com",
+        ],
+    ),
+    "001_694ca5b908b75097.txt": (
+        "US and Britain accuse Iran of supplying missiles to Russia for Ukraine",
+        [
+            "Physical Address",  # a theme's placeholder address block
+            "304 North Cardinal St.",
+            "Dorchester Center, MA 02124",
+            "US and Britain accuse Iran of supplying missiles to Russia for Ukraine",
+            "Source: AP",
+        ],
+    ),
+    "002_c29026668af7cc6b.txt": (
+        "The US and Britain accuse Iran of sending Russia missiles to use against Ukraine",
+        ["The US and Britain accuse Iran of sending Russia missiles to use against Ukraine"] * 3,
+    ),
+    "003_08e80ebd18848398.txt": (
+        "Long having supplied drones to Russia, Iran has now transferred ballistic missiles …",
+        [
+            "U.S. Secretary of State Antony Blinken (L) and his British counterpart",  # caption
+            "X",  # the rest of its credit ("Blinken/X")
+        ],
+    ),
+    "004_c6c914c1a4de73fe.txt": (
+        "Russia received ballistic missiles from Iran and will probably use them in …",
+        ["Bonus video:"],
+    ),
+}
+BOILERPLATE = (
+    "Latest News", "You May Also Like", "Editor's Pick", "appeared first on", "Disclaimer",
+    "Copyright", "Physical Address", "Cardinal St.", "Photo courtesy", "Bonus video", "Source:",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS))
+def test_a_seed_article_keeps_its_paragraphs_and_loses_its_boilerplate(name: str) -> None:
+    title, removed = SEEDS[name]
+    before = [line.strip() for line in (SAMPLES / name).read_text().split("\n") if line.strip()]
+    after = list(before)
+    for start in removed:
+        after.remove(next(line for line in after if line.startswith(start)))
+    cleaned = clean_text((SAMPLES / name).read_text())
+    assert cleaned.title == title
+    assert cleaned.text.split("\n") == after
+    for phrase in BOILERPLATE:
+        assert phrase not in cleaned.text
+
+
+def test_a_seed_without_a_headline_gets_its_title_from_the_lead() -> None:
+    lead = "Sept. 10 (UPI) — Long having supplied drones to Russia, Iran has now sent missiles."
+    expected = "Long having supplied drones to Russia, Iran has now sent missiles."
+    assert clean_text(f"{lead}\n{PROSE}").title == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The post Council approves bus line appeared first on Harbor Gazette.",
+        "This article was originally published on The Conversation.",
+        "Disclaimer: This content is for informational purposes only and is not investment advice.",
+        "A bus on Fulton Avenue on Tuesday. (AP Photo/Jane Roe)",
+        "Riders wait at the new stop. Photo: Jane Roe/Reuters",
+        "Top Stories",
+        "Share this article",
+    ],
+)
+def test_page_furniture_lines_are_dropped_anywhere(line: str) -> None:
+    assert clean_text(f"{PROSE}\n{line}\n{MORE}", title="Bus line").text == f"{PROSE}\n{MORE}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The photo by the river bank shows how high the water rose during the storm last week.",
+        "Getty Images reported higher earnings this quarter, the company said on Tuesday.",
+        "Related reporting by the council found the budget had grown for a decade in a row.",
+    ],
+)
+def test_article_sentences_that_mention_photos_or_sources_stay(line: str) -> None:
+    raw = f"{PROSE}\n{line}\n{MORE}"
+    assert clean_text(raw, title="Bus line").text == raw
+
+
+def test_a_closing_list_of_teaser_headings_is_dropped_but_a_list_stays() -> None:
+    teasers = "Story Timeline\nCouncil weighs new fares\nBridge closes for repairs"
+    assert clean_text(f"{PROSE}\n{MORE}\n{teasers}", title="Bus").text == f"{PROSE}\n{MORE}"

@@ -1,0 +1,1 @@
+"""The performance suite (issue 7): `python -m benchmarks.performance [--quick|--full]`."""

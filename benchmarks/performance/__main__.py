@@ -1,0 +1,3 @@
+from benchmarks.performance.suite import main
+
+raise SystemExit(main())

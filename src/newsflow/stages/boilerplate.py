@@ -1,0 +1,81 @@
+"""Boilerplate learned per source: a line that many articles of one source share is chrome.
+
+`textclean` removes what general rules recognize. What they miss is site-specific: a
+newsletter plug, a standing disclaimer, a section's teaser line that one outlet prints under
+every article. Those lines recur across the source's articles, which real paragraphs do not.
+So after extraction every line of an article is counted in the store (per source, once per
+distinct text, forgotten after a TTL), and a line that `min_documents` or more of the
+source's articles had is dropped. The extract stage stays pure: this runs where the store is,
+on the extraction's result, before fingerprinting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+
+from newsflow.model import Extraction
+from newsflow.stages.fingerprint import fingerprint, normalize_text
+from newsflow.stages.metadata import score_quality
+from newsflow.store.base import DedupStore
+
+DEFAULT_TTL_SECONDS = 30 * 24 * 3600
+DEFAULT_MIN_DOCUMENTS = 4
+MIN_KEPT_WORDS = 20
+MAX_REMOVED_SHARE = 0.5
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplateSettings:
+    """How many of a source's articles make a line boilerplate, and how long counts last."""
+
+    min_documents: int = DEFAULT_MIN_DOCUMENTS
+    ttl_seconds: int = DEFAULT_TTL_SECONDS
+
+
+def line_hash(line: str) -> str:
+    """A short, stable key for a line: its normalized text, hashed."""
+    return hashlib.sha256(normalize_text(line).encode("utf-8")).hexdigest()[:20]
+
+
+def strip_learned_boilerplate(
+    source: str,
+    extraction: Extraction,
+    store: DedupStore,
+    *,
+    now: float,
+    settings: BoilerplateSettings | None = None,
+) -> Extraction:
+    """Count the extraction's lines for `source` and drop those that are boilerplate there."""
+    settings = settings or BoilerplateSettings()
+    lines = extraction.text.split("\n")
+    counts = store.observe_lines(
+        source,
+        fingerprint(extraction.text).content_hash,
+        [line_hash(line) for line in lines],
+        ttl_seconds=settings.ttl_seconds,
+        now=now,
+    )
+    recurring = {i for i, count in enumerate(counts) if count >= settings.min_documents}
+    return drop_lines(extraction, recurring)
+
+
+def drop_lines(extraction: Extraction, indexes: set[int]) -> Extraction:
+    """The extraction without the lines at `indexes`.
+
+    Unchanged when that would leave fewer than `MIN_KEPT_WORDS` words or remove more than
+    `MAX_REMOVED_SHARE` of them: a text that is mostly lines seen before is a copy of an
+    earlier article (for dedup to find), not an article wrapped in boilerplate.
+    """
+    if not indexes:
+        return extraction
+    lines = extraction.text.split("\n")
+    kept = [line for i, line in enumerate(lines) if i not in indexes]
+    text = "\n".join(kept)
+    words, total = len(_WORD.findall(text)), len(_WORD.findall(extraction.text))
+    if words < MIN_KEPT_WORDS or words < (1 - MAX_REMOVED_SHARE) * total:
+        return extraction
+    quality = min(extraction.quality, score_quality(text))
+    return replace(extraction, text=text, quality=quality)

@@ -1,0 +1,202 @@
+"""Prepare a page's DOM so that the same article in any site's template gives the same text.
+
+`prepare_tree`, in place:
+
+- prunes boilerplate boxes by their markup: reader comments, cookie banners and other
+  dialogs, ads, newsletter, promotion and donation boxes, related-article lists, pull quotes,
+  hidden elements (class, id and `data-*` names, camelCase and CSS-module names included),
+  and paragraphs made of links ("Share", "Read more: …", "Filed under: …");
+- flattens layout tables (old sites lay whole pages out in `<table>`s) into plain blocks, so
+  they are not taken for data; data tables stay;
+- on pages without `<article>` or `<main>`, marks the block whose paragraphs hold the most
+  text as the article, so headings and lists between its paragraphs are kept.
+
+`has_prose` tells a page with running text from one of navigation and link lists only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+
+_WORD = re.compile(r"\w+")
+# Words for scripts written without spaces count one per character (kana, CJK ideographs, Thai).
+_SPACELESS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+WORD_OR_CHARACTER = re.compile(f"[{_SPACELESS}]|[^\\W{_SPACELESS}]+")
+
+# Words of class, id and data attributes naming boilerplate boxes: whole words between
+# punctuation, spaces and camelCase humps ("comments", "ad-slot", "InlineNewsletter_root").
+_BOILERPLATE_WORDS = re.compile(
+    r"(?:(?<![A-Za-z0-9])|(?<=[a-z0-9])(?=[A-Z]))(?i:"
+    r"comments?|disqus|discussion|"  # reader comments
+    r"cookies?|consent|gdpr|"  # cookie banners
+    r"ads?|advert[a-z]*|gpt|dfp|sponsor[a-z]*|outbrain|taboola|"  # advertising
+    r"newsletters?|signup|subscribe|promo[a-z]*|donat[a-z]*|cta|"  # sign-up, promotion, appeals
+    r"related|recirc[a-z]*|recommend[a-z]*|trending|"  # links to other articles
+    r"pull[ _-]?quotes?"  # sentences of the article repeated large
+    r")(?![a-z0-9])"
+)
+_NAMING_ATTRIBUTES = ("class", "id", "data-testid", "data-component", "data-module")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Boxes are blocks: links, spans and the like inside them go with them, or are left to the
+# text rules (an "Advertisement" label), which is much cheaper than testing every element.
+_NAMED_OR_HIDDEN = XPath(
+    "//body//*[self::div or self::section or self::aside or self::ul or self::ol"
+    " or self::table or self::form or self::figure or self::p or self::header or self::footer"
+    " or self::nav or self::iframe or self::ins or self::dl or self::blockquote]"
+    "[@class or @id or @data-testid or @data-component or @data-module or @hidden"
+    " or @style or @role]"
+)
+_LINK_LABEL = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\s*:[\W_]*$")
+_INLINE_TAGS = frozenset(
+    {"a", "abbr", "b", "big", "br", "center", "cite", "code", "em", "font", "i", "mark", "q", "s",
+     "small", "span", "strong", "sub", "sup", "time", "u"}
+)  # fmt: skip
+_MIN_PARAGRAPH_CHARS = 25
+MIN_PROSE_WORDS = 20
+MAX_PRUNED_SHARE = 0.5
+_BLOCK_TAGS = (
+    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "footer",
+    "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "li", "main", "nav", "ol", "p", "pre",
+    "section", "table", "td", "th", "tr", "ul",
+)  # fmt: skip
+
+
+def prepare_tree(tree: HtmlElement) -> None:
+    """Prune boilerplate, flatten layout tables and mark the main block, in place."""
+    _prune_boilerplate(tree)
+    for table in [table for table in tree.iter("table") if is_layout_table(table)]:
+        _flatten_table(table)
+    if not tree.xpath("//article|//main"):
+        _mark_main_block(tree)
+
+
+def _prune_boilerplate(tree: HtmlElement) -> None:
+    # A match holding most of the page is a wrapper ("page has-ads"), not a box: kept.
+    most = MAX_PRUNED_SHARE * len(tree.text_content())
+    candidates = _NAMED_OR_HIDDEN(tree)
+    boxes = [element for element in candidates if is_boilerplate_box(element)]
+    dropped: set[HtmlElement] = set()
+    for element in boxes:  # document order: a box before the boxes inside it
+        inside_dropped = any(ancestor in dropped for ancestor in element.iterancestors())
+        if inside_dropped or (element.find(".//h1") is not None and not is_hidden(element)):
+            continue
+        if len(element.text_content()) <= most:
+            element.drop_tree()
+            dropped.add(element)
+    for paragraph in list(tree.iter("p")):
+        if is_link_list(paragraph):
+            paragraph.drop_tree()
+
+
+def is_boilerplate_box(element: HtmlElement) -> bool:
+    """Whether an element is hidden, a dialog, or named (class, id, data attributes) like a
+    box that is not article: comments, cookie banner, ad, sign-up, related links, pull quote."""
+    if not isinstance(element.tag, str):
+        return False  # comments and processing instructions
+    get = element.get
+    if is_hidden(element) or get("role") in ("dialog", "alertdialog"):
+        return True
+    names = " ".join(value for name in _NAMING_ATTRIBUTES if (value := get(name)))
+    return bool(names) and bool(_BOILERPLATE_WORDS.search(names))
+
+
+def is_hidden(element: HtmlElement) -> bool:
+    """Whether an element is hidden by its own markup (`hidden`, `display: none`)."""
+    style = element.get("style")
+    return element.get("hidden") is not None or (
+        style is not None and bool(_HIDDEN_STYLE.search(style))
+    )
+
+
+def is_link_list(paragraph: HtmlElement) -> bool:
+    """Whether a paragraph is only links (share and print tools), or a label and links
+    ("Read more: …", "Filed under: …")."""
+    links = paragraph.findall(".//a")
+    if not links:
+        return False
+    link_words = sum(len(_WORD.findall(link.text_content())) for link in links)
+    other = " ".join(paragraph.xpath(".//text()[not(ancestor::a)]")).strip()
+    other_words = len(_WORD.findall(other))
+    if other_words == 0:
+        return len(links) >= 2
+    return bool(_LINK_LABEL.match(other)) and link_words > other_words
+
+
+def is_layout_table(table: HtmlElement) -> bool:
+    """Whether a `<table>` lays out the page rather than holding data (after readability).
+
+    Captions, header cells and column groups mean data; nested tables, block content in
+    cells, a single row or a single column mean layout; otherwise small tables are layout.
+    """
+    if table.get("role") == "presentation":
+        return True
+    if table.xpath("./caption|./colgroup|./col|./thead|./tr/th|./tbody/tr/th"):
+        return False
+    if table.xpath(".//table|.//td//p|.//td//div|.//td//ul|.//td//ol|.//td//h1|.//td//h2"):
+        return True
+    rows = _rows(table)
+    columns = max((sum(_span(cell) for cell in _cells(row)) for row in rows), default=0)
+    if len(rows) <= 1 or columns <= 1:
+        return True
+    return len(rows) < 10 and columns <= 4 and len(rows) * columns <= 10
+
+
+def _flatten_table(table: HtmlElement) -> None:
+    for row in _rows(table):
+        for cell in _cells(row):
+            cell.tag = "div"
+        row.tag = "div"
+    for section in table.xpath("./tbody|./tfoot"):
+        section.tag = "div"
+    table.tag = "div"
+
+
+def _rows(table: HtmlElement) -> list[HtmlElement]:
+    rows: list[HtmlElement] = table.xpath("./tr|./tbody/tr|./tfoot/tr")
+    return rows
+
+
+def _cells(row: HtmlElement) -> list[HtmlElement]:
+    cells: list[HtmlElement] = row.xpath("./td|./th")
+    return cells
+
+
+def _span(cell: HtmlElement) -> int:
+    span = cell.get("colspan", "1").strip()
+    return int(span) if span.isdigit() and 0 < int(span) < 100 else 1
+
+
+def _mark_main_block(tree: HtmlElement) -> None:
+    """Turn the block whose paragraphs hold the most text into the page's `<article>`."""
+    scores: dict[HtmlElement, int] = {}
+    for paragraph in tree.iter("p"):
+        length = len(paragraph.text_content().strip())
+        block = paragraph.getparent()
+        while block is not None and block.tag in _INLINE_TAGS:
+            block = block.getparent()
+        if length >= _MIN_PARAGRAPH_CHARS and block is not None:
+            scores[block] = scores.get(block, 0) + length
+    if scores:
+        best = max(scores, key=scores.__getitem__)
+        if best.tag not in ("body", "html"):
+            best.tag = "article"
+
+
+def has_prose(tree: HtmlElement) -> bool:
+    """Whether some block holds `MIN_PROSE_WORDS` words of its own text outside links.
+
+    Navigation, link lists, captions and bylines never do; the extractor would otherwise
+    return them as the "main text" of a page that has none.
+    """
+    for block in tree.iter("body", *_BLOCK_TAGS):
+        parts = [block.text or ""]
+        for child in block:
+            if child.tag in _INLINE_TAGS and child.tag != "a":
+                parts.extend(child.xpath(".//text()[not(ancestor::a)]"))
+            parts.append(child.tail or "")
+        if len(WORD_OR_CHARACTER.findall(" ".join(parts))) >= MIN_PROSE_WORDS:
+            return True
+    return False

@@ -1,0 +1,370 @@
+"""An article's metadata from its page, and a confidence score for its extraction.
+
+It reads what the page declares (Open Graph, Twitter cards, JSON-LD, `<meta>`, microdata)
+rather than running trafilatura's metadata pass, which costs as much as the text extraction;
+htmldate is asked for the date only when the page declares none.
+
+- **title**: the page's declared headline (`og:title`, `twitter:title`, JSON-LD `headline`,
+  `<title>`); an `<h1>` that the declared title merely wraps ("Headline | Section | Site")
+  wins; a site-name prefix or suffix is taken off;
+- **published date**: ISO 8601 with its time and UTC offset when the page declares them
+  (`article:published_time`, JSON-LD `datePublished`, `<meta name=date>`, `<time datetime>`),
+  else htmldate's day;
+- **authors**: a list of names, without "By" and without the site's own name;
+- **language**: the page's declaration, or detected from the text (py3langid, offline, its
+  model ships in the wheel) when the page does not say or a long text clearly says otherwise.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from htmldate import find_date
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+
+_HTML_LANG = re.compile(
+    r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I
+)
+_LANGUAGE_CODE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
+_WORD = re.compile(r"\w+")
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|&|\|)\s*")
+_BY = re.compile(r"^\s*(?:by|written by|words by|von|par|por|di)\s+", re.I)
+_NOT_A_NAME = re.compile(r"\d|@|https?:|www\.", re.I)
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—·•»:-]\s+|:\s+")
+_NOT_ALNUM = re.compile(r"\W+|_")
+_SENTENCE_END = re.compile(r"[.!?。！？]['\"”’)]?$")
+_TRUNCATED_END = re.compile(
+    r"(?:\.\.\.|…|\bread more|\bcontinue reading|\bsubscribe to (?:read|continue)\b.*)$", re.I
+)
+_PUBLISHED_PROPERTIES = ("article:published_time", "og:published_time", "datePublished")
+_DATE_PROPERTIES = (
+    "date", "pubdate", "publishdate", "publish-date", "sailthru.date", "dc.date.issued",
+    "dcterms.created",
+)  # fmt: skip
+_LD_SCRIPTS = XPath("//script[@type='application/ld+json']")
+# Bylines in the page: microdata, rel=author links, elements classed "byline" or "author"
+# (not in reader comments), first found first.
+_DOM_AUTHORS = XPath(
+    "//body//*[@itemprop='author' or @rel='author' or contains(@class, 'byline')"
+    " or contains(@class, 'author')][not(ancestor-or-self::*[contains(@class, 'comment')"
+    " or contains(@id, 'comment')])]"
+)
+BYLINE_MAX_WORDS = 12
+Metas = dict[str, list[str]]
+MAX_AUTHOR_WORDS = 5
+LANGUAGE_OVERRIDE_WORDS = 50
+LANGUAGE_SAMPLE_CHARS = 600
+LANGUAGE_OVERRIDE_PROBABILITY = 0.999
+
+
+@dataclass(frozen=True, slots=True)
+class PageMetadata:
+    """What a page declares about its article."""
+
+    title: str | None
+    sitename: str | None
+    authors: list[str]
+    published_at: str | None
+    description: str | None
+    image: str | None
+    language: str | None
+    tags: list[str]
+
+
+def page_metadata(tree: HtmlElement, url: str) -> PageMetadata:
+    """The article's metadata as its page declares it (see the module docstring)."""
+    ld = _json_ld(tree)
+    metas = _meta_tags(tree)
+    sitename = page_sitename(metas, ld)
+    title = page_title(tree, metas, ld)
+    return PageMetadata(
+        title=strip_site_name(title, sitename, url) if title else None,
+        sitename=sitename,
+        authors=split_authors(_author_text(tree, metas, ld), sitename=sitename, url=url),
+        published_at=published_date(tree, metas, ld, url),
+        description=_meta(metas, "og:description", "twitter:description", "description")
+        or _first_string(ld, "description"),
+        image=_meta(metas, "og:image", "twitter:image", "og:image:url") or _ld_image(ld),
+        language=_declared_language(tree, metas),
+        tags=tags(metas.get("article:tag", []), _first_string(ld, "keywords")),
+    )
+
+
+def page_title(tree: HtmlElement, metas: Metas, ld: list[object]) -> str | None:
+    """The page's headline: declared in its metadata, else `<title>`, else its first `<h1>`;
+    a declared title that merely wraps the `<h1>` gives way to it."""
+    declared = _meta(metas, "og:title", "twitter:title") or _first_string(ld, "headline")
+    declared = declared or _text(tree.find(".//title"))
+    headings = [text for h1 in tree.iter("h1") if (text := _text(h1))]
+    if declared and headings:
+        heading, whole = _key(headings[0]), _key(declared)
+        if heading and heading != whole and heading in whole:
+            return headings[0]
+    if declared:
+        return declared
+    return headings[0] if headings else None
+
+
+def strip_site_name(title: str, sitename: str | None, url: str) -> str:
+    """`"Site: Headline"` or `"Headline | Site"` → `"Headline"`, when that part names the site.
+
+    The site is named by the sitename or by a label of the host ("harborgazette" in
+    `www.harborgazette.com`); a part names it when equal to it, letters and digits only.
+    """
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) < 2:
+        return title
+    names = _site_names(sitename, url)
+    if _squash(parts[0]) in names:
+        return title[title.index(parts[1], len(parts[0])) :].strip()
+    if _squash(parts[-1]) in names:
+        return title[: title.rindex(parts[-1])].rstrip(" |–—·•»:-").strip()
+    return title
+
+
+def published_date(tree: HtmlElement, metas: Metas, ld: list[object], url: str) -> str | None:
+    """The publication date, ISO 8601, with the time and offset the page declares.
+
+    A date declared as the publication date (`article:published_time`, `datePublished`) is
+    taken as written, then other declared timestamps (`<meta name=date>`, `<time>`); without
+    any, htmldate's day (it also reads URLs and text), `YYYY-MM-DD`.
+    """
+    for value in itertools.chain(_published_dates(tree, metas, ld), _other_dates(tree, metas)):
+        if (moment := _iso(value)) is not None:
+            return moment
+    found = find_date(tree, extensive_search=False, original_date=True, url=url or None)
+    return found if isinstance(found, str) else None
+
+
+def page_sitename(metas: Metas, ld: list[object]) -> str | None:
+    """The site's name as it declares it (`og:site_name`, JSON-LD publisher)."""
+    declared = _meta(metas, "og:site_name", "application-name")
+    if declared is None:
+        for publisher in _find_key(ld, "publisher"):
+            name = publisher.get("name") if isinstance(publisher, dict) else None
+            if isinstance(name, str) and name.strip():
+                return " ".join(name.split())
+    return declared
+
+
+def split_authors(value: object, *, sitename: str | None = None, url: str = "") -> list[str]:
+    """`"By Jane Roe; John Doe, Site"` → `["Jane Roe", "John Doe"]`: no "By", no site name."""
+    if not isinstance(value, str):
+        return []
+    site = _site_names(sitename, url)
+    names: list[str] = []
+    for part in _AUTHOR_SPLIT.split(value):
+        name = _BY.sub("", part).strip(" ,.")
+        words = len(_WORD.findall(name))
+        if (
+            0 < words <= MAX_AUTHOR_WORDS
+            and not _NOT_A_NAME.search(name)
+            and _squash(name) not in site
+        ):
+            names.append(name)
+    return list(dict.fromkeys(names))
+
+
+def html_language(html: str) -> str | None:
+    """The primary language subtag of `<html lang=…>`, lower-cased."""
+    match = _HTML_LANG.search(html[:20_000])
+    return match.group(1).lower() if match else None
+
+
+def language(declared: str | None, text: str) -> str | None:
+    """The declared language's primary subtag, or the text's detected language when nothing
+    is declared or a long text is confidently in another language."""
+    match = _LANGUAGE_CODE.match(declared.strip()) if declared else None
+    code = match.group(1).lower() if match else None
+    if code is not None and len(_WORD.findall(text)) < LANGUAGE_OVERRIDE_WORDS:
+        return code
+    detected, probability = detect_language(text)
+    if code is None or (detected != code and probability >= LANGUAGE_OVERRIDE_PROBABILITY):
+        return detected or code
+    return code
+
+
+def detect_language(text: str) -> tuple[str | None, float]:
+    """The most likely language of `text` (ISO 639-1) and its probability."""
+    sample = text[:LANGUAGE_SAMPLE_CHARS]
+    if not _WORD.search(sample):
+        return None, 0.0
+    code, probability = _identifier().classify(sample)
+    return str(code), float(probability)
+
+
+@cache
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def warm_up() -> None:
+    """Load the language model now, not during the first article's time limit."""
+    detect_language("warm up")
+
+
+def score_quality(text: str, *, link_lines: int = 0) -> float:
+    """Confidence in an extraction, in [0, 1]: low for tiny texts, texts made mostly of link
+    lines (`link_lines`: lines equal to a link's text on the page), and truncated texts."""
+    words = len(_WORD.findall(text))
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not words or not lines:
+        return 0.0
+    length = min(1.0, words / 250)
+    structure = min(1.0, len(lines) / 3)
+    last = lines[-1].rstrip()
+    truncated = bool(_TRUNCATED_END.search(last)) or not _SENTENCE_END.search(last)
+    score = (0.75 * length + 0.25 * structure) * (1 - link_lines / len(lines))
+    return round(score * (0.6 if truncated else 1.0), 3)
+
+
+def tags(*values: object) -> list[str]:
+    found: list[str] = []
+    for value in values:
+        items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        for item in items:
+            found.extend(part.strip() for part in str(item).split(",") if part.strip())
+    return list(dict.fromkeys(found))
+
+
+def _published_dates(tree: HtmlElement, metas: Metas, ld: list[object]) -> Iterator[str]:
+    for name in _PUBLISHED_PROPERTIES:
+        yield from metas.get(name.lower(), [])
+    yield from (str(v) for v in tree.xpath("//*[@itemprop='datePublished']/@datetime"))
+    if (value := _first_string(ld, "datePublished")) is not None:
+        yield value
+
+
+def _other_dates(tree: HtmlElement, metas: Metas) -> Iterator[str]:
+    for name in _DATE_PROPERTIES:
+        yield from metas.get(name, [])
+    yield from (str(v) for v in tree.xpath("//time[@datetime]/@datetime")[:3])
+
+
+def _iso(value: str) -> str | None:
+    """`value` as ISO 8601 (a day, or a timestamp with its offset if it has one)."""
+    value = value.strip()
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.isoformat() if len(value) > 10 else moment.date().isoformat()
+
+
+def _json_ld(tree: HtmlElement) -> list[object]:
+    return [_json(script.text) for script in _LD_SCRIPTS(tree)]
+
+
+def _json(text: str | None) -> object:
+    try:
+        return json.loads(text or "")
+    except ValueError:
+        return None
+
+
+def _first_string(ld: list[object], key: str) -> str | None:
+    for found in _find_key(ld, key):
+        if isinstance(found, str) and found.strip():
+            return " ".join(found.split())
+    return None
+
+
+def _ld_image(ld: list[object]) -> str | None:
+    for found in _find_key(ld, "image"):
+        candidate = found[0] if isinstance(found, list) and found else found
+        if isinstance(candidate, dict):
+            candidate = candidate.get("url")
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    return None
+
+
+def _author_text(tree: HtmlElement, metas: Metas, ld: list[object]) -> str | None:
+    """Author names as the page declares them: `<meta name=author>`, JSON-LD, else the
+    first short byline in the page; several joined with ";" for `split_authors`."""
+    declared = _meta(metas, "author", "article:author", "byl", "parsely-author", "sailthru.author")
+    if declared and not declared.startswith("http"):
+        return declared
+    names: list[str] = []
+    for author in _find_key(ld, "author"):
+        for item in author if isinstance(author, list) else [author]:
+            name = item.get("name") if isinstance(item, dict) else item
+            if isinstance(name, str) and name.strip():
+                names.append(name.strip())
+    if not names:
+        for element in _DOM_AUTHORS(tree):
+            named = element.find(".//*[@itemprop='name']")
+            text = _text(named if named is not None else element)
+            if text and len(_WORD.findall(text)) <= BYLINE_MAX_WORDS:
+                return text
+    return "; ".join(names) or None
+
+
+def _declared_language(tree: HtmlElement, metas: Metas) -> str | None:
+    values = tree.xpath("/html/@lang|/html/@xml:lang")
+    values = values or metas.get("content-language") or metas.get("og:locale") or []
+    return str(values[0]).strip() or None if values else None
+
+
+def _find_key(data: object, key: str) -> Iterator[object]:
+    if isinstance(data, dict):
+        if key in data:
+            yield data[key]
+        for value in data.values():
+            if isinstance(value, dict | list):
+                yield from _find_key(value, key)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _find_key(item, key)
+
+
+def _meta_tags(tree: HtmlElement) -> Metas:
+    """Every `<meta>` content by its lower-cased name, property, itemprop or http-equiv."""
+    metas: Metas = {}
+    for meta in tree.iter("meta"):
+        content = meta.get("content")
+        if content is None or not content.strip():
+            continue
+        for attribute in ("property", "name", "itemprop", "http-equiv"):
+            if (key := meta.get(attribute)) is not None:
+                metas.setdefault(key.strip().lower(), []).append(" ".join(content.split()))
+    return metas
+
+
+def _meta(metas: Metas, *names: str) -> str | None:
+    for name in names:
+        if values := metas.get(name):
+            return values[0]
+    return None
+
+
+def _text(element: HtmlElement | None) -> str | None:
+    if element is None:
+        return None
+    return " ".join(element.text_content().split()) or None
+
+
+def _site_names(sitename: str | None, url: str) -> set[str]:
+    labels = urlsplit(url).hostname or ""
+    names = {_squash(label) for label in labels.split(".")[:-1] if len(label) >= 3}
+    names |= {_squash(sitename)} if sitename else set()
+    return names - {"", "www"}
+
+
+def _squash(name: str) -> str:
+    return _NOT_ALNUM.sub("", name.casefold()).removeprefix("the")
+
+
+def _key(line: str) -> str:
+    return " ".join(_WORD.findall(line.casefold()))

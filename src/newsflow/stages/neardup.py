@@ -1,0 +1,137 @@
+"""Near duplicates: MinHash over word shingles, LSH band keys, and the decision against the store.
+
+A rewrite of an agency story — new headline, a dateline added, sentences cut or added, typos,
+truncated — keeps most of its word 3-grams, so the Jaccard similarity of the shingle sets
+stays high while different reports of one event share almost none. A 128-value MinHash
+estimates that similarity; 32 bands of 4 values find the candidates (an article with
+Jaccard 0.6 to an indexed one shares a band with probability 0.99), and the estimate itself
+verifies them. The index lives in the store (`DedupStore.index_signature`), is shared by all
+replicas and forgets entries older than the window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash
+
+from newsflow.stages.fingerprint import normalize_text
+from newsflow.store.base import DedupStore
+
+NUM_PERM = 128
+BANDS = 32
+ROWS = NUM_PERM // BANDS
+SHINGLE_WORDS = 3
+SEED = 1
+SCHEME = "affine32"
+METHOD = "minhash"
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_WINDOW_SECONDS = 72 * 3600
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class NearSettings:
+    """When two texts are near duplicates, and for how long an article can be matched."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    window_seconds: int = DEFAULT_WINDOW_SECONDS
+
+
+@dataclass(frozen=True, slots=True)
+class NearMatch:
+    """The earliest indexed article this one nearly repeats, and their estimated Jaccard."""
+
+    article_id: str
+    similarity: float
+
+
+def shingles(text: str) -> set[bytes]:
+    """The word 3-grams of the normalized text (the whole text when it has fewer words)."""
+    words = _WORD.findall(normalize_text(text))
+    if len(words) < SHINGLE_WORDS:
+        return {" ".join(words).encode()} if words else set()
+    return {
+        " ".join(words[i : i + SHINGLE_WORDS]).encode()
+        for i in range(len(words) - SHINGLE_WORDS + 1)
+    }
+
+
+def signature(text: str) -> bytes | None:
+    """The MinHash of the text's shingles as 128 little-endian uint32 (None for no words).
+
+    Deterministic: the permutations come from a fixed seed, so every process and replica
+    computes the same signature for the same text.
+    """
+    grams = shingles(text)
+    if not grams:
+        return None
+    minhash = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME)
+    minhash.update_batch(sorted(grams))
+    return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
+
+
+@cache
+def _permutations() -> Any:
+    """The MinHash permutations of `SEED`: constants, made once per process (slow to draw)."""
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
+def band_keys(sig: bytes) -> list[str]:
+    """One key per LSH band: the band number and a hash of its rows."""
+    width = ROWS * 4
+    rows = (sig[band * width : (band + 1) * width] for band in range(BANDS))
+    return [
+        f"{band}:{hashlib.blake2b(chunk, digest_size=8).hexdigest()}"
+        for band, chunk in enumerate(rows)
+    ]
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """The Jaccard similarity estimated from two signatures: the share of equal values."""
+    left = np.frombuffer(a, dtype="<u4")
+    right = np.frombuffer(b, dtype="<u4")
+    return float(np.count_nonzero(left == right)) / NUM_PERM
+
+
+def decide_near(
+    article_id: str,
+    text: str,
+    store: DedupStore,
+    *,
+    at: float,
+    now: float,
+    settings: NearSettings | None = None,
+) -> NearMatch | None:
+    """Index the article and return the earliest earlier article it nearly repeats, if any.
+
+    "Earlier" is the order in which articles entered the index, so an article never matches
+    itself or anything indexed after it, and a redelivered article sees what it saw first.
+    Among the matches the earliest by event time wins (ties: by index order).
+    """
+    settings = settings or NearSettings()
+    sig = signature(text)
+    if sig is None:
+        return None
+    entries = store.index_signature(
+        article_id,
+        band_keys(sig),
+        sig,
+        at=at,
+        window_seconds=settings.window_seconds,
+        now=now,
+    )
+    matches = [
+        (entry.at, entry.seq, entry.article_id, score)
+        for entry in entries
+        if (score := similarity(sig, entry.signature)) >= settings.threshold
+    ]
+    if not matches:
+        return None
+    _, _, earliest, score = min(matches)
+    return NearMatch(earliest, round(score, 4))

@@ -1,0 +1,219 @@
+"""Online story grouping: which earlier story, if any, an article reports on.
+
+Single pass, incremental, no re-clustering: an article's terms (content words, capitalized
+name spans weighted up, numbers and years) are weighted by TF-IDF with document frequencies
+counted in the store over the window, the stories indexed under its leading terms are fetched
+with their centroids, and the article joins the most similar one when the cosine reaches the
+threshold, else founds a story named after itself. A story's id never changes; it is
+forgotten once nobody joined it for the window. All state is in the store
+(`DedupStore.term_statistics`, `story_candidates`, `commit_decision`), shared by every replica.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from newsflow.store.base import DedupStore
+from newsflow.store.records import StoryMatch, StoryUpdate
+
+DEFAULT_WINDOW_SECONDS = 72 * 3600
+DEFAULT_THRESHOLD = 0.22
+ENTITY_WEIGHT = 5.0
+PRIOR_DOCUMENTS = 200
+"""Documents assumed seen before the first, none with any term: while the window holds few
+articles, IDF cannot yet tell common terms from rare ones, and this keeps it from trying."""
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
+_TOKEN = re.compile(r"[^\W\d_][\w'’\-]*|\d+(?:[.,]\d+)*")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_SUFFIXES = ("'s", "’s", "ies", "ing", "ed", "es", "s")
+_STOPWORDS = """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    first for from further get got had has have having he her here hers herself him himself
+    his how i if in into is it its itself just last like may me more most mr mrs ms my myself
+    new no nor not now of off on once one only or other our ours ourselves out over own people
+    said same say says she should so some such than that the their theirs them themselves then
+    there these they this those through time to told too two under until up us very was we
+    were what when where which while who whom why will with would year years you your yours
+    yourself yourselves"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+
+
+@dataclass(frozen=True, slots=True)
+class StorySettings:
+    """How similar an article must be to join a story, within which window, and how much of
+    each article and story is kept."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    window_seconds: int = DEFAULT_WINDOW_SECONDS
+    vector_terms: int = 150
+    centroid_terms: int = 300
+    index_terms: int = 20
+    candidates: int = 20
+    counted_terms: int = 250
+
+
+@dataclass(frozen=True, slots=True)
+class StoryPlan:
+    """The story an article goes to (`joined` False: it founds it) and the write that does so."""
+
+    story_id: str
+    joined: bool
+    similarity: float | None
+    update: StoryUpdate
+
+
+def terms(title: str | None, text: str) -> dict[str, float]:
+    """The article's weighted terms: stemmed content words, `E:` name spans (each word and
+    the whole span, weighted `ENTITY_WEIGHT`), `N:` numbers and `Y:` years."""
+    counts: dict[str, float] = {}
+    for sentence in _SENTENCE.split(f"{title or ''}\n{text}"):
+        for term, weight in _sentence_terms(_TOKEN.findall(sentence)):
+            counts[term] = counts.get(term, 0.0) + weight
+    return counts
+
+
+def _sentence_terms(tokens: list[str]) -> Iterator[tuple[str, float]]:
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token[0].isupper() and token.lower() not in STOPWORDS:
+            j = i
+            while j < len(tokens) and tokens[j][0].isupper() and tokens[j].lower() not in STOPWORDS:
+                j += 1
+            span = [_possessive(t.lower()) for t in tokens[i:j]]
+            if i == 0 and len(span) == 1:  # a capitalized sentence start is not a name
+                yield _stem(span[0]), 1.0
+            else:
+                yield from ((f"E:{word}", ENTITY_WEIGHT) for word in span)
+                if len(span) > 1:
+                    yield f"E:{' '.join(span)}", ENTITY_WEIGHT
+            i = j
+            continue
+        lowered = token.lower()
+        if token[0].isdigit():
+            yield (f"Y:{token}" if _YEAR.fullmatch(token) else f"N:{token}"), 1.0
+        elif lowered not in STOPWORDS and len(lowered) > 2:
+            yield _stem(lowered), 1.0
+        i += 1
+
+
+def _possessive(word: str) -> str:
+    return word.removesuffix("'s").removesuffix("’s")
+
+
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def vectorize(
+    counts: dict[str, float], documents: int, frequencies: list[int], *, size: int
+) -> dict[str, float]:
+    """The `size` heaviest terms by sublinear TF × IDF, L2-normalized.
+
+    `documents` and `frequencies` are the window's counts before this article; the article
+    itself is counted in, so a term nobody else used has the highest IDF, and
+    `PRIOR_DOCUMENTS` more, so that IDF is flat until the window has seen enough articles.
+    """
+    weights = {
+        term: (1.0 + math.log(tf)) * math.log((documents + 2 + PRIOR_DOCUMENTS) / (df + 1.5))
+        for (term, tf), df in zip(counts.items(), frequencies, strict=True)
+        if tf >= 1
+    }
+    top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:size]
+    norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    return {term: w / norm for term, w in top}
+
+
+def event_time(published_at: str | None, fetched_at: str | None, now: datetime) -> float:
+    """When the article happened, for the windows: published, else fetched, else now.
+
+    A publication date later than the fetch (or than now) is a parsing accident: ignored.
+    """
+    latest = _parse(fetched_at) or now.timestamp()
+    published = _parse(published_at)
+    if published is not None and published <= latest + 86_400:
+        return published
+    return latest
+
+
+def _parse(stamp: str | None) -> float | None:
+    if not stamp:
+        return None
+    try:
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def plan_story(
+    article_id: str,
+    title: str | None,
+    text: str,
+    store: DedupStore,
+    *,
+    source: str,
+    at: float,
+    settings: StorySettings | None = None,
+    story_of_original: str | None = None,
+) -> StoryPlan:
+    """Choose the article's story from the store's state; nothing is written yet.
+
+    `story_of_original`: a near duplicate goes where the article it repeats went (it still
+    counts in that story's size and sources, but does not move its centroid).
+    """
+    settings = settings or StorySettings()
+    found = terms(title, text)
+    counts = dict(sorted(found.items(), key=lambda i: (-i[1], i[0]))[: settings.counted_terms])
+    ordered = list(counts)
+    stats = store.term_statistics(ordered, at=at, window_seconds=settings.window_seconds)
+    vector = vectorize(counts, stats.documents, stats.frequencies, size=settings.vector_terms)
+    index_terms = list(vector)[: settings.index_terms]
+    candidates = store.story_candidates(
+        vector,
+        index_terms,
+        at=at,
+        window_seconds=settings.window_seconds,
+        limit=settings.candidates,
+    )
+    best, score = _best(candidates, at, settings.window_seconds)
+    if story_of_original is not None:
+        story_id, joined, centroid = story_of_original, True, {}
+    elif best is not None and score >= settings.threshold:
+        story_id, joined, centroid = best.story_id, True, vector
+    else:
+        story_id, joined, centroid = article_id, False, vector
+    update = StoryUpdate(
+        story_id=story_id,
+        at=at,
+        source=source,
+        title=title,
+        counted_terms=ordered,
+        centroid=centroid,
+        index_terms=index_terms if centroid else [],
+        centroid_terms=settings.centroid_terms,
+        ttl_seconds=settings.window_seconds,
+    )
+    similarity = round(score, 4) if joined and best is not None else None
+    return StoryPlan(story_id, joined, similarity, update)
+
+
+def _best(candidates: list[StoryMatch], at: float, window: int) -> tuple[StoryMatch | None, float]:
+    """The most similar candidate whose time span lies within the window of `at`."""
+    best: StoryMatch | None = None
+    score = 0.0
+    for story in candidates:
+        if min(abs(at - story.last_seen), abs(at - story.first_seen)) > window:
+            continue
+        if story.similarity > score:
+            best, score = story, story.similarity
+    return best, score

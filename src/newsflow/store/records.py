@@ -1,0 +1,99 @@
+"""The plain values the near-duplicate index and the story state exchange with a store.
+
+Stores hold these; the stages (`newsflow.stages.neardup`, `newsflow.stages.stories`) compute
+them. Times are seconds since the epoch: `at` is an article's event time (published, else
+fetched, else processed), `now` is when the store is written, for stores that expire entries
+themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedSignature:
+    """An article already in the near-duplicate index: its MinHash and when it was added.
+
+    `seq` orders articles by when they entered the index, so "earlier" never depends on the
+    clocks of the replicas.
+    """
+
+    article_id: str
+    at: float
+    seq: int
+    signature: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMatch:
+    """A live candidate story: size, times, and the cosine of the query vector to its
+    centroid (computed where the centroid is, so it never travels)."""
+
+    story_id: str
+    size: int
+    first_seen: float
+    last_seen: float
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class TermStatistics:
+    """Documents counted within a window, and how many of them had each asked-for term."""
+
+    documents: int
+    frequencies: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryUpdate:
+    """What joining (or founding) a story writes, applied once per article by `commit`.
+
+    `counted_terms` raise the window's document frequencies; `centroid` is added to the
+    story's centroid, which keeps its `centroid_terms` heaviest terms; the story is indexed
+    under `index_terms`. Everything expires `ttl_seconds` after the story was last joined.
+    """
+
+    story_id: str
+    at: float
+    source: str
+    title: str | None
+    counted_terms: list[str]
+    centroid: dict[str, float]
+    index_terms: list[str]
+    centroid_terms: int
+    ttl_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class StorySummary:
+    """A story as `newsflow stories` lists it."""
+
+    story_id: str
+    size: int
+    first_seen: float
+    last_seen: float
+    title: str | None
+    sources: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "story_id": self.story_id,
+            "size": self.size,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "title": self.title,
+            "sources": self.sources,
+        }
+
+
+DAY_SECONDS = 86_400
+
+
+def day_buckets(at: float, window_seconds: int) -> list[int]:
+    """The day numbers (days since the epoch) whose term counts cover `window_seconds` up to
+    `at`: document frequencies are kept per day, so they can expire a day at a time."""
+    last = int(at // DAY_SECONDS)
+    first = int((at - window_seconds) // DAY_SECONDS)
+    return list(range(first, last + 1))

@@ -1,0 +1,319 @@
+"""The near-duplicate index and the story state in Redis (mixed into `RedisStore`).
+
+One Lua script per operation, so each is atomic and one round trip: indexing a signature
+(query and insert together, so of two near duplicates indexed at once the second sees the
+first), reading a story context, and committing a decision with its story update. Every key
+has a TTL of the window (refreshed on write) and sorted sets are trimmed by time, so memory is
+bounded by the window; datasketch's own Redis LSH storage cannot expire entries, hence ours.
+
+Keys live under the store prefix: `decision:<article>`, `sig:<article>`, `lsh:<band>`,
+`lsh:seq`, `df:<day>`, `dfn:<day>`, `story:<id>` (+ `:c` centroid, `:src` sources),
+`sidx:<term>` and `stories`. Scripts reach keys derived from the prefix, so on Redis Cluster
+give the prefix a hash tag (`{newsflow}:`) to keep a deployment's keys in one slot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+import redis
+
+from newsflow.store.records import (
+    IndexedSignature,
+    StoryMatch,
+    StorySummary,
+    StoryUpdate,
+    TermStatistics,
+    day_buckets,
+)
+
+_INDEX_SIGNATURE = """
+local id, at, window, prefix = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4]), ARGV[5]
+local seq = redis.call('HGET', KEYS[1], 'seq')
+if not seq then
+    seq = redis.call('INCR', KEYS[2])
+    redis.call('HSET', KEYS[1], 'seq', seq, 'at', ARGV[2], 'sig', ARGV[3])
+    redis.call('EXPIRE', KEYS[1], window)
+    for i = 3, #KEYS do
+        redis.call('ZADD', KEYS[i], ARGV[2], id)
+        redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. tostring(at - 2 * window))
+        redis.call('EXPIRE', KEYS[i], window)
+    end
+end
+seq = tonumber(seq)
+local seen, out = {}, {}
+for i = 3, #KEYS do
+    local members = redis.call('ZRANGEBYSCORE', KEYS[i], tostring(at - window),
+        tostring(at + window))
+    for _, m in ipairs(members) do
+        if m ~= id and not seen[m] then
+            seen[m] = true
+            local v = redis.call('HMGET', prefix .. 'sig:' .. m, 'seq', 'at', 'sig')
+            if v[1] and tonumber(v[1]) < seq then
+                out[#out + 1] = {m, v[2], v[1], v[3]}
+            end
+        end
+    end
+end
+return out
+"""
+
+_TERM_STATISTICS = """
+local prefix, nd = ARGV[1], tonumber(ARGV[2])
+local terms = {}
+for k = 3 + nd, #ARGV do terms[#terms + 1] = ARGV[k] end
+local docs, dfs = 0, {}
+for k = 1, #terms do dfs[k] = 0 end
+for d = 3, 2 + nd do
+    docs = docs + tonumber(redis.call('GET', prefix .. 'dfn:' .. ARGV[d]) or '0')
+    for s = 1, #terms, 500 do
+        local chunk = {}
+        for k = s, math.min(s + 499, #terms) do chunk[#chunk + 1] = terms[k] end
+        local vals = redis.call('HMGET', prefix .. 'df:' .. ARGV[d], unpack(chunk))
+        for k = 1, #chunk do
+            if vals[k] then dfs[s + k - 1] = dfs[s + k - 1] + tonumber(vals[k]) end
+        end
+    end
+end
+return {docs, dfs}
+"""
+
+_STORY_CANDIDATES = """
+local prefix, since, limit, nv = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local vterms, vweights = {}, {}
+local i = 5
+for k = 1, nv do vterms[k] = ARGV[i]; vweights[k] = tonumber(ARGV[i + 1]); i = i + 2 end
+local hits, order = {}, {}
+for k = i, #ARGV do
+    local sids = redis.call('ZREVRANGEBYSCORE', prefix .. 'sidx:' .. ARGV[k], '+inf', since,
+        'LIMIT', 0, 500)
+    for _, s in ipairs(sids) do
+        if not hits[s] then hits[s] = 0; order[#order + 1] = s end
+        hits[s] = hits[s] + 1
+    end
+end
+table.sort(order, function(a, b)
+    if hits[a] ~= hits[b] then return hits[a] > hits[b] end
+    return a < b
+end)
+local out = {}
+for k = 1, math.min(limit, #order) do
+    local key = prefix .. 'story:' .. order[k]
+    local meta = redis.call('HMGET', key, 'size', 'first_seen', 'last_seen')
+    if meta[1] then
+        local all = redis.call('ZRANGE', key .. ':c', 0, -1, 'WITHSCORES')
+        local norm = 0
+        for j = 2, #all, 2 do local w = tonumber(all[j]); norm = norm + w * w end
+        local dot = 0
+        if nv > 0 and norm > 0 then
+            local scores = redis.call('ZMSCORE', key .. ':c', unpack(vterms))
+            for j = 1, nv do
+                if scores[j] then dot = dot + vweights[j] * tonumber(scores[j]) end
+            end
+            dot = dot / math.sqrt(norm)
+        end
+        out[#out + 1] = {order[k], meta[1], meta[2], meta[3], string.format('%.17g', dot)}
+    end
+end
+return out
+"""
+
+_COMMIT = """
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if ARGV[3] ~= '1' then return ARGV[1] end
+local prefix, sid, at, source, title = ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7], ARGV[8]
+local keep, ttl, day = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
+local i = 12
+local dfkey = prefix .. 'df:' .. day
+local nc = tonumber(ARGV[i]); i = i + 1
+for k = 1, nc do redis.call('HINCRBY', dfkey, ARGV[i], 1); i = i + 1 end
+redis.call('EXPIRE', dfkey, ttl)
+redis.call('INCR', prefix .. 'dfn:' .. day)
+redis.call('EXPIRE', prefix .. 'dfn:' .. day, ttl)
+local skey = prefix .. 'story:' .. sid
+local first = redis.call('HGET', skey, 'first_seen')
+if not first then
+    redis.call('HSET', skey, 'first_seen', ARGV[6], 'last_seen', ARGV[6], 'title', title)
+else
+    if at < tonumber(first) then redis.call('HSET', skey, 'first_seen', ARGV[6]) end
+    if at > tonumber(redis.call('HGET', skey, 'last_seen')) then
+        redis.call('HSET', skey, 'last_seen', ARGV[6])
+    end
+end
+redis.call('HINCRBY', skey, 'size', 1)
+redis.call('SADD', skey .. ':src', source)
+local ckey = skey .. ':c'
+local nw = tonumber(ARGV[i]); i = i + 1
+for k = 1, nw do
+    redis.call('ZINCRBY', ckey, ARGV[i + 1], ARGV[i]); i = i + 2
+end
+redis.call('ZREMRANGEBYRANK', ckey, 0, -(keep + 1))
+local last = redis.call('HGET', skey, 'last_seen')
+local oldest = '(' .. tostring(tonumber(last) - ttl)
+for k = i, #ARGV do
+    local ik = prefix .. 'sidx:' .. ARGV[k]
+    redis.call('ZADD', ik, last, sid)
+    redis.call('ZREMRANGEBYSCORE', ik, '-inf', oldest)
+    redis.call('EXPIRE', ik, ttl)
+end
+redis.call('ZADD', prefix .. 'stories', last, sid)
+redis.call('ZREMRANGEBYSCORE', prefix .. 'stories', '-inf', oldest)
+redis.call('EXPIRE', prefix .. 'stories', ttl)
+for _, key in ipairs({skey, skey .. ':src', ckey}) do redis.call('EXPIRE', key, ttl) end
+return ARGV[1]
+"""
+
+
+class RedisIndexOps:
+    """`DedupStore`'s near-duplicate and story operations, one script call each."""
+
+    _client: redis.Redis
+    _prefix: str
+
+    def _translated(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def _script(self, name: str, source: str) -> Any:
+        cache: dict[str, Any] = self.__dict__.setdefault("_index_scripts", {})
+        if name not in cache:
+            cache[name] = self._client.register_script(source)
+        return cache[name]
+
+    def recall_decision(self, article_id: str, *, now: float) -> dict[str, Any] | None:
+        """The stored decision of `article_id`; Redis expires it, so `now` is not used."""
+        with self._translated():
+            value = self._client.get(f"{self._prefix}decision:{article_id}")
+        return None if value is None else _decision(value)
+
+    def index_signature(
+        self,
+        article_id: str,
+        bands: Sequence[str],
+        signature: bytes,
+        *,
+        at: float,
+        window_seconds: int,
+        now: float,
+    ) -> list[IndexedSignature]:
+        """Index the signature (once) and return earlier entries sharing a band."""
+        p = self._prefix
+        keys = [f"{p}sig:{article_id}", f"{p}lsh:seq", *(f"{p}lsh:{band}" for band in bands)]
+        args = [article_id, repr(at), signature, window_seconds, p]
+        with self._translated():
+            rows = self._script("index", _INDEX_SIGNATURE)(keys=keys, args=args)
+        return [
+            IndexedSignature(_text(a), float(_text(t)), int(_text(s)), bytes(sig))
+            for a, t, s, sig in rows
+        ]
+
+    def term_statistics(
+        self, terms: Sequence[str], *, at: float, window_seconds: int
+    ) -> TermStatistics:
+        """Documents and per-term document frequencies over the window's days."""
+        days = day_buckets(at, window_seconds)
+        args: list[Any] = [self._prefix, len(days), *days, *terms]
+        with self._translated():
+            documents, frequencies = self._script("terms", _TERM_STATISTICS)(args=args)
+        return TermStatistics(int(documents), [int(n) for n in frequencies])
+
+    def story_candidates(
+        self,
+        vector: dict[str, float],
+        index_terms: Sequence[str],
+        *,
+        at: float,
+        window_seconds: int,
+        limit: int,
+    ) -> list[StoryMatch]:
+        """Stories sharing the most index terms, joined within the window, with the cosine
+        of `vector` to each centroid computed in Redis (centroids never cross the wire)."""
+        args: list[Any] = [self._prefix, repr(at - window_seconds), limit, len(vector)]
+        for term, weight in vector.items():
+            args += [term, repr(weight)]
+        args += index_terms
+        with self._translated():
+            found = self._script("candidates", _STORY_CANDIDATES)(args=args)
+        return [
+            StoryMatch(_text(sid), int(size), float(first), float(last), float(_text(sim)))
+            for sid, size, first, last, sim in found
+        ]
+
+    def commit_decision(
+        self,
+        article_id: str,
+        decision: dict[str, Any],
+        *,
+        story: StoryUpdate | None,
+        ttl_seconds: int,
+        now: float,
+    ) -> dict[str, Any]:
+        """Store the decision and apply the story update unless a decision exists."""
+        args: list[Any] = [json.dumps(decision), ttl_seconds, "1" if story else "0"]
+        if story is not None:
+            args += [
+                self._prefix,
+                story.story_id,
+                repr(story.at),
+                story.source,
+                story.title or "",
+                story.centroid_terms,
+                story.ttl_seconds,
+                day_buckets(story.at, 0)[-1],
+            ]
+            counted = list(dict.fromkeys(story.counted_terms))
+            args += [len(counted), *counted, len(story.centroid)]
+            for term, weight in story.centroid.items():
+                args += [term, repr(weight)]
+            args += story.index_terms
+        with self._translated():
+            stored = self._script("commit", _COMMIT)(
+                keys=[f"{self._prefix}decision:{article_id}"], args=args
+            )
+        return _decision(stored)
+
+    def top_stories(self, *, limit: int, since: float) -> list[StorySummary]:
+        """The largest stories last joined at or after `since` (among the 1,000 latest)."""
+        with self._translated():
+            ids = [
+                _text(s)
+                for s in self._client.zrevrangebyscore(
+                    f"{self._prefix}stories", "+inf", since, start=0, num=1000
+                )
+            ]
+            pipe = self._client.pipeline(transaction=False)
+            for sid in ids:
+                key = f"{self._prefix}story:{sid}"
+                pipe.hmget(key, "size", "first_seen", "last_seen", "title")
+                pipe.smembers(key + ":src")
+            replies = pipe.execute()
+        summaries = []
+        for sid, meta, sources in zip(ids, replies[::2], replies[1::2], strict=True):
+            if meta[0] is None:
+                continue
+            size, first, last, title = meta
+            summaries.append(
+                StorySummary(
+                    sid,
+                    int(size),
+                    float(first),
+                    float(last),
+                    _text(title) or None,
+                    sorted(_text(s) for s in sources),
+                )
+            )
+        summaries.sort(key=lambda s: (-s.size, -s.last_seen))
+        return summaries[:limit]
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _decision(value: Any) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(value)
+    return loaded

@@ -1,0 +1,103 @@
+"""`newsflow process` end to end: near duplicates are linked, the seeds share one story."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+from newsflow.cli import main
+from newsflow.contracts.codec import decode
+
+ROOT = Path(__file__).resolve().parents[3]
+SEEDS = sorted((ROOT / "samples").glob("0*.txt"))
+OTHER_EVENT = ROOT / "tests" / "fixtures" / "stories" / "other-missile-event.txt"
+
+
+def outcomes(out: Path) -> dict[str, list[dict]]:
+    files = {"clean": "clean", "duplicates": "duplicate"}
+    return {
+        name: [decode(kind, line) for line in (out / f"{name}.ndjson").read_bytes().splitlines()]
+        for name, kind in files.items()
+    }
+
+
+def inputs(tmp_path: Path) -> Path:
+    """The five seeds, the other missile event, and an agency rewrite of seed 002."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in SEEDS:
+        shutil.copy(seed, folder / seed.name)
+    shutil.copy(OTHER_EVENT, folder / "005_other_event.txt")
+    text = SEEDS[2].read_text()
+    paragraphs = text.split("\n\n")
+    rewrite = "Iran arms Russia with missiles, allies say\n\nLONDON (AP) — " + "\n\n".join(
+        paragraphs[3 : int(len(paragraphs) * 0.85)]
+    )
+    (folder / "006_rewrite_of_002.txt").write_text(rewrite)
+    return folder
+
+
+def by_name(events: list[dict]) -> dict[str, dict]:
+    return {Path(e["url"]).name: e for e in events}
+
+
+def test_a_rewrite_is_linked_and_the_seeds_share_a_story(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["process", str(inputs(tmp_path)), "--out", str(out), "--quiet"]) == 0
+    clean = by_name(outcomes(out)["clean"])
+    assert len(clean) == 7
+    seeds = [clean[seed.name] for seed in SEEDS]
+    assert all(e["dedup"]["status"] == "unique" for e in seeds)
+    assert len({e["story_id"] for e in seeds}) == 1
+    assert seeds[0]["story_id"] == seeds[0]["article_id"]  # named after its first article
+    other = clean["005_other_event.txt"]
+    assert other["story_id"] not in {e["story_id"] for e in seeds}
+    rewrite = clean["006_rewrite_of_002.txt"]
+    assert rewrite["dedup"]["status"] == "near_duplicate"
+    assert rewrite["dedup"]["near_duplicate_of"] == seeds[2]["article_id"]
+    assert rewrite["dedup"]["method"] == "minhash"
+    assert 0.5 <= rewrite["dedup"]["similarity"] <= 1
+    assert rewrite["story_id"] == seeds[0]["story_id"]
+
+
+def test_a_rerun_over_the_same_store_gives_the_same_decisions(tmp_path: Path) -> None:
+    folder, out = inputs(tmp_path), tmp_path / "out"
+    store = str(tmp_path / "store.sqlite")
+    assert main(["process", str(folder), "--out", str(out), "--store", store, "--quiet"]) == 0
+    first = by_name(outcomes(out)["clean"])
+    assert main(["process", str(folder), "--out", str(out), "--store", store, "--quiet"]) == 0
+    second = by_name(outcomes(out)["clean"])
+    assert {k: (e["dedup"], e["story_id"]) for k, e in first.items()} == {
+        k: (e["dedup"], e["story_id"]) for k, e in second.items()
+    }
+
+
+def test_near_duplicates_can_be_diverted_to_the_duplicates_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["process", str(inputs(tmp_path)), "--out", str(out), "--quiet"]
+    assert main([*args, "--divert-near-duplicates", "true"]) == 0
+    result = outcomes(out)
+    assert len(result["clean"]) == 6
+    [duplicate] = result["duplicates"]
+    original = by_name(result["clean"])[SEEDS[2].name]
+    assert duplicate["url"].endswith("006_rewrite_of_002.txt")
+    assert (duplicate["duplicate_of"], duplicate["method"]) == (original["article_id"], "near")
+    assert 0.5 <= duplicate["similarity"] < 1
+
+
+def test_newsflow_stories_lists_the_largest_story_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, store = tmp_path / "out", str(tmp_path / "store.sqlite")
+    folder = inputs(tmp_path)
+    assert main(["process", str(folder), "--out", str(out), "--store", store, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["stories", "--store-url", store, "--json", "--limit", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    first, second = (orjson.loads(line) for line in lines)
+    assert (first["size"], second["size"]) == (6, 1)  # five seeds and the rewrite
+    assert first["title"] == "U.S. accuses Iran of sending ballistic missiles to Russia"
+    assert first["first_seen"] <= first["last_seen"]

@@ -1,0 +1,80 @@
+"""Metadata from the page: title, date with its offset, authors, language, quality."""
+
+from __future__ import annotations
+
+import pytest
+from lxml.html import document_fromstring
+
+from newsflow.stages.metadata import (
+    PageMetadata,
+    detect_language,
+    language,
+    page_metadata,
+    score_quality,
+    split_authors,
+)
+
+URL = "https://www.harborgazette.example/news/1"
+GERMAN = (
+    "Der Stadtrat hat am Dienstagabend mit großer Mehrheit beschlossen, eine neue Buslinie "
+    "entlang der Hauptstraße zu bauen. Die Bauarbeiten sollen im Frühjahr beginnen und etwa "
+    "achtzehn Monate dauern, teilte die Verwaltung mit."
+)
+ENGLISH = (
+    "The council voted on Tuesday night to build a bus rapid transit line along Fulton Avenue, "
+    "ending nearly three years of debate over the future of the corridor, officials said."
+)
+
+
+def meta(head: str, body: str = "") -> PageMetadata:
+    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    return page_metadata(document_fromstring(html), URL)
+
+
+def test_the_declared_publication_time_keeps_its_offset() -> None:
+    found = meta('<meta property="article:published_time" content="2024-05-21T14:15:00-04:00">')
+    assert found.published_at == "2024-05-21T14:15:00-04:00"
+
+
+def test_a_json_ld_date_and_a_bare_day_are_iso() -> None:
+    ld = '<script type="application/ld+json">{"datePublished": "2024-03-02T08:00:00Z"}</script>'
+    assert meta(ld).published_at == "2024-03-02T08:00:00+00:00"
+    day = '<meta name="Date" content="2024-03-02">'
+    assert meta(day).published_at == "2024-03-02"
+
+
+def test_the_title_loses_the_site_name_and_prefers_the_h1_it_wraps() -> None:
+    found = meta("<title>Pier reopens | News | Harbor Gazette</title>", "<h1>Pier reopens</h1>")
+    assert found.title == "Pier reopens"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("By Jane Roe and John Doe", ["Jane Roe", "John Doe"]),
+        ("Jane Roe, John Doe, Harbor Gazette", ["Jane Roe", "John Doe"]),
+        ("Jane Roe | The Harbor Gazette", ["Jane Roe"]),
+        ("https://www.facebook.example/janeroe", []),
+    ],
+)
+def test_authors_are_names_without_by_or_the_site(value: str, expected: list[str]) -> None:
+    assert split_authors(value, sitename="The Harbor Gazette", url=URL) == expected
+
+
+def test_language_is_detected_when_the_page_does_not_say() -> None:
+    assert detect_language(GERMAN)[0] == "de"
+    assert language(None, GERMAN) == "de"
+    assert language("en-US", ENGLISH) == "en"
+
+
+def test_a_long_text_overrides_a_wrong_declaration() -> None:
+    assert language("en", " ".join([GERMAN] * 3)) == "de"
+
+
+def test_quality_is_low_for_tiny_link_heavy_or_truncated_texts() -> None:
+    full = "\n".join([ENGLISH] * 9)
+    assert score_quality(full) == 1.0
+    assert score_quality(ENGLISH) < 0.3
+    assert score_quality(full, link_lines=7) < 0.3
+    assert score_quality(full + "\nThe mayor said the line would be…") < 0.7
+    assert 0.0 <= score_quality("") <= 1.0

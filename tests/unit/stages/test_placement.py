@@ -1,0 +1,92 @@
+"""Placement: near duplicate + story, decided once per article and remembered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from newsflow.stages.placement import Placement, PlacementSettings, place
+from newsflow.store.sqlite import SqliteStore
+
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"
+ORIGINAL = (SAMPLES / "002_c29026668af7cc6b.txt").read_text()
+OTHER = (SAMPLES / "001_694ca5b908b75097.txt").read_text()
+REWRITE = "LONDON (AP) — " + ORIGINAL[: int(len(ORIGINAL) * 0.85)]
+NOW = datetime(2024, 9, 10, 12, 0, tzinfo=UTC)
+A, B, C = "a" * 32, "b" * 32, "c" * 32
+
+
+@pytest.fixture
+def store() -> Iterator[SqliteStore]:
+    s = SqliteStore(":memory:")
+    yield s
+    s.close()
+
+
+def put(
+    store: SqliteStore,
+    article_id: str,
+    text: str,
+    minutes: int = 0,
+    settings: PlacementSettings | None = None,
+) -> Placement:
+    return place(
+        article_id,
+        source="example.com",
+        title=None,
+        text=text,
+        published_at=None,
+        fetched_at=None,
+        store=store,
+        now=NOW + timedelta(minutes=minutes),
+        settings=settings,
+    )
+
+
+def test_unique_articles_found_or_join_stories(store: SqliteStore) -> None:
+    first = put(store, A, ORIGINAL)
+    assert first == Placement("unique", story_id=A)
+    assert first.dedup() == {
+        "status": "unique",
+        "near_duplicate_of": None,
+        "similarity": None,
+        "method": None,
+    }
+    assert put(store, B, OTHER, 1) == Placement("unique", story_id=A)
+
+
+def test_a_rewrite_is_a_near_duplicate_in_its_originals_story(store: SqliteStore) -> None:
+    put(store, A, ORIGINAL)
+    near = put(store, B, REWRITE, 1)
+    assert (near.status, near.near_duplicate_of, near.story_id) == ("near_duplicate", A, A)
+    assert near.similarity is not None and 0.5 <= near.similarity <= 1
+    assert near.dedup()["method"] == "minhash"
+    [story] = store.top_stories(limit=1, since=0)
+    assert story.size == 2
+
+
+def test_diverted_near_duplicates_get_no_story(store: SqliteStore) -> None:
+    divert = PlacementSettings(divert_near_duplicates=True)
+    put(store, A, ORIGINAL, settings=divert)
+    near = put(store, B, REWRITE, 1, settings=divert)
+    assert (near.status, near.diverted, near.story_id) == ("near_duplicate", True, None)
+
+
+def test_a_redelivered_article_keeps_its_first_decision(store: SqliteStore) -> None:
+    first = put(store, A, ORIGINAL)
+    put(store, B, REWRITE, 1)
+    put(store, C, OTHER, 2)
+    assert put(store, A, ORIGINAL, 3) == first
+    assert put(store, B, REWRITE, 4).near_duplicate_of == A
+    # Redelivery under a changed setting still gets the first decision.
+    assert not put(store, B, REWRITE, 5, PlacementSettings(divert_near_duplicates=True)).diverted
+    [story] = store.top_stories(limit=1, since=0)
+    assert story.size == 3  # each article counted once
+
+
+def test_a_record_round_trips() -> None:
+    placement = Placement("near_duplicate", A, 0.8, B, False)
+    assert Placement.from_record(placement.as_record()) == placement

@@ -1,0 +1,110 @@
+"""Story grouping: terms, vectors, event time, and online assignment against a store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsflow.stages.stories import (
+    ENTITY_WEIGHT,
+    StorySettings,
+    event_time,
+    plan_story,
+    terms,
+    vectorize,
+)
+from newsflow.store.sqlite import SqliteStore
+
+ROOT = Path(__file__).resolve().parents[3]
+SEEDS = sorted((ROOT / "samples").glob("0*.txt"))
+OTHER_EVENT = ROOT / "tests" / "fixtures" / "stories" / "other-missile-event.txt"
+NOW = datetime(2024, 9, 10, 12, 0, tzinfo=UTC)
+T0 = NOW.timestamp()
+
+
+@pytest.fixture
+def store() -> Iterator[SqliteStore]:
+    s = SqliteStore(":memory:")
+    yield s
+    s.close()
+
+
+def join(store: SqliteStore, article_id: str, text: str, at: float, **kw: object) -> str:
+    """Plan and commit, as `placement.place` does; return the story id."""
+    plan = plan_story(article_id, None, text, store, source="s", at=at, **kw)  # type: ignore[arg-type]
+    store.commit_decision(
+        article_id, {"story_id": plan.story_id}, story=plan.update, ttl_seconds=3600, now=at
+    )
+    return plan.story_id
+
+
+def test_terms_weight_name_spans_and_keep_numbers_and_years() -> None:
+    found = terms("Envoy Blinken visits Kyiv", "Antony Blinken said 12 missiles arrived in 2024.")
+    assert found["E:antony blinken"] == ENTITY_WEIGHT
+    assert found["E:blinken"] == 2 * ENTITY_WEIGHT  # in the title and in the span
+    assert found["E:kyiv"] == ENTITY_WEIGHT
+    assert found["N:12"] == 1.0 and found["Y:2024"] == 1.0
+    assert sum(terms(None, "Missiles, missile, missiles").values()) == 3.0  # one stem
+    assert "said" not in found and "the" not in found
+    assert "E:the" not in found
+
+
+def test_a_capitalized_sentence_start_is_not_a_name() -> None:
+    found = terms(None, "Officials met. Sanctions followed quickly.")
+    assert "E:sanctions" not in found and found["sanction"] == 1.0
+
+
+def test_vectors_are_unit_length_and_keep_the_heaviest_terms() -> None:
+    counts = {"rare": 3.0, "common": 3.0, "other": 1.0}
+    vector = vectorize(counts, 1000, [0, 900, 5], size=2)
+    assert list(vector) == ["rare", "other"]
+    assert sum(w * w for w in vector.values()) == pytest.approx(1.0)
+
+
+def test_event_time_prefers_published_then_fetched_then_now() -> None:
+    assert (
+        event_time("2024-09-09", "2024-09-10T08:00:00Z", NOW)
+        == datetime(2024, 9, 9, tzinfo=UTC).timestamp()
+    )
+    assert (
+        event_time(None, "2024-09-10T08:00:00Z", NOW)
+        == datetime(2024, 9, 10, 8, tzinfo=UTC).timestamp()
+    )
+    assert event_time(None, None, NOW) == T0
+    # A publication date after the fetch is a parsing accident; so is garbage.
+    assert event_time("2030-01-01", None, NOW) == T0
+    assert event_time("yesterday", None, NOW) == T0
+
+
+def test_the_five_seed_reports_share_a_story_the_other_missile_event_does_not(
+    store: SqliteStore,
+) -> None:
+    ids = [join(store, f"{n:032x}", path.read_text(), T0 + n) for n, path in enumerate(SEEDS)]
+    assert ids == [f"{0:032x}"] * 5  # named after its first article
+    assert join(store, "f" * 32, OTHER_EVENT.read_text(), T0 + 10) == "f" * 32
+
+
+def test_a_story_id_is_stable_once_assigned(store: SqliteStore) -> None:
+    first = join(store, "a" * 32, SEEDS[0].read_text(), T0)
+    for n, path in enumerate(SEEDS[1:], start=1):
+        assert join(store, f"{n:032x}", path.read_text(), T0 + n) == first
+    [summary] = store.top_stories(limit=5, since=T0 - 1)
+    assert (summary.story_id, summary.size) == (first, 5)
+
+
+def test_articles_further_apart_than_the_window_found_new_stories(store: SqliteStore) -> None:
+    window = StorySettings(window_seconds=3600)
+    first = join(store, "a" * 32, SEEDS[0].read_text(), T0, settings=window)
+    later = join(store, "b" * 32, SEEDS[1].read_text(), T0 + 7200, settings=window)
+    assert later != first
+
+
+def test_a_near_duplicate_joins_the_story_of_its_original(store: SqliteStore) -> None:
+    join(store, "a" * 32, SEEDS[0].read_text(), T0)
+    plan = plan_story(
+        "b" * 32, None, "unrelated words", store, source="s", at=T0, story_of_original="a" * 32
+    )
+    assert (plan.story_id, plan.joined, plan.update.centroid) == ("a" * 32, True, {})
