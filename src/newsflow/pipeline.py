@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from newsflow import events
-from newsflow.model import Article, Decision, Extraction, Origin
+from newsflow.model import Article, Decision, Extraction, Fingerprint, Origin
 from newsflow.rejection import Rejection
+from newsflow.stages import recrawl
 from newsflow.stages.boilerplate import strip_learned_boilerplate
-from newsflow.stages.dedup import DEFAULT_TTL_SECONDS, NEAR, decide_exact
+from newsflow.stages.dedup import DEFAULT_TTL_SECONDS, EXACT, NEAR, decide_exact
 from newsflow.stages.fingerprint import fingerprint
 from newsflow.stages.ingest import IngestLimits, format_timestamp, ingest, peek_source_id
 from newsflow.stages.placement import PlacementSettings, place
@@ -66,6 +67,20 @@ def run_ingest(
     )
 
 
+def run_recrawl(
+    article: Article, *, store: DedupStore, now: datetime, settings: DecideSettings | None = None
+) -> Outcome | None:
+    """The outcome of a byte-identical re-crawl of an article decided before (an exact
+    duplicate, decided without extraction), or None when the article must be extracted."""
+    found = recrawl.recognize(article, store, now=now.timestamp())
+    if found is None:
+        return None
+    decision = Decision("duplicate", found.duplicate_of, EXACT)
+    fp = Fingerprint(content_hash=found.content_hash, word_count=0)
+    event = events.duplicate_event(article, fp, decision, decided_at=format_timestamp(now))
+    return Outcome("duplicate", event, key=article.article_id.encode(), article=article)
+
+
 def run_decide(
     article: Article,
     extracted: Extraction | Rejection,
@@ -77,8 +92,46 @@ def run_decide(
     settings: DecideSettings | None = None,
     attempts: int | None = None,
 ) -> Outcome:
-    """Fingerprint and dedup an extracted article: `clean`, `duplicate`, or `dlq` on failure."""
+    """Fingerprint and dedup an extracted article: `clean`, `duplicate`, or `dlq` on failure.
+
+    A decided article is remembered by its raw body, so its re-crawls skip extraction.
+    """
     settings = settings or DecideSettings()
+    outcome = _decide(
+        article,
+        extracted,
+        store=store,
+        now=now,
+        origin=origin,
+        original=original,
+        settings=settings,
+        attempts=attempts,
+    )
+    if outcome.kind in ("clean", "duplicate"):
+        event = outcome.event
+        exact_copy = outcome.kind == "duplicate" and event["method"] == EXACT
+        recrawl.remember(
+            article,
+            target=event["duplicate_of"] if exact_copy else article.article_id,
+            content_hash=event["content_hash"],
+            store=store,
+            ttl_seconds=settings.dedup_ttl_seconds,
+            now=now.timestamp(),
+        )
+    return outcome
+
+
+def _decide(
+    article: Article,
+    extracted: Extraction | Rejection,
+    *,
+    store: DedupStore,
+    now: datetime,
+    origin: Origin,
+    original: bytes,
+    settings: DecideSettings,
+    attempts: int | None,
+) -> Outcome:
     stamp = format_timestamp(now)
     if isinstance(extracted, Rejection):
         event = events.rejection_event(

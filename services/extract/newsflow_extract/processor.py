@@ -12,7 +12,7 @@ from newsflow import events
 from newsflow import rejection as R
 from newsflow.contracts.codec import ContractError, EventKind, decode, encode
 from newsflow.model import Article, Extraction, Origin
-from newsflow.pipeline import DecideSettings, Outcome, run_decide
+from newsflow.pipeline import DecideSettings, Outcome, run_decide, run_recrawl
 from newsflow.rejection import Rejection
 from newsflow.sandbox import Sandbox, SandboxLimits
 from newsflow.service.loop import Output
@@ -52,6 +52,9 @@ class ExtractProcessor:
             article = events.article_from_event(decode("ingested", record.value))
         except ContractError as exc:
             return [self._dead(record, origin, Rejection(R.BAD_EVENT, str(exc)[:1000]), 1)]
+        shortcut = run_recrawl(article, store=self.store, now=self.clock(), settings=self.decide)
+        if shortcut is not None:
+            return [self._output(shortcut, article)]  # a re-crawl: no extraction needed
         extracted, attempts = self._extract(article, origin)
         outcome = run_decide(
             article,

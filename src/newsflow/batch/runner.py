@@ -18,7 +18,7 @@ from newsflow import events
 from newsflow.batch.inputs import InputItem
 from newsflow.contracts.codec import EventKind, encode
 from newsflow.model import Article
-from newsflow.pipeline import DecideSettings, Outcome, run_decide, run_ingest
+from newsflow.pipeline import DecideSettings, Outcome, run_decide, run_ingest, run_recrawl
 from newsflow.sandbox import SandboxLimits, extract_ordered
 from newsflow.stages.ingest import WEB_SCHEMES, IngestLimits, format_timestamp
 from newsflow.store.base import DedupStore
@@ -84,16 +84,24 @@ def process_items(
             )
             return item, Outcome("rejected", event)
         limits = local_limits if item.local_file else settings.ingest
-        return item, run_ingest(item.raw, origin=item.origin, now=clock(), limits=limits)
+        outcome = run_ingest(item.raw, origin=item.origin, now=clock(), limits=limits)
+        if outcome.article is not None:
+            # A re-crawl of a body decided before needs no extraction. (One whose first copy
+            # is still in flight is extracted; both ways give the same outcome.)
+            shortcut = run_recrawl(outcome.article, store=store, now=clock(),
+                                   settings=settings.decide)  # fmt: skip
+            if shortcut is not None:
+                return item, shortcut
+        return item, outcome
 
     def article_of(pair: tuple[InputItem, Outcome]) -> Article | None:
-        return pair[1].article
+        return pair[1].article if pair[1].kind == "ingested" else None
 
     pairs = (ingested(item) for item in items)
     for (item, first), extracted in extract_ordered(
         pairs, article_of, workers=settings.workers, limits=settings.sandbox
     ):
-        if first.article is None or extracted is None:
+        if first.kind != "ingested" or first.article is None or extracted is None:
             yield first
             continue
         yield run_decide(

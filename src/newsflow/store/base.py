@@ -30,6 +30,10 @@ class DedupStore(Protocol):
         """
         ...
 
+    def peek(self, key: str, *, now: float) -> str | None:
+        """The live value of a claimed `key`, or None; reads only (no claim is made)."""
+        ...
+
     def observe_lines(
         self,
         source: str,

@@ -105,6 +105,12 @@ class RedisStore(RedisIndexOps):
             holder = self._claim_script(keys=[self._prefix + key], args=[owner, ttl_seconds])
         return _as_str(holder)
 
+    def peek(self, key: str, *, now: float) -> str | None:
+        """The current value of `key`, or None (Redis expires keys itself; `now` is unused)."""
+        with self._translated():
+            value = self._client.get(self._prefix + key)
+        return None if value is None else _as_str(value)
+
     def observe_lines(
         self,
         source: str,

@@ -102,11 +102,9 @@ end)
 local out = {}
 for k = 1, math.min(limit, #order) do
     local key = prefix .. 'story:' .. order[k]
-    local meta = redis.call('HMGET', key, 'size', 'first_seen', 'last_seen')
+    local meta = redis.call('HMGET', key, 'size', 'first_seen', 'last_seen', 'norm2')
     if meta[1] then
-        local all = redis.call('ZRANGE', key .. ':c', 0, -1, 'WITHSCORES')
-        local norm = 0
-        for j = 2, #all, 2 do local w = tonumber(all[j]); norm = norm + w * w end
+        local norm = tonumber(meta[4] or '0')
         local dot = 0
         if nv > 0 and norm > 0 then
             local scores = redis.call('ZMSCORE', key .. ':c', unpack(vterms))
@@ -153,6 +151,9 @@ for k = 1, nw do
     redis.call('ZINCRBY', ckey, ARGV[i + 1], ARGV[i]); i = i + 2
 end
 redis.call('ZREMRANGEBYRANK', ckey, 0, -(keep + 1))
+local all, norm2 = redis.call('ZRANGE', ckey, 0, -1, 'WITHSCORES'), 0
+for j = 2, #all, 2 do local w = tonumber(all[j]); norm2 = norm2 + w * w end
+redis.call('HSET', skey, 'norm2', string.format('%.17g', norm2))
 local last = redis.call('HGET', skey, 'last_seen')
 local oldest = '(' .. tostring(tonumber(last) - ttl)
 for k = i, #ARGV do

@@ -121,6 +121,14 @@ class SqliteStore(SqliteIndexOps):
         holder: str = row[0]
         return holder
 
+    def peek(self, key: str, *, now: float) -> str | None:
+        """The live owner of `key`, or None when it is absent or expired at `now`."""
+        with self._lock, _translated():
+            row = self._conn.execute(
+                "SELECT owner FROM claims WHERE key = ? AND expires_at > ?", (key, now)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
     def purge_expired(self, now: float) -> int:
         """Delete claims expired at `now` and return how many; keeps the file bounded."""
         with self._lock, _translated():
