@@ -169,3 +169,10 @@ def test_repr_redacts_password(url: str) -> None:
 def test_redact_url_keeps_what_is_not_secret() -> None:
     assert redact_url("redis://127.0.0.1:6379/15") == "redis://127.0.0.1:6379/15"
     assert redact_url("redis://user:pw@h:1/2?db=3") == "redis://user:***@h:1/2?db=3"
+
+
+def test_peek_reads_a_claim_without_making_one(store: RedisStore) -> None:
+    assert store.peek("raw:h", now=0) is None
+    assert store.peek("raw:h", now=0) is None  # peeking did not claim
+    store.claim("raw:h", "a1 a1 c1", ttl_seconds=60, now=0)
+    assert store.peek("raw:h", now=0) == "a1 a1 c1"

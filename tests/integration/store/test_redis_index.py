@@ -95,7 +95,7 @@ def test_every_index_and_story_key_expires(
     store: RedisStore, client: redis.Redis, prefix: str
 ) -> None:
     index(store, A, ["0:x"])
-    store.commit_decision(B, {"story_id": B}, story=update(B), ttl_seconds=60, now=T0)
+    store.commit_decision(B, {"story_id": B}, story=update(B), ttl_seconds=WINDOW, now=T0)
     keys = [k.decode() for k in client.scan_iter(match=f"{prefix}*")]
     assert {k.removeprefix(prefix).split(":")[0] for k in keys} >= {
         "sig",

@@ -192,3 +192,11 @@ def test_processes_racing_on_one_file_agree_on_one_owner_per_key(tmp_path: Path)
             assert check.claim(key, "late", ttl_seconds=TTL, now=NOW) == seen["p0"][key]
     finally:
         check.close()
+
+
+def test_peek_reads_a_live_claim_and_ignores_an_expired_one() -> None:
+    store = SqliteStore(":memory:")
+    assert store.peek("raw:h", now=0) is None
+    store.claim("raw:h", "a1 a1 c1", ttl_seconds=60, now=0)
+    assert store.peek("raw:h", now=59) == "a1 a1 c1"
+    assert store.peek("raw:h", now=60) is None
