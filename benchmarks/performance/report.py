@@ -40,7 +40,7 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"| {t['target']} | {t['value']:.3g} | {bar} | {met} |")
     lines += [
         "",
-        "| run | articles | articles/s | CPU ms/article | other load (cores) | notes |",
+        "| run | articles | articles/s | CPU ms/article | rest of machine (cores) | notes |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     rows = [
@@ -69,7 +69,7 @@ def markdown(results: dict[str, Any]) -> str:
         count = run.get("articles", run.get("pages"))
         cpu = run.get("cpu_ms_per_article")
         cpu_text = f"{cpu:.1f}" if cpu is not None else "—"
-        other = run.get("other_cores")
+        other = run.get("other_cores") if "mode" not in run else None  # services, process
         other_text = f"{other:.2f}" if other is not None else "—"
         lines.append(
             f"| {label} | {count} | {run['rate']:.1f} | {cpu_text} | {other_text} | {note} |"

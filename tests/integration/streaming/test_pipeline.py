@@ -147,9 +147,9 @@ def test_two_thousand_messages_survive_a_worker_killed_mid_run(
     import redis
 
     client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(f"test-{topics.raw}:*"))
-    assert len(keys) == 1800  # one claim per distinct text, shared by both workers
-    client.delete(*keys)
+    claims = list(client.scan_iter(f"test-{topics.raw}:hash:*"))
+    assert len(claims) == 1800  # one content-hash claim per distinct text, shared by both workers
+    client.delete(*client.scan_iter(f"test-{topics.raw}:*"))
 
 
 def test_sigterm_under_load_exits_zero_and_loses_nothing(
