@@ -3,7 +3,7 @@ pages, backpressure. Each test ends with an accounting row: every input `source_
 one outcome topic, and the same decision on every delivery.
 
 Sizes: NEWSFLOW_FAULT_MESSAGES (default 1000; the full suite uses 10000) and
-NEWSFLOW_FAULT_SECONDS (backpressure duration, default 20).
+NEWSFLOW_FAULT_SECONDS (backpressure duration, default 10).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from newsflow.kafka.settings import KafkaSettings, Topics
 
 pytestmark = [pytest.mark.faults, pytest.mark.kafka]
 MESSAGES = int(os.environ.get("NEWSFLOW_FAULT_MESSAGES", "1000"))
-SECONDS = float(os.environ.get("NEWSFLOW_FAULT_SECONDS", "20"))
+SECONDS = float(os.environ.get("NEWSFLOW_FAULT_SECONDS", "10"))
 
 
 def report_row(name: str, report: dict[str, Any], inputs: int, **extra: Any) -> dict[str, Any]:
