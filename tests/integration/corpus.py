@@ -54,10 +54,10 @@ WORDS = [
 ]
 
 
-def article_html(rng: random.Random, title: str) -> str:
+def article_html(rng: random.Random, title: str, paragraphs: int = 4) -> str:
     paragraphs = "".join(
         "<p>" + " ".join(rng.choice(WORDS) for _ in range(45)).capitalize() + ".</p>"
-        for _ in range(4)
+        for _ in range(paragraphs)
     )
     return (
         f"<html lang='en'><head><title>{title}</title></head><body><nav><a href='/'>Home</a>"
@@ -66,7 +66,9 @@ def article_html(rng: random.Random, title: str) -> str:
     )
 
 
-def messages(count: int, *, copies_every: int = 10, seed: int = 7) -> list[tuple[str, bytes]]:
+def messages(
+    count: int, *, copies_every: int = 10, seed: int = 7, paragraphs: int = 4
+) -> list[tuple[str, bytes]]:
     """(source_id, raw bytes): every `copies_every`-th message repeats an earlier page's HTML
     under another URL (an exact duplicate)."""
     rng = random.Random(seed)
@@ -77,7 +79,7 @@ def messages(count: int, *, copies_every: int = 10, seed: int = 7) -> list[tuple
         if pages and n % copies_every == copies_every - 1:
             html = rng.choice(pages)
         else:
-            html = article_html(rng, f"Story number {n}")
+            html = article_html(rng, f"Story number {n}", paragraphs)
             pages.append(html)
         raw = {
             "id": source_id,
