@@ -27,6 +27,7 @@ from newsflow.service.metrics import Metrics
 log = logging.getLogger(__name__)
 FLUSH_TIMEOUT = 30.0  # seconds to wait for the batch's acks before rewinding it
 COMMIT_TIMEOUT_MS = 30_000
+LAG_REFRESH = 5.0  # seconds between log-end offset queries for the lag metric
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,8 @@ class ConsumeLoop:
         self._healthy = True
         self._checked_at = 0.0
         self._failures = 0
+        self._lag_refreshed = 0.0
+        self._end_offsets: dict[TopicPartition, int] = {}
 
     def run(self) -> None:
         """Consume until stopped; then commit nothing pending and leave the group."""
@@ -213,11 +216,23 @@ class ConsumeLoop:
             self.status.set_ready(self._joined and self._healthy and group_reachable(self.consumer))
 
     def _report_lag(self) -> None:
-        for tp in self.consumer.assignment():
-            highwater = self.consumer.highwater(tp)
-            if highwater is None:
+        """Lag per partition from the high-water mark. That mark only moves with a fetch, and
+        a consumer working through a large prefetched buffer fetches rarely, so every
+        LAG_REFRESH seconds the log-end offsets are also asked for and the larger is used."""
+        assigned = self.consumer.assignment()
+        now = time.monotonic()
+        if assigned and now - self._lag_refreshed >= LAG_REFRESH:
+            self._lag_refreshed = now
+            try:
+                self._end_offsets = self.consumer.end_offsets(list(assigned))
+            except Exception as exc:  # the broker may be away; the lag then waits
+                log.debug("end offsets unavailable: %s", exc)
+        for tp in assigned:
+            ends = [self.consumer.highwater(tp), self._end_offsets.get(tp)]
+            known = [end for end in ends if end is not None]
+            if not known:
                 continue
-            lag = max(0, highwater - self.consumer.position(tp))
+            lag = max(0, max(known) - self.consumer.position(tp))
             self.metrics.consumer_lag.labels(self.metrics.service, tp.topic, tp.partition).set(lag)
 
     def _record(self, output: Output) -> None:

@@ -3,7 +3,7 @@ pages, backpressure. Each test ends with an accounting row: every input `source_
 one outcome topic, and the same decision on every delivery.
 
 Sizes: NEWSFLOW_FAULT_MESSAGES (default 1000; the full suite uses 10000) and
-NEWSFLOW_FAULT_SECONDS (backpressure duration, default 10).
+NEWSFLOW_FAULT_SECONDS (backpressure duration, default 5).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from newsflow.kafka.settings import KafkaSettings, Topics
 
 pytestmark = [pytest.mark.faults, pytest.mark.kafka]
 MESSAGES = int(os.environ.get("NEWSFLOW_FAULT_MESSAGES", "1000"))
-SECONDS = float(os.environ.get("NEWSFLOW_FAULT_SECONDS", "10"))
+SECONDS = float(os.environ.get("NEWSFLOW_FAULT_SECONDS", "5"))
 
 
 def report_row(name: str, report: dict[str, Any], inputs: int, **extra: Any) -> dict[str, Any]:
@@ -328,7 +328,7 @@ def test_backpressure_bounded_memory_visible_lag_nothing_dropped(
     extract.wait_ready()
     # Long pages (60 paragraphs) keep one extract worker well below the publish rate, and the
     # total stays bounded (rate x SECONDS) so the drain ends in reasonable time on a slow box.
-    rate = 100
+    rate = 200
     corpus = messages(int(rate * SECONDS) + rate, copies_every=10**9, paragraphs=60)
     sent: list[str] = []
     samples: list[tuple[float, float, float]] = []
@@ -344,9 +344,19 @@ def test_backpressure_bounded_memory_visible_lag_nothing_dropped(
         producer.flush()
         [worker] = extract.worker_pids()
         samples.append((time.monotonic() - started, process_rss_mb(worker),
-                        extract.metric("newsflow_consumer_lag_messages")))  # fmt: skip
+                        extract.metric("newsflow_consumer_lag_messages")
+                + ingest.metric("newsflow_consumer_lag_messages")))  # fmt: skip
         time.sleep(max(0.0, 1 - (time.monotonic() - second)))
     producer.close()
+    # The backlog is drained now; the consumers' high-water marks (the lag's source) refresh
+    # with each fetch, so keep sampling through the first part of the drain.
+    drain_started = time.monotonic()
+    while time.monotonic() - drain_started < 15:
+        lag = extract.metric("newsflow_consumer_lag_messages") + ingest.metric(
+            "newsflow_consumer_lag_messages"
+        )
+        samples.append((time.monotonic() - started, process_rss_mb(worker), lag))
+        time.sleep(1)
     found = collect_ids(broker, list(outcome_topics(topics)), set(sent), timeout=600)
     report = accounting(found, topics, sent)
     peak_lag = max(lag for _, _, lag in samples)
@@ -356,5 +366,5 @@ def test_backpressure_bounded_memory_visible_lag_nothing_dropped(
                             peak_lag=int(peak_lag),
                             rss_mb=f"{min(rss):.0f}-{max(rss):.0f}"))  # fmt: skip
     assert_accounted(report)
-    assert peak_lag > 2 * rate  # the backlog shows up in the lag metric
+    assert peak_lag > rate  # the backlog shows up in the lag metric
     assert max(rss[third:]) < 1.5 * max(rss[:third]) + 50  # bounded, not growing with backlog
