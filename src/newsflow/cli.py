@@ -172,11 +172,11 @@ def stage_limits(values: dict[str, Any]) -> tuple[IngestLimits, SandboxLimits, D
             placement=PlacementSettings(
                 near=NearSettings(
                     threshold=values["near_dup_threshold"],
-                    window_seconds=round(values["near_dup_window_hours"] * 3600),
+                    window_seconds=max(1, round(values["near_dup_window_hours"] * 3600)),
                 ),
                 stories=StorySettings(
                     threshold=values["story_threshold"],
-                    window_seconds=round(values["story_window_hours"] * 3600),
+                    window_seconds=max(1, round(values["story_window_hours"] * 3600)),
                 ),
                 divert_near_duplicates=values["divert_near_duplicates"],
             ),

@@ -52,7 +52,7 @@ class StorySettings:
     vector_terms: int = 150
     centroid_terms: int = 300
     index_terms: int = 20
-    candidates: int = 20
+    candidates: int = 8
     counted_terms: int = 250
 
 

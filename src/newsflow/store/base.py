@@ -20,6 +20,10 @@ class DedupStore(Protocol):
     `claim` is the whole exact-dedup protocol: the first caller for a key becomes its owner
     and every later caller (any process, any replica) is told who the owner is. Because the
     owner is an `article_id`, a redelivered article recognizes its own claim.
+
+    The near-duplicate index (`index_signature`) and the story state (`term_statistics`,
+    `story_candidates`, `commit_decision`, `recall_decision`, `top_stories`) follow the same
+    rules: shared by every replica, atomic where two articles could race, bounded by a window.
     """
 
     def claim(self, key: str, owner: str, *, ttl_seconds: int, now: float) -> str:

@@ -101,3 +101,19 @@ def test_newsflow_stories_lists_the_largest_story_first(
     assert (first["size"], second["size"]) == (6, 1)  # five seeds and the rewrite
     assert first["title"] == "U.S. accuses Iran of sending ballistic missiles to Russia"
     assert first["first_seen"] <= first["last_seen"]
+
+
+def test_settings_reach_the_placement_stage() -> None:
+    from newsflow.cli import PROCESS_SETTINGS, build_parser, stage_limits
+    from newsflow.config import resolve
+
+    args = build_parser().parse_args(
+        ["process", "x", "--out", "y", "--story-threshold", "0.3", "--near-dup-window-hours", "2"]
+    )
+    environ = {"NEWSFLOW_DIVERT_NEAR_DUPLICATES": "yes", "NEWSFLOW_NEAR_DUP_THRESHOLD": "0.7"}
+    _, _, decide = stage_limits(resolve(args, PROCESS_SETTINGS, environ))
+    placement = decide.placement
+    assert placement.stories.threshold == 0.3
+    assert placement.stories.window_seconds == 72 * 3600
+    assert (placement.near.threshold, placement.near.window_seconds) == (0.7, 7200)
+    assert placement.divert_near_duplicates
