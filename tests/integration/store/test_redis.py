@@ -6,7 +6,6 @@ import multiprocessing
 import socket
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,30 +19,6 @@ pytestmark = pytest.mark.redis
 
 NOW = 1_700_000_000.0
 TTL = 120
-
-
-@pytest.fixture
-def prefix() -> str:
-    """A key prefix no other test (or test run) shares."""
-    return f"newsflow-test:{uuid.uuid4().hex}:"
-
-
-@pytest.fixture
-def client(redis_url: str, prefix: str) -> Iterator[redis.Redis]:
-    """A raw client for inspecting keys; deletes this test's keys afterwards."""
-    c = redis.Redis.from_url(redis_url)
-    yield c
-    keys = list(c.scan_iter(match=f"{prefix}*", count=500))
-    if keys:
-        c.delete(*keys)
-    c.close()
-
-
-@pytest.fixture
-def store(redis_url: str, prefix: str, client: redis.Redis) -> Iterator[RedisStore]:
-    s = RedisStore.from_url(redis_url, prefix=prefix)
-    yield s
-    s.close()
 
 
 def closed_port() -> int:

@@ -3,8 +3,6 @@ as SQLite, atomic under concurrency, every key bounded by a TTL."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,28 +21,6 @@ DAY = 86_400
 WINDOW = 3 * DAY
 A, B, C = "a" * 32, "b" * 32, "c" * 32
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
-
-
-@pytest.fixture
-def prefix() -> str:
-    return f"newsflow-test:{uuid.uuid4().hex}:"
-
-
-@pytest.fixture
-def client(redis_url: str, prefix: str) -> Iterator[redis.Redis]:
-    c = redis.Redis.from_url(redis_url)
-    yield c
-    keys = list(c.scan_iter(match=f"{prefix}*", count=500))
-    if keys:
-        c.delete(*keys)
-    c.close()
-
-
-@pytest.fixture
-def store(redis_url: str, prefix: str, client: redis.Redis) -> Iterator[RedisStore]:
-    s = RedisStore.from_url(redis_url, prefix=prefix)
-    yield s
-    s.close()
 
 
 def update(story_id: str, at: float = T0, **kw: object) -> StoryUpdate:

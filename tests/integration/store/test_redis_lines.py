@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import pytest
 import redis
 
@@ -14,28 +11,6 @@ pytestmark = pytest.mark.redis
 
 NOW = 1_700_000_000.0
 TTL = 120
-
-
-@pytest.fixture
-def prefix() -> str:
-    return f"newsflow-test:{uuid.uuid4().hex}:"
-
-
-@pytest.fixture
-def client(redis_url: str, prefix: str) -> Iterator[redis.Redis]:
-    c = redis.Redis.from_url(redis_url)
-    yield c
-    keys = list(c.scan_iter(match=f"{prefix}*", count=500))
-    if keys:
-        c.delete(*keys)
-    c.close()
-
-
-@pytest.fixture
-def store(redis_url: str, prefix: str, client: redis.Redis) -> Iterator[RedisStore]:
-    s = RedisStore.from_url(redis_url, prefix=prefix)
-    yield s
-    s.close()
 
 
 def test_counts_are_documents_of_the_source_that_had_the_line(store: RedisStore) -> None:
