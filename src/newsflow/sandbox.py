@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import resource
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -52,51 +54,123 @@ def _child_main(conn: Connection, limits: SandboxLimits) -> None:
         conn.send(READY)
     except OSError:  # closed before it was ever used
         return
-    while True:
-        try:
-            article = conn.recv()
-        except EOFError:
-            return
+    # A reader thread takes articles off the pipe while this thread extracts, so the owner's
+    # send of the next article never waits for the current one to finish.
+    inbox: SimpleQueue[Article | None] = SimpleQueue()
+    threading.Thread(target=_read_into, args=(conn, inbox), daemon=True).start()
+    while (article := inbox.get()) is not None:
+        started = time.monotonic()
         try:
             result: Result = extract(article, limits=limits.extract)
         except MemoryError:
             result = Rejection(R.EXTRACTION_FAILED, "extraction ran out of memory")
         except Exception as exc:  # the child reports any bug as a value and keeps serving
             result = Rejection(R.EXTRACTION_FAILED, f"{type(exc).__name__}: {exc}"[:500])
-        conn.send(result)
+        conn.send((result, started, time.monotonic()))
+
+
+def _read_into(conn: Connection, inbox: SimpleQueue[Article | None]) -> None:
+    try:
+        while True:
+            inbox.put(conn.recv())
+    except (EOFError, OSError):
+        inbox.put(None)
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What the sandbox gives back for one article: the result, how many extractor processes
+    it took (more than one when an extractor died on it), and the extraction's own seconds."""
+
+    result: Result
+    attempts: int = 1
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class _Job:
+    article: Article
+    sent_at: float
+    attempts: int = 1
 
 
 class Sandbox:
     """One killable child process running `extract`; restarted after a timeout or crash.
 
+    Articles can be queued ahead (`submit`) and their results taken in order (`collect`):
+    the child extracts the next article while its owner works on the previous result. Each
+    article's time limit runs from when the child could start on it. An article on which the
+    child died is retried in a fresh child up to `max_attempts` times in all (the child may
+    have been killed for reasons of its own); a timeout or a failure is final.
+
     The child is started at once and warms up (imports, language model) while its owner gets
     ready, e.g. joins its consumer group: the first article does not wait for that.
     """
 
-    def __init__(self, limits: SandboxLimits | None = None) -> None:
+    def __init__(self, limits: SandboxLimits | None = None, *, max_attempts: int = 1) -> None:
         self.limits = limits or SandboxLimits()
+        self.max_attempts = max(1, max_attempts)
         self.restarts = 0
         self._context = mp.get_context("forkserver")
         self._process: Any = None
         self._conn: Connection | None = None
         self._warm = False
+        self._queued: deque[_Job] = deque()
+        self._free_at = 0.0  # when the child finished its last article (monotonic clock)
         self._spawn()
+
+    @property
+    def pending(self) -> int:
+        """Articles submitted and not yet collected."""
+        return len(self._queued)
 
     def run(self, article: Article) -> Result:
         """Extract one article within the time limit; never raises for a bad document."""
-        conn = self._ensure_child()
-        try:
-            conn.send(article)
-            if conn.poll(self.limits.time_limit):
-                result: Result = conn.recv()
-                return result
-        except (EOFError, OSError, BrokenPipeError):
-            self._restart("died")
-            return Rejection(R.EXTRACTOR_CRASHED, "the extractor process died on this document")
-        self._restart("timed out")
-        return Rejection(
-            R.EXTRACTION_TIMEOUT, f"extraction took longer than {self.limits.time_limit:g} s"
-        )
+        self.submit(article)
+        return self.collect().result
+
+    def submit(self, article: Article) -> None:
+        """Queue an article for extraction; its result comes from `collect`, in order."""
+        job = _Job(article, time.monotonic())
+        self._queued.append(job)
+        self._send(job)
+
+    def collect(self) -> Extracted:
+        """The result of the oldest submitted article, waiting for it within its limit."""
+        while True:
+            job = self._queued[0]
+            deadline = max(job.sent_at, self._free_at) + self.limits.time_limit
+            conn = self._conn
+            try:
+                if conn is not None and conn.poll(max(0.0, deadline - time.monotonic())):
+                    result, started, finished = conn.recv()
+                    self._queued.popleft()
+                    self._free_at = finished
+                    return Extracted(result, job.attempts, finished - started)
+            except (EOFError, OSError):
+                if job.attempts < self.max_attempts:
+                    log.warning(
+                        "extractor died (attempt %d of %d); retrying the article",
+                        job.attempts,
+                        self.max_attempts,
+                        extra={"article_id": job.article.article_id},
+                    )
+                    job.attempts += 1
+                    self._restart("died")
+                    continue
+                self._queued.popleft()
+                self._restart("died")
+                reason = "the extractor process died on this document"
+                return Extracted(Rejection(R.EXTRACTOR_CRASHED, reason), job.attempts)
+            self._queued.popleft()
+            self._restart("timed out")
+            detail = f"extraction took longer than {self.limits.time_limit:g} s"
+            return Extracted(Rejection(R.EXTRACTION_TIMEOUT, detail), job.attempts)
+
+    def discard(self) -> None:
+        """Forget every article submitted and not collected (their results are dropped)."""
+        while self._queued:
+            self.collect()
 
     def close(self) -> None:
         if self._conn is not None:
@@ -108,6 +182,13 @@ class Sandbox:
                 self._process.join()
         self._process = self._conn = None
 
+    def _send(self, job: _Job) -> None:
+        conn = self._ensure_child()
+        if job is self._queued[0]:
+            job.sent_at = time.monotonic()  # a resubmitted head: its limit starts now
+        with suppress(OSError):  # a child dead already: `collect` sees it and restarts it
+            conn.send(job.article)
+
     def _ensure_child(self) -> Connection:
         if self._conn is None or self._process is None or not self._process.is_alive():
             self._spawn()
@@ -115,7 +196,7 @@ class Sandbox:
         if not self._warm:
             self._warm = True
             # Start-up (imports, the language model) is not the first document's time.
-            with suppress(EOFError, OSError):  # a child dead at birth fails at `run`'s send
+            with suppress(EOFError, OSError):  # a child dead at birth fails at `collect`
                 if self._conn.poll(STARTUP_LIMIT):
                     self._conn.recv()
         return self._conn
@@ -129,14 +210,18 @@ class Sandbox:
         child.close()
         self._conn = parent
         self._warm = False
+        self._free_at = 0.0
 
     def _restart(self, why: str) -> None:
+        """Replace the child and hand it the articles still queued, in order."""
         log.warning("extractor process %s; restarting it", why, extra={"pid": self._process.pid})
         self.restarts += 1
         self._process.kill()
         self._process.join()
         self.close()
         self._spawn()  # the replacement warms up while the caller moves on
+        for job in self._queued:
+            self._send(job)
 
     def __enter__(self) -> Sandbox:
         return self

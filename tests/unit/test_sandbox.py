@@ -62,6 +62,59 @@ def test_an_extractor_that_dies_mid_document_is_reported_and_replaced() -> None:
         assert isinstance(sandbox.run(article(PARAGRAPH * 3, 2)), Extraction)
 
 
+def test_articles_queued_ahead_come_back_in_order() -> None:
+    pages = [article(PARAGRAPH + f"<p>Item number {n} closes.</p>", n) for n in range(4)]
+    with Sandbox() as sandbox:
+        for page in pages:
+            sandbox.submit(page)
+        assert sandbox.pending == 4
+        results = [sandbox.collect() for _ in pages]
+        assert sandbox.pending == 0
+    for n, extracted in enumerate(results):
+        assert isinstance(extracted.result, Extraction)
+        assert f"Item number {n} closes" in extracted.result.text
+        assert extracted.attempts == 1
+        assert 0 < extracted.seconds < 5
+
+
+def test_a_timeout_does_not_cost_the_article_queued_behind_it() -> None:
+    with Sandbox(SandboxLimits(time_limit=0.5)) as sandbox:
+        sandbox.run(article(PARAGRAPH))
+        os.kill(sandbox._process.pid, signal.SIGSTOP)
+        sandbox.submit(article(PARAGRAPH, 1))
+        sandbox.submit(article(PARAGRAPH * 3, 2))
+        hung, behind = sandbox.collect(), sandbox.collect()
+    assert isinstance(hung.result, Rejection)
+    assert hung.result.reason == "extraction_timeout"
+    assert isinstance(behind.result, Extraction)  # handed to the replacement child
+
+
+def test_an_article_whose_extractor_was_killed_is_retried_in_a_new_one() -> None:
+    big = article("<html><body>" + PARAGRAPH * 3000 + "</body></html>", 1)
+    with Sandbox(max_attempts=2) as sandbox:
+        sandbox.run(article(PARAGRAPH))
+        threading.Timer(0.2, os.kill, (sandbox._process.pid, signal.SIGKILL)).start()
+        sandbox.submit(big)
+        sandbox.submit(article(PARAGRAPH * 3, 2))
+        retried, behind = sandbox.collect(), sandbox.collect()
+        assert sandbox.restarts == 1
+    assert isinstance(retried.result, Extraction)
+    assert retried.attempts == 2
+    assert isinstance(behind.result, Extraction)
+    assert behind.attempts == 1
+
+
+def test_discard_drops_what_was_queued() -> None:
+    with Sandbox() as sandbox:
+        for n in (1, 2):
+            sandbox.submit(article(PARAGRAPH + f"<p>Item number {n} closes.</p>", n))
+        sandbox.discard()
+        assert sandbox.pending == 0
+        result = sandbox.run(article(PARAGRAPH + "<p>Item number 3 closes.</p>", 3))
+    assert isinstance(result, Extraction)
+    assert "Item number 3 closes" in result.text
+
+
 def test_results_come_back_in_input_order_with_several_workers() -> None:
     pages = [
         article(PARAGRAPH * (1 + n % 4) + f"<p>Item number {n} closes.</p>", n) for n in range(12)

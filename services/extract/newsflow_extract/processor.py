@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 from newsflow import events
 from newsflow import rejection as R
 from newsflow.contracts.codec import ContractError, EventKind, decode, encode
-from newsflow.model import Article, Extraction, Origin
+from newsflow.model import Article, Origin
 from newsflow.pipeline import DecideSettings, Outcome, run_decide, run_recrawl
 from newsflow.rejection import Rejection
-from newsflow.sandbox import Sandbox, SandboxLimits
+from newsflow.sandbox import Extracted, Sandbox, SandboxLimits
 from newsflow.service.loop import Output
 from newsflow.service.metrics import Metrics
 from newsflow.stages.ingest import format_timestamp
@@ -35,36 +35,49 @@ class ExtractProcessor:
         sandbox: Sandbox,
         decide: DecideSettings,
         metrics: Metrics,
-        max_attempts: int = 3,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.max_attempts = max_attempts
         self.topics = topics  # outcome kind → topic name
         self.store = store
         self.sandbox = sandbox
         self.decide = decide
         self.metrics = metrics
         self.clock = clock
+        self._following: dict[tuple[str, int, int], Any] = {}
+        self._ahead: tuple[tuple[str, int, int], Article] | None = None
+
+    def lookahead(self, records: list[Any]) -> None:
+        """The batch about to be processed, in order: while one record is decided, the next
+        one's extraction already runs in the sandbox."""
+        self._following = {_position(a): b for a, b in pairwise(records)}
 
     def process(self, record: Any) -> list[Output]:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
-        try:
-            article = events.article_from_event(decode("ingested", record.value))
-        except ContractError as exc:
-            return [self._dead(record, origin, Rejection(R.BAD_EVENT, str(exc)[:1000]), 1)]
-        shortcut = run_recrawl(article, store=self.store, now=self.clock(), settings=self.decide)
-        if shortcut is not None:
-            return [self._output(shortcut, article)]  # a re-crawl: no extraction needed
-        extracted, attempts = self._extract(article, origin)
+        article = self._prefetched(record)
+        if article is None:
+            try:
+                article = events.article_from_event(decode("ingested", record.value))
+            except ContractError as exc:
+                self._prefetch_following(record, None)
+                return [self._dead(record, origin, Rejection(R.BAD_EVENT, str(exc)[:1000]), 1)]
+            now = self.clock()
+            shortcut = run_recrawl(article, store=self.store, now=now, settings=self.decide)
+            if shortcut is not None:
+                self._prefetch_following(record, None)
+                return [self._output(shortcut, article)]  # a re-crawl: no extraction needed
+            self.sandbox.submit(article)
+        self._prefetch_following(record, article)
+        extracted = self.sandbox.collect()
+        self._observe(extracted)
         outcome = run_decide(
             article,
-            extracted,
+            extracted.result,
             store=self.store,
             now=self.clock(),
             origin=origin,
             original=record.value,
             settings=self.decide,
-            attempts=attempts,
+            attempts=extracted.attempts,
         )
         if outcome.kind == "dlq":
             log.warning(
@@ -74,24 +87,44 @@ class ExtractProcessor:
             )
         return [self._output(outcome, article)]
 
-    def _extract(self, article: Article, origin: Origin) -> tuple[Extraction | Rejection, int]:
-        """Extract in the sandbox; an extractor that died is given `max_attempts` tries in all
-        (it may have been killed for reasons of its own), a timeout or a failure only one."""
-        for attempt in range(1, self.max_attempts + 1):
-            started = time.perf_counter()
-            result = self.sandbox.run(article)
-            self.metrics.extraction_seconds.labels(self.metrics.service).observe(
-                time.perf_counter() - started
-            )
-            if not (isinstance(result, Rejection) and result.reason == R.EXTRACTOR_CRASHED):
-                return result, attempt
-            log.warning(
-                "extractor died (attempt %d of %d)",
-                attempt,
-                self.max_attempts,
-                extra={**origin.as_dict(), "article_id": article.article_id},
-            )
-        return result, self.max_attempts
+    def _prefetched(self, record: Any) -> Article | None:
+        """The record's article if its extraction was started ahead; anything else started
+        ahead (a batch rewound or retried) is dropped."""
+        if self._ahead is not None and self._ahead[0] == _position(record):
+            article = self._ahead[1]
+            self._ahead = None
+            return article
+        self._ahead = None
+        if self.sandbox.pending:
+            self.sandbox.discard()
+        return None
+
+    def _prefetch_following(self, record: Any, current: Article | None) -> None:
+        """Start extracting the record after this one, unless it will not need it: a bad event,
+        a re-crawl of a body already decided, or the same body as the current article (which
+        becomes a re-crawl once the current one is decided)."""
+        following = self._following.get(_position(record))
+        if following is None:
+            return
+        try:
+            article = events.article_from_event(decode("ingested", following.value))
+        except ContractError:
+            return
+        if current is not None and article.body_hash == current.body_hash:
+            return
+        if run_recrawl(article, store=self.store, now=self.clock(), settings=self.decide):
+            return
+        self.sandbox.submit(article)
+        self._ahead = (_position(following), article)
+
+    def _observe(self, extracted: Extracted) -> None:
+        """The extraction's own time; a timeout counts as the limit, a crash not at all."""
+        reason = extracted.result.reason if isinstance(extracted.result, Rejection) else None
+        if reason == R.EXTRACTOR_CRASHED:
+            return
+        limit = self.sandbox.limits.time_limit
+        seconds = limit if reason == R.EXTRACTION_TIMEOUT else extracted.seconds
+        self.metrics.extraction_seconds.labels(self.metrics.service).observe(seconds)
 
     def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
@@ -153,11 +186,14 @@ def build(config: Any, metrics: Metrics) -> ExtractProcessor:
     return ExtractProcessor(
         topics=topics,
         store=open_store(store_url, prefix=values["store_prefix"]),
-        sandbox=Sandbox(sandbox_limits),
+        sandbox=Sandbox(sandbox_limits, max_attempts=config.max_attempts),
         decide=decide,
         metrics=metrics,
-        max_attempts=config.max_attempts,
     )
+
+
+def _position(record: Any) -> tuple[str, int, int]:
+    return (record.topic, record.partition, record.offset)
 
 
 __all__ = ["ExtractProcessor", "SandboxLimits", "build"]

@@ -32,6 +32,9 @@ class IngestProcessor:
         self.limits = limits
         self.clock = clock
 
+    def lookahead(self, records: list[Any]) -> None:
+        """Nothing to start ahead: validation is quick."""
+
     def process(self, record: Any) -> list[Output]:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
         outcome = run_ingest(

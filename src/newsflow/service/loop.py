@@ -46,6 +46,11 @@ class Output:
 class Processor(Protocol):
     """What a service does with one consumed record (the pure stages behind it)."""
 
+    def lookahead(self, records: list[Any]) -> None:
+        """The records about to be processed, in order (a processor may start on a record's
+        slow part before its turn; it must still answer `process` calls in any order)."""
+        ...
+
     def process(self, record: Any) -> list[Output]:
         """The record's outputs; raise a `retriable` error to have the batch rewound."""
         ...
@@ -147,11 +152,12 @@ class ConsumeLoop:
 
     def _handle(self, batch: dict[TopicPartition, list[Any]]) -> None:
         sent: list[tuple[Output, Any]] = []
-        for records in batch.values():
-            for record in records:
-                for output in self._process(record):
-                    future = self.producer.send(output.topic, key=output.key, value=output.value)
-                    sent.append((output, future))
+        ordered = [record for records in batch.values() for record in records]
+        self.processor.lookahead(ordered)
+        for record in ordered:
+            for output in self._process(record):
+                future = self.producer.send(output.topic, key=output.key, value=output.value)
+                sent.append((output, future))
         self.producer.flush(timeout=FLUSH_TIMEOUT)  # a KafkaTimeoutError (retriable) rewinds
         for _, future in sent:
             future.get(timeout=0)  # raises the delivery error, if any: then nothing is committed

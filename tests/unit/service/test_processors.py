@@ -125,6 +125,60 @@ def test_extract_dead_letters_what_it_cannot_use(metrics: Metrics) -> None:
     )
 
 
+def other_body(n: int) -> str:
+    return BODY.replace("harbour", f"harbour of town {n}").replace("storm", f"storm number {n}")
+
+
+def outcomes_of(metrics: Metrics, records: list[Record], *, ahead: bool) -> list[tuple[str, str]]:
+    """(topic, article_id or reason) per record, processed as one batch."""
+    processor = extract_processor(metrics, SqliteStore(":memory:"))
+    try:
+        if ahead:
+            processor.lookahead(records)
+        found = []
+        for record in records:
+            [output] = processor.process(record)
+            event = orjson.loads(output.value)
+            found.append((output.topic, event.get("duplicate_of") or event.get("reason") or ""))
+            if ahead and record is not records[-1]:
+                assert processor.sandbox.pending <= 1
+    finally:
+        processor.close()
+    return found
+
+
+def test_extracting_the_next_record_ahead_changes_no_outcome(metrics: Metrics) -> None:
+    batch = [
+        ingested(1),
+        ingested(2, html=other_body(2)),
+        ingested(3),  # same body as 1: exact duplicate
+        Record("ing", 0, 4, b"k", b"{}"),  # a bad event in the middle
+        ingested(5, html=other_body(2)),  # same body as 2
+        ingested(6, html=other_body(6)),
+        ingested(7, html="<html><body><nav>Home</nav></body></html>"),  # no text
+    ]
+    expected = outcomes_of(metrics, batch, ahead=False)
+    assert [topic for topic, _ in expected] == ["c", "c", "d", "q", "d", "c", "q"]
+    assert outcomes_of(metrics, batch, ahead=True) == expected
+
+
+def test_the_next_record_is_extracted_while_this_one_is_decided(metrics: Metrics) -> None:
+    processor = extract_processor(metrics, SqliteStore(":memory:"))
+    batch = [ingested(1), ingested(2, html=other_body(2)), ingested(3, html=other_body(3))]
+    try:
+        processor.lookahead(batch)
+        processor.process(batch[0])
+        assert processor.sandbox.pending == 1  # record 2 went to the extractor
+        # A retry of record 1 (or a rewound batch) drops what was started ahead.
+        [again] = processor.process(batch[0])
+        assert processor.sandbox.pending == 1
+        assert again.outcome == "clean"
+        outputs = [processor.process(record)[0] for record in batch[1:]]
+    finally:
+        processor.close()
+    assert [o.outcome for o in outputs] == ["clean", "clean"]
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
