@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 from newsflow.model import Fingerprint
 
@@ -44,13 +45,21 @@ _TRANSLATE = str.maketrans(
         "\ufeff": None,
     }
 )
+_UNIFIED = re.compile("[" + "".join(chr(c) for c in _TRANSLATE) + "]")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=16)
 def normalize_text(text: str) -> str:
-    """NFKC, unified quotes and dashes, no invisible characters, one space, case-folded."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    """NFKC, unified quotes and dashes, no invisible characters, one space, case-folded.
+
+    Several stages of one decision normalize the same text, so the last few are cached.
+    """
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if _UNIFIED.search(text):  # translate() looks up every character: only when needed
+        text = text.translate(_TRANSLATE)
     return _SPACE.sub(" ", text).strip().casefold()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -56,23 +57,24 @@ def shingles(text: str) -> set[bytes]:
     words = _WORD.findall(normalize_text(text))
     if len(words) < SHINGLE_WORDS:
         return {" ".join(words).encode()} if words else set()
-    return {
-        " ".join(words[i : i + SHINGLE_WORDS]).encode()
-        for i in range(len(words) - SHINGLE_WORDS + 1)
-    }
+    grams = zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)
+    return {" ".join(gram).encode() for gram in grams}
 
 
 def signature(text: str) -> bytes | None:
     """The MinHash of the text's shingles as 128 little-endian uint32 (None for no words).
 
-    Deterministic: the permutations come from a fixed seed, so every process and replica
-    computes the same signature for the same text.
+    Deterministic: the permutations come from a fixed seed and shingles are hashed with
+    CRC-32 (mixed by the scheme's finalizer before the permutations; a third of the cost of
+    the default SHA-1), so every process and replica computes the same signature.
     """
     grams = shingles(text)
     if not grams:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME)
-    minhash.update_batch(sorted(grams))
+    minhash = MinHash(
+        num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME, hashfunc=zlib.crc32
+    )
+    minhash.update_batch(grams)
     return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
 
 

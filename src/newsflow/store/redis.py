@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import orjson
 import redis
 import redis.exceptions
 
@@ -23,6 +24,25 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
     return ARGV[1]
 end
 return redis.call('GET', KEYS[1])
+"""
+
+# Count a document once per line of a source: the document's marker (SET NX EX) decides
+# whether this is its first observation; then every line counter is INCRed (and its TTL
+# refreshed) or only read. Keys derive from ARGV[1], the source's key base.
+_OBSERVE_LINES_SCRIPT = """
+local base, ttl, lines = ARGV[1], ARGV[2], cjson.decode(ARGV[4])
+local new = redis.call('SET', base .. 'doc:' .. ARGV[3], 1, 'NX', 'EX', ttl)
+local counts = {}
+for k = 1, #lines do
+    local key = base .. lines[k]
+    if new then
+        counts[k] = redis.call('INCR', key)
+        redis.call('EXPIRE', key, ttl)
+    else
+        counts[k] = tonumber(redis.call('GET', key) or '0')
+    end
+end
+return counts
 """
 
 _TRANSIENT = (
@@ -70,6 +90,7 @@ class RedisStore(RedisIndexOps):
         self._prefix = prefix
         self._description = description
         self._claim_script = client.register_script(_CLAIM_SCRIPT)
+        self._observe_lines_script = client.register_script(_OBSERVE_LINES_SCRIPT)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = DEFAULT_PREFIX) -> RedisStore:
@@ -123,28 +144,19 @@ class RedisStore(RedisIndexOps):
         """Count `document` once for each of its lines; per line, how many documents of
         `source` had it (see `DedupStore.observe_lines`).
 
-        Two round trips: `SET NX EX` marks the document (so a redelivery is not counted
-        again), then one pipeline either `INCR`s and `EXPIRE`s every line's counter or only
-        reads them. Every key expires `ttl_seconds` after it was last written; `now` is not
-        used. A crash between the two leaves the document uncounted, which statistics can
-        afford.
+        One script call: it marks the document (`SET NX EX`, so a redelivery is not counted
+        again), then either `INCR`s and `EXPIRE`s every line's counter or only reads them.
+        Every key expires `ttl_seconds` after it was last written; `now` is not used.
         """
         if ttl_seconds < 1:
             raise ValueError(f"ttl_seconds must be at least 1, got {ttl_seconds}")
         lines = list(dict.fromkeys(line_hashes))
         base = f"{self._prefix}lines:{source}:"
         with self._translated():
-            new = self._client.set(f"{base}doc:{document}", 1, nx=True, ex=ttl_seconds)
-            pipe = self._client.pipeline(transaction=False)
-            for line in lines:
-                if new:
-                    pipe.incr(base + line)
-                    pipe.expire(base + line, ttl_seconds)
-                else:
-                    pipe.get(base + line)
-            replies = pipe.execute()
-        values = replies[::2] if new else replies
-        counts = {line: int(value or 0) for line, value in zip(lines, values, strict=True)}
+            replies = self._observe_lines_script(
+                args=[base, ttl_seconds, document, orjson.dumps(lines)]
+            )
+        counts = {line: int(value) for line, value in zip(lines, replies, strict=True)}
         return [counts[line] for line in line_hashes]
 
     def ping(self) -> bool:
