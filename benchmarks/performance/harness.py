@@ -8,13 +8,9 @@ Services are started the way an operator starts them (`python -m newsflow extrac
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -100,58 +96,6 @@ class Bench:
             **{f"NEWSFLOW_TOPIC_{key.upper()}": value for key, value in topics.__dict__.items()},
             **extra,
         }
-
-
-class Service:
-    """`newsflow ingest|extract` as a process; `stop()` is SIGTERM, then kill."""
-
-    def __init__(self, name: str, env: dict[str, str], log: Path) -> None:
-        self.name = name
-        self.port = int(env["NEWSFLOW_HTTP_PORT"])
-        self.log = log
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "newsflow", name],
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
-                return r.status, r.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                if self.get("/readyz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} not ready:\n{self.log.read_text()[-3000:]}")
-
-    def metric(self, name: str) -> float:
-        """Sum of a metric's samples (all labels)."""
-        total = 0.0
-        for line in self.get("/metrics")[1].decode().splitlines():
-            if line.startswith((name + "{", name + " ")):
-                total += float(line.rsplit(" ", 1)[1])
-        return total
-
-    def stop(self, timeout: float = 30) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def publish(

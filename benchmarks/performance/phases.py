@@ -19,11 +19,12 @@ from typing import Any
 
 import orjson
 
-from benchmarks.performance.harness import Bench, Collector, Service, progress_bar, publish
+from benchmarks.performance.harness import Bench, Collector, progress_bar, publish
 from benchmarks.performance.procfs import CpuMeter, rss_tree
 from newsflow.contracts.codec import encode
 from newsflow.model import Origin
 from newsflow.pipeline import run_ingest
+from newsflow.tools.service_process import ServiceProcess
 
 _SUMMARY = re.compile(r"processed (\d+) inputs in ([\d.]+) s")
 
@@ -94,7 +95,7 @@ def stream_extract(
     collector = Collector(bench.bootstrap, topics)
     collector.start()
     service_env = bench.service_env(topics, tag, NEWSFLOW_WORKERS=str(workers), **(env or {}))
-    service = Service("extract", service_env, bench.workdir / f"{tag}.log")
+    service = ServiceProcess("extract", service_env, bench.workdir / f"{tag}.log")
     memory: list[dict[str, Any]] = []
     load = load_average()
     try:
@@ -139,7 +140,7 @@ def stream_extract(
         "rate": rate,
         "outcomes": collector.outcomes(),
         "redeliveries": collector.deliveries - len(collector.arrived),
-        "sandbox_ms_per_article": 1000 * sandbox_sum / sandbox_count if sandbox_count else None,
+        "extraction_ms_per_article": 1000 * sandbox_sum / sandbox_count if sandbox_count else None,
         "worker_ms_per_article": 1000 * workers / rate if rate else None,
         "cpu_ms_per_article": 1000 * cpu["cpu_seconds"][0] / work.count,
         "broker_cpu_ms_per_article": 1000 * cpu["cpu_seconds"][1] / work.count,
@@ -149,12 +150,15 @@ def stream_extract(
     }
 
 
-def _memory_point(service: Service, collector: Collector) -> dict[str, Any]:
+def _memory_point(service: ServiceProcess, collector: Collector) -> dict[str, Any]:
     return {"articles": len(collector.arrived), **rss_tree(service.process.pid)}
 
 
 def _sample_memory(
-    service: Service, collector: Collector, points: list[dict[str, Any]], stop: threading.Event
+    service: ServiceProcess,
+    collector: Collector,
+    points: list[dict[str, Any]],
+    stop: threading.Event,
 ) -> None:
     while not stop.wait(1.0):
         points.append(_memory_point(service, collector))
@@ -171,10 +175,12 @@ def latency(
     topics = bench.topics(tag)
     collector = Collector(bench.bootstrap, topics)
     collector.start()
-    ingest = Service(
+    ingest = ServiceProcess(
         "ingest", bench.service_env(topics, tag + "-i"), bench.workdir / f"{tag}-i.log"
     )
-    extract = Service("extract", bench.service_env(topics, tag), bench.workdir / f"{tag}.log")
+    extract = ServiceProcess(
+        "extract", bench.service_env(topics, tag), bench.workdir / f"{tag}.log"
+    )
     sent: dict[str, float] = {}
     load = load_average()
     try:

@@ -22,8 +22,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmarks.performance.harness import Bench, Collector, Service, publish
+from benchmarks.performance.harness import Bench, Collector, publish
 from benchmarks.performance.phases import LineCounter, Workload
+from newsflow.tools.service_process import ServiceProcess
 
 RATE_HZ = 250
 _PROCESS = re.compile(r'process (\d+):"[^"]*";')
@@ -98,7 +99,9 @@ def profile_worker(bench: Bench, work: Workload) -> dict[str, Any]:
     topics = bench.topics("prof")
     collector = Collector(bench.bootstrap, topics)
     collector.start()
-    service = Service("extract", bench.service_env(topics, "prof"), bench.workdir / "prof.log")
+    service = ServiceProcess(
+        "extract", bench.service_env(topics, "prof"), bench.workdir / "prof.log"
+    )
     raw = bench.workdir / "worker.pyspy"
     try:
         service.wait_ready()

@@ -136,8 +136,8 @@ def _stage_rows(stages: list[dict[str, Any]]) -> list[str]:
 
 def _stream_note(run: dict[str, Any]) -> str:
     outcomes = ", ".join(f"{k} {v}" for k, v in run["outcomes"].items() if v)
-    sandbox = run.get("sandbox_ms_per_article")
-    inside = f"; {sandbox:.1f} ms/article inside the sandbox call" if sandbox else ""
+    sandbox = run.get("extraction_ms_per_article")
+    inside = f"; {sandbox:.1f} ms/article extracting in the sandbox child" if sandbox else ""
     broker = run.get("broker_cpu_ms_per_article")
     broker_text = f"; broker CPU {broker:.1f} ms/article" if broker is not None else ""
     return f"{outcomes}{inside}{broker_text}"

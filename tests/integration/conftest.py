@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +15,7 @@ import pytest
 from newsflow.kafka.clients import create_topics, delete_topics
 from newsflow.kafka.localbroker import LocalBroker, free_port
 from newsflow.kafka.settings import KafkaSettings, Topics
+from newsflow.tools.service_process import ServiceProcess, stop_all
 
 # Tansu gap: group joins take ≈ max(1 s, session_timeout / 2), so tests shorten the group
 # timings (production keeps Kafka's defaults). A long poll interval keeps slow batches safe.
@@ -50,27 +46,11 @@ def topics(broker: str) -> Iterator[Topics]:
     delete_topics(kafka, names.all())
 
 
-@dataclass
-class Service:
+class Service(ServiceProcess):
     """A `newsflow ingest|extract` process started the way an operator would start it."""
 
-    name: str
-    process: subprocess.Popen[bytes]
-    port: int
-    log: Path
-    env: dict[str, str] = field(repr=False)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(self.url(path), timeout=5) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-
     def wait_http(self, timeout: float = 30) -> None:
+        """Until the HTTP server answers at all (ready or not)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check_alive()
@@ -81,36 +61,6 @@ class Service:
                 time.sleep(0.05)
         raise AssertionError(f"{self.name} HTTP not up:\n{self.log_text()}")
 
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.check_alive()
-            try:
-                if self.get("/readyz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"{self.name} not ready:\n{self.log_text()}")
-
-    def check_alive(self) -> None:
-        if self.process.poll() is not None:
-            raise AssertionError(
-                f"{self.name} exited {self.process.returncode}:\n{self.log_text()}"
-            )
-
-    def metric(self, name: str, **labels: str) -> float:
-        """Sum of a metric's samples whose labels include `labels`."""
-        _, body = self.get("/metrics")
-        total = 0.0
-        for line in body.decode().splitlines():
-            if not line.startswith(name + "{") and not line.startswith(name + " "):
-                continue
-            head, value = line.rsplit(" ", 1)
-            if all(f'{k}="{v}"' in head for k, v in labels.items()):
-                total += float(value)
-        return total
-
     def worker_pids(self) -> list[int]:
         out = subprocess.run(
             ["pgrep", "-P", str(self.process.pid), "-f", "spawn_main"],
@@ -118,13 +68,6 @@ class Service:
             text=True,
         ).stdout
         return [int(pid) for pid in out.split()]
-
-    def terminate(self, timeout: float = 30) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout)
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")[-6000:]
 
 
 @pytest.fixture
@@ -146,26 +89,12 @@ def start_service(broker: str, topics: Topics, tmp_path: Path) -> Iterator[Any]:
             **{f"NEWSFLOW_TOPIC_{key.upper()}": value for key, value in topics.__dict__.items()},
             **env_overrides,
         }
-        log = tmp_path / f"{name}-{len(started)}.log"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "newsflow", name, *args],
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        service = Service(name, process, port, log, env)
+        service = Service(name, env, tmp_path / f"{name}-{len(started)}.log", args)
         started.append(service)
         return service
 
     yield start
-    for service in started:
-        if service.process.poll() is None:
-            service.process.send_signal(signal.SIGTERM)
-    for service in started:
-        try:
-            service.process.wait(30)
-        except subprocess.TimeoutExpired:
-            service.process.kill()
+    stop_all(started)
 
 
 # --- fault-suite accounting table, printed at the end of the run ---------------------------

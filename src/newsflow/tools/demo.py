@@ -9,24 +9,19 @@ services down with SIGTERM and the broker last.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
 from kafka import KafkaConsumer
 
-from newsflow.errors import NewsflowError
 from newsflow.kafka.clients import create_topics, make_producer
 from newsflow.kafka.localbroker import LocalBroker, free_port
 from newsflow.kafka.settings import KafkaSettings, Topics
 from newsflow.stages.ingest import DEFAULT_MAX_BYTES
 from newsflow.tools.publish import publish
+from newsflow.tools.service_process import ServiceProcess, stop_all
 from newsflow.tools.tail import tail
 
 # Tansu joins groups in ≈ max(1 s, session_timeout / 2): short timeouts keep the demo snappy.
@@ -50,17 +45,15 @@ def run_demo(inputs: Sequence[Path], *, workers: int, keep_running: bool, out: I
             "NEWSFLOW_STORE_URL": str(workdir / "store.sqlite"),
             "NEWSFLOW_LOG_LEVEL": "WARNING",
         }
-        ports = {"ingest": free_port(), "extract": free_port()}
         services = [
-            _start(name, env, ports[name], workers if name == "extract" else 1, workdir)
+            _start(name, env, workers if name == "extract" else 1, workdir)
             for name in ("ingest", "extract")
         ]
-        for name, port in ports.items():
-            print(
-                f"{name:<7} http://127.0.0.1:{port}/metrics  (logs: {workdir}/{name}.log)", file=out
-            )
+        for service in services:
+            print(f"{service.name:<7} {service.url('/metrics')}  (logs: {service.log})", file=out)
         try:
-            _wait_ready(services, ports, workdir)
+            for service in services:
+                service.wait_ready()
             producer = make_producer(kafka)
             sent = publish(producer, topics.raw, inputs, max_bytes=DEFAULT_MAX_BYTES)
             producer.close()
@@ -82,60 +75,9 @@ def run_demo(inputs: Sequence[Path], *, workers: int, keep_running: bool, out: I
         except KeyboardInterrupt:
             return 0
         finally:
-            _stop(services)
+            stop_all(services, timeout=20)
 
 
-def _start(
-    name: str, env: dict[str, str], port: int, workers: int, workdir: Path
-) -> subprocess.Popen[bytes]:
-    log = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "newsflow",
-            name,
-            "--http-port",
-            str(port),
-            "--http-host",
-            "127.0.0.1",
-            "--workers",
-            str(workers),
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def _wait_ready(
-    services: list[subprocess.Popen[bytes]], ports: dict[str, int], workdir: Path
-) -> None:
-    """Wait for both services' /readyz; fail with the log of one that exits."""
-    deadline = time.monotonic() + 60
-    pending = dict(zip(ports, services, strict=True))
-    while pending and time.monotonic() < deadline:
-        for name, process in list(pending.items()):
-            if process.poll() is not None:
-                log = (workdir / f"{name}.log").read_text()[-2000:]
-                raise NewsflowError(f"{name} exited with {process.returncode}:\n{log}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{ports[name]}/readyz", timeout=1):
-                    del pending[name]
-            except OSError:
-                pass
-        time.sleep(0.2)
-    if pending:
-        raise NewsflowError(f"not ready after 60 s: {', '.join(pending)}")
-
-
-def _stop(services: list[subprocess.Popen[bytes]]) -> None:
-    for process in services:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 20
-    for process in services:
-        try:
-            process.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
+def _start(name: str, env: dict[str, str], workers: int, workdir: Path) -> ServiceProcess:
+    settings = {**env, "NEWSFLOW_HTTP_HOST": "127.0.0.1", "NEWSFLOW_HTTP_PORT": str(free_port())}
+    return ServiceProcess(name, settings, workdir / f"{name}.log", ["--workers", str(workers)])
