@@ -36,16 +36,18 @@ TARGET_SHARE = 0.20
 
 
 def fill(store: DedupStore, size: int, settings: PlacementSettings, rng: random.Random) -> None:
-    """`size` synthetic articles spread over the window, written as `place` would."""
+    """`size` synthetic articles spread over the window, written as `place` would: as many
+    counted, vector and index terms as the story settings keep."""
     vocabulary = sorted({t for a in load_dev(DEV) for t in terms(a.get("title"), a["text"])})
-    window = settings.stories.window_seconds
+    shape = settings.stories
+    window = shape.window_seconds
     stories: list[str] = []
     for n in range(size):
         at = START.timestamp() + window * n / size
         article_id = f"{n:032x}"
         sig = rng.randbytes(4 * NUM_PERM)
         store.index_signature(article_id, band_keys(sig), sig, at=at, window_seconds=window, now=at)
-        words = rng.sample(vocabulary, 150)
+        words = rng.sample(vocabulary, shape.vector_terms)
         joined = stories and rng.random() < 0.4
         story_id = rng.choice(stories[-2000:]) if joined else article_id
         if not joined:
@@ -56,10 +58,10 @@ def fill(store: DedupStore, size: int, settings: PlacementSettings, rng: random.
             at,
             f"site{n % 500}",
             None,
-            words + rng.sample(vocabulary, 250),
+            words + rng.sample(vocabulary, shape.counted_terms - shape.vector_terms),
             weights,
-            words[:20],
-            settings.stories.centroid_terms,
+            words[: shape.index_terms],
+            shape.centroid_terms,
             window,
         )
         store.commit_decision(

@@ -64,6 +64,17 @@ def test_vectors_are_unit_length_and_keep_the_heaviest_terms() -> None:
     assert sum(w * w for w in vector.values()) == pytest.approx(1.0)
 
 
+def test_an_article_counts_its_100_most_frequent_terms_and_keeps_100_in_its_vector(
+    store: SqliteStore,
+) -> None:
+    text = SEEDS[0].read_text()
+    assert len(terms(None, text)) > 100
+    plan = plan_story("a" * 32, None, text, store, source="s", at=T0)
+    assert len(plan.update.counted_terms) == StorySettings().counted_terms == 100
+    assert len(plan.update.centroid) == StorySettings().vector_terms == 100
+    assert len(plan.update.index_terms) == StorySettings().index_terms
+
+
 def test_event_time_prefers_published_then_fetched_then_now() -> None:
     assert (
         event_time("2024-09-09", "2024-09-10T08:00:00Z", NOW)
