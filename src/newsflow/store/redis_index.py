@@ -146,11 +146,19 @@ end
 redis.call('HINCRBY', skey, 'size', 1)
 redis.call('SADD', skey .. ':src', source)
 local ckey = skey .. ':c'
-for k = 1, #cterms do redis.call('ZINCRBY', ckey, cweights[k], cterms[k]) end
-redis.call('ZREMRANGEBYRANK', ckey, 0, -(keep + 1))
-local all, norm2 = redis.call('ZRANGE', ckey, 0, -1, 'WITHSCORES'), 0
-for j = 2, #all, 2 do local w = tonumber(all[j]); norm2 = norm2 + w * w end
-redis.call('HSET', skey, 'norm2', string.format('%.17g', norm2))
+local norm2 = tonumber(redis.call('HGET', skey, 'norm2') or '0')
+for k = 1, #cterms do
+    local w = tonumber(redis.call('ZINCRBY', ckey, cweights[k], cterms[k]))
+    local before = w - cweights[k]
+    norm2 = norm2 + w * w - before * before
+end
+local over = redis.call('ZCARD', ckey) - keep
+if over > 0 then
+    local dropped = redis.call('ZRANGE', ckey, 0, over - 1, 'WITHSCORES')
+    for j = 2, #dropped, 2 do local w = tonumber(dropped[j]); norm2 = norm2 - w * w end
+    redis.call('ZREMRANGEBYRANK', ckey, 0, over - 1)
+end
+redis.call('HSET', skey, 'norm2', string.format('%.17g', math.max(norm2, 0)))
 local last = redis.call('HGET', skey, 'last_seen')
 local oldest = '(' .. tostring(tonumber(last) - ttl)
 for k = 1, #index do
