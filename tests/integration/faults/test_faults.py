@@ -25,6 +25,7 @@ from kafka_io import accounting, collect_ids, outcome_topics, publish_raw, trace
 from newsflow.kafka.clients import create_topics
 from newsflow.kafka.localbroker import LocalBroker, free_port
 from newsflow.kafka.settings import KafkaSettings, Topics
+from newsflow.tools.service_process import stop_all
 
 pytestmark = [pytest.mark.faults, pytest.mark.kafka]
 MESSAGES = int(os.environ.get("NEWSFLOW_FAULT_MESSAGES", "1000"))
@@ -136,6 +137,7 @@ def test_broker_restart_mid_run_loses_nothing(
     port = free_port()
     broker = LocalBroker(port=port, storage="s3://tansu/", env=s3_storage).start(timeout=30)
     topics = Topics()
+    services: list[Any] = []
     try:
         create_topics(KafkaSettings(bootstrap=broker.bootstrap), topics.all(), partitions=3,
                       replication=1)  # fmt: skip
@@ -150,6 +152,7 @@ def test_broker_restart_mid_run_loses_nothing(
         ids = [source_id for source_id, _ in corpus]
         ingest = start_service("ingest", **env)
         extract = start_service("extract", **env)
+        services += [ingest, extract]
         ingest.wait_ready()
         extract.wait_ready()
         publish_raw(broker.bootstrap, topics.raw, [raw for _, raw in corpus[:300]])
@@ -175,6 +178,7 @@ def test_broker_restart_mid_run_loses_nothing(
         report = accounting(found, topics, ids)
         lost_at = trace(broker.bootstrap, topics, report["missing"][:5])
     finally:
+        stop_all(services)  # while the broker is up, so they leave their groups at once
         broker.stop()
     fault_report(report_row("broker stopped and restarted", report, len(ids),
                             outage=f"{outage:.0f} s", readyz_503=not_ready_seen))  # fmt: skip
@@ -326,10 +330,10 @@ def test_backpressure_bounded_memory_visible_lag_nothing_dropped(
     extract = start_service("extract")
     ingest.wait_ready()
     extract.wait_ready()
-    # Long pages (60 paragraphs) keep one extract worker well below the publish rate, and the
+    # Long pages (30 paragraphs) keep one extract worker well below the publish rate, and the
     # total stays bounded (rate x SECONDS) so the drain ends in reasonable time on a slow box.
-    rate = 200
-    corpus = messages(int(rate * SECONDS) + rate, copies_every=10**9, paragraphs=60)
+    rate = 120
+    corpus = messages(int(rate * SECONDS) + rate, copies_every=10**9, paragraphs=30)
     sent: list[str] = []
     samples: list[tuple[float, float, float]] = []
     started = time.monotonic()
