@@ -44,11 +44,11 @@ def markdown(results: dict[str, Any]) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     rows = [
-        ("bare trafilatura, 1 process", "bare_1", ""),
-        ("newsflow extract stage alone, 1 process", "stage_1", ""),
+        ("bare trafilatura, 1 process", "bare_1", _rates_note(runs["bare_1"])),
+        ("newsflow extract stage alone, 1 process", "stage_1", _rates_note(runs["stage_1"])),
         ("extract service, 1 worker", "worker_1", _stream_note(runs["worker_1"])),
         ("`newsflow process --workers 1`", "process_1", _bulk_note(runs["process_1"])),
-        ("bare trafilatura, 2 processes", "bare_2", ""),
+        ("bare trafilatura, 2 processes", "bare_2", _rates_note(runs["bare_2"])),
         ("extract service, 2 workers", "worker_2", _stream_note(runs["worker_2"])),
         ("`newsflow process --workers 2`", "process_2", _bulk_note(runs["process_2"])),
         (
@@ -57,7 +57,11 @@ def markdown(results: dict[str, Any]) -> str:
             _stream_note(runs["recrawl_worker_1"]),
         ),
         ("extract service, 1 worker (memory run)", "memory", _stream_note(runs["memory"])),
-        ("bare trafilatura, 1 process (before bulk)", "bulk_bare_1", ""),
+        (
+            "bare trafilatura, 1 process (before bulk)",
+            "bulk_bare_1",
+            _rates_note(runs["bulk_bare_1"]),
+        ),
         (
             f"`newsflow process --workers {runs['bulk']['workers']}` (bulk)",
             "bulk",
@@ -132,6 +136,11 @@ def _stage_rows(stages: list[dict[str, Any]]) -> list[str]:
         for stage in stages
     ]
     return [*rows, ""]
+
+
+def _rates_note(run: dict[str, Any]) -> str:
+    rates = run.get("rates")
+    return "median of " + " / ".join(f"{r:.1f}" for r in rates) if rates else ""
 
 
 def _stream_note(run: dict[str, Any]) -> str:
