@@ -31,7 +31,9 @@ _PROCESS = re.compile(r'process (\d+):"[^"]*";')
 _THREAD = re.compile(r"thread \((\d+)\)(?::[^;]*)?;")
 
 # (stage, markers): a sample belongs to the first stage one of whose markers is a substring
-# of one of its frames ("function (file"). Order matters: specific before general.
+# of one of its frames ("function (file"), or, for a marker starting with "$", the start of
+# its innermost frame (a thread blocked in C code called from that function). Order matters:
+# specific before general.
 WORKER_STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("store round trips (Redis)", ("redis/",)),
     ("schema validation (jsonschema)", ("validate (newsflow/contracts/codec.py", "jsonschema/")),
@@ -39,7 +41,7 @@ WORKER_STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("JSON encode", ("encode (newsflow/contracts/codec.py",)),
     ("extractor start-up", ("_ensure_child",)),
     ("sandbox IPC (pickle, pipe)", ("_ConnectionBase.send", "_ConnectionBase.recv")),
-    ("extraction (waiting on the sandbox)", ("Sandbox.run",)),
+    ("extraction (waiting on the sandbox)", ("Sandbox.run", "Sandbox.collect")),
     ("fingerprint", ("fingerprint (newsflow/stages/fingerprint.py",)),
     ("learned boilerplate", ("strip_learned_boilerplate",)),
     ("near-duplicates and stories", ("place (newsflow/stages/placement.py",)),
@@ -53,7 +55,7 @@ WORKER_STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("consume (poll, fetch, decompress)", ("KafkaConsumer.poll",)),
 ]
 EXTRACTOR_STAGES: list[tuple[str, tuple[str, ...]]] = [
-    ("waiting for the next article", ("_recv (multiprocessing/connection.py",)),
+    ("waiting for the next article", ("$_child_main (",)),
     ("IPC (pickle, pipe)", ("_ConnectionBase.send", "_ConnectionBase.recv")),
     ("HTML parse (load_html)", ("load_html",)),
     ("page metadata", ("page_metadata",)),
@@ -226,9 +228,11 @@ def breakdown(
 
 
 def _stage(stack: str, stages: list[tuple[str, tuple[str, ...]]]) -> str:
+    innermost = stack.rpartition(";")[2]
     for stage, markers in stages:
-        if any(marker in stack for marker in markers):
-            return stage
+        for marker in markers:
+            if innermost.startswith(marker[1:]) if marker[0] == "$" else marker in stack:
+                return stage
     return "other"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 from benchmarks.performance.corpus import PageMaker, raw_messages
-from benchmarks.performance.profile import WORKER_STAGES, breakdown, parse
+from benchmarks.performance.profile import EXTRACTOR_STAGES, WORKER_STAGES, breakdown, parse
 
 
 def test_the_corpus_is_deterministic_and_varies_in_size() -> None:
@@ -52,3 +52,12 @@ def test_py_spy_samples_are_put_in_the_first_matching_stage() -> None:
     stages = {s["stage"]: s for s in breakdown(main, WORKER_STAGES, per_article=100.0)}
     assert stages["store round trips (Redis)"]["ms_per_article"] == 30.0
     assert stages["extraction (waiting on the sandbox)"]["share"] == 0.7
+
+
+def test_a_thread_blocked_in_c_code_is_told_by_its_innermost_frame() -> None:
+    waiting = "Process.run (mp/process.py:1);_child_main (newsflow/sandbox.py:60)"
+    working = waiting + ";extract (newsflow/stages/extract.py:9);load_html (trafilatura/x.py:3)"
+    samples = [(waiting, 3), (working, 1)]
+    stages = {s["stage"]: s for s in breakdown(samples, EXTRACTOR_STAGES, per_article=40.0)}
+    assert stages["waiting for the next article"]["ms_per_article"] == 30.0
+    assert stages["HTML parse (load_html)"]["ms_per_article"] == 10.0
