@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from newsflow.model import Extraction
-from newsflow.stages.fingerprint import fingerprint, normalize_text
+from newsflow.stages.fingerprint import fingerprint, normalize_lines, normalize_text
 from newsflow.stages.metadata import score_quality
 from newsflow.store.base import DedupStore
 
@@ -37,7 +37,16 @@ class BoilerplateSettings:
 
 def line_hash(line: str) -> str:
     """A short, stable key for a line: its normalized text, hashed."""
-    return hashlib.sha256(normalize_text(line).encode("utf-8")).hexdigest()[:20]
+    return _short_hash(normalize_text(line))
+
+
+def line_hashes(text: str) -> list[str]:
+    """`line_hash` of every line of the text, normalizing the text once."""
+    return [_short_hash(line) for line in normalize_lines(text)]
+
+
+def _short_hash(normalized: str) -> str:
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:20]
 
 
 def strip_learned_boilerplate(
@@ -50,11 +59,10 @@ def strip_learned_boilerplate(
 ) -> Extraction:
     """Count the extraction's lines for `source` and drop those that are boilerplate there."""
     settings = settings or BoilerplateSettings()
-    lines = extraction.text.split("\n")
     counts = store.observe_lines(
         source,
         fingerprint(extraction.text).content_hash,
-        [line_hash(line) for line in lines],
+        line_hashes(extraction.text),
         ttl_seconds=settings.ttl_seconds,
         now=now,
     )

@@ -56,10 +56,28 @@ def normalize_text(text: str) -> str:
 
     Several stages of one decision normalize the same text, so the last few are cached.
     """
+    return _collapse(_unify(text))
+
+
+def normalize_lines(text: str) -> list[str]:
+    """Each line of the text normalized as `normalize_text` would normalize it alone (NFKC
+    never composes across a line break, so the whole text is unified at once)."""
+    return [_collapse(line) for line in _unify(text).split("\n")]
+
+
+def _unify(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    if _UNIFIED.search(text):  # translate() looks up every character: only when needed
-        text = text.translate(_TRANSLATE)
+    # Only the few characters that change are visited (str.translate with non-ASCII keys
+    # looks up every character of the text).
+    return _UNIFIED.sub(_unified_char, text)
+
+
+def _unified_char(match: re.Match[str]) -> str:
+    return _TRANSLATE[ord(match.group())] or ""
+
+
+def _collapse(text: str) -> str:
     return _SPACE.sub(" ", text).strip().casefold()
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from newsflow.store.base import DedupStore
 from newsflow.store.records import StoryMatch, StoryUpdate
@@ -77,33 +77,40 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     the whole span, weighted `ENTITY_WEIGHT`), `N:` numbers and `Y:` years."""
     counts: dict[str, float] = {}
     for sentence in _SENTENCE.split(f"{title or ''}\n{text}"):
-        for term, weight in _sentence_terms(_TOKEN.findall(sentence)):
-            counts[term] = counts.get(term, 0.0) + weight
+        _count_sentence(_TOKEN.findall(sentence), counts)
     return counts
 
 
-def _sentence_terms(tokens: list[str]) -> Iterator[tuple[str, float]]:
-    i = 0
-    while i < len(tokens):
+def _count_sentence(tokens: list[str], counts: dict[str, float]) -> None:
+    """Add one sentence's terms to `counts` (one flat loop: this runs for every token of every
+    article, on the worker's critical path)."""
+    get = counts.get
+    i, n = 0, len(tokens)
+    while i < n:
         token = tokens[i]
-        if token[0].isupper() and token.lower() not in STOPWORDS:
-            j = i
-            while j < len(tokens) and tokens[j][0].isupper() and tokens[j].lower() not in STOPWORDS:
+        lowered = token.lower()
+        if token[0].isupper() and lowered not in STOPWORDS:
+            j = i + 1
+            while j < n and tokens[j][0].isupper() and tokens[j].lower() not in STOPWORDS:
                 j += 1
             span = [_possessive(t.lower()) for t in tokens[i:j]]
             if i == 0 and len(span) == 1:  # a capitalized sentence start is not a name
-                yield _stem(span[0]), 1.0
+                term = _stem(span[0])
+                counts[term] = get(term, 0.0) + 1.0
             else:
-                yield from ((f"E:{word}", ENTITY_WEIGHT) for word in span)
+                for word in span:
+                    counts["E:" + word] = get("E:" + word, 0.0) + ENTITY_WEIGHT
                 if len(span) > 1:
-                    yield f"E:{' '.join(span)}", ENTITY_WEIGHT
+                    term = "E:" + " ".join(span)
+                    counts[term] = get(term, 0.0) + ENTITY_WEIGHT
             i = j
             continue
-        lowered = token.lower()
         if token[0].isdigit():
-            yield (f"Y:{token}" if _YEAR.fullmatch(token) else f"N:{token}"), 1.0
+            term = ("Y:" if _YEAR.fullmatch(token) else "N:") + token
+            counts[term] = get(term, 0.0) + 1.0
         elif lowered not in STOPWORDS and len(lowered) > 2:
-            yield _stem(lowered), 1.0
+            term = _stem(lowered)
+            counts[term] = get(term, 0.0) + 1.0
         i += 1
 
 
@@ -111,6 +118,7 @@ def _possessive(word: str) -> str:
     return word.removesuffix("'s").removesuffix("’s")
 
 
+@lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:

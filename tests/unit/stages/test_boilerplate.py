@@ -11,6 +11,7 @@ from newsflow.stages.boilerplate import (
     BoilerplateSettings,
     drop_lines,
     line_hash,
+    line_hashes,
     strip_learned_boilerplate,
 )
 from newsflow.store.sqlite import SqliteStore
@@ -81,3 +82,8 @@ def test_a_text_mostly_of_known_lines_is_left_whole() -> None:
 def test_line_hashes_ignore_case_spacing_and_quote_style() -> None:
     assert line_hash("It’s  the LATEST") == line_hash("it's the latest")
     assert line_hash("one line") != line_hash("another line")
+
+
+def test_the_lines_of_a_text_hash_as_each_line_alone() -> None:
+    text = "It’s  the LATEST\nﬁne print — here\n\n  Café\u0301 "
+    assert line_hashes(text) == [line_hash(line) for line in text.split("\n")]
