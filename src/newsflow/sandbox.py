@@ -167,11 +167,6 @@ class Sandbox:
             detail = f"extraction took longer than {self.limits.time_limit:g} s"
             return Extracted(Rejection(R.EXTRACTION_TIMEOUT, detail), job.attempts)
 
-    def discard(self) -> None:
-        """Forget every article submitted and not collected (their results are dropped)."""
-        while self._queued:
-            self.collect()
-
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()

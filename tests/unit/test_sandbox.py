@@ -104,17 +104,6 @@ def test_an_article_whose_extractor_was_killed_is_retried_in_a_new_one() -> None
     assert behind.attempts == 1
 
 
-def test_discard_drops_what_was_queued() -> None:
-    with Sandbox() as sandbox:
-        for n in (1, 2):
-            sandbox.submit(article(PARAGRAPH + f"<p>Item number {n} closes.</p>", n))
-        sandbox.discard()
-        assert sandbox.pending == 0
-        result = sandbox.run(article(PARAGRAPH + "<p>Item number 3 closes.</p>", 3))
-    assert isinstance(result, Extraction)
-    assert "Item number 3 closes" in result.text
-
-
 def test_results_come_back_in_input_order_with_several_workers() -> None:
     pages = [
         article(PARAGRAPH * (1 + n % 4) + f"<p>Item number {n} closes.</p>", n) for n in range(12)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from itertools import pairwise
 from typing import Any
 
 from newsflow import events
@@ -19,6 +18,7 @@ from newsflow.service.loop import Output
 from newsflow.service.metrics import Metrics
 from newsflow.stages.ingest import format_timestamp
 from newsflow.store.base import DedupStore
+from newsflow_extract.ahead import ExtractionQueue
 
 log = logging.getLogger(__name__)
 _KINDS: dict[str, EventKind] = {"clean": "clean", "duplicate": "duplicate", "dlq": "rejection"}
@@ -43,31 +43,31 @@ class ExtractProcessor:
         self.decide = decide
         self.metrics = metrics
         self.clock = clock
-        self._following: dict[tuple[str, int, int], Any] = {}
-        self._ahead: tuple[tuple[str, int, int], Article] | None = None
+        self.ahead = ExtractionQueue(sandbox)
 
     def lookahead(self, records: list[Any]) -> None:
         """The batch about to be processed, in order: while one record is decided, the next
-        one's extraction already runs in the sandbox."""
-        self._following = {_position(a): b for a, b in pairwise(records)}
+        one that needs extracting is already being extracted (see `ahead`)."""
+        self.ahead.start_batch(records)
 
     def process(self, record: Any) -> list[Output]:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
-        article = self._prefetched(record)
+        article = self.ahead.sent_ahead(record)
         if article is None:
             try:
                 article = events.article_from_event(decode("ingested", record.value))
             except ContractError as exc:
-                self._prefetch_following(record, None)
+                self.ahead.send_next(record, lambda later: self._needs_extraction(later, None))
                 return [self._dead(record, origin, Rejection(R.BAD_EVENT, str(exc)[:1000]), 1)]
             now = self.clock()
             shortcut = run_recrawl(article, store=self.store, now=now, settings=self.decide)
             if shortcut is not None:
-                self._prefetch_following(record, None)
+                self.ahead.send_next(record, lambda later: self._needs_extraction(later, None))
                 return [self._output(shortcut, article)]  # a re-crawl: no extraction needed
-            self.sandbox.submit(article)
-        self._prefetch_following(record, article)
-        extracted = self.sandbox.collect()
+            self.ahead.send(record, article)
+        current = article
+        self.ahead.send_next(record, lambda later: self._needs_extraction(later, current))
+        extracted = self.ahead.result(record)
         self._observe(extracted)
         outcome = run_decide(
             article,
@@ -87,35 +87,19 @@ class ExtractProcessor:
             )
         return [self._output(outcome, article)]
 
-    def _prefetched(self, record: Any) -> Article | None:
-        """The record's article if its extraction was started ahead; anything else started
-        ahead (a batch rewound or retried) is dropped."""
-        if self._ahead is not None and self._ahead[0] == _position(record):
-            article = self._ahead[1]
-            self._ahead = None
-            return article
-        self._ahead = None
-        if self.sandbox.pending:
-            self.sandbox.discard()
-        return None
-
-    def _prefetch_following(self, record: Any, current: Article | None) -> None:
-        """Start extracting the record after this one, unless it will not need it: a bad event,
-        a re-crawl of a body already decided, or the same body as the current article (which
-        becomes a re-crawl once the current one is decided)."""
-        following = self._following.get(_position(record))
-        if following is None:
-            return
+    def _needs_extraction(self, record: Any, current: Article | None) -> Article | None:
+        """A later record's article, or None when it will not need extracting: a bad event, a
+        re-crawl of a body already decided, or the current article's body (a re-crawl once
+        the current one is decided)."""
         try:
-            article = events.article_from_event(decode("ingested", following.value))
+            article = events.article_from_event(decode("ingested", record.value))
         except ContractError:
-            return
+            return None
         if current is not None and article.body_hash == current.body_hash:
-            return
+            return None
         if run_recrawl(article, store=self.store, now=self.clock(), settings=self.decide):
-            return
-        self.sandbox.submit(article)
-        self._ahead = (_position(following), article)
+            return None
+        return article
 
     def _observe(self, extracted: Extracted) -> None:
         """The extraction's own time; a timeout counts as the limit, a crash not at all."""
@@ -190,10 +174,6 @@ def build(config: Any, metrics: Metrics) -> ExtractProcessor:
         decide=decide,
         metrics=metrics,
     )
-
-
-def _position(record: Any) -> tuple[str, int, int]:
-    return (record.topic, record.partition, record.offset)
 
 
 __all__ = ["ExtractProcessor", "SandboxLimits", "build"]

@@ -156,9 +156,14 @@ def test_extracting_the_next_record_ahead_changes_no_outcome(metrics: Metrics) -
         ingested(5, html=other_body(2)),  # same body as 2
         ingested(6, html=other_body(6)),
         ingested(7, html="<html><body><nav>Home</nav></body></html>"),  # no text
+        ingested(8, html="<html><body><nav>Menu</nav></body></html>"),  # no text
+        # Stepped over while 8 is decided (same body), but 8 fails, so 9 is extracted after
+        # 10, which was sent ahead: the results must still go to their own records.
+        ingested(9, html="<html><body><nav>Menu</nav></body></html>"),
+        ingested(10, html=other_body(10)),
     ]
     expected = outcomes_of(metrics, batch, ahead=False)
-    assert [topic for topic, _ in expected] == ["c", "c", "d", "q", "d", "c", "q"]
+    assert [topic for topic, _ in expected] == ["c", "c", "d", "q", "d", "c", "q", "q", "q", "c"]
     assert outcomes_of(metrics, batch, ahead=True) == expected
 
 
@@ -169,14 +174,29 @@ def test_the_next_record_is_extracted_while_this_one_is_decided(metrics: Metrics
         processor.lookahead(batch)
         processor.process(batch[0])
         assert processor.sandbox.pending == 1  # record 2 went to the extractor
-        # A retry of record 1 (or a rewound batch) drops what was started ahead.
+        assert processor.ahead.sent_ahead(batch[1]) is not None
+        # A retry of record 1 extracts it again; record 2's extraction is kept.
         [again] = processor.process(batch[0])
-        assert processor.sandbox.pending == 1
         assert again.outcome == "clean"
+        assert processor.ahead.sent_ahead(batch[1]) is not None
         outputs = [processor.process(record)[0] for record in batch[1:]]
     finally:
         processor.close()
     assert [o.outcome for o in outputs] == ["clean", "clean"]
+
+
+def test_records_needing_no_extraction_are_stepped_over(metrics: Metrics) -> None:
+    processor = extract_processor(metrics, SqliteStore(":memory:"))
+    first = ingested(1)
+    batch = [first, ingested(2), Record("ing", 0, 3, b"k", b"{}"), ingested(4, html=other_body(4))]
+    try:
+        processor.lookahead(batch)
+        processor.process(first)  # 2 repeats its body and 3 is not an event: 4 is sent ahead
+        assert processor.ahead.sent_ahead(batch[3]) is not None
+        outcomes = [processor.process(record)[0].outcome for record in batch[1:]]
+    finally:
+        processor.close()
+    assert outcomes == ["duplicate", "dlq", "clean"]
 
 
 @pytest.mark.parametrize(
