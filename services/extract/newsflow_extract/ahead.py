@@ -17,7 +17,9 @@ from newsflow.model import Article
 from newsflow.sandbox import Extracted, Sandbox
 
 Position = tuple[str, int, int]
-REACH = 8  # records looked at past the current one for the next extraction
+REACH = 8  # records looked at past the current one for the next extractions
+DEPTH = 2  # extractions kept queued past the current one (one would leave the child idle
+# whenever a short page finishes before the current record is decided)
 
 
 def position(record: Any) -> Position:
@@ -27,20 +29,23 @@ def position(record: Any) -> Position:
 class ExtractionQueue:
     """The sandbox's queue, seen per record: what was sent, what came back early."""
 
-    def __init__(self, sandbox: Sandbox, *, reach: int = REACH) -> None:
+    def __init__(self, sandbox: Sandbox, *, reach: int = REACH, depth: int = DEPTH) -> None:
         self.sandbox = sandbox
         self.reach = reach
+        self.depth = depth
         self._batch: list[Any] = []
         self._index: dict[Position, int] = {}
         self._sent: deque[Position] = deque()  # mirrors the order of the sandbox's queue
         self._articles: dict[Position, Article] = {}  # of records sent before their turn
         self._early: dict[Position, Extracted] = {}  # results that came before their turn
+        self._stepped_over: set[Position] = set()  # of this batch, needing no extraction
 
     def start_batch(self, records: list[Any]) -> None:
         """The records about to be processed, in order. Results kept for records that are not
         in it (a batch rewound and polled again differently) are dropped."""
         self._batch = records
         self._index = {position(record): n for n, record in enumerate(records)}
+        self._stepped_over = set()
         keep = self._index.keys() | set(self._sent)
         self._early = {p: result for p, result in self._early.items() if p in keep}
         self._articles = {p: article for p, article in self._articles.items() if p in keep}
@@ -56,19 +61,25 @@ class ExtractionQueue:
         self._articles[at] = article
 
     def send_next(self, record: Any, needs: Callable[[Any], Article | None]) -> None:
-        """Start extracting the first record after `record` that needs it (`needs` gives its
-        article, or None to step over it), unless one is already started."""
+        """Keep `depth` records after `record` that need extracting on their way (`needs`
+        gives a record's article, or None to step over it)."""
         start = self._index.get(position(record))
         if start is None:
             return
+        ahead = 0
         for later in self._batch[start + 1 : start + 1 + self.reach]:
+            if ahead >= self.depth:
+                return
             at = position(later)
             if at in self._articles:
-                return  # already on its way
-            article = needs(later)
-            if article is not None:
-                self.send(later, article)
-                return
+                ahead += 1  # already on its way
+            elif at not in self._stepped_over:
+                article = needs(later)
+                if article is None:
+                    self._stepped_over.add(at)
+                else:
+                    self.send(later, article)
+                    ahead += 1
 
     def result(self, record: Any) -> Extracted:
         """The record's extraction result (the record must have been sent)."""
