@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.performance", description=__doc__)
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="the short run (default)")
-    size.add_argument("--full", action="store_true", help="the documented run (~25 min)")
+    size.add_argument("--full", action="store_true", help="the documented run (~13 min)")
     parser.add_argument("--profile", action="store_true", help="also profile with py-spy")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
