@@ -113,6 +113,26 @@ def test_candidates_are_scored_in_redis_and_bounded_by_the_window(store: RedisSt
     assert match.similarity == pytest.approx(0.8)
 
 
+def test_candidates_are_the_stories_sharing_most_index_terms_ties_by_id(
+    store: RedisStore,
+) -> None:
+    shared = {C: ["iran", "missile", "russia"], B: ["iran", "missile"], A: ["iran", "missile"]}
+    shared |= {f"{n}" * 32: ["iran"] for n in range(5)}
+    for story_id, terms in shared.items():
+        weights = dict.fromkeys(terms, 0.5)
+        store.commit_decision(
+            story_id,
+            {},
+            story=update(story_id, centroid=weights, index_terms=terms, counted_terms=terms),
+            ttl_seconds=WINDOW,
+            now=T0,
+        )
+    found = store.story_candidates(
+        {"iran": 1.0}, ["iran", "missile", "russia"], at=T0, window_seconds=WINDOW, limit=4
+    )
+    assert [match.story_id for match in found] == [C, A, B, "0" * 32]
+
+
 def test_a_commit_applies_once_and_returns_the_first_decision(store: RedisStore) -> None:
     first = store.commit_decision(A, {"story_id": A}, story=update(A), ttl_seconds=60, now=T0)
     again = store.commit_decision(A, {"story_id": B}, story=update(B), ttl_seconds=60, now=T0)
