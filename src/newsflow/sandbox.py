@@ -126,6 +126,8 @@ class Sandbox:
 
     def run(self, article: Article) -> Result:
         """Extract one article within the time limit; never raises for a bad document."""
+        if self._queued:
+            raise RuntimeError("run() while articles are queued: collect() their results first")
         self.submit(article)
         return self.collect().result
 

@@ -18,7 +18,7 @@ from newsflow.service.loop import Output
 from newsflow.service.metrics import Metrics
 from newsflow.stages.ingest import format_timestamp
 from newsflow.store.base import DedupStore
-from newsflow_extract.ahead import ExtractionQueue
+from newsflow_extract.ahead import ExtractionQueue, Position, position
 
 log = logging.getLogger(__name__)
 _KINDS: dict[str, EventKind] = {"clean": "clean", "duplicate": "duplicate", "dlq": "rejection"}
@@ -44,29 +44,30 @@ class ExtractProcessor:
         self.metrics = metrics
         self.clock = clock
         self.ahead = ExtractionQueue(sandbox)
+        self._decoded: dict[Position, Article] = {}  # looked at ahead, not sent: decoded once
 
     def lookahead(self, records: list[Any]) -> None:
         """The batch about to be processed, in order: while one record is decided, the next
         one that needs extracting is already being extracted (see `ahead`)."""
         self.ahead.start_batch(records)
+        self._decoded = {}
 
     def process(self, record: Any) -> list[Output]:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
         article = self.ahead.sent_ahead(record)
         if article is None:
             try:
-                article = events.article_from_event(decode("ingested", record.value))
+                article = self._decoded.pop(position(record), None) or _article_of(record)
             except ContractError as exc:
-                self.ahead.send_next(record, lambda later: self._needs_extraction(later, None))
+                self._send_next(record, None)
                 return [self._dead(record, origin, Rejection(R.BAD_EVENT, str(exc)[:1000]), 1)]
             now = self.clock()
             shortcut = run_recrawl(article, store=self.store, now=now, settings=self.decide)
             if shortcut is not None:
-                self.ahead.send_next(record, lambda later: self._needs_extraction(later, None))
+                self._send_next(record, None)
                 return [self._output(shortcut, article)]  # a re-crawl: no extraction needed
             self.ahead.send(record, article)
-        current = article
-        self.ahead.send_next(record, lambda later: self._needs_extraction(later, current))
+        self._send_next(record, article)
         extracted = self.ahead.result(record)
         self._observe(extracted)
         outcome = run_decide(
@@ -87,17 +88,22 @@ class ExtractProcessor:
             )
         return [self._output(outcome, article)]
 
+    def _send_next(self, record: Any, current: Article | None) -> None:
+        self.ahead.send_next(record, lambda later: self._needs_extraction(later, current))
+
     def _needs_extraction(self, record: Any, current: Article | None) -> Article | None:
         """A later record's article, or None when it will not need extracting: a bad event, a
         re-crawl of a body already decided, or the current article's body (a re-crawl once
         the current one is decided)."""
         try:
-            article = events.article_from_event(decode("ingested", record.value))
+            article = _article_of(record)
         except ContractError:
             return None
-        if current is not None and article.body_hash == current.body_hash:
-            return None
-        if run_recrawl(article, store=self.store, now=self.clock(), settings=self.decide):
+        same_body = current is not None and article.body_hash == current.body_hash
+        if same_body or run_recrawl(
+            article, store=self.store, now=self.clock(), settings=self.decide
+        ):
+            self._decoded[position(record)] = article
             return None
         return article
 
@@ -151,6 +157,10 @@ class ExtractProcessor:
             stage="extract" if outcome.kind == "dlq" else None,
             latency=max(0.0, latency),
         )
+
+
+def _article_of(record: Any) -> Article:
+    return events.article_from_event(decode("ingested", record.value))
 
 
 def build(config: Any, metrics: Metrics) -> ExtractProcessor:

@@ -81,8 +81,10 @@ def _collapse(text: str) -> str:
     return _SPACE.sub(" ", text).strip().casefold()
 
 
+@lru_cache(maxsize=16)
 def fingerprint(text: str) -> Fingerprint:
-    """The content hash of the normalized text and its word count."""
+    """The content hash of the normalized text and its word count (cached like the
+    normalization: learned boilerplate and exact dedup both fingerprint one text)."""
     normalized = normalize_text(text)
     digest = hashlib.sha256(normalized.encode("utf-8")).hexdigest()
     return Fingerprint(content_hash=digest, word_count=len(_WORD.findall(normalized)))
