@@ -73,8 +73,11 @@ def run_recrawl(
     """The outcome of a byte-identical re-crawl of an article decided before (an exact
     duplicate, decided without extraction), or None when the article must be extracted."""
     found = recrawl.recognize(article, store, now=now.timestamp())
-    if found is None:
-        return None
+    return None if found is None else recrawl_outcome(article, found, now=now)
+
+
+def recrawl_outcome(article: Article, found: recrawl.Recrawl, *, now: datetime) -> Outcome:
+    """The duplicate outcome of a re-crawl recognized from its raw body."""
     decision = Decision("duplicate", found.duplicate_of, EXACT)
     fp = Fingerprint(content_hash=found.content_hash, word_count=0)
     event = events.duplicate_event(article, fp, decision, decided_at=format_timestamp(now))
@@ -94,44 +97,10 @@ def run_decide(
 ) -> Outcome:
     """Fingerprint and dedup an extracted article: `clean`, `duplicate`, or `dlq` on failure.
 
-    A decided article is remembered by its raw body, so its re-crawls skip extraction.
+    The exact-dedup claim also marks the article's raw body (`recrawl.mark`), so its
+    re-crawls skip extraction.
     """
     settings = settings or DecideSettings()
-    outcome = _decide(
-        article,
-        extracted,
-        store=store,
-        now=now,
-        origin=origin,
-        original=original,
-        settings=settings,
-        attempts=attempts,
-    )
-    if outcome.kind in ("clean", "duplicate"):
-        event = outcome.event
-        exact_copy = outcome.kind == "duplicate" and event["method"] == EXACT
-        recrawl.remember(
-            article,
-            target=event["duplicate_of"] if exact_copy else article.article_id,
-            content_hash=event["content_hash"],
-            store=store,
-            ttl_seconds=settings.dedup_ttl_seconds,
-            now=now.timestamp(),
-        )
-    return outcome
-
-
-def _decide(
-    article: Article,
-    extracted: Extraction | Rejection,
-    *,
-    store: DedupStore,
-    now: datetime,
-    origin: Origin,
-    original: bytes,
-    settings: DecideSettings,
-    attempts: int | None,
-) -> Outcome:
     stamp = format_timestamp(now)
     if isinstance(extracted, Rejection):
         event = events.rejection_event(
@@ -152,6 +121,7 @@ def _decide(
         store,
         now=now.timestamp(),
         ttl_seconds=settings.dedup_ttl_seconds,
+        mark=recrawl.mark(article, fp.content_hash),
     )
     key = article.article_id.encode()
     if decision.status == "duplicate":

@@ -10,13 +10,16 @@ from typing import Any
 from newsflow import events
 from newsflow import rejection as R
 from newsflow.contracts.codec import ContractError, EventKind, decode, encode
+from newsflow.errors import StoreUnavailable
 from newsflow.model import Article, Origin
-from newsflow.pipeline import DecideSettings, Outcome, run_decide, run_recrawl
+from newsflow.pipeline import DecideSettings, Outcome, recrawl_outcome, run_decide
 from newsflow.rejection import Rejection
 from newsflow.sandbox import Extracted, Sandbox, SandboxLimits
 from newsflow.service.loop import Output
 from newsflow.service.metrics import Metrics
+from newsflow.stages import recrawl
 from newsflow.stages.ingest import format_timestamp
+from newsflow.stages.recrawl import Recrawl
 from newsflow.store.base import DedupStore
 from newsflow_extract.ahead import ExtractionQueue, Position, position
 
@@ -45,12 +48,36 @@ class ExtractProcessor:
         self.clock = clock
         self.ahead = ExtractionQueue(sandbox)
         self._decoded: dict[Position, Article] = {}  # looked at ahead, not sent: decoded once
+        self._recrawls: dict[Position, Recrawl | None] = {}  # asked for the whole batch
+        self._repeats: set[Position] = set()  # records repeating an earlier body of the batch
 
     def lookahead(self, records: list[Any]) -> None:
         """The batch about to be processed, in order: while one record is decided, the next
-        one that needs extracting is already being extracted (see `ahead`)."""
+        one that needs extracting is already being extracted (see `ahead`), and whether each
+        record is a re-crawl is asked for the whole batch in one store call."""
         self.ahead.start_batch(records)
         self._decoded = {}
+        self._recrawls = {}
+        self._repeats = set()
+        first: dict[str, tuple[Position, Article]] = {}  # per body, its first record here
+        for record in records:
+            try:
+                article = _article_of(record)
+            except ContractError:
+                continue
+            self._decoded[position(record)] = article
+            if article.body_hash in first:
+                self._repeats.add(position(record))
+            else:
+                first[article.body_hash] = (position(record), article)
+        # A later record with the same body as an earlier one of the batch asks again at its
+        # turn: by then the earlier one may have been decided, making it a re-crawl.
+        articles = [article for _, article in first.values()]
+        try:
+            found = recrawl.recognize_many(articles, self.store, now=self.clock().timestamp())
+        except StoreUnavailable:
+            return  # each record asks at its turn, where a store outage rewinds the batch
+        self._recrawls = {at: answer for (at, _), answer in zip(first.values(), found, strict=True)}
 
     def process(self, record: Any) -> list[Output]:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
@@ -61,8 +88,7 @@ class ExtractProcessor:
             except ContractError as exc:
                 self._send_next(record, None)
                 return [self._dead(record, origin, Rejection(R.BAD_EVENT, str(exc)[:1000]), 1)]
-            now = self.clock()
-            shortcut = run_recrawl(article, store=self.store, now=now, settings=self.decide)
+            shortcut = self._recrawl(record, article)
             if shortcut is not None:
                 self._send_next(record, None)
                 return [self._output(shortcut, article)]  # a re-crawl: no extraction needed
@@ -93,19 +119,32 @@ class ExtractProcessor:
 
     def _needs_extraction(self, record: Any, current: Article | None) -> Article | None:
         """A later record's article, or None when it will not need extracting: a bad event, a
-        re-crawl of a body already decided, or the current article's body (a re-crawl once
-        the current one is decided)."""
+        re-crawl of a body already decided, or a body that an earlier record of the batch
+        (the current one, or one on its way to the extractor) will have decided by this
+        record's turn, making it a re-crawl then. Such a record asks again at its turn, and
+        is extracted then if the earlier one's extraction failed."""
         try:
-            article = _article_of(record)
+            article = self._decoded.get(position(record)) or _article_of(record)
         except ContractError:
             return None
         same_body = current is not None and article.body_hash == current.body_hash
-        if same_body or run_recrawl(
-            article, store=self.store, now=self.clock(), settings=self.decide
-        ):
+        repeat = same_body or position(record) in self._repeats
+        if repeat or self._recrawl(record, article, keep=True):
             self._decoded[position(record)] = article
             return None
         return article
+
+    def _recrawl(self, record: Any, article: Article, *, keep: bool = False) -> Outcome | None:
+        """The record's re-crawl outcome, or None: from the batch's answer when there is one,
+        else asked now; looking ahead (`keep`), the answer is kept for the record's turn."""
+        at = position(record)
+        if at in self._recrawls:
+            found = self._recrawls[at] if keep else self._recrawls.pop(at)
+        else:
+            found = recrawl.recognize(article, self.store, now=self.clock().timestamp())
+            if keep:
+                self._recrawls[at] = found
+        return None if found is None else recrawl_outcome(article, found, now=self.clock())
 
     def _observe(self, extracted: Extracted) -> None:
         """The extraction's own time; a timeout counts as the limit, a crash not at all."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from newsflow.model import Decision, Fingerprint
 from newsflow.store.base import DedupStore
+from newsflow.store.records import Mark
 
 DEFAULT_TTL_SECONDS = 30 * 24 * 3600
 EXACT = "exact"
@@ -17,9 +18,13 @@ def decide_exact(
     *,
     now: float,
     ttl_seconds: int = DEFAULT_TTL_SECONDS,
+    mark: Mark | None = None,
 ) -> Decision:
-    """Unique if this article owns the hash (also on redelivery), else a duplicate of the owner."""
-    owner = store.claim(f"hash:{fp.content_hash}", article_id, ttl_seconds=ttl_seconds, now=now)
+    """Unique if this article owns the hash (also on redelivery), else a duplicate of the owner.
+
+    `mark` is set with the claim, naming the owner (the re-crawl marker)."""
+    key = f"hash:{fp.content_hash}"
+    owner = store.claim(key, article_id, ttl_seconds=ttl_seconds, now=now, mark=mark)
     if owner == article_id:
         return Decision(status="unique")
     return Decision(status="duplicate", duplicate_of=owner, method=EXACT)

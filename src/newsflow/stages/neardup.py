@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -23,6 +24,7 @@ from datasketch import MinHash
 
 from newsflow.stages.fingerprint import normalize_text
 from newsflow.store.base import DedupStore
+from newsflow.store.records import IndexedSignature
 
 NUM_PERM = 128
 BANDS = 32
@@ -128,6 +130,14 @@ def decide_near(
         window_seconds=settings.window_seconds,
         now=now,
     )
+    return nearest(sig, entries, settings)
+
+
+def nearest(
+    sig: bytes, entries: Sequence[IndexedSignature], settings: NearSettings
+) -> NearMatch | None:
+    """The earliest of the index's `entries` that the signature nearly repeats, if any:
+    earliest by event time, ties by index order."""
     matches = [
         (entry.at, entry.seq, entry.article_id, score)
         for entry in entries

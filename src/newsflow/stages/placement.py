@@ -11,10 +11,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from newsflow.stages.neardup import METHOD, NearSettings, decide_near
-from newsflow.stages.stories import StorySettings, event_time, plan_story
+from newsflow.stages.neardup import METHOD, NearMatch, NearSettings, band_keys, nearest, signature
+from newsflow.stages.stories import (
+    StoryPlan,
+    StorySettings,
+    counted_terms,
+    event_time,
+    plan_with_statistics,
+)
 from newsflow.store.base import DedupStore
-from newsflow.store.records import StoryUpdate
+from newsflow.store.records import TermStatistics
 
 NearStatus = Literal["unique", "near_duplicate"]
 
@@ -94,7 +100,8 @@ def place(
     settings = settings or PlacementSettings()
     stamp = now.timestamp()
     at = event_time(published_at, fetched_at, now)
-    match = decide_near(article_id, text, store, at=at, now=stamp, settings=settings.near)
+    counts = counted_terms(title, text, settings.stories)
+    match, stats = _near_and_statistics(article_id, text, counts, store, at, stamp, settings)
     if match is not None and settings.divert_near_duplicates:
         placement = Placement("near_duplicate", match.article_id, match.similarity, None, True)
         return _commit(store, article_id, placement, None, settings, stamp)
@@ -102,35 +109,65 @@ def place(
     if match is not None:
         original = store.recall_decision(match.article_id, now=stamp)
         story_of_original = original.get("story_id") if original else None
-    plan = plan_story(
+    plan = plan_with_statistics(
         article_id,
         title,
-        text,
-        store,
+        counts,
+        stats,
         source=source,
         at=at,
         settings=settings.stories,
         story_of_original=story_of_original,
     )
+    story_id = plan.update.story_id  # the store may choose another at commit
     if match is None:
-        placement = Placement("unique", story_id=plan.story_id)
+        placement = Placement("unique", story_id=story_id)
     else:
-        placement = Placement("near_duplicate", match.article_id, match.similarity, plan.story_id)
-    return _commit(store, article_id, placement, plan.update, settings, stamp)
+        placement = Placement("near_duplicate", match.article_id, match.similarity, story_id)
+    return _commit(store, article_id, placement, plan, settings, stamp)
+
+
+def _near_and_statistics(
+    article_id: str,
+    text: str,
+    counts: dict[str, float],
+    store: DedupStore,
+    at: float,
+    now: float,
+    settings: PlacementSettings,
+) -> tuple[NearMatch | None, TermStatistics]:
+    """Index the article's signature and read its terms' statistics, in one store call (one
+    round trip on Redis); a text without words has no signature and is not indexed."""
+    story_window = settings.stories.window_seconds
+    sig = signature(text)
+    if sig is None:
+        return None, store.term_statistics(list(counts), at=at, window_seconds=story_window)
+    entries, stats = store.index_and_term_statistics(
+        article_id,
+        band_keys(sig),
+        sig,
+        list(counts),
+        at=at,
+        near_window_seconds=settings.near.window_seconds,
+        story_window_seconds=story_window,
+        now=now,
+    )
+    return nearest(sig, entries, settings.near), stats
 
 
 def _commit(
     store: DedupStore,
     article_id: str,
     placement: Placement,
-    update: StoryUpdate | None,
+    plan: StoryPlan | None,
     settings: PlacementSettings,
     now: float,
 ) -> Placement:
     stored = store.commit_decision(
         article_id,
         placement.as_record(),
-        story=update,
+        story=plan.update if plan else None,
+        choice=plan.choice if plan else None,
         ttl_seconds=settings.memory_seconds,
         now=now,
     )

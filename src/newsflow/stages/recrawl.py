@@ -1,11 +1,12 @@
 """Re-crawls decided before extraction: a byte-identical body that was decided before.
 
 A crawler fetching a page again gets the same bytes; extraction would give the same text, and
-exact dedup would call it a duplicate of that text's owner. So once an article is decided
-(clean, or a duplicate), `remember` stores `article_id target content_hash` under its raw body
-hash, and `recognize` answers the same decision for a later article with the same body, with
-no extraction. The first article of a body, and its redeliveries, always go the whole way; an
-article whose extraction failed is not remembered, so its re-crawls are extracted again.
+exact dedup would call it a duplicate of that text's owner. So when an article's text claims
+its content hash (clean, or a duplicate), the same store call stores `article_id target
+content_hash` under its raw body hash (`mark`), and `recognize` answers the same decision for
+a later article with the same body, with no extraction. The first article of a body, and its
+redeliveries, always go the whole way; an article whose extraction failed claims nothing, so
+its re-crawls are extracted again.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from newsflow.model import Article
 from newsflow.store.base import DedupStore
+from newsflow.store.records import Mark
 
 KEY = "raw:"
 
@@ -29,7 +31,18 @@ class Recrawl:
 
 def recognize(article: Article, store: DedupStore, *, now: float) -> Recrawl | None:
     """The decision for a body decided before under another article, else None."""
-    value = store.peek(KEY + article.body_hash, now=now)
+    return _recognized(article, store.peek(KEY + article.body_hash, now=now))
+
+
+def recognize_many(
+    articles: list[Article], store: DedupStore, *, now: float
+) -> list[Recrawl | None]:
+    """`recognize` for each article, with one store call."""
+    values = store.peek_many([KEY + article.body_hash for article in articles], now=now)
+    return [_recognized(article, value) for article, value in zip(articles, values, strict=True)]
+
+
+def _recognized(article: Article, value: str | None) -> Recrawl | None:
     if value is None:
         return None
     owner, target, content_hash = value.split(" ")
@@ -38,15 +51,9 @@ def recognize(article: Article, store: DedupStore, *, now: float) -> Recrawl | N
     return Recrawl(duplicate_of=target, content_hash=content_hash)
 
 
-def remember(
-    article: Article,
-    *,
-    target: str,
-    content_hash: str,
-    store: DedupStore,
-    ttl_seconds: int,
-    now: float,
-) -> None:
-    """Record that re-crawls of this body are exact duplicates of `target` (first one wins)."""
-    value = f"{article.article_id} {target} {content_hash}"
-    store.claim(KEY + article.body_hash, value, ttl_seconds=ttl_seconds, now=now)
+def mark(article: Article, content_hash: str) -> Mark:
+    """The marker that makes later copies of this body re-crawls: set with the exact-dedup
+    claim of `content_hash` (`dedup.decide_exact`), as `article_id target content_hash`, the
+    target being the claim's owner (the article itself, or the article it duplicates). The
+    first one wins."""
+    return Mark(KEY + article.body_hash, f"{article.article_id} ", f" {content_hash}")

@@ -7,6 +7,8 @@ from typing import Any, Protocol
 
 from newsflow.store.records import (
     IndexedSignature,
+    Mark,
+    StoryChoice,
     StoryMatch,
     StorySummary,
     StoryUpdate,
@@ -26,8 +28,13 @@ class DedupStore(Protocol):
     rules: shared by every replica, atomic where two articles could race, bounded by a window.
     """
 
-    def claim(self, key: str, owner: str, *, ttl_seconds: int, now: float) -> str:
+    def claim(
+        self, key: str, owner: str, *, ttl_seconds: int, now: float, mark: Mark | None = None
+    ) -> str:
         """Set `key` to `owner` unless it is held; return the owner that holds it now.
+
+        With `mark`, also set `mark.key` (unless it is held) to `mark.value(<that owner>)`,
+        with the same TTL, in the same atomic step (one round trip on a server store).
 
         `now` (seconds since the epoch) is used by stores that expire entries themselves;
         a server-side TTL store may ignore it.
@@ -36,6 +43,10 @@ class DedupStore(Protocol):
 
     def peek(self, key: str, *, now: float) -> str | None:
         """The live value of a claimed `key`, or None; reads only (no claim is made)."""
+        ...
+
+    def peek_many(self, keys: Sequence[str], *, now: float) -> list[str | None]:
+        """`peek` for each of `keys`, in one round trip where the store is a server."""
         ...
 
     def observe_lines(
@@ -88,6 +99,22 @@ class DedupStore(Protocol):
         each term's document frequency among them (the IDF of story vectors)."""
         ...
 
+    def index_and_term_statistics(
+        self,
+        article_id: str,
+        bands: Sequence[str],
+        signature: bytes,
+        terms: Sequence[str],
+        *,
+        at: float,
+        near_window_seconds: int,
+        story_window_seconds: int,
+        now: float,
+    ) -> tuple[list[IndexedSignature], TermStatistics]:
+        """`index_signature` and `term_statistics` together, as one round trip where the
+        store is a server: what `place` needs before it can decide anything."""
+        ...
+
     def story_candidates(
         self,
         vector: dict[str, float],
@@ -108,12 +135,19 @@ class DedupStore(Protocol):
         decision: dict[str, Any],
         *,
         story: StoryUpdate | None,
+        choice: StoryChoice | None = None,
         ttl_seconds: int,
         now: float,
     ) -> dict[str, Any]:
         """Store `decision` for `article_id` and apply `story` (term counts, centroid, index)
         unless a decision is already stored; return the stored one. Atomic, so a story counts
-        an article once however often it is delivered."""
+        an article once however often it is delivered.
+
+        With `choice`, the store first chooses the story `story` joins: the best of the
+        candidates `story_candidates` finds for its centroid and index terms (see
+        `StoryChoice`), else `story.story_id`; the stored decision's `story_id` names it.
+        Choosing and joining are one atomic step, so of two articles of a new story
+        committed at once the second joins the story the first founded."""
         ...
 
     def top_stories(self, *, limit: int, since: float) -> list[StorySummary]:

@@ -13,6 +13,19 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
+class Mark:
+    """A value set alongside a claim, naming the claim's owner: under `key`, unless held,
+    `before + owner + after` (the re-crawl marker of `newsflow.stages.recrawl`)."""
+
+    key: str
+    before: str
+    after: str
+
+    def value(self, owner: str) -> str:
+        return f"{self.before}{owner}{self.after}"
+
+
+@dataclass(frozen=True, slots=True)
 class IndexedSignature:
     """An article already in the near-duplicate index: its MinHash and when it was added.
 
@@ -64,6 +77,33 @@ class StoryUpdate:
     index_terms: list[str]
     centroid_terms: int
     ttl_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoryChoice:
+    """How `commit_decision` chooses the story an update joins: among the `candidates`
+    stories sharing most of the update's index terms and joined within `window_seconds` of
+    its time, the one whose centroid is most similar to the update's, if that similarity
+    reaches `threshold`; else the update's own story (a new one)."""
+
+    threshold: float
+    candidates: int
+    window_seconds: int
+
+
+def best_story(candidates: list[StoryMatch], at: float, choice: StoryChoice) -> StoryMatch | None:
+    """The story `choice` picks among `candidates` for an article at `at`, or None.
+
+    A candidate counts when its time span lies within the window of `at`; the first of the
+    most similar wins, and only from the threshold. (Redis runs the same rule in Lua.)
+    """
+    best: StoryMatch | None = None
+    for story in candidates:
+        if min(abs(at - story.last_seen), abs(at - story.first_seen)) > choice.window_seconds:
+            continue
+        if story.similarity > (best.similarity if best else 0.0):
+            best = story
+    return best if best is not None and best.similarity >= choice.threshold else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import redis
 import redis.exceptions
 
 from newsflow.errors import ConfigError, StoreUnavailable
+from newsflow.store.records import Mark
 from newsflow.store.redis_index import RedisIndexOps
 
 DEFAULT_PREFIX = "newsflow:"
@@ -24,6 +25,17 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
     return ARGV[1]
 end
 return redis.call('GET', KEYS[1])
+"""
+
+# The same claim, then a mark naming the owner (SET NX EX): ARGV[3] .. owner .. ARGV[4].
+# Both keys derive from the prefix, so a hash-tagged prefix keeps them in one Cluster slot.
+_CLAIM_AND_MARK_SCRIPT = """
+local owner = ARGV[1]
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+    owner = redis.call('GET', KEYS[1])
+end
+redis.call('SET', KEYS[2], ARGV[3] .. owner .. ARGV[4], 'NX', 'EX', ARGV[2])
+return owner
 """
 
 # Count a document once per line of a source: the document's marker (SET NX EX) decides
@@ -90,6 +102,7 @@ class RedisStore(RedisIndexOps):
         self._prefix = prefix
         self._description = description
         self._claim_script = client.register_script(_CLAIM_SCRIPT)
+        self._claim_and_mark_script = client.register_script(_CLAIM_AND_MARK_SCRIPT)
         self._observe_lines_script = client.register_script(_OBSERVE_LINES_SCRIPT)
 
     @classmethod
@@ -114,8 +127,11 @@ class RedisStore(RedisIndexOps):
     def __repr__(self) -> str:
         return f"RedisStore(url={self._description!r}, prefix={self._prefix!r})"
 
-    def claim(self, key: str, owner: str, *, ttl_seconds: int, now: float) -> str:
-        """Set `key` to `owner` unless it is held; return the owner that holds it now.
+    def claim(
+        self, key: str, owner: str, *, ttl_seconds: int, now: float, mark: Mark | None = None
+    ) -> str:
+        """Set `key` to `owner` unless it is held; return the owner that holds it now (and
+        set `mark` naming it, in the same script).
 
         Redis expires the key after `ttl_seconds`, so `now` is not used. Raises
         `StoreUnavailable` (retriable) when Redis cannot be reached.
@@ -123,7 +139,13 @@ class RedisStore(RedisIndexOps):
         if ttl_seconds < 1:
             raise ValueError(f"ttl_seconds must be at least 1, got {ttl_seconds}")
         with self._translated():
-            holder = self._claim_script(keys=[self._prefix + key], args=[owner, ttl_seconds])
+            if mark is None:
+                holder = self._claim_script(keys=[self._prefix + key], args=[owner, ttl_seconds])
+            else:
+                holder = self._claim_and_mark_script(
+                    keys=[self._prefix + key, self._prefix + mark.key],
+                    args=[owner, ttl_seconds, mark.before, mark.after],
+                )
         return _as_str(holder)
 
     def peek(self, key: str, *, now: float) -> str | None:
@@ -131,6 +153,14 @@ class RedisStore(RedisIndexOps):
         with self._translated():
             value = self._client.get(self._prefix + key)
         return None if value is None else _as_str(value)
+
+    def peek_many(self, keys: Sequence[str], *, now: float) -> list[str | None]:
+        """The current values of `keys` (None where absent): one MGET."""
+        if not keys:
+            return []
+        with self._translated():
+            values = self._client.mget([self._prefix + key for key in keys])
+        return [None if value is None else _as_str(value) for value in values]
 
     def observe_lines(
         self,

@@ -1,8 +1,9 @@
 """The near-duplicate index and the story state in Redis (mixed into `RedisStore`).
 
-One Lua script per operation, so each is atomic and one round trip: indexing a signature
-(query and insert together, so of two near duplicates indexed at once the second sees the
-first), reading a story context, and committing a decision with its story update. Lists of
+One Lua script per operation, so each is atomic: indexing a signature (query and insert
+together, so of two near duplicates indexed at once the second sees the first), reading term
+statistics (pipelined with the indexing: one round trip for both), and committing a decision
+with its story update, the story chosen among the candidates in the same script. Lists of
 terms and weights travel as one JSON argument (and the statistics come back as one), which
 costs far less on both sides than hundreds of separate arguments. Every key
 has a TTL of the window (refreshed on write) and sorted sets are trimmed by time, so memory is
@@ -26,6 +27,7 @@ import redis
 
 from newsflow.store.records import (
     IndexedSignature,
+    StoryChoice,
     StoryMatch,
     StorySummary,
     StoryUpdate,
@@ -36,29 +38,36 @@ from newsflow.store.records import (
 _INDEX_SIGNATURE = """
 local id, at, window, prefix = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4]), ARGV[5]
 local seq = redis.call('HGET', KEYS[1], 'seq')
-if not seq then
+local fresh = not seq
+if fresh then
     seq = redis.call('INCR', KEYS[2])
     redis.call('HSET', KEYS[1], 'seq', seq, 'at', ARGV[2], 'sig', ARGV[3])
     redis.call('EXPIRE', KEYS[1], window)
-    for i = 3, #KEYS do
-        redis.call('ZADD', KEYS[i], ARGV[2], id)
-        redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. tostring(at - 2 * window))
-        redis.call('EXPIRE', KEYS[i], window)
-    end
 end
 seq = tonumber(seq)
+-- Per band: read the bucket once (members and times), keep the members within the window
+-- of `at`, add this article (once) and trim entries older than two windows when there are any.
+local low, high, stale = at - window, at + window, at - 2 * window
 local seen, out = {}, {}
 for i = 3, #KEYS do
-    local members = redis.call('ZRANGEBYSCORE', KEYS[i], tostring(at - window),
-        tostring(at + window))
-    for _, m in ipairs(members) do
-        if m ~= id and not seen[m] then
+    local members = redis.call('ZRANGE', KEYS[i], 0, -1, 'WITHSCORES')
+    local old = false
+    for j = 1, #members, 2 do
+        local m, t = members[j], tonumber(members[j + 1])
+        if t < stale then
+            old = true
+        elseif t >= low and t <= high and m ~= id and not seen[m] then
             seen[m] = true
             local v = redis.call('HMGET', prefix .. 'sig:' .. m, 'seq', 'at', 'sig')
             if v[1] and tonumber(v[1]) < seq then
                 out[#out + 1] = {m, v[2], v[1], v[3]}
             end
         end
+    end
+    if fresh then
+        redis.call('ZADD', KEYS[i], ARGV[2], id)
+        if old then redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. tostring(stale)) end
+        redis.call('EXPIRE', KEYS[i], window)
     end
 end
 return out
@@ -71,10 +80,9 @@ for k = 1, #terms do dfs[k] = 0 end
 for d = 4, 3 + nd do
     docs = docs + tonumber(redis.call('GET', prefix .. 'dfn:' .. ARGV[d]) or '0')
     for s = 1, #terms, 500 do
-        local chunk = {}
-        for k = s, math.min(s + 499, #terms) do chunk[#chunk + 1] = terms[k] end
-        local vals = redis.call('HMGET', prefix .. 'df:' .. ARGV[d], unpack(chunk))
-        for k = 1, #chunk do
+        local vals = redis.call('HMGET', prefix .. 'df:' .. ARGV[d],
+            unpack(terms, s, math.min(s + 499, #terms)))
+        for k = 1, #vals do
             if vals[k] then dfs[s + k - 1] = dfs[s + k - 1] + tonumber(vals[k]) end
         end
     end
@@ -82,64 +90,102 @@ end
 return cjson.encode({docs, dfs})
 """
 
-_STORY_CANDIDATES = """
-local prefix, since, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local vterms, vweights, index = cjson.decode(ARGV[4]), cjson.decode(ARGV[5]), cjson.decode(ARGV[6])
-local nv = #vterms
-local hits, order = {}, {}
-for k = 1, #index do
-    local sids = redis.call('ZREVRANGEBYSCORE', prefix .. 'sidx:' .. index[k], '+inf', since,
-        'LIMIT', 0, 100)
-    for _, s in ipairs(sids) do
-        if not hits[s] then hits[s] = 0; order[#order + 1] = s end
-        hits[s] = hits[s] + 1
-    end
-end
--- The `limit` stories with the most shared terms (ties: by id), kept in one pass: a full
--- sort of every story met cost milliseconds once the index held 100k articles.
-local best = {}
-for _, s in ipairs(order) do
-    local h, pos = hits[s], #best + 1
-    while pos > 1 do
-        local above = best[pos - 1]
-        if hits[above] > h or (hits[above] == h and above < s) then break end
-        pos = pos - 1
-    end
-    if pos <= limit then
-        table.insert(best, pos, s)
-        if #best > limit then best[#best] = nil end
-    end
-end
-order = best
-local out = {}
-for k = 1, math.min(limit, #order) do
-    local key = prefix .. 'story:' .. order[k]
-    local meta = redis.call('HMGET', key, 'size', 'first_seen', 'last_seen', 'norm2')
-    if meta[1] then
-        local norm = tonumber(meta[4] or '0')
-        local dot = 0
-        if nv > 0 and norm > 0 then
-            local scores = redis.call('ZMSCORE', key .. ':c', unpack(vterms))
-            for j = 1, nv do
-                if scores[j] then dot = dot + vweights[j] * tonumber(scores[j]) end
-            end
-            dot = dot / math.sqrt(norm)
+_CANDIDATES_FUNCTION = """
+-- The `limit` stories indexed under most of `index` (ties: by id) and joined since `since`,
+-- each as {id, size, first_seen, last_seen, cosine of the unit vector (vterms, vweights) to
+-- the story's centroid}: the centroids never leave Redis.
+local function candidates(prefix, since, limit, vterms, vweights, index)
+    local nv = #vterms
+    local hits, order = {}, {}
+    for k = 1, #index do
+        local sids = redis.call('ZREVRANGEBYSCORE', prefix .. 'sidx:' .. index[k], '+inf',
+            since, 'LIMIT', 0, 100)
+        for _, s in ipairs(sids) do
+            if not hits[s] then hits[s] = 0; order[#order + 1] = s end
+            hits[s] = hits[s] + 1
         end
-        out[#out + 1] = {order[k], meta[1], meta[2], meta[3], string.format('%.17g', dot)}
     end
+    -- The best `limit`, kept in one pass: a full sort of every story met cost milliseconds
+    -- once the index held 100k articles.
+    local best = {}
+    for _, s in ipairs(order) do
+        local h, pos = hits[s], #best + 1
+        while pos > 1 do
+            local above = best[pos - 1]
+            if hits[above] > h or (hits[above] == h and above < s) then break end
+            pos = pos - 1
+        end
+        if pos <= limit then
+            table.insert(best, pos, s)
+            if #best > limit then best[#best] = nil end
+        end
+    end
+    local out = {}
+    for k = 1, #best do
+        local key = prefix .. 'story:' .. best[k]
+        local meta = redis.call('HMGET', key, 'size', 'first_seen', 'last_seen', 'norm2')
+        if meta[1] then
+            local norm = tonumber(meta[4] or '0')
+            local dot = 0
+            if nv > 0 and norm > 0 then
+                local scores = redis.call('ZMSCORE', key .. ':c', unpack(vterms))
+                for j = 1, nv do
+                    if scores[j] then dot = dot + vweights[j] * tonumber(scores[j]) end
+                end
+                dot = dot / math.sqrt(norm)
+            end
+            out[#out + 1] = {best[k], meta[1], tonumber(meta[2]), tonumber(meta[3]), dot}
+        end
+    end
+    return out
 end
-return out
 """
 
-_COMMIT = """
+_STORY_CANDIDATES = (
+    _CANDIDATES_FUNCTION
+    + """
+local found = candidates(ARGV[1], ARGV[2], tonumber(ARGV[3]), cjson.decode(ARGV[4]),
+    cjson.decode(ARGV[5]), cjson.decode(ARGV[6]))
+for _, row in ipairs(found) do
+    for j = 3, 5 do row[j] = string.format('%.17g', row[j]) end
+end
+return found
+"""
+)
+
+_COMMIT = (
+    _CANDIDATES_FUNCTION
+    + """
 local existing = redis.call('GET', KEYS[1])
 if existing then return existing end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-if ARGV[3] ~= '1' then return ARGV[1] end
+if ARGV[3] ~= '1' then
+    redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+    return ARGV[1]
+end
 local prefix, sid, at, source, title = ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7], ARGV[8]
 local keep, ttl, day = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
 local counted, index = cjson.decode(ARGV[12]), cjson.decode(ARGV[15])
 local cterms, cweights = cjson.decode(ARGV[13]), cjson.decode(ARGV[14])
+local decision = ARGV[1]
+if ARGV[16] == '1' then
+    -- Choose the story (as `records.best_story`): the first of the most similar candidates
+    -- joined within the window of `at`, from the threshold; else the update's own.
+    local window, threshold = tonumber(ARGV[19]), tonumber(ARGV[17])
+    local found = candidates(prefix, tostring(at - window), tonumber(ARGV[18]), cterms,
+        cweights, index)
+    local best, score = nil, 0
+    for _, row in ipairs(found) do
+        if math.min(math.abs(at - row[4]), math.abs(at - row[3])) <= window and row[5] > score
+        then best, score = row[1], row[5] end
+    end
+    if best and score >= threshold and best ~= sid then
+        sid = best
+        local d = cjson.decode(decision)
+        d['story_id'] = sid
+        decision = cjson.encode(d)
+    end
+end
+redis.call('SET', KEYS[1], decision, 'EX', ARGV[2])
 local dfkey = prefix .. 'df:' .. day
 for k = 1, #counted do redis.call('HINCRBY', dfkey, counted[k], 1) end
 redis.call('EXPIRE', dfkey, ttl)
@@ -183,8 +229,9 @@ redis.call('ZADD', prefix .. 'stories', last, sid)
 redis.call('ZREMRANGEBYSCORE', prefix .. 'stories', '-inf', oldest)
 redis.call('EXPIRE', prefix .. 'stories', ttl)
 for _, key in ipairs({skey, skey .. ':src', ckey}) do redis.call('EXPIRE', key, ttl) end
-return ARGV[1]
+return decision
 """
+)
 
 
 class RedisIndexOps:
@@ -219,26 +266,67 @@ class RedisIndexOps:
         now: float,
     ) -> list[IndexedSignature]:
         """Index the signature (once) and return earlier entries sharing a band."""
-        p = self._prefix
-        keys = [f"{p}sig:{article_id}", f"{p}lsh:seq", *(f"{p}lsh:{band}" for band in bands)]
-        args = [article_id, repr(at), signature, window_seconds, p]
+        keys, args = self._index_call(article_id, bands, signature, at, window_seconds)
         with self._translated():
             rows = self._script("index", _INDEX_SIGNATURE)(keys=keys, args=args)
-        return [
-            IndexedSignature(_text(a), float(_text(t)), int(_text(s)), bytes(sig))
-            for a, t, s, sig in rows
-        ]
+        return _indexed(rows)
 
     def term_statistics(
         self, terms: Sequence[str], *, at: float, window_seconds: int
     ) -> TermStatistics:
         """Documents and per-term document frequencies over the window's days."""
-        days = day_buckets(at, window_seconds)
-        args: list[Any] = [self._prefix, len(days), _json(terms), *days]
         with self._translated():
-            reply = self._script("terms", _TERM_STATISTICS)(args=args)
-        documents, frequencies = orjson.loads(reply)
-        return TermStatistics(int(documents), [int(n) for n in frequencies])
+            reply = self._script("terms", _TERM_STATISTICS)(
+                args=self._terms_call(terms, at, window_seconds)
+            )
+        return _statistics(reply)
+
+    def index_and_term_statistics(
+        self,
+        article_id: str,
+        bands: Sequence[str],
+        signature: bytes,
+        terms: Sequence[str],
+        *,
+        at: float,
+        near_window_seconds: int,
+        story_window_seconds: int,
+        now: float,
+    ) -> tuple[list[IndexedSignature], TermStatistics]:
+        """`index_signature` and `term_statistics` pipelined: one round trip for both."""
+        keys, args = self._index_call(article_id, bands, signature, at, near_window_seconds)
+        index, stats = (
+            self._script("index", _INDEX_SIGNATURE),
+            self._script("terms", _TERM_STATISTICS),
+        )
+        with self._translated():
+            for attempt in (1, 2):
+                # EVALSHA straight into the pipeline: a pipeline running Script objects first
+                # asks SCRIPT EXISTS, a round trip of its own. A server that lost its scripts
+                # (restarted, flushed) answers NOSCRIPT: load them and go again.
+                pipe = self._client.pipeline(transaction=False)
+                pipe.evalsha(index.sha, len(keys), *keys, *args)
+                pipe.evalsha(stats.sha, 0, *self._terms_call(terms, at, story_window_seconds))
+                try:
+                    rows, reply = pipe.execute()
+                    break
+                except redis.exceptions.NoScriptError:
+                    if attempt == 2:
+                        raise
+                    for script in (index, stats):
+                        script.sha = self._client.script_load(script.script)
+        return _indexed(rows), _statistics(reply)
+
+    def _index_call(
+        self, article_id: str, bands: Sequence[str], signature: bytes, at: float, window: int
+    ) -> tuple[list[str], list[Any]]:
+        p = self._prefix
+        keys = [f"{p}sig:{article_id}", f"{p}lsh:seq", *(f"{p}lsh:{band}" for band in bands)]
+        return keys, [article_id, repr(at), signature, window, p]
+
+    def _terms_call(self, terms: Sequence[str], at: float, window: int) -> list[Any]:
+        days = day_buckets(at, window)
+        return [self._prefix, len(days), _json(terms), *days]
 
     def story_candidates(
         self,
@@ -266,10 +354,12 @@ class RedisIndexOps:
         decision: dict[str, Any],
         *,
         story: StoryUpdate | None,
+        choice: StoryChoice | None = None,
         ttl_seconds: int,
         now: float,
     ) -> dict[str, Any]:
-        """Store the decision and apply the story update unless a decision exists."""
+        """Store the decision and apply the story update unless a decision exists; with
+        `choice`, the story is chosen in the same script (candidates scored in Redis)."""
         args: list[Any] = [json.dumps(decision), ttl_seconds, "1" if story else "0"]
         if story is not None:
             args += [
@@ -288,6 +378,8 @@ class RedisIndexOps:
                 _json(list(story.centroid.values())),
                 _json(story.index_terms),
             ]
+            if choice is not None:
+                args += ["1", repr(choice.threshold), choice.candidates, choice.window_seconds]
         with self._translated():
             stored = self._script("commit", _COMMIT)(
                 keys=[f"{self._prefix}decision:{article_id}"], args=args
@@ -326,6 +418,18 @@ class RedisIndexOps:
             )
         summaries.sort(key=lambda s: (-s.size, -s.last_seen))
         return summaries[:limit]
+
+
+def _indexed(rows: list[Any]) -> list[IndexedSignature]:
+    return [
+        IndexedSignature(_text(a), float(_text(t)), int(_text(s)), bytes(sig))
+        for a, t, s, sig in rows
+    ]
+
+
+def _statistics(reply: Any) -> TermStatistics:
+    documents, frequencies = orjson.loads(reply)
+    return TermStatistics(int(documents), [int(n) for n in frequencies])
 
 
 def _json(value: Sequence[Any]) -> bytes:

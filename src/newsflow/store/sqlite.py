@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from newsflow.errors import StoreUnavailable
+from newsflow.store.records import Mark
 from newsflow.store.sqlite_index import INDEX_SCHEMA, SqliteIndexOps
 
 _SCHEMA = """
@@ -95,8 +96,11 @@ class SqliteStore(SqliteIndexOps):
     def __repr__(self) -> str:
         return f"SqliteStore(path={self._path!r})"
 
-    def claim(self, key: str, owner: str, *, ttl_seconds: int, now: float) -> str:
-        """Set `key` to `owner` unless a live claim holds it; return the owner that holds it.
+    def claim(
+        self, key: str, owner: str, *, ttl_seconds: int, now: float, mark: Mark | None = None
+    ) -> str:
+        """Set `key` to `owner` unless a live claim holds it; return the owner that holds it
+        (and set `mark` naming it, in the same transaction).
 
         A claim whose `expires_at` is at or before `now` is treated as absent, so the key
         can be won again once its TTL has passed.
@@ -110,6 +114,9 @@ class SqliteStore(SqliteIndexOps):
                 row = self._conn.execute(
                     "SELECT owner FROM claims WHERE key = ?", (key,)
                 ).fetchone()
+                if mark is not None:
+                    value = mark.value(row[0])
+                    self._conn.execute(_CLAIM, (mark.key, value, now + ttl_seconds, now))
                 self._conn.execute("COMMIT")
             except BaseException:
                 if self._conn.in_transaction:
@@ -128,6 +135,22 @@ class SqliteStore(SqliteIndexOps):
                 "SELECT owner FROM claims WHERE key = ? AND expires_at > ?", (key, now)
             ).fetchone()
         return None if row is None else str(row[0])
+
+    def peek_many(self, keys: Sequence[str], *, now: float) -> list[str | None]:
+        """The live owners of `keys` (None where absent or expired at `now`)."""
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(keys))
+        with self._lock, _translated():
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update(
+                    self._conn.execute(
+                        f"SELECT key, owner FROM claims WHERE key IN ({marks}) AND expires_at > ?",
+                        (*chunk, now),
+                    ).fetchall()
+                )
+        return [found.get(key) for key in keys]
 
     def purge_expired(self, now: float) -> int:
         """Delete claims expired at `now` and return how many; keeps the file bounded."""

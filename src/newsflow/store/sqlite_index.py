@@ -13,15 +13,18 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from newsflow.errors import StoreUnavailable
 from newsflow.store.records import (
     IndexedSignature,
+    StoryChoice,
     StoryMatch,
     StorySummary,
     StoryUpdate,
     TermStatistics,
+    best_story,
     day_buckets,
 )
 
@@ -146,6 +149,24 @@ class SqliteIndexOps:
                 )
         return TermStatistics(int(documents), [int(counts.get(term, 0)) for term in terms])
 
+    def index_and_term_statistics(
+        self,
+        article_id: str,
+        bands: Sequence[str],
+        signature: bytes,
+        terms: Sequence[str],
+        *,
+        at: float,
+        near_window_seconds: int,
+        story_window_seconds: int,
+        now: float,
+    ) -> tuple[list[IndexedSignature], TermStatistics]:
+        """`index_signature`, then `term_statistics` (in process: no round trip to save)."""
+        entries = self.index_signature(
+            article_id, bands, signature, at=at, window_seconds=near_window_seconds, now=now
+        )
+        return entries, self.term_statistics(terms, at=at, window_seconds=story_window_seconds)
+
     def story_candidates(
         self,
         vector: dict[str, float],
@@ -158,24 +179,29 @@ class SqliteIndexOps:
         """Stories sharing the most index terms, joined within the window, with the cosine
         of `vector` to each centroid."""
         with self._lock, _busy(), _read(self._conn):
-            ranked = self._conn.execute(
-                "SELECT s.story_id, s.size, s.first_seen, s.last_seen, s.norm2 FROM story_index i"
-                " JOIN stories s ON s.story_id = i.story_id"
-                f" WHERE i.term IN ({_marks(index_terms)}) AND i.last_seen >= ?"
-                " GROUP BY i.story_id ORDER BY COUNT(*) DESC, MAX(i.last_seen) DESC LIMIT ?",
-                (*index_terms, at - window_seconds, limit),
-            ).fetchall()
-            dots: dict[str, float] = {}
-            if ranked and vector:
-                pairs = ",".join("(?, ?)" for _ in vector)
-                dots = dict(
-                    self._conn.execute(
-                        f"WITH v(term, w) AS (VALUES {pairs}) SELECT t.story_id,"
-                        " SUM(t.weight * v.w) FROM story_terms t JOIN v ON t.term = v.term"
-                        f" WHERE t.story_id IN ({_marks(ranked)}) GROUP BY t.story_id",
-                        (*(x for item in vector.items() for x in item), *(r[0] for r in ranked)),
-                    ).fetchall()
-                )
+            return self._candidates(vector, index_terms, at - window_seconds, limit)
+
+    def _candidates(
+        self, vector: dict[str, float], index_terms: Sequence[str], since: float, limit: int
+    ) -> list[StoryMatch]:
+        ranked = self._conn.execute(
+            "SELECT s.story_id, s.size, s.first_seen, s.last_seen, s.norm2 FROM story_index i"
+            " JOIN stories s ON s.story_id = i.story_id"
+            f" WHERE i.term IN ({_marks(index_terms)}) AND i.last_seen >= ?"
+            " GROUP BY i.story_id ORDER BY COUNT(*) DESC, i.story_id LIMIT ?",
+            (*index_terms, since, limit),
+        ).fetchall()
+        dots: dict[str, float] = {}
+        if ranked and vector:
+            pairs = ",".join("(?, ?)" for _ in vector)
+            dots = dict(
+                self._conn.execute(
+                    f"WITH v(term, w) AS (VALUES {pairs}) SELECT t.story_id,"
+                    " SUM(t.weight * v.w) FROM story_terms t JOIN v ON t.term = v.term"
+                    f" WHERE t.story_id IN ({_marks(ranked)}) GROUP BY t.story_id",
+                    (*(x for item in vector.items() for x in item), *(r[0] for r in ranked)),
+                ).fetchall()
+            )
         return [
             StoryMatch(sid, size, first, last, dots.get(sid, 0.0) / math.sqrt(norm2))
             if norm2 > 0
@@ -189,10 +215,12 @@ class SqliteIndexOps:
         decision: dict[str, Any],
         *,
         story: StoryUpdate | None,
+        choice: StoryChoice | None = None,
         ttl_seconds: int,
         now: float,
     ) -> dict[str, Any]:
-        """Store the decision and apply the story update, unless a decision exists."""
+        """Store the decision and apply the story update (to the story `choice` picks, if
+        given), unless a decision exists; all in one write transaction."""
         with self._lock, _busy():
             with _write(self._conn):
                 row = self._conn.execute(
@@ -201,6 +229,9 @@ class SqliteIndexOps:
                 ).fetchone()
                 if row is not None:
                     return _decision(row[0])
+                if story is not None and choice is not None:
+                    story = self._choose(story, choice)
+                    decision = {**decision, "story_id": story.story_id}
                 self._conn.execute(
                     "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)",
                     (article_id, json.dumps(decision), now + ttl_seconds),
@@ -212,6 +243,14 @@ class SqliteIndexOps:
                 self._commits_since_purge = 0
                 self._purge_index_locked(now)
         return decision
+
+    def _choose(self, story: StoryUpdate, choice: StoryChoice) -> StoryUpdate:
+        """`story`, sent to the story `choice` picks for it if any."""
+        found = self._candidates(
+            story.centroid, story.index_terms, story.at - choice.window_seconds, choice.candidates
+        )
+        best = best_story(found, story.at, choice)
+        return story if best is None else replace(story, story_id=best.story_id)
 
     def top_stories(self, *, limit: int, since: float) -> list[StorySummary]:
         """The largest stories last joined at or after `since`."""
@@ -260,7 +299,11 @@ class SqliteIndexOps:
             " SET weight = weight + excluded.weight",
             [(story.story_id, term, weight) for term, weight in story.centroid.items()],
         )
-        if row is not None:  # a new story's centroid is one article's: short enough
+        # Trimmed only when over its size (a new story's centroid is one article's).
+        (terms,) = self._conn.execute(
+            "SELECT COUNT(*) FROM story_terms WHERE story_id = ?", (story.story_id,)
+        ).fetchone()
+        if terms > story.centroid_terms:
             self._conn.execute(
                 "DELETE FROM story_terms WHERE story_id = ? AND term NOT IN (SELECT term FROM"
                 " story_terms WHERE story_id = ? ORDER BY weight DESC, term LIMIT ?)",

@@ -67,6 +67,16 @@ def test_the_index_window_is_about_event_time(store: RedisStore) -> None:
     assert index(store, C, ["0:x"], at=T0 - WINDOW + 1) == [A]
 
 
+def test_a_band_forgets_entries_older_than_two_windows(
+    store: RedisStore, client: redis.Redis, prefix: str
+) -> None:
+    index(store, A, ["0:x"], at=T0)
+    index(store, B, ["0:x"], at=T0 + WINDOW)  # A is still within two windows: kept
+    assert client.zrange(f"{prefix}lsh:0:x", 0, -1) == [A.encode(), B.encode()]
+    index(store, C, ["0:x"], at=T0 + 2 * WINDOW + 1)
+    assert client.zrange(f"{prefix}lsh:0:x", 0, -1) == [B.encode(), C.encode()]
+
+
 def test_every_index_and_story_key_expires(
     store: RedisStore, client: redis.Redis, prefix: str
 ) -> None:

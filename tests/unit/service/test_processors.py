@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import orjson
@@ -197,6 +198,63 @@ def test_records_needing_no_extraction_are_stepped_over(metrics: Metrics) -> Non
     finally:
         processor.close()
     assert outcomes == ["duplicate", "dlq", "clean"]
+
+
+def test_a_body_already_on_its_way_to_the_extractor_is_not_sent_again(
+    metrics: Metrics,
+) -> None:
+    processor = extract_processor(metrics, SqliteStore(":memory:"))
+    batch = [ingested(1, html=other_body(1)), ingested(2), ingested(3)]  # 3 repeats 2's body
+    extracted: list[str] = []
+    submit = processor.sandbox.submit
+    processor.sandbox.submit = lambda article: (extracted.append(article.url), submit(article))[1]  # type: ignore[method-assign]
+    try:
+        processor.lookahead(batch)
+        processor.process(batch[0])  # 2 is sent ahead; 3 waits: 2 will have decided its body
+        assert processor.ahead.sent_ahead(batch[1]) is not None
+        assert processor.ahead.sent_ahead(batch[2]) is None
+        outcomes = [processor.process(record)[0].outcome for record in batch[1:]]
+    finally:
+        processor.close()
+    assert outcomes == ["clean", "duplicate"]
+    assert len(extracted) == 2  # 3 was decided as a re-crawl of 2, from its raw body
+
+
+class CountingStore(SqliteStore):
+    """Counts the re-crawl lookups: one at a time, and for a whole batch."""
+
+    peeks = 0
+    batch_peeks = 0
+
+    def peek(self, key: str, *, now: float) -> str | None:
+        self.peeks += 1
+        return super().peek(key, now=now)
+
+    def peek_many(self, keys: Sequence[str], *, now: float) -> list[str | None]:
+        self.batch_peeks += 1
+        return super().peek_many(keys, now=now)
+
+
+def test_a_batch_asks_once_which_of_its_records_are_recrawls(metrics: Metrics) -> None:
+    store = CountingStore(":memory:")
+    processor = extract_processor(metrics, store)
+    earlier = [ingested(1), ingested(2, html=other_body(2))]
+    batch = [
+        ingested(3),  # a re-crawl of 1
+        ingested(4, html=other_body(4)),
+        ingested(5),  # the same body again: asks at its turn (3 may have changed the answer)
+    ]
+    try:
+        processor.lookahead(earlier)
+        for record in earlier:
+            processor.process(record)
+        store.peeks = store.batch_peeks = 0
+        processor.lookahead(batch)
+        outcomes = [processor.process(record)[0].outcome for record in batch]
+    finally:
+        processor.close()
+    assert outcomes == ["duplicate", "clean", "duplicate"]
+    assert (store.batch_peeks, store.peeks) == (1, 1)
 
 
 @pytest.mark.parametrize(

@@ -33,12 +33,17 @@ def store() -> Iterator[SqliteStore]:
 
 
 def join(store: SqliteStore, article_id: str, text: str, at: float, **kw: object) -> str:
-    """Plan and commit, as `placement.place` does; return the story id."""
+    """Plan and commit, as `placement.place` does; return the story id the store chose."""
     plan = plan_story(article_id, None, text, store, source="s", at=at, **kw)  # type: ignore[arg-type]
-    store.commit_decision(
-        article_id, {"story_id": plan.story_id}, story=plan.update, ttl_seconds=3600, now=at
+    stored = store.commit_decision(
+        article_id,
+        {"story_id": plan.update.story_id},
+        story=plan.update,
+        choice=plan.choice,
+        ttl_seconds=3600,
+        now=at,
     )
-    return plan.story_id
+    return str(stored["story_id"])
 
 
 def test_terms_weight_name_spans_and_keep_numbers_and_years() -> None:
@@ -64,14 +69,14 @@ def test_vectors_are_unit_length_and_keep_the_heaviest_terms() -> None:
     assert sum(w * w for w in vector.values()) == pytest.approx(1.0)
 
 
-def test_an_article_counts_its_100_most_frequent_terms_and_keeps_100_in_its_vector(
+def test_an_article_counts_its_60_most_frequent_terms_and_keeps_60_in_its_vector(
     store: SqliteStore,
 ) -> None:
     text = SEEDS[0].read_text()
-    assert len(terms(None, text)) > 100
+    assert len(terms(None, text)) > 60
     plan = plan_story("a" * 32, None, text, store, source="s", at=T0)
-    assert len(plan.update.counted_terms) == StorySettings().counted_terms == 100
-    assert len(plan.update.centroid) == StorySettings().vector_terms == 100
+    assert len(plan.update.counted_terms) == StorySettings().counted_terms == 60
+    assert len(plan.update.centroid) == StorySettings().vector_terms == 60
     assert len(plan.update.index_terms) == StorySettings().index_terms
 
 
@@ -118,4 +123,4 @@ def test_a_near_duplicate_joins_the_story_of_its_original(store: SqliteStore) ->
     plan = plan_story(
         "b" * 32, None, "unrelated words", store, source="s", at=T0, story_of_original="a" * 32
     )
-    assert (plan.story_id, plan.joined, plan.update.centroid) == ("a" * 32, True, {})
+    assert (plan.update.story_id, plan.choice, plan.update.centroid) == ("a" * 32, None, {})

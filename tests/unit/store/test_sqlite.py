@@ -200,3 +200,15 @@ def test_peek_reads_a_live_claim_and_ignores_an_expired_one() -> None:
     store.claim("raw:h", "a1 a1 c1", ttl_seconds=60, now=0)
     assert store.peek("raw:h", now=59) == "a1 a1 c1"
     assert store.peek("raw:h", now=60) is None
+
+
+def test_peek_many_reads_live_claims_only() -> None:
+    store = SqliteStore(":memory:")
+    store.claim("raw:a", "a1 a1 c1", ttl_seconds=60, now=0)
+    store.claim("raw:c", "a3 a1 c1", ttl_seconds=10, now=0)
+    assert store.peek_many(["raw:a", "raw:b", "raw:c", "raw:a"], now=30) == [
+        "a1 a1 c1",
+        None,
+        None,  # expired
+        "a1 a1 c1",
+    ]

@@ -1,0 +1,163 @@
+"""Store operations this project added in one go for both stores, run against each: SQLite
+(a file, so several store objects share it) and a real Redis (several clients, one prefix)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import redis
+
+from newsflow.store.base import DedupStore
+from newsflow.store.records import Mark, StoryChoice, StoryUpdate
+from newsflow.store.redis import RedisStore
+from newsflow.store.sqlite import SqliteStore
+
+T0 = 1_726_000_000.0
+WINDOW = 3 * 86_400
+TTL = 120
+A, B, C, D, E = (letter * 32 for letter in "abcde")
+CHOICE = StoryChoice(threshold=0.5, candidates=4, window_seconds=WINDOW)
+
+Opener = Callable[[], DedupStore]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """Opens store objects that share one state; closes them afterwards."""
+    opened: list[DedupStore] = []
+    if request.param == "sqlite":
+        path = str(tmp_path / "store.db")
+
+        def open_one() -> DedupStore:
+            opened.append(SqliteStore(path))
+            return opened[-1]
+
+    else:
+        url, prefix = request.getfixturevalue("redis_url"), request.getfixturevalue("prefix")
+        request.getfixturevalue("client")  # deletes the prefix's keys afterwards
+
+        def open_one() -> DedupStore:
+            opened.append(RedisStore.from_url(url, prefix=prefix))
+            return opened[-1]
+
+    yield open_one
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(opener: Opener) -> DedupStore:
+    return opener()
+
+
+def update(story_id: str, at: float = T0, **kw: object) -> StoryUpdate:
+    fields: dict[str, object] = {
+        "story_id": story_id,
+        "at": at,
+        "source": "example.com",
+        "title": "A title",
+        "counted_terms": ["iran", "missile"],
+        "centroid": {"iran": 0.8, "missile": 0.6},
+        "index_terms": ["iran", "missile"],
+        "centroid_terms": 300,
+        "ttl_seconds": WINDOW,
+    }
+    fields.update(kw)
+    return StoryUpdate(**fields)  # type: ignore[arg-type]
+
+
+def index(store: DedupStore, article_id: str, bands: list[str]) -> list[str]:
+    found = store.index_signature(
+        article_id, bands, article_id.encode(), at=T0, window_seconds=WINDOW, now=T0
+    )
+    return [e.article_id for e in found]
+
+
+def test_indexing_and_term_statistics_together_match_the_separate_calls(
+    store: DedupStore, request: pytest.FixtureRequest
+) -> None:
+    store.commit_decision(A, {}, story=update(A), ttl_seconds=WINDOW, now=T0)
+    index(store, A, ["0:x"])
+    if isinstance(store, RedisStore):  # a restarted server has lost its scripts: reloaded
+        client: redis.Redis = request.getfixturevalue("client")
+        client.script_flush()
+    entries, stats = store.index_and_term_statistics(
+        B,
+        ["0:x", "1:y"],
+        b"b",
+        ["iran", "nothing"],
+        at=T0,
+        near_window_seconds=WINDOW,
+        story_window_seconds=WINDOW,
+        now=T0,
+    )
+    assert [e.article_id for e in entries] == [A]
+    assert (stats.documents, stats.frequencies) == (1, [1, 0])
+    assert index(store, C, ["1:y"]) == [B]  # B was indexed
+
+
+def test_a_commit_with_a_choice_joins_the_most_similar_story_from_the_threshold(
+    store: DedupStore,
+) -> None:
+    store.commit_decision(A, {"story_id": A}, story=update(A), ttl_seconds=WINDOW, now=T0)
+    other = update(B, centroid={"kyiv": 1.0}, index_terms=["kyiv", "iran"])
+    store.commit_decision(B, {"story_id": B}, story=other, ttl_seconds=WINDOW, now=T0)
+    close = update(C, centroid={"iran": 0.6, "missile": 0.8})  # cosine 0.96 to A
+    decision = {"status": "unique", "story_id": C, "similarity": None}
+    stored = store.commit_decision(
+        C, decision, story=close, choice=CHOICE, ttl_seconds=WINDOW, now=T0
+    )
+    assert stored == {"status": "unique", "story_id": A, "similarity": None}
+    far = update(D, centroid={"iran": 0.3, "kyiv": 0.1, "other": 0.95})  # below 0.5 to both
+    store.commit_decision(D, {"story_id": D}, story=far, choice=CHOICE, ttl_seconds=WINDOW, now=T0)
+    sizes = {s.story_id: s.size for s in store.top_stories(limit=9, since=0)}
+    assert sizes == {A: 2, B: 1, D: 1}
+    assert store.recall_decision(C, now=T0) == stored
+    later = update(E, at=T0 + 2 * WINDOW)  # A's twin, but A was last joined too long ago
+    alone = store.commit_decision(
+        E, {"story_id": E}, story=later, choice=CHOICE, ttl_seconds=WINDOW, now=T0
+    )
+    assert alone == {"story_id": E}
+
+
+def test_articles_of_a_new_story_committed_at_once_join_one_story(opener: Opener) -> None:
+    stores = [opener() for _ in range(4)]
+    ids = [f"{n:032x}" for n in range(12)]
+
+    def commit(n: int) -> str:
+        article = ids[n]
+        stored = stores[n % 4].commit_decision(
+            article,
+            {"story_id": article},
+            story=update(article),
+            choice=CHOICE,
+            ttl_seconds=WINDOW,
+            now=T0,
+        )
+        return str(stored["story_id"])
+
+    with ThreadPoolExecutor(4) as pool:
+        chosen = set(pool.map(commit, range(len(ids))))
+    [story] = stores[0].top_stories(limit=5, since=0)
+    assert len(chosen) == 1 and (story.story_id, story.size) == (chosen.pop(), len(ids))
+
+
+def test_a_claim_can_set_a_mark_naming_its_owner_in_the_same_step(store: DedupStore) -> None:
+    first = Mark("raw:b1", "a1 ", " c1")
+    assert store.claim("hash:c1", "a1", ttl_seconds=TTL, now=T0, mark=first) == "a1"
+    copy = Mark("raw:b2", "a2 ", " c1")  # another body, same text: marked with a1, the owner
+    assert store.claim("hash:c1", "a2", ttl_seconds=TTL, now=T0, mark=copy) == "a1"
+    again = Mark("raw:b1", "a3 ", " c1")  # a mark already set stays
+    store.claim("hash:c1", "a3", ttl_seconds=TTL, now=T0, mark=again)
+    assert store.peek("raw:b1", now=T0) == "a1 a1 c1"
+    assert store.peek("raw:b2", now=T0) == "a2 a1 c1"
+
+
+def test_peek_many_reads_several_claims_in_one_call(store: DedupStore) -> None:
+    store.claim("raw:a", "a1 a1 c1", ttl_seconds=TTL, now=T0)
+    store.claim("raw:c", "a3 a1 c1", ttl_seconds=TTL, now=T0)
+    assert store.peek_many(["raw:a", "raw:b", "raw:c"], now=T0) == ["a1 a1 c1", None, "a3 a1 c1"]
+    assert store.peek_many([], now=T0) == []
