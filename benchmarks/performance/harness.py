@@ -12,7 +12,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import redis
 from kafka import KafkaConsumer
 
 from newsflow.kafka.clients import create_topics, delete_topics, make_producer
-from newsflow.kafka.localbroker import free_port
+from newsflow.kafka.localbroker import LocalBroker, free_port
 from newsflow.kafka.settings import KafkaSettings, Topics
 from newsflow.tools.tail import assign_all
 
@@ -66,6 +67,16 @@ class Bench:
         self.prefixes.append(prefix)
         return prefix
 
+    def index_size(self, tag: str) -> dict[str, int]:
+        """How many signatures the near-duplicate index and how many stories the story set
+        of phase `tag` hold now (before `clear_redis`)."""
+        client = redis.Redis.from_url(self.redis_url)
+        prefix = next(p for p in self.prefixes if p.endswith(f":{tag}:"))
+        signatures = sum(1 for _ in client.scan_iter(match=prefix + "sig:*", count=5000))
+        stories = client.zcard(prefix + "stories")
+        client.close()
+        return {"signatures": signatures, "stories": int(stories)}
+
     def clear_redis(self) -> int:
         """Delete every key the run wrote; returns how many."""
         client = redis.Redis.from_url(self.redis_url)
@@ -96,6 +107,24 @@ class Bench:
             **{f"NEWSFLOW_TOPIC_{key.upper()}": value for key, value in topics.__dict__.items()},
             **extra,
         }
+
+
+@contextmanager
+def local_bench(redis_url: str, workdir: Path) -> Iterator[Bench]:
+    """A local broker (Tansu) and a `Bench` on it; the run's Redis keys are deleted at the end."""
+    with LocalBroker() as broker:
+        assert broker.process is not None
+        bench = Bench(
+            bootstrap=broker.bootstrap,
+            redis_url=redis_url,
+            workdir=workdir,
+            broker_pid=broker.process.pid,
+        )
+        try:
+            yield bench
+        finally:
+            deleted = bench.clear_redis()
+            print(f"deleted {deleted} Redis keys of this run", file=sys.stderr)
 
 
 def publish(

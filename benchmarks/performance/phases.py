@@ -150,6 +150,66 @@ def stream_extract(
     }
 
 
+def soak(
+    bench: Bench, raws: Iterable[bytes], *, count: int, tag: str, backlog: int = 2000
+) -> dict[str, Any]:
+    """One extract worker over `count` raw messages made, ingested and published as it goes
+    (never more than `backlog` ahead of the outcomes, so neither this process nor the
+    broker holds the whole stream), sampling the service's memory every second."""
+    topics = bench.topics(tag)
+    collector = Collector(bench.bootstrap, topics)
+    collector.start()
+    env = bench.service_env(topics, tag, NEWSFLOW_WORKERS="1")
+    service = ServiceProcess("extract", env, bench.workdir / f"{tag}.log")
+    memory: list[dict[str, Any]] = []
+    now = datetime.now(UTC)
+
+    def ingested() -> Iterable[tuple[bytes | None, bytes]]:
+        for n, raw in enumerate(raws):
+            while n - len(collector.arrived) > backlog:
+                time.sleep(0.1)
+            outcome = run_ingest(raw, origin=Origin(file="soak", line=n + 1), now=now)
+            if outcome.kind != "ingested":
+                raise RuntimeError(f"soak message {n} rejected: {outcome.event['reason']}")
+            yield outcome.key, encode("ingested", outcome.event)
+
+    try:
+        service.wait_ready()
+        stop = threading.Event()
+        sampler = threading.Thread(
+            target=_sample_memory, args=(service, collector, memory, stop), daemon=True
+        )
+        sampler.start()
+        publisher = threading.Thread(
+            target=publish, args=(bench.bootstrap, topics.ingested, ingested()), daemon=True
+        )
+        started = time.monotonic()
+        publisher.start()
+        with progress_bar(count, tag) as bar:
+            done = collector.wait_for(
+                count, timeout=600 + count, progress=lambda n: bar.update(n - bar.n)
+            )
+        seconds = time.monotonic() - started
+        stop.set()
+        publisher.join()
+        sampler.join()
+        memory.append(_memory_point(service, collector))
+    finally:
+        service.stop()
+        collector.close()
+        bench.drop(topics)
+    if not done:
+        raise RuntimeError(f"{tag}: {len(collector.arrived)} of {count} outcomes arrived")
+    return {
+        "articles": count,
+        "seconds": seconds,
+        "rate": count / seconds,
+        "outcomes": collector.outcomes(),
+        "redeliveries": collector.deliveries - len(collector.arrived),
+        "memory": memory,
+    }
+
+
 def _memory_point(service: ServiceProcess, collector: Collector) -> dict[str, Any]:
     return {"articles": len(collector.arrived), **rss_tree(service.process.pid)}
 

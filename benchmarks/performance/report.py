@@ -16,7 +16,7 @@ def write(results: dict[str, Any], out: Path) -> None:
     plot_throughput(results, out / "performance-throughput.png")
     plot_latency(results, out / "performance-latency.png")
     if results["runs"]["memory"].get("samples"):
-        plot_memory(results, out / "performance-memory.png")
+        plot_memory(results["runs"]["memory"]["samples"], out / "performance-memory.png")
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -210,13 +210,39 @@ def plot_latency(results: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def plot_memory(results: dict[str, Any], path: Path) -> None:
+def write_soak(results: dict[str, Any], out: Path) -> None:
+    """`soak.json`, `soak.md` and the memory plot of a `--soak` run."""
+    (out / "soak.json").write_bytes(
+        orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n"
+    )
+    (out / "soak.md").write_text("\n".join(soak_markdown(results)) + "\n")
+    plot_memory(results["run"]["samples"], out / "performance-soak.png")
+
+
+def soak_markdown(results: dict[str, Any]) -> list[str]:
+    mem, run, index = results["memory"], results["run"], results["index"]
+    lines = [
+        f"Soak: {mem['articles']:,} articles through one extract worker at "
+        f"{run['rate']:.1f} articles/s; index at the end: {index['signatures']:,} signatures, "
+        f"{index['stories']:,} stories (Redis).",
+        "",
+        "| RSS (MiB) | after the first tenth | at the end | peak | growth |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for role in ("workers", "extractors", "supervisor", "forkserver"):
+        lines.append(
+            f"| {role} | {mem['early_mib'][role]:.0f} | {mem['end_mib'][role]:.0f} | "
+            f"{mem['peak_mib'][role]:.0f} | {mem['growth_mib'][role]:+.0f} |"
+        )
+    return lines
+
+
+def plot_memory(samples: list[dict[str, Any]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    samples = results["runs"]["memory"]["samples"]
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
     for role in ("workers", "extractors", "supervisor", "forkserver"):
         ax.plot([s["articles"] for s in samples], [s[role] / 2**20 for s in samples], label=role)

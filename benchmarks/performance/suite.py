@@ -34,7 +34,7 @@ from typing import Any
 from benchmarks.performance import phases, report
 from benchmarks.performance.baseline import Mode, extraction_rate
 from benchmarks.performance.corpus import DEV_DIR, PageMaker, dev_pages, raw_messages, sentence_pool
-from benchmarks.performance.harness import Bench
+from benchmarks.performance.harness import Bench, local_bench
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -65,32 +65,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--profile-only", action="store_true", help="only the py-spy profile (profile.json)"
     )
+    parser.add_argument(
+        "--soak",
+        type=int,
+        metavar="N",
+        help="only the memory run, over N articles (soak.json, performance-soak.png)",
+    )
     args = parser.parse_args(argv)
     sizes = FULL if args.full else TINY if os.environ.get("NEWSFLOW_PERF_TINY") else QUICK
     args.out.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="newsflow-perf-"))
-    from newsflow.kafka.localbroker import LocalBroker
-
     started = time.monotonic()
     try:
-        with LocalBroker() as broker:
-            assert broker.process is not None
-            bench = Bench(
-                bootstrap=broker.bootstrap,
-                redis_url=args.redis_url,
-                workdir=workdir,
-                broker_pid=broker.process.pid,
-            )
-            try:
-                if args.profile_only:
-                    profiled = run_profile(bench, sizes, args)
-                    (args.out / "profile.json").write_bytes(phases.dumps(profiled) + b"\n")
-                    print("\n".join(report.profile_markdown(profiled)))
-                    return 0
-                results = run_suite(bench, sizes, args)
-            finally:
-                deleted = bench.clear_redis()
-                print(f"deleted {deleted} Redis keys of this run", file=sys.stderr)
+        with local_bench(args.redis_url, workdir) as bench:
+            if args.soak:
+                soaked = run_soak(bench, args.soak)
+                report.write_soak(soaked, args.out)
+                print("\n".join(report.soak_markdown(soaked)))
+                return 0
+            if args.profile_only:
+                profiled = run_profile(bench, sizes, args)
+                (args.out / "profile.json").write_bytes(phases.dumps(profiled) + b"\n")
+                print("\n".join(report.profile_markdown(profiled)))
+                return 0
+            results = run_suite(bench, sizes, args)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results["suite_seconds"] = time.monotonic() - started
@@ -171,6 +169,28 @@ def run_suite(bench: Bench, sizes: Sizes, args: argparse.Namespace) -> dict[str,
         say("profile (py-spy)")
         results["profile"] = profile_all(bench, unique)
     return results
+
+
+def run_soak(bench: Bench, articles: int) -> dict[str, Any]:
+    """Worker memory over a long stream: one worker, `articles` unique pages, the index and
+    story state growing in Redis as they would (every article inside the 72 h window)."""
+    pool = sentence_pool()
+    raws = raw_messages(
+        PageMaker(seed=41, pool=pool).pages(articles),
+        count=articles,
+        duplicate_ratio=0.0,
+        tag="s",
+    )
+    say(f"soak: {articles} articles through one worker")
+    run = phases.soak(bench, raws, count=articles, tag="soak")
+    samples = run.pop("memory")
+    index = bench.index_size("soak")  # before the suite clears the run's keys
+    return {
+        "machine": machine(),
+        "run": run | {"samples": samples},
+        "memory": phases.peak_memory(samples),
+        "index": index,
+    }
 
 
 def median_rate(articles_file: Path, *, mode: Mode, processes: int) -> dict[str, Any]:
