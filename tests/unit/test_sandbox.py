@@ -2,7 +2,6 @@
 
 import os
 import signal
-import threading
 import time
 from datetime import UTC, datetime
 
@@ -52,9 +51,9 @@ def test_an_extractor_that_dies_mid_document_is_reported_and_replaced() -> None:
     big = article("<html><body>" + PARAGRAPH * 3000 + "</body></html>", 1)
     with Sandbox() as sandbox:
         sandbox.run(article(PARAGRAPH))
-        pid = sandbox._process.pid
-        threading.Timer(0.2, os.kill, (pid, signal.SIGKILL)).start()
-        crashed = sandbox.run(big)
+        sandbox.submit(big)
+        os.kill(sandbox._process.pid, signal.SIGKILL)  # while the document is in its hands
+        crashed = sandbox.collect().result
         assert crashed == Rejection(
             "extractor_crashed", "the extractor process died on this document"
         )
@@ -93,9 +92,9 @@ def test_an_article_whose_extractor_was_killed_is_retried_in_a_new_one() -> None
     big = article("<html><body>" + PARAGRAPH * 3000 + "</body></html>", 1)
     with Sandbox(max_attempts=2) as sandbox:
         sandbox.run(article(PARAGRAPH))
-        threading.Timer(0.2, os.kill, (sandbox._process.pid, signal.SIGKILL)).start()
         sandbox.submit(big)
         sandbox.submit(article(PARAGRAPH * 3, 2))
+        os.kill(sandbox._process.pid, signal.SIGKILL)  # while both are in its hands
         retried, behind = sandbox.collect(), sandbox.collect()
         assert sandbox.restarts == 1
     assert isinstance(retried.result, Extraction)

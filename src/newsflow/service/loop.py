@@ -27,7 +27,7 @@ from newsflow.service.metrics import Metrics
 log = logging.getLogger(__name__)
 FLUSH_TIMEOUT = 30.0  # seconds to wait for the batch's acks before rewinding it
 COMMIT_TIMEOUT_MS = 30_000
-LAG_REFRESH = 5.0  # seconds between log-end offset queries for the lag metric
+LAG_REFRESH = 1.0  # seconds between log-end offset queries for the lag metric
 
 
 @dataclass(frozen=True, slots=True)

@@ -330,23 +330,24 @@ def test_backpressure_bounded_memory_visible_lag_nothing_dropped(
     extract = start_service("extract")
     ingest.wait_ready()
     extract.wait_ready()
-    # Long pages (30 paragraphs) keep one extract worker well below the publish rate, and the
-    # total stays bounded (rate x SECONDS) so the drain ends in reasonable time on a slow box.
-    rate = 120
-    corpus = messages(int(rate * SECONDS) + rate, copies_every=10**9, paragraphs=30)
+    # A burst of long pages (30 paragraphs): far more than one extract worker handles in a
+    # second on any machine, so a backlog builds whatever this machine's speed; the total
+    # stays bounded so the drain ends in reasonable time on a slow box.
+    burst = int(120 * SECONDS)
+    corpus = messages(burst, copies_every=10**9, paragraphs=30)
     sent: list[str] = []
     samples: list[tuple[float, float, float]] = []
     started = time.monotonic()
     from newsflow.kafka.clients import make_producer
 
     producer = make_producer(KafkaSettings(bootstrap=broker))
+    for source_id, raw in corpus:
+        producer.send(topics.raw, value=raw)
+        sent.append(source_id)
+    producer.flush()
+    [worker] = extract.worker_pids()
     while time.monotonic() - started < SECONDS:
         second = time.monotonic()
-        for source_id, raw in corpus[len(sent) : len(sent) + rate]:
-            producer.send(topics.raw, value=raw)
-            sent.append(source_id)
-        producer.flush()
-        [worker] = extract.worker_pids()
         samples.append((time.monotonic() - started, process_rss_mb(worker),
                         extract.metric("newsflow_consumer_lag_messages")
                 + ingest.metric("newsflow_consumer_lag_messages")))  # fmt: skip
@@ -366,9 +367,9 @@ def test_backpressure_bounded_memory_visible_lag_nothing_dropped(
     peak_lag = max(lag for _, _, lag in samples)
     rss = [mb for _, mb, _ in samples]
     third = max(1, len(rss) // 3)
-    fault_report(report_row(f"backpressure {SECONDS:.0f} s at {rate}/s", report, len(sent),
+    fault_report(report_row(f"backpressure: a burst of {burst}", report, len(sent),
                             peak_lag=int(peak_lag),
                             rss_mb=f"{min(rss):.0f}-{max(rss):.0f}"))  # fmt: skip
     assert_accounted(report)
-    assert peak_lag > rate  # the backlog shows up in the lag metric
+    assert peak_lag > burst / 5  # the backlog shows up in the lag metric
     assert max(rss[third:]) < 1.5 * max(rss[:third]) + 50  # bounded, not growing with backlog
