@@ -28,7 +28,7 @@ from newsflow.model import Article
 from newsflow.stages.extract import extract
 from newsflow.stages.neardup import NUM_PERM, band_keys
 from newsflow.stages.placement import PlacementSettings, place
-from newsflow.stages.stories import terms
+from newsflow.stages.stories import StorySettings, terms
 from newsflow.store.base import DedupStore
 from newsflow.store.records import StoryUpdate
 
@@ -37,15 +37,22 @@ START = datetime(2024, 9, 10, tzinfo=UTC)
 TARGET_SHARE = 0.20
 
 
-def fill(store: DedupStore, size: int, settings: PlacementSettings, rng: random.Random) -> None:
-    """`size` synthetic articles spread over the window, written as `place` would: as many
-    counted, vector and index terms as the story settings keep."""
+def fill(
+    store: DedupStore,
+    size: int,
+    settings: PlacementSettings,
+    rng: random.Random,
+    *,
+    start: datetime = START,
+) -> None:
+    """`size` synthetic articles spread over the window from `start`, written as `place`
+    would: as many counted, vector and index terms as the story settings keep."""
     vocabulary = sorted({t for a in load_dev(DEV) for t in terms(a.get("title"), a["text"])})
     shape = settings.stories
     window = shape.window_seconds
     stories: list[str] = []
     for n in range(size):
-        at = START.timestamp() + window * n / size
+        at = start.timestamp() + window * n / size
         article_id = f"{n:032x}"
         sig = rng.randbytes(4 * NUM_PERM)
         store.index_signature(article_id, band_keys(sig), sig, at=at, window_seconds=window, now=at)
@@ -149,8 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--store", default=None, help="redis://… (default: SQLite in memory)")
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument(
+        "--postings", type=int, default=None, help="stories read per index term (default: 100)"
+    )
     args = parser.parse_args(argv)
-    settings = PlacementSettings()
+    stories = StorySettings() if args.postings is None else StorySettings(postings=args.postings)
+    settings = PlacementSettings(stories=stories)
     print(
         f"{'index size':>10} {'store':<16} {'place median ms':>15} {'p95 ms':>7} "
         f"{'extract median ms':>17} {'share':>6} ok (target: share < {TARGET_SHARE:.0%})"

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from newsflow.store.base import DedupStore
-from newsflow.store.records import StoryChoice, StoryUpdate, TermStatistics
+from newsflow.store.records import POSTINGS, StoryChoice, StoryUpdate, TermStatistics
 
 DEFAULT_WINDOW_SECONDS = 72 * 3600
 DEFAULT_THRESHOLD = 0.22
@@ -63,6 +63,7 @@ class StorySettings:
     index_terms: int = 20
     candidates: int = 4
     counted_terms: int = 60
+    postings: int = POSTINGS
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,5 +238,7 @@ def plan_with_statistics(
     )
     if known:
         return StoryPlan(update, None)
-    choice = StoryChoice(settings.threshold, settings.candidates, settings.window_seconds)
+    choice = StoryChoice(
+        settings.threshold, settings.candidates, settings.window_seconds, settings.postings
+    )
     return StoryPlan(update, choice)

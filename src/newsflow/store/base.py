@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from newsflow.store.records import (
+    POSTINGS,
     IndexedSignature,
     Mark,
     StoryChoice,
@@ -123,9 +124,11 @@ class DedupStore(Protocol):
         at: float,
         window_seconds: int,
         limit: int,
+        postings: int = POSTINGS,
     ) -> list[StoryMatch]:
         """Up to `limit` stories indexed under any of `index_terms` and joined within
-        `window_seconds` of `at` (most shared terms first), each with the cosine of `vector`
+        `window_seconds` of `at` (most shared terms first; of each term, only the `postings`
+        stories joined last, ties by id, highest first), each with the cosine of `vector`
         (unit length) to its centroid."""
         ...
 

@@ -79,16 +79,22 @@ class StoryUpdate:
     ttl_seconds: int
 
 
+POSTINGS = 100  # stories read per index term by the candidate search, the latest first
+
+
 @dataclass(frozen=True, slots=True)
 class StoryChoice:
     """How `commit_decision` chooses the story an update joins: among the `candidates`
     stories sharing most of the update's index terms and joined within `window_seconds` of
     its time, the one whose centroid is most similar to the update's, if that similarity
-    reaches `threshold`; else the update's own story (a new one)."""
+    reaches `threshold`; else the update's own story (a new one). Of each index term only
+    the `postings` stories joined last are looked at, so the search costs the same at any
+    index size."""
 
     threshold: float
     candidates: int
     window_seconds: int
+    postings: int = POSTINGS
 
 
 def best_story(candidates: list[StoryMatch], at: float, choice: StoryChoice) -> StoryMatch | None:

@@ -26,6 +26,7 @@ import orjson
 import redis
 
 from newsflow.store.records import (
+    POSTINGS,
     IndexedSignature,
     StoryChoice,
     StoryMatch,
@@ -91,15 +92,16 @@ return cjson.encode({docs, dfs})
 """
 
 _CANDIDATES_FUNCTION = """
--- The `limit` stories indexed under most of `index` (ties: by id) and joined since `since`,
--- each as {id, size, first_seen, last_seen, cosine of the unit vector (vterms, vweights) to
--- the story's centroid}: the centroids never leave Redis.
-local function candidates(prefix, since, limit, vterms, vweights, index)
+-- The `limit` stories indexed under most of `index` (ties: by id) and joined since `since`
+-- (of each term, the `postings` joined last), each as {id, size, first_seen, last_seen,
+-- cosine of the unit vector (vterms, vweights) to the story's centroid}: the centroids never
+-- leave Redis.
+local function candidates(prefix, since, limit, vterms, vweights, index, postings)
     local nv = #vterms
     local hits, order = {}, {}
     for k = 1, #index do
         local sids = redis.call('ZREVRANGEBYSCORE', prefix .. 'sidx:' .. index[k], '+inf',
-            since, 'LIMIT', 0, 100)
+            since, 'LIMIT', 0, postings)
         for _, s in ipairs(sids) do
             if not hits[s] then hits[s] = 0; order[#order + 1] = s end
             hits[s] = hits[s] + 1
@@ -145,7 +147,7 @@ _STORY_CANDIDATES = (
     _CANDIDATES_FUNCTION
     + """
 local found = candidates(ARGV[1], ARGV[2], tonumber(ARGV[3]), cjson.decode(ARGV[4]),
-    cjson.decode(ARGV[5]), cjson.decode(ARGV[6]))
+    cjson.decode(ARGV[5]), cjson.decode(ARGV[6]), tonumber(ARGV[7]))
 for _, row in ipairs(found) do
     for j = 3, 5 do row[j] = string.format('%.17g', row[j]) end
 end
@@ -172,7 +174,7 @@ if ARGV[16] == '1' then
     -- joined within the window of `at`, from the threshold; else the update's own.
     local window, threshold = tonumber(ARGV[19]), tonumber(ARGV[17])
     local found = candidates(prefix, tostring(at - window), tonumber(ARGV[18]), cterms,
-        cweights, index)
+        cweights, index, tonumber(ARGV[20]))
     local best, score = nil, 0
     for _, row in ipairs(found) do
         if math.min(math.abs(at - row[4]), math.abs(at - row[3])) <= window and row[5] > score
@@ -336,11 +338,13 @@ class RedisIndexOps:
         at: float,
         window_seconds: int,
         limit: int,
+        postings: int = POSTINGS,
     ) -> list[StoryMatch]:
-        """Stories sharing the most index terms, joined within the window, with the cosine
-        of `vector` to each centroid computed in Redis (centroids never cross the wire)."""
+        """Stories sharing the most index terms (of each term, the `postings` joined last),
+        joined within the window, with the cosine of `vector` to each centroid computed in
+        Redis (centroids never cross the wire)."""
         args: list[Any] = [self._prefix, repr(at - window_seconds), limit]
-        args += [_json(list(vector)), _json(list(vector.values())), _json(index_terms)]
+        args += [_json(list(vector)), _json(list(vector.values())), _json(index_terms), postings]
         with self._translated():
             found = self._script("candidates", _STORY_CANDIDATES)(args=args)
         return [
@@ -380,6 +384,7 @@ class RedisIndexOps:
             ]
             if choice is not None:
                 args += ["1", repr(choice.threshold), choice.candidates, choice.window_seconds]
+                args.append(choice.postings)
         with self._translated():
             stored = self._script("commit", _COMMIT)(
                 keys=[f"{self._prefix}decision:{article_id}"], args=args

@@ -18,6 +18,7 @@ from typing import Any
 
 from newsflow.errors import StoreUnavailable
 from newsflow.store.records import (
+    POSTINGS,
     IndexedSignature,
     StoryChoice,
     StoryMatch,
@@ -61,6 +62,7 @@ CREATE TABLE IF NOT EXISTS story_index (
     expires_at REAL NOT NULL, PRIMARY KEY (term, story_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS stories_last_seen ON stories (last_seen);
+CREATE INDEX IF NOT EXISTS story_index_latest ON story_index (term, last_seen, story_id);
 CREATE INDEX IF NOT EXISTS signatures_seq ON signatures (seq);
 """
 
@@ -175,21 +177,33 @@ class SqliteIndexOps:
         at: float,
         window_seconds: int,
         limit: int,
+        postings: int = POSTINGS,
     ) -> list[StoryMatch]:
-        """Stories sharing the most index terms, joined within the window, with the cosine
-        of `vector` to each centroid."""
+        """Stories sharing the most index terms (of each term, the `postings` joined last),
+        joined within the window, with the cosine of `vector` to each centroid."""
         with self._lock, _busy(), _read(self._conn):
-            return self._candidates(vector, index_terms, at - window_seconds, limit)
+            return self._candidates(vector, index_terms, at - window_seconds, limit, postings)
 
     def _candidates(
-        self, vector: dict[str, float], index_terms: Sequence[str], since: float, limit: int
+        self,
+        vector: dict[str, float],
+        index_terms: Sequence[str],
+        since: float,
+        limit: int,
+        postings: int,
     ) -> list[StoryMatch]:
+        if not index_terms:
+            return []
+        latest = " UNION ALL ".join(
+            "SELECT story_id FROM (SELECT story_id FROM story_index WHERE term = ?"
+            " AND last_seen >= ? ORDER BY last_seen DESC, story_id DESC LIMIT ?)"
+            for _ in index_terms
+        )
         ranked = self._conn.execute(
-            "SELECT s.story_id, s.size, s.first_seen, s.last_seen, s.norm2 FROM story_index i"
-            " JOIN stories s ON s.story_id = i.story_id"
-            f" WHERE i.term IN ({_marks(index_terms)}) AND i.last_seen >= ?"
+            "SELECT s.story_id, s.size, s.first_seen, s.last_seen, s.norm2"
+            f" FROM ({latest}) i JOIN stories s ON s.story_id = i.story_id"
             " GROUP BY i.story_id ORDER BY COUNT(*) DESC, i.story_id LIMIT ?",
-            (*index_terms, since, limit),
+            (*(x for term in index_terms for x in (term, since, postings)), limit),
         ).fetchall()
         dots: dict[str, float] = {}
         if ranked and vector:
@@ -247,7 +261,11 @@ class SqliteIndexOps:
     def _choose(self, story: StoryUpdate, choice: StoryChoice) -> StoryUpdate:
         """`story`, sent to the story `choice` picks for it if any."""
         found = self._candidates(
-            story.centroid, story.index_terms, story.at - choice.window_seconds, choice.candidates
+            story.centroid,
+            story.index_terms,
+            story.at - choice.window_seconds,
+            choice.candidates,
+            choice.postings,
         )
         best = best_story(found, story.at, choice)
         return story if best is None else replace(story, story_id=best.story_id)

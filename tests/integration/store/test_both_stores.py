@@ -18,7 +18,7 @@ from newsflow.store.sqlite import SqliteStore
 T0 = 1_726_000_000.0
 WINDOW = 3 * 86_400
 TTL = 120
-A, B, C, D, E = (letter * 32 for letter in "abcde")
+A, B, C, D, E, F = (letter * 32 for letter in "abcdef")
 CHOICE = StoryChoice(threshold=0.5, candidates=4, window_seconds=WINDOW)
 
 Opener = Callable[[], DedupStore]
@@ -161,3 +161,37 @@ def test_peek_many_reads_several_claims_in_one_call(store: DedupStore) -> None:
     store.claim("raw:c", "a3 a1 c1", ttl_seconds=TTL, now=T0)
     assert store.peek_many(["raw:a", "raw:b", "raw:c"], now=T0) == ["a1 a1 c1", None, "a3 a1 c1"]
     assert store.peek_many([], now=T0) == []
+
+
+def test_the_candidate_search_reads_only_the_latest_stories_of_each_term(
+    store: DedupStore,
+) -> None:
+    # A shares two terms with the article, but three stories joined "iran" after A did and
+    # "missile" is A's alone: with 3 postings per term, A is found through "missile" only.
+    store.commit_decision(A, {}, story=update(A, at=T0 - 30), ttl_seconds=WINDOW, now=T0)
+    for n, story_id in enumerate((B, C, D)):
+        later = update(
+            story_id, at=T0 - 20 + n, centroid={"iran": 0.6, "kyiv": 0.8}, index_terms=["iran"]
+        )
+        store.commit_decision(story_id, {}, story=later, ttl_seconds=WINDOW, now=T0)
+    vector, terms = {"iran": 1.0}, ["iran", "missile"]
+    wide = store.story_candidates(vector, terms, at=T0, window_seconds=WINDOW, limit=4)
+    assert [m.story_id for m in wide] == [A, B, C, D]  # A shares the most terms
+    # "iran" read latest first: D, C, B; A only through "missile".
+    narrow = store.story_candidates(
+        vector, terms, at=T0, window_seconds=WINDOW, limit=4, postings=2
+    )
+    assert [m.story_id for m in narrow] == [A, C, D]
+    # A choice with the same cut cannot reach A through "iran": an article indexed under
+    # "iran" alone, A's twin (cosine 0.48 to the others), founds its own story; without the
+    # cut it joins A.
+    twin = {"centroid": {"iran": 0.8, "missile": 0.6}, "index_terms": ["iran"]}
+    cut = StoryChoice(threshold=0.5, candidates=4, window_seconds=WINDOW, postings=2)
+    alone = store.commit_decision(
+        E, {"story_id": E}, story=update(E, **twin), choice=cut, ttl_seconds=WINDOW, now=T0
+    )
+    assert alone == {"story_id": E}
+    joined = store.commit_decision(
+        F, {"story_id": F}, story=update(F, **twin), choice=CHOICE, ttl_seconds=WINDOW, now=T0
+    )
+    assert joined == {"story_id": A}
