@@ -40,6 +40,7 @@ from newsflow.stages.neardup import NearSettings
 from newsflow.stages.placement import PlacementSettings
 from newsflow.stages.stories import StorySettings
 from newsflow.store.base import open_store
+from newsflow.store.records import POSTINGS
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,16 @@ STAGE_SETTINGS = (
         stories.DEFAULT_WINDOW_SECONDS // 3600,
         positive_float,
     ),
+    Setting(
+        "story_postings",
+        "stories the candidate search reads per index term, latest first (raise for dense streams)",
+        POSTINGS,
+        positive_int,
+    ),
+)
+# `newsflow stories`: the store, and the window to list
+LISTING_SETTINGS = tuple(
+    s for s in STAGE_SETTINGS if s.field in ("store_url", "store_prefix", "story_window_hours")
 )
 PROCESS_SETTINGS = (
     *STAGE_SETTINGS,
@@ -152,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--hours", type=float, default=None, help="joined within (default: the story window)"
     )
     listing.add_argument("--json", action="store_true", help="one JSON object per story")
-    add_settings(listing, (*STAGE_SETTINGS[:2], STAGE_SETTINGS[-1]))
+    add_settings(listing, LISTING_SETTINGS)
     listing.set_defaults(handler=run_stories)
     add_streaming_commands(commands)
     return parser
@@ -177,6 +188,7 @@ def stage_limits(values: dict[str, Any]) -> tuple[IngestLimits, SandboxLimits, D
                 stories=StorySettings(
                     threshold=values["story_threshold"],
                     window_seconds=max(1, round(values["story_window_hours"] * 3600)),
+                    postings=values["story_postings"],
                 ),
                 divert_near_duplicates=values["divert_near_duplicates"],
             ),
@@ -219,7 +231,7 @@ def run_process(args: argparse.Namespace) -> int:
 
 
 def run_stories(args: argparse.Namespace) -> int:
-    values = resolve(args, (*STAGE_SETTINGS[:2], STAGE_SETTINGS[-1]))
+    values = resolve(args, LISTING_SETTINGS)
     if not values["store_url"]:
         raise ConfigError("say which store: --store-url or NEWSFLOW_STORE_URL")
     hours = args.hours if args.hours is not None else values["story_window_hours"]

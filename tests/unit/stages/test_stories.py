@@ -69,14 +69,14 @@ def test_vectors_are_unit_length_and_keep_the_heaviest_terms() -> None:
     assert sum(w * w for w in vector.values()) == pytest.approx(1.0)
 
 
-def test_an_article_counts_its_60_most_frequent_terms_and_keeps_60_in_its_vector(
+def test_an_article_counts_its_50_most_frequent_terms_and_keeps_50_in_its_vector(
     store: SqliteStore,
 ) -> None:
     text = SEEDS[0].read_text()
-    assert len(terms(None, text)) > 60
+    assert len(terms(None, text)) > 50
     plan = plan_story("a" * 32, None, text, store, source="s", at=T0)
-    assert len(plan.update.counted_terms) == StorySettings().counted_terms == 60
-    assert len(plan.update.centroid) == StorySettings().vector_terms == 60
+    assert len(plan.update.counted_terms) == StorySettings().counted_terms == 50
+    assert len(plan.update.centroid) == StorySettings().vector_terms == 50
     assert len(plan.update.index_terms) == StorySettings().index_terms
 
 
