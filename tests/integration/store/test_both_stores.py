@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 import redis
+from tests.story_updates import T0, WINDOW, update
 
 from newsflow.store.base import DedupStore
-from newsflow.store.records import Mark, StoryChoice, StoryUpdate
+from newsflow.store.records import Mark, StoryChoice
 from newsflow.store.redis import RedisStore
 from newsflow.store.sqlite import SqliteStore
 
-T0 = 1_726_000_000.0
-WINDOW = 3 * 86_400
 TTL = 120
 A, B, C, D, E, F = (letter * 32 for letter in "abcdef")
 CHOICE = StoryChoice(threshold=0.5, candidates=4, window_seconds=WINDOW)
@@ -51,22 +50,6 @@ def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
 @pytest.fixture
 def store(opener: Opener) -> DedupStore:
     return opener()
-
-
-def update(story_id: str, at: float = T0, **kw: object) -> StoryUpdate:
-    fields: dict[str, object] = {
-        "story_id": story_id,
-        "at": at,
-        "source": "example.com",
-        "title": "A title",
-        "counted_terms": ["iran", "missile"],
-        "centroid": {"iran": 0.8, "missile": 0.6},
-        "index_terms": ["iran", "missile"],
-        "centroid_terms": 300,
-        "ttl_seconds": WINDOW,
-    }
-    fields.update(kw)
-    return StoryUpdate(**fields)  # type: ignore[arg-type]
 
 
 def index(store: DedupStore, article_id: str, bands: list[str]) -> list[str]:

@@ -9,34 +9,16 @@ from pathlib import Path
 
 import pytest
 import redis
+from tests.story_updates import T0, WINDOW, update
 
 from newsflow.stages.placement import PlacementSettings, place
-from newsflow.store.records import StoryUpdate
 from newsflow.store.redis import RedisStore
 
 pytestmark = pytest.mark.redis
 
-T0 = 1_726_000_000.0
 DAY = 86_400
-WINDOW = 3 * DAY
 A, B, C = "a" * 32, "b" * 32, "c" * 32
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
-
-
-def update(story_id: str, at: float = T0, **kw: object) -> StoryUpdate:
-    fields: dict[str, object] = {
-        "story_id": story_id,
-        "at": at,
-        "source": "example.com",
-        "title": "A title",
-        "counted_terms": ["iran", "missile"],
-        "centroid": {"iran": 0.8, "missile": 0.6},
-        "index_terms": ["iran", "missile"],
-        "centroid_terms": 300,
-        "ttl_seconds": WINDOW,
-    }
-    fields.update(kw)
-    return StoryUpdate(**fields)  # type: ignore[arg-type]
 
 
 def index(store: RedisStore, article_id: str, bands: list[str], at: float = T0) -> list[str]:
