@@ -86,14 +86,14 @@ class ExtractProcessor:
             try:
                 article = self._decoded.pop(position(record), None) or _article_of(record)
             except ContractError as exc:
-                self._send_next(record, None)
+                self._send_next(record)
                 return [self._dead(record, origin, Rejection(R.BAD_EVENT, str(exc)[:1000]), 1)]
             shortcut = self._recrawl(record, article)
             if shortcut is not None:
-                self._send_next(record, None)
+                self._send_next(record)
                 return [self._output(shortcut, article)]  # a re-crawl: no extraction needed
             self.ahead.send(record, article)
-        self._send_next(record, article)
+        self._send_next(record)
         extracted = self.ahead.result(record)
         self._observe(extracted)
         outcome = run_decide(
@@ -114,10 +114,10 @@ class ExtractProcessor:
             )
         return [self._output(outcome, article)]
 
-    def _send_next(self, record: Any, current: Article | None) -> None:
-        self.ahead.send_next(record, lambda later: self._needs_extraction(later, current))
+    def _send_next(self, record: Any) -> None:
+        self.ahead.send_next(record, self._needs_extraction)
 
-    def _needs_extraction(self, record: Any, current: Article | None) -> Article | None:
+    def _needs_extraction(self, record: Any) -> Article | None:
         """A later record's article, or None when it will not need extracting: a bad event, a
         re-crawl of a body already decided, or a body that an earlier record of the batch
         (the current one, or one on its way to the extractor) will have decided by this
@@ -127,8 +127,7 @@ class ExtractProcessor:
             article = self._decoded.get(position(record)) or _article_of(record)
         except ContractError:
             return None
-        same_body = current is not None and article.body_hash == current.body_hash
-        repeat = same_body or position(record) in self._repeats
+        repeat = position(record) in self._repeats  # of the current record, or an earlier one
         if repeat or self._recrawl(record, article, keep=True):
             self._decoded[position(record)] = article
             return None
