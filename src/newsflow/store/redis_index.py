@@ -2,8 +2,8 @@
 
 One Lua script per operation, so each is atomic: indexing a signature (query and insert
 together, so of two near duplicates indexed at once the second sees the first), reading term
-statistics (pipelined with the indexing: one round trip for both), and committing a decision
-with its story update, the story chosen among the candidates in the same script. Lists of
+statistics (in the same script as the indexing: one round trip for both), and committing a
+decision with its story update, the story chosen among the candidates in the same script. Lists of
 terms and weights travel as one JSON argument (and the statistics come back as one), which
 costs far less on both sides than hundreds of separate arguments. Every key
 has a TTL of the window (refreshed on write) and sorted sets are trimmed by time, so memory is
@@ -36,60 +36,94 @@ from newsflow.store.records import (
     day_buckets,
 )
 
-_INDEX_SIGNATURE = """
-local id, at, window, prefix = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4]), ARGV[5]
-local seq = redis.call('HGET', KEYS[1], 'seq')
-local fresh = not seq
-if fresh then
-    seq = redis.call('INCR', KEYS[2])
-    redis.call('HSET', KEYS[1], 'seq', seq, 'at', ARGV[2], 'sig', ARGV[3])
-    redis.call('EXPIRE', KEYS[1], window)
+_INDEX_FUNCTION = """
+-- Index the signature of `id` (once) under its band keys and return the earlier entries
+-- sharing a band, each as {article, at, seq, signature}. keys: the signature's hash, the
+-- sequence counter, then one sorted set per band.
+local function index_signature(keys, id, at_text, sig, window, prefix)
+    local at = tonumber(at_text)
+    local seq = redis.call('HGET', keys[1], 'seq')
+    local fresh = not seq
+    if fresh then
+        seq = redis.call('INCR', keys[2])
+        redis.call('HSET', keys[1], 'seq', seq, 'at', at_text, 'sig', sig)
+        redis.call('EXPIRE', keys[1], window)
+    end
+    seq = tonumber(seq)
+    -- Per band: read the bucket once (members and times), keep the members within the window
+    -- of `at`, add this article (once) and trim entries older than two windows when there
+    -- are any.
+    local low, high, stale = at - window, at + window, at - 2 * window
+    local seen, out = {}, {}
+    for i = 3, #keys do
+        local members = redis.call('ZRANGE', keys[i], 0, -1, 'WITHSCORES')
+        local old = false
+        for j = 1, #members, 2 do
+            local m, t = members[j], tonumber(members[j + 1])
+            if t < stale then
+                old = true
+            elseif t >= low and t <= high and m ~= id and not seen[m] then
+                seen[m] = true
+                local v = redis.call('HMGET', prefix .. 'sig:' .. m, 'seq', 'at', 'sig')
+                if v[1] and tonumber(v[1]) < seq then
+                    out[#out + 1] = {m, v[2], v[1], v[3]}
+                end
+            end
+        end
+        if fresh then
+            redis.call('ZADD', keys[i], at_text, id)
+            if old then
+                redis.call('ZREMRANGEBYSCORE', keys[i], '-inf', '(' .. tostring(stale))
+            end
+            redis.call('EXPIRE', keys[i], window)
+        end
+    end
+    return out
 end
-seq = tonumber(seq)
--- Per band: read the bucket once (members and times), keep the members within the window
--- of `at`, add this article (once) and trim entries older than two windows when there are any.
-local low, high, stale = at - window, at + window, at - 2 * window
-local seen, out = {}, {}
-for i = 3, #KEYS do
-    local members = redis.call('ZRANGE', KEYS[i], 0, -1, 'WITHSCORES')
-    local old = false
-    for j = 1, #members, 2 do
-        local m, t = members[j], tonumber(members[j + 1])
-        if t < stale then
-            old = true
-        elseif t >= low and t <= high and m ~= id and not seen[m] then
-            seen[m] = true
-            local v = redis.call('HMGET', prefix .. 'sig:' .. m, 'seq', 'at', 'sig')
-            if v[1] and tonumber(v[1]) < seq then
-                out[#out + 1] = {m, v[2], v[1], v[3]}
+"""
+
+_TERMS_FUNCTION = """
+-- Documents and per-term document frequencies summed over the day buckets `days`, as JSON.
+local function term_statistics(prefix, terms, days)
+    local docs, dfs = 0, {}
+    for k = 1, #terms do dfs[k] = 0 end
+    for _, day in ipairs(days) do
+        docs = docs + tonumber(redis.call('GET', prefix .. 'dfn:' .. day) or '0')
+        for s = 1, #terms, 500 do
+            local vals = redis.call('HMGET', prefix .. 'df:' .. day,
+                unpack(terms, s, math.min(s + 499, #terms)))
+            for k = 1, #vals do
+                if vals[k] then dfs[s + k - 1] = dfs[s + k - 1] + tonumber(vals[k]) end
             end
         end
     end
-    if fresh then
-        redis.call('ZADD', KEYS[i], ARGV[2], id)
-        if old then redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. tostring(stale)) end
-        redis.call('EXPIRE', KEYS[i], window)
-    end
+    return cjson.encode({docs, dfs})
 end
-return out
 """
 
-_TERM_STATISTICS = """
-local prefix, nd, terms = ARGV[1], tonumber(ARGV[2]), cjson.decode(ARGV[3])
-local docs, dfs = 0, {}
-for k = 1, #terms do dfs[k] = 0 end
-for d = 4, 3 + nd do
-    docs = docs + tonumber(redis.call('GET', prefix .. 'dfn:' .. ARGV[d]) or '0')
-    for s = 1, #terms, 500 do
-        local vals = redis.call('HMGET', prefix .. 'df:' .. ARGV[d],
-            unpack(terms, s, math.min(s + 499, #terms)))
-        for k = 1, #vals do
-            if vals[k] then dfs[s + k - 1] = dfs[s + k - 1] + tonumber(vals[k]) end
-        end
-    end
-end
-return cjson.encode({docs, dfs})
+_INDEX_SIGNATURE = (
+    _INDEX_FUNCTION
+    + """
+return index_signature(KEYS, ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5])
 """
+)
+
+_TERM_STATISTICS = (
+    _TERMS_FUNCTION
+    + """
+return term_statistics(ARGV[1], cjson.decode(ARGV[2]), cjson.decode(ARGV[3]))
+"""
+)
+
+# Both in one call: the placement's first round trip.
+_INDEX_AND_TERM_STATISTICS = (
+    _INDEX_FUNCTION
+    + _TERMS_FUNCTION
+    + """
+local entries = index_signature(KEYS, ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5])
+return {entries, term_statistics(ARGV[5], cjson.decode(ARGV[6]), cjson.decode(ARGV[7]))}
+"""
+)
 
 _CANDIDATES_FUNCTION = """
 -- The `limit` stories indexed under most of `index` (ties: by id) and joined since `since`
@@ -279,7 +313,7 @@ class RedisIndexOps:
         """Documents and per-term document frequencies over the window's days."""
         with self._translated():
             reply = self._script("terms", _TERM_STATISTICS)(
-                args=self._terms_call(terms, at, window_seconds)
+                args=[self._prefix, *self._terms_call(terms, at, window_seconds)]
             )
         return _statistics(reply)
 
@@ -295,28 +329,13 @@ class RedisIndexOps:
         story_window_seconds: int,
         now: float,
     ) -> tuple[list[IndexedSignature], TermStatistics]:
-        """`index_signature` and `term_statistics` pipelined: one round trip for both."""
+        """`index_signature` and `term_statistics` in one script call."""
         keys, args = self._index_call(article_id, bands, signature, at, near_window_seconds)
-        index, stats = (
-            self._script("index", _INDEX_SIGNATURE),
-            self._script("terms", _TERM_STATISTICS),
-        )
+        args += self._terms_call(terms, at, story_window_seconds)
         with self._translated():
-            for attempt in (1, 2):
-                # EVALSHA straight into the pipeline: a pipeline running Script objects first
-                # asks SCRIPT EXISTS, a round trip of its own. A server that lost its scripts
-                # (restarted, flushed) answers NOSCRIPT: load them and go again.
-                pipe = self._client.pipeline(transaction=False)
-                pipe.evalsha(index.sha, len(keys), *keys, *args)
-                pipe.evalsha(stats.sha, 0, *self._terms_call(terms, at, story_window_seconds))
-                try:
-                    rows, reply = pipe.execute()
-                    break
-                except redis.exceptions.NoScriptError:
-                    if attempt == 2:
-                        raise
-                    for script in (index, stats):
-                        script.sha = self._client.script_load(script.script)
+            rows, reply = self._script("index_and_terms", _INDEX_AND_TERM_STATISTICS)(
+                keys=keys, args=args
+            )
         return _indexed(rows), _statistics(reply)
 
     def _index_call(
@@ -326,9 +345,9 @@ class RedisIndexOps:
         keys = [f"{p}sig:{article_id}", f"{p}lsh:seq", *(f"{p}lsh:{band}" for band in bands)]
         return keys, [article_id, repr(at), signature, window, p]
 
-    def _terms_call(self, terms: Sequence[str], at: float, window: int) -> list[Any]:
-        days = day_buckets(at, window)
-        return [self._prefix, len(days), _json(terms), *days]
+    def _terms_call(self, terms: Sequence[str], at: float, window: int) -> list[bytes]:
+        """The terms and the window's day buckets, as the terms function's two JSON lists."""
+        return [_json(terms), _json(day_buckets(at, window))]
 
     def story_candidates(
         self,
