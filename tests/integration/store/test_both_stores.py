@@ -1,5 +1,6 @@
-"""Store operations this project added in one go for both stores, run against each: SQLite
-(a file, so several store objects share it) and a real Redis (several clients, one prefix)."""
+"""The store contract, run against both stores: SQLite (a file, so several store objects share
+it) and a real Redis (several clients, one prefix). What only one store has (Redis's key TTLs,
+SQLite's purge) is tested in that store's own file."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import redis
 from tests.story_updates import T0, WINDOW, update
 
 from newsflow.store.base import DedupStore
-from newsflow.store.records import Mark, StoryChoice
+from newsflow.store.records import IndexedSignature, Mark, StoryChoice, day_buckets
 from newsflow.store.redis import RedisStore
 from newsflow.store.sqlite import SqliteStore
 
 TTL = 120
+DAY = 86_400
 A, B, C, D, E, F = (letter * 32 for letter in "abcdef")
 CHOICE = StoryChoice(threshold=0.5, candidates=4, window_seconds=WINDOW)
 
@@ -52,11 +54,119 @@ def store(opener: Opener) -> DedupStore:
     return opener()
 
 
-def index(store: DedupStore, article_id: str, bands: list[str]) -> list[str]:
+def index(store: DedupStore, article_id: str, bands: list[str], at: float = T0) -> list[str]:
     found = store.index_signature(
-        article_id, bands, article_id.encode(), at=T0, window_seconds=WINDOW, now=T0
+        article_id, bands, article_id.encode(), at=at, window_seconds=WINDOW, now=at
     )
     return [e.article_id for e in found]
+
+
+def test_index_returns_earlier_articles_sharing_a_band(store: DedupStore) -> None:
+    assert index(store, A, ["0:x", "1:y"]) == []
+    assert index(store, B, ["0:z", "1:y"]) == [A]
+    assert index(store, C, ["0:q", "1:r"]) == []
+    [entry] = store.index_signature(C, ["0:x"], b"c", at=T0, window_seconds=WINDOW, now=T0)
+    assert entry == IndexedSignature(A, T0, 1, A.encode())
+
+
+def test_a_redelivered_article_keeps_its_place_and_never_sees_itself(store: DedupStore) -> None:
+    index(store, A, ["0:x"])
+    index(store, B, ["0:x"])
+    assert index(store, A, ["0:x"]) == []  # B came later
+    assert index(store, B, ["0:x"]) == [A]
+
+
+def test_the_index_window_is_about_event_time(store: DedupStore) -> None:
+    index(store, A, ["0:x"], at=T0)
+    assert index(store, B, ["0:x"], at=T0 + WINDOW + 1) == []
+    assert index(store, C, ["0:x"], at=T0 - WINDOW + 1) == [A]  # B is 2 windows away
+
+
+def test_term_statistics_count_documents_per_day_within_the_window(store: DedupStore) -> None:
+    for n, at in enumerate((T0 - 5 * DAY, T0 - DAY, T0)):
+        store.commit_decision(
+            f"{n:032x}", {}, story=update(f"{n:032x}", at=at), ttl_seconds=WINDOW, now=T0
+        )
+    stats = store.term_statistics(["iran", "nothing"], at=T0, window_seconds=WINDOW)
+    assert (stats.documents, stats.frequencies) == (2, [2, 0])
+    assert len(day_buckets(T0, WINDOW)) == 4
+
+
+def test_candidates_are_scored_in_the_store_and_bounded_by_the_window(store: DedupStore) -> None:
+    store.commit_decision(A, {}, story=update(A), ttl_seconds=WINDOW, now=T0)
+    store.commit_decision(
+        B,
+        {},
+        story=update(B, at=T0 - 2 * WINDOW, centroid={"iran": 1.0}, index_terms=["iran"]),
+        ttl_seconds=WINDOW,
+        now=T0,
+    )
+    [match] = store.story_candidates(
+        {"iran": 1.0}, ["iran", "other"], at=T0, window_seconds=WINDOW, limit=5
+    )
+    assert (match.story_id, match.size) == (A, 1)
+    assert match.similarity == pytest.approx(0.8)
+    assert store.story_candidates({"x": 1.0}, ["x"], at=T0, window_seconds=WINDOW, limit=5) == []
+
+
+def test_candidates_are_the_stories_sharing_most_index_terms_ties_by_id(
+    store: DedupStore,
+) -> None:
+    shared = {C: ["iran", "missile", "russia"], B: ["iran", "missile"], A: ["iran", "missile"]}
+    shared |= {f"{n}" * 32: ["iran"] for n in range(5)}
+    for story_id, terms in shared.items():
+        weights = dict.fromkeys(terms, 0.5)
+        store.commit_decision(
+            story_id,
+            {},
+            story=update(story_id, centroid=weights, index_terms=terms, counted_terms=terms),
+            ttl_seconds=WINDOW,
+            now=T0,
+        )
+    found = store.story_candidates(
+        {"iran": 1.0}, ["iran", "missile", "russia"], at=T0, window_seconds=WINDOW, limit=4
+    )
+    assert [match.story_id for match in found] == [C, A, B, "0" * 32]
+
+
+def test_a_commit_applies_once_and_returns_the_first_decision(store: DedupStore) -> None:
+    first = store.commit_decision(A, {"story_id": A}, story=update(A), ttl_seconds=60, now=T0)
+    again = store.commit_decision(A, {"story_id": B}, story=update(B), ttl_seconds=60, now=T0)
+    assert first == again == {"story_id": A}
+    assert store.recall_decision(A, now=T0) == {"story_id": A}
+    assert store.recall_decision(B, now=T0) is None
+    [story] = store.top_stories(limit=5, since=0)
+    assert (story.story_id, story.size, story.title, story.sources) == (
+        A,
+        1,
+        "A title",
+        ["example.com"],
+    )
+
+
+def test_joining_grows_the_story_and_trims_its_centroid(store: DedupStore) -> None:
+    store.commit_decision(A, {}, story=update(A, source="one.com"), ttl_seconds=60, now=T0)
+    joined = update(
+        A,
+        at=T0 + 10,
+        source="two.com",
+        centroid={"kyiv": 2.0, "iran": 0.1},
+        index_terms=["kyiv"],
+        centroid_terms=2,
+    )
+    store.commit_decision(B, {}, story=joined, ttl_seconds=60, now=T0)
+    [story] = store.top_stories(limit=5, since=0)
+    assert (story.size, story.sources, story.first_seen, story.last_seen, story.title) == (
+        2,
+        ["one.com", "two.com"],
+        T0,
+        T0 + 10,
+        "A title",
+    )
+    [match] = store.story_candidates(
+        {"missile": 1.0}, ["kyiv"], at=T0, window_seconds=WINDOW, limit=1
+    )
+    assert match.similarity == 0.0  # "missile" was trimmed away
 
 
 def test_indexing_and_term_statistics_together_match_the_separate_calls(
@@ -178,3 +288,37 @@ def test_the_candidate_search_reads_only_the_latest_stories_of_each_term(
         F, {"story_id": F}, story=update(F, **twin), choice=CHOICE, ttl_seconds=WINDOW, now=T0
     )
     assert joined == {"story_id": A}
+
+
+def test_line_counts_are_documents_of_the_source_that_had_the_line(store: DedupStore) -> None:
+    assert store.observe_lines("a.example", "d1", ["x", "y"], ttl_seconds=TTL, now=T0) == [1, 1]
+    assert store.observe_lines("a.example", "d2", ["x", "z"], ttl_seconds=TTL, now=T0) == [2, 1]
+    assert store.observe_lines("a.example", "d3", ["y", "x"], ttl_seconds=TTL, now=T0) == [2, 3]
+    assert store.observe_lines("b.example", "d4", ["x"], ttl_seconds=TTL, now=T0) == [1]
+
+
+def test_a_document_is_counted_once_per_line(store: DedupStore) -> None:
+    assert store.observe_lines("a.example", "d1", ["x", "x", "y"], ttl_seconds=TTL, now=T0) == [
+        1,
+        1,
+        1,
+    ]
+    again = store.observe_lines("a.example", "d1", ["y", "x"], ttl_seconds=TTL, now=T0 + 1)
+    assert again == [1, 1]
+
+
+def test_line_counts_are_shared_by_every_store_object(opener: Opener) -> None:
+    first, second = opener(), opener()
+    first.observe_lines("a.example", "d1", ["x"], ttl_seconds=TTL, now=T0)
+    assert second.observe_lines("a.example", "d2", ["x"], ttl_seconds=TTL, now=T0) == [2]
+
+
+def test_more_lines_than_one_query_takes(store: DedupStore) -> None:
+    lines = [f"line{n}" for n in range(1200)]
+    store.observe_lines("a.example", "d1", lines, ttl_seconds=TTL, now=T0)
+    assert store.observe_lines("a.example", "d2", lines, ttl_seconds=TTL, now=T0) == [2] * 1200
+
+
+def test_a_line_ttl_below_one_second_is_refused(store: DedupStore) -> None:
+    with pytest.raises(ValueError):
+        store.observe_lines("a.example", "d1", ["x"], ttl_seconds=0, now=T0)
