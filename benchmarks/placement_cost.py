@@ -6,8 +6,8 @@ vocabulary, ~40% of articles joining an existing story), written through the sto
 interface — then times `place()` (the whole near-duplicate + story decision, store round trips
 included) for 300 real dev articles at that index size, each while an extraction dev page is
 extracted (`newsflow.stages.extract.extract`) as the services do it, in the sandbox's child
-process, and compares the two medians. `--in-process` alternates the two in one process
-instead. The target of issue 5: under 20% of the median extraction time.
+process, and compares the two medians (`--arrangement` for the others; `--stages` adds each
+stage's median). The target of issue 5: under 20% of the median extraction time.
 """
 
 from __future__ import annotations
@@ -22,12 +22,15 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from unittest import mock
 
 import redis
 
 from benchmarks.stories import DEV, load_dev, scratch_store
 from newsflow.model import Article
 from newsflow.sandbox import Sandbox
+from newsflow.stages import placement
 from newsflow.stages.extract import extract
 from newsflow.stages.neardup import NUM_PERM, band_keys
 from newsflow.stages.placement import PlacementSettings, place
@@ -109,24 +112,29 @@ def extraction_pages(pages: int = 40) -> list[Article]:
     return found
 
 
-def time_side_by_side(
-    store: DedupStore, settings: PlacementSettings, offset: int, *, in_process: bool = False
-) -> tuple[list[float], list[float]]:
-    """Seconds of `place` for 300 dev articles and of extracting a dev page alongside each.
+ARRANGEMENTS = ("service", "in-process", "alone")
 
-    As the services run it (default): the page is extracted in the sandbox's child process
+
+def time_side_by_side(
+    store: DedupStore, settings: PlacementSettings, offset: int, *, arrangement: str = "service"
+) -> tuple[list[float], list[float]]:
+    """Seconds of `place` for 300 dev articles and of extracting a dev page for each.
+
+    `service` (as the services run it): the page is extracted in the sandbox's child process
     (its own timing) while this process places the article, so both share the machine at
-    once. `in_process`: the two alternate in this process, so every placement starts with
-    caches that the extraction has just filled with its own data.
+    once. `in-process`: the two alternate in this process, so every placement starts with
+    caches that the extraction has just filled with its own data. `alone`: the 300
+    placements one after the other, then the 300 extractions.
     """
     articles = load_dev(DEV)[:300]
-    pages = extraction_pages()
+    dev_pages = extraction_pages()
+    pages = [dev_pages[n % len(dev_pages)] for n in range(len(articles))]
     moment = START + timedelta(seconds=settings.stories.window_seconds)
-    placing, extracting = [], []
+    placing: list[float] = []
+    extracting: list[float] = []
     with contextlib.ExitStack() as stack:
-        sandbox = None if in_process else stack.enter_context(Sandbox())
-        for n, article in enumerate(articles):
-            page = pages[n % len(pages)]
+        sandbox = stack.enter_context(Sandbox()) if arrangement == "service" else None
+        for n, (article, page) in enumerate(zip(articles, pages, strict=True)):
             if sandbox is not None:
                 sandbox.submit(page)
             started = time.perf_counter()
@@ -144,11 +152,59 @@ def time_side_by_side(
             placing.append(time.perf_counter() - started)
             if sandbox is not None:
                 extracting.append(sandbox.collect().seconds)
-            else:
-                started = time.perf_counter()
-                extract(page)
-                extracting.append(time.perf_counter() - started)
+            elif arrangement == "in-process":
+                extracting.append(_timed_extraction(page))
+    if arrangement == "alone":
+        extracting = [_timed_extraction(page) for page in pages]
     return placing, extracting
+
+
+def _timed_extraction(page: Article) -> float:
+    started = time.perf_counter()
+    extract(page)
+    return time.perf_counter() - started
+
+
+class StageTimes:
+    """While open, the seconds of each stage of `place` (its features in Python and its two
+    store calls), by wrapping them where `place` looks them up."""
+
+    FUNCTIONS = ("signature", "counted_terms", "plan_with_statistics")
+    STORE_CALLS = ("index_and_term_statistics", "commit_decision")
+
+    def __init__(self, store: DedupStore) -> None:
+        self.seconds: dict[str, list[float]] = {}
+        self._stack = contextlib.ExitStack()
+        for name in self.FUNCTIONS:
+            self._wrap(placement, name)
+        for name in self.STORE_CALLS:
+            self._wrap(store, name)
+
+    def _wrap(self, owner: Any, name: str) -> None:
+        inner = getattr(owner, name)
+        times = self.seconds.setdefault(name, [])
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                times.append(time.perf_counter() - started)
+
+        self._stack.enter_context(mock.patch.object(owner, name, timed))
+
+    def __enter__(self) -> StageTimes:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stack.close()
+
+    def summary(self) -> str:
+        return ", ".join(
+            f"{name} {statistics.median(times) * 1000:.2f}"
+            for name, times in self.seconds.items()
+            if times
+        )
 
 
 class ScriptTime:
@@ -179,10 +235,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"stories read per index term (default: {POSTINGS})",
     )
     parser.add_argument(
-        "--in-process",
-        action="store_true",
-        help="extract in this process, alternating with the placements (default: in the "
-        "sandbox's child, alongside them, as the services do)",
+        "--arrangement",
+        choices=ARRANGEMENTS,
+        default="service",
+        help="service: extract in the sandbox's child while placing, as the services do; "
+        "in-process: extract and place alternately in this process; alone: all placements, "
+        "then all extractions",
+    )
+    parser.add_argument(
+        "--stages", action="store_true", help="also print the median ms of each stage of place()"
     )
     args = parser.parse_args(argv)
     stories = StorySettings() if args.postings is None else StorySettings(postings=args.postings)
@@ -197,9 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with scratch_store(args.store) as store:
             fill(store, size, settings, random.Random(size))
             scripts = ScriptTime(args.store)
-            placing, extracting = time_side_by_side(
-                store, settings, size, in_process=args.in_process
-            )
+            with StageTimes(store) if args.stages else contextlib.nullcontext() as stages:
+                placing, extracting = time_side_by_side(
+                    store, settings, size, arrangement=args.arrangement
+                )
             script_ms = scripts.ms_per(len(placing))
         median, extraction = statistics.median(placing), statistics.median(extracting)
         p95 = sorted(placing)[int(0.95 * len(placing))]
@@ -212,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             + (f"   {script_ms:.2f}" if script_ms is not None else ""),
             flush=True,
         )
+        if stages is not None:
+            print(f"{'':>10} stage medians, ms: {stages.summary()}", flush=True)
     return 0 if ok else 1
 
 
