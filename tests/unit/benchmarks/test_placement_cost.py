@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from benchmarks.placement_cost import StageTimes
+
 from newsflow.stages import placement
 from newsflow.stages.placement import place
 from newsflow.store.sqlite import SqliteStore
