@@ -115,7 +115,7 @@ def extraction_pages(pages: int = 40) -> list[Article]:
 ARRANGEMENTS = ("service", "in-process", "alone")
 
 
-def time_side_by_side(
+def time_placements(
     store: DedupStore, settings: PlacementSettings, offset: int, *, arrangement: str = "service"
 ) -> tuple[list[float], list[float]]:
     """Seconds of `place` for 300 dev articles and of extracting a dev page for each.
@@ -174,11 +174,8 @@ class StageTimes:
 
     def __init__(self, store: DedupStore) -> None:
         self.seconds: dict[str, list[float]] = {}
+        self._store = store
         self._stack = contextlib.ExitStack()
-        for name in self.FUNCTIONS:
-            self._wrap(placement, name)
-        for name in self.STORE_CALLS:
-            self._wrap(store, name)
 
     def _wrap(self, owner: Any, name: str) -> None:
         inner = getattr(owner, name)
@@ -194,6 +191,10 @@ class StageTimes:
         self._stack.enter_context(mock.patch.object(owner, name, timed))
 
     def __enter__(self) -> StageTimes:
+        for name in self.FUNCTIONS:
+            self._wrap(placement, name)
+        for name in self.STORE_CALLS:
+            self._wrap(self._store, name)
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -259,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fill(store, size, settings, random.Random(size))
             scripts = ScriptTime(args.store)
             with StageTimes(store) if args.stages else contextlib.nullcontext() as stages:
-                placing, extracting = time_side_by_side(
+                placing, extracting = time_placements(
                     store, settings, size, arrangement=args.arrangement
                 )
             script_ms = scripts.ms_per(len(placing))
