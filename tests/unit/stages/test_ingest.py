@@ -10,11 +10,13 @@ from hypothesis import strategies as st
 from newsflow.model import Article
 from newsflow.rejection import REASONS, Rejection
 from newsflow.stages.ingest import (
+    CONTROL_CHARACTERS,
     IngestLimits,
     canonicalize_url,
     derive_source,
     ingest,
     parse_timestamp,
+    repair_text,
 )
 
 NOW = datetime(2024, 9, 10, 12, 0, tzinfo=UTC)
@@ -106,6 +108,20 @@ def test_text_is_repaired() -> None:
     article = ingest(message(html="\ufeff<p>a\r\nb\x00c\x07</p>"), now=NOW)
     assert isinstance(article, Article)
     assert article.body == "<p>a\nbc</p>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(["a", "é", " ", "\n", "\r", "\t", "\ufeff", *CONTROL_CHARACTERS])
+    )
+)
+def test_repair_drops_every_control_character_and_unifies_line_endings(text: str) -> None:
+    c0_but_whitespace = {chr(c) for c in range(32)} - set("\t\n\r")
+    assert set(CONTROL_CHARACTERS) == c0_but_whitespace | {"\x7f", "\ufffe", "\uffff"}
+    expected = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    expected = "".join(c for c in expected if c not in CONTROL_CHARACTERS)
+    assert repair_text(text) == expected
 
 
 def test_source_given_by_the_sender_wins() -> None:
