@@ -132,8 +132,7 @@ def time_placements(
     moment = START + timedelta(seconds=settings.stories.window_seconds)
     placing: list[float] = []
     extracting: list[float] = []
-    with contextlib.ExitStack() as stack:
-        sandbox = stack.enter_context(Sandbox()) if arrangement == "service" else None
+    with Sandbox() if arrangement == "service" else contextlib.nullcontext() as sandbox:
         for n, (article, page) in enumerate(zip(articles, pages, strict=True)):
             if sandbox is not None:
                 sandbox.submit(page)
