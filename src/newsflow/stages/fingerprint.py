@@ -46,7 +46,6 @@ _TRANSLATE = str.maketrans(
     }
 )
 _UNIFIED = re.compile("[" + "".join(chr(c) for c in _TRANSLATE) + "]")
-_SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 
 
@@ -78,7 +77,9 @@ def _unified_char(match: re.Match[str]) -> str:
 
 
 def _collapse(text: str) -> str:
-    return _SPACE.sub(" ", text).strip().casefold()
+    """Runs of whitespace as one space, none at the ends, case-folded. `str.split()` splits
+    on exactly the characters `\\s` matches, at a third of a regular expression's cost."""
+    return " ".join(text.split()).casefold()
 
 
 @lru_cache(maxsize=16)

@@ -1,9 +1,11 @@
 """Normalization makes cosmetic differences vanish; the hash tells real differences apart."""
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsflow.stages.fingerprint import fingerprint, normalize_text
+from newsflow.stages.fingerprint import _collapse, fingerprint, normalize_text
 
 
 def test_cosmetic_differences_share_a_hash() -> None:
@@ -29,3 +31,12 @@ def test_invisible_characters_are_dropped() -> None:
 def test_normalization_is_idempotent(text: str) -> None:
     once = normalize_text(text)
     assert normalize_text(once) == once
+
+
+WHITESPACE_HEAVY = st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000aB"))
+
+
+@settings(max_examples=500)
+@given(st.one_of(st.text(), WHITESPACE_HEAVY))
+def test_whitespace_collapses_as_the_regular_expression_defines_it(text: str) -> None:
+    assert _collapse(text) == re.sub(r"\s+", " ", text).strip().casefold()
