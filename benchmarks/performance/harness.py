@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import redis
@@ -156,10 +156,15 @@ def publish(
 
 
 class Collector(threading.Thread):
-    """Reads outcome topics from the start; the arrival time of each sender id's first outcome."""
+    """Reads outcome topics from the start; for each sender id, when its first outcome came:
+    as it arrives here (`clock="arrival"`, for latency), or by the record's timestamp, the
+    time its producer sent it (`clock="record"`, for reading after the run)."""
 
-    def __init__(self, bootstrap: str, topics: Topics) -> None:
+    def __init__(
+        self, bootstrap: str, topics: Topics, *, clock: Literal["arrival", "record"] = "arrival"
+    ) -> None:
         super().__init__(daemon=True, name="collector")
+        self.clock = clock
         self.kinds = {
             topics.clean: "clean",
             topics.duplicates: "duplicates",
@@ -184,7 +189,8 @@ class Collector(threading.Thread):
                 for record in records:
                     source_id = orjson.loads(record.value).get("source_id")
                     self.deliveries += 1
-                    self.arrived.setdefault(source_id, (now, self.kinds[record.topic]))
+                    at = now if self.clock == "arrival" else record.timestamp / 1000
+                    self.arrived.setdefault(source_id, (at, self.kinds[record.topic]))
             if batch:
                 with self._changed:
                     self._changed.notify_all()

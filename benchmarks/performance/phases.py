@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,43 +89,49 @@ def stream_extract(
     sample_memory: bool = False,
     env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Start `newsflow extract --workers N`, wait until it is in the group, publish the whole
-    workload at once as a backlog, and time the outcomes as they arrive."""
+    """Publish the workload as a backlog, start `newsflow extract --workers N` on it, follow
+    it by its own outcome counter, and once it is done read the outcomes and time them by
+    their record timestamps (set by the service's producer as it sent each one). Neither the
+    publishing nor the reading runs while the service works: on a two-core machine the
+    harness's own publisher and consumer took a third of a core from the service under
+    measurement."""
     topics = bench.topics(tag)
-    collector = Collector(bench.bootstrap, topics)
-    collector.start()
+    publish(bench.bootstrap, topics.ingested, work.ingested)
     service_env = bench.service_env(topics, tag, NEWSFLOW_WORKERS=str(workers), **(env or {}))
     service = ServiceProcess("extract", service_env, bench.workdir / f"{tag}.log")
+    collector = Collector(bench.bootstrap, topics, clock="record")
     memory: list[dict[str, Any]] = []
     load = load_average()
     try:
         service.wait_ready()
+
+        def decided() -> int:
+            return int(service.metric("newsflow_outcomes_total"))
+
+        meter = CpuMeter(service.process.pid, bench.broker_pid)
+        meter.start()
+        before = decided()  # decided before the meter started (the service began at once)
         stop = threading.Event()
         sampler = threading.Thread(
-            target=_sample_memory, args=(service, collector, memory, stop), daemon=True
+            target=_sample_memory, args=(service, decided, memory, stop), daemon=True
         )
         if sample_memory:
             sampler.start()
-        publisher = threading.Thread(
-            target=publish, args=(bench.bootstrap, topics.ingested, work.ingested), daemon=True
-        )
-        meter = CpuMeter(service.process.pid, bench.broker_pid)
-        meter.start()
-        publisher.start()
         with progress_bar(work.count, tag) as bar:
-            done = collector.wait_for(
-                work.count,
+            finished = _wait_until(
+                lambda: decided() >= work.count,
                 timeout=120 + work.count / 2,
-                progress=lambda n: bar.update(n - bar.n),
+                progress=lambda: bar.update(min(decided(), work.count) - bar.n),
             )
         cpu = meter.stop()
         stop.set()
-        publisher.join()
         if sample_memory:
             sampler.join()
-            memory.append(_memory_point(service, collector))
+            memory.append(_memory_point(service, decided))
         sandbox_sum = service.metric("newsflow_extraction_seconds_sum")
         sandbox_count = service.metric("newsflow_extraction_seconds_count")
+        collector.start()
+        done = collector.wait_for(work.count, timeout=60 if finished else 5)
     finally:
         service.stop()
         collector.close()
@@ -133,6 +139,7 @@ def stream_extract(
     if not done:
         raise RuntimeError(f"{tag}: {len(collector.arrived)} of {work.count} outcomes arrived")
     rate = collector.steady_rate()
+    metered = max(1, work.count - before)
     return {
         "workers": workers,
         "articles": work.count,
@@ -142,12 +149,22 @@ def stream_extract(
         "redeliveries": collector.deliveries - len(collector.arrived),
         "extraction_ms_per_article": 1000 * sandbox_sum / sandbox_count if sandbox_count else None,
         "worker_ms_per_article": 1000 * workers / rate if rate else None,
-        "cpu_ms_per_article": 1000 * cpu["cpu_seconds"][0] / work.count,
-        "broker_cpu_ms_per_article": 1000 * cpu["cpu_seconds"][1] / work.count,
+        "cpu_ms_per_article": 1000 * cpu["cpu_seconds"][0] / metered,
+        "broker_cpu_ms_per_article": 1000 * cpu["cpu_seconds"][1] / metered,
         "other_cores": cpu["other_cores"],
         "load_average": load,
         **({"memory": memory} if sample_memory else {}),
     }
+
+
+def _wait_until(done: Callable[[], bool], *, timeout: float, progress: Callable[[], None]) -> bool:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+        progress()
+    return True
 
 
 def soak(
@@ -177,7 +194,9 @@ def soak(
         service.wait_ready()
         stop = threading.Event()
         sampler = threading.Thread(
-            target=_sample_memory, args=(service, collector, memory, stop), daemon=True
+            target=_sample_memory,
+            args=(service, lambda: len(collector.arrived), memory, stop),
+            daemon=True,
         )
         sampler.start()
         publisher = threading.Thread(
@@ -193,7 +212,7 @@ def soak(
         stop.set()
         publisher.join()
         sampler.join()
-        memory.append(_memory_point(service, collector))
+        memory.append(_memory_point(service, lambda: len(collector.arrived)))
     finally:
         service.stop()
         collector.close()
@@ -210,18 +229,18 @@ def soak(
     }
 
 
-def _memory_point(service: ServiceProcess, collector: Collector) -> dict[str, Any]:
-    return {"articles": len(collector.arrived), **rss_tree(service.process.pid)}
+def _memory_point(service: ServiceProcess, articles: Callable[[], int]) -> dict[str, Any]:
+    return {"articles": articles(), **rss_tree(service.process.pid)}
 
 
 def _sample_memory(
     service: ServiceProcess,
-    collector: Collector,
+    articles: Callable[[], int],
     points: list[dict[str, Any]],
     stop: threading.Event,
 ) -> None:
     while not stop.wait(1.0):
-        points.append(_memory_point(service, collector))
+        points.append(_memory_point(service, articles))
 
 
 def latency(
