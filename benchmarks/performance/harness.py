@@ -77,6 +77,14 @@ class Bench:
         client.close()
         return {"signatures": signatures, "stories": int(stories)}
 
+    def redis_pid(self) -> int:
+        """The Redis server's process id (it says so itself)."""
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            return int(client.info("server")["process_id"])
+        finally:
+            client.close()
+
     def clear_redis(self) -> int:
         """Delete every key the run wrote; returns how many."""
         client = redis.Redis.from_url(self.redis_url)
@@ -218,9 +226,12 @@ class Collector(threading.Thread):
             counts[kind] += 1
         return counts
 
-    def steady_rate(self) -> float:
-        """Outcomes per second between the first arrival and the last (start-up excluded)."""
+    def steady_rate(self, since: float | None = None) -> float:
+        """Outcomes per second between the first arrival and the last (start-up excluded), or
+        from `since` (on the collector's clock) when given."""
         times = sorted(t for t, _ in self.arrived.values())
+        if since is not None:
+            times = [since, *(t for t in times if t > since)]
         if len(times) < 2 or times[-1] == times[0]:
             return 0.0
         after_first = sum(1 for t in times if t > times[0])

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from benchmarks.performance.harness import Bench, Collector, progress_bar, publish
-from benchmarks.performance.procfs import CpuMeter, rss_tree
+from benchmarks.performance.procfs import CpuMeter, ThreadMeter, rss_tree
 from newsflow.contracts.codec import encode
 from newsflow.model import Origin
 from newsflow.pipeline import run_ingest
@@ -88,15 +88,17 @@ def stream_extract(
     tag: str,
     sample_memory: bool = False,
     env: dict[str, str] | None = None,
+    thread_times: bool = False,
 ) -> dict[str, Any]:
-    """Publish the workload as a backlog, start `newsflow extract --workers N` on it, follow
-    it by its own outcome counter, and once it is done read the outcomes and time them by
-    their record timestamps (set by the service's producer as it sent each one). Neither the
-    publishing nor the reading runs while the service works: on a two-core machine the
-    harness's own publisher and consumer took a third of a core from the service under
-    measurement."""
+    """Start `newsflow extract --workers N`, wait until every worker is in the group, publish
+    the whole workload as a backlog, and from the end of publishing follow the service by its
+    own outcome counter; once it is done, read the outcomes and time them by their record
+    timestamps (set by the service's producer as it sent each one). The measured window
+    starts when publishing ends and the harness reads nothing until the service is done: on
+    a two-core machine the harness's own publisher and consumer took a third of a core from
+    the service while it was measured. `thread_times` adds each thread's time on and waiting
+    for a CPU (the service, the broker, Redis and this harness) over the same window."""
     topics = bench.topics(tag)
-    publish(bench.bootstrap, topics.ingested, work.ingested)
     service_env = bench.service_env(topics, tag, NEWSFLOW_WORKERS=str(workers), **(env or {}))
     service = ServiceProcess("extract", service_env, bench.workdir / f"{tag}.log")
     collector = Collector(bench.bootstrap, topics, clock="record")
@@ -109,8 +111,20 @@ def stream_extract(
             return int(service.metric("newsflow_outcomes_total"))
 
         meter = CpuMeter(service.process.pid, bench.broker_pid)
+        threads = ThreadMeter(
+            {
+                "service": service.process.pid,
+                "broker": bench.broker_pid,
+                "redis": bench.redis_pid(),
+                "harness": os.getpid(),
+            }
+        )
+        publish(bench.bootstrap, topics.ingested, work.ingested)
+        since = time.time()  # the record timestamps' clock
         meter.start()
-        before = decided()  # decided before the meter started (the service began at once)
+        if thread_times:
+            threads.start()
+        before = decided()  # decided while the backlog was published: not in the window
         stop = threading.Event()
         sampler = threading.Thread(
             target=_sample_memory, args=(service, decided, memory, stop), daemon=True
@@ -124,6 +138,7 @@ def stream_extract(
                 progress=lambda: bar.update(min(decided(), work.count) - bar.n),
             )
         cpu = meter.stop()
+        per_thread = threads.stop() if thread_times else None
         stop.set()
         if sample_memory:
             sampler.join()
@@ -138,7 +153,7 @@ def stream_extract(
         bench.drop(topics)
     if not done:
         raise RuntimeError(f"{tag}: {len(collector.arrived)} of {work.count} outcomes arrived")
-    rate = collector.steady_rate()
+    rate = collector.steady_rate(since=since)
     metered = max(1, work.count - before)
     return {
         "workers": workers,
@@ -154,6 +169,11 @@ def stream_extract(
         "other_cores": cpu["other_cores"],
         "load_average": load,
         **({"memory": memory} if sample_memory else {}),
+        **(
+            {"threads": per_thread, "seconds": cpu["wall_seconds"], "metered": metered}
+            if per_thread
+            else {}
+        ),
     }
 
 

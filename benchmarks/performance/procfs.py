@@ -52,14 +52,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def rss_tree(root: int) -> dict[str, int]:
-    """Resident memory (bytes) of a service's processes by role: supervisor, workers (spawned
-    group members), forkserver, extractors (the sandbox children)."""
+def roles(root: int) -> dict[int, str]:
+    """The role of each process of a service's tree: supervisor, workers (spawned group
+    members), forkserver, extractors (the sandbox children, forked from the forkserver)."""
     children = _children()
-    roles = dict.fromkeys(ROLES, 0)
+    found: dict[int, str] = {}
 
     def walk(pid: int, role: str) -> None:
-        roles[role] += _rss(pid)
+        found[pid] = role
         for child in children.get(pid, []):
             cmdline = _cmdline(child)
             if role == "forkserver":  # forked from it: same command line
@@ -72,7 +72,15 @@ def rss_tree(root: int) -> dict[str, int]:
                 walk(child, role)
 
     walk(root, "supervisor")
-    return roles
+    return found
+
+
+def rss_tree(root: int) -> dict[str, int]:
+    """Resident memory (bytes) of a service's processes by role (see `roles`)."""
+    by_role = dict.fromkeys(ROLES, 0)
+    for pid, role in roles(root).items():
+        by_role[role] += _rss(pid)
+    return by_role
 
 
 def _rss(pid: int) -> int:
@@ -151,3 +159,74 @@ class CpuMeter(threading.Thread):
 def _self_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def thread_times(pid: int) -> dict[int, tuple[str, float, float]]:
+    """Per thread of a live process: its name, seconds run on a CPU and seconds spent
+    runnable but waiting for one (/proc/<pid>/task/<tid>/schedstat), since it started."""
+    found: dict[int, tuple[str, float, float]] = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tids:
+        try:
+            run, wait, _ = Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()
+            name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
+        except (OSError, ValueError):
+            continue
+        found[int(tid)] = (name, int(run) / 1e9, int(wait) / 1e9)
+    return found
+
+
+class ThreadMeter(threading.Thread):
+    """Per thread of the processes under `roots` (name → root pid), between `start()` and
+    `stop()`: seconds on a CPU and seconds runnable but waiting for one. On a machine with
+    fewer cores than busy threads, the wait is what the service loses to sharing them."""
+
+    def __init__(self, roots: dict[str, int]) -> None:
+        super().__init__(daemon=True, name="thread-meter")
+        self.roots = roots
+        self.first: dict[tuple[int, int], tuple[str, str, float, float]] = {}
+        self.last: dict[tuple[int, int], tuple[str, str, float, float]] = {}
+        self._halt = threading.Event()
+
+    def snapshot(self) -> dict[tuple[int, int], tuple[str, str, float, float]]:
+        found = {}
+        labels: dict[int, str] = {}  # a process under two roots (the broker is the harness's
+        for name, root in self.roots.items():  # child) belongs to the first
+            for pid, role in roles(root).items():
+                labels.setdefault(
+                    pid, name if len(self.roots) > 1 and role == "supervisor" else role
+                )
+        for pid, label in labels.items():
+            for tid, (thread, run, wait) in thread_times(pid).items():
+                found[(pid, tid)] = (label, thread if tid != pid else "main", run, wait)
+        return found
+
+    def start(self) -> None:
+        self.first = self.snapshot()
+        self.last = dict(self.first)
+        super().start()
+
+    def run(self) -> None:
+        while not self._halt.wait(0.5):
+            for key, value in self.snapshot().items():
+                self.first.setdefault(key, (*value[:2], 0.0, 0.0))  # born meanwhile
+                self.last[key] = value
+
+    def stop(self) -> list[dict[str, Any]]:
+        """One row per (process role, thread name): seconds run and waited, busiest first."""
+        self._halt.set()
+        self.join()
+        rows: dict[tuple[str, str], list[float]] = {}
+        for key, (role, thread, run, wait) in self.last.items():
+            _, _, run0, wait0 = self.first[key]
+            row = rows.setdefault((role, thread), [0.0, 0.0])
+            row[0] += run - run0
+            row[1] += wait - wait0
+        ordered = sorted(rows.items(), key=lambda item: -item[1][0])
+        return [
+            {"process": role, "thread": thread, "run_seconds": run, "wait_seconds": wait}
+            for (role, thread), (run, wait) in ordered
+        ]
