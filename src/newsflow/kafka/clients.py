@@ -48,6 +48,11 @@ def make_consumer(settings: KafkaSettings, *, group_id: str, **overrides: Any) -
     return KafkaConsumer(**options)
 
 
+def make_offsets_client(settings: KafkaSettings, **overrides: Any) -> KafkaConsumer:
+    """A consumer in no group that only asks for log-end offsets (the lag gauge's)."""
+    return KafkaConsumer(**{**settings.common(), "enable_auto_commit": False, **overrides})
+
+
 def create_topics(
     settings: KafkaSettings, names: Iterable[str], *, partitions: int, replication: int
 ) -> list[str]:

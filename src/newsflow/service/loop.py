@@ -91,6 +91,7 @@ class ConsumeLoop:
         max_attempts: int = 3,
         health_interval: float = 5.0,
         max_backoff: float = 10.0,
+        offsets_client: Callable[[], KafkaConsumer] | None = None,
     ) -> None:
         self.consumer = consumer
         self.producer = producer
@@ -106,14 +107,15 @@ class ConsumeLoop:
         self._healthy = True
         self._checked_at = 0.0
         self._failures = 0
-        self._lag_refreshed = 0.0
-        self._end_offsets: dict[TopicPartition, int] = {}
+        self._end_offsets = EndOffsets(offsets_client, stop) if offsets_client else None
 
     def run(self) -> None:
         """Consume until stopped; then commit nothing pending and leave the group."""
         self.consumer.subscribe([self.topic], listener=_Listener(self))
         health = threading.Thread(target=self._watch_health, daemon=True, name="health")
         health.start()
+        if self._end_offsets is not None:
+            self._end_offsets.start()
         try:
             while not self.stop.is_set():
                 batch = self.consumer.poll(timeout_ms=500)
@@ -223,19 +225,15 @@ class ConsumeLoop:
 
     def _report_lag(self) -> None:
         """Lag per partition from the high-water mark. That mark only moves with a fetch, and
-        a consumer working through a large prefetched buffer fetches rarely, so every
-        LAG_REFRESH seconds the log-end offsets are also asked for and the larger is used."""
+        a consumer working through a large prefetched buffer fetches rarely, so the log-end
+        offsets that `EndOffsets` asks for in the background are also used: the larger wins."""
         assigned = self.consumer.assignment()
-        now = time.monotonic()
-        if assigned and now - self._lag_refreshed >= LAG_REFRESH:
-            self._lag_refreshed = now
-            try:
-                self._end_offsets = self.consumer.end_offsets(list(assigned))
-            except Exception as exc:  # the broker may be away; the lag then waits
-                log.debug("end offsets unavailable: %s", exc)
+        ends: dict[TopicPartition, int] = {}
+        if self._end_offsets is not None:
+            self._end_offsets.want(assigned)
+            ends = self._end_offsets.latest
         for tp in assigned:
-            ends = [self.consumer.highwater(tp), self._end_offsets.get(tp)]
-            known = [end for end in ends if end is not None]
+            known = [end for end in (self.consumer.highwater(tp), ends.get(tp)) if end is not None]
             if not known:
                 continue
             lag = max(0, max(known) - self.consumer.position(tp))
@@ -248,6 +246,43 @@ class ConsumeLoop:
             self.metrics.rejections.labels(service, output.stage or "", output.reason).inc()
         if output.latency is not None:
             self.metrics.end_to_end_seconds.labels(service, output.outcome).observe(output.latency)
+
+
+class EndOffsets(threading.Thread):
+    """The log-end offsets of the worker's partitions, asked for every `LAG_REFRESH` seconds
+    by a client of its own, on this thread.
+
+    On the loop's thread, with the loop's consumer, the request queued behind that consumer's
+    own fetch on the same connection and waited for it: up to `fetch_max_wait_ms` (500 ms by
+    default) once a second, in which the loop decided nothing.
+    """
+
+    def __init__(self, make_client: Callable[[], KafkaConsumer], stop: threading.Event) -> None:
+        super().__init__(daemon=True, name="end-offsets")
+        self.make_client = make_client
+        self.stop = stop
+        self.latest: dict[TopicPartition, int] = {}  # replaced whole: read from any thread
+        self._wanted: frozenset[TopicPartition] = frozenset()
+
+    def want(self, partitions: Any) -> None:
+        """The partitions to ask for from now on (the consumer's assignment)."""
+        self._wanted = frozenset(partitions)
+
+    def run(self) -> None:
+        client: KafkaConsumer | None = None
+        try:
+            while not self.stop.wait(LAG_REFRESH):
+                wanted = self._wanted
+                if not wanted:
+                    continue
+                try:
+                    client = client or self.make_client()
+                    self.latest = client.end_offsets(list(wanted))
+                except Exception as exc:  # the broker may be away; the lag then waits
+                    log.debug("end offsets unavailable: %s", exc)
+        finally:
+            if client is not None:
+                client.close()
 
 
 class _Listener(ConsumerRebalanceListener):

@@ -96,7 +96,7 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     _stop_when_orphaned(stop)
 
-    from newsflow.kafka.clients import make_consumer, make_producer
+    from newsflow.kafka.clients import make_consumer, make_offsets_client, make_producer
     from newsflow.service.loop import ConsumeLoop, WorkerStatus
     from newsflow.service.metrics import Metrics
 
@@ -119,6 +119,7 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
             stop=stop,
             status=WorkerStatus(set_ready=set_ready),
             max_attempts=config.max_attempts,
+            offsets_client=lambda: make_offsets_client(config.kafka, client_id=f"{client_id}-lag"),
         ).run()
     finally:
         processor.close()
