@@ -20,7 +20,6 @@ from pathlib import Path
 
 from benchmarks.performance import phases
 from benchmarks.performance.baseline import extraction_rate
-from benchmarks.performance.corpus import DEV_DIR, PageMaker, dev_pages, raw_messages, sentence_pool
 from benchmarks.performance.harness import local_bench
 
 
@@ -42,11 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[tuple[str, float, float]] = []
     try:
         with local_bench(args.redis_url, workdir) as bench:
-            maker = PageMaker(pool=sentence_pool(DEV_DIR), dev=dev_pages(DEV_DIR))
-            raws = raw_messages(
-                maker.pages(args.articles), count=args.articles, duplicate_ratio=0.0
-            )
-            work = phases.prepare(workdir, "unique", raws)
+            work = phases.unique_workload(workdir, args.articles)
             for n in range(args.rounds):
                 for name, env in (("before", before), ("after", None)):
                     bare = extraction_rate(work.articles_file, mode="bare", processes=1)

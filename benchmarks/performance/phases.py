@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from benchmarks.performance.corpus import DEV_DIR, PageMaker, dev_pages, raw_messages, sentence_pool
 from benchmarks.performance.harness import Bench, Collector, progress_bar, publish
 from benchmarks.performance.procfs import CpuMeter, ThreadMeter, rss_tree
 from newsflow.contracts.codec import encode
@@ -64,6 +65,13 @@ def prepare(workdir: Path, name: str, raws: Iterable[bytes]) -> Workload:
             art_out.write(value + b"\n")
     recrawls = sum(1 for i in ids if "-r" in i)
     return Workload(name, ids, ingested, raw_file, articles_file, recrawls)
+
+
+def unique_workload(workdir: Path, articles: int) -> Workload:
+    """`articles` unique pages made as the suite makes them (dev-set sentences and pages)."""
+    maker = PageMaker(pool=sentence_pool(DEV_DIR), dev=dev_pages(DEV_DIR))
+    raws = raw_messages(maker.pages(articles), count=articles, duplicate_ratio=0.0)
+    return prepare(workdir, "unique", raws)
 
 
 def write_raw_file(path: Path, raws: Iterable[bytes]) -> int:

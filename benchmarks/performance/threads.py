@@ -20,7 +20,6 @@ from typing import Any
 
 from benchmarks.performance import phases
 from benchmarks.performance.baseline import extraction_rate
-from benchmarks.performance.corpus import DEV_DIR, PageMaker, dev_pages, raw_messages, sentence_pool
 from benchmarks.performance.harness import local_bench
 
 SHOWN = 0.01  # threads busy for less of the window than this are summed into one row
@@ -73,11 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="newsflow-threads-"))
     try:
         with local_bench(args.redis_url, workdir) as bench:
-            maker = PageMaker(pool=sentence_pool(DEV_DIR), dev=dev_pages(DEV_DIR))
-            raws = raw_messages(
-                maker.pages(args.articles), count=args.articles, duplicate_ratio=0.0
-            )
-            work = phases.prepare(workdir, "unique", raws)
+            work = phases.unique_workload(workdir, args.articles)
             bare = extraction_rate(work.articles_file, mode="bare", processes=1)
             run = phases.stream_extract(
                 bench, work, workers=args.workers, tag="threads", thread_times=True
