@@ -119,18 +119,14 @@ def stream_extract(
             return int(service.metric("newsflow_outcomes_total"))
 
         meter = CpuMeter(service.process.pid, bench.broker_pid)
-        threads = ThreadMeter(
-            {
-                "service": service.process.pid,
-                "broker": bench.broker_pid,
-                "redis": bench.redis_pid(),
-                "harness": os.getpid(),
-            }
-        )
+        threads = None
+        if thread_times:
+            roots = {"service": service.process.pid, "broker": bench.broker_pid}
+            threads = ThreadMeter({**roots, "redis": bench.redis_pid(), "harness": os.getpid()})
         publish(bench.bootstrap, topics.ingested, work.ingested)
         since = time.time()  # the record timestamps' clock
         meter.start()
-        if thread_times:
+        if threads is not None:
             threads.start()
         before = decided()  # decided while the backlog was published: not in the window
         stop = threading.Event()
@@ -140,13 +136,14 @@ def stream_extract(
         if sample_memory:
             sampler.start()
         with progress_bar(work.count, tag) as bar:
-            finished = _wait_until(
-                lambda: decided() >= work.count,
+            finished = _wait_for_count(
+                decided,
+                work.count,
                 timeout=120 + work.count / 2,
-                progress=lambda: bar.update(min(decided(), work.count) - bar.n),
+                progress=lambda n: bar.update(min(n, work.count) - bar.n),
             )
         cpu = meter.stop()
-        per_thread = threads.stop() if thread_times else None
+        per_thread = threads.stop() if threads is not None else None
         stop.set()
         if sample_memory:
             sampler.join()
@@ -185,13 +182,17 @@ def stream_extract(
     }
 
 
-def _wait_until(done: Callable[[], bool], *, timeout: float, progress: Callable[[], None]) -> bool:
+def _wait_for_count(
+    count: Callable[[], int], target: int, *, timeout: float, progress: Callable[[int], None]
+) -> bool:
+    """Until `count()` reaches `target` (True) or the timeout (False), every half second."""
     deadline = time.monotonic() + timeout
-    while not done():
+    while (n := count()) < target:
+        progress(n)
         if time.monotonic() > deadline:
             return False
         time.sleep(0.5)
-        progress()
+    progress(n)
     return True
 
 

@@ -52,10 +52,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def roles(root: int) -> dict[int, str]:
+def roles(root: int, children: dict[int, list[int]] | None = None) -> dict[int, str]:
     """The role of each process of a service's tree: supervisor, workers (spawned group
-    members), forkserver, extractors (the sandbox children, forked from the forkserver)."""
-    children = _children()
+    members), forkserver, extractors (the sandbox children, forked from the forkserver).
+    `children`: the machine's process tree (`_children()`), when the caller already has it."""
+    children = _children() if children is None else children
     found: dict[int, str] = {}
 
     def walk(pid: int, role: str) -> None:
@@ -193,9 +194,10 @@ class ThreadMeter(threading.Thread):
 
     def snapshot(self) -> dict[tuple[int, int], tuple[str, str, float, float]]:
         found = {}
+        children = _children()  # one scan of /proc for every root
         labels: dict[int, str] = {}  # a process under two roots (the broker is the harness's
         for name, root in self.roots.items():  # child) belongs to the first
-            for pid, role in roles(root).items():
+            for pid, role in roles(root, children).items():
                 labels.setdefault(
                     pid, name if len(self.roots) > 1 and role == "supervisor" else role
                 )
