@@ -83,9 +83,15 @@ def _collapse(text: str) -> str:
 
 
 @lru_cache(maxsize=16)
+def normalized_words(text: str) -> tuple[str, ...]:
+    """The words (`\\w+`) of the normalized text, found once per text: the word count and the
+    near-duplicate shingles both need them."""
+    return tuple(_WORD.findall(normalize_text(text)))
+
+
+@lru_cache(maxsize=16)
 def fingerprint(text: str) -> Fingerprint:
     """The content hash of the normalized text and its word count (cached like the
     normalization: learned boilerplate and exact dedup both fingerprint one text)."""
-    normalized = normalize_text(text)
-    digest = hashlib.sha256(normalized.encode("utf-8")).hexdigest()
-    return Fingerprint(content_hash=digest, word_count=len(_WORD.findall(normalized)))
+    digest = hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+    return Fingerprint(content_hash=digest, word_count=len(normalized_words(text)))

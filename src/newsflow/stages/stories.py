@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -28,8 +29,7 @@ ENTITY_WEIGHT = 5.0
 PRIOR_DOCUMENTS = 200
 """Documents assumed seen before the first, none with any term: while the window holds few
 articles, IDF cannot yet tell common terms from rare ones, and this keeps it from trying."""
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
-_TOKEN = re.compile(r"[^\W\d_][\w'’\-]*|\d+(?:[.,]\d+)*")
+_TOKEN_OR_BREAK = re.compile(r"(?<=[.!?])\s+|\n|[^\W\d_][\w'’\-]*|\d+(?:[.,]\d+)*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _SUFFIXES = ("'s", "’s", "ies", "ing", "ed", "es", "s")
 _STOPWORDS = """a about above after again against all also am an and any are as at be because been
@@ -79,44 +79,59 @@ class StoryPlan:
 
 def terms(title: str | None, text: str) -> dict[str, float]:
     """The article's weighted terms: stemmed content words, `E:` name spans (each word and
-    the whole span, weighted `ENTITY_WEIGHT`), `N:` numbers and `Y:` years."""
+    the whole span, weighted `ENTITY_WEIGHT`), `N:` numbers and `Y:` years.
+
+    A name span is a run of capitalized words, not stopwords, within one sentence; a single
+    capitalized word that starts a sentence is an ordinary word. Sentences end at a line
+    break and at whitespace after `.`, `!` or `?`; the tokens come in one pass with those
+    breaks among them. Only capitalized tokens depend on where they stand: every other
+    token is counted once per distinct token (this runs for every token of every article,
+    on the worker's critical path).
+    """
+    tokens = _TOKEN_OR_BREAK.findall(f"{title or ''}\n{text}")
     counts: dict[str, float] = {}
-    for sentence in _SENTENCE.split(f"{title or ''}\n{text}"):
-        _count_sentence(_TOKEN.findall(sentence), counts)
+    get = counts.get
+    names: set[str] = set()
+    for token, n in Counter(tokens).items():
+        first = token[0]
+        if first.isupper():
+            if token.lower() not in STOPWORDS:
+                names.add(token)
+        elif first.isdigit():
+            term = ("Y:" if _YEAR.fullmatch(token) else "N:") + token
+            counts[term] = get(term, 0.0) + n
+        elif not first.isspace():  # whitespace: a sentence break
+            lowered = token.lower()
+            if len(lowered) > 2 and lowered not in STOPWORDS:
+                term = _stem(lowered)
+                counts[term] = get(term, 0.0) + n
+    if names:
+        _count_names(tokens, names, counts)
     return counts
 
 
-def _count_sentence(tokens: list[str], counts: dict[str, float]) -> None:
-    """Add one sentence's terms to `counts` (one flat loop: this runs for every token of every
-    article, on the worker's critical path)."""
+def _count_names(tokens: list[str], names: set[str], counts: dict[str, float]) -> None:
+    """Add the name spans: runs of adjacent tokens in `names` (breaks are tokens too, so a
+    run never crosses a sentence)."""
     get = counts.get
-    i, n = 0, len(tokens)
-    while i < n:
-        token = tokens[i]
-        lowered = token.lower()
-        if token[0].isupper() and lowered not in STOPWORDS:
-            j = i + 1
-            while j < n and tokens[j][0].isupper() and tokens[j].lower() not in STOPWORDS:
-                j += 1
-            span = [_possessive(t.lower()) for t in tokens[i:j]]
-            if i == 0 and len(span) == 1:  # a capitalized sentence start is not a name
-                term = _stem(span[0])
-                counts[term] = get(term, 0.0) + 1.0
-            else:
-                for word in span:
-                    counts["E:" + word] = get("E:" + word, 0.0) + ENTITY_WEIGHT
-                if len(span) > 1:
-                    term = "E:" + " ".join(span)
-                    counts[term] = get(term, 0.0) + ENTITY_WEIGHT
-            i = j
+    positions = [i for i, token in enumerate(tokens) if token in names]
+    positions.append(-2)  # ends the last run
+    start = previous = positions[0]
+    for i in positions[1:]:
+        if i == previous + 1:
+            previous = i
             continue
-        if token[0].isdigit():
-            term = ("Y:" if _YEAR.fullmatch(token) else "N:") + token
+        span = [_possessive(t.lower()) for t in tokens[start : previous + 1]]
+        if len(span) == 1 and (start == 0 or tokens[start - 1][0].isspace()):
+            term = _stem(span[0])  # a capitalized sentence start is not a name
             counts[term] = get(term, 0.0) + 1.0
-        elif lowered not in STOPWORDS and len(lowered) > 2:
-            term = _stem(lowered)
-            counts[term] = get(term, 0.0) + 1.0
-        i += 1
+        else:
+            for word in span:
+                counts["E:" + word] = get("E:" + word, 0.0) + ENTITY_WEIGHT
+            if len(span) > 1:
+                term = "E:" + " ".join(span)
+                counts[term] = get(term, 0.0) + ENTITY_WEIGHT
+        start = previous = i
 
 
 def _possessive(word: str) -> str:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pytest
+from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsflow.stages.neardup import (
     BANDS,
     NUM_PERM,
+    SCHEME,
     NearSettings,
+    _permutations,
     band_keys,
     decide_near,
     shingles,
@@ -27,6 +32,7 @@ ORIGINAL = (SAMPLES / "002_c29026668af7cc6b.txt").read_text()
 OTHER = (SAMPLES / "001_694ca5b908b75097.txt").read_text()
 T0 = 1_726_000_000.0
 A, B, C = "a" * 32, "b" * 32, "c" * 32
+WORDS = ["missile", "Iran", "the", "Russia", "said", "straße", "café", "1,000", "—", "\n"]
 
 
 def rewrite(text: str) -> str:
@@ -61,6 +67,30 @@ def test_signature_is_512_bytes_and_none_without_words() -> None:
     assert signature("—") is None
     assert len(band_keys(sig)) == BANDS
     assert len(set(band_keys(sig))) == BANDS
+
+
+def datasketch_signature(text: str) -> bytes | None:
+    """The signature as datasketch computes it (what `signature` must equal)."""
+    grams = shingles(text)
+    if not grams:
+        return None
+    minhash = MinHash(
+        num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME, hashfunc=zlib.crc32
+    )
+    minhash.update_batch(grams)
+    return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=600) | st.lists(st.sampled_from(WORDS), max_size=300).map(" ".join))
+def test_signature_is_datasketch_minhash_of_the_shingles(text: str) -> None:
+    assert signature(text) == datasketch_signature(text)
+
+
+def test_signature_of_real_articles_is_datasketch_minhash() -> None:
+    for path in sorted(SAMPLES.glob("*.txt")):
+        text = path.read_text()
+        assert signature(text) == datasketch_signature(text)
 
 
 @settings(max_examples=50, deadline=None)
