@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 
-from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 _WORD = re.compile(r"\w+")
@@ -42,13 +41,11 @@ _NAMING_ATTRIBUTES = ("class", "id", "data-testid", "data-component", "data-modu
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Boxes are blocks: links, spans and the like inside them go with them, or are left to the
 # text rules (an "Advertisement" label), which is much cheaper than testing every element.
-_NAMED_OR_HIDDEN = XPath(
-    "//body//*[self::div or self::section or self::aside or self::ul or self::ol"
-    " or self::table or self::form or self::figure or self::p or self::header or self::footer"
-    " or self::nav or self::iframe or self::ins or self::dl or self::blockquote]"
-    "[@class or @id or @data-testid or @data-component or @data-module or @hidden"
-    " or @style or @role]"
-)
+_BOX_TAGS = (
+    "div", "section", "aside", "ul", "ol", "table", "form", "figure", "p", "header", "footer",
+    "nav", "iframe", "ins", "dl", "blockquote",
+)  # fmt: skip
+_BOX_ATTRIBUTES = frozenset((*_NAMING_ATTRIBUTES, "hidden", "style", "role"))
 _LINK_LABEL = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\s*:[\W_]*$")
 _INLINE_TAGS = frozenset(
     {"a", "abbr", "b", "big", "br", "center", "cite", "code", "em", "font", "i", "mark", "q", "s",
@@ -76,8 +73,7 @@ def prepare_tree(tree: HtmlElement) -> None:
 def _prune_boilerplate(tree: HtmlElement) -> None:
     # A match holding most of the page is a wrapper ("page has-ads"), not a box: kept.
     most = MAX_PRUNED_SHARE * len(tree.text_content())
-    candidates = _NAMED_OR_HIDDEN(tree)
-    boxes = [element for element in candidates if is_boilerplate_box(element)]
+    boxes = [element for element in box_candidates(tree) if is_boilerplate_box(element)]
     dropped: set[HtmlElement] = set()
     for element in boxes:  # document order: a box before the boxes inside it
         inside_dropped = any(ancestor in dropped for ancestor in element.iterancestors())
@@ -89,6 +85,18 @@ def _prune_boilerplate(tree: HtmlElement) -> None:
     for paragraph in list(tree.iter("p")):
         if is_link_list(paragraph):
             paragraph.drop_tree()
+
+
+def box_candidates(tree: HtmlElement) -> list[HtmlElement]:
+    """The blocks inside `<body>` that carry a name, a style or a role (a box may be named by
+    them), in document order. lxml walks the tags in C; an XPath saying the same took eight
+    times as long (1.9 ms of a 16 ms extraction)."""
+    found: dict[HtmlElement, None] = {}  # a malformed page may nest bodies: each block once
+    for body in tree.iter("body"):
+        for element in body.iter(*_BOX_TAGS):
+            if not _BOX_ATTRIBUTES.isdisjoint(element.keys()):
+                found[element] = None
+    return list(found)
 
 
 def is_boilerplate_box(element: HtmlElement) -> bool:

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _SENTENCE_END = re.compile(r"[.!?…:;,\"”’)。！？」』]$")
 _WORD = re.compile(r"\w+")
 # C1 controls, soft hyphen, zero-width characters: a headline copy may have them or not.
-_INVISIBLE = dict.fromkeys([*range(0x80, 0xA0), 0xAD, *range(0x200B, 0x2010), 0x2060, 0xFEFF])
+_INVISIBLE = re.compile("[\x80-\x9f\xad\u200b-\u200f\u2060\ufeff]")
 _CREDIT = re.compile(
     r"^(?:by|written by|words by|published|updated|posted|last updated)\b"
     r"|\b(?:1[89]|20)\d\d\b|\b\d{1,2}:\d\d\b|\bstaff (?:writers?|reports?|reporters?)\b"
@@ -91,6 +92,12 @@ _DISCLAIMER = re.compile(
     r"|\bdo(?:es)? not (?:make|constitute|provide) (?:any )?(?:guarantee|warranty|investment)",
     re.I,
 )
+# Words every match of the pattern above them contains, searched first: a literal
+# alternation skips ahead in C, where the patterns try every branch at every position of a
+# paragraph (same case rules: both ignore case).
+_CAPTION_HINT = re.compile(r"photo|image|picture|video|illustration|credit|/", re.I)
+_APPEARED_FIRST_HINT = re.compile(r"appeared|published", re.I)
+_DISCLAIMER_HINT = re.compile(r"disclaimer|advice|purposes|not (?:make|constitute|provide)", re.I)
 _ADDRESS_LABEL = re.compile(
     r"^(?:physical |postal |mailing |office |street |our )?address:?$"
     r"|^(?:phone|tel|telephone|fax|e-?mail)\s*:?\s*[\w+(@][\w .()@+-]*$",
@@ -151,7 +158,7 @@ def drop_furniture(lines: list[str]) -> list[str]:
     kept: list[str] = []
     credit_continues = False
     for line in lines:
-        if credit_continues and len(_WORD.findall(line)) <= 3:
+        if credit_continues and word_count(line) <= 3:
             credit_continues = False
             continue
         credit_continues = False
@@ -165,11 +172,20 @@ def drop_furniture(lines: list[str]) -> list[str]:
 
 def is_furniture(line: str) -> bool:
     """A line that is page furniture wherever it stands (see the module docstring)."""
-    words = len(_WORD.findall(line))
+    words = word_count(line)
     return (
         bool(_AD_LABEL.match(line) or _CHROME_LINE.match(line))
-        or (words <= 40 and bool(_APPEARED_FIRST.search(line)) and bool(_REPOST.search(line)))
-        or (words <= DISCLAIMER_MAX_WORDS and bool(_DISCLAIMER.search(line)))
+        or (
+            words <= 40
+            and _APPEARED_FIRST_HINT.search(line) is not None
+            and bool(_APPEARED_FIRST.search(line))
+            and bool(_REPOST.search(line))
+        )
+        or (
+            words <= DISCLAIMER_MAX_WORDS
+            and _DISCLAIMER_HINT.search(line) is not None
+            and bool(_DISCLAIMER.search(line))
+        )
         or (
             words <= ADDRESS_MAX_WORDS
             and bool(_ADDRESS_LABEL.match(line) or _ADDRESS_LINE.match(line))
@@ -179,7 +195,11 @@ def is_furniture(line: str) -> bool:
 
 def is_caption(line: str) -> bool:
     """A photo caption or credit ("… Photo courtesy of …", "(AP Photo/Jane Roe)")."""
-    return len(_WORD.findall(line)) <= CAPTION_MAX_WORDS and bool(_CAPTION.search(line))
+    return (
+        _CAPTION_HINT.search(line) is not None
+        and word_count(line) <= CAPTION_MAX_WORDS
+        and bool(_CAPTION.search(line))
+    )
 
 
 def cut_at_tail_marker(lines: list[str]) -> list[str]:
@@ -214,7 +234,7 @@ def drop_trailing_headings(lines: list[str]) -> list[str]:
 
 
 def _is_trailing_furniture(line: str) -> bool:
-    words = len(_WORD.findall(line))
+    words = word_count(line)
     return (
         _is_notice(line)
         or (words <= 6 and bool(_SOURCE_CREDIT.match(line)))
@@ -240,7 +260,7 @@ def find_headline(lines: list[str], *, look_ahead: int = 6) -> str | None:
 
 
 def is_headline_like(line: str) -> bool:
-    words = len(_WORD.findall(line))
+    words = word_count(line)
     return HEADLINE_MIN_WORDS <= words <= HEADLINE_MAX_WORDS and not _SENTENCE_END.search(line)
 
 
@@ -310,33 +330,39 @@ def first_words(line: str, count: int) -> str:
 
 
 def _is_prose(line: str) -> bool:
-    words = len(_WORD.findall(line))
+    words = word_count(line)
     return words > HEADLINE_MAX_WORDS or (
         words >= PROSE_MIN_SENTENCE_WORDS and line[-1:] in _PROSE_END
     )
 
 
 def _is_text(line: str) -> bool:
-    return line[-1:] in _PROSE_END or len(_WORD.findall(line)) > BYLINE_MAX_WORDS
+    return line[-1:] in _PROSE_END or word_count(line) > BYLINE_MAX_WORDS
 
 
 def _is_byline_like(line: str) -> bool:
-    return len(_WORD.findall(line)) <= BYLINE_MAX_WORDS and not _SENTENCE_END.search(line)
+    return word_count(line) <= BYLINE_MAX_WORDS and not _SENTENCE_END.search(line)
 
 
 def _is_credit(line: str) -> bool:
     """A byline, date or time line, or a line too short for a headline ("Staff Writer")."""
     if _SENTENCE_END.search(line):
         return False
-    words = len(_WORD.findall(line))
+    words = word_count(line)
     return 0 < words < HEADLINE_MIN_WORDS or (
         words <= BYLINE_MAX_WORDS and bool(_CREDIT.search(line))
     )
 
 
 def _is_notice(line: str) -> bool:
-    return len(_WORD.findall(line)) <= NOTICE_MAX_WORDS and bool(_NOTICE.search(line))
+    return word_count(line) <= NOTICE_MAX_WORDS and bool(_NOTICE.search(line))
 
 
 def _key(line: str) -> str:
-    return " ".join(_WORD.findall(line.translate(_INVISIBLE).casefold()))
+    return " ".join(_WORD.findall(_INVISIBLE.sub("", line).casefold()))
+
+
+@lru_cache(maxsize=1024)
+def word_count(line: str) -> int:
+    """The line's words (`\\w+`), counted once: most rules ask, several per line."""
+    return len(_WORD.findall(line))

@@ -1,9 +1,13 @@
 """Text cleaning: the article's lines without headline, byline, ad labels and closing notice."""
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from newsflow.stages import textclean as tc
 from newsflow.stages.textclean import clean_text
 
 PROSE = (
@@ -172,3 +176,64 @@ def test_article_sentences_that_mention_photos_or_sources_stay(line: str) -> Non
 def test_a_closing_list_of_teaser_headings_is_dropped_but_a_list_stays() -> None:
     teasers = "Story Timeline\nCouncil weighs new fares\nBridge closes for repairs"
     assert clean_text(f"{PROSE}\n{MORE}\n{teasers}", title="Bus").text == f"{PROSE}\n{MORE}"
+
+
+# --- the faster rules say what the plain definitions say ---------------------------------
+
+INVISIBLE = dict.fromkeys([*range(0x80, 0xA0), 0xAD, *range(0x200B, 0x2010), 0x2060, 0xFEFF])
+FRAGMENTS = [
+    "Photo", "photographs", "IMAGE", "pıcture", "vıdeo", "courtesy of", "illustration",
+    "credit:", "Credits", "(AP Photo/Jane Roe)", "/ Reuters", "AP/ ", "by", "Jane Roe", ":",
+    "disclaimer", "Legal Disclaimer", "not be considered as financial advice",
+    "for informational purposes only", "does not constitute", "doesn't", "NOT MAKE",
+    "This post", "appeared first on", "was originally published in", "Source", "ſ", "\u00ad",
+    "\u200b", "\x85", "\ufeff", " ", "  ", ".", "(", ")", "—", "Tuesday", "12",
+]  # fmt: skip
+LINES = st.text(max_size=200) | st.lists(st.sampled_from(FRAGMENTS), max_size=40).map(" ".join)
+
+
+def plain_is_caption(line: str) -> bool:
+    words = len(re.findall(r"\w+", line))
+    return words <= tc.CAPTION_MAX_WORDS and bool(tc._CAPTION.search(line))
+
+
+def plain_is_furniture(line: str) -> bool:
+    words = len(re.findall(r"\w+", line))
+    return (
+        bool(tc._AD_LABEL.match(line) or tc._CHROME_LINE.match(line))
+        or (words <= 40 and bool(tc._APPEARED_FIRST.search(line)) and bool(tc._REPOST.search(line)))
+        or (words <= tc.DISCLAIMER_MAX_WORDS and bool(tc._DISCLAIMER.search(line)))
+        or (
+            words <= tc.ADDRESS_MAX_WORDS
+            and bool(tc._ADDRESS_LABEL.match(line) or tc._ADDRESS_LINE.match(line))
+        )
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(LINES)
+@example("Vıdeo courtesy of NASA")  # ı matches i when case is ignored
+@example("Pictures: Jane Roe")
+@example("Illustration by Jane Roe")
+@example("(Credit: city archive)")
+@example("Smoke rises over the port. REUTERS/Jane Roe")
+@example("It first appeared in The Herald. Source: The Herald")
+@example("This story was originally published by The Herald")
+@example("The company does not make any guarantee of returns.")
+@example("The author does not provide investment recommendations.")
+@example("For educational purposes only.")
+@example("This should not be construed as tax advice.")
+def test_line_rules_are_their_plain_definitions(line: str) -> None:
+    assert tc.is_caption(line) == plain_is_caption(line)
+    assert tc.is_furniture(line) == plain_is_furniture(line)
+    assert tc._key(line) == " ".join(re.findall(r"\w+", line.translate(INVISIBLE).casefold()))
+    assert tc.word_count(line) == len(re.findall(r"\w+", line))
+
+
+def test_the_rules_still_recognize_furniture() -> None:
+    assert tc.is_caption("(AP Photo/Jane Roe)")
+    assert tc.is_caption("Photo courtesy of the city")
+    assert tc.is_furniture("Disclaimer: this is not investment advice.")
+    assert tc.is_furniture("This post appeared first on Example News.")
+    assert not tc.is_caption(PROSE) and not tc.is_furniture(PROSE)
+    assert tc._key("Council\u00ad approves  BUS line") == "council approves bus line"
