@@ -67,11 +67,12 @@ def prepare(workdir: Path, name: str, raws: Iterable[bytes]) -> Workload:
     return Workload(name, ids, ingested, raw_file, articles_file, recrawls)
 
 
-def unique_workload(workdir: Path, articles: int) -> Workload:
-    """`articles` unique pages made as the suite makes them (dev-set sentences and pages)."""
+def unique_workload(workdir: Path, articles: int, recrawls: float = 0.0) -> Workload:
+    """`articles` pages made as the suite makes them (dev-set sentences and pages): unique,
+    or with that share of re-crawls (byte-identical repeats of earlier pages)."""
     maker = PageMaker(pool=sentence_pool(DEV_DIR), dev=dev_pages(DEV_DIR))
-    raws = raw_messages(maker.pages(articles), count=articles, duplicate_ratio=0.0)
-    return prepare(workdir, "unique", raws)
+    raws = raw_messages(maker.pages(articles), count=articles, duplicate_ratio=recrawls)
+    return prepare(workdir, "recrawl" if recrawls else "unique", raws)
 
 
 def write_raw_file(path: Path, raws: Iterable[bytes]) -> int:

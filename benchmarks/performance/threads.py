@@ -5,7 +5,8 @@ Bare trafilatura runs over the pages first (the reference: CPU ms per page); the
 service over the same pages as a backlog (a local broker, the Redis at `--redis-url`), with
 every thread of the service, the broker, Redis and this harness metered from
 /proc/<pid>/task/<tid>/schedstat. On a machine with fewer cores than busy threads, the wait
-column is what sharing them costs.
+column is what sharing them costs. `--recrawls 0.5` makes half the stream byte-identical
+re-crawls of earlier pages (the suite's target-3 stream): what a re-crawl costs next to a page.
 """
 
 from __future__ import annotations
@@ -67,12 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=600)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--recrawls", type=float, default=0.0, help="share of re-crawls in the stream (0.5)"
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="newsflow-threads-"))
     try:
         with local_bench(args.redis_url, workdir) as bench:
-            work = phases.unique_workload(workdir, args.articles)
+            work = phases.unique_workload(workdir, args.articles, args.recrawls)
             bare = extraction_rate(work.articles_file, mode="bare", processes=1)
             run = phases.stream_extract(
                 bench, work, workers=args.workers, tag="threads", thread_times=True
