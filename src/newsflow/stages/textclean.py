@@ -92,12 +92,21 @@ _DISCLAIMER = re.compile(
     r"|\bdo(?:es)? not (?:make|constitute|provide) (?:any )?(?:guarantee|warranty|investment)",
     re.I,
 )
-# Words every match of the pattern above them contains, searched first: a literal
-# alternation skips ahead in C, where the patterns try every branch at every position of a
-# paragraph (same case rules: both ignore case).
-_CAPTION_HINT = re.compile(r"photo|image|picture|video|illustration|credit|/", re.I)
-_APPEARED_FIRST_HINT = re.compile(r"appeared|published", re.I)
-_DISCLAIMER_HINT = re.compile(r"disclaimer|advice|purposes|not (?:make|constitute|provide)", re.I)
+# Words every match of the pattern above them contains, looked for first (a substring search
+# in C; the patterns try every branch at every position of a paragraph).
+_CAPTION_WORDS = ("photo", "image", "picture", "video", "illustration", "credit", "/")
+_APPEARED_FIRST_WORDS = ("appeared", "published")
+_DISCLAIMER_WORDS = (
+    "disclaimer",
+    "advice",
+    "purposes",
+    "not make",
+    "not constitute",
+    "not provide",
+)
+# The only characters that match an ASCII letter when a pattern ignores case but that
+# `str.lower` does not turn into that letter alone: İ, ı and ſ (checked over every code point).
+_CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
 _ADDRESS_LABEL = re.compile(
     r"^(?:physical |postal |mailing |office |street |our )?address:?$"
     r"|^(?:phone|tel|telephone|fax|e-?mail)\s*:?\s*[\w+(@][\w .()@+-]*$",
@@ -177,13 +186,13 @@ def is_furniture(line: str) -> bool:
         bool(_AD_LABEL.match(line) or _CHROME_LINE.match(line))
         or (
             words <= 40
-            and _APPEARED_FIRST_HINT.search(line) is not None
+            and _mentions(line, _APPEARED_FIRST_WORDS)
             and bool(_APPEARED_FIRST.search(line))
             and bool(_REPOST.search(line))
         )
         or (
             words <= DISCLAIMER_MAX_WORDS
-            and _DISCLAIMER_HINT.search(line) is not None
+            and _mentions(line, _DISCLAIMER_WORDS)
             and bool(_DISCLAIMER.search(line))
         )
         or (
@@ -196,7 +205,7 @@ def is_furniture(line: str) -> bool:
 def is_caption(line: str) -> bool:
     """A photo caption or credit ("… Photo courtesy of …", "(AP Photo/Jane Roe)")."""
     return (
-        _CAPTION_HINT.search(line) is not None
+        _mentions(line, _CAPTION_WORDS)
         and word_count(line) <= CAPTION_MAX_WORDS
         and bool(_CAPTION.search(line))
     )
@@ -360,6 +369,15 @@ def _is_notice(line: str) -> bool:
 
 def _key(line: str) -> str:
     return " ".join(_WORD.findall(_INVISIBLE.sub("", line).casefold()))
+
+
+def _mentions(line: str, words: tuple[str, ...]) -> bool:
+    """Whether the line contains one of the ASCII `words` with case ignored as a pattern
+    ignores it (`re.I`)."""
+    if any(special in line for special in _CASE_SPECIAL):
+        return re.search("|".join(map(re.escape, words)), line, re.I) is not None
+    lowered = line.lower()
+    return any(word in lowered for word in words)
 
 
 @lru_cache(maxsize=1024)

@@ -1,6 +1,7 @@
 """Text cleaning: the article's lines without headline, byline, ad labels and closing notice."""
 
 import re
+import string
 from pathlib import Path
 
 import pytest
@@ -186,8 +187,8 @@ FRAGMENTS = [
     "credit:", "Credits", "(AP Photo/Jane Roe)", "/ Reuters", "AP/ ", "by", "Jane Roe", ":",
     "disclaimer", "Legal Disclaimer", "not be considered as financial advice",
     "for informational purposes only", "does not constitute", "doesn't", "NOT MAKE",
-    "This post", "appeared first on", "was originally published in", "Source", "ſ", "\u00ad",
-    "\u200b", "\x85", "\ufeff", " ", "  ", ".", "(", ")", "—", "Tuesday", "12",
+    "This post", "appeared first on", "was originally published in", "Source", "ſ", "İ",
+    "\u212a", "\u00ad", "\u200b", "\x85", "\ufeff", " ", "  ", ".", "(", ")", "—", "Tuesday", "12",
 ]  # fmt: skip
 LINES = st.text(max_size=200) | st.lists(st.sampled_from(FRAGMENTS), max_size=40).map(" ".join)
 
@@ -213,6 +214,9 @@ def plain_is_furniture(line: str) -> bool:
 @settings(max_examples=400, deadline=None)
 @given(LINES)
 @example("Vıdeo courtesy of NASA")  # ı matches i when case is ignored
+@example("İmage courtesy of NASA")  # so does İ, which str.lower makes two characters
+@example("The firm does not ma\u212ae any guarantee.")  # the Kelvin sign: lowered to k
+@example("Photographs: ſtate archive")
 @example("Pictures: Jane Roe")
 @example("Illustration by Jane Roe")
 @example("(Credit: city archive)")
@@ -237,3 +241,15 @@ def test_the_rules_still_recognize_furniture() -> None:
     assert tc.is_furniture("This post appeared first on Example News.")
     assert not tc.is_caption(PROSE) and not tc.is_furniture(PROSE)
     assert tc._key("Council\u00ad approves  BUS line") == "council approves bus line"
+
+
+def test_the_special_characters_are_all_that_match_a_letter_unlike_their_lowercase() -> None:
+    letter = re.compile("[a-z]", re.I)
+    differ = set()
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF or not letter.fullmatch(chr(cp)):
+            continue
+        lowered = chr(cp).lower()
+        if not (len(lowered) == 1 and lowered in string.ascii_lowercase):
+            differ.add(chr(cp))
+    assert differ == set(tc._CASE_SPECIAL)
