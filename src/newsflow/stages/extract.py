@@ -103,7 +103,10 @@ def _extract_html(article: Article) -> Extraction | Rejection:
         return Rejection(R.NO_MAIN_TEXT, "the extractor found no main text")
     found: dict[str, Any] = document if isinstance(document, dict) else document.as_dict()
     cleaned = clean_text(found.get("text") or "", title=meta.title or article.title)
-    if len(WORD_OR_CHARACTER.findall(cleaned.text)) < MIN_PROSE_WORDS:
+    if (
+        metadata.count_words(cleaned.text, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
+        < MIN_PROSE_WORDS
+    ):
         return Rejection(R.NO_MAIN_TEXT, f"main text has fewer than {MIN_PROSE_WORDS} words")
     link_lines = sum(_key(line) in links for line in cleaned.text.split("\n"))
     return Extraction(

@@ -64,6 +64,7 @@ MAX_AUTHOR_WORDS = 5
 LANGUAGE_OVERRIDE_WORDS = 50
 LANGUAGE_SAMPLE_CHARS = 600
 LANGUAGE_OVERRIDE_PROBABILITY = 0.999
+FULL_LENGTH_WORDS = 250  # a text this long has the full length score
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +186,10 @@ def language(declared: str | None, text: str) -> str | None:
     is declared or a long text is confidently in another language."""
     match = _LANGUAGE_CODE.match(declared.strip()) if declared else None
     code = match.group(1).lower() if match else None
-    if code is not None and len(_WORD.findall(text)) < LANGUAGE_OVERRIDE_WORDS:
+    if (
+        code is not None
+        and count_words(text, up_to=LANGUAGE_OVERRIDE_WORDS) < LANGUAGE_OVERRIDE_WORDS
+    ):
         return code
     detected, probability = detect_language(text)
     if code is None or (detected != code and probability >= LANGUAGE_OVERRIDE_PROBABILITY):
@@ -217,16 +221,22 @@ def warm_up() -> None:
 def score_quality(text: str, *, link_lines: int = 0) -> float:
     """Confidence in an extraction, in [0, 1]: low for tiny texts, texts made mostly of link
     lines (`link_lines`: lines equal to a link's text on the page), and truncated texts."""
-    words = len(_WORD.findall(text))
+    words = count_words(text, up_to=FULL_LENGTH_WORDS)
     lines = [line for line in text.split("\n") if line.strip()]
     if not words or not lines:
         return 0.0
-    length = min(1.0, words / 250)
+    length = words / FULL_LENGTH_WORDS
     structure = min(1.0, len(lines) / 3)
     last = lines[-1].rstrip()
     truncated = bool(_TRUNCATED_END.search(last)) or not _SENTENCE_END.search(last)
     score = (0.75 * length + 0.25 * structure) * (1 - link_lines / len(lines))
     return round(score * (0.6 if truncated else 1.0), 3)
+
+
+def count_words(text: str, *, up_to: int, pattern: re.Pattern[str] = _WORD) -> int:
+    """The text's words (`pattern`), counted up to `up_to`: what a threshold needs, without
+    going through the rest of a long text."""
+    return sum(1 for _ in itertools.islice(pattern.finditer(text), up_to))
 
 
 def tags(*values: object) -> list[str]:

@@ -289,9 +289,16 @@ def drop_headline_copies(lines: list[str], title: str) -> list[str]:
     A text that is nothing but a headline and its byline block comes back empty.
     """
     key = _key(title)
+    # A copy's key has every word of the title's: a line without its longest word is none
+    # (a substring search, where the key itself is a regular expression pass).
+    longest = max(key.split(" "), key=len)
+
+    def is_copy(line: str) -> bool:
+        return longest in _INVISIBLE.sub("", line).casefold() and _key(line) == key
+
     top = lines[:HEADLINE_MAX_LINE]
-    last = max((i for i, line in enumerate(top) if _key(line) == key), default=-1)
-    rest = [line for line in lines[last + 1 :] if _key(line) != key]
+    last = max((i for i, line in enumerate(top) if is_copy(line)), default=-1)
+    rest = [line for line in lines[last + 1 :] if not is_copy(line)]
     return drop_byline_block(rest) if last >= 0 else rest
 
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml.html import document_fromstring
 
 from newsflow.stages.metadata import (
+    _SENTENCE_END,
+    _TRUNCATED_END,
     PageMetadata,
+    count_words,
     detect_language,
     language,
     page_metadata,
@@ -78,3 +85,36 @@ def test_quality_is_low_for_tiny_link_heavy_or_truncated_texts() -> None:
     assert score_quality(full, link_lines=7) < 0.3
     assert score_quality(full + "\nThe mayor said the line would be…") < 0.7
     assert 0.0 <= score_quality("") <= 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=3000) | st.lists(st.sampled_from(["word", "x", ".", "\n", " "])).map("".join)
+)
+def test_words_are_counted_up_to_the_threshold_asked(text: str) -> None:
+    found = len(re.findall(r"\w+", text))
+    for limit in (1, 50, 250):
+        assert count_words(text, up_to=limit) == min(found, limit)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["Word", "and more words", ".", "…", "\n", " ", "See more"]), max_size=400
+    ).map("".join),
+    st.integers(min_value=0, max_value=3),
+)
+def test_quality_is_its_plain_definition(text: str, link_lines: int) -> None:
+    words = len(re.findall(r"\w+", text))
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not words or not lines:
+        assert score_quality(text, link_lines=link_lines) == 0.0
+        return
+    last = lines[-1].rstrip()
+    truncated = bool(_TRUNCATED_END.search(last)) or not _SENTENCE_END.search(last)
+    score = (0.75 * min(1.0, words / 250) + 0.25 * min(1.0, len(lines) / 3)) * (
+        1 - link_lines / len(lines)
+    )
+    assert score_quality(text, link_lines=link_lines) == round(
+        score * (0.6 if truncated else 1.0), 3
+    )

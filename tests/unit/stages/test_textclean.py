@@ -253,3 +253,17 @@ def test_the_special_characters_are_all_that_match_a_letter_unlike_their_lowerca
         if not (len(lowered) == 1 and lowered in string.ascii_lowercase):
             differ.add(chr(cp))
     assert differ == set(tc._CASE_SPECIAL)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(LINES, max_size=14),
+    st.sampled_from(["Council approves bus line", "A", "—", "x\u00ady"]),
+)
+def test_headline_copies_go_as_the_plain_definition_says(lines: list[str], title: str) -> None:
+    lines = [line for line in lines if line] + ["Council\u00ad approves BUS line", title]
+    key = tc._key(title)
+    last = max((i for i, line in enumerate(lines[:10]) if tc._key(line) == key), default=-1)
+    rest = [line for line in lines[last + 1 :] if tc._key(line) != key]
+    expected = tc.drop_byline_block(rest) if last >= 0 else rest
+    assert tc.drop_headline_copies(lines, title) == expected
