@@ -72,7 +72,7 @@ def signature(text: str) -> bytes | None:
     This is datasketch's `MinHash(scheme="affine32", hashfunc=zlib.crc32).update_batch`
     (its permutations and finalizer), computed in one numpy pass over the shingles: the
     same values (a test pins them to datasketch's MinHash) in 60% of its time, on the
-    worker's critical path (0.64 → 0.39 ms for a 920-word article).
+    worker's critical path (0.64 → 0.39 ms per article over 300 performance-corpus texts).
     """
     grams = shingles(text)
     if not grams:
