@@ -334,9 +334,18 @@ def _quantile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
-def bulk(bench: Bench, raw_file: Path, count: int, *, workers: int, tag: str) -> dict[str, Any]:
+def bulk(
+    bench: Bench,
+    raw_file: Path,
+    count: int,
+    *,
+    workers: int,
+    tag: str,
+    thread_times: bool = False,
+) -> dict[str, Any]:
     """`newsflow process FILE --workers N` (Redis store): wall time, with a progress bar fed
-    by the outcome files as they grow."""
+    by the outcome files as they grow. `thread_times` adds each thread's time on and waiting
+    for a CPU (the command's processes, Redis and this harness) over the whole run."""
     out = bench.workdir / tag
     command = [
         sys.executable,
@@ -358,6 +367,11 @@ def bulk(bench: Bench, raw_file: Path, count: int, *, workers: int, tag: str) ->
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     meter = CpuMeter(process.pid)
     meter.start()
+    threads = None
+    if thread_times:
+        roots = {"process": process.pid, "redis": bench.redis_pid(), "harness": os.getpid()}
+        threads = ThreadMeter(roots)
+        threads.start()
     lines = LineCounter(out)
     with progress_bar(count, tag) as bar:
         while process.poll() is None:
@@ -365,6 +379,7 @@ def bulk(bench: Bench, raw_file: Path, count: int, *, workers: int, tag: str) ->
             bar.update(lines.count() - bar.n)
     wall = time.monotonic() - started
     cpu = meter.stop()
+    per_thread = threads.stop() if threads is not None else None
     stdout, stderr = process.communicate()
     if process.returncode != 0:
         raise RuntimeError(f"{tag}: newsflow process failed:\n{stderr.decode()[-3000:]}")
@@ -383,6 +398,7 @@ def bulk(bench: Bench, raw_file: Path, count: int, *, workers: int, tag: str) ->
         "other_cores": cpu["other_cores"],
         "outcomes": _outcome_lines(out),
         "load_average": load,
+        **({"threads": per_thread, "thread_seconds": wall, "metered": count} if per_thread else {}),
     }
 
 

@@ -7,6 +7,7 @@ every thread of the service, the broker, Redis and this harness metered from
 /proc/<pid>/task/<tid>/schedstat. On a machine with fewer cores than busy threads, the wait
 column is what sharing them costs. `--recrawls 0.5` makes half the stream byte-identical
 re-crawls of earlier pages (the suite's target-3 stream): what a re-crawl costs next to a page.
+`--process` meters `newsflow process --workers N` over the same pages instead (Redis store).
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ from benchmarks.performance.harness import local_bench
 SHOWN = 0.01  # threads busy for less of the window than this are summed into one row
 
 
-def table(run: dict[str, Any], bare: dict[str, Any]) -> str:
-    """The per-thread times of `run` (`stream_extract(..., thread_times=True)`) as Markdown,
-    in ms per article decided in the metered window, with the bare reference above."""
-    articles, seconds = run["metered"], run["seconds"]
+def table(run: dict[str, Any], bare: dict[str, Any], *, what: str = "extract service") -> str:
+    """The per-thread times of `run` (`stream_extract` or `bulk` with `thread_times=True`) as
+    Markdown, in ms per article decided in the metered window, with the bare reference above."""
+    articles, seconds = run["metered"], run.get("thread_seconds", run["seconds"])
     lines = [
         f"bare trafilatura, 1 process: {bare['rate']:.1f} pages/s, "
         f"{bare['cpu_ms_per_article']:.1f} CPU ms per page",
-        f"extract service, {run['workers']} worker(s): {run['rate']:.1f} articles/s "
+        f"{what}, {run['workers']} worker(s): {run['rate']:.1f} articles/s "
         f"({run['rate'] / bare['rate']:.3f} of bare); {articles} articles in a {seconds:.1f} s "
         "window",
         "",
@@ -71,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--recrawls", type=float, default=0.0, help="share of re-crawls in the stream (0.5)"
     )
+    parser.add_argument(
+        "--process", action="store_true", help="meter `newsflow process` instead of the service"
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="newsflow-threads-"))
@@ -78,12 +82,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         with local_bench(args.redis_url, workdir) as bench:
             work = phases.unique_workload(workdir, args.articles, args.recrawls)
             bare = extraction_rate(work.articles_file, mode="bare", processes=1)
-            run = phases.stream_extract(
-                bench, work, workers=args.workers, tag="threads", thread_times=True
-            )
+            if args.process:
+                what = "`newsflow process`"
+                run = phases.bulk(
+                    bench,
+                    work.raw_file,
+                    work.count,
+                    workers=args.workers,
+                    tag="threads",
+                    thread_times=True,
+                )
+            else:
+                what = "extract service"
+                run = phases.stream_extract(
+                    bench, work, workers=args.workers, tag="threads", thread_times=True
+                )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print(table(run, bare))
+    print(table(run, bare, what=what))
     return 0
 
 

@@ -18,6 +18,7 @@ from newsflow.rejection import Rejection
 from newsflow.stages import recrawl
 from newsflow.stages.boilerplate import strip_learned_boilerplate
 from newsflow.stages.dedup import DEFAULT_TTL_SECONDS, EXACT, NEAR, decide_exact
+from newsflow.stages.features import TextFeatures
 from newsflow.stages.fingerprint import fingerprint
 from newsflow.stages.ingest import IngestLimits, format_timestamp, ingest, peek_source_id
 from newsflow.stages.placement import PlacementSettings, place
@@ -94,11 +95,13 @@ def run_decide(
     original: bytes,
     settings: DecideSettings | None = None,
     attempts: int | None = None,
+    features: TextFeatures | None = None,
 ) -> Outcome:
     """Fingerprint and dedup an extracted article: `clean`, `duplicate`, or `dlq` on failure.
 
     The exact-dedup claim also marks the article's raw body (`recrawl.mark`), so its
-    re-crawls skip extraction.
+    re-crawls skip extraction. `features`: the extraction's text features, when computed
+    beside it (`newsflow process`); those a dropped boilerplate line changed are recomputed.
     """
     settings = settings or DecideSettings()
     stamp = format_timestamp(now)
@@ -113,8 +116,13 @@ def run_decide(
             attempts=attempts,
         )
         return Outcome("dlq", event, key=article.article_id.encode(), article=article)
-    extracted = strip_learned_boilerplate(article.source, extracted, store, now=now.timestamp())
-    fp = fingerprint(extracted.text)
+    extracted = strip_learned_boilerplate(
+        article.source, extracted, store, now=now.timestamp(), features=features
+    )
+    stories = settings.placement.stories
+    if features is not None and not features.fits(extracted.title, extracted.text, stories):
+        features = None
+    fp = features.fingerprint if features is not None else fingerprint(extracted.text)
     decision = decide_exact(
         article.article_id,
         fp,
@@ -137,6 +145,7 @@ def run_decide(
         store=store,
         now=now,
         settings=settings.placement,
+        features=features,
     )
     if placement.diverted:
         near = Decision("duplicate", placement.near_duplicate_of, NEAR)

@@ -26,7 +26,9 @@ from newsflow import rejection as R
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
 from newsflow.stages.extract import ExtractLimits, extract
+from newsflow.stages.features import TextFeatures, text_features
 from newsflow.stages.metadata import warm_up
+from newsflow.stages.stories import StorySettings
 
 log = logging.getLogger(__name__)
 DEFAULT_TIME_LIMIT = 5.0
@@ -45,7 +47,9 @@ class SandboxLimits:
     extract: ExtractLimits = field(default_factory=ExtractLimits)
 
 
-def _child_main(conn: Connection, limits: SandboxLimits) -> None:
+def _child_main(
+    conn: Connection, limits: SandboxLimits, features: StorySettings | None = None
+) -> None:
     if limits.memory_limit_mb:
         cap = limits.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
@@ -60,13 +64,16 @@ def _child_main(conn: Connection, limits: SandboxLimits) -> None:
     threading.Thread(target=_read_into, args=(conn, inbox), daemon=True).start()
     while (article := inbox.get()) is not None:
         started = time.monotonic()
+        found: TextFeatures | None = None
         try:
             result: Result = extract(article, limits=limits.extract)
+            if features is not None and isinstance(result, Extraction):
+                found = text_features(result.title, result.text, features)
         except MemoryError:
             result = Rejection(R.EXTRACTION_FAILED, "extraction ran out of memory")
         except Exception as exc:  # the child reports any bug as a value and keeps serving
             result = Rejection(R.EXTRACTION_FAILED, f"{type(exc).__name__}: {exc}"[:500])
-        conn.send((result, started, time.monotonic()))
+        conn.send((result, found, started, time.monotonic()))
 
 
 def _read_into(conn: Connection, inbox: SimpleQueue[Article | None]) -> None:
@@ -80,11 +87,13 @@ def _read_into(conn: Connection, inbox: SimpleQueue[Article | None]) -> None:
 @dataclass(frozen=True, slots=True)
 class Extracted:
     """What the sandbox gives back for one article: the result, how many extractor processes
-    it took (more than one when an extractor died on it), and the extraction's own seconds."""
+    it took (more than one when an extractor died on it), the extraction's own seconds, and
+    the text's features when the sandbox computes them (`Sandbox(features=...)`)."""
 
     result: Result
     attempts: int = 1
     seconds: float = 0.0
+    features: TextFeatures | None = None
 
 
 @dataclass(slots=True)
@@ -104,14 +113,28 @@ class Sandbox:
     have been killed for reasons of its own); a timeout or a failure is final.
 
     The child is started at once and warms up (imports, language model) while its owner gets
-    ready, e.g. joins its consumer group: the first article does not wait for that.
+    ready, e.g. joins its consumer group: the first article does not wait for that. With
+    `features` (story settings), the child also computes each extracted text's features
+    (`newsflow.stages.features`), within the same time limit.
     """
 
-    def __init__(self, limits: SandboxLimits | None = None, *, max_attempts: int = 1) -> None:
+    def __init__(
+        self,
+        limits: SandboxLimits | None = None,
+        *,
+        max_attempts: int = 1,
+        features: StorySettings | None = None,
+    ) -> None:
         self.limits = limits or SandboxLimits()
+        self.features = features
         self.max_attempts = max(1, max_attempts)
         self.restarts = 0
         self._context = mp.get_context("forkserver")
+        # Children fork from a server that has imported this module (trafilatura, the
+        # features' numpy and datasketch) once, instead of importing it each: 0.9 s of CPU
+        # per child, which a short run or a restart after a timeout pays again. Without
+        # effect once the server runs.
+        self._context.set_forkserver_preload([__name__])
         self._process: Any = None
         self._conn: Connection | None = None
         self._warm = False
@@ -145,10 +168,10 @@ class Sandbox:
             conn = self._conn
             try:
                 if conn is not None and conn.poll(max(0.0, deadline - time.monotonic())):
-                    result, started, finished = conn.recv()
+                    result, found, started, finished = conn.recv()
                     self._queued.popleft()
                     self._free_at = finished
-                    return Extracted(result, job.attempts, finished - started)
+                    return Extracted(result, job.attempts, finished - started, found)
             except (EOFError, OSError):
                 if job.attempts < self.max_attempts:
                     log.warning(
@@ -201,7 +224,10 @@ class Sandbox:
     def _spawn(self) -> None:
         parent, child = self._context.Pipe()
         self._process = self._context.Process(
-            target=_child_main, args=(child, self.limits), daemon=True, name="extractor"
+            target=_child_main,
+            args=(child, self.limits, self.features),
+            daemon=True,
+            name="extractor",
         )
         self._process.start()
         child.close()
@@ -233,30 +259,33 @@ def extract_ordered(
     *,
     workers: int,
     limits: SandboxLimits | None = None,
-) -> Iterator[tuple[T, Result | None]]:
-    """Extract the items' articles in `workers` sandboxes at once, yielding in input order.
+    features: StorySettings | None = None,
+) -> Iterator[tuple[T, Extracted | None]]:
+    """Extract the items' articles in `workers` sandboxes at once, yielding in input order
+    (with `features`, each extracted text's features too: see `Sandbox`).
 
-    Items without an article (`article_of` gives None) pass through with a None result. At most
+    Items without an article (`article_of` gives None) pass through with None. At most
     `2 * workers` items are in flight, so memory stays bounded on any input size.
     """
     sandboxes: SimpleQueue[Sandbox] = SimpleQueue()
-    owned = [Sandbox(limits) for _ in range(max(1, workers))]
+    owned = [Sandbox(limits, features=features) for _ in range(max(1, workers))]
     for sandbox in owned:
         sandboxes.put(sandbox)
 
-    def job(item: T) -> Result | None:
+    def job(item: T) -> Extracted | None:
         article = article_of(item)
         if article is None:
             return None
         sandbox = sandboxes.get()
-        try:
-            return sandbox.run(article)
+        try:  # the sandbox is this job's alone until it is put back
+            sandbox.submit(article)
+            return sandbox.collect()
         finally:
             sandboxes.put(sandbox)
 
     try:
         with ThreadPoolExecutor(max_workers=len(owned)) as pool:
-            pending: deque[tuple[T, Future[Result | None]]] = deque()
+            pending: deque[tuple[T, Future[Extracted | None]]] = deque()
             for item in items:
                 pending.append((item, pool.submit(job, item)))
                 if len(pending) >= 2 * len(owned):

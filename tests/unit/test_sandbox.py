@@ -11,7 +11,9 @@ from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
 from newsflow.sandbox import Sandbox, SandboxLimits, extract_ordered
 from newsflow.stages import extract as extract_module
+from newsflow.stages.features import text_features
 from newsflow.stages.ingest import ingest
+from newsflow.stages.stories import StorySettings
 
 PARAGRAPH = "<p>" + "The council voted on the new budget after a long debate. " * 5 + "</p>"
 
@@ -109,9 +111,20 @@ def test_results_come_back_in_input_order_with_several_workers() -> None:
     ]
     results = list(extract_ordered(pages, lambda a: a, workers=3))
     assert [a.article_id for a, _ in results] == [a.article_id for a in pages]
-    for n, (_, result) in enumerate(results):
-        assert isinstance(result, Extraction)
-        assert f"Item number {n} closes" in result.text
+    for n, (_, extracted) in enumerate(results):
+        assert extracted is not None
+        assert isinstance(extracted.result, Extraction)
+        assert f"Item number {n} closes" in extracted.result.text
+        assert extracted.features is None  # not asked for
+
+
+def test_with_story_settings_each_text_comes_with_its_features() -> None:
+    pages = [article(PARAGRAPH + f"<p>Item number {n} closes the report.</p>", n) for n in range(4)]
+    stories = StorySettings(counted_terms=10)
+    for _, extracted in extract_ordered(pages, lambda a: a, workers=2, features=stories):
+        assert extracted is not None and isinstance(extracted.result, Extraction)
+        expected = text_features(extracted.result.title, extracted.result.text, stories)
+        assert extracted.features == expected
 
 
 def test_items_without_an_article_pass_through() -> None:

@@ -98,20 +98,27 @@ def process_items(
         return pair[1].article if pair[1].kind == "ingested" else None
 
     pairs = (ingested(item) for item in items)
+    # The text features are computed beside each extraction, in its process: this thread
+    # decides in input order, so its own work per article caps the run.
     for (item, first), extracted in extract_ordered(
-        pairs, article_of, workers=settings.workers, limits=settings.sandbox
+        pairs,
+        article_of,
+        workers=settings.workers,
+        limits=settings.sandbox,
+        features=settings.decide.placement.stories,
     ):
         if first.kind != "ingested" or first.article is None or extracted is None:
             yield first
             continue
         yield run_decide(
             first.article,
-            extracted,
+            extracted.result,
             store=store,
             now=clock(),
             origin=item.origin,
             original=item.raw,
             settings=settings.decide,
+            features=extracted.features,
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from newsflow.stages.neardup import METHOD, NearMatch, NearSettings, band_keys, nearest, signature
 from newsflow.stages.stories import (
@@ -21,6 +21,9 @@ from newsflow.stages.stories import (
 )
 from newsflow.store.base import DedupStore
 from newsflow.store.records import TermStatistics
+
+if TYPE_CHECKING:
+    from newsflow.stages.features import TextFeatures
 
 NearStatus = Literal["unique", "near_duplicate"]
 
@@ -90,18 +93,24 @@ def place(
     store: DedupStore,
     now: datetime,
     settings: PlacementSettings | None = None,
+    features: TextFeatures | None = None,
 ) -> Placement:
     """Decide (or recall) the article's near-duplicate status and story.
 
     A near duplicate joins the story of the article it repeats; diverted near duplicates get
     no story. Under redelivery the work is redone against the current state, but the commit
     returns the first stored decision, and the store counts the article in a story once.
+    `features`: the title's and text's signature and counted terms, when computed already
+    (see `features`; used only when they fit this title, text and story settings).
     """
     settings = settings or PlacementSettings()
     stamp = now.timestamp()
     at = event_time(published_at, fetched_at, now)
-    counts = counted_terms(title, text, settings.stories)
-    match, stats = _near_and_statistics(article_id, text, counts, store, at, stamp, settings)
+    if features is not None and features.fits(title, text, settings.stories):
+        sig, counts = features.signature, features.counts
+    else:
+        sig, counts = signature(text), counted_terms(title, text, settings.stories)
+    match, stats = _near_and_statistics(article_id, sig, counts, store, at, stamp, settings)
     if match is not None and settings.divert_near_duplicates:
         placement = Placement("near_duplicate", match.article_id, match.similarity, None, True)
         return _commit(store, article_id, placement, None, settings, stamp)
@@ -129,7 +138,7 @@ def place(
 
 def _near_and_statistics(
     article_id: str,
-    text: str,
+    sig: bytes | None,
     counts: dict[str, float],
     store: DedupStore,
     at: float,
@@ -139,7 +148,6 @@ def _near_and_statistics(
     """Index the article's signature and read its terms' statistics, in one store call (one
     round trip on Redis); a text without words has no signature and is not indexed."""
     story_window = settings.stories.window_seconds
-    sig = signature(text)
     if sig is None:
         return None, store.term_statistics(list(counts), at=at, window_seconds=story_window)
     entries, stats = store.index_and_term_statistics(

@@ -1,0 +1,141 @@
+"""Text features computed beside the extraction decide exactly as those computed at decision."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+
+from newsflow import pipeline
+from newsflow.model import Article, Extraction, Origin
+from newsflow.pipeline import DecideSettings, Outcome, run_decide
+from newsflow.stages import boilerplate, placement
+from newsflow.stages.boilerplate import line_hashes
+from newsflow.stages.features import TextFeatures, text_features
+from newsflow.stages.fingerprint import fingerprint
+from newsflow.stages.ingest import ingest
+from newsflow.stages.neardup import signature
+from newsflow.stages.stories import StorySettings, counted_terms
+from newsflow.store.sqlite import SqliteStore
+
+NOW = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
+SETTINGS = DecideSettings()
+STORIES = SETTINGS.placement.stories
+PLUG = "Sign up for the Harbour Gazette morning briefing, delivered every weekday at six."
+
+
+WORDS = [
+    "harbour", "council", "dredging", "ward", "residents", "engineers", "bridge", "ferry",
+    "tide", "quay", "budget", "vote", "noise", "month", "week", "plan", "phase", "cost",
+    "mayor", "river", "lock", "pier", "cargo", "crane", "storm", "flood", "wall", "survey",
+    "permit", "fishing", "fleet", "channel", "depth", "silt", "barge", "tender", "contract",
+    "inquiry", "report",
+]  # fmt: skip
+
+
+def report(n: int) -> str:
+    """Two sentences of their own (no two reports alike) and the source's newsletter plug."""
+    words = [WORDS[(n * 7 + k * k * (n + 3)) % len(WORDS)] for k in range(48)]
+    return f"{' '.join(words[:24])}.\n{' '.join(words[24:])}.\n{PLUG}"
+
+
+def extraction(text: str, title: str = "Harbour dredging approved") -> Extraction:
+    return Extraction(
+        text=text, title=title, authors=[], published_at=None, sitename=None, language="en",
+        description=None, image=None, tags=[], extractor_name="x", extractor_version="1",
+        quality=1.0,
+    )  # fmt: skip
+
+
+def article(n: int) -> Article:
+    raw = orjson.dumps({"url": f"https://gazette.example/{n}", "html": "<p>x</p>"})
+    found = ingest(raw, now=NOW)
+    assert isinstance(found, Article)
+    return found
+
+
+@pytest.fixture
+def store() -> Iterator[SqliteStore]:
+    s = SqliteStore(":memory:")
+    yield s
+    s.close()
+
+
+def decide(store: SqliteStore, n: int, text: str, features: TextFeatures | None) -> Outcome:
+    return run_decide(
+        article(n), extraction(text), store=store, now=NOW, origin=Origin(), original=b"",
+        settings=SETTINGS, features=features,
+    )  # fmt: skip
+
+
+def test_the_features_are_the_stages_own_results() -> None:
+    title, text = "Harbour dredging approved", report(1)
+    found = text_features(title, text, STORIES)
+    assert found.fingerprint == fingerprint(text)
+    assert found.line_hashes == line_hashes(text)
+    assert found.signature == signature(text)
+    assert found.counts == counted_terms(title, text, STORIES)
+
+
+def test_features_fit_only_their_own_title_text_and_settings() -> None:
+    title, text = "Harbour dredging approved", report(1)
+    found = text_features(title, text, STORIES)
+    assert found.fits(title, text, STORIES)
+    assert not found.fits(title, report(2), STORIES)
+    assert not found.fits("Another title", text, STORIES)
+    assert not found.fits(title, text, StorySettings(counted_terms=10))
+
+
+def test_a_run_decided_with_features_is_the_run_decided_without() -> None:
+    """Ten reports of one source, three of them again: the plug line becomes learned
+    boilerplate (the text changes, so the features must be recomputed), the first repeat is a
+    near duplicate (its original kept the plug), the others exact duplicates, and every
+    outcome is the same either way."""
+    texts = [report(n) for n in range(10)] + [report(2), report(5), report(7)]
+    runs: list[list[dict[str, Any]]] = []
+    for with_features in (False, True):
+        s = SqliteStore(":memory:")
+        outcomes = []
+        for n, text in enumerate(texts):
+            features = text_features(extraction(text).title, text, STORIES)
+            outcome = decide(s, n, text, features if with_features else None)
+            outcomes.append({"kind": outcome.kind, **outcome.event})
+        s.close()
+        runs.append(outcomes)
+    assert runs[0] == runs[1]
+    found = [(o["kind"], (o.get("dedup") or {}).get("status")) for o in runs[1]]
+    assert found == [("clean", "unique")] * 10 + [
+        ("clean", "near_duplicate"),
+        ("duplicate", None),
+        ("duplicate", None),
+    ]
+    assert PLUG in runs[1][0]["text"] and PLUG not in runs[1][9]["text"]
+
+
+def test_features_that_fit_are_used_instead_of_computed(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = report(1)
+    features = text_features(extraction(text).title, text, STORIES)
+
+    def computed(*_: object, **__: object) -> None:
+        raise AssertionError("computed again")
+
+    for module, name in [
+        (pipeline, "fingerprint"),
+        (boilerplate, "fingerprint"),
+        (boilerplate, "line_hashes"),
+        (placement, "signature"),
+        (placement, "counted_terms"),
+    ]:
+        monkeypatch.setattr(module, name, computed)
+    assert decide(store, 1, text, features).kind == "clean"
+
+
+def test_features_of_another_text_are_not_used(store: SqliteStore) -> None:
+    wrong = text_features("Harbour dredging approved", report(2), STORIES)
+    outcome = decide(store, 1, report(1), wrong)
+    assert outcome.event["content_hash"] == fingerprint(report(1)).content_hash
