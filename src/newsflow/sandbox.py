@@ -20,15 +20,17 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from queue import SimpleQueue
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsflow import rejection as R
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
 from newsflow.stages.extract import ExtractLimits, extract
-from newsflow.stages.features import TextFeatures, text_features
 from newsflow.stages.metadata import warm_up
 from newsflow.stages.stories import StorySettings
+
+if TYPE_CHECKING:
+    from newsflow.stages.features import TextFeatures
 
 log = logging.getLogger(__name__)
 DEFAULT_TIME_LIMIT = 5.0
@@ -54,6 +56,8 @@ def _child_main(
         cap = limits.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     warm_up()  # load the language model before the first document's time limit starts
+    if features is not None:  # only then: it imports numpy and datasketch (0.5 s of CPU)
+        from newsflow.stages.features import text_features
     try:
         conn.send(READY)
     except OSError:  # closed before it was ever used
@@ -130,11 +134,6 @@ class Sandbox:
         self.max_attempts = max(1, max_attempts)
         self.restarts = 0
         self._context = mp.get_context("forkserver")
-        # Children fork from a server that has imported this module (trafilatura, the
-        # features' numpy and datasketch) once, instead of importing it each: 0.9 s of CPU
-        # per child, which a short run or a restart after a timeout pays again. Without
-        # effect once the server runs.
-        self._context.set_forkserver_preload([__name__])
         self._process: Any = None
         self._conn: Connection | None = None
         self._warm = False

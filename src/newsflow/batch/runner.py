@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -18,8 +19,9 @@ from newsflow import events
 from newsflow.batch.inputs import InputItem
 from newsflow.contracts.codec import EventKind, encode
 from newsflow.model import Article
-from newsflow.pipeline import DecideSettings, Outcome, run_decide, run_ingest, run_recrawl
+from newsflow.pipeline import DecideSettings, Outcome, recrawl_outcome, run_decide, run_ingest
 from newsflow.sandbox import SandboxLimits, extract_ordered
+from newsflow.stages import recrawl
 from newsflow.stages.ingest import WEB_SCHEMES, IngestLimits, format_timestamp
 from newsflow.store.base import DedupStore
 
@@ -63,6 +65,10 @@ class BatchSettings:
     decide: DecideSettings = field(default_factory=DecideSettings)
 
 
+RECRAWL_LOOKUPS = 32
+"""Inputs ingested together, their re-crawl lookups made in one store call."""
+
+
 def process_items(
     items: Iterable[InputItem],
     *,
@@ -84,28 +90,42 @@ def process_items(
             )
             return item, Outcome("rejected", event)
         limits = local_limits if item.local_file else settings.ingest
-        outcome = run_ingest(item.raw, origin=item.origin, now=clock(), limits=limits)
-        if outcome.article is not None:
-            # A re-crawl of a body decided before needs no extraction. (One whose first copy
-            # is still in flight is extracted; both ways give the same outcome.)
-            shortcut = run_recrawl(outcome.article, store=store, now=clock(),
-                                   settings=settings.decide)  # fmt: skip
-            if shortcut is not None:
-                return item, shortcut
-        return item, outcome
+        return item, run_ingest(item.raw, origin=item.origin, now=clock(), limits=limits)
+
+    def recrawls_decided(pairs: list[tuple[InputItem, Outcome]]) -> list[tuple[InputItem, Outcome]]:
+        """A re-crawl of a body decided before needs no extraction. (One whose first copy is
+        not decided yet, in this chunk or in flight, is extracted; both ways give the same
+        outcome.)"""
+        found = [(n, outcome.article) for n, (_, outcome) in enumerate(pairs) if outcome.article]
+        if not found:
+            return pairs
+        now = clock()
+        articles = [article for _, article in found]
+        hits = recrawl.recognize_many(articles, store, now=now.timestamp())
+        for (n, article), hit in zip(found, hits, strict=True):
+            if hit is not None:
+                pairs[n] = (pairs[n][0], recrawl_outcome(article, hit, now=now))
+        return pairs
+
+    def chunks() -> Iterator[tuple[InputItem, Outcome]]:
+        stream = iter(items)
+        while chunk := [ingested(item) for item in islice(stream, RECRAWL_LOOKUPS)]:
+            yield from recrawls_decided(chunk)
 
     def article_of(pair: tuple[InputItem, Outcome]) -> Article | None:
         return pair[1].article if pair[1].kind == "ingested" else None
 
-    pairs = (ingested(item) for item in items)
-    # The text features are computed beside each extraction, in its process: this thread
-    # decides in input order, so its own work per article caps the run.
+    # This thread decides in input order. Beside one extraction process it keeps up, and
+    # computing the text features here overlaps them with the next extraction; beside more,
+    # its own work per article caps the run, so they compute the features beside each
+    # extraction.
+    features = settings.decide.placement.stories if settings.workers > 1 else None
     for (item, first), extracted in extract_ordered(
-        pairs,
+        chunks(),
         article_of,
         workers=settings.workers,
         limits=settings.sandbox,
-        features=settings.decide.placement.stories,
+        features=features,
     ):
         if first.kind != "ingested" or first.article is None or extracted is None:
             yield first

@@ -3,16 +3,23 @@
 import gzip
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
+from newsflow.batch import runner
+from newsflow.batch.inputs import InputItem
 from newsflow.cli import main
 from newsflow.contracts.codec import decode
+from newsflow.model import Origin
+from newsflow.store.sqlite import SqliteStore
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 SEEDS = sorted(SAMPLES.glob("0*.txt"))
+NOW = datetime(2024, 9, 10, 12, 0, tzinfo=UTC)
 
 
 def outcomes(out: Path) -> dict[str, list[dict]]:
@@ -134,3 +141,46 @@ def test_a_missing_input_is_a_clear_error(tmp_path: Path, capsys: pytest.Capture
 def test_a_bad_setting_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert process(SAMPLES, "--out", tmp_path, "--workers", "0") == 2
     assert "invalid --workers '0': must be at least 1" in capsys.readouterr().err
+
+
+def test_re_crawls_are_looked_up_a_chunk_at_a_time_and_decided_as_extraction_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A re-crawl read in a later chunk than its first copy is decided from its body hash
+    without extraction; one in the same chunk is extracted; both are the same duplicate."""
+    handed: list[str] = []
+    real = runner.extract_ordered
+
+    def counting(items: Any, article_of: Any, **options: Any) -> Any:
+        def counted(item: Any) -> Any:
+            article = article_of(item)
+            if article is not None:
+                handed.append(article.url)
+            return article
+
+        return real(items, counted, **options)
+
+    monkeypatch.setattr(runner, "extract_ordered", counting)
+
+    def raw(n: int, minute: int = 0) -> InputItem:
+        sentence = f"Report {n} on the harbour vote. "
+        page = f"<html><body><article><p>{sentence * 12}</p>"
+        message = {"url": f"https://example.com/{n}", "html": page + "</article></body></html>",
+                   "fetched_at": f"2024-09-10T10:{minute:02d}:00Z"}  # fmt: skip
+        return InputItem(orjson.dumps(message), Origin(file="in", line=n))
+
+    pages = runner.RECRAWL_LOOKUPS + 8
+    items = [raw(0), raw(0, minute=1)]  # the first copy and a re-crawl in one chunk
+    items += [raw(n) for n in range(1, pages)] + [raw(0, minute=2)]  # and one chunks later
+    store = SqliteStore(":memory:")
+    settings = runner.BatchSettings(workers=2)
+    found = list(runner.process_items(items, store=store, settings=settings, clock=lambda: NOW))
+    store.close()
+    assert [o.kind for o in found] == ["clean", "duplicate"] + ["clean"] * (pages - 1) + [
+        "duplicate"
+    ]
+    near, far = found[1].event, found[-1].event
+    assert near["duplicate_of"] == far["duplicate_of"] == found[0].event["article_id"]
+    assert near["content_hash"] == far["content_hash"] == found[0].event["content_hash"]
+    assert (near["method"], near["similarity"]) == (far["method"], far["similarity"])
+    assert handed.count("https://example.com/0") == 2  # the far re-crawl was not extracted
