@@ -7,7 +7,10 @@ from typing import Any, Protocol
 
 from newsflow.store.records import (
     POSTINGS,
+    Begun,
+    Claim,
     IndexedSignature,
+    IndexRequest,
     Mark,
     StoryChoice,
     StoryMatch,
@@ -67,6 +70,25 @@ class DedupStore(Protocol):
         same text) is not counted twice. Counts are forgotten `ttl_seconds` after a line was
         last seen.
         """
+        ...
+
+    def begin_decision(
+        self,
+        source: str,
+        document: str,
+        line_hashes: Sequence[str],
+        *,
+        lines_ttl_seconds: int,
+        recurring_at: int,
+        claim: Claim,
+        index: IndexRequest | None,
+        now: float,
+    ) -> Begun:
+        """The first store steps of deciding an article, in one round trip where the store is
+        a server: `observe_lines`; then, unless a line's count reaches `recurring_at` (learned
+        boilerplate would drop it, changing the text and so what is claimed), `claim`; then,
+        if the article holds the claim and `index` is given, `index_and_term_statistics`.
+        The same as those calls one after the other (`begin_decision_in_steps`)."""
         ...
 
     def recall_decision(self, article_id: str, *, now: float) -> dict[str, Any] | None:
@@ -162,6 +184,43 @@ class DedupStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def begin_decision_in_steps(
+    store: DedupStore,
+    source: str,
+    document: str,
+    line_hashes: Sequence[str],
+    *,
+    lines_ttl_seconds: int,
+    recurring_at: int,
+    claim: Claim,
+    index: IndexRequest | None,
+    now: float,
+) -> Begun:
+    """`DedupStore.begin_decision` as separate calls: what it means, and the embedded store's
+    way of doing it."""
+    counts = store.observe_lines(
+        source, document, line_hashes, ttl_seconds=lines_ttl_seconds, now=now
+    )
+    if any(count >= recurring_at for count in counts):
+        return Begun(counts)
+    owner = store.claim(
+        claim.key, claim.owner, ttl_seconds=claim.ttl_seconds, now=now, mark=claim.mark
+    )
+    if owner != claim.owner or index is None:
+        return Begun(counts, owner)
+    indexed, statistics = store.index_and_term_statistics(
+        index.article_id,
+        index.bands,
+        index.signature,
+        index.terms,
+        at=index.at,
+        near_window_seconds=index.near_window_seconds,
+        story_window_seconds=index.story_window_seconds,
+        now=now,
+    )
+    return Begun(counts, owner, indexed, statistics)
 
 
 def open_store(url: str, *, prefix: str = "newsflow:") -> DedupStore:

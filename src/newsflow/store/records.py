@@ -26,6 +26,43 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
+class Claim:
+    """An exact-dedup claim (`DedupStore.claim`): `owner` for `key` unless it is held, for
+    `ttl_seconds`, with `mark` naming whoever holds it."""
+
+    key: str
+    owner: str
+    ttl_seconds: int
+    mark: Mark | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRequest:
+    """What `DedupStore.index_and_term_statistics` takes: an article's signature under its
+    LSH bands, and the story terms whose statistics it needs."""
+
+    article_id: str
+    bands: list[str]
+    signature: bytes
+    terms: list[str]
+    at: float
+    near_window_seconds: int
+    story_window_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Begun:
+    """What `DedupStore.begin_decision` did: the line counts always; the claim's holder
+    unless a line recurs; the near-duplicate entries and term statistics when the article
+    holds the claim and asked for them."""
+
+    line_counts: list[int]
+    owner: str | None = None
+    indexed: list[IndexedSignature] | None = None
+    statistics: TermStatistics | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class IndexedSignature:
     """An article already in the near-duplicate index: its MinHash and when it was added.
 

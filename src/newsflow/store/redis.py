@@ -12,8 +12,14 @@ import redis
 import redis.exceptions
 
 from newsflow.errors import ConfigError, StoreUnavailable
-from newsflow.store.records import Mark
-from newsflow.store.redis_index import RedisIndexOps
+from newsflow.store.records import Begun, Claim, IndexRequest, Mark
+from newsflow.store.redis_index import (
+    _INDEX_FUNCTION,
+    _TERMS_FUNCTION,
+    RedisIndexOps,
+    _indexed,
+    _statistics,
+)
 
 DEFAULT_PREFIX = "newsflow:"
 SOCKET_TIMEOUT_SECONDS = 2.0
@@ -27,35 +33,75 @@ end
 return redis.call('GET', KEYS[1])
 """
 
-# The same claim, then a mark naming the owner (SET NX EX): ARGV[3] .. owner .. ARGV[4].
-# Both keys derive from the prefix, so a hash-tagged prefix keeps them in one Cluster slot.
-_CLAIM_AND_MARK_SCRIPT = """
-local owner = ARGV[1]
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
-    owner = redis.call('GET', KEYS[1])
+# The same claim, then (with `mark_key`) a mark naming the owner (SET NX EX):
+# before .. owner .. after. Both keys derive from the prefix, so a hash-tagged prefix keeps
+# them in one Cluster slot.
+_CLAIM_FUNCTION = """
+local function claim(claim_key, mark_key, owner, ttl, before, after)
+    local holder = owner
+    if not redis.call('SET', claim_key, owner, 'NX', 'EX', ttl) then
+        holder = redis.call('GET', claim_key)
+    end
+    if mark_key then
+        redis.call('SET', mark_key, before .. holder .. after, 'NX', 'EX', ttl)
+    end
+    return holder
 end
-redis.call('SET', KEYS[2], ARGV[3] .. owner .. ARGV[4], 'NX', 'EX', ARGV[2])
-return owner
 """
+_CLAIM_AND_MARK_SCRIPT = (
+    _CLAIM_FUNCTION + "return claim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])"
+)
 
 # Count a document once per line of a source: the document's marker (SET NX EX) decides
 # whether this is its first observation; then every line counter is INCRed (and its TTL
-# refreshed) or only read. Keys derive from ARGV[1], the source's key base.
-_OBSERVE_LINES_SCRIPT = """
-local base, ttl, lines = ARGV[1], ARGV[2], cjson.decode(ARGV[4])
-local new = redis.call('SET', base .. 'doc:' .. ARGV[3], 1, 'NX', 'EX', ttl)
-local counts = {}
-for k = 1, #lines do
-    local key = base .. lines[k]
-    if new then
-        counts[k] = redis.call('INCR', key)
-        redis.call('EXPIRE', key, ttl)
-    else
-        counts[k] = tonumber(redis.call('GET', key) or '0')
+# refreshed) or only read. Keys derive from `base`, the source's key base.
+_OBSERVE_LINES_FUNCTION = """
+local function observe_lines(base, ttl, document, lines)
+    local new = redis.call('SET', base .. 'doc:' .. document, 1, 'NX', 'EX', ttl)
+    local counts = {}
+    for k = 1, #lines do
+        local key = base .. lines[k]
+        if new then
+            counts[k] = redis.call('INCR', key)
+            redis.call('EXPIRE', key, ttl)
+        else
+            counts[k] = tonumber(redis.call('GET', key) or '0')
+        end
     end
+    return counts
 end
-return counts
 """
+_OBSERVE_LINES_SCRIPT = (
+    _OBSERVE_LINES_FUNCTION
+    + "return observe_lines(ARGV[1], ARGV[2], ARGV[3], cjson.decode(ARGV[4]))"
+)
+
+# `begin_decision`: observe the lines; unless one recurs, claim (with the mark: KEYS[1],
+# KEYS[2]); if the article holds the claim, index its signature (KEYS[3..]) and read its
+# terms' statistics. ARGV: lines base, lines TTL, document, lines, recurring_at, owner,
+# claim TTL, has mark, mark before, mark after, has index, then the index call's arguments
+# and the terms call's.
+_BEGIN_DECISION_SCRIPT = (
+    _OBSERVE_LINES_FUNCTION
+    + _CLAIM_FUNCTION
+    + _INDEX_FUNCTION
+    + _TERMS_FUNCTION
+    + """
+local counts = observe_lines(ARGV[1], ARGV[2], ARGV[3], cjson.decode(ARGV[4]))
+local recurring_at = tonumber(ARGV[5])
+for k = 1, #counts do
+    if counts[k] >= recurring_at then return {counts} end
+end
+local mark_key = nil
+if ARGV[8] == '1' then mark_key = KEYS[2] end
+local owner = claim(KEYS[1], mark_key, ARGV[6], ARGV[7], ARGV[9], ARGV[10])
+if owner ~= ARGV[6] or ARGV[11] ~= '1' then return {counts, owner} end
+local entries = index_signature({unpack(KEYS, 3)}, ARGV[12], ARGV[13], ARGV[14],
+    tonumber(ARGV[15]), ARGV[16])
+return {counts, owner, entries, term_statistics(ARGV[16], cjson.decode(ARGV[17]),
+    cjson.decode(ARGV[18]))}
+"""
+)
 
 _TRANSIENT = (
     redis.exceptions.ConnectionError,
@@ -104,6 +150,7 @@ class RedisStore(RedisIndexOps):
         self._claim_script = client.register_script(_CLAIM_SCRIPT)
         self._claim_and_mark_script = client.register_script(_CLAIM_AND_MARK_SCRIPT)
         self._observe_lines_script = client.register_script(_OBSERVE_LINES_SCRIPT)
+        self._begin_decision_script = client.register_script(_BEGIN_DECISION_SCRIPT)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = DEFAULT_PREFIX) -> RedisStore:
@@ -188,6 +235,49 @@ class RedisStore(RedisIndexOps):
             )
         counts = {line: int(value) for line, value in zip(lines, replies, strict=True)}
         return [counts[line] for line in line_hashes]
+
+    def begin_decision(
+        self,
+        source: str,
+        document: str,
+        line_hashes: Sequence[str],
+        *,
+        lines_ttl_seconds: int,
+        recurring_at: int,
+        claim: Claim,
+        index: IndexRequest | None,
+        now: float,
+    ) -> Begun:
+        """See `DedupStore.begin_decision`: one script call, where the steps would be three
+        round trips (each its own atomic script)."""
+        if lines_ttl_seconds < 1 or claim.ttl_seconds < 1:
+            raise ValueError("ttl_seconds must be at least 1")
+        lines = list(dict.fromkeys(line_hashes))
+        p, mark = self._prefix, claim.mark
+        keys = [p + claim.key, p + (mark.key if mark else claim.key)]
+        args: list[Any] = [f"{p}lines:{source}:", lines_ttl_seconds, document]
+        args += [orjson.dumps(lines), recurring_at, claim.owner, claim.ttl_seconds]
+        args += ["1", mark.before, mark.after] if mark else ["0", "", ""]
+        if index is None:
+            args.append("0")
+        else:
+            index_keys, index_args = self._index_call(
+                index.article_id, index.bands, index.signature, index.at,
+                index.near_window_seconds,
+            )  # fmt: skip
+            keys += index_keys
+            args += ["1", *index_args]
+            args += self._terms_call(index.terms, index.at, index.story_window_seconds)
+        with self._translated():
+            reply = self._begin_decision_script(keys=keys, args=args)
+        counted = dict(zip(lines, (int(c) for c in reply[0]), strict=True))
+        counts = [counted[line] for line in line_hashes]
+        if len(reply) == 1:
+            return Begun(counts)
+        owner = _as_str(reply[1])
+        if len(reply) == 2:
+            return Begun(counts, owner)
+        return Begun(counts, owner, _indexed(reply[2]), _statistics(reply[3]))
 
     def ping(self) -> bool:
         """True when Redis answers PING; used by readiness checks, so it never raises."""

@@ -8,7 +8,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from newsflow.errors import StoreUnavailable
-from newsflow.store.records import Mark
+from newsflow.store.base import begin_decision_in_steps
+from newsflow.store.records import Begun, Claim, IndexRequest, Mark
 from newsflow.store.sqlite_index import INDEX_SCHEMA, SqliteIndexOps
 
 _SCHEMA = """
@@ -211,6 +212,32 @@ class SqliteStore(SqliteIndexOps):
                 f" AND line IN ({marks})",
                 (source, now, *chunk),
             )
+
+    def begin_decision(
+        self,
+        source: str,
+        document: str,
+        line_hashes: Sequence[str],
+        *,
+        lines_ttl_seconds: int,
+        recurring_at: int,
+        claim: Claim,
+        index: IndexRequest | None,
+        now: float,
+    ) -> Begun:
+        """See `DedupStore.begin_decision`: here the calls one after the other (an embedded
+        store has no round trips to save)."""
+        return begin_decision_in_steps(
+            self,
+            source,
+            document,
+            line_hashes,
+            lines_ttl_seconds=lines_ttl_seconds,
+            recurring_at=recurring_at,
+            claim=claim,
+            index=index,
+            now=now,
+        )
 
     def ping(self) -> bool:
         """True when the database answers a trivial query; used by readiness checks."""

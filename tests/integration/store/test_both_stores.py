@@ -13,7 +13,15 @@ import redis
 from tests.story_updates import T0, WINDOW, update
 
 from newsflow.store.base import DedupStore
-from newsflow.store.records import IndexedSignature, Mark, StoryChoice, day_buckets
+from newsflow.store.records import (
+    Begun,
+    Claim,
+    IndexedSignature,
+    IndexRequest,
+    Mark,
+    StoryChoice,
+    day_buckets,
+)
 from newsflow.store.redis import RedisStore
 from newsflow.store.sqlite import SqliteStore
 
@@ -322,3 +330,45 @@ def test_more_lines_than_one_query_takes(store: DedupStore) -> None:
 def test_a_line_ttl_below_one_second_is_refused(store: DedupStore) -> None:
     with pytest.raises(ValueError):
         store.observe_lines("a.example", "d1", ["x"], ttl_seconds=0, now=T0)
+
+
+def begin(
+    store: DedupStore, article_id: str, lines: list[str], *, content: str, bands: list[str]
+) -> Begun:
+    """`begin_decision` for an article of source "s" whose text hashes to `content`."""
+    claim = Claim(f"hash:{content}", article_id, TTL, Mark(f"raw:{article_id}", "", " m"))
+    request = IndexRequest(article_id, bands, article_id.encode(), ["iran"], T0, WINDOW, WINDOW)
+    return store.begin_decision(
+        "s", content, lines, lines_ttl_seconds=TTL, recurring_at=3, claim=claim, index=request,
+        now=T0,
+    )  # fmt: skip
+
+
+def test_beginning_a_decision_counts_lines_claims_and_indexes_in_one_step(
+    store: DedupStore,
+) -> None:
+    first = begin(store, A, ["l1", "l2"], content="ha", bands=["0:x"])
+    assert (first.line_counts, first.owner, first.indexed) == ([1, 1], A, [])
+    assert first.statistics is not None and first.statistics.frequencies == [0]
+    assert store.peek(f"raw:{A}", now=T0) == f"{A} m"  # the claim's mark
+    second = begin(store, B, ["l1", "l3"], content="hb", bands=["0:x"])
+    assert (second.line_counts, second.owner) == ([2, 1], B)
+    assert second.indexed is not None and [e.article_id for e in second.indexed] == [A]
+
+
+def test_a_duplicate_is_told_its_owner_and_is_not_indexed(store: DedupStore) -> None:
+    begin(store, A, ["l1"], content="ha", bands=["0:x"])
+    copy = begin(store, B, ["l1"], content="ha", bands=["0:x"])
+    assert (copy.owner, copy.indexed, copy.statistics) == (A, None, None)
+    assert index(store, C, ["0:x"]) == [A]  # B never entered the index
+    again = begin(store, A, ["l1"], content="ha", bands=["0:x"])  # A redelivered
+    assert (again.owner, again.indexed) == (A, [])
+
+
+def test_a_recurring_line_stops_before_the_claim(store: DedupStore) -> None:
+    for n, article in enumerate((A, B)):
+        begin(store, article, ["plug", f"own {n}"], content=f"h{n}", bands=[f"0:{n}"])
+    third = begin(store, C, ["plug", "own 2"], content="h2", bands=["0:x"])
+    assert (third.line_counts, third.owner, third.indexed) == ([3, 1], None, None)
+    assert store.peek("hash:h2", now=T0) is None  # the text will change: nothing claimed
+    assert index(store, D, ["0:x"]) == []

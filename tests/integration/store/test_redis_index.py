@@ -7,12 +7,15 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 from tests.story_updates import T0, WINDOW, update
 
 from newsflow.stages.placement import PlacementSettings, place
+from newsflow.store.base import begin_decision_in_steps
+from newsflow.store.records import Claim, IndexRequest, Mark
 from newsflow.store.redis import RedisStore
 
 pytestmark = pytest.mark.redis
@@ -112,3 +115,33 @@ def test_placement_on_redis_links_a_rewrite_and_groups_the_seeds(store: RedisSto
         f"{2:032x}",
         f"{0:032x}",
     )
+
+
+def test_beginning_a_decision_in_one_script_is_the_steps_one_after_the_other(
+    redis_url: str, prefix: str, client: redis.Redis
+) -> None:
+    """The same articles through `begin_decision` (one script) under one prefix and through
+    `begin_decision_in_steps` under another: every answer is the same."""
+    one, steps = (RedisStore.from_url(redis_url, prefix=prefix + side) for side in "ab")
+    articles = [  # (id, lines, content hash, bands): new, sharing a band, copy, recurring
+        ("a" * 32, ["l1", "l2"], "h1", ["0:x", "1:y"]),
+        ("b" * 32, ["l1", "l3"], "h2", ["0:x", "1:z"]),
+        ("c" * 32, ["l1", "l2"], "h1", ["0:q", "1:y"]),
+        ("b" * 32, ["l1", "l3"], "h2", ["0:x", "1:z"]),
+        ("d" * 32, ["l1", "l4", "l4"], "h3", ["0:x", "1:y"]),
+        ("e" * 32, ["l5"], "h4", ["0:x", "1:y"]),
+    ]
+    try:
+        for article_id, lines, content, bands in articles:
+            claim = Claim(f"hash:{content}", article_id, 60, Mark(f"raw:{article_id}", "", ""))
+            index = IndexRequest(article_id, bands, article_id.encode(), ["iran", "x"], T0,
+                                 WINDOW, WINDOW)  # fmt: skip
+            options: dict[str, Any] = dict(
+                lines_ttl_seconds=60, recurring_at=3, claim=claim, index=index, now=T0
+            )
+            assert one.begin_decision("s", content, lines, **options) == begin_decision_in_steps(
+                steps, "s", content, lines, **options
+            )
+    finally:
+        one.close()
+        steps.close()
