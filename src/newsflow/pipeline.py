@@ -16,12 +16,18 @@ from newsflow import events
 from newsflow.model import Article, Decision, Extraction, Fingerprint, Origin
 from newsflow.rejection import Rejection
 from newsflow.stages import recrawl
-from newsflow.stages.boilerplate import strip_learned_boilerplate
-from newsflow.stages.dedup import DEFAULT_TTL_SECONDS, EXACT, NEAR, decide_exact
-from newsflow.stages.features import TextFeatures
-from newsflow.stages.fingerprint import fingerprint
+from newsflow.stages.boilerplate import BoilerplateSettings, drop_recurring
+from newsflow.stages.dedup import (
+    DEFAULT_TTL_SECONDS,
+    EXACT,
+    NEAR,
+    decide_exact,
+    decision_of,
+    exact_claim,
+)
+from newsflow.stages.features import TextFeatures, text_features
 from newsflow.stages.ingest import IngestLimits, format_timestamp, ingest, peek_source_id
-from newsflow.stages.placement import PlacementSettings, place
+from newsflow.stages.placement import Indexed, PlacementSettings, index_request, place
 from newsflow.store.base import DedupStore
 
 OutcomeKind = Literal["ingested", "rejected", "clean", "duplicate", "dlq"]
@@ -39,10 +45,12 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class DecideSettings:
-    """How long a content hash is remembered for exact dedup; near duplicates and stories."""
+    """How long a content hash is remembered for exact dedup; near duplicates and stories;
+    learned boilerplate."""
 
     dedup_ttl_seconds: int = DEFAULT_TTL_SECONDS
     placement: PlacementSettings = field(default_factory=PlacementSettings)
+    boilerplate: BoilerplateSettings = field(default_factory=BoilerplateSettings)
 
 
 def run_ingest(
@@ -102,6 +110,11 @@ def run_decide(
     The exact-dedup claim also marks the article's raw body (`recrawl.mark`), so its
     re-crawls skip extraction. `features`: the extraction's text features, when computed
     beside it (`newsflow process`); those a dropped boilerplate line changed are recomputed.
+
+    The line counts of learned boilerplate, the claim and the near-duplicate index are one
+    store call (`DedupStore.begin_decision`), then the story commit another: two round trips
+    for a unique article on Redis. When a line recurs, the claim and the index follow on
+    the text without it, one call each.
     """
     settings = settings or DecideSettings()
     stamp = format_timestamp(now)
@@ -116,21 +129,52 @@ def run_decide(
             attempts=attempts,
         )
         return Outcome("dlq", event, key=article.article_id.encode(), article=article)
-    extracted = strip_learned_boilerplate(
-        article.source, extracted, store, now=now.timestamp(), features=features
-    )
     stories = settings.placement.stories
-    if features is not None and not features.fits(extracted.title, extracted.text, stories):
-        features = None
-    fp = features.fingerprint if features is not None else fingerprint(extracted.text)
-    decision = decide_exact(
+    if features is None or not features.fits(extracted.title, extracted.text, stories):
+        features = text_features(extracted.title, extracted.text, stories)
+    fp = features.fingerprint
+    claim = exact_claim(
         article.article_id,
         fp,
-        store,
-        now=now.timestamp(),
         ttl_seconds=settings.dedup_ttl_seconds,
         mark=recrawl.mark(article, fp.content_hash),
     )
+    index = index_request(
+        article.article_id,
+        features,
+        published_at=extracted.published_at,
+        fetched_at=article.fetched_at,
+        now=now,
+        settings=settings.placement,
+    )
+    begun = store.begin_decision(
+        article.source,
+        fp.content_hash,
+        features.line_hashes,
+        lines_ttl_seconds=settings.boilerplate.ttl_seconds,
+        recurring_at=settings.boilerplate.min_documents,
+        claim=claim,
+        index=index,
+        now=now.timestamp(),
+    )
+    indexed: Indexed | None = None
+    if begun.owner is not None:  # no line recurs: the text stays, and so do its features
+        decision = decision_of(article.article_id, begun.owner)
+        if begun.indexed is not None and begun.statistics is not None:
+            indexed = (begun.indexed, begun.statistics)
+    else:  # learned boilerplate: the claim (and what follows) on the text without it
+        extracted = drop_recurring(extracted, begun.line_counts, settings.boilerplate)
+        if not features.fits(extracted.title, extracted.text, stories):
+            features = text_features(extracted.title, extracted.text, stories)
+        fp = features.fingerprint
+        decision = decide_exact(
+            article.article_id,
+            fp,
+            store,
+            now=now.timestamp(),
+            ttl_seconds=settings.dedup_ttl_seconds,
+            mark=recrawl.mark(article, fp.content_hash),
+        )
     key = article.article_id.encode()
     if decision.status == "duplicate":
         event = events.duplicate_event(article, fp, decision, decided_at=stamp)
@@ -146,6 +190,7 @@ def run_decide(
         now=now,
         settings=settings.placement,
         features=features,
+        indexed=indexed,
     )
     if placement.diverted:
         near = Decision("duplicate", placement.near_duplicate_of, NEAR)

@@ -14,15 +14,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from newsflow.model import Extraction
 from newsflow.stages.fingerprint import fingerprint, normalize_lines, normalize_text
 from newsflow.stages.metadata import score_quality
 from newsflow.store.base import DedupStore
-
-if TYPE_CHECKING:
-    from newsflow.stages.features import TextFeatures
 
 DEFAULT_TTL_SECONDS = 30 * 24 * 3600
 DEFAULT_MIN_DOCUMENTS = 4
@@ -60,24 +56,28 @@ def strip_learned_boilerplate(
     *,
     now: float,
     settings: BoilerplateSettings | None = None,
-    features: TextFeatures | None = None,
 ) -> Extraction:
     """Count the extraction's lines for `source` and drop those that are boilerplate there.
 
-    `features`: the extraction's text features, when computed already (see `features`)."""
+    (The pipeline makes the count in one store call with the next steps,
+    `DedupStore.begin_decision`, and then calls `drop_recurring`.)"""
     settings = settings or BoilerplateSettings()
-    if features is not None and features.text == extraction.text:
-        content_hash, hashes = features.fingerprint.content_hash, features.line_hashes
-    else:
-        content_hash, hashes = (
-            fingerprint(extraction.text).content_hash,
-            line_hashes(extraction.text),
-        )
     counts = store.observe_lines(
-        source, content_hash, hashes, ttl_seconds=settings.ttl_seconds, now=now
+        source,
+        fingerprint(extraction.text).content_hash,
+        line_hashes(extraction.text),
+        ttl_seconds=settings.ttl_seconds,
+        now=now,
     )
-    recurring = {i for i, count in enumerate(counts) if count >= settings.min_documents}
-    return drop_lines(extraction, recurring)
+    return drop_recurring(extraction, counts, settings)
+
+
+def drop_recurring(
+    extraction: Extraction, counts: list[int], settings: BoilerplateSettings
+) -> Extraction:
+    """The extraction without the lines that `counts` (per line, the source's documents that
+    had it) make boilerplate."""
+    return drop_lines(extraction, {i for i, n in enumerate(counts) if n >= settings.min_documents})
 
 
 def drop_lines(extraction: Extraction, indexes: set[int]) -> Extraction:

@@ -20,7 +20,7 @@ from newsflow.stages.stories import (
     plan_with_statistics,
 )
 from newsflow.store.base import DedupStore
-from newsflow.store.records import TermStatistics
+from newsflow.store.records import IndexedSignature, IndexRequest, TermStatistics
 
 if TYPE_CHECKING:
     from newsflow.stages.features import TextFeatures
@@ -94,6 +94,7 @@ def place(
     now: datetime,
     settings: PlacementSettings | None = None,
     features: TextFeatures | None = None,
+    indexed: Indexed | None = None,
 ) -> Placement:
     """Decide (or recall) the article's near-duplicate status and story.
 
@@ -102,6 +103,8 @@ def place(
     returns the first stored decision, and the store counts the article in a story once.
     `features`: the title's and text's signature and counted terms, when computed already
     (see `features`; used only when they fit this title, text and story settings).
+    `indexed`: the store's answer to `index_request(...)` for these features, when it was
+    asked already (with the steps before it, `DedupStore.begin_decision`).
     """
     settings = settings or PlacementSettings()
     stamp = now.timestamp()
@@ -110,7 +113,11 @@ def place(
         sig, counts = features.signature, features.counts
     else:
         sig, counts = signature(text), counted_terms(title, text, settings.stories)
-    match, stats = _near_and_statistics(article_id, sig, counts, store, at, stamp, settings)
+    if indexed is not None and sig is not None:
+        entries, stats = indexed
+        match = nearest(sig, entries, settings.near)
+    else:
+        match, stats = _near_and_statistics(article_id, sig, counts, store, at, stamp, settings)
     if match is not None and settings.divert_near_duplicates:
         placement = Placement("near_duplicate", match.article_id, match.similarity, None, True)
         return _commit(store, article_id, placement, None, settings, stamp)
@@ -136,6 +143,46 @@ def place(
     return _commit(store, article_id, placement, plan, settings, stamp)
 
 
+Indexed = tuple[list[IndexedSignature], TermStatistics]
+"""The store's answer to an `IndexRequest`: earlier entries sharing a band, term statistics."""
+
+
+def index_request(
+    article_id: str,
+    features: TextFeatures,
+    *,
+    published_at: str | None,
+    fetched_at: str | None,
+    now: datetime,
+    settings: PlacementSettings,
+) -> IndexRequest | None:
+    """What `place` first asks the store for an article with these features (None for a text
+    without words), so that it can be asked with the steps before it."""
+    if features.signature is None:
+        return None
+    return _index_request(
+        article_id,
+        features.signature,
+        features.counts,
+        event_time(published_at, fetched_at, now),
+        settings,
+    )
+
+
+def _index_request(
+    article_id: str, sig: bytes, counts: dict[str, float], at: float, settings: PlacementSettings
+) -> IndexRequest:
+    return IndexRequest(
+        article_id,
+        band_keys(sig),
+        sig,
+        list(counts),
+        at,
+        settings.near.window_seconds,
+        settings.stories.window_seconds,
+    )
+
+
 def _near_and_statistics(
     article_id: str,
     sig: bytes | None,
@@ -150,14 +197,15 @@ def _near_and_statistics(
     story_window = settings.stories.window_seconds
     if sig is None:
         return None, store.term_statistics(list(counts), at=at, window_seconds=story_window)
+    request = _index_request(article_id, sig, counts, at, settings)
     entries, stats = store.index_and_term_statistics(
         article_id,
-        band_keys(sig),
+        request.bands,
         sig,
-        list(counts),
+        request.terms,
         at=at,
-        near_window_seconds=settings.near.window_seconds,
-        story_window_seconds=story_window,
+        near_window_seconds=request.near_window_seconds,
+        story_window_seconds=request.story_window_seconds,
         now=now,
     )
     return nearest(sig, entries, settings.near), stats

@@ -9,10 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import redis
 from tests.story_updates import T0, WINDOW, update
 
+from newsflow.model import Article, Origin
+from newsflow.pipeline import run_decide
+from newsflow.stages.extract import extract
+from newsflow.stages.ingest import ingest
 from newsflow.stages.placement import PlacementSettings, place
 from newsflow.store.base import begin_decision_in_steps
 from newsflow.store.records import Claim, IndexRequest, Mark
@@ -145,3 +150,34 @@ def test_beginning_a_decision_in_one_script_is_the_steps_one_after_the_other(
     finally:
         one.close()
         steps.close()
+
+
+def test_a_unique_article_is_decided_in_two_round_trips_and_a_copy_in_one(
+    store: RedisStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime(2024, 9, 10, 12, tzinfo=UTC)
+    seeds = sorted(SAMPLES.glob("0*.txt"))
+
+    def decide(n: int, path: Path) -> str:
+        raw = orjson.dumps({"url": f"https://example.com/{n}", "text": path.read_text()})
+        article = ingest(raw, now=now)
+        assert isinstance(article, Article)
+        outcome = run_decide(
+            article, extract(article), store=store, now=now, origin=Origin(), original=raw
+        )
+        return outcome.kind
+
+    assert decide(0, seeds[0]) == "clean"  # the scripts are loaded into Redis
+    commands: list[str] = []
+    send = store._client.execute_command
+
+    def counted(*args: Any, **options: Any) -> Any:
+        commands.append(str(args[0]))
+        return send(*args, **options)
+
+    monkeypatch.setattr(store._client, "execute_command", counted)
+    assert decide(1, seeds[1]) == "clean"
+    assert commands == ["EVALSHA", "EVALSHA"]  # begin_decision, commit_decision
+    commands.clear()
+    assert decide(2, seeds[1]) == "duplicate"  # the same text under another URL
+    assert commands == ["EVALSHA"]

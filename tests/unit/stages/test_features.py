@@ -12,7 +12,7 @@ import pytest
 from newsflow import pipeline
 from newsflow.model import Article, Extraction, Origin
 from newsflow.pipeline import DecideSettings, Outcome, run_decide
-from newsflow.stages import boilerplate, placement
+from newsflow.stages import placement
 from newsflow.stages.boilerplate import line_hashes
 from newsflow.stages.features import TextFeatures, text_features
 from newsflow.stages.fingerprint import fingerprint
@@ -125,9 +125,7 @@ def test_features_that_fit_are_used_instead_of_computed(
         raise AssertionError("computed again")
 
     for module, name in [
-        (pipeline, "fingerprint"),
-        (boilerplate, "fingerprint"),
-        (boilerplate, "line_hashes"),
+        (pipeline, "text_features"),
         (placement, "signature"),
         (placement, "counted_terms"),
     ]:
