@@ -53,15 +53,19 @@ _WORD = re.compile(r"\w+")
 def normalize_text(text: str) -> str:
     """NFKC, unified quotes and dashes, no invisible characters, one space, case-folded.
 
-    Several stages of one decision normalize the same text, so the last few are cached.
+    Several stages of one decision normalize the same text, so the last few are cached. It
+    is the text's normalized lines joined by single spaces, the empty ones left out (a line
+    break is whitespace like any other, and case folding goes character by character), so
+    the text is unified once for both.
     """
-    return _collapse(_unify(text))
+    return " ".join(filter(None, normalize_lines(text)))
 
 
-def normalize_lines(text: str) -> list[str]:
+@lru_cache(maxsize=16)
+def normalize_lines(text: str) -> tuple[str, ...]:
     """Each line of the text normalized as `normalize_text` would normalize it alone (NFKC
     never composes across a line break, so the whole text is unified at once)."""
-    return [_collapse(line) for line in _unify(text).split("\n")]
+    return tuple(_collapse(line) for line in _unify(text).split("\n"))
 
 
 def _unify(text: str) -> str:

@@ -93,21 +93,29 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     get = counts.get
     names: set[str] = set()
     for token, n in Counter(tokens).items():
-        first = token[0]
-        if first.isupper():
+        if token[0].isupper():
             if token.lower() not in STOPWORDS:
                 names.add(token)
-        elif first.isdigit():
-            term = ("Y:" if _YEAR.fullmatch(token) else "N:") + token
+        elif term := _plain_term(token):
             counts[term] = get(term, 0.0) + n
-        elif not first.isspace():  # whitespace: a sentence break
-            lowered = token.lower()
-            if len(lowered) > 2 and lowered not in STOPWORDS:
-                term = _stem(lowered)
-                counts[term] = get(term, 0.0) + n
     if names:
         _count_names(tokens, names, counts)
     return counts
+
+
+@lru_cache(maxsize=65_536)
+def _plain_term(token: str) -> str:
+    """The term of a token that does not start with a capital: `Y:` year, `N:` number, a
+    stemmed content word, or "" (a stopword, a short word, a sentence break)."""
+    first = token[0]
+    if first.isdigit():
+        return ("Y:" if _YEAR.fullmatch(token) else "N:") + token
+    if first.isspace():
+        return ""
+    lowered = token.lower()
+    if len(lowered) > 2 and lowered not in STOPWORDS:
+        return _stem(lowered)
+    return ""
 
 
 def _count_names(tokens: list[str], names: set[str], counts: dict[str, float]) -> None:
@@ -192,8 +200,21 @@ def _parse(stamp: str | None) -> float | None:
 def counted_terms(title: str | None, text: str, settings: StorySettings) -> dict[str, float]:
     """The article's `counted_terms` most frequent terms with their counts, most frequent
     first (ties: alphabetical): the terms whose document frequencies the store keeps."""
-    found = terms(title, text)
-    return dict(sorted(found.items(), key=lambda i: (-i[1], i[0]))[: settings.counted_terms])
+    return _most_frequent(terms(title, text), settings.counted_terms)
+
+
+def _most_frequent(counts: dict[str, float], k: int) -> dict[str, float]:
+    """The `k` most frequent terms, most frequent first (ties: alphabetical): what sorting
+    them all gives, but only those from the k-th count up are sorted (an article has over a
+    thousand terms, most of them counted once)."""
+    if len(counts) > k:
+        kth = sorted(counts.values(), reverse=True)[k - 1]
+        counts = {term: n for term, n in counts.items() if n >= kth}
+    return dict(sorted(counts.items(), key=_by_count_then_term)[:k])
+
+
+def _by_count_then_term(item: tuple[str, float]) -> tuple[float, str]:
+    return -item[1], item[0]
 
 
 def plan_story(

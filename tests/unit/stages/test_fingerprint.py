@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsflow.stages.fingerprint import _collapse, fingerprint, normalize_text
+from newsflow.stages.fingerprint import _collapse, _unify, fingerprint, normalize_text
 
 
 def test_cosmetic_differences_share_a_hash() -> None:
@@ -40,3 +40,18 @@ WHITESPACE_HEAVY = st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\xa0
 @given(st.one_of(st.text(), WHITESPACE_HEAVY))
 def test_whitespace_collapses_as_the_regular_expression_defines_it(text: str) -> None:
     assert _collapse(text) == re.sub(r"\s+", " ", text).strip().casefold()
+
+
+@settings(max_examples=1000)
+@given(st.one_of(st.text(), WHITESPACE_HEAVY, st.text(alphabet="ΣσςßİıſﬁＡ\u0345\n ǅ")))
+def test_the_text_normalized_from_its_lines_is_the_whole_text_normalized(text: str) -> None:
+    assert normalize_text(text) == _collapse(_unify(text))
+
+
+def test_case_folding_goes_character_by_character() -> None:
+    """What joining the lines' foldings relies on, checked over every code point and next to
+    the characters whose lowercase depends on their neighbours (final sigma)."""
+    for code in range(0x110000):
+        char = chr(code)
+        for pair in (char + "Σ", "Σ" + char, "a" + char):
+            assert pair.casefold() == "".join(c.casefold() for c in pair)

@@ -15,6 +15,7 @@ from newsflow.stages.stories import (
     ENTITY_WEIGHT,
     STOPWORDS,
     StorySettings,
+    _most_frequent,
     _stem,
     event_time,
     plan_story,
@@ -120,6 +121,23 @@ def test_terms_of_real_articles_are_what_the_definition_gives() -> None:
         assert terms("A Title Line", path.read_text()) == reference_terms(
             "A Title Line", path.read_text()
         )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(alphabet="abcE:", min_size=1, max_size=4),
+        st.sampled_from([1.0, 2.0, 3.0, 5.0, 6.0, 10.0]),
+        max_size=120,
+    ),
+    st.integers(min_value=1, max_value=60),
+)
+def test_the_counted_terms_are_the_first_k_of_all_terms_sorted(
+    counts: dict[str, float], k: int
+) -> None:
+    by_sorting_all = dict(sorted(counts.items(), key=lambda i: (-i[1], i[0]))[:k])
+    found = _most_frequent(counts, k)
+    assert list(found.items()) == list(by_sorting_all.items())
 
 
 def test_vectors_are_unit_length_and_keep_the_heaviest_terms() -> None:
