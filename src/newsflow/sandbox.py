@@ -15,7 +15,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -252,6 +251,10 @@ class Sandbox:
         self.close()
 
 
+IN_FLIGHT_PER_SANDBOX = 3
+"""Articles a sandbox of `extract_ordered` holds at once: one extracting, two queued."""
+
+
 def extract_ordered(
     items: Iterable[T],
     article_of: Callable[[T], Article | None],
@@ -263,36 +266,33 @@ def extract_ordered(
     """Extract the items' articles in `workers` sandboxes at once, yielding in input order
     (with `features`, each extracted text's features too: see `Sandbox`).
 
-    Items without an article (`article_of` gives None) pass through with None. At most
-    `2 * workers` items are in flight, so memory stays bounded on any input size.
+    Each article goes to the sandbox with the fewest articles in hand, submitted at once from
+    this thread, so a child has its next articles while this thread works on the results (a
+    helper thread handing them over waited for the interpreter lock, and the child with
+    it). Items without an article (`article_of` gives None) pass through with None. At most
+    `IN_FLIGHT_PER_SANDBOX * workers` items are in flight, so memory stays bounded on any
+    input size.
     """
-    sandboxes: SimpleQueue[Sandbox] = SimpleQueue()
     owned = [Sandbox(limits, features=features) for _ in range(max(1, workers))]
-    for sandbox in owned:
-        sandboxes.put(sandbox)
+    pending: deque[tuple[T, Sandbox | None]] = deque()
 
-    def job(item: T) -> Extracted | None:
-        article = article_of(item)
-        if article is None:
-            return None
-        sandbox = sandboxes.get()
-        try:  # the sandbox is this job's alone until it is put back
-            sandbox.submit(article)
-            return sandbox.collect()
-        finally:
-            sandboxes.put(sandbox)
+    def oldest() -> tuple[T, Extracted | None]:
+        item, sandbox = pending.popleft()
+        return item, None if sandbox is None else sandbox.collect()
 
     try:
-        with ThreadPoolExecutor(max_workers=len(owned)) as pool:
-            pending: deque[tuple[T, Future[Extracted | None]]] = deque()
-            for item in items:
-                pending.append((item, pool.submit(job, item)))
-                if len(pending) >= 2 * len(owned):
-                    head, future = pending.popleft()
-                    yield head, future.result()
-            while pending:
-                head, future = pending.popleft()
-                yield head, future.result()
+        for item in items:
+            article = article_of(item)
+            if article is None:
+                pending.append((item, None))
+            else:
+                sandbox = min(owned, key=lambda box: box.pending)
+                sandbox.submit(article)
+                pending.append((item, sandbox))
+            if len(pending) >= IN_FLIGHT_PER_SANDBOX * len(owned):
+                yield oldest()
+        while pending:
+            yield oldest()
     finally:
         for sandbox in owned:
             sandbox.close()

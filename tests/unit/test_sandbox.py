@@ -9,7 +9,7 @@ import orjson
 
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
-from newsflow.sandbox import Sandbox, SandboxLimits, extract_ordered
+from newsflow.sandbox import IN_FLIGHT_PER_SANDBOX, Sandbox, SandboxLimits, extract_ordered
 from newsflow.stages import extract as extract_module
 from newsflow.stages.features import text_features
 from newsflow.stages.ingest import ingest
@@ -134,3 +134,18 @@ def test_items_without_an_article_pass_through() -> None:
 
 def test_module_is_importable_by_the_child() -> None:
     assert extract_module.EXTRACTOR_NAME.startswith("newsflow")
+
+
+def test_a_child_holds_its_next_articles_while_the_caller_works_on_a_result() -> None:
+    pages = [article(PARAGRAPH + f"<p>Item number {n} closes.</p>", n) for n in range(6)]
+    handed: list[str] = []
+
+    def article_of(page: Article) -> Article:
+        handed.append(page.article_id)
+        return page
+
+    results = extract_ordered(pages, article_of, workers=1)
+    first, extracted = next(results)
+    assert first is pages[0] and extracted is not None
+    assert len(handed) == IN_FLIGHT_PER_SANDBOX  # the next two went to the child already
+    assert [a.article_id for a, _ in results] == [a.article_id for a in pages[1:]]
