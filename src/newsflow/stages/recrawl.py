@@ -53,7 +53,7 @@ def _recognized(article: Article, value: str | None) -> Recrawl | None:
 
 def mark(article: Article, content_hash: str) -> Mark:
     """The marker that makes later copies of this body re-crawls: set with the exact-dedup
-    claim of `content_hash` (`dedup.decide_exact`), as `article_id target content_hash`, the
+    claim of `content_hash` (`dedup.exact_claim`), as `article_id target content_hash`, the
     target being the claim's owner (the article itself, or the article it duplicates). The
     first one wins."""
     return Mark(KEY + article.body_hash, f"{article.article_id} ", f" {content_hash}")
