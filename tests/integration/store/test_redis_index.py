@@ -67,7 +67,9 @@ def test_every_index_and_story_key_expires(
             assert 0 < client.ttl(key) <= WINDOW, key
 
 
-def test_concurrent_commits_of_one_article_count_it_once(redis_url: str, prefix: str) -> None:
+def test_concurrent_commits_of_one_article_count_it_once(
+    redis_url: str, prefix: str, client: redis.Redis
+) -> None:
     stores = [RedisStore.from_url(redis_url, prefix=prefix) for _ in range(4)]
     try:
         with ThreadPoolExecutor(4) as pool:
