@@ -4,7 +4,8 @@ While the extract service decides one record (store round trips, near duplicates
 its sandbox child already extracts the next record of the batch that needs extracting, so
 the two overlap. Records that need no extraction (re-crawls, bad events) are stepped over.
 Results come back in the order the articles were sent; one that arrives before its record's
-turn waits here, so a record is never handed another record's result.
+turn waits here, so a record is never handed another record's result. The next batch, polled
+before this one ends, extends it, so the child also works across the commit between them.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class ExtractionQueue:
         self._articles: dict[Position, Article] = {}  # of records sent before their turn
         self._early: dict[Position, Extracted] = {}  # results that came before their turn
         self._stepped_over: set[Position] = set()  # of this batch, needing no extraction
+        self._at = 0  # the index in the batch of the record being processed
 
     def start_batch(self, records: list[Any]) -> None:
         """The records about to be processed, in order. Results kept for records that are not
@@ -46,9 +48,18 @@ class ExtractionQueue:
         self._batch = records
         self._index = {position(record): n for n, record in enumerate(records)}
         self._stepped_over = set()
+        self._at = 0
         keep = self._index.keys() | set(self._sent)
         self._early = {p: result for p, result in self._early.items() if p in keep}
         self._articles = {p: article for p, article in self._articles.items() if p in keep}
+
+    def extend_batch(self, records: list[Any]) -> None:
+        """The records polled next, to follow the batch's remaining ones (the records before
+        the one being processed are dropped from it)."""
+        self._batch = self._batch[self._at :] + records
+        self._index = {position(record): n for n, record in enumerate(self._batch)}
+        self._stepped_over &= self._index.keys()
+        self._at = 0
 
     def sent_ahead(self, record: Any) -> Article | None:
         """The record's article if its extraction was started before its turn."""
@@ -66,6 +77,7 @@ class ExtractionQueue:
         start = self._index.get(position(record))
         if start is None:
             return
+        self._at = start
         ahead = 0
         for later in self._batch[start + 1 : start + 1 + self.reach]:
             if ahead >= self.depth:

@@ -21,7 +21,7 @@ from newsflow.stages import recrawl
 from newsflow.stages.ingest import format_timestamp
 from newsflow.stages.recrawl import Recrawl
 from newsflow.store.base import DedupStore
-from newsflow_extract.ahead import ExtractionQueue, Position, position
+from newsflow_extract.ahead import DEPTH, ExtractionQueue, Position, position
 
 log = logging.getLogger(__name__)
 _KINDS: dict[str, EventKind] = {"clean": "clean", "duplicate": "duplicate", "dlq": "rejection"}
@@ -47,44 +47,61 @@ class ExtractProcessor:
         self.metrics = metrics
         self.clock = clock
         self.ahead = ExtractionQueue(sandbox)
-        self._decoded: dict[Position, Article] = {}  # looked at ahead, not sent: decoded once
+        # Per record announced and not processed yet (popped at its turn):
+        self._decoded: dict[Position, Article] = {}  # decoded when announced: decoded once
         self._recrawls: dict[Position, Recrawl | None] = {}  # asked for the whole batch
-        self._repeats: set[Position] = set()  # records repeating an earlier body of the batch
+        self._repeats: set[Position] = set()  # repeating the body of an earlier record
+        self._bodies: dict[Position, str] = {}  # body hashes
 
-    def lookahead(self, records: list[Any]) -> None:
+    poll_ahead = DEPTH + 1  # the next batch is announced while the extractor has this much
+
+    def lookahead(self, records: list[Any], *, continuing: bool = False) -> None:
         """The batch about to be processed, in order: while one record is decided, the next
         one that needs extracting is already being extracted (see `ahead`), and whether each
-        record is a re-crawl is asked for the whole batch in one store call."""
-        self.ahead.start_batch(records)
-        self._decoded = {}
-        self._recrawls = {}
-        self._repeats = set()
+        record is a re-crawl is asked for the whole batch in one store call. `continuing`:
+        the batch follows the remaining records of the one before, as if they were one."""
+        if continuing:
+            self.ahead.extend_batch(records)
+        else:
+            self.ahead.start_batch(records)
+            self._decoded, self._recrawls, self._repeats, self._bodies = {}, {}, set(), {}
+        undecided = set(self._bodies.values())
         first: dict[str, tuple[Position, Article]] = {}  # per body, its first record here
         for record in records:
             try:
                 article = _article_of(record)
             except ContractError:
                 continue
-            self._decoded[position(record)] = article
-            if article.body_hash in first:
-                self._repeats.add(position(record))
+            at = position(record)
+            self._decoded[at] = article
+            self._bodies[at] = article.body_hash
+            if article.body_hash in first or article.body_hash in undecided:
+                self._repeats.add(at)
             else:
-                first[article.body_hash] = (position(record), article)
-        # A later record with the same body as an earlier one of the batch asks again at its
-        # turn: by then the earlier one may have been decided, making it a re-crawl.
+                first[article.body_hash] = (at, article)
+        # A later record with the same body as an earlier one still to be decided asks again
+        # at its turn: by then the earlier one may have been decided, making it a re-crawl.
         articles = [article for _, article in first.values()]
         try:
             found = recrawl.recognize_many(articles, self.store, now=self.clock().timestamp())
         except StoreUnavailable:
             return  # each record asks at its turn, where a store outage rewinds the batch
-        self._recrawls = {at: answer for (at, _), answer in zip(first.values(), found, strict=True)}
+        self._recrawls.update(
+            (at, answer) for (at, _), answer in zip(first.values(), found, strict=True)
+        )
 
     def process(self, record: Any) -> list[Output]:
+        try:
+            return self._process(record)
+        finally:
+            self._forget(position(record))
+
+    def _process(self, record: Any) -> list[Output]:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
         article = self.ahead.sent_ahead(record)
         if article is None:
             try:
-                article = self._decoded.pop(position(record), None) or _article_of(record)
+                article = self._decoded.get(position(record)) or _article_of(record)
             except ContractError as exc:
                 self._send_next(record)
                 return [self._dead(record, origin, Rejection(R.BAD_EVENT, str(exc)[:1000]), 1)]
@@ -113,6 +130,13 @@ class ExtractProcessor:
                 extra={**origin.as_dict(), "article_id": article.article_id},
             )
         return [self._output(outcome, article)]
+
+    def _forget(self, at: Position) -> None:
+        """What was kept for a record until its turn (a retry asks the store again)."""
+        self._decoded.pop(at, None)
+        self._recrawls.pop(at, None)
+        self._repeats.discard(at)
+        self._bodies.pop(at, None)
 
     def _send_next(self, record: Any) -> None:
         self.ahead.send_next(record, self._needs_extraction)

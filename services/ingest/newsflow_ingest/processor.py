@@ -19,6 +19,8 @@ from newsflow.stages.ingest import IngestLimits, format_timestamp, peek_source_i
 class IngestProcessor:
     """Validate a raw message: forward it to `ingested` (key: canonical URL) or reject it."""
 
+    poll_ahead = 0  # nothing works ahead: the next batch is polled after the commit
+
     def __init__(
         self,
         *,
@@ -32,7 +34,7 @@ class IngestProcessor:
         self.limits = limits
         self.clock = clock
 
-    def lookahead(self, records: list[Any]) -> None:
+    def lookahead(self, records: list[Any], *, continuing: bool = False) -> None:
         """Nothing to start ahead: validation is quick."""
 
     def process(self, record: Any) -> list[Output]:

@@ -2,7 +2,10 @@
 
 A batch is polled, every record is processed into outputs, all outputs are sent and
 acknowledged (acks=all), and only then are the batch's offsets committed. A worker killed at
-any instant has committed nothing it has not delivered. A retriable failure (store down,
+any instant has committed nothing it has not delivered. A processor that works ahead (the
+extract service's extractor) has the next batch polled a few records before this one ends, so
+it has work across the commit; a rebalance during that poll commits what was processed and
+leaves the rest of the batch to the partitions' next owner. A retriable failure (store down,
 broker hiccup) rewinds the batch and backs off without committing; an unexpected error on
 one record is retried a bounded number of times, then that record is dead-lettered so its
 partition keeps moving. The loop never decides outcomes itself: the `Processor` does.
@@ -14,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
@@ -46,9 +49,14 @@ class Output:
 class Processor(Protocol):
     """What a service does with one consumed record (the pure stages behind it)."""
 
-    def lookahead(self, records: list[Any]) -> None:
+    poll_ahead: int
+    """Records before a batch's end at which the next batch is polled and announced (0: only
+    once the batch is committed)."""
+
+    def lookahead(self, records: list[Any], *, continuing: bool = False) -> None:
         """The records about to be processed, in order (a processor may start on a record's
-        slow part before its turn; it must still answer `process` calls in any order)."""
+        slow part before its turn; it must still answer `process` calls in any order).
+        `continuing`: they follow the records announced before, some not processed yet."""
         ...
 
     def process(self, record: Any) -> list[Output]:
@@ -62,6 +70,36 @@ class Processor(Protocol):
     def healthy(self) -> bool:
         """True when the processor's dependencies (the store) answer."""
         ...
+
+
+@dataclass
+class Batch:
+    """The records of one poll, in order, and how far the loop got with them."""
+
+    records: list[Any]
+    announced: bool = False  # the processor was told of them (`lookahead`)
+    processed: int = 0  # records processed, from the first
+    sent: list[tuple[Output, Any]] = field(default_factory=list)  # outputs and their futures
+    closed: bool = False  # committed, or left to the partitions' next owner
+
+    @property
+    def size(self) -> int:
+        return len(self.records)
+
+    def first_offsets(self) -> dict[TopicPartition, int]:
+        first: dict[TopicPartition, int] = {}
+        for record in self.records:
+            tp = TopicPartition(record.topic, record.partition)
+            first[tp] = min(first.get(tp, record.offset), record.offset)
+        return first
+
+    def next_offsets(self) -> dict[TopicPartition, OffsetAndMetadata]:
+        """The offsets to commit: past the last processed record of each partition."""
+        last: dict[TopicPartition, int] = {}
+        for record in self.records[: self.processed]:
+            tp = TopicPartition(record.topic, record.partition)
+            last[tp] = max(last.get(tp, record.offset), record.offset)
+        return {tp: OffsetAndMetadata(offset + 1, None, -1) for tp, offset in last.items()}
 
 
 @dataclass
@@ -108,6 +146,8 @@ class ConsumeLoop:
         self._checked_at = 0.0
         self._failures = 0
         self._end_offsets = EndOffsets(offsets_client, stop) if offsets_client else None
+        self._upcoming: Batch | None = None  # polled ahead, announced, not handled yet
+        self._polling_ahead: Batch | None = None  # the batch whose poll ahead is under way
 
     def run(self) -> None:
         """Consume until stopped; then commit nothing pending and leave the group."""
@@ -118,17 +158,22 @@ class ConsumeLoop:
             self._end_offsets.start()
         try:
             while not self.stop.is_set():
-                batch = self.consumer.poll(timeout_ms=500)
-                self._report_lag()
-                if batch:
+                batch, self._upcoming = self._upcoming or self._poll(timeout_ms=500), None
+                if batch is not None:
                     self._handle_or_rewind(batch)
         finally:
             self.status.set_ready(False)
             self.producer.flush(timeout=10)
             self.consumer.close(autocommit=False)  # leaves the group: partitions move at once
 
-    def _handle_or_rewind(self, batch: dict[TopicPartition, list[Any]]) -> None:
-        count = sum(len(records) for records in batch.values())
+    def _poll(self, *, timeout_ms: int) -> Batch | None:
+        polled = self.consumer.poll(timeout_ms=timeout_ms)
+        self._report_lag()
+        records = [record for records in polled.values() for record in records]
+        return Batch(records) if records else None
+
+    def _handle_or_rewind(self, batch: Batch) -> None:
+        count = batch.size
         service = self.metrics.service
         self.metrics.consumed.labels(service, self.topic).inc(count)
         self.metrics.in_flight.labels(service).inc(count)
@@ -152,29 +197,69 @@ class ConsumeLoop:
                 limit,
             )
 
-    def _handle(self, batch: dict[TopicPartition, list[Any]]) -> None:
-        sent: list[tuple[Output, Any]] = []
-        ordered = [record for records in batch.values() for record in records]
-        self.processor.lookahead(ordered)
-        for record in ordered:
+    def _handle(self, batch: Batch) -> None:
+        if not batch.announced:
+            self.processor.lookahead(batch.records)
+        ahead = self.processor.poll_ahead
+        for n, record in enumerate(batch.records):
+            if ahead and n == max(0, batch.size - ahead):
+                self._poll_ahead(batch)
+                if batch.closed:
+                    return  # partitions were revoked during that poll: what was done is committed
             for output in self._process(record):
                 future = self.producer.send(output.topic, key=output.key, value=output.value)
-                sent.append((output, future))
-        self.producer.flush(timeout=FLUSH_TIMEOUT)  # a KafkaTimeoutError (retriable) rewinds
-        for _, future in sent:
-            future.get(timeout=0)  # raises the delivery error, if any: then nothing is committed
-        offsets = {
-            tp: OffsetAndMetadata(records[-1].offset + 1, None, -1) for tp, records in batch.items()
-        }
+                batch.sent.append((output, future))
+            batch.processed = n + 1
+        self._commit(batch)
+
+    def _poll_ahead(self, batch: Batch) -> None:
+        """Poll the next batch before this one ends, and announce it to the processor."""
+        self._polling_ahead = batch  # a rebalance inside this poll commits it (the listener)
         try:
-            self.consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
-            self.metrics.commits.labels(self.metrics.service).inc()
+            upcoming = self._poll(timeout_ms=0)
+        finally:
+            self._polling_ahead = None
+        if upcoming is not None:
+            self.processor.lookahead(upcoming.records, continuing=not batch.closed)
+            upcoming.announced = True
+            self._upcoming = upcoming
+
+    def _commit(self, batch: Batch) -> None:
+        """Deliver the outputs of the batch's processed records, then commit their offsets."""
+        batch.closed = True
+        self.producer.flush(timeout=FLUSH_TIMEOUT)  # a KafkaTimeoutError (retriable) rewinds
+        for _, future in batch.sent:
+            future.get(timeout=0)  # raises the delivery error, if any: then nothing is committed
+        offsets = batch.next_offsets()
+        try:
+            if offsets:
+                self.consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
+                self.metrics.commits.labels(self.metrics.service).inc()
         except CommitFailedError as exc:
             # The group moved on (we took too long): another member redelivers the batch and,
             # decisions being idempotent, produces the same outcomes again.
             log.warning("offset commit refused after a rebalance: %s", exc)
-        for output, _ in sent:
+        for output, _ in batch.sent:
             self._record(output)
+
+    def _commit_before_revocation(self) -> None:
+        """Partitions are being revoked during a poll ahead: commit what the batch processed.
+        Its other records go to the partitions' next owner, from the committed offsets; a
+        partition that stays with this worker keeps its position, so it is moved back to
+        them here (from the batch's start if its outputs could not be delivered)."""
+        batch = self._polling_ahead
+        if batch is None:
+            return
+        try:
+            self._commit(batch)
+            resume = Batch(batch.records[batch.processed :]).first_offsets()
+        except Exception as exc:  # its records are redelivered to their next owner
+            log.warning("batch not committed before a rebalance, redelivered: %s", exc)
+            resume = batch.first_offsets()
+        assigned = self.consumer.assignment()
+        for tp, offset in resume.items():
+            if tp in assigned:
+                self.consumer.seek(tp, offset)
 
     def _process(self, record: Any) -> list[Output]:
         for attempt in range(1, self.max_attempts + 1):
@@ -193,15 +278,19 @@ class ConsumeLoop:
                 detail = f"{type(exc).__name__}: {exc}"
         return [self.processor.dead_letter(record, detail[:1000], self.max_attempts)]
 
-    def _rewind(self, batch: dict[TopicPartition, list[Any]], exc: BaseException) -> None:
-        """Seek back to the batch start and wait, keeping group membership, until healthy."""
+    def _rewind(self, batch: Batch, exc: BaseException) -> None:
+        """Seek back to the batch start and wait, keeping group membership, until healthy. A
+        batch polled ahead is dropped, and polled again after this one."""
         self._failures += 1
         if isinstance(exc, NewsflowError):
             self.metrics.store_errors.labels(self.metrics.service).inc()
         delay = min(self.max_backoff, 0.5 * 2 ** min(self._failures, 5))
         log.warning("retriable failure, batch rewound; retrying in %.1f s: %s", delay, exc)
-        for tp, records in batch.items():
-            self.consumer.seek(tp, records[0].offset)
+        starts = self._upcoming.first_offsets() if self._upcoming else {}
+        starts.update(batch.first_offsets())  # this batch's records come before the upcoming's
+        self._upcoming = None
+        for tp, offset in starts.items():
+            self.consumer.seek(tp, offset)
         self._healthy = False
         self.status.set_ready(False)
         paused = list(self.consumer.assignment())
@@ -291,7 +380,9 @@ class _Listener(ConsumerRebalanceListener):
 
     def on_partitions_revoked(self, revoked: Any) -> None:
         # Offsets are committed at the end of every batch, before the next poll (where
-        # rebalances happen), so nothing processed is uncommitted here. Zero their lag.
+        # rebalances happen), or here when the poll is one ahead of the batch's end. Zero
+        # their lag.
+        self.loop._commit_before_revocation()
         for tp in revoked:
             self.loop.metrics.consumer_lag.labels(
                 self.loop.metrics.service, tp.topic, tp.partition

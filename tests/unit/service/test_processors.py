@@ -28,11 +28,6 @@ BODY = "<html><body><article>" + "".join(
 )
 
 
-@pytest.fixture(scope="module")
-def metrics() -> Metrics:
-    return Metrics("test")
-
-
 def ingest_record(n: int, **fields: object) -> Record:
     raw = {"id": f"s{n}", "url": f"https://example.com/{n}", "html": BODY, **fields}
     return Record("raw", 0, n, None, orjson.dumps(raw))
@@ -130,14 +125,21 @@ def other_body(n: int) -> str:
     return BODY.replace("harbour", f"harbour of town {n}").replace("storm", f"storm number {n}")
 
 
-def outcomes_of(metrics: Metrics, records: list[Record], *, ahead: bool) -> list[tuple[str, str]]:
-    """(topic, article_id or reason) per record, processed as one batch."""
+def outcomes_of(
+    metrics: Metrics, records: list[Record], *, ahead: bool, split: int | None = None
+) -> list[tuple[str, str]]:
+    """(topic, article_id or reason) per record, processed as one batch; or, with `split`, as
+    two, the second announced while two records of the first remain (the consume loop's poll
+    ahead)."""
     processor = extract_processor(metrics, SqliteStore(":memory:"))
+    split = len(records) if split is None else split
     try:
         if ahead:
-            processor.lookahead(records)
+            processor.lookahead(records[:split])
         found = []
-        for record in records:
+        for n, record in enumerate(records):
+            if ahead and n == max(0, split - 2) and split < len(records):
+                processor.lookahead(records[split:], continuing=True)
             [output] = processor.process(record)
             event = orjson.loads(output.value)
             found.append((output.topic, event.get("duplicate_of") or event.get("reason") or ""))
@@ -166,6 +168,40 @@ def test_extracting_the_next_record_ahead_changes_no_outcome(metrics: Metrics) -
     expected = outcomes_of(metrics, batch, ahead=False)
     assert [topic for topic, _ in expected] == ["c", "c", "d", "q", "d", "c", "q", "q", "q", "c"]
     assert outcomes_of(metrics, batch, ahead=True) == expected
+
+
+def test_a_batch_announced_before_the_last_one_ends_continues_it(metrics: Metrics) -> None:
+    batch = [
+        ingested(1),
+        ingested(2, html=other_body(2)),
+        ingested(3),  # same body as 1
+        ingested(4, html=other_body(2)),  # same body as 2
+        ingested(5, html=other_body(5)),
+        Record("ing", 0, 6, b"k", b"{}"),
+        ingested(7, html=other_body(5)),  # same body as 5
+        ingested(8, html=other_body(8)),
+    ]
+    expected = outcomes_of(metrics, batch, ahead=False)
+    assert [topic for topic, _ in expected] == ["c", "c", "d", "d", "c", "q", "d", "c"]
+    for split in range(1, len(batch)):
+        assert outcomes_of(metrics, batch, ahead=True, split=split) == expected, split
+
+
+def test_nothing_is_kept_for_records_once_processed(metrics: Metrics) -> None:
+    processor = extract_processor(metrics, SqliteStore(":memory:"))
+    records = [ingested(n, html=other_body(n % 7)) for n in range(1, 31)]
+    try:
+        processor.lookahead(records[:5])
+        for n, record in enumerate(records):
+            if n % 5 == 3 and n + 2 < len(records):  # each batch of 5 announced ahead
+                processor.lookahead(records[n + 2 : n + 7], continuing=True)
+            processor.process(record)
+        # The queue holds the last batch and the three records before it (at its announcement:
+        # the one just processed and the two remaining), not the thirty.
+        assert len(processor.ahead._batch) == 5 + 3
+        assert not (processor._decoded or processor._recrawls or processor._bodies)
+    finally:
+        processor.close()
 
 
 def test_the_next_record_is_extracted_while_this_one_is_decided(metrics: Metrics) -> None:

@@ -1,0 +1,251 @@
+"""The consume loop with a processor that works ahead: the next batch is polled and announced
+a few records before the current one ends, and the commits, rebalances and rewinds still
+keep every record accounted for. A scripted consumer stands in for the broker (the real one
+is in the integration and fault tests)."""
+
+from __future__ import annotations
+
+import threading
+from collections import namedtuple
+from typing import Any
+
+from kafka import TopicPartition
+from kafka.errors import KafkaTimeoutError
+
+from newsflow.errors import StoreUnavailable
+from newsflow.service.loop import ConsumeLoop, Output, WorkerStatus
+from newsflow.service.metrics import Metrics
+
+Record = namedtuple("Record", "topic partition offset key value")
+TP0, TP1 = TopicPartition("in", 0), TopicPartition("in", 1)
+
+
+def records(tp: TopicPartition, first: int, count: int) -> list[Record]:
+    return [Record(tp.topic, tp.partition, first + n, None, b"x") for n in range(count)]
+
+
+class Consumer:
+    """Answers each poll from a script: a dict of records, or "revoke" (a rebalance inside
+    that poll: the listener is told, then the poll returns `after_revoke`)."""
+
+    def __init__(self, script: list[Any], log: list[Any], stop: threading.Event) -> None:
+        self.config = {"max_poll_interval_ms": 300_000}
+        self.script = script
+        self.log = log
+        self.stop = stop
+        self.listener: Any = None
+        self.after_revoke: dict[TopicPartition, list[Record]] = {}
+        self.paused = False  # while the loop waits out a failure: polls fetch nothing
+        self.assigned: set[TopicPartition] = set()
+
+    def subscribe(self, topics: list[str], listener: Any) -> None:
+        self.listener = listener
+
+    def poll(self, timeout_ms: int) -> dict[TopicPartition, list[Record]]:
+        if self.paused:
+            return {}
+        self.log.append(("poll", timeout_ms))
+        if not self.script:
+            self.stop.set()
+            return {}
+        step = self.script.pop(0)
+        if step == "revoke":
+            self.listener.on_partitions_revoked({TP0, TP1})
+            return self.after_revoke
+        return step  # type: ignore[no-any-return]
+
+    def commit(self, offsets: dict[TopicPartition, Any], timeout_ms: int) -> None:
+        self.log.append(("commit", {tp.partition: meta.offset for tp, meta in offsets.items()}))
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.log.append(("seek", tp.partition, offset))
+
+    def assignment(self) -> set[TopicPartition]:
+        return self.assigned
+
+    def highwater(self, tp: TopicPartition) -> None:
+        return None
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        self.paused = True
+
+    def resume(self, *partitions: TopicPartition) -> None:
+        self.paused = False
+
+    def close(self, autocommit: bool) -> None: ...
+
+
+class Future:
+    def get(self, timeout: float) -> None:
+        return None
+
+
+class Producer:
+    def __init__(self, log: list[Any], failing_flushes: int = 0) -> None:
+        self.log = log
+        self.failing_flushes = failing_flushes
+
+    def send(self, topic: str, key: bytes | None, value: bytes) -> Future:
+        return Future()
+
+    def flush(self, timeout: float) -> None:
+        self.log.append(("flush",))
+        if self.failing_flushes:
+            self.failing_flushes -= 1
+            raise KafkaTimeoutError("no acks")
+
+
+class Processor:
+    """Records what it is told; fails once at `fail_at` (an offset of partition 0)."""
+
+    def __init__(self, log: list[Any], poll_ahead: int, fail_at: int | None = None) -> None:
+        self.log = log
+        self.poll_ahead = poll_ahead
+        self.fail_at = fail_at
+
+    def lookahead(self, records: list[Any], *, continuing: bool = False) -> None:
+        self.log.append(("announce", [(r.partition, r.offset) for r in records], continuing))
+
+    def process(self, record: Any) -> list[Output]:
+        if (record.partition, record.offset) == (0, self.fail_at):
+            self.fail_at = None
+            raise StoreUnavailable("store away")
+        self.log.append(("process", record.partition, record.offset))
+        return [Output("out", None, b"v", "clean")]
+
+    def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
+        raise AssertionError("nothing is dead-lettered here")
+
+    def healthy(self) -> bool:
+        return True
+
+
+def run(
+    script: list[Any],
+    metrics: Metrics,
+    after_revoke: dict[TopicPartition, list[Record]] | None = None,
+    failing_flushes: int = 0,
+    **processor: Any,
+) -> list[Any]:
+    """What the loop did, in order, until the script ran out (the consumer is assigned both
+    partitions throughout)."""
+    log: list[Any] = []
+    stop = threading.Event()
+    consumer = Consumer(script, log, stop)
+    consumer.after_revoke = after_revoke or {}
+    consumer.assigned = {TP0, TP1}
+    loop = ConsumeLoop(
+        consumer=consumer,  # type: ignore[arg-type]
+        producer=Producer(log, failing_flushes),  # type: ignore[arg-type]
+        processor=Processor(log, **processor),
+        topic="in",
+        metrics=metrics,
+        stop=stop,
+        status=WorkerStatus(set_ready=lambda ready: None),
+        max_backoff=0.01,
+    )
+    loop.run()
+    return log
+
+
+def test_the_next_batch_is_announced_before_this_one_is_committed(metrics: Metrics) -> None:
+    log = run([{TP0: records(TP0, 0, 4)}, {TP0: records(TP0, 4, 2)}], metrics, poll_ahead=2)
+    assert log[:12] == [
+        ("poll", 500),
+        ("announce", [(0, 0), (0, 1), (0, 2), (0, 3)], False),
+        ("process", 0, 0),
+        ("process", 0, 1),
+        ("poll", 0),  # two records before the end: the next batch, announced as continuing
+        ("announce", [(0, 4), (0, 5)], True),
+        ("process", 0, 2),
+        ("process", 0, 3),
+        ("flush",),
+        ("commit", {0: 4}),  # the first batch's offsets only
+        ("poll", 0),  # the second batch is as short as the poll ahead: polled at its start
+        ("process", 0, 4),
+    ]
+    assert log[12:] == [("process", 0, 5), ("flush",), ("commit", {0: 6}), ("flush",)]  # and stops
+
+
+def test_without_a_poll_ahead_the_next_batch_is_polled_after_the_commit(
+    metrics: Metrics,
+) -> None:
+    log = run([{TP0: records(TP0, 0, 2)}, {TP0: records(TP0, 2, 1)}], metrics, poll_ahead=0)
+    assert [entry[0] for entry in log] == [
+        "poll",
+        "announce",
+        "process",
+        "process",
+        "flush",
+        "commit",
+        "poll",
+        "announce",
+        "process",
+        "flush",
+        "commit",
+        "poll",
+        "flush",  # stopping
+    ]
+
+
+def test_a_rebalance_during_the_poll_ahead_commits_what_was_processed(metrics: Metrics) -> None:
+    script: list[Any] = [{TP0: records(TP0, 0, 3), TP1: records(TP1, 0, 2)}, "revoke"]
+    # After the rebalance this worker keeps partition 1 only: its records come again from
+    # the committed offset.
+    log = run(script, metrics, poll_ahead=2, after_revoke={TP1: records(TP1, 0, 2)})
+    assert log == [
+        ("poll", 500),
+        ("announce", [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)], False),
+        ("process", 0, 0),
+        ("process", 0, 1),
+        ("process", 0, 2),
+        ("poll", 0),
+        ("flush",),  # inside the poll, at the revocation: the three processed records
+        ("commit", {0: 3}),
+        # The rest of the batch is left to the partition's next owner, from the committed
+        # offset. Should that be this worker, its position is moved back there.
+        ("seek", 1, 0),
+        # Here it is this worker: the records are polled again and announced as a new batch.
+        ("announce", [(1, 0), (1, 1)], False),
+        ("poll", 0),
+        ("process", 1, 0),
+        ("process", 1, 1),
+        ("flush",),
+        ("commit", {1: 2}),
+        ("flush",),  # stopping
+    ]
+
+
+def test_a_failure_after_the_poll_ahead_rewinds_both_batches(metrics: Metrics) -> None:
+    first = {TP0: records(TP0, 0, 3)}
+    upcoming = {TP0: records(TP0, 3, 1), TP1: records(TP1, 7, 2)}
+    again = {TP0: records(TP0, 0, 4), TP1: records(TP1, 7, 2)}
+    log = run([first, upcoming, {}, again], metrics, poll_ahead=2, fail_at=2)
+    seeks = [entry for entry in log if entry[0] == "seek"]
+    # Partition 0 back to the failed batch's start; partition 1, only in the batch polled
+    # ahead, back to its first record, which would otherwise be skipped.
+    assert sorted(seeks) == [("seek", 0, 0), ("seek", 1, 7)]
+    processed = [entry[1:] for entry in log if entry[0] == "process"]
+    assert processed == [(0, 0), (0, 1), (0, 0), (0, 1), (0, 2), (0, 3), (1, 7), (1, 8)]
+    commits = [entry[1] for entry in log if entry[0] == "commit"]
+    assert commits == [{0: 4, 1: 9}]  # nothing was committed before the rewind
+
+
+def test_a_batch_undelivered_at_a_rebalance_is_polled_again_from_its_start(
+    metrics: Metrics,
+) -> None:
+    script: list[Any] = [{TP0: records(TP0, 0, 3), TP1: records(TP1, 0, 2)}, "revoke"]
+    again = {TP0: records(TP0, 0, 3), TP1: records(TP1, 0, 2)}
+    log = run(script, metrics, poll_ahead=2, after_revoke=again, failing_flushes=1)
+    # The flush at the revocation failed: nothing is committed, and the partitions that stay
+    # go back to the batch's start.
+    assert log[5:10] == [
+        ("poll", 0),
+        ("flush",),
+        ("seek", 0, 0),
+        ("seek", 1, 0),
+        ("announce", [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)], False),
+    ]
+    processed = [entry[1:] for entry in log if entry[0] == "process"]
+    assert processed == [(0, 0), (0, 1), (0, 2), (0, 0), (0, 1), (0, 2), (1, 0), (1, 1)]
+    assert [entry[1] for entry in log if entry[0] == "commit"] == [{0: 3, 1: 2}]
