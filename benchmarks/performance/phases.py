@@ -27,7 +27,10 @@ from newsflow.model import Origin
 from newsflow.pipeline import run_ingest
 from newsflow.tools.service_process import ServiceProcess
 
-_SUMMARY = re.compile(r"processed (\d+) inputs in ([\d.]+) s")
+_SUMMARY = re.compile(
+    r"processed (\d+) inputs in ([\d.]+) s \([\d.]+ articles/s"
+    r"(?:; ([\d.]+)/s after the first, at ([\d.]+) s)?\)"
+)
 
 
 @dataclass
@@ -393,6 +396,10 @@ def bulk(
         "wall_seconds": wall,
         "seconds": seconds,  # the command's own figure: from its first input to its last output
         "rate": count / seconds,
+        # After the first outcome, that is, with the extractors started (bare trafilatura's
+        # rate, too, is timed from after its imports and language model):
+        "first_seconds": float(match.group(4)) if match.group(4) else None,
+        "steady_rate": float(match.group(3)) if match.group(3) else None,
         "wall_rate": count / wall,
         "cpu_ms_per_article": 1000 * cpu["cpu_seconds"][0] / count,
         "other_cores": cpu["other_cores"],

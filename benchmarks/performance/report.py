@@ -154,7 +154,13 @@ def _stream_note(run: dict[str, Any]) -> str:
 
 def _bulk_note(run: dict[str, Any]) -> str:
     outcomes = ", ".join(f"{k} {v}" for k, v in run["outcomes"].items() if v)
-    return f"{outcomes}; wall {run['wall_seconds']:.1f} s incl. start-up"
+    steady = run.get("steady_rate")
+    after = (
+        f"; {steady:.1f}/s after the first outcome, at {run['first_seconds']:.2f} s"
+        if steady
+        else ""
+    )
+    return f"{outcomes}; wall {run['wall_seconds']:.1f} s incl. start-up{after}"
 
 
 def plot_throughput(results: dict[str, Any], path: Path) -> None:

@@ -214,6 +214,8 @@ def run_process(args: argparse.Namespace) -> int:
     with _progress(enabled=not args.quiet and sys.stderr.isatty()) as tick:
 
         def on_outcome(outcome: Outcome) -> None:
+            if summary.first_seconds is None:
+                summary.first_seconds = time.perf_counter() - started
             summary.record(outcome)
             tick()
 
@@ -260,8 +262,15 @@ def run_stories(args: argparse.Namespace) -> int:
 def format_summary(summary: BatchSummary, out: Path) -> str:
     """The end-of-run report: counts per outcome, rejection reasons, duplicate ratio, rate."""
     rate = summary.total / summary.seconds if summary.seconds else 0.0
+    steady = summary.steady_rate
+    after_first = (
+        f"; {steady:.1f}/s after the first, at {summary.first_seconds:.2f} s"
+        if steady is not None
+        else ""
+    )
     lines = [
-        f"processed {summary.total} inputs in {summary.seconds:.1f} s ({rate:.1f} articles/s)",
+        f"processed {summary.total} inputs in {summary.seconds:.2f} s "
+        f"({rate:.1f} articles/s{after_first})",
         *(
             f"  {kind:<10} {summary.outcomes[kind]:>7}"
             for kind in ("clean", "duplicate", "rejected")

@@ -40,6 +40,7 @@ class BatchSummary:
     outcomes: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    first_seconds: float | None = None  # until the first outcome (extractors starting, mostly)
 
     @property
     def total(self) -> int:
@@ -49,6 +50,13 @@ class BatchSummary:
     def duplicate_ratio(self) -> float:
         decided = self.outcomes["clean"] + self.outcomes["duplicate"]
         return self.outcomes["duplicate"] / decided if decided else 0.0
+
+    @property
+    def steady_rate(self) -> float | None:
+        """Outcomes per second after the first one: the rate a longer run tends to."""
+        if self.first_seconds is None or self.total < 2 or self.seconds <= self.first_seconds:
+            return None
+        return (self.total - 1) / (self.seconds - self.first_seconds)
 
     def record(self, outcome: Outcome) -> None:
         kind = "rejected" if outcome.kind == "dlq" else outcome.kind

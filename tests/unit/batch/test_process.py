@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
+from benchmarks.performance.phases import _SUMMARY
 
 from newsflow.batch import runner
 from newsflow.batch.inputs import InputItem
@@ -184,3 +185,24 @@ def test_re_crawls_are_looked_up_a_chunk_at_a_time_and_decided_as_extraction_dec
     assert near["content_hash"] == far["content_hash"] == found[0].event["content_hash"]
     assert (near["method"], near["similarity"]) == (far["method"], far["similarity"])
     assert handed.count("https://example.com/0") == 2  # the far re-crawl was not extracted
+
+
+def test_the_summary_gives_the_rate_with_and_after_the_start_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["process", *map(str, SEEDS), "--out", str(tmp_path)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    match = _SUMMARY.search(first)
+    assert match is not None, first
+    total, seconds, steady, first_at = (float(group) for group in match.groups())
+    assert total == 5 and 0 < first_at < seconds
+    # The start-up (the extractor loading its language model) is in the first outcome's time,
+    # so the rate after it is the higher one.
+    assert steady > total / seconds
+
+
+def test_a_single_outcome_has_no_rate_after_the_first() -> None:
+    summary = runner.BatchSummary(seconds=2.0, first_seconds=1.9)
+    assert summary.steady_rate is None
+    summary.outcomes["clean"] = 3
+    assert summary.steady_rate == pytest.approx(2 / 0.1)
