@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
+
+
+@pytest.fixture(scope="session")
+def metrics() -> Any:
+    """The service metrics for tests that run a processor or a consume loop in this process.
+    They register in the process's default Prometheus registry, where a metric can be created
+    once, so every test shares them."""
+    from newsflow.service.metrics import Metrics
+
+    return Metrics("test")
+
 
 # --- Redis (tests marked `redis`) -----------------------------------------------------------
 

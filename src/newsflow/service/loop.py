@@ -227,9 +227,7 @@ class ConsumeLoop:
     def _commit(self, batch: Batch) -> None:
         """Deliver the outputs of the batch's processed records, then commit their offsets."""
         batch.closed = True
-        self.producer.flush(timeout=FLUSH_TIMEOUT)  # a KafkaTimeoutError (retriable) rewinds
-        for _, future in batch.sent:
-            future.get(timeout=0)  # raises the delivery error, if any: then nothing is committed
+        self._deliver(batch)
         offsets = batch.next_offsets()
         try:
             if offsets:
@@ -239,27 +237,50 @@ class ConsumeLoop:
             # The group moved on (we took too long): another member redelivers the batch and,
             # decisions being idempotent, produces the same outcomes again.
             log.warning("offset commit refused after a rebalance: %s", exc)
-        for output, _ in batch.sent:
-            self._record(output)
+        self._record_outputs(batch)
+
+    def _deliver(self, batch: Batch) -> None:
+        self.producer.flush(timeout=FLUSH_TIMEOUT)  # a KafkaTimeoutError (retriable) rewinds
+        for _, future in batch.sent:
+            future.get(timeout=0)  # raises the delivery error, if any: then nothing is committed
 
     def _commit_before_revocation(self) -> None:
         """Partitions are being revoked during a poll ahead: commit what the batch processed.
+
         Its other records go to the partitions' next owner, from the committed offsets; a
-        partition that stays with this worker keeps its position, so it is moved back to
-        them here (from the batch's start if its outputs could not be delivered)."""
+        partition that stays with this worker keeps its position, so it is moved back to them
+        here (back to the batch's start if its outputs were not acknowledged). The listener
+        runs on the consumer's IO thread, where kafka-python refuses a blocking commit: the
+        commit is sent without waiting. Should the broker refuse it, the processed records are
+        redelivered, with the same outcomes (decisions are idempotent)."""
         batch = self._polling_ahead
         if batch is None:
             return
+        batch.closed = True
         try:
-            self._commit(batch)
-            resume = Batch(batch.records[batch.processed :]).first_offsets()
-        except Exception as exc:  # its records are redelivered to their next owner
-            log.warning("batch not committed before a rebalance, redelivered: %s", exc)
+            self._deliver(batch)
+        except Exception as exc:
+            log.warning("batch not acknowledged before a rebalance, redelivered: %s", exc)
             resume = batch.first_offsets()
+        else:
+            if offsets := batch.next_offsets():
+                self.consumer.commit_async(offsets, callback=self._committed_async)
+            self._record_outputs(batch)
+            resume = Batch(batch.records[batch.processed :]).first_offsets()
         assigned = self.consumer.assignment()
         for tp, offset in resume.items():
             if tp in assigned:
                 self.consumer.seek(tp, offset)
+
+    def _committed_async(self, offsets: Any, response: Any) -> None:
+        if isinstance(response, Exception):
+            log.warning("offset commit at a rebalance refused, redelivered: %s", response)
+        else:
+            self.metrics.commits.labels(self.metrics.service).inc()
+
+    def _record_outputs(self, batch: Batch) -> None:
+        for output, _ in batch.sent:
+            self._record(output)
 
     def _process(self, record: Any) -> list[Output]:
         for attempt in range(1, self.max_attempts + 1):

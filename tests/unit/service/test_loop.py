@@ -24,6 +24,10 @@ def records(tp: TopicPartition, first: int, count: int) -> list[Record]:
     return [Record(tp.topic, tp.partition, first + n, None, b"x") for n in range(count)]
 
 
+def by_partition(offsets: dict[TopicPartition, Any]) -> dict[int, int]:
+    return {tp.partition: meta.offset for tp, meta in offsets.items()}
+
+
 class Consumer:
     """Answers each poll from a script: a dict of records, or "revoke" (a rebalance inside
     that poll: the listener is told, then the poll returns `after_revoke`)."""
@@ -56,6 +60,12 @@ class Consumer:
 
     def commit(self, offsets: dict[TopicPartition, Any], timeout_ms: int) -> None:
         self.log.append(("commit", {tp.partition: meta.offset for tp, meta in offsets.items()}))
+
+    def commit_async(self, offsets: dict[TopicPartition, Any], callback: Any) -> None:
+        self.log.append(
+            ("commit_async", {tp.partition: meta.offset for tp, meta in offsets.items()})
+        )
+        callback(offsets, object())
 
     def seek(self, tp: TopicPartition, offset: int) -> None:
         self.log.append(("seek", tp.partition, offset))
@@ -201,7 +211,7 @@ def test_a_rebalance_during_the_poll_ahead_commits_what_was_processed(metrics: M
         ("process", 0, 2),
         ("poll", 0),
         ("flush",),  # inside the poll, at the revocation: the three processed records
-        ("commit", {0: 3}),
+        ("commit_async", {0: 3}),  # on the consumer's IO thread: a blocking commit is refused
         # The rest of the batch is left to the partition's next owner, from the committed
         # offset. Should that be this worker, its position is moved back there.
         ("seek", 1, 0),
