@@ -143,13 +143,24 @@ def _rates_note(run: dict[str, Any]) -> str:
     return "median of " + " / ".join(f"{r:.1f}" for r in rates) if rates else ""
 
 
+def _rounds_note(run: dict[str, Any]) -> str:
+    """The rounds of target 1: each round's rate and its ratio to that round's bare rate."""
+    if "bare_ratios" not in run:
+        return ""
+    rounds = " / ".join(
+        f"{rate:.1f} ({ratio:.3f})"
+        for rate, ratio in zip(run["round_rates"], run["bare_ratios"], strict=True)
+    )
+    return f"; rounds {rounds} of bare; the row shows the run with the median rate"
+
+
 def _stream_note(run: dict[str, Any]) -> str:
     outcomes = ", ".join(f"{k} {v}" for k, v in run["outcomes"].items() if v)
     sandbox = run.get("extraction_ms_per_article")
     inside = f"; {sandbox:.1f} ms/article extracting in the sandbox child" if sandbox else ""
     broker = run.get("broker_cpu_ms_per_article")
     broker_text = f"; broker CPU {broker:.1f} ms/article" if broker is not None else ""
-    return f"{outcomes}{inside}{broker_text}"
+    return f"{outcomes}{inside}{broker_text}{_rounds_note(run)}"
 
 
 def _bulk_note(run: dict[str, Any]) -> str:
@@ -160,7 +171,7 @@ def _bulk_note(run: dict[str, Any]) -> str:
         if steady
         else ""
     )
-    return f"{outcomes}; wall {run['wall_seconds']:.1f} s incl. start-up{after}"
+    return f"{outcomes}; wall {run['wall_seconds']:.1f} s incl. start-up{after}{_rounds_note(run)}"
 
 
 def plot_throughput(results: dict[str, Any], path: Path) -> None:
