@@ -205,7 +205,7 @@ class ConsumeLoop:
             if ahead and n == max(0, batch.size - ahead):
                 self._poll_ahead(batch)
                 if batch.closed:
-                    return  # partitions were revoked during that poll: what was done is committed
+                    return  # partitions were revoked in that poll: what was done is committed
             for output in self._process(record):
                 future = self.producer.send(output.topic, key=output.key, value=output.value)
                 batch.sent.append((output, future))
