@@ -59,6 +59,11 @@ class Processor(Protocol):
         `continuing`: they follow the records announced before, some not processed yet."""
         ...
 
+    def wants_next_batch(self) -> bool:
+        """True when the records announced so far leave it short of work to start ahead: the
+        next batch is then polled before `poll_ahead` records remain."""
+        ...
+
     def process(self, record: Any) -> list[Output]:
         """The record's outputs; raise a `retriable` error to have the batch rewound."""
         ...
@@ -200,9 +205,14 @@ class ConsumeLoop:
     def _handle(self, batch: Batch) -> None:
         if not batch.announced:
             self.processor.lookahead(batch.records)
-        ahead = self.processor.poll_ahead
+        ahead, polled = self.processor.poll_ahead, False
         for n, record in enumerate(batch.records):
-            if ahead and n == max(0, batch.size - ahead):
+            if (
+                ahead
+                and not polled
+                and (n >= batch.size - ahead or self.processor.wants_next_batch())
+            ):
+                polled = True
                 self._poll_ahead(batch)
                 if batch.closed:
                     return  # partitions were revoked in that poll: what was done is committed
