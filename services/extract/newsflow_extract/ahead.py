@@ -41,7 +41,6 @@ class ExtractionQueue:
         self._early: dict[Position, Extracted] = {}  # results that came before their turn
         self._stepped_over: set[Position] = set()  # of this batch, needing no extraction
         self._at = 0  # the index in the batch of the record being processed
-        self.running_dry = False  # the batch has no more records to send after those queued
 
     def start_batch(self, records: list[Any]) -> None:
         """The records about to be processed, in order. Results kept for records that are not
@@ -50,7 +49,6 @@ class ExtractionQueue:
         self._index = {position(record): n for n, record in enumerate(records)}
         self._stepped_over = set()
         self._at = 0
-        self.running_dry = False
         keep = self._index.keys() | set(self._sent)
         self._early = {p: result for p, result in self._early.items() if p in keep}
         self._articles = {p: article for p, article in self._articles.items() if p in keep}
@@ -62,7 +60,6 @@ class ExtractionQueue:
         self._index = {position(record): n for n, record in enumerate(self._batch)}
         self._stepped_over &= self._index.keys()
         self._at = 0
-        self.running_dry = False
 
     def sent_ahead(self, record: Any) -> Article | None:
         """The record's article if its extraction was started before its turn."""
@@ -76,8 +73,7 @@ class ExtractionQueue:
 
     def send_next(self, record: Any, needs: Callable[[Any], Article | None]) -> None:
         """Keep `depth` records after `record` that need extracting on their way (`needs`
-        gives a record's article, or None to step over it). Sets `running_dry` when the
-        batch's remaining records hold fewer than that: the next batch is wanted."""
+        gives a record's article, or None to step over it)."""
         start = self._index.get(position(record))
         if start is None:
             return
@@ -85,7 +81,7 @@ class ExtractionQueue:
         ahead = 0
         for later in self._batch[start + 1 : start + 1 + self.reach]:
             if ahead >= self.depth:
-                break
+                return
             at = position(later)
             if at in self._articles:
                 ahead += 1  # already on its way
@@ -96,7 +92,6 @@ class ExtractionQueue:
                 else:
                     self.send(later, article)
                     ahead += 1
-        self.running_dry = ahead < self.depth and start + 1 + self.reach >= len(self._batch)
 
     def result(self, record: Any) -> Extracted:
         """The record's extraction result (the record must have been sent)."""

@@ -55,11 +55,6 @@ class ExtractProcessor:
 
     poll_ahead = DEPTH + 1  # the next batch is announced while the extractor has this much
 
-    def wants_next_batch(self) -> bool:
-        """True when the batch's remaining records give the extractor less than `DEPTH`
-        articles to work on (re-crawls and bad events need none)."""
-        return self.ahead.running_dry
-
     def lookahead(self, records: list[Any], *, continuing: bool = False) -> None:
         """The batch about to be processed, in order: while one record is decided, the next
         one that needs extracting is already being extracted (see `ahead`), and whether each

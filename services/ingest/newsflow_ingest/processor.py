@@ -37,9 +37,6 @@ class IngestProcessor:
     def lookahead(self, records: list[Any], *, continuing: bool = False) -> None:
         """Nothing to start ahead: validation is quick."""
 
-    def wants_next_batch(self) -> bool:
-        return False
-
     def process(self, record: Any) -> list[Output]:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
         outcome = run_ingest(

@@ -59,11 +59,6 @@ class Processor(Protocol):
         `continuing`: they follow the records announced before, some not processed yet."""
         ...
 
-    def wants_next_batch(self) -> bool:
-        """True when the records announced so far leave it short of work to start ahead: the
-        next batch is then polled before `poll_ahead` records remain."""
-        ...
-
     def process(self, record: Any) -> list[Output]:
         """The record's outputs; raise a `retriable` error to have the batch rewound."""
         ...
@@ -205,14 +200,9 @@ class ConsumeLoop:
     def _handle(self, batch: Batch) -> None:
         if not batch.announced:
             self.processor.lookahead(batch.records)
-        ahead, polled = self.processor.poll_ahead, False
+        ahead = self.processor.poll_ahead
         for n, record in enumerate(batch.records):
-            if (
-                ahead
-                and not polled
-                and (n >= batch.size - ahead or self.processor.wants_next_batch())
-            ):
-                polled = True
+            if ahead and n == max(0, batch.size - ahead):
                 self._poll_ahead(batch)
                 if batch.closed:
                     return  # partitions were revoked in that poll: what was done is committed

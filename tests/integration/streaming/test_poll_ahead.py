@@ -37,9 +37,6 @@ class Recorder:
 
     def lookahead(self, records: list[Any], *, continuing: bool = False) -> None: ...
 
-    def wants_next_batch(self) -> bool:
-        return False
-
     def process(self, record: Any) -> list[Output]:
         self.count += 1
         if self.count == 6 and self.on_sixth is not None:

@@ -108,21 +108,10 @@ class Producer:
 class Processor:
     """Records what it is told; fails once at `fail_at` (an offset of partition 0)."""
 
-    def __init__(
-        self,
-        log: list[Any],
-        poll_ahead: int,
-        fail_at: int | None = None,
-        dry_after: int | None = None,
-    ) -> None:
+    def __init__(self, log: list[Any], poll_ahead: int, fail_at: int | None = None) -> None:
         self.log = log
         self.poll_ahead = poll_ahead
         self.fail_at = fail_at
-        self.dry_after = dry_after  # an offset: once it is processed, it wants the next batch
-        self.last: int | None = None
-
-    def wants_next_batch(self) -> bool:
-        return self.dry_after is not None and self.last == self.dry_after
 
     def lookahead(self, records: list[Any], *, continuing: bool = False) -> None:
         self.log.append(("announce", [(r.partition, r.offset) for r in records], continuing))
@@ -132,7 +121,6 @@ class Processor:
             self.fail_at = None
             raise StoreUnavailable("store away")
         self.log.append(("process", record.partition, record.offset))
-        self.last = record.offset
         return [Output("out", None, b"v", "clean")]
 
     def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
@@ -189,24 +177,6 @@ def test_the_next_batch_is_announced_before_this_one_is_committed(metrics: Metri
     assert log[12:] == [("process", 0, 5), ("flush",), ("commit", {0: 6}), ("flush",)]  # and stops
 
 
-def test_a_processor_short_of_work_has_the_next_batch_polled_earlier(metrics: Metrics) -> None:
-    # The processor has nothing left to start ahead once offset 1 is processed (the rest of
-    # the batch needs no extraction, say): the next batch is polled then, not two records
-    # before the end, and only once.
-    log = run(
-        [{TP0: records(TP0, 0, 6)}, {TP0: records(TP0, 6, 1)}], metrics, poll_ahead=2, dry_after=1
-    )
-    assert log[:6] == [
-        ("poll", 500),
-        ("announce", [(0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (0, 5)], False),
-        ("process", 0, 0),
-        ("process", 0, 1),
-        ("poll", 0),
-        ("announce", [(0, 6)], True),
-    ]
-    assert [entry for entry in log[6:] if entry[0] == "poll"] == [("poll", 0)]  # the second's
-
-
 def test_without_a_poll_ahead_the_next_batch_is_polled_after_the_commit(
     metrics: Metrics,
 ) -> None:
@@ -260,7 +230,7 @@ def test_a_failure_after_the_poll_ahead_rewinds_both_batches(metrics: Metrics) -
     first = {TP0: records(TP0, 0, 3)}
     upcoming = {TP0: records(TP0, 3, 1), TP1: records(TP1, 7, 2)}
     again = {TP0: records(TP0, 0, 4), TP1: records(TP1, 7, 2)}
-    log = run([first, upcoming, again], metrics, poll_ahead=2, fail_at=2)
+    log = run([first, upcoming, {}, again], metrics, poll_ahead=2, fail_at=2)
     seeks = [entry for entry in log if entry[0] == "seek"]
     # Partition 0 back to the failed batch's start; partition 1, only in the batch polled
     # ahead, back to its first record, which would otherwise be skipped.

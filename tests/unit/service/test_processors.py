@@ -204,30 +204,6 @@ def test_nothing_is_kept_for_records_once_processed(metrics: Metrics) -> None:
         processor.close()
 
 
-def test_it_wants_the_next_batch_once_the_rest_needs_no_extraction(metrics: Metrics) -> None:
-    processor = extract_processor(metrics, SqliteStore(":memory:"))
-    batch = [
-        ingested(1),
-        ingested(2, html=other_body(2)),
-        ingested(3, html=other_body(3)),
-        ingested(4),  # repeats 1's body: decided from its raw body, no extraction
-        Record("ing", 0, 5, b"k", b"{}"),  # not an event
-        ingested(6, html=other_body(2)),  # repeats 2's body
-    ]
-    try:
-        processor.lookahead(batch)
-        processor.process(batch[0])  # 2 and 3 go to the extractor: two ahead, enough
-        assert not processor.wants_next_batch()
-        processor.process(batch[1])  # only 3 is left ahead, and nothing after it to send
-        assert processor.wants_next_batch()
-        processor.lookahead([ingested(7, html=other_body(7))], continuing=True)
-        assert not processor.wants_next_batch()  # until the new records are looked at
-        outcomes = [processor.process(record)[0].outcome for record in batch[2:]]
-    finally:
-        processor.close()
-    assert outcomes == ["clean", "duplicate", "dlq", "duplicate"]
-
-
 def test_the_next_record_is_extracted_while_this_one_is_decided(metrics: Metrics) -> None:
     processor = extract_processor(metrics, SqliteStore(":memory:"))
     batch = [ingested(1), ingested(2, html=other_body(2)), ingested(3, html=other_body(3))]
