@@ -243,6 +243,7 @@ def targets(runs: dict[str, Any], workers: int) -> list[dict[str, Any]]:
     """Each target of the issue: the measured ratio (or figure) and the bar it must clear."""
 
     def ratio(a: str, b: str, *, rate: str = "rate") -> float:
+        """`a`'s `rate` over `b`'s (a bare run has only its one rate)."""
         return float(runs[a][rate] / runs[b]["rate" if b.startswith("bare") else rate])
 
     def rounds(a: str) -> float:
