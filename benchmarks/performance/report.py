@@ -144,14 +144,14 @@ def _rates_note(run: dict[str, Any]) -> str:
 
 
 def _rounds_note(run: dict[str, Any]) -> str:
-    """The rounds of target 1: each round's rate and its ratio to that round's bare rate."""
-    if "bare_ratios" not in run:
+    """A run measured in rounds: each round's rate and its ratio to the round's reference."""
+    if "round_ratios" not in run:
         return ""
     rounds = " / ".join(
         f"{rate:.1f} ({ratio:.3f})"
-        for rate, ratio in zip(run["round_rates"], run["bare_ratios"], strict=True)
+        for rate, ratio in zip(run["round_rates"], run["round_ratios"], strict=True)
     )
-    return f"; rounds {rounds} of bare; the row shows the run with the median rate"
+    return f"; rounds {rounds} of {run['ratios_of']}; the row shows the run with the median rate"
 
 
 def _stream_note(run: dict[str, Any]) -> str:
