@@ -46,6 +46,33 @@ def topics(broker: str) -> Iterator[Topics]:
     delete_topics(kafka, names.all())
 
 
+@pytest.fixture
+def redis_prefix(redis_url: str, topics: Topics) -> Iterator[str]:
+    """A store key prefix of the test's own in the test Redis; its keys are deleted after the
+    test, also when it fails (they carry the store's TTLs, days long)."""
+    import redis
+
+    prefix = f"test-{topics.raw}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for keys in _batched(client.scan_iter(prefix + "*", count=1000), 1000):
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+def _batched(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 class Service(ServiceProcess):
     """A `newsflow ingest|extract` process started the way an operator would start it."""
 

@@ -106,7 +106,7 @@ def test_not_ready_while_the_store_is_unreachable(start_service: Any) -> None:
 
 @pytest.mark.redis
 def test_two_thousand_messages_survive_a_worker_killed_mid_run(
-    broker: str, topics: Topics, start_service: Any, redis_url: str
+    broker: str, topics: Topics, start_service: Any, redis_url: str, redis_prefix: str
 ) -> None:
     corpus = messages(2000)
     ids = [source_id for source_id, _ in corpus]
@@ -116,7 +116,7 @@ def test_two_thousand_messages_survive_a_worker_killed_mid_run(
         "--workers",
         "2",
         NEWSFLOW_STORE_URL=redis_url,
-        NEWSFLOW_STORE_PREFIX=f"test-{topics.raw}:",
+        NEWSFLOW_STORE_PREFIX=redis_prefix,
     )
     ingest.wait_ready()
     extract.wait_ready()
@@ -148,9 +148,8 @@ def test_two_thousand_messages_survive_a_worker_killed_mid_run(
     import redis
 
     client = redis.Redis.from_url(redis_url)
-    claims = list(client.scan_iter(f"test-{topics.raw}:hash:*"))
+    claims = list(client.scan_iter(f"{redis_prefix}hash:*"))
     assert len(claims) == 1800  # one content-hash claim per distinct text, shared by both workers
-    client.delete(*client.scan_iter(f"test-{topics.raw}:*"))
 
 
 def test_sigterm_under_load_exits_zero_and_loses_nothing(
