@@ -230,7 +230,7 @@ def test_a_failure_after_the_poll_ahead_rewinds_both_batches(metrics: Metrics) -
     first = {TP0: records(TP0, 0, 3)}
     upcoming = {TP0: records(TP0, 3, 1), TP1: records(TP1, 7, 2)}
     again = {TP0: records(TP0, 0, 4), TP1: records(TP1, 7, 2)}
-    log = run([first, upcoming, {}, again], metrics, poll_ahead=2, fail_at=2)
+    log = run([first, upcoming, again], metrics, poll_ahead=2, fail_at=2)
     seeks = [entry for entry in log if entry[0] == "seek"]
     # Partition 0 back to the failed batch's start; partition 1, only in the batch polled
     # ahead, back to its first record, which would otherwise be skipped.
