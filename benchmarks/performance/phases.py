@@ -25,7 +25,7 @@ from benchmarks.performance.procfs import CpuMeter, ThreadMeter, rss_tree
 from newsflow.contracts.codec import encode
 from newsflow.model import Origin
 from newsflow.pipeline import run_ingest
-from newsflow.tools.service_process import ServiceProcess
+from newsflow.tools.service_process import ServiceProcess, stop_all
 
 _SUMMARY = re.compile(
     r"processed (\d+) inputs in ([\d.]+) s \([\d.]+ articles/s"
@@ -101,6 +101,7 @@ def stream_extract(
     sample_memory: bool = False,
     env: dict[str, str] | None = None,
     thread_times: bool = False,
+    confined: bool = False,
 ) -> dict[str, Any]:
     """Start `newsflow extract --workers N`, wait until every worker is in the group, publish
     the whole workload as a backlog, and from the end of publishing follow the service by its
@@ -109,24 +110,49 @@ def stream_extract(
     starts when publishing ends and the harness reads nothing until the service is done: on
     a two-core machine the harness's own publisher and consumer took a third of a core from
     the service while it was measured. `thread_times` adds each thread's time on and waiting
-    for a CPU (the service, the broker, Redis and this harness) over the same window."""
+    for a CPU (the service, the broker, Redis and this harness) over the same window.
+
+    `confined`: N services of one worker each instead, in one group, the n-th confined to
+    the n-th CPU with every process and thread it starts, as N replicas given one CPU each
+    (the broker and Redis are not confined)."""
     topics = bench.topics(tag)
-    service_env = bench.service_env(topics, tag, NEWSFLOW_WORKERS=str(workers), **(env or {}))
-    service = ServiceProcess("extract", service_env, bench.workdir / f"{tag}.log")
+    if confined:
+        cpus = sorted(os.sched_getaffinity(0))
+        envs = [
+            bench.service_env(topics, tag, NEWSFLOW_WORKERS="1", **(env or {}))
+            for _ in range(workers)
+        ]
+        services = [
+            ServiceProcess(
+                "extract", e, bench.workdir / f"{tag}-{n}.log", cpus={cpus[n % len(cpus)]}
+            )
+            for n, e in enumerate(envs)
+        ]
+    else:
+        service_env = bench.service_env(topics, tag, NEWSFLOW_WORKERS=str(workers), **(env or {}))
+        services = [ServiceProcess("extract", service_env, bench.workdir / f"{tag}.log")]
+    service = services[0]
     collector = Collector(bench.bootstrap, topics, clock="record")
     memory: list[dict[str, Any]] = []
     load = load_average()
     try:
-        service.wait_ready()
+        for each in services:
+            each.wait_ready()
+
+        def metric(name: str) -> float:
+            return sum(each.metric(name) for each in services)
 
         def decided() -> int:
-            return int(service.metric("newsflow_outcomes_total"))
+            return int(metric("newsflow_outcomes_total"))
 
-        meter = CpuMeter(service.process.pid, bench.broker_pid)
+        meter = CpuMeter(*(each.process.pid for each in services), bench.broker_pid)
         threads = None
         if thread_times:
-            roots = {"service": service.process.pid, "broker": bench.broker_pid}
-            threads = ThreadMeter({**roots, "redis": bench.redis_pid(), "harness": os.getpid()})
+            roots = {f"service{n or ''}": each.process.pid for n, each in enumerate(services)}
+            threads = ThreadMeter(
+                {**roots, "broker": bench.broker_pid, "redis": bench.redis_pid(),
+                 "harness": os.getpid()}
+            )  # fmt: skip
         publish(bench.bootstrap, topics.ingested, work.ingested)
         since = time.time()  # the record timestamps' clock
         meter.start()
@@ -152,12 +178,12 @@ def stream_extract(
         if sample_memory:
             sampler.join()
             memory.append(_memory_point(service, decided))
-        sandbox_sum = service.metric("newsflow_extraction_seconds_sum")
-        sandbox_count = service.metric("newsflow_extraction_seconds_count")
+        sandbox_sum = metric("newsflow_extraction_seconds_sum")
+        sandbox_count = metric("newsflow_extraction_seconds_count")
         collector.start()
         done = collector.wait_for(work.count, timeout=60 if finished else 5)
     finally:
-        service.stop()
+        stop_all(services)
         collector.close()
         bench.drop(topics)
     if not done:
@@ -166,6 +192,7 @@ def stream_extract(
     metered = max(1, work.count - before)
     return {
         "workers": workers,
+        **({"confined": True} if confined else {}),
         "articles": work.count,
         "recrawls": work.recrawls,
         "rate": rate,
@@ -173,8 +200,8 @@ def stream_extract(
         "redeliveries": collector.deliveries - len(collector.arrived),
         "extraction_ms_per_article": 1000 * sandbox_sum / sandbox_count if sandbox_count else None,
         "worker_ms_per_article": 1000 * workers / rate if rate else None,
-        "cpu_ms_per_article": 1000 * cpu["cpu_seconds"][0] / metered,
-        "broker_cpu_ms_per_article": 1000 * cpu["cpu_seconds"][1] / metered,
+        "cpu_ms_per_article": 1000 * sum(cpu["cpu_seconds"][:-1]) / metered,
+        "broker_cpu_ms_per_article": 1000 * cpu["cpu_seconds"][-1] / metered,
         "other_cores": cpu["other_cores"],
         "load_average": load,
         **({"memory": memory} if sample_memory else {}),

@@ -51,6 +51,15 @@ def markdown(results: dict[str, Any]) -> str:
         ("bare trafilatura, 2 processes", "bare_2", _rates_note(runs["bare_2"])),
         ("extract service, 2 workers", "worker_2", _stream_note(runs["worker_2"])),
         ("`newsflow process --workers 2`", "process_2", _bulk_note(runs["process_2"])),
+        *(
+            (
+                f"extract service, {n} worker{'s' * (n > 1)}, one CPU each",
+                f"confined_worker_{n}",
+                _stream_note(runs[f"confined_worker_{n}"]),
+            )
+            for n in (1, 2)
+            if f"confined_worker_{n}" in runs
+        ),
         (
             "extract service, 1 worker, 50% re-crawls",
             "recrawl_worker_1",
@@ -187,6 +196,8 @@ def plot_throughput(results: dict[str, Any], path: Path) -> None:
         ("extract service", "worker", "s-"),
         ("newsflow process", "process", "^-"),
     ]
+    if "confined_worker_1" in runs:
+        series.append(("extract service, one CPU per worker", "confined_worker", "D--"))
     for label, key, style in series:
         rates = [runs[f"{key}_{n}"]["rate"] for n in (1, 2)]
         ax.plot([1, 2], rates, style, label=label)

@@ -6,7 +6,8 @@ target is a ratio of two figures taken minutes apart on the same machine:
 
 1. per-core efficiency: one extract worker (real broker, Redis store) and
    `newsflow process --workers 1`, each ÷ bare trafilatura in one process, same pages;
-2. scaling: 2 workers ÷ 1 worker (and bare extraction in 2 processes ÷ 1, for reference);
+2. scaling: 2 workers ÷ 1 worker (and bare extraction in 2 processes ÷ 1, for reference),
+   also with each worker confined to one CPU, as replicas given one CPU each;
 3. a stream with 50% re-crawls (byte-identical HTML) ÷ the all-unique stream;
 4. latency at 50% of the measured one-worker capacity: publish → clean event, p50/p99;
 5. memory: worker and extractor RSS over a long stream;
@@ -143,6 +144,18 @@ def run_suite(bench: Bench, sizes: Sizes, args: argparse.Namespace) -> dict[str,
     bare2 = median_rate(unique.articles_file, mode="bare", processes=2)
     worker2 = phases.stream_extract(bench, unique, workers=2, tag="w2")
     process2 = phases.bulk(bench, unique.raw_file, unique.count, workers=2, tag="p2")
+    say(f"2/6 scaling, one CPU per worker: {ROUNDS} rounds of bare, 1 worker, 2 workers")
+    confined_bare, confined1_runs, confined2_runs = [], [], []
+    for n in range(ROUNDS):
+        confined_bare.append(extraction_rate(unique.articles_file, mode="bare", processes=1))
+        confined1_runs.append(
+            phases.stream_extract(bench, unique, workers=1, tag=f"c1-{n}", confined=True)
+        )
+        confined2_runs.append(
+            phases.stream_extract(bench, unique, workers=2, tag=f"c2-{n}", confined=True)
+        )
+    confined1 = paired(confined1_runs, confined_bare, rate="rate", of="bare")
+    confined2 = paired(confined2_runs, confined1_runs, rate="rate", of="the round's one-CPU worker")
     say("4/6 latency")
     capacity = worker1["rate"]
     lat = phases.latency(bench, unique, rate=capacity / 2, seconds=sizes.latency_seconds, tag="lat")
@@ -166,6 +179,8 @@ def run_suite(bench: Bench, sizes: Sizes, args: argparse.Namespace) -> dict[str,
         "bare_2": bare2,
         "worker_2": worker2,
         "process_2": process2,
+        "confined_worker_1": confined1,
+        "confined_worker_2": confined2,
         "recrawl_worker_1": recrawl1,
         "latency": lat,
         "memory": {**{k: v for k, v in mem.items() if k != "memory"}, "samples": mem["memory"]},
@@ -278,10 +293,14 @@ def targets(runs: dict[str, Any], workers: int) -> list[dict[str, Any]]:
          cpu("worker_1", "bare_1"), ">=", 0.90),
         ("1. in CPU time: bare ÷ `process --workers 1`, CPU ms per article",
          cpu("process_1", "bare_1"), ">=", 0.90),
+        ("1. one worker confined to one CPU ÷ bare trafilatura, median of the rounds",
+         rounds("confined_worker_1"), ">=", 0.90),
         ("2. 2 workers ÷ 1 worker", ratio("worker_2", "worker_1"), ">=", 1.8),
         ("2. `process --workers 2` ÷ `--workers 1`, after start-up",
          ratio("process_2", "process_1", rate="steady_rate"), ">=", 1.8),
         ("2. (reference) bare in 2 processes ÷ 1", ratio("bare_2", "bare_1"), None, None),
+        ("2. one CPU per worker: 2 workers ÷ 1 worker, median of the rounds",
+         rounds("confined_worker_2"), ">=", 1.8),
         ("3. 50% re-crawls ÷ all unique (1 worker), median of the rounds",
          rounds("recrawl_worker_1"), ">=", 1.6),
         ("4. latency p50 at 50% capacity (s)", runs["latency"]["p50"], None, None),

@@ -8,6 +8,7 @@ every thread of the service, the broker, Redis and this harness metered from
 column is what sharing them costs. `--recrawls 0.5` makes half the stream byte-identical
 re-crawls of earlier pages (the suite's target-3 stream): what a re-crawl costs next to a page.
 `--process` meters `newsflow process --workers N` over the same pages instead (Redis store).
+`--confined` runs the N workers as N one-worker services, each confined to a CPU of its own.
 """
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--process", action="store_true", help="meter `newsflow process` instead of the service"
     )
+    parser.add_argument(
+        "--confined",
+        action="store_true",
+        help="N one-worker services, each confined to a CPU of its own (as replicas given one)",
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="newsflow-threads-"))
@@ -93,9 +99,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     thread_times=True,
                 )
             else:
-                what = "extract service"
+                what = "extract service" + (", one CPU per worker" if args.confined else "")
                 run = phases.stream_extract(
-                    bench, work, workers=args.workers, tag="threads", thread_times=True
+                    bench,
+                    work,
+                    workers=args.workers,
+                    tag="threads",
+                    thread_times=True,
+                    confined=args.confined,
                 )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -103,7 +103,7 @@ def start_service(broker: str, topics: Topics, tmp_path: Path) -> Iterator[Any]:
     started: list[Service] = []
     group = f"test-{uuid.uuid4().hex[:8]}"
 
-    def start(name: str, *args: str, **env_overrides: str) -> Service:
+    def start(name: str, *args: str, cpus: set[int] | None = None, **env_overrides: str) -> Service:
         port = free_port()
         env = {
             **os.environ,
@@ -116,7 +116,7 @@ def start_service(broker: str, topics: Topics, tmp_path: Path) -> Iterator[Any]:
             **{f"NEWSFLOW_TOPIC_{key.upper()}": value for key, value in topics.__dict__.items()},
             **env_overrides,
         }
-        service = Service(name, env, tmp_path / f"{name}-{len(started)}.log", args)
+        service = Service(name, env, tmp_path / f"{name}-{len(started)}.log", args, cpus=cpus)
         started.append(service)
         return service
 

@@ -7,13 +7,14 @@ by `newsflow demo`, the integration tests and the performance suite.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from newsflow.errors import NewsflowError
@@ -24,7 +25,9 @@ class ServiceExited(NewsflowError):
 
 
 class ServiceProcess:
-    """One `newsflow ingest|extract` process; its HTTP port comes from the environment."""
+    """One `newsflow ingest|extract` process; its HTTP port comes from the environment.
+    `cpus`: the CPUs it (and every process and thread it starts) may run on, as a container
+    given that many CPUs; by default, any."""
 
     def __init__(
         self,
@@ -32,6 +35,8 @@ class ServiceProcess:
         env: Mapping[str, str],
         log: Path,
         args: Sequence[str] = (),
+        *,
+        cpus: Collection[int] | None = None,
     ) -> None:
         self.name = name
         self.env = dict(env)
@@ -43,6 +48,7 @@ class ServiceProcess:
                 env=self.env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
             )
 
     def url(self, path: str) -> str:

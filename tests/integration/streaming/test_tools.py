@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from benchmarks.performance.procfs import tree
 from kafka_io import collect, publish_raw
 
 from newsflow.kafka.settings import Topics
@@ -17,8 +20,6 @@ pytestmark = pytest.mark.kafka
 
 
 def newsflow(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
     return subprocess.run(
         [sys.executable, "-m", "newsflow", *args],
         capture_output=True,
@@ -112,3 +113,19 @@ def test_tail_prints_events(broker: str, topics: Topics) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("clean") and '"title":"Hello"' in result.stdout
+
+
+def test_a_service_confined_to_one_cpu_keeps_every_process_and_thread_on_it(
+    start_service: Any,
+) -> None:
+    """How the performance suite runs a replica given one CPU: the supervisor, its worker,
+    the forkserver and the extractor child, with all their threads, stay on that CPU."""
+    cpu = max(os.sched_getaffinity(0))
+    extract = start_service("extract", cpus={cpu})
+    extract.wait_ready()
+    pids = tree(extract.process.pid)
+    commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids]
+    assert len(pids) >= 4, commands  # supervisor, worker, forkserver, extractor
+    threads = [int(t) for pid in pids for t in os.listdir(f"/proc/{pid}/task")]
+    assert len(threads) > len(pids)
+    assert {tid: os.sched_getaffinity(tid) for tid in threads} == {tid: {cpu} for tid in threads}
