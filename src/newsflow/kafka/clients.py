@@ -24,6 +24,7 @@ def make_producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
         "enable_idempotence": settings.idempotence,
         "compression_type": compression,
         "linger_ms": settings.linger_ms,
+        "batch_size": settings.batch_bytes,
         "max_request_size": settings.max_request_bytes,
         **overrides,
     }

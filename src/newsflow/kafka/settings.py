@@ -61,7 +61,13 @@ KAFKA_SETTINGS = (
         "zstd",
         _choice(COMPRESSION),
     ),
-    Setting("kafka_linger_ms", "producer batching delay", 5, int),
+    Setting(
+        "kafka_linger_ms",
+        "producer batching delay (a batch's outputs go at its flush at the latest)",
+        100,
+        int,
+    ),
+    Setting("kafka_batch_bytes", "producer batch size per partition", 256 * 1024, positive_int),
     Setting(
         "kafka_idempotence",
         "idempotent producer (keep on with Apache Kafka; see README for the Tansu restart gap)",
@@ -117,7 +123,8 @@ class KafkaSettings:
     max_poll_interval_ms: int = 300000
     max_poll_records: int = 20
     compression: str = "zstd"
-    linger_ms: int = 5
+    linger_ms: int = 100
+    batch_bytes: int = 256 * 1024
     max_request_bytes: int = 16 * 1024 * 1024
     idempotence: bool = True
 
@@ -146,6 +153,7 @@ class KafkaSettings:
             max_poll_records=values["kafka_max_poll_records"],
             compression=values["kafka_compression"],
             linger_ms=values["kafka_linger_ms"],
+            batch_bytes=values["kafka_batch_bytes"],
             max_request_bytes=values["kafka_max_request_bytes"],
             idempotence=values["kafka_idempotence"],
         )

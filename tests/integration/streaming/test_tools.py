@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -14,7 +15,9 @@ import pytest
 from benchmarks.performance.procfs import tree
 from kafka_io import collect, publish_raw
 
-from newsflow.kafka.settings import Topics
+from newsflow.config import resolve
+from newsflow.kafka.clients import make_producer
+from newsflow.kafka.settings import KAFKA_SETTINGS, KafkaSettings, Topics
 
 pytestmark = pytest.mark.kafka
 
@@ -129,3 +132,21 @@ def test_a_service_confined_to_one_cpu_keeps_every_process_and_thread_on_it(
     threads = [int(t) for pid in pids for t in os.listdir(f"/proc/{pid}/task")]
     assert len(threads) > len(pids)
     assert {tid: os.sched_getaffinity(tid) for tid in threads} == {tid: {cpu} for tid in threads}
+
+
+def test_the_producer_batches_as_configured(broker: str) -> None:
+    """Outputs wait for `linger` or their batch's flush, in batches of up to `batch bytes` per
+    partition: fewer, larger produce requests."""
+    environ = {
+        "NEWSFLOW_KAFKA_BOOTSTRAP": broker,
+        "NEWSFLOW_KAFKA_LINGER_MS": "250",
+        "NEWSFLOW_KAFKA_BATCH_BYTES": "65536",
+    }
+    settings = KafkaSettings.from_values(resolve(argparse.Namespace(), KAFKA_SETTINGS, environ))
+    producer = make_producer(settings)
+    try:
+        assert (producer.config["linger_ms"], producer.config["batch_size"]) == (250, 65536)
+    finally:
+        producer.close()
+    defaults = KafkaSettings.from_values(resolve(argparse.Namespace(), KAFKA_SETTINGS, {}))
+    assert (defaults.linger_ms, defaults.batch_bytes) == (100, 256 * 1024)
