@@ -162,6 +162,8 @@ class ConsumeLoop:
                 if batch is not None:
                     self._handle_or_rewind(batch)
         finally:
+            if self._upcoming is not None:  # polled ahead, never handled: polled again later
+                self._leave_flight(self._upcoming)
             self.status.set_ready(False)
             self.producer.flush(timeout=10)
             self.consumer.close(autocommit=False)  # leaves the group: partitions move at once
@@ -170,13 +172,19 @@ class ConsumeLoop:
         polled = self.consumer.poll(timeout_ms=timeout_ms)
         self._report_lag()
         records = [record for records in polled.values() for record in records]
-        return Batch(records) if records else None
+        if not records:
+            return None
+        # In flight from its poll, also when polled ahead, until handled or dropped.
+        self.metrics.in_flight.labels(self.metrics.service).inc(len(records))
+        return Batch(records)
+
+    def _leave_flight(self, batch: Batch) -> None:
+        self.metrics.in_flight.labels(self.metrics.service).dec(batch.size)
 
     def _handle_or_rewind(self, batch: Batch) -> None:
         count = batch.size
         service = self.metrics.service
         self.metrics.consumed.labels(service, self.topic).inc(count)
-        self.metrics.in_flight.labels(service).inc(count)
         started = time.monotonic()
         try:
             self._handle(batch)
@@ -186,7 +194,7 @@ class ConsumeLoop:
                 raise
             self._rewind(batch, exc)
         finally:
-            self.metrics.in_flight.labels(service).dec(count)
+            self._leave_flight(batch)
         elapsed = time.monotonic() - started
         limit = self.consumer.config["max_poll_interval_ms"] / 1000
         if elapsed > limit / 2:
@@ -307,7 +315,10 @@ class ConsumeLoop:
             self.metrics.store_errors.labels(self.metrics.service).inc()
         delay = min(self.max_backoff, 0.5 * 2 ** min(self._failures, 5))
         log.warning("retriable failure, batch rewound; retrying in %.1f s: %s", delay, exc)
-        starts = self._upcoming.first_offsets() if self._upcoming else {}
+        starts = {}
+        if self._upcoming is not None:
+            starts = self._upcoming.first_offsets()
+            self._leave_flight(self._upcoming)
         starts.update(batch.first_offsets())  # this batch's records come before the upcoming's
         self._upcoming = None
         for tp, offset in starts.items():

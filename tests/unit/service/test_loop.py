@@ -108,10 +108,17 @@ class Producer:
 class Processor:
     """Records what it is told; fails once at `fail_at` (an offset of partition 0)."""
 
-    def __init__(self, log: list[Any], poll_ahead: int, fail_at: int | None = None) -> None:
+    def __init__(
+        self,
+        log: list[Any],
+        poll_ahead: int,
+        fail_at: int | None = None,
+        watch: Any = None,
+    ) -> None:
         self.log = log
         self.poll_ahead = poll_ahead
         self.fail_at = fail_at
+        self.watch = watch  # logs its value at each record, when given
 
     def lookahead(self, records: list[Any], *, continuing: bool = False) -> None:
         self.log.append(("announce", [(r.partition, r.offset) for r in records], continuing))
@@ -121,6 +128,8 @@ class Processor:
             self.fail_at = None
             raise StoreUnavailable("store away")
         self.log.append(("process", record.partition, record.offset))
+        if self.watch is not None:
+            self.log.append(("watched", self.watch()))
         return [Output("out", None, b"v", "clean")]
 
     def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
@@ -259,3 +268,28 @@ def test_a_batch_undelivered_at_a_rebalance_is_polled_again_from_its_start(
     processed = [entry[1:] for entry in log if entry[0] == "process"]
     assert processed == [(0, 0), (0, 1), (0, 2), (0, 0), (0, 1), (0, 2), (1, 0), (1, 1)]
     assert [entry[1] for entry in log if entry[0] == "commit"] == [{0: 3, 1: 2}]
+
+
+def test_a_batch_polled_ahead_is_in_flight_from_its_poll(metrics: Metrics) -> None:
+    gauge = metrics.in_flight.labels(metrics.service)
+    before = gauge._value.get()
+
+    def in_flight() -> float:
+        return float(gauge._value.get() - before)
+
+    script = [{TP0: records(TP0, 0, 4)}, {TP0: records(TP0, 4, 2)}]
+    log = run(script, metrics, poll_ahead=2, watch=in_flight)
+    assert [entry[1] for entry in log if entry[0] == "watched"] == [4, 4, 6, 6, 2, 2]
+    assert in_flight() == 0
+
+
+def test_a_batch_polled_ahead_and_dropped_at_a_rewind_leaves_the_flight(
+    metrics: Metrics,
+) -> None:
+    gauge = metrics.in_flight.labels(metrics.service)
+    before = gauge._value.get()
+    first = {TP0: records(TP0, 0, 3)}
+    upcoming = {TP0: records(TP0, 3, 1), TP1: records(TP1, 7, 2)}
+    again = {TP0: records(TP0, 0, 4), TP1: records(TP1, 7, 2)}
+    run([first, upcoming, again], metrics, poll_ahead=2, fail_at=2)
+    assert gauge._value.get() == before
