@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +22,7 @@ from newsflow.store.redis_index import (
     _statistics,
 )
 
+log = logging.getLogger(__name__)
 DEFAULT_PREFIX = "newsflow:"
 SOCKET_TIMEOUT_SECONDS = 2.0
 
@@ -113,6 +115,20 @@ _TRANSIENT = (
 _CREDENTIALS = (redis.exceptions.AuthenticationError, redis.exceptions.AuthorizationError)
 
 
+def eviction_warning(memory: dict[str, Any]) -> str | None:
+    """What is wrong with a Redis whose `INFO memory` is `memory`, for a dedup store: one that
+    evicts keys when full would silently forget claims, decisions and stories, so copies
+    would pass as unique. None when it does not evict (no `maxmemory`, or `noeviction`)."""
+    policy = str(memory.get("maxmemory_policy", "noeviction"))
+    if int(memory.get("maxmemory", 0)) == 0 or policy == "noeviction":
+        return None
+    return (
+        f"Redis evicts keys when it reaches maxmemory (maxmemory-policy {policy}): dedup "
+        "claims, decisions and stories would be forgotten silently and copies published as "
+        "unique; set maxmemory-policy noeviction (a full Redis then pauses the services)"
+    )
+
+
 def redact_url(url: str) -> str:
     """Return `url` with any password (in the userinfo or the query) replaced by `***`.
 
@@ -151,6 +167,7 @@ class RedisStore(RedisIndexOps):
         self._claim_and_mark_script = client.register_script(_CLAIM_AND_MARK_SCRIPT)
         self._observe_lines_script = client.register_script(_OBSERVE_LINES_SCRIPT)
         self._begin_decision_script = client.register_script(_BEGIN_DECISION_SCRIPT)
+        self._policy_checked = False
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = DEFAULT_PREFIX) -> RedisStore:
@@ -280,11 +297,25 @@ class RedisStore(RedisIndexOps):
         return Begun(counts, owner, _indexed(reply[2]), _statistics(reply[3]))
 
     def ping(self) -> bool:
-        """True when Redis answers PING; used by readiness checks, so it never raises."""
+        """True when Redis answers PING; used by readiness checks, so it never raises. The
+        first answer is followed by a look at Redis's eviction policy (a warning in the log
+        if it evicts; see `eviction_warning`)."""
         try:
-            return bool(self._client.ping())
+            alive = bool(self._client.ping())
         except redis.exceptions.RedisError:
             return False
+        if alive and not self._policy_checked:
+            self._policy_checked = True
+            self._warn_if_evicting()
+        return alive
+
+    def _warn_if_evicting(self) -> None:
+        try:
+            memory = self._client.info("memory")
+        except redis.exceptions.RedisError:  # INFO may be refused (ACLs, managed Redis)
+            return
+        if warning := eviction_warning(memory):
+            log.warning("%s: %s", self._description, warning)
 
     def close(self) -> None:
         """Release the client's connections."""
@@ -300,6 +331,10 @@ class RedisStore(RedisIndexOps):
             ) from exc
         except _TRANSIENT as exc:
             raise StoreUnavailable(f"Redis at {self._description} unavailable: {exc}") from exc
+        except redis.exceptions.OutOfMemoryError as exc:  # refuses writes until keys expire
+            raise StoreUnavailable(
+                f"Redis at {self._description} is full (maxmemory reached), writes refused: {exc}"
+            ) from exc
 
 
 def _as_str(value: Any) -> str:

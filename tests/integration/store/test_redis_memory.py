@@ -1,0 +1,122 @@
+"""The store on a Redis that fills up: a full Redis refuses writes, and the store says so as
+`StoreUnavailable` (the services pause and retry instead of dead-lettering every article); a
+Redis that would evict keys instead is named in a warning. Each test runs a Redis server of
+its own, so that its memory settings touch nothing else."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import redis
+
+from newsflow.errors import StoreUnavailable
+from newsflow.kafka.localbroker import free_port
+from newsflow.store.records import StoryUpdate
+from newsflow.store.redis import RedisStore, eviction_warning
+
+pytestmark = pytest.mark.redis
+
+NOW = 1_700_000_000.0
+WINDOW = 72 * 3600
+
+
+@contextmanager
+def private_redis(*options: str) -> Iterator[redis.Redis]:
+    """A throw-away redis-server on a free port (nothing kept on disk), with `options`."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port, socket_timeout=2)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        yield client
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(10)
+
+
+def story(article_id: str) -> StoryUpdate:
+    terms = [f"{article_id}-term-{n}" for n in range(50)]
+    return StoryUpdate(
+        article_id,
+        NOW,
+        "example.com",
+        "A title",
+        terms,
+        dict.fromkeys(terms, 0.14),
+        terms[:20],
+        300,
+        WINDOW,
+    )
+
+
+def test_a_full_redis_is_unavailable_to_the_store_until_it_has_room() -> None:
+    with private_redis("--maxmemory-policy", "noeviction") as client:
+        client.config_set("maxmemory", int(client.info("memory")["used_memory"]) + 2_000_000)
+        store = RedisStore(client, prefix="t:")
+        with pytest.raises(StoreUnavailable, match="maxmemory") as refused:
+            for n in range(100_000):
+                store.commit_decision(
+                    f"{n:032x}", {"story_id": None}, story=story(f"{n:032x}"),
+                    ttl_seconds=WINDOW, now=NOW,
+                )  # fmt: skip
+        assert n > 10  # it took writes before it was full
+        assert isinstance(refused.value.__cause__, redis.exceptions.OutOfMemoryError)
+        with pytest.raises(StoreUnavailable, match="maxmemory"):
+            store.claim("hash", "owner", ttl_seconds=60, now=NOW)
+        assert store.ping()  # reads still answer: readiness alone does not end the pause
+
+        client.config_set("maxmemory", 0)  # room again (keys expired, or a larger Redis)
+        assert store.claim("hash", "owner", ttl_seconds=60, now=NOW) == "owner"
+
+
+def test_a_redis_that_evicts_keys_is_named_in_one_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with private_redis("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru") as client:
+        store = RedisStore(client, prefix="t:", description="redis://evicting")
+        with caplog.at_level(logging.WARNING, logger="newsflow.store.redis"):
+            assert store.ping() and store.ping()
+        [record] = caplog.records
+        assert "redis://evicting" in record.getMessage()
+        assert "allkeys-lru" in record.getMessage()
+
+
+def test_a_redis_that_refuses_to_evict_gets_no_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with private_redis("--maxmemory", "64mb", "--maxmemory-policy", "noeviction") as client:
+        with caplog.at_level(logging.WARNING, logger="newsflow.store.redis"):
+            assert RedisStore(client, prefix="t:").ping()
+        assert caplog.records == []
+
+
+@pytest.mark.parametrize(
+    ("memory", "warned"),
+    [
+        ({"maxmemory": 0, "maxmemory_policy": "allkeys-lru"}, False),  # no limit: never evicts
+        ({"maxmemory": 2**30, "maxmemory_policy": "noeviction"}, False),
+        ({"maxmemory": 2**30, "maxmemory_policy": "volatile-ttl"}, True),
+        ({}, False),  # INFO without these fields
+    ],
+)
+def test_only_a_limit_with_an_evicting_policy_is_warned_about(
+    memory: dict[str, object], warned: bool
+) -> None:
+    assert (eviction_warning(memory) is not None) is warned
