@@ -91,6 +91,13 @@ def test_redis_persists(compose: dict[str, Any]) -> None:
     assert "healthcheck" in redis
 
 
+def test_redis_refuses_writes_when_full_instead_of_evicting_dedup_state(
+    compose: dict[str, Any],
+) -> None:
+    command = compose["services"]["redis"]["command"]
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+
+
 def test_commands_are_real_newsflow_commands(services: dict[str, dict[str, Any]]) -> None:
     for name in ("topics", *SERVICES):
         parses_as_newsflow_command(services[name]["command"])
