@@ -230,9 +230,20 @@ def own_redis(tmp_path: Path) -> Any:
         state["process"].kill()
 
 
+@pytest.mark.parametrize("fault", ["stopped", "full"])
 def test_store_outage_pauses_without_guessing_and_resumes(
-    broker: str, topics: Topics, start_service: Any, own_redis: Any, fault_report: Any
+    broker: str,
+    topics: Topics,
+    start_service: Any,
+    own_redis: Any,
+    fault_report: Any,
+    fault: str,
 ) -> None:
+    """Redis stopped, or full (`maxmemory` reached with `noeviction`: it still answers, but
+    refuses every write): the extract service decides nothing, commits nothing and
+    dead-letters nothing until Redis is back or has room, then decides everything once."""
+    import redis
+
     corpus = messages(1000)
     ids = [source_id for source_id, _ in corpus]
     ingest = start_service("ingest")
@@ -244,22 +255,34 @@ def test_store_outage_pauses_without_guessing_and_resumes(
     while extract.metric("newsflow_outcomes_total") < 200 and time.monotonic() < deadline:
         time.sleep(0.2)
 
-    own_redis.stop()
+    client = redis.Redis.from_url(own_redis.url)
+    if fault == "stopped":
+        own_redis.stop()
+    else:
+        client.config_set("maxmemory-policy", "noeviction")
+        client.config_set("maxmemory", client.info("memory")["used_memory"])
     time.sleep(3)  # a batch already in flight may finish its produce; then everything stops
-    assert extract.get("/readyz")[0] == 503
+    if fault == "stopped":
+        assert extract.get("/readyz")[0] == 503
     outcomes, commits = (extract.metric("newsflow_outcomes_total"),
                          extract.metric("newsflow_offset_commits_total"))  # fmt: skip
     time.sleep(10)
     assert extract.metric("newsflow_outcomes_total") == outcomes  # no guessed decisions
     assert extract.metric("newsflow_offset_commits_total") == commits  # no commits
+    assert extract.metric("newsflow_outcomes_total", outcome="dlq") == 0  # nothing given up
     assert extract.metric("newsflow_store_errors_total") >= 1
-    own_redis.restart()
+    if fault == "stopped":
+        own_redis.restart()
+    else:
+        client.config_set("maxmemory", 0)
+    client.close()
     extract.wait_ready(timeout=60)
     found = collect_ids(broker, list(outcome_topics(topics)), set(ids), timeout=300)
     report = accounting(found, topics, ids)
-    fault_report(report_row("Redis stopped 13 s", report, len(ids),
-                            decided_before_outage=int(outcomes)))  # fmt: skip
+    name = "Redis stopped 13 s" if fault == "stopped" else "Redis full 13 s"
+    fault_report(report_row(name, report, len(ids), decided_before_outage=int(outcomes)))
     assert_accounted(report)
+    assert extract.metric("newsflow_outcomes_total", outcome="dlq") == 0
 
 
 def pathological_pages() -> dict[str, str]:
