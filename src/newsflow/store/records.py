@@ -178,6 +178,16 @@ class StorySummary:
 DAY_SECONDS = 86_400
 
 
+def lsh_days(at: float, window_seconds: int) -> list[int]:
+    """The day numbers whose near-duplicate index buckets can hold a match for an article at
+    `at`: its own day first (where it is indexed), then every other day within the window
+    either side of `at` (articles arrive out of event-time order)."""
+    own = int(at // DAY_SECONDS)
+    first = int((at - window_seconds) // DAY_SECONDS)
+    last = int((at + window_seconds) // DAY_SECONDS)
+    return [own, *(day for day in range(first, last + 1) if day != own)]
+
+
 def day_buckets(at: float, window_seconds: int) -> list[int]:
     """The day numbers (days since the epoch) whose term counts cover `window_seconds` up to
     `at`: document frequencies are kept per day, so they can expire a day at a time."""

@@ -99,9 +99,9 @@ if ARGV[8] == '1' then mark_key = KEYS[2] end
 local owner = claim(KEYS[1], mark_key, ARGV[6], ARGV[7], ARGV[9], ARGV[10])
 if owner ~= ARGV[6] or ARGV[11] ~= '1' then return {counts, owner} end
 local entries = index_signature({unpack(KEYS, 3)}, ARGV[12], ARGV[13], ARGV[14],
-    tonumber(ARGV[15]), ARGV[16])
-return {counts, owner, entries, term_statistics(ARGV[16], cjson.decode(ARGV[17]),
-    cjson.decode(ARGV[18]))}
+    tonumber(ARGV[15]), ARGV[16], cjson.decode(ARGV[17]))
+return {counts, owner, entries, term_statistics(ARGV[16], cjson.decode(ARGV[18]),
+    cjson.decode(ARGV[19]))}
 """
 )
 

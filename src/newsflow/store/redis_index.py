@@ -8,8 +8,11 @@ terms and weights travel as one JSON argument (and the statistics come back as o
 costs far less on both sides than hundreds of separate arguments. Every key
 has a TTL of the window (refreshed on write) and sorted sets are trimmed by time, so memory is
 bounded by the window; datasketch's own Redis LSH storage cannot expire entries, hence ours.
+The near-duplicate index is kept per day of event time (one hash per day, band key -> ids),
+so it expires a day at a time; a day's hash is large (32 fields per article), so Redis should
+free expired keys in the background (`lazyfree-lazy-expire yes`).
 
-Keys live under the store prefix: `decision:<article>`, `sig:<article>`, `lsh:<band>`,
+Keys live under the store prefix: `decision:<article>`, `sig:<article>`, `lsh:day:<day>`,
 `lsh:seq`, `df:<day>`, `dfn:<day>`, `story:<id>` (+ `:c` centroid, `:src` sources),
 `sidx:<term>` and `stories`. Scripts reach keys derived from the prefix, so on Redis Cluster
 give the prefix a hash tag (`{newsflow}:`) to keep a deployment's keys in one slot.
@@ -34,13 +37,17 @@ from newsflow.store.records import (
     StoryUpdate,
     TermStatistics,
     day_buckets,
+    lsh_days,
 )
 
 _INDEX_FUNCTION = """
 -- Index the signature of `id` (once) under its band keys and return the earlier entries
--- sharing a band, each as {article, at, seq, signature}. keys: the signature's hash, the
--- sequence counter, then one sorted set per band.
-local function index_signature(keys, id, at_text, sig, window, prefix)
+-- sharing a band within the window of `at`, each as {article, at, seq, signature}. keys: the
+-- signature's hash, the sequence counter, the day bucket of `at`, then the other day buckets
+-- within the window. A day bucket is one hash: band key -> the ids indexed under it that
+-- day, space-separated, so a band lookup over the window is one HMGET per day and an insert
+-- one HSET, however many bands.
+local function index_signature(keys, id, at_text, sig, window, prefix, bands)
     local at = tonumber(at_text)
     local seq = redis.call('HGET', keys[1], 'seq')
     local fresh = not seq
@@ -50,33 +57,34 @@ local function index_signature(keys, id, at_text, sig, window, prefix)
         redis.call('EXPIRE', keys[1], window)
     end
     seq = tonumber(seq)
-    -- Per band: read the bucket once (members and times), keep the members within the window
-    -- of `at`, add this article (once) and trim entries older than two windows when there
-    -- are any.
-    local low, high, stale = at - window, at + window, at - 2 * window
-    local seen, out = {}, {}
+    local low, high = at - window, at + window
+    local seen, out, own = {[id] = true}, {}, nil
     for i = 3, #keys do
-        local members = redis.call('ZRANGE', keys[i], 0, -1, 'WITHSCORES')
-        local old = false
-        for j = 1, #members, 2 do
-            local m, t = members[j], tonumber(members[j + 1])
-            if t < stale then
-                old = true
-            elseif t >= low and t <= high and m ~= id and not seen[m] then
-                seen[m] = true
-                local v = redis.call('HMGET', prefix .. 'sig:' .. m, 'seq', 'at', 'sig')
-                if v[1] and tonumber(v[1]) < seq then
-                    out[#out + 1] = {m, v[2], v[1], v[3]}
+        local lists = redis.call('HMGET', keys[i], unpack(bands))
+        if i == 3 then own = lists end
+        for b = 1, #bands do
+            if lists[b] then
+                for m in string.gmatch(lists[b], '%S+') do
+                    if not seen[m] then
+                        seen[m] = true
+                        local v = redis.call('HMGET', prefix .. 'sig:' .. m, 'seq', 'at', 'sig')
+                        local t = tonumber(v[2])
+                        if v[1] and tonumber(v[1]) < seq and t >= low and t <= high then
+                            out[#out + 1] = {m, v[2], v[1], v[3]}
+                        end
+                    end
                 end
             end
         end
-        if fresh then
-            redis.call('ZADD', keys[i], at_text, id)
-            if old then
-                redis.call('ZREMRANGEBYSCORE', keys[i], '-inf', '(' .. tostring(stale))
-            end
-            redis.call('EXPIRE', keys[i], window)
+    end
+    if fresh then
+        local fields = {}
+        for b = 1, #bands do
+            fields[2 * b - 1] = bands[b]
+            fields[2 * b] = own[b] and (own[b] .. ' ' .. id) or id
         end
+        redis.call('HSET', keys[3], unpack(fields))
+        redis.call('EXPIRE', keys[3], window)
     end
     return out
 end
@@ -104,7 +112,8 @@ end
 _INDEX_SIGNATURE = (
     _INDEX_FUNCTION
     + """
-return index_signature(KEYS, ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5])
+return index_signature(KEYS, ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5],
+    cjson.decode(ARGV[6]))
 """
 )
 
@@ -120,8 +129,9 @@ _INDEX_AND_TERM_STATISTICS = (
     _INDEX_FUNCTION
     + _TERMS_FUNCTION
     + """
-local entries = index_signature(KEYS, ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5])
-return {entries, term_statistics(ARGV[5], cjson.decode(ARGV[6]), cjson.decode(ARGV[7]))}
+local entries = index_signature(KEYS, ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5],
+    cjson.decode(ARGV[6]))
+return {entries, term_statistics(ARGV[5], cjson.decode(ARGV[7]), cjson.decode(ARGV[8]))}
 """
 )
 
@@ -341,9 +351,12 @@ class RedisIndexOps:
     def _index_call(
         self, article_id: str, bands: Sequence[str], signature: bytes, at: float, window: int
     ) -> tuple[list[str], list[Any]]:
+        if " " in article_id:
+            raise ValueError(f"an indexed article id has no spaces: {article_id!r}")
         p = self._prefix
-        keys = [f"{p}sig:{article_id}", f"{p}lsh:seq", *(f"{p}lsh:{band}" for band in bands)]
-        return keys, [article_id, repr(at), signature, window, p]
+        days = (f"{p}lsh:day:{day}" for day in lsh_days(at, window))
+        keys = [f"{p}sig:{article_id}", f"{p}lsh:seq", *days]
+        return keys, [article_id, repr(at), signature, window, p, _json(bands)]
 
     def _terms_call(self, terms: Sequence[str], at: float, window: int) -> list[bytes]:
         """The terms and the window's day buckets, as the terms function's two JSON lists."""

@@ -1,5 +1,5 @@
-"""What only RedisStore has, against a real Redis: atomic commits from several clients, bands
-trimmed by time, every key bounded by a TTL (the contract both stores share is in
+"""What only RedisStore has, against a real Redis: atomic commits from several clients, the
+near-duplicate index kept per day, every key bounded by a TTL (the contract both stores share is in
 test_both_stores.py)."""
 
 from __future__ import annotations
@@ -36,14 +36,22 @@ def index(store: RedisStore, article_id: str, bands: list[str], at: float = T0) 
     return [e.article_id for e in found]
 
 
-def test_a_band_forgets_entries_older_than_two_windows(
+def test_the_index_is_a_hash_per_day_matching_only_within_the_window(
     store: RedisStore, client: redis.Redis, prefix: str
 ) -> None:
-    index(store, A, ["0:x"], at=T0)
-    index(store, B, ["0:x"], at=T0 + WINDOW)  # A is still within two windows: kept
-    assert client.zrange(f"{prefix}lsh:0:x", 0, -1) == [A.encode(), B.encode()]
-    index(store, C, ["0:x"], at=T0 + 2 * WINDOW + 1)
-    assert client.zrange(f"{prefix}lsh:0:x", 0, -1) == [B.encode(), C.encode()]
+    assert index(store, A, ["0:x", "1:y"], at=T0) == []
+    assert index(store, B, ["0:x"], at=T0 + WINDOW) == [A]  # one window apart: still a match
+    assert index(store, C, ["0:x"], at=T0 + WINDOW + 1) == [B]  # A is beyond the window
+    assert index(store, A, ["0:x", "1:y"], at=T0) == []  # redelivered: indexed once
+    day = f"{prefix}lsh:day:{int(T0 // 86_400)}"
+    assert client.hgetall(day) == {b"0:x": A.encode(), b"1:y": A.encode()}
+    later = f"{prefix}lsh:day:{int((T0 + WINDOW) // 86_400)}"
+    assert client.hget(later, "0:x") == B.encode() + b" " + C.encode()
+
+
+def test_an_indexed_id_with_a_space_is_refused(store: RedisStore) -> None:
+    with pytest.raises(ValueError, match="no spaces"):
+        index(store, "a b", ["0:x"])
 
 
 def test_every_index_and_story_key_expires(

@@ -11,9 +11,11 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import redis
+import yaml
 
 from newsflow.errors import StoreUnavailable
 from newsflow.kafka.localbroker import free_port
@@ -22,6 +24,7 @@ from newsflow.store.redis import RedisStore, eviction_warning
 
 pytestmark = pytest.mark.redis
 
+ROOT = Path(__file__).resolve().parents[3]
 NOW = 1_700_000_000.0
 WINDOW = 72 * 3600
 
@@ -120,3 +123,16 @@ def test_only_a_limit_with_an_evicting_policy_is_warned_about(
     memory: dict[str, object], warned: bool
 ) -> None:
     assert (eviction_warning(memory) is not None) is warned
+
+
+def test_the_compose_redis_options_are_accepted_by_a_real_redis(tmp_path: Path) -> None:
+    """docker-compose.yml's Redis runs with these options: a real redis-server takes them,
+    refuses writes when full instead of evicting, and frees expired keys in the background
+    (a day of the near-duplicate index is one large hash)."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = compose["services"]["redis"]["command"]
+    assert command[0] == "redis-server"
+    with private_redis(*command[1:], "--dir", str(tmp_path)) as client:
+        assert client.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
+        assert client.config_get("lazyfree-lazy-expire") == {"lazyfree-lazy-expire": "yes"}
+        assert client.config_get("appendonly") == {"appendonly": "yes"}
