@@ -13,7 +13,7 @@ so it expires a day at a time; a day's hash is large (32 fields per article), so
 free expired keys in the background (`lazyfree-lazy-expire yes`).
 
 Keys live under the store prefix: `decision:<article>`, `sig:<article>`, `lsh:day:<day>`,
-`lsh:seq`, `df:<day>`, `dfn:<day>`, `story:<id>` (+ `:c` centroid, `:src` sources),
+`lsh:seq`, `df:<day>`, `dfn:<day>`, `story:<id>` (+ `:cv` centroid, `:src` sources),
 `sidx:<term>` and `stories`. Scripts reach keys derived from the prefix, so on Redis Cluster
 give the prefix a hash tag (`{newsflow}:`) to keep a deployment's keys in one slot.
 """
@@ -135,7 +135,53 @@ return {entries, term_statistics(ARGV[5], cjson.decode(ARGV[7]), cjson.decode(AR
 """
 )
 
-_CANDIDATES_FUNCTION = """
+_CENTROID_FUNCTION = """
+-- A story's centroid (term -> summed weight) is one MessagePack map in `<story>:cv`: read and
+-- written whole, which costs Redis a fraction of a sorted set's per-term work and memory. A
+-- centroid kept as a sorted set (`<story>:c`, before this form) is read from it instead, and
+-- replaced at the story's next join.
+local function load_centroid(key)
+    local raw = redis.call('GET', key .. ':cv')
+    if raw then return cmsgpack.unpack(raw) end
+    local centroid = {}
+    local pairs_ = redis.call('ZRANGE', key .. ':c', 0, -1, 'WITHSCORES')
+    for j = 1, #pairs_, 2 do centroid[pairs_[j]] = tonumber(pairs_[j + 1]) end
+    return centroid
+end
+
+-- Add the weights to the centroid, keep its `keep` heaviest terms (of equal weights, those
+-- last by name, as a sorted set trimmed by rank would) and store it; returns its squared norm.
+local function join_centroid(key, terms, weights, keep, ttl)
+    local centroid = load_centroid(key)
+    for k = 1, #terms do centroid[terms[k]] = (centroid[terms[k]] or 0) + weights[k] end
+    local all = {}
+    for _, w in pairs(centroid) do all[#all + 1] = w end
+    local over = #all - keep
+    if over > 0 then
+        table.sort(all)
+        local cut, dropped, tied = all[over], 0, {}
+        for term, w in pairs(centroid) do
+            if w < cut then
+                centroid[term] = nil
+                dropped = dropped + 1
+            elseif w == cut then
+                tied[#tied + 1] = term
+            end
+        end
+        table.sort(tied)
+        for j = 1, over - dropped do centroid[tied[j]] = nil end
+    end
+    local norm2 = 0
+    for _, w in pairs(centroid) do norm2 = norm2 + w * w end
+    redis.call('SET', key .. ':cv', cmsgpack.pack(centroid), 'EX', ttl)
+    redis.call('DEL', key .. ':c')
+    return norm2
+end
+"""
+
+_CANDIDATES_FUNCTION = (
+    _CENTROID_FUNCTION
+    + """
 -- The `limit` stories indexed under most of `index` (ties: by id) and joined since `since`
 -- (of each term, the `postings` joined last), each as {id, size, first_seen, last_seen,
 -- cosine of the unit vector (vterms, vweights) to the story's centroid}: the centroids never
@@ -174,9 +220,10 @@ local function candidates(prefix, since, limit, vterms, vweights, index, posting
             local norm = tonumber(meta[4] or '0')
             local dot = 0
             if nv > 0 and norm > 0 then
-                local scores = redis.call('ZMSCORE', key .. ':c', unpack(vterms))
+                local centroid = load_centroid(key)
                 for j = 1, nv do
-                    if scores[j] then dot = dot + vweights[j] * tonumber(scores[j]) end
+                    local w = centroid[vterms[j]]
+                    if w then dot = dot + vweights[j] * w end
                 end
                 dot = dot / math.sqrt(norm)
             end
@@ -186,6 +233,7 @@ local function candidates(prefix, since, limit, vterms, vweights, index, posting
     return out
 end
 """
+)
 
 _STORY_CANDIDATES = (
     _CANDIDATES_FUNCTION
@@ -249,20 +297,10 @@ else
 end
 redis.call('HINCRBY', skey, 'size', 1)
 redis.call('SADD', skey .. ':src', source)
-local ckey = skey .. ':c'
-local norm2 = tonumber(redis.call('HGET', skey, 'norm2') or '0')
-for k = 1, #cterms do
-    local w = tonumber(redis.call('ZINCRBY', ckey, cweights[k], cterms[k]))
-    local before = w - cweights[k]
-    norm2 = norm2 + w * w - before * before
+if #cterms > 0 then
+    local norm2 = join_centroid(skey, cterms, cweights, keep, ttl)
+    redis.call('HSET', skey, 'norm2', string.format('%.17g', norm2))
 end
-local over = redis.call('ZCARD', ckey) - keep
-if over > 0 then
-    local dropped = redis.call('ZRANGE', ckey, 0, over - 1, 'WITHSCORES')
-    for j = 2, #dropped, 2 do local w = tonumber(dropped[j]); norm2 = norm2 - w * w end
-    redis.call('ZREMRANGEBYRANK', ckey, 0, over - 1)
-end
-redis.call('HSET', skey, 'norm2', string.format('%.17g', math.max(norm2, 0)))
 local last = redis.call('HGET', skey, 'last_seen')
 local oldest = '(' .. tostring(tonumber(last) - ttl)
 for k = 1, #index do
@@ -274,7 +312,7 @@ end
 redis.call('ZADD', prefix .. 'stories', last, sid)
 redis.call('ZREMRANGEBYSCORE', prefix .. 'stories', '-inf', oldest)
 redis.call('EXPIRE', prefix .. 'stories', ttl)
-for _, key in ipairs({skey, skey .. ':src', ckey}) do redis.call('EXPIRE', key, ttl) end
+for _, key in ipairs({skey, skey .. ':src'}) do redis.call('EXPIRE', key, ttl) end
 return decision
 """
 )

@@ -54,6 +54,24 @@ def test_an_indexed_id_with_a_space_is_refused(store: RedisStore) -> None:
         index(store, "a b", ["0:x"])
 
 
+def test_a_centroid_is_one_value_and_one_kept_as_a_sorted_set_is_read_and_replaced(
+    store: RedisStore, client: redis.Redis, prefix: str
+) -> None:
+    store.commit_decision(A, {}, story=update(A), ttl_seconds=WINDOW, now=T0)
+    key = f"{prefix}story:{A}"
+    assert client.type(key + ":cv") == b"string" and not client.exists(key + ":c")
+    # As a store before the MessagePack centroid left it: a sorted set of the same weights.
+    client.delete(key + ":cv")
+    client.zadd(key + ":c", {"iran": 0.8, "missile": 0.6})
+    [match] = store.story_candidates({"iran": 1.0}, ["iran"], at=T0, window_seconds=WINDOW, limit=1)
+    assert match.similarity == pytest.approx(0.8)
+    joined = update(A, centroid={"kyiv": 0.5}, index_terms=["kyiv"])
+    store.commit_decision(B, {}, story=joined, ttl_seconds=WINDOW, now=T0)
+    assert not client.exists(key + ":c") and client.ttl(key + ":cv") > 0
+    [match] = store.story_candidates({"kyiv": 1.0}, ["kyiv"], at=T0, window_seconds=WINDOW, limit=1)
+    assert match.similarity == pytest.approx(0.5 / (0.8**2 + 0.6**2 + 0.5**2) ** 0.5)
+
+
 def test_every_index_and_story_key_expires(
     store: RedisStore, client: redis.Redis, prefix: str
 ) -> None:
