@@ -142,17 +142,17 @@ _CENTROID_FUNCTION = """
 -- replaced at the story's next join.
 local function load_centroid(key)
     local raw = redis.call('GET', key .. ':cv')
-    if raw then return cmsgpack.unpack(raw) end
+    if raw then return cmsgpack.unpack(raw), false end
     local centroid = {}
     local pairs_ = redis.call('ZRANGE', key .. ':c', 0, -1, 'WITHSCORES')
     for j = 1, #pairs_, 2 do centroid[pairs_[j]] = tonumber(pairs_[j + 1]) end
-    return centroid
+    return centroid, #pairs_ > 0
 end
 
 -- Add the weights to the centroid, keep its `keep` heaviest terms (of equal weights, those
 -- last by name, as a sorted set trimmed by rank would) and store it; returns its squared norm.
 local function join_centroid(key, terms, weights, keep, ttl)
-    local centroid = load_centroid(key)
+    local centroid, legacy = load_centroid(key)
     for k = 1, #terms do centroid[terms[k]] = (centroid[terms[k]] or 0) + weights[k] end
     local all = {}
     for _, w in pairs(centroid) do all[#all + 1] = w end
@@ -174,7 +174,7 @@ local function join_centroid(key, terms, weights, keep, ttl)
     local norm2 = 0
     for _, w in pairs(centroid) do norm2 = norm2 + w * w end
     redis.call('SET', key .. ':cv', cmsgpack.pack(centroid), 'EX', ttl)
-    redis.call('DEL', key .. ':c')
+    if legacy then redis.call('DEL', key .. ':c') end
     return norm2
 end
 """
