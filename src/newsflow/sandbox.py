@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from newsflow import rejection as R
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
-from newsflow.stages.extract import ExtractLimits, extract
+from newsflow.stages.extract import ExtractLimits, extract, ran_out_of_memory
 from newsflow.stages.metadata import warm_up
 from newsflow.stages.stories import StorySettings
 
@@ -72,10 +72,11 @@ def _child_main(
             result: Result = extract(article, limits=limits.extract)
             if features is not None and isinstance(result, Extraction):
                 found = text_features(result.title, result.text, features)
-        except MemoryError:
-            result = Rejection(R.EXTRACTION_FAILED, "extraction ran out of memory")
         except Exception as exc:  # the child reports any bug as a value and keeps serving
-            result = Rejection(R.EXTRACTION_FAILED, f"{type(exc).__name__}: {exc}"[:500])
+            if ran_out_of_memory(exc):
+                result = Rejection(R.EXTRACTION_FAILED, "extraction ran out of memory")
+            else:
+                result = Rejection(R.EXTRACTION_FAILED, f"{type(exc).__name__}: {exc}"[:500])
         conn.send((result, found, started, time.monotonic()))
 
 

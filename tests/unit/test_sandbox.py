@@ -49,6 +49,20 @@ def test_the_time_limit_kills_a_hung_extraction_and_the_next_one_works() -> None
         assert isinstance(sandbox.run(article(PARAGRAPH * 3, 2)), Extraction)
 
 
+def test_a_page_too_big_for_the_memory_cap_is_a_failure_not_a_page_without_text() -> None:
+    # libxml2 does not raise when it runs out of memory: it hands back a truncated tree, or
+    # none, which would read as a page without text. Under a 400 MiB address-space cap (the
+    # warm child takes about 265) parsing this 4.8 MB table runs out.
+    table = "<table>" + "<tr><td>cell</td><td>value 123</td></tr>" * 120_000 + "</table>"
+    huge = article(f"<html><body>{table}{PARAGRAPH * 6}</body></html>", 1)
+    with Sandbox(SandboxLimits(memory_limit_mb=400, time_limit=30)) as sandbox:
+        assert isinstance(sandbox.run(article(PARAGRAPH * 3)), Extraction)
+        result = sandbox.run(huge)
+        assert result == Rejection("extraction_failed", "extraction ran out of memory")
+        assert sandbox.restarts == 0
+        assert isinstance(sandbox.run(article(PARAGRAPH * 3, 2)), Extraction)
+
+
 def test_an_extractor_that_dies_mid_document_is_reported_and_replaced() -> None:
     big = article("<html><body>" + PARAGRAPH * 3000 + "</body></html>", 1)
     with Sandbox() as sandbox:

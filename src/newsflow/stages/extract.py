@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import trafilatura
+from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.utils import HTML_PARSER
 
 from newsflow import rejection as R
 from newsflow.model import Article, Extraction
@@ -37,6 +39,7 @@ DEFAULT_MAX_HTML_CHARS = 5_000_000
 MIN_WORDS = 5
 _WORD = re.compile(r"\w+")
 _LINK_MIN_WORDS = 3
+_NO_MEMORY = etree.ErrorTypes.ERR_NO_MEMORY
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,8 @@ def _extract_text(article: Article) -> Extraction | Rejection:
 
 def _extract_html(article: Article) -> Extraction | Rejection:
     tree = trafilatura.load_html(article.body)
+    if _parser_ran_out_of_memory():
+        raise MemoryError("the HTML parser ran out of memory")
     if tree is None:
         return Rejection(R.NO_MAIN_TEXT, "the page does not parse as HTML")
     url = article.canonical_url
@@ -123,6 +128,23 @@ def _extract_html(article: Article) -> Extraction | Rejection:
         extractor_version=EXTRACTOR_VERSION,
         quality=metadata.score_quality(cleaned.text, link_lines=link_lines),
     )
+
+
+def ran_out_of_memory(error: Exception) -> bool:
+    """Whether `error` means the extraction ran out of memory: Python's `MemoryError`, or an
+    lxml error whose log says libxml2 could not allocate (lxml raises those as XPath or
+    syntax errors with the message "unknown error")."""
+    if isinstance(error, MemoryError):
+        return True
+    log = error.error_log if isinstance(error, etree.LxmlError) else ()
+    return any(entry.type == _NO_MEMORY for entry in log)
+
+
+def _parser_ran_out_of_memory() -> bool:
+    """Whether libxml2 ran out of memory in the last parse. It does not raise then: trafilatura
+    gets a truncated tree, or none, and would report a page without text (or extract part of
+    one); under the sandbox's address-space cap that is what a huge page does."""
+    return any(entry.type == _NO_MEMORY for entry in HTML_PARSER.error_log)
 
 
 def _link_texts(tree: HtmlElement) -> set[str]:

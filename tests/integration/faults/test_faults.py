@@ -328,6 +328,8 @@ def test_poison_pages_are_dead_lettered_and_the_partition_moves_on(
     )
     assert_accounted(report)
     assert reasons["slow"] == "extraction_timeout"
+    # Out of memory (or, on a slow machine, out of time first), never "a page without text".
+    assert reasons["memory"] in ("extraction_failed", "extraction_timeout")
     assert set(reasons) <= set(pages)
     # No rebalance storm: each worker was assigned its partitions once.
     assert extract.log_text().count("partitions assigned") == 1

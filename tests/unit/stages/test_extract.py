@@ -243,3 +243,17 @@ def test_a_saved_real_page_gives_its_golden_text(name: str) -> None:
     assert isinstance(extraction, Extraction), extraction
     assert extraction.title == saved["title"]
     assert extraction.text + "\n" == (GOLDEN / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def test_only_memory_errors_count_as_running_out_of_memory() -> None:
+    from lxml import etree
+
+    from newsflow.stages.extract import ran_out_of_memory
+
+    try:
+        etree.fromstring("<a><b></a>")
+    except etree.XMLSyntaxError as exc:
+        syntax_error = exc
+    assert ran_out_of_memory(MemoryError())
+    assert not ran_out_of_memory(syntax_error)  # an lxml error, but not about memory
+    assert not ran_out_of_memory(ValueError("bad page"))
