@@ -22,6 +22,7 @@ from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsflow import rejection as R
+from newsflow.errors import ConfigError
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
 from newsflow.stages.extract import ExtractLimits, extract, ran_out_of_memory
@@ -137,6 +138,7 @@ class Sandbox:
         self._process: Any = None
         self._conn: Connection | None = None
         self._warm = False
+        self._ready = False
         self._queued: deque[_Job] = deque()
         self._free_at = 0.0  # when the child finished its last article (monotonic clock)
         self._spawn()
@@ -217,8 +219,30 @@ class Sandbox:
             # Start-up (imports, the language model) is not the first document's time.
             with suppress(EOFError, OSError):  # a child dead at birth fails at `collect`
                 if self._conn.poll(STARTUP_LIMIT):
-                    self._conn.recv()
+                    self._ready = self._conn.recv() == READY
         return self._conn
+
+    def wait_ready(self) -> None:
+        """Wait for the child's start-up (imports, the language model). A child that exits
+        before it is ready could extract nothing: that is a `ConfigError` (most likely an
+        address-space cap too small for it), not a crash to blame on every article."""
+        self._ensure_child()
+        if self._ready:
+            return
+        self._process.join(timeout=5)
+        if self._process.exitcode is None:
+            raise ConfigError(f"the extractor process did not start within {STARTUP_LIMIT:g} s")
+        cap = self.limits.memory_limit_mb
+        hint = (
+            f"; its address-space cap of {cap} MiB (NEWSFLOW_EXTRACT_MEMORY_MB) is likely too "
+            "small for it"
+            if cap
+            else ""
+        )
+        raise ConfigError(
+            f"the extractor process exited before it was ready (exit code "
+            f"{self._process.exitcode}){hint}"
+        )
 
     def _spawn(self) -> None:
         parent, child = self._context.Pipe()
@@ -232,6 +256,7 @@ class Sandbox:
         child.close()
         self._conn = parent
         self._warm = False
+        self._ready = False
         self._free_at = 0.0
 
     def _restart(self, why: str) -> None:
@@ -282,6 +307,8 @@ def extract_ordered(
         return item, None if sandbox is None else sandbox.collect()
 
     try:
+        for box in owned:
+            box.wait_ready()  # they start at once; a child that cannot start stops the run
         for item in items:
             article = article_of(item)
             if article is None:

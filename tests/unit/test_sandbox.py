@@ -6,7 +6,9 @@ import time
 from datetime import UTC, datetime
 
 import orjson
+import pytest
 
+from newsflow.errors import ConfigError
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
 from newsflow.sandbox import IN_FLIGHT_PER_SANDBOX, Sandbox, SandboxLimits, extract_ordered
@@ -61,6 +63,25 @@ def test_a_page_too_big_for_the_memory_cap_is_a_failure_not_a_page_without_text(
         assert result == Rejection("extraction_failed", "extraction ran out of memory")
         assert sandbox.restarts == 0
         assert isinstance(sandbox.run(article(PARAGRAPH * 3, 2)), Extraction)
+
+
+def test_an_extractor_that_cannot_start_is_a_configuration_error() -> None:
+    # 100 MiB of address space is less than the child's imports and language model take: it
+    # dies before it is ready, and no article is blamed for it.
+    small = Sandbox(SandboxLimits(memory_limit_mb=100))
+    with small, pytest.raises(ConfigError, match=r"cap of 100 MiB .* too small"):
+        small.wait_ready()
+    with Sandbox() as sandbox:
+        sandbox.wait_ready()
+        assert isinstance(sandbox.run(article(PARAGRAPH * 3)), Extraction)
+    # Batch mode stops before its first article.
+    items = [article(PARAGRAPH * 3, n) for n in range(3)]
+    with pytest.raises(ConfigError, match="exited before it was ready"):
+        next(
+            extract_ordered(
+                items, lambda a: a, workers=1, limits=SandboxLimits(memory_limit_mb=100)
+            )
+        )
 
 
 def test_an_extractor_that_dies_mid_document_is_reported_and_replaced() -> None:

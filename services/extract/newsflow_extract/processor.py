@@ -239,10 +239,12 @@ def build(config: Any, metrics: Metrics) -> ExtractProcessor:
         "duplicate": config.topics.duplicates,
         "dlq": config.topics.dlq,
     }
+    sandbox = Sandbox(sandbox_limits, max_attempts=config.max_attempts)
+    sandbox.wait_ready()  # an extractor that cannot start is a configuration error
     return ExtractProcessor(
         topics=topics,
         store=open_store(store_url, prefix=values["store_prefix"]),
-        sandbox=Sandbox(sandbox_limits, max_attempts=config.max_attempts),
+        sandbox=sandbox,
         decide=decide,
         metrics=metrics,
     )
