@@ -28,7 +28,7 @@ from newsflow.config import (
     positive_int,
     resolve,
 )
-from newsflow.errors import ConfigError, NewsflowError
+from newsflow.errors import CONFIG_ERROR_EXIT, ConfigError, NewsflowError
 from newsflow.logs import configure_logging
 from newsflow.pipeline import DecideSettings, Outcome
 from newsflow.sandbox import SandboxLimits
@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except ConfigError as exc:
         print(f"newsflow: configuration error: {exc}", file=sys.stderr)
-        return 2
+        return CONFIG_ERROR_EXIT
     except NewsflowError as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
         return 1

@@ -6,12 +6,14 @@ import functools
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from newsflow.config import Setting, non_negative_int, positive_float, positive_int
+from newsflow.errors import CONFIG_ERROR_EXIT, ConfigError
 from newsflow.kafka.settings import KAFKA_SETTINGS, TOPIC_SETTINGS, KafkaSettings, Topics
 from newsflow.logs import configure_logging
 
@@ -101,7 +103,11 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
     from newsflow.service.metrics import Metrics
 
     metrics = Metrics(config.service)
-    processor = build(config, metrics)
+    try:
+        processor = build(config, metrics)
+    except ConfigError as exc:  # restarting would not help: the supervisor stops the service
+        log.error("configuration error, the worker cannot start: %s", exc, extra={"worker": index})
+        sys.exit(CONFIG_ERROR_EXIT)
     client_id = f"{config.kafka.client_id}-{config.service}-{index}"
     consumer = make_consumer(config.kafka, group_id=config.group_id, client_id=client_id)
     producer = make_producer(config.kafka, client_id=client_id)

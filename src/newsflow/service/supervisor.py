@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from newsflow.errors import CONFIG_ERROR_EXIT
 from newsflow.service.metrics import Metrics, mark_dead
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,14 @@ class Supervisor:
             self._start(index)
         while not self.stopping.wait(0.2):
             for index, process in enumerate(self.processes):
+                if process.exitcode == CONFIG_ERROR_EXIT:
+                    log.error(
+                        "a worker cannot start (configuration error, see its log); stopping",
+                        extra={"worker": index},
+                    )
+                    self.stopping.set()
+                    self._shutdown()
+                    return CONFIG_ERROR_EXIT
                 if not process.is_alive():
                     self._restart(index, process)
         return self._shutdown()

@@ -104,6 +104,19 @@ def test_not_ready_while_the_store_is_unreachable(start_service: Any) -> None:
     assert status == 503, body
 
 
+def test_an_extractor_that_cannot_start_stops_the_service_with_a_configuration_error(
+    start_service: Any,
+) -> None:
+    # 100 MiB of address space is less than the extractor's start-up takes: restarting the
+    # worker would not help, so the service stops, naming the setting.
+    extract = start_service("extract", NEWSFLOW_EXTRACT_MEMORY_MB="100")
+    assert extract.process.wait(60) == 2
+    log = extract.log_text()
+    assert "cap of 100 MiB (NEWSFLOW_EXTRACT_MEMORY_MB) is likely too small" in log
+    assert "a worker cannot start (configuration error" in log
+    assert "worker died; restarting it" not in log
+
+
 @pytest.mark.redis
 def test_two_thousand_messages_survive_a_worker_killed_mid_run(
     broker: str, topics: Topics, start_service: Any, redis_url: str, redis_prefix: str
