@@ -87,13 +87,15 @@ def test_a_member_joining_mid_batch_loses_nothing(
     processed: list[tuple[str, int, int]] = []
     stop = threading.Event()
     threads: list[threading.Thread] = []
+    producers: list[Any] = []
 
     def member(name: str, on_sixth: Any = None) -> None:
         recorder = Recorder(name, processed, out)
         recorder.on_sixth = on_sixth
+        producers.append(make_producer(kafka, client_id=name))
         loop = CountingLoop(
             consumer=make_consumer(kafka, group_id=group, client_id=name),
-            producer=make_producer(kafka, client_id=name),
+            producer=producers[-1],
             processor=recorder,
             topic=source,
             metrics=metrics,
@@ -118,6 +120,8 @@ def test_a_member_joining_mid_batch_loses_nothing(
         stop.set()
         for thread in threads:
             thread.join(30)
+        for producer in producers:  # the loop leaves its producer to its owner (run_worker)
+            producer.close(timeout=10)
     assert CountingLoop.revoked_mid_batch >= 1
     seen = {(partition, offset) for _, partition, offset in processed}
     assert len(seen) == MESSAGES  # every record processed, by one member or the other
