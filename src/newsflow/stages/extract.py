@@ -136,15 +136,18 @@ def ran_out_of_memory(error: Exception) -> bool:
     syntax errors with the message "unknown error")."""
     if isinstance(error, MemoryError):
         return True
-    log = error.error_log if isinstance(error, etree.LxmlError) else ()
-    return any(entry.type == _NO_MEMORY for entry in log)
+    return isinstance(error, etree.LxmlError) and _logs_no_memory(error.error_log)
 
 
 def _parser_ran_out_of_memory() -> bool:
     """Whether libxml2 ran out of memory in the last parse. It does not raise then: trafilatura
     gets a truncated tree, or none, and would report a page without text (or extract part of
     one); under the sandbox's address-space cap that is what a huge page does."""
-    return any(entry.type == _NO_MEMORY for entry in HTML_PARSER.error_log)
+    return _logs_no_memory(HTML_PARSER.error_log)
+
+
+def _logs_no_memory(log: Any) -> bool:
+    return any(entry.type == _NO_MEMORY for entry in log)
 
 
 def _link_texts(tree: HtmlElement) -> set[str]:

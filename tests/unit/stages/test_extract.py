@@ -22,13 +22,14 @@ from pathlib import Path
 import orjson
 import pytest
 from benchmarks.corpus import SITES, Body, Site, fixture_bodies, page
+from lxml import etree
 from lxml.html import fragment_fromstring
 
 from newsflow import rejection as R
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
 from newsflow.stages.dom import is_layout_table
-from newsflow.stages.extract import ExtractLimits, extract
+from newsflow.stages.extract import ExtractLimits, extract, ran_out_of_memory
 from newsflow.stages.fingerprint import fingerprint, normalize_text
 from newsflow.stages.ingest import ingest
 from newsflow.stages.metadata import strip_site_name
@@ -246,10 +247,6 @@ def test_a_saved_real_page_gives_its_golden_text(name: str) -> None:
 
 
 def test_only_memory_errors_count_as_running_out_of_memory() -> None:
-    from lxml import etree
-
-    from newsflow.stages.extract import ran_out_of_memory
-
     try:
         etree.fromstring("<a><b></a>")
     except etree.XMLSyntaxError as exc:
