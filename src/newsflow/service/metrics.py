@@ -7,6 +7,7 @@ and the supervisor serves the merged view of every worker (`render`).
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import tempfile
@@ -43,11 +44,34 @@ def mark_dead(pid: int) -> None:
 def render() -> tuple[bytes, str]:
     """The merged metrics of all processes, in the Prometheus text format."""
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-    from prometheus_client.multiprocess import MultiProcessCollector
 
     registry = CollectorRegistry()
-    MultiProcessCollector(registry)
+    registry.register(_SizedFilesCollector(os.environ[MULTIPROC_ENV]))
     return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+class _SizedFilesCollector:
+    """prometheus_client's multiprocess collector over the metric files that have been sized.
+
+    A process creates its file empty and sizes it a moment later; the library's reader fails
+    on an empty file and takes the whole scrape with it, and a worker killed in that moment
+    leaves the file empty for good (client_python issue #1199, open in 0.26.0)."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+
+    def collect(self) -> Any:
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        files = glob.glob(os.path.join(self.directory, "*.db"))
+        return MultiProcessCollector.merge([f for f in files if _size(f) > 0], accumulate=True)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # removed since listed (a dead worker's gauges)
+        return 0
 
 
 @dataclass
