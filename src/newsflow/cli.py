@@ -39,6 +39,7 @@ from newsflow.stages.ingest import DEFAULT_MAX_BYTES, IngestLimits
 from newsflow.stages.neardup import NearSettings
 from newsflow.stages.placement import PlacementSettings
 from newsflow.stages.stories import StorySettings
+from newsflow.store import line_filters
 from newsflow.store.base import open_store
 from newsflow.store.records import POSTINGS
 
@@ -47,6 +48,12 @@ log = logging.getLogger(__name__)
 STAGE_SETTINGS = (
     Setting("store_url", "dedup store: redis://host:port/db, or an SQLite file path"),
     Setting("store_prefix", "key prefix in a shared Redis (one per deployment)", "newsflow:"),
+    Setting(
+        "line_filter_mib",
+        "MiB of each Redis filter of lines seen once (3 live; raise above 100,000 articles a day)",
+        line_filters.DEFAULT_MIB,
+        positive_int,
+    ),
     Setting("max_message_bytes", "largest raw message accepted", DEFAULT_MAX_BYTES, positive_int),
     Setting("max_html_chars", "largest HTML extracted", DEFAULT_MAX_HTML_CHARS, positive_int),
     Setting("extract_time_limit", "seconds before an extraction is killed", 5.0, positive_float),
@@ -206,7 +213,9 @@ def run_process(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     store = open_store(
-        values["store_url"] or str(out / "newsflow.sqlite"), prefix=values["store_prefix"]
+        values["store_url"] or str(out / "newsflow.sqlite"),
+        prefix=values["store_prefix"],
+        line_filter_mib=values["line_filter_mib"],
     )
     items = read_inputs(args.inputs, base_url=args.base_url, max_bytes=ingest_limits.max_bytes)
     summary = BatchSummary()

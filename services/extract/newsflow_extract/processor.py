@@ -243,7 +243,11 @@ def build(config: Any, metrics: Metrics) -> ExtractProcessor:
     sandbox.wait_ready()  # an extractor that cannot start is a configuration error
     return ExtractProcessor(
         topics=topics,
-        store=open_store(store_url, prefix=values["store_prefix"]),
+        store=open_store(
+            store_url,
+            prefix=values["store_prefix"],
+            line_filter_mib=values["line_filter_mib"],
+        ),
         sandbox=sandbox,
         decide=decide,
         metrics=metrics,

@@ -69,6 +69,11 @@ class DedupStore(Protocol):
         one source share is chrome. A document seen again (redelivery, a re-crawl with the
         same text) is not counted twice. Counts are forgotten `ttl_seconds` after a line was
         last seen.
+
+        A store may remember first sightings approximately, as Redis does (`LineFilters`:
+        there a line seen once is a few bits in a Bloom filter, and is remembered for one to
+        one and a half `ttl_seconds`): a false positive, rare by the filter's size, counts a
+        new line 2 for its first document, or takes a new document for one seen before.
         """
         ...
 
@@ -223,13 +228,18 @@ def begin_decision_in_steps(
     return Begun(counts, owner, indexed, statistics)
 
 
-def open_store(url: str, *, prefix: str = "newsflow:") -> DedupStore:
-    """`redis://…` / `rediss://…` → Redis (keys under `prefix`); `sqlite:///path`, a plain path
-    or `:memory:` → SQLite."""
+def open_store(
+    url: str, *, prefix: str = "newsflow:", line_filter_mib: int | None = None
+) -> DedupStore:
+    """`redis://…` / `rediss://…` → Redis (keys under `prefix`, filters of lines seen once of
+    `line_filter_mib` MiB, else the default); `sqlite:///path`, a plain path or `:memory:` →
+    SQLite (which counts every line exactly)."""
     if url.startswith(("redis://", "rediss://", "unix://")):
         from newsflow.store.redis import RedisStore
 
-        return RedisStore.from_url(url, prefix=prefix)
+        if line_filter_mib is None:
+            return RedisStore.from_url(url, prefix=prefix)
+        return RedisStore.from_url(url, prefix=prefix, line_filter_mib=line_filter_mib)
     from newsflow.store.sqlite import SqliteStore
 
     path = url.removeprefix("sqlite://")

@@ -13,6 +13,7 @@ import redis
 import redis.exceptions
 
 from newsflow.errors import ConfigError, StoreUnavailable
+from newsflow.store.line_filters import DEFAULT_MIB, LineFilters
 from newsflow.store.records import Begun, Claim, IndexRequest, Mark
 from newsflow.store.redis_index import (
     _INDEX_FUNCTION,
@@ -54,33 +55,73 @@ _CLAIM_AND_MARK_SCRIPT = (
     _CLAIM_FUNCTION + "return claim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])"
 )
 
-# Count a document once per line of a source: the document's marker (SET NX EX) decides
-# whether this is its first observation; then every line counter is INCRed (and its TTL
-# refreshed) or only read. Keys derive from `base`, the source's key base.
+# Count a document once per line of a source. A line's first sighting is remembered in Bloom
+# filters (`LineFilters`), so only a line seen again gets a counter key: INCRed (from 2: the
+# first sighting is the filter's) and its TTL refreshed, or, for a document seen before, only
+# read. `spec`: the filters, newest first, the newest one's TTL, items (the document, then its
+# lines) and bits per item; the last ARGV are every item's BITFIELD GET arguments, then its SET
+# arguments (made by the caller: building them here cost Redis a third more time). A new
+# document's items are set in the newest filter. Keys derive from `base`, the source's key
+# base, and from the prefix (the filters).
 _OBSERVE_LINES_FUNCTION = """
-local function observe_lines(base, ttl, document, lines)
-    local new = redis.call('SET', base .. 'doc:' .. document, 1, 'NX', 'EX', ttl)
+local function sighted(spec, first)
+    local seen = {}
+    local per, chunk = 3 * spec.hashes, 768 * spec.hashes
+    local last = first + spec.items * per - 1
+    for f = 1, #spec.filters do
+        for from = first, last, chunk do
+            local to = math.min(from + chunk - 1, last)
+            local bits = redis.call('BITFIELD_RO', spec.filters[f], unpack(ARGV, from, to))
+            local before = (from - first) / per
+            for i = 0, (to - from + 1) / per - 1 do
+                local all = true
+                for j = i * spec.hashes + 1, (i + 1) * spec.hashes do
+                    if bits[j] == 0 then all = false break end
+                end
+                if all then seen[before + i + 1] = true end
+            end
+        end
+    end
+    return seen
+end
+local function remember(spec, first)
+    local chunk = 1024 * spec.hashes
+    local last = first + spec.items * 4 * spec.hashes - 1
+    for from = first, last, chunk do
+        local to = math.min(from + chunk - 1, last)
+        redis.call('BITFIELD', spec.filters[1], unpack(ARGV, from, to))
+    end
+    redis.call('EXPIRE', spec.filters[1], spec.expire)
+end
+local function observe_lines(base, ttl, spec, lines)
+    local first = #ARGV - spec.items * spec.hashes * 7 + 1
+    local seen = sighted(spec, first)
+    local new = not seen[1]
     local counts = {}
     for k = 1, #lines do
         local key = base .. lines[k]
-        if new then
+        if not seen[k + 1] then
+            counts[k] = new and 1 or 0
+        elseif new then
             counts[k] = redis.call('INCR', key)
+            if counts[k] == 1 then counts[k] = redis.call('INCR', key) end
             redis.call('EXPIRE', key, ttl)
         else
-            counts[k] = tonumber(redis.call('GET', key) or '0')
+            counts[k] = tonumber(redis.call('GET', key) or '1')
         end
     end
+    if new then remember(spec, first + spec.items * spec.hashes * 3) end
     return counts
 end
 """
 _OBSERVE_LINES_SCRIPT = (
     _OBSERVE_LINES_FUNCTION
-    + "return observe_lines(ARGV[1], ARGV[2], ARGV[3], cjson.decode(ARGV[4]))"
+    + "return observe_lines(ARGV[1], ARGV[2], cjson.decode(ARGV[3]), cjson.decode(ARGV[4]))"
 )
 
 # `begin_decision`: observe the lines; unless one recurs, claim (with the mark: KEYS[1],
 # KEYS[2]); if the article holds the claim, index its signature (KEYS[3..]) and read its
-# terms' statistics. ARGV: lines base, lines TTL, document, lines, recurring_at, owner,
+# terms' statistics. ARGV: lines base, lines TTL, filters spec, lines, recurring_at, owner,
 # claim TTL, has mark, mark before, mark after, has index, then the index call's arguments
 # and the terms call's.
 _BEGIN_DECISION_SCRIPT = (
@@ -89,7 +130,7 @@ _BEGIN_DECISION_SCRIPT = (
     + _INDEX_FUNCTION
     + _TERMS_FUNCTION
     + """
-local counts = observe_lines(ARGV[1], ARGV[2], ARGV[3], cjson.decode(ARGV[4]))
+local counts = observe_lines(ARGV[1], ARGV[2], cjson.decode(ARGV[3]), cjson.decode(ARGV[4]))
 local recurring_at = tonumber(ARGV[5])
 for k = 1, #counts do
     if counts[k] >= recurring_at then return {counts} end
@@ -154,14 +195,21 @@ class RedisStore(RedisIndexOps):
     """`DedupStore` over Redis, shared by every replica; Redis expires the claims itself."""
 
     def __init__(
-        self, client: redis.Redis, *, prefix: str = DEFAULT_PREFIX, description: str = "redis"
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        description: str = "redis",
+        line_filter_mib: int = DEFAULT_MIB,
     ) -> None:
-        """Wrap a redis-py client; `description` names the server in reprs and errors.
+        """Wrap a redis-py client; `description` names the server in reprs and errors, and
+        `line_filter_mib` sizes the filters of lines seen once (`LineFilters`).
 
         `description` must not contain secrets: `from_url` passes a redacted URL.
         """
         self._client = client
         self._prefix = prefix
+        self._line_filters = LineFilters(prefix, line_filter_mib)
         self._description = description
         self._claim_script = client.register_script(_CLAIM_SCRIPT)
         self._claim_and_mark_script = client.register_script(_CLAIM_AND_MARK_SCRIPT)
@@ -170,7 +218,9 @@ class RedisStore(RedisIndexOps):
         self._policy_checked = False
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = DEFAULT_PREFIX) -> RedisStore:
+    def from_url(
+        cls, url: str, *, prefix: str = DEFAULT_PREFIX, line_filter_mib: int = DEFAULT_MIB
+    ) -> RedisStore:
         """Build a store from `redis://`, `rediss://` or `unix://` URL, with short timeouts.
 
         Timeouts are short (2 s) so a stalled Redis surfaces as `StoreUnavailable` quickly
@@ -186,7 +236,7 @@ class RedisStore(RedisIndexOps):
             )
         except ValueError as exc:
             raise ConfigError(f"invalid Redis URL {redacted}: {exc}") from exc
-        return cls(client, prefix=prefix, description=redacted)
+        return cls(client, prefix=prefix, description=redacted, line_filter_mib=line_filter_mib)
 
     def __repr__(self) -> str:
         return f"RedisStore(url={self._description!r}, prefix={self._prefix!r})"
@@ -238,18 +288,19 @@ class RedisStore(RedisIndexOps):
         """Count `document` once for each of its lines; per line, how many documents of
         `source` had it (see `DedupStore.observe_lines`).
 
-        One script call: it marks the document (`SET NX EX`, so a redelivery is not counted
-        again), then either `INCR`s and `EXPIRE`s every line's counter or only reads them.
-        Every key expires `ttl_seconds` after it was last written; `now` is not used.
+        One script call: it looks the document and its lines up in the filters of first
+        sightings (`LineFilters`; a document found there is a redelivery and is not counted
+        again); for a new document it `INCR`s and `EXPIRE`s the counter of every line seen
+        before and remembers the rest, else it only reads them. A counter expires
+        `ttl_seconds` after it was last written; a first sighting is remembered for one to one
+        and a half times that, by the period of `now`.
         """
         if ttl_seconds < 1:
             raise ValueError(f"ttl_seconds must be at least 1, got {ttl_seconds}")
         lines = list(dict.fromkeys(line_hashes))
-        base = f"{self._prefix}lines:{source}:"
+        head, tail = self._lines_call(source, document, lines, ttl_seconds, now)
         with self._translated():
-            replies = self._observe_lines_script(
-                args=[base, ttl_seconds, document, orjson.dumps(lines)]
-            )
+            replies = self._observe_lines_script(args=head + tail)
         counts = {line: int(value) for line, value in zip(lines, replies, strict=True)}
         return [counts[line] for line in line_hashes]
 
@@ -272,8 +323,8 @@ class RedisStore(RedisIndexOps):
         lines = list(dict.fromkeys(line_hashes))
         p, mark = self._prefix, claim.mark
         keys = [p + claim.key, p + (mark.key if mark else claim.key)]
-        args: list[Any] = [f"{p}lines:{source}:", lines_ttl_seconds, document]
-        args += [orjson.dumps(lines), recurring_at, claim.owner, claim.ttl_seconds]
+        args, filter_args = self._lines_call(source, document, lines, lines_ttl_seconds, now)
+        args += [recurring_at, claim.owner, claim.ttl_seconds]
         args += ["1", mark.before, mark.after] if mark else ["0", "", ""]
         if index is None:
             args.append("0")
@@ -285,6 +336,7 @@ class RedisStore(RedisIndexOps):
             keys += index_keys
             args += ["1", *index_args]
             args += self._terms_call(index.terms, index.at, index.story_window_seconds)
+        args += filter_args
         with self._translated():
             reply = self._begin_decision_script(keys=keys, args=args)
         counted = dict(zip(lines, (int(c) for c in reply[0]), strict=True))
@@ -295,6 +347,15 @@ class RedisStore(RedisIndexOps):
         if len(reply) == 2:
             return Begun(counts, owner)
         return Begun(counts, owner, _indexed(reply[2]), _statistics(reply[3]))
+
+    def _lines_call(
+        self, source: str, document: str, lines: list[str], ttl_seconds: int, now: float
+    ) -> tuple[list[Any], list[Any]]:
+        """The arguments of `observe_lines` in a script: its first four (key base, TTL, the
+        filters' spec, lines), and the filters' arguments, which end the script's ARGV."""
+        look = self._line_filters.lookup(source, document, lines, ttl_seconds=ttl_seconds, now=now)
+        base = f"{self._prefix}lines:{source}:"
+        return [base, ttl_seconds, orjson.dumps(look.spec), orjson.dumps(lines)], look.arguments
 
     def ping(self) -> bool:
         """True when Redis answers PING; used by readiness checks, so it never raises. The
