@@ -168,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--store", default=None, help="redis://… (default: SQLite in memory)")
     parser.add_argument("--threshold", type=float, default=None, help="story threshold")
     parser.add_argument("--postings", type=int, default=None, help="stories read per term")
+    parser.add_argument("--centroid-terms", type=int, default=None, help="terms a centroid keeps")
     parser.add_argument(
         "--background", type=int, default=0, help="synthetic articles in the store first"
     )
@@ -177,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stories = replace(stories, threshold=args.threshold)
     if args.postings is not None:
         stories = replace(stories, postings=args.postings)
+    if args.centroid_terms is not None:
+        stories = replace(stories, centroid_terms=args.centroid_terms)
     settings = PlacementSettings(stories=stories)
     started = time.perf_counter()
     results = run_dev(args.dev, args.seeds, args.store, settings, args.background)

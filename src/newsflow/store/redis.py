@@ -60,9 +60,10 @@ _CLAIM_AND_MARK_SCRIPT = (
 # first sighting is the filter's) and its TTL refreshed, or, for a document seen before, only
 # read. `spec`: the filters, newest first, the newest one's TTL, items (the document, then its
 # lines) and bits per item; the last ARGV are every item's BITFIELD GET arguments, then its SET
-# arguments (made by the caller: building them here cost Redis a third more time). A new
-# document's items are set in the newest filter. Keys derive from `base`, the source's key
-# base, and from the prefix (the filters).
+# arguments, made by the caller (every replica) rather than here (the one Redis). A new
+# document's items are set in the newest filter. Counters left by the form before the filters
+# are read and counted on. Keys derive from `base`, the source's key base, and from the prefix
+# (the filters).
 _OBSERVE_LINES_FUNCTION = """
 local function sighted(spec, first)
     local seen = {}
