@@ -15,7 +15,7 @@ bits per item, n items in a period and m bits, the rate is (1 − e^(−HASHES·
 costs boilerplate learning next to nothing; more bits per item would cost Redis time per line.
 
 The filters are ours, not RedisBloom's: that module is not in plain Redis, and the store must
-run on any Redis ≥ 6.2 (BITFIELD_RO).
+run on any Redis from 6.0 (BITFIELD_RO).
 """
 
 from __future__ import annotations
