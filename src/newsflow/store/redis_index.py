@@ -91,7 +91,8 @@ end
 """
 
 _TERMS_FUNCTION = """
--- Documents and per-term document frequencies summed over the day buckets `days`, as JSON.
+-- Documents and per-term document frequencies summed over the day buckets `days`, as a
+-- reply of integers ({documents, {frequencies}}; as JSON, cjson would format every number).
 local function term_statistics(prefix, terms, days)
     local docs, dfs = 0, {}
     for k = 1, #terms do dfs[k] = 0 end
@@ -105,7 +106,7 @@ local function term_statistics(prefix, terms, days)
             end
         end
     end
-    return cjson.encode({docs, dfs})
+    return {docs, dfs}
 end
 """
 
@@ -185,13 +186,14 @@ _CANDIDATES_FUNCTION = (
 -- The `limit` stories indexed under most of `index` (ties: by id) and joined since `since`
 -- (of each term, the `postings` joined last), each as {id, size, first_seen, last_seen,
 -- cosine of the unit vector (vterms, vweights) to the story's centroid}: the centroids never
--- leave Redis.
+-- leave Redis. Arguments that Redis commands take are passed on as strings: Redis formats a
+-- Lua number with snprintf for every command it is given to (5% of its time per article).
 local function candidates(prefix, since, limit, vterms, vweights, index, postings)
     local nv = #vterms
     local hits, order = {}, {}
     for k = 1, #index do
         local sids = redis.call('ZREVRANGEBYSCORE', prefix .. 'sidx:' .. index[k], '+inf',
-            since, 'LIMIT', 0, postings)
+            since, 'LIMIT', '0', postings)
         for _, s in ipairs(sids) do
             if not hits[s] then hits[s] = 0; order[#order + 1] = s end
             hits[s] = hits[s] + 1
@@ -239,7 +241,7 @@ _STORY_CANDIDATES = (
     _CANDIDATES_FUNCTION
     + """
 local found = candidates(ARGV[1], ARGV[2], tonumber(ARGV[3]), cjson.decode(ARGV[4]),
-    cjson.decode(ARGV[5]), cjson.decode(ARGV[6]), tonumber(ARGV[7]))
+    cjson.decode(ARGV[5]), cjson.decode(ARGV[6]), ARGV[7])
 for _, row in ipairs(found) do
     for j = 3, 5 do row[j] = string.format('%.17g', row[j]) end
 end
@@ -257,7 +259,7 @@ if ARGV[3] ~= '1' then
     return ARGV[1]
 end
 local prefix, sid, at, source, title = ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7], ARGV[8]
-local keep, ttl, day = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
+local keep, ttl, ttl_text, day = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[10], ARGV[11]
 local counted, index = cjson.decode(ARGV[12]), cjson.decode(ARGV[15])
 local cterms, cweights = cjson.decode(ARGV[13]), cjson.decode(ARGV[14])
 local decision = ARGV[1]
@@ -266,7 +268,7 @@ if ARGV[16] == '1' then
     -- joined within the window of `at`, from the threshold; else the update's own.
     local window, threshold = tonumber(ARGV[19]), tonumber(ARGV[17])
     local found = candidates(prefix, tostring(at - window), tonumber(ARGV[18]), cterms,
-        cweights, index, tonumber(ARGV[20]))
+        cweights, index, ARGV[20])
     local best, score = nil, 0
     for _, row in ipairs(found) do
         if math.min(math.abs(at - row[4]), math.abs(at - row[3])) <= window and row[5] > score
@@ -281,10 +283,10 @@ if ARGV[16] == '1' then
 end
 redis.call('SET', KEYS[1], decision, 'EX', ARGV[2])
 local dfkey = prefix .. 'df:' .. day
-for k = 1, #counted do redis.call('HINCRBY', dfkey, counted[k], 1) end
-redis.call('EXPIRE', dfkey, ttl)
+for k = 1, #counted do redis.call('HINCRBY', dfkey, counted[k], '1') end
+redis.call('EXPIRE', dfkey, ttl_text)
 redis.call('INCR', prefix .. 'dfn:' .. day)
-redis.call('EXPIRE', prefix .. 'dfn:' .. day, ttl)
+redis.call('EXPIRE', prefix .. 'dfn:' .. day, ttl_text)
 local skey = prefix .. 'story:' .. sid
 local first = redis.call('HGET', skey, 'first_seen')
 if not first then
@@ -295,10 +297,10 @@ else
         redis.call('HSET', skey, 'last_seen', ARGV[6])
     end
 end
-redis.call('HINCRBY', skey, 'size', 1)
+redis.call('HINCRBY', skey, 'size', '1')
 redis.call('SADD', skey .. ':src', source)
 if #cterms > 0 then
-    local norm2 = join_centroid(skey, cterms, cweights, keep, ttl)
+    local norm2 = join_centroid(skey, cterms, cweights, keep, ttl_text)
     redis.call('HSET', skey, 'norm2', string.format('%.17g', norm2))
 end
 local last = redis.call('HGET', skey, 'last_seen')
@@ -307,12 +309,12 @@ for k = 1, #index do
     local ik = prefix .. 'sidx:' .. index[k]
     redis.call('ZADD', ik, last, sid)
     redis.call('ZREMRANGEBYSCORE', ik, '-inf', oldest)
-    redis.call('EXPIRE', ik, ttl)
+    redis.call('EXPIRE', ik, ttl_text)
 end
 redis.call('ZADD', prefix .. 'stories', last, sid)
 redis.call('ZREMRANGEBYSCORE', prefix .. 'stories', '-inf', oldest)
-redis.call('EXPIRE', prefix .. 'stories', ttl)
-for _, key in ipairs({skey, skey .. ':src'}) do redis.call('EXPIRE', key, ttl) end
+redis.call('EXPIRE', prefix .. 'stories', ttl_text)
+for _, key in ipairs({skey, skey .. ':src'}) do redis.call('EXPIRE', key, ttl_text) end
 return decision
 """
 )
@@ -503,7 +505,7 @@ def _indexed(rows: list[Any]) -> list[IndexedSignature]:
 
 
 def _statistics(reply: Any) -> TermStatistics:
-    documents, frequencies = orjson.loads(reply)
+    documents, frequencies = reply
     return TermStatistics(int(documents), [int(n) for n in frequencies])
 
 
