@@ -20,7 +20,7 @@ from newsflow.stages.extract import extract
 from newsflow.stages.ingest import ingest
 from newsflow.stages.placement import PlacementSettings, place
 from newsflow.store.base import begin_decision_in_steps
-from newsflow.store.records import Claim, IndexRequest, Mark
+from newsflow.store.records import Claim, IndexRequest, Mark, StoryChoice
 from newsflow.store.redis import RedisStore
 
 pytestmark = pytest.mark.redis
@@ -70,6 +70,27 @@ def test_a_centroid_is_one_value_and_one_kept_as_a_sorted_set_is_read_and_replac
     assert not client.exists(key + ":c") and client.ttl(key + ":cv") > 0
     [match] = store.story_candidates({"kyiv": 1.0}, ["kyiv"], at=T0, window_seconds=WINDOW, limit=1)
     assert match.similarity == pytest.approx(0.5 / (0.8**2 + 0.6**2 + 0.5**2) ** 0.5)
+
+
+def test_a_story_scored_and_joined_in_one_commit_adds_the_weights_once(
+    store: RedisStore, client: redis.Redis, prefix: str
+) -> None:
+    """The commit reads a candidate's centroid to score it and joins the same copy: the joined
+    centroid is the old one plus the article's weights, and one kept as a sorted set is
+    replaced."""
+    store.commit_decision(A, {}, story=update(A), ttl_seconds=WINDOW, now=T0)
+    key = f"{prefix}story:{A}"
+    client.delete(key + ":cv")
+    client.zadd(key + ":c", {"iran": 0.8, "missile": 0.6})
+    choice = StoryChoice(threshold=0.1, candidates=4, window_seconds=WINDOW, postings=25)
+    joined = update(B, centroid={"iran": 0.6, "kyiv": 0.8}, index_terms=["iran"])
+    decision = store.commit_decision(
+        B, {"story_id": B}, story=joined, choice=choice, ttl_seconds=WINDOW, now=T0
+    )
+    assert decision == {"story_id": A}
+    assert not client.exists(key + ":c")
+    [match] = store.story_candidates({"kyiv": 1.0}, ["iran"], at=T0, window_seconds=WINDOW, limit=1)
+    assert match.similarity == pytest.approx(0.8 / (1.4**2 + 0.6**2 + 0.8**2) ** 0.5)
 
 
 def test_every_index_and_story_key_expires(
