@@ -45,6 +45,14 @@ from newsflow.store.records import POSTINGS
 
 log = logging.getLogger(__name__)
 
+
+def line_filter_mib(text: str) -> int:
+    value = positive_int(text)
+    if value > line_filters.MAX_MIB:
+        raise ValueError(f"must be at most {line_filters.MAX_MIB} (a Redis string's size)")
+    return value
+
+
 STAGE_SETTINGS = (
     Setting("store_url", "dedup store: redis://host:port/db, or an SQLite file path"),
     Setting("store_prefix", "key prefix in a shared Redis (one per deployment)", "newsflow:"),
@@ -52,7 +60,7 @@ STAGE_SETTINGS = (
         "line_filter_mib",
         "MiB of each Redis filter of lines seen once (3 live; raise above 100,000 articles a day)",
         line_filters.DEFAULT_MIB,
-        positive_int,
+        line_filter_mib,
     ),
     Setting("max_message_bytes", "largest raw message accepted", DEFAULT_MAX_BYTES, positive_int),
     Setting("max_html_chars", "largest HTML extracted", DEFAULT_MAX_HTML_CHARS, positive_int),

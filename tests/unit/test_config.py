@@ -1,6 +1,7 @@
 """Settings: flag beats environment beats default; bad values fail at start-up, clearly."""
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,11 @@ def test_extract_refuses_to_start_with_an_unsafe_poll_budget(
 ) -> None:
     assert main(["extract", "--kafka-max-poll-records", "500"]) == 2
     assert "configuration error" in capsys.readouterr().err
+
+
+def test_a_line_filter_larger_than_a_redis_string_is_a_configuration_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["process", "--line-filter-mib", "1024", "--out", str(tmp_path), str(tmp_path)])
+    assert status == 2
+    assert "invalid --line-filter-mib '1024': must be at most 512" in capsys.readouterr().err

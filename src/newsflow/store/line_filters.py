@@ -29,6 +29,7 @@ from typing import Any
 
 HASHES = 2
 DEFAULT_MIB = 32
+MAX_MIB = 512  # a Redis string's largest size
 _DIGEST = struct.Struct(f"<{HASHES}Q")
 
 
@@ -49,8 +50,8 @@ class LineFilters:
     mib: int = DEFAULT_MIB
 
     def __post_init__(self) -> None:
-        if self.mib < 1:
-            raise ValueError(f"a line filter must have at least 1 MiB, got {self.mib}")
+        if not 1 <= self.mib <= MAX_MIB:
+            raise ValueError(f"a line filter has 1 to {MAX_MIB} MiB, got {self.mib}")
 
     @property
     def bits(self) -> int:

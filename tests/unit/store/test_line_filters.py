@@ -59,6 +59,7 @@ def test_false_positives_are_as_rare_as_the_formula_says(bits_per_item: float) -
     assert false / probes == pytest.approx(expected, rel=0.2)
 
 
-def test_a_filter_of_less_than_one_mib_is_refused() -> None:
-    with pytest.raises(ValueError, match="at least 1 MiB"):
-        LineFilters("p:", mib=0)
+@pytest.mark.parametrize("mib", [0, 513])
+def test_a_filter_redis_cannot_hold_is_refused(mib: int) -> None:
+    with pytest.raises(ValueError, match="1 to 512 MiB"):
+        LineFilters("p:", mib=mib)
