@@ -314,9 +314,15 @@ if #cterms > 0 then
 end
 local last = redis.call('HGET', skey, 'last_seen')
 local oldest = '(' .. tostring(tonumber(last) - ttl)
+-- The story index scores a story by the second after its last join, an integer: most of
+-- these sorted sets are small and kept as listpacks, where a fractional score is a string
+-- that every insert, trim and search parses again (strtod) for each entry it passes. A
+-- second early or late only matters at the window's edge, where the candidates' own
+-- first and last joins are checked again.
+local second = string.format('%d', math.ceil(tonumber(last)))
 for k = 1, #index do
     local ik = prefix .. 'sidx:' .. index[k]
-    redis.call('ZADD', ik, last, sid)
+    redis.call('ZADD', ik, second, sid)
     redis.call('ZREMRANGEBYSCORE', ik, '-inf', oldest)
     redis.call('EXPIRE', ik, ttl_text)
 end
