@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from newsflow.store.line_filters import DEFAULT_MIB
 from newsflow.store.records import (
     POSTINGS,
     Begun,
@@ -229,16 +230,14 @@ def begin_decision_in_steps(
 
 
 def open_store(
-    url: str, *, prefix: str = "newsflow:", line_filter_mib: int | None = None
+    url: str, *, prefix: str = "newsflow:", line_filter_mib: int = DEFAULT_MIB
 ) -> DedupStore:
     """`redis://…` / `rediss://…` → Redis (keys under `prefix`, filters of lines seen once of
-    `line_filter_mib` MiB, else the default); `sqlite:///path`, a plain path or `:memory:` →
-    SQLite (which counts every line exactly)."""
+    `line_filter_mib` MiB); `sqlite:///path`, a plain path or `:memory:` → SQLite (which counts
+    every line exactly)."""
     if url.startswith(("redis://", "rediss://", "unix://")):
         from newsflow.store.redis import RedisStore
 
-        if line_filter_mib is None:
-            return RedisStore.from_url(url, prefix=prefix)
         return RedisStore.from_url(url, prefix=prefix, line_filter_mib=line_filter_mib)
     from newsflow.store.sqlite import SqliteStore
 
