@@ -23,14 +23,15 @@ from typing import Any
 
 import trafilatura
 from lxml import etree
-from lxml.html import HtmlElement
-from trafilatura.utils import HTML_PARSER
+from lxml.html import HtmlElement, fromstring
+from trafilatura.utils import HTML_PARSER, fromstring_bytes, is_dubious_html, repair_faulty_html
 
 from newsflow import rejection as R
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
 from newsflow.stages import metadata
 from newsflow.stages.dom import MIN_PROSE_WORDS, WORD_OR_CHARACTER, has_prose, prepare_tree
+from newsflow.stages.ingest import repair_text
 from newsflow.stages.textclean import clean_text
 
 EXTRACTOR_NAME = "newsflow-trafilatura"
@@ -40,6 +41,7 @@ MIN_WORDS = 5
 _WORD = re.compile(r"\w+")
 _LINK_MIN_WORDS = 3
 _NO_MEMORY = etree.ErrorTypes.ERR_NO_MEMORY
+_REPAIRED_HEAD = 4096  # trafilatura's repairs look at the first lines within these characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ def _extract_text(article: Article) -> Extraction | Rejection:
 
 
 def _extract_html(article: Article) -> Extraction | Rejection:
-    tree = trafilatura.load_html(article.body)
+    tree = load_html(article.body)
     if _parser_ran_out_of_memory():
         raise MemoryError("the HTML parser ran out of memory")
     if tree is None:
@@ -128,6 +130,40 @@ def _extract_html(article: Article) -> Extraction | Rejection:
         extractor_version=EXTRACTOR_VERSION,
         quality=metadata.score_quality(cleaned.text, link_lines=link_lines),
     )
+
+
+def load_html(html: str) -> HtmlElement | None:
+    """The page's tree, as `trafilatura.load_html` parses a string, with its repairs done
+    where they can apply.
+
+    trafilatura removes control characters with a regular expression over the whole page (a
+    twentieth of an extraction); `repair_text`, which ingest already applied, removes the same
+    ones and more, and finds none faster. Its other repairs (a DOCTYPE, a self-closing
+    `<html/>`) concern the first lines within 4,096 characters, so they are made on those.
+    """
+    html = repair_text(html)
+    beginning = html[:50].lower()
+    end = html.find("\n", _REPAIRED_HEAD) + 1  # the head ends with a whole line
+    if end == 0:
+        html = repair_faulty_html(html, beginning)
+    else:
+        html = repair_faulty_html(html[:end], beginning) + html[end:]
+    try:
+        tree = fromstring(html, parser=HTML_PARSER)
+    except ValueError:  # "Unicode strings with encoding declaration are not supported"
+        return _accepted(fromstring_bytes(html), beginning)
+    except etree.LxmlError:  # "Document is empty": trafilatura tries the bytes then
+        tree = None
+    if tree is None or len(tree) < 1:
+        tree = fromstring_bytes(html)
+    return _accepted(tree, beginning)
+
+
+def _accepted(tree: HtmlElement | None, beginning: str) -> HtmlElement | None:
+    """trafilatura's test of whether a parse is HTML at all."""
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None
+    return tree
 
 
 def ran_out_of_memory(error: Exception) -> bool:

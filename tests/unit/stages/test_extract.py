@@ -21,6 +21,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+import trafilatura
 from benchmarks.corpus import SITES, Body, Site, fixture_bodies, page
 from lxml import etree
 from lxml.html import fragment_fromstring
@@ -29,7 +30,7 @@ from newsflow import rejection as R
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
 from newsflow.stages.dom import is_layout_table
-from newsflow.stages.extract import ExtractLimits, extract, ran_out_of_memory
+from newsflow.stages.extract import ExtractLimits, extract, load_html, ran_out_of_memory
 from newsflow.stages.fingerprint import fingerprint, normalize_text
 from newsflow.stages.ingest import ingest
 from newsflow.stages.metadata import strip_site_name
@@ -254,3 +255,37 @@ def test_only_memory_errors_count_as_running_out_of_memory() -> None:
     assert ran_out_of_memory(MemoryError())
     assert not ran_out_of_memory(syntax_error)  # an lxml error, but not about memory
     assert not ran_out_of_memory(ValueError("bad page"))
+
+
+_LONG_LINE = "<p>" + "word " * 1000 + "</p>"
+PARSED_AS_TRAFILATURA_DOES = {
+    "a plain page": "<html><body><p>Text.</p></body></html>",
+    "a DOCTYPE with a slash (a libxml2 bug)": '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN">\n'
+    "<html><body><p>Text.</p></body></html>",
+    "a self-closing html tag": '<html lang="en"/>\n<body><p>Text.</p></body>',
+    "an XML encoding declaration": '<?xml version="1.0" encoding="utf-8"?>\n'
+    "<html><body><p>Text.</p></body></html>",
+    "a DOCTYPE on a first line longer than the head": '<!DOCTYPE html SYSTEM "a/b">'
+    + _LONG_LINE
+    + "\n<html><body><p>Text.</p></body></html>",
+    "a self-closing html tag at the head's end": "<!-- "
+    + "x" * 4080
+    + ' -->\n<html lang="en"/>\n<body><p>Text.</p></body>',
+    "no html at all, one block": "<p>Just a paragraph.</p>",
+    "no html at all, two blocks": "<p>One.</p><p>Two.</p>",
+    "nothing but whitespace": "   \n  ",
+    "control characters past the head": "<html><body>"
+    + "<p>Text.</p>\n" * 400
+    + "<p>Te\x07xt\x00 and\ufffe more.</p></body></html>",
+}
+
+
+@pytest.mark.parametrize(
+    "html", PARSED_AS_TRAFILATURA_DOES.values(), ids=PARSED_AS_TRAFILATURA_DOES
+)
+def test_a_page_is_parsed_as_trafilatura_parses_it(html: str) -> None:
+    """`load_html` makes trafilatura's repairs only where they apply; the tree is the same."""
+    ours, theirs = load_html(html), trafilatura.load_html(html)
+    assert (ours is None) == (theirs is None)
+    if ours is not None:
+        assert etree.tostring(ours) == etree.tostring(theirs)
