@@ -258,7 +258,7 @@ def test_only_memory_errors_count_as_running_out_of_memory() -> None:
 
 
 _LONG_LINE = "<p>" + "word " * 1000 + "</p>"
-PARSED_AS_TRAFILATURA_DOES = {
+PARSING_CASES = {
     "a plain page": "<html><body><p>Text.</p></body></html>",
     "a DOCTYPE with a slash (a libxml2 bug)": '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN">\n'
     "<html><body><p>Text.</p></body></html>",
@@ -280,9 +280,7 @@ PARSED_AS_TRAFILATURA_DOES = {
 }
 
 
-@pytest.mark.parametrize(
-    "html", PARSED_AS_TRAFILATURA_DOES.values(), ids=PARSED_AS_TRAFILATURA_DOES
-)
+@pytest.mark.parametrize("html", PARSING_CASES.values(), ids=PARSING_CASES)
 def test_a_page_is_parsed_as_trafilatura_parses_it(html: str) -> None:
     """`load_html` makes trafilatura's repairs only where they apply; the tree is the same."""
     ours, theirs = load_html(html), trafilatura.load_html(html)
