@@ -57,13 +57,17 @@ def ingest(raw: bytes, *, now: datetime, limits: IngestLimits | None = None) -> 
 
 
 def _parse_json(raw: bytes) -> Any:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return Rejection(R.BAD_ENCODING, f"message is not UTF-8: {exc.reason} at byte {exc.start}")
+    """The parsed message, or why not. orjson checks that the whole message is UTF-8; where it
+    is not, decoding it tells where (only then: it costs a tenth of an ingest)."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return Rejection(
+                R.BAD_ENCODING, f"message is not UTF-8: {bad.reason} at byte {bad.start}"
+            )
         if "surrogate" in str(exc):
             return Rejection(R.BAD_ENCODING, f"invalid Unicode escape: {exc}")
         return Rejection(R.INVALID_JSON, str(exc))

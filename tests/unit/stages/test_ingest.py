@@ -89,6 +89,7 @@ def test_tracking_parameters_do_not_change_the_id() -> None:
         (b'{"url": "https://example.com/a", "html": "%PDF-1.7 binary"}', "not_html"),
         (b'{"url": "https://example.com/a", "html": "\\ud800"}', "bad_encoding"),
         (b"\xff\xfe\x00garbage", "bad_encoding"),
+        (b'{"url": "https://example.com/a", "html": "<p>caf\xe9</p>"}', "bad_encoding"),
     ],
 )
 def test_bad_messages_are_rejected_with_a_precise_reason(raw: bytes, reason: str) -> None:
