@@ -143,11 +143,11 @@ def load_html(html: str) -> HtmlElement | None:
     """
     html = repair_text(html)
     beginning = html[:50].lower()
-    end = html.find("\n", _REPAIRED_HEAD) + 1  # the head ends with a whole line
-    if end == 0:
-        html = repair_faulty_html(html, beginning)
-    else:
-        html = repair_faulty_html(html[:end], beginning) + html[end:]
+    end = html.find("\n", _REPAIRED_HEAD) + 1 or len(html)  # the head ends with a whole line
+    head = html[:end]
+    repaired = repair_faulty_html(head, beginning)
+    if repaired != head:  # most pages need no repair: the rest is not copied then
+        html = repaired + html[end:]
     try:
         tree = fromstring(html, parser=HTML_PARSER)
     except ValueError:  # "Unicode strings with encoding declaration are not supported"
