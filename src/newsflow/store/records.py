@@ -122,6 +122,10 @@ class StoryUpdate:
 # decides as 100 did, 10 loses most of the recall.
 POSTINGS = 25
 
+# Redis keeps INDEX_DEPTH × postings stories per index term (100 by default): no fewer than
+# are read, with room for a larger `postings` set later.
+INDEX_DEPTH = 4
+
 
 @dataclass(frozen=True, slots=True)
 class StoryChoice:

@@ -20,7 +20,14 @@ from newsflow.stages.extract import extract
 from newsflow.stages.ingest import ingest
 from newsflow.stages.placement import PlacementSettings, place
 from newsflow.store.base import begin_decision_in_steps
-from newsflow.store.records import Claim, IndexRequest, Mark, StoryChoice
+from newsflow.store.records import (
+    INDEX_DEPTH,
+    POSTINGS,
+    Claim,
+    IndexRequest,
+    Mark,
+    StoryChoice,
+)
 from newsflow.store.redis import RedisStore
 
 pytestmark = pytest.mark.redis
@@ -91,6 +98,37 @@ def test_a_story_scored_and_joined_in_one_commit_adds_the_weights_once(
     assert not client.exists(key + ":c")
     [match] = store.story_candidates({"kyiv": 1.0}, ["iran"], at=T0, window_seconds=WINDOW, limit=1)
     assert match.similarity == pytest.approx(0.8 / (1.4**2 + 0.6**2 + 0.8**2) ** 0.5)
+
+
+def test_a_term_keeps_only_the_stories_a_search_can_read_as_a_listpack(
+    store: RedisStore, client: redis.Redis, prefix: str
+) -> None:
+    """Of each index term the search reads the `postings` stories joined last, so the term
+    keeps INDEX_DEPTH times as many: the same stories are read, and the set stays a listpack.
+    A set kept in full by an older store (a skiplist) is cut to size and becomes one too."""
+    choice = StoryChoice(threshold=0.99, candidates=4, window_seconds=WINDOW, postings=2)
+    depth = INDEX_DEPTH * choice.postings
+    for n in range(depth + 3):
+        sid = f"{n:032x}"
+        founding = update(sid, at=T0 + n, centroid={f"t{n}": 1.0}, index_terms=["iran"])
+        store.commit_decision(sid, {}, story=founding, choice=choice, ttl_seconds=WINDOW, now=T0)
+    term = f"{prefix}sidx:iran"
+    latest = [f"{n:032x}".encode() for n in range(depth + 2, 2, -1)]
+    assert client.zrevrange(term, 0, -1) == latest
+    assert client.object("encoding", term) == b"listpack"
+    found = store.story_candidates(
+        {"iran": 1.0}, ["iran"], at=T0 + depth, window_seconds=WINDOW, limit=4, postings=2
+    )
+    assert {m.story_id.encode() for m in found} == set(latest[:2])
+
+    client.delete(term)
+    client.zadd(term, {f"old{n:03}": T0 - 1 - n for n in range(200)})
+    assert client.object("encoding", term) == b"skiplist"
+    store.commit_decision(A, {}, story=update(A, index_terms=["iran"]), ttl_seconds=WINDOW, now=T0)
+    assert client.zcard(term) == INDEX_DEPTH * POSTINGS
+    assert client.zrevrange(term, 0, 1) == [A.encode(), b"old000"]
+    assert client.object("encoding", term) == b"listpack"
+    assert 0 < client.ttl(term) <= WINDOW
 
 
 def test_every_index_and_story_key_expires(
