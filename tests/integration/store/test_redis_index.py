@@ -104,8 +104,9 @@ def test_a_term_keeps_only_the_stories_a_search_can_read_as_a_listpack(
     store: RedisStore, client: redis.Redis, prefix: str
 ) -> None:
     """Of each index term the search reads the `postings` stories joined last, so the term
-    keeps INDEX_DEPTH times as many: the same stories are read, and the set stays a listpack.
-    A set kept in full by an older store (a skiplist) is cut to size and becomes one too."""
+    keeps INDEX_DEPTH times as many: the same stories are read, and the set stays a listpack
+    (Redis's default zset-max-listpack-entries, 128). A set kept in full by an older store (a
+    skiplist) is cut to size and becomes one too."""
     choice = StoryChoice(threshold=0.99, candidates=4, window_seconds=WINDOW, postings=2)
     depth = INDEX_DEPTH * choice.postings
     for n in range(depth + 3):
