@@ -178,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--hours", type=float, default=None, help="joined within (default: the story window)"
     )
     listing.add_argument("--json", action="store_true", help="one JSON object per story")
+    listing.add_argument("--store", dest="store_url", help=argparse.SUPPRESS)
     add_settings(listing, LISTING_SETTINGS)
     listing.set_defaults(handler=run_stories)
     add_streaming_commands(commands)
@@ -267,13 +268,18 @@ def run_stories(args: argparse.Namespace) -> int:
             datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
             for t in (story.first_seen, story.last_seen)
         )
+        shown = ", ".join(story.sources[:5]) + (", …" if len(story.sources) > 5 else "")
         print(
-            f"{story.story_id}  {story.size:>5} articles  {first} → {last}  "
-            f"{len(story.sources)} sources ({', '.join(story.sources[:5])})  {story.title or ''}"
+            f"{story.story_id}  {_counted(story.size, 'article'):>13}  {first} → {last}  "
+            f"{_counted(len(story.sources), 'source')} ({shown})  {story.title or ''}"
         )
     if not found and not args.json:
         print(f"no story joined in the last {hours:g} h")
     return 0
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def format_summary(summary: BatchSummary, out: Path) -> str:

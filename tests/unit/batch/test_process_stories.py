@@ -103,6 +103,20 @@ def test_newsflow_stories_lists_the_largest_story_first(
     assert first["first_seen"] <= first["last_seen"]
 
 
+def test_newsflow_stories_prints_one_line_per_story_with_its_size_and_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, store = tmp_path / "out", str(tmp_path / "store.sqlite")
+    assert main(["process", str(inputs(tmp_path)), "--out", str(out), "--store", store]) == 0
+    capsys.readouterr()
+    assert main(["stories", "--store", store, "--limit", "2"]) == 0  # as `process` takes it
+    largest, single = capsys.readouterr().out.splitlines()
+    assert "  6 articles  " in largest
+    assert "  1 source (local)  U.S. accuses Iran of sending ballistic missiles" in largest
+    assert "  1 article  " in single
+    assert "  1 source (local)  " in single
+
+
 def test_settings_reach_the_placement_stage() -> None:
     from newsflow.cli import PROCESS_SETTINGS, build_parser, stage_limits
     from newsflow.config import resolve
