@@ -226,8 +226,13 @@ def run_process(args: argparse.Namespace) -> int:
         prefix=values["store_prefix"],
         line_filter_mib=values["line_filter_mib"],
     )
-    items = read_inputs(args.inputs, base_url=args.base_url, max_bytes=ingest_limits.max_bytes)
     summary = BatchSummary()
+    items = read_inputs(
+        args.inputs,
+        base_url=args.base_url,
+        max_bytes=ingest_limits.max_bytes,
+        skipped=summary.skipped,
+    )
     started = time.perf_counter()
     with _progress(enabled=not args.quiet and sys.stderr.isatty()) as tick:
 
@@ -303,6 +308,9 @@ def format_summary(summary: BatchSummary, out: Path) -> str:
     if summary.reasons:
         reasons = ", ".join(f"{r} {n}" for r, n in summary.reasons.most_common())
         lines.append(f"  rejected by reason: {reasons}")
+    if summary.skipped:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in summary.skipped.most_common())
+        lines.append(f"  skipped WARC records that hold no article: {kinds}")
     lines.append(f"  output: {out}/{{clean,duplicates,rejected}}.ndjson")
     return "\n".join(lines)
 

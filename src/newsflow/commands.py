@@ -204,7 +204,7 @@ def run_publish(args: argparse.Namespace) -> int:
     kafka, values = _tool_kafka(args)
     producer = make_producer(kafka)
     try:
-        sent = publish(
+        result = publish(
             producer,
             values["topic_raw"],
             args.inputs,
@@ -215,8 +215,14 @@ def run_publish(args: argparse.Namespace) -> int:
         raise ConfigError(str(exc)) from exc
     finally:
         producer.close()
-    print(f"published {sent} messages to {values['topic_raw']}")
-    return 0
+    print(f"published {result.sent} messages to {values['topic_raw']}")
+    if result.skipped:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in result.skipped.most_common())
+        print(f"skipped WARC records that hold no article: {kinds}")
+    for origin, rejection in result.unsent:
+        where = ", ".join(f"{k} {v}" for k, v in origin.as_dict().items())
+        print(f"not sent ({where}): {rejection.reason}: {rejection.detail}", file=sys.stderr)
+    return 1 if result.unsent else 0
 
 
 def run_tail(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""Turn input paths into raw messages: NDJSON lines (optionally gzipped), HTML and text files.
+"""Turn input paths into raw messages: NDJSON lines (optionally gzipped), HTML and text files,
+and the pages captured in WARC files (`newsflow.batch.warc`).
 
 Each message keeps its origin (file and line) so a rejection can point back at it. A local
 HTML or text file becomes a raw message whose URL is its `file://` path, or `--base-url` plus
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,8 @@ from newsflow.rejection import Rejection
 NDJSON_SUFFIXES = (".ndjson", ".jsonl", ".ndjson.gz", ".jsonl.gz")
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt",)
-SUPPORTED = NDJSON_SUFFIXES + HTML_SUFFIXES + TEXT_SUFFIXES
+WARC_SUFFIXES = (".warc", ".warc.gz")
+SUPPORTED = NDJSON_SUFFIXES + HTML_SUFFIXES + TEXT_SUFFIXES + WARC_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +54,24 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
 
 
 def read_inputs(
-    paths: Iterable[Path], *, base_url: str | None = None, max_bytes: int
+    paths: Iterable[Path],
+    *,
+    base_url: str | None = None,
+    max_bytes: int,
+    skipped: Counter[str] | None = None,
 ) -> Iterator[InputItem]:
-    """The raw messages of all inputs, in order."""
+    """The raw messages of all inputs, in order. `skipped` counts, by kind, the records of
+    WARC files that hold no article (requests, images, redirects…)."""
     for file, root in discover(paths):
         name = file.name.lower()
         if name.endswith(NDJSON_SUFFIXES):
             yield from _read_ndjson(file)
+        elif name.endswith(WARC_SUFFIXES):
+            from newsflow.batch.warc import read_warc  # imports warcio: only for WARC inputs
+
+            yield from read_warc(
+                file, max_bytes=max_bytes, skipped=Counter() if skipped is None else skipped
+            )
         else:
             kind = "html" if name.endswith(HTML_SUFFIXES) else "text"
             yield _read_document(file, root, kind, base_url=base_url, max_bytes=max_bytes)

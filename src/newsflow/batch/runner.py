@@ -35,10 +35,12 @@ OUTPUT_FILES: dict[str, tuple[str, EventKind]] = {
 
 @dataclass
 class BatchSummary:
-    """What a run did: outcomes by kind, rejections by reason, time taken."""
+    """What a run did: outcomes by kind, rejections by reason, WARC records skipped by kind,
+    time taken."""
 
     outcomes: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)  # WARC records holding no article
     seconds: float = 0.0
     first_seconds: float | None = None  # until the first outcome (extractors starting, mostly)
 

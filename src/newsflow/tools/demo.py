@@ -55,7 +55,7 @@ def run_demo(inputs: Sequence[Path], *, workers: int, keep_running: bool, out: I
             for service in services:
                 service.wait_ready()
             producer = make_producer(kafka)
-            sent = publish(producer, topics.raw, inputs, max_bytes=DEFAULT_MAX_BYTES)
+            sent = publish(producer, topics.raw, inputs, max_bytes=DEFAULT_MAX_BYTES).sent
             producer.close()
             print(f"published {sent} messages to {topics.raw}; outcomes:\n", file=out)
             consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False)

@@ -49,7 +49,7 @@ def test_seeds_a_copy_and_malformed_messages(
     from newsflow.tools.publish import publish
 
     producer = make_producer(KafkaSettings(bootstrap=broker))
-    assert publish(producer, topics.raw, [inputs], max_bytes=10_000_000) == 11
+    assert publish(producer, topics.raw, [inputs], max_bytes=10_000_000).sent == 11
     producer.close()
 
     result = by_kind(collect(broker, list(outcome_topics(topics)), expected=11), topics)

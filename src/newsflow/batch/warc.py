@@ -1,0 +1,146 @@
+"""WARC files as input: each captured page becomes one raw message, as a crawler would send it.
+
+Web archives (`.warc`, `.warc.gz`, one gzip member per record, as crawlers write them) hold
+far more than pages: requests, crawl metadata, images, redirects, revisits that point at an
+earlier capture. An article is
+- a `response` record of a successful HTTP fetch (2xx, not 204 or 206) whose content is HTML,
+  or a `resource` record of HTML (a browser-based crawl's capture): its URL is
+  `WARC-Target-URI`, its `fetched_at` the `WARC-Date`, its `id` the `WARC-Record-ID`, and its
+  body the HTTP payload with its transfer and content encodings undone (warcio), decoded by
+  the charset the HTTP header names, else as any other file;
+- a `conversion` record of plain text (the extracted text of a WET file), sent as `text`.
+
+Every other record is not an article: it is counted, by kind, in `skipped`. A record larger
+than the message size limit is rejected `too_large` where it stands; a file that stops
+being readable WARC is rejected `bad_encoding` at that record's offset, after the articles
+read before it. Each message's origin is the file and the record's byte offset in it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+from warcio.archiveiterator import ArchiveIterator
+
+from newsflow import rejection as R
+from newsflow.batch.inputs import InputItem, decode_document
+from newsflow.model import Origin
+from newsflow.rejection import Rejection
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+PARTIAL_STATUSES = frozenset({204, 206})
+
+
+def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[InputItem]:
+    """The articles of a WARC file as raw messages, in file order; see the module's docstring."""
+    with file.open("rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        records = ArchiveIterator(stream)
+        offset = 0
+        try:
+            for record in records:
+                offset = records.offset  # where this record starts (read before its content)
+                if record.format != "warc":
+                    raise ValueError(f"not a WARC record but {record.format!r}")
+                kind = _article_kind(record)
+                if kind is None:
+                    skipped[_skip_reason(record)] += 1
+                    continue
+                yield _message(record, kind, Origin(file=str(file), offset=offset), max_bytes)
+            offset = records.offset  # where the last whole record ends
+            problem = f"{size - offset} bytes are not a whole record" if offset < size else None
+        except Exception as exc:  # warcio raises many kinds on a damaged archive
+            offset = max(offset, records.offset)
+            problem = f"{type(exc).__name__}: {exc}".strip()
+    if problem is not None:
+        detail = f"not readable as WARC from offset {offset}: {problem}"[:500]
+        origin = Origin(file=str(file), offset=offset)
+        yield InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail))
+
+
+def _article_kind(record: Any) -> str | None:
+    """ "html" or "text" for a record that holds an article, else None."""
+    kind = record.rec_type
+    if kind == "conversion":
+        return "text" if _media_type(record.rec_headers) == "text/plain" else None
+    if kind == "resource":
+        return "html" if _media_type(record.rec_headers) in HTML_TYPES else None
+    if kind != "response" or record.http_headers is None:
+        return None
+    status = _status(record)
+    if status is None or not 200 <= status < 300 or status in PARTIAL_STATUSES:
+        return None
+    return "html" if _media_type(record.http_headers) in HTML_TYPES else None
+
+
+def _skip_reason(record: Any) -> str:
+    kind = record.rec_type
+    if kind != "response" or record.http_headers is None:
+        return kind
+    status = _status(record)
+    if status is None or not 200 <= status < 300 or status in PARTIAL_STATUSES:
+        return f"response {status or 'without a status'}"
+    return f"response of {_media_type(record.http_headers) or 'no content type'}"
+
+
+def _message(record: Any, kind: str, origin: Origin, max_bytes: int) -> InputItem:
+    body = record.content_stream().read(max_bytes + 1)
+    if len(body) > max_bytes:
+        detail = f"record content is more than {max_bytes} bytes"
+        return InputItem(b"", origin, rejection=Rejection(R.TOO_LARGE, detail))
+    if missing := _missing_bytes(record):
+        detail = f"the record is cut short: {missing} of its {record.length} bytes are missing"
+        return InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail))
+    text = _decoded(body, _charset(record.http_headers or record.rec_headers))
+    if isinstance(text, Rejection):
+        return InputItem(body, origin, rejection=text)
+    message = {
+        "url": record.rec_headers.get_header("WARC-Target-URI", "").strip("<>"),
+        kind: text,
+        "fetched_at": record.rec_headers.get_header("WARC-Date"),
+        "id": record.rec_headers.get_header("WARC-Record-ID"),
+    }
+    return InputItem(orjson.dumps({k: v for k, v in message.items() if v is not None}), origin)
+
+
+def _missing_bytes(record: Any) -> int:
+    """How many bytes of the record's block the file lacks (a file cut in this record): its
+    block is read to the end, and warcio's reader of it counts down from `Content-Length`."""
+    while record.raw_stream.read(1 << 16):
+        pass
+    return max(0, int(record.raw_stream.limit))
+
+
+def _decoded(body: bytes, charset: str | None) -> str | Rejection:
+    """The body in the charset its header names, when that names a real one that decodes it;
+    else UTF-8 or the most likely charset (`decode_document`)."""
+    if charset:
+        try:
+            return body.decode(codecs.lookup(charset).name)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_document(body)
+
+
+def _status(record: Any) -> int | None:
+    code = record.http_headers.get_statuscode()
+    return int(code) if code and code.isdigit() else None
+
+
+def _media_type(headers: Any) -> str | None:
+    value = headers.get_header("Content-Type")
+    return value.split(";")[0].strip().lower() or None if value else None
+
+
+def _charset(headers: Any) -> str | None:
+    for parameter in (headers.get_header("Content-Type") or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None

@@ -1,0 +1,232 @@
+"""WARC files as input to `newsflow process` and `newsflow publish`: each captured page is one
+raw message; the records that hold no article are counted, not lost; damage is rejected."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newsflow.batch.inputs import read_inputs
+from newsflow.cli import main
+from newsflow.contracts.codec import decode
+from newsflow.tools.publish import publish
+
+ROOT = Path(__file__).resolve().parents[3]
+SEED = (ROOT / "samples" / "002_c29026668af7cc6b.txt").read_text()
+DATE = "2024-09-10T12:00:00Z"
+
+
+def article_page(title: str, text: str) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n") if p.strip())
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title></head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+        f"<article><h1>{title}</h1>{paragraphs}</article><footer>© News</footer></body></html>"
+    )
+
+
+class Archive:
+    """A WARC file written with warcio, record by record."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = path.open("wb")
+        self._writer = WARCWriter(self._file, gzip=path.name.endswith(".gz"))
+
+    def response(
+        self,
+        uri: str,
+        body: bytes,
+        content_type: str = "text/html",
+        status: str = "200 OK",
+        **h: str,
+    ) -> None:
+        headers = [
+            ("Content-Type", content_type),
+            *((k.replace("_", "-"), v) for k, v in h.items()),
+        ]
+        http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
+        self._write(uri, "response", body, http_headers=http)
+
+    def record(self, uri: str, kind: str, body: bytes, content_type: str) -> None:
+        self._write(uri, kind, body, warc_content_type=content_type)
+
+    def _write(self, uri: str, kind: str, body: bytes, **options: Any) -> None:
+        record = self._writer.create_warc_record(
+            uri,
+            kind,
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_headers_dict={"WARC-Date": DATE},
+            **options,
+        )
+        self._writer.write_record(record)
+
+    def close(self) -> Path:
+        self._file.close()
+        return self.path
+
+
+def crawl(path: Path) -> Path:
+    """A crawl's WARC: four articles among the records a crawler also writes."""
+    archive = Archive(path)
+    archive.record("", "warcinfo", b"software: test-crawler\r\n", "application/warc-fields")
+    archive.record(
+        "https://news.example/a", "request", b"GET /a HTTP/1.1\r\n\r\n", "application/http"
+    )
+    latin = article_page("Café society", "Un café très animé à Paris.\n" + SEED)
+    archive.response(
+        "https://news.example/a",
+        latin.encode("iso-8859-1", "replace"),
+        "text/html; charset=ISO-8859-1",
+    )
+    archive.response("https://news.example/logo.png", b"\x89PNG\r\n\x1a\n", "image/png")
+    archive.response("https://news.example/old", b"", status="301 Moved Permanently")
+    archive.response("https://news.example/gone", b"<html>not here</html>", status="404 Not Found")
+    archive.record("https://news.example/a", "revisit", b"", "application/http")
+    archive.record(
+        "https://blog.example/b", "resource", article_page("B", SEED).encode(), "text/html"
+    )
+    archive.record("https://text.example/c", "conversion", SEED.encode(), "text/plain")
+    zipped = gzip.compress(article_page("D", SEED).encode())
+    archive.response(
+        "https://news.example/d", zipped, "text/html; charset=utf-8", Content_Encoding="gzip"
+    )
+    return archive.close()
+
+
+@pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
+def test_each_captured_article_is_one_raw_message_and_the_other_records_are_counted(
+    tmp_path: Path, name: str
+) -> None:
+    skipped: Counter[str] = Counter()
+    items = list(read_inputs([crawl(tmp_path / name)], max_bytes=10_000_000, skipped=skipped))
+    messages = [orjson.loads(item.raw) for item in items]
+    assert [m["url"] for m in messages] == [
+        "https://news.example/a",
+        "https://blog.example/b",
+        "https://text.example/c",
+        "https://news.example/d",
+    ]
+    assert [("html" in m, "text" in m) for m in messages] == [(True, False)] * 2 + [
+        (False, True),
+        (True, False),
+    ]
+    assert "Un café très animé" in messages[0]["html"]  # decoded by the header's charset
+    assert "<h1>D</h1>" in messages[3]["html"]  # its gzip content encoding undone
+    assert all(m["fetched_at"] == DATE and m["id"].startswith("<urn:uuid:") for m in messages)
+    assert skipped == Counter(
+        {
+            "warcinfo": 1,
+            "request": 1,
+            "response of image/png": 1,
+            "response 301": 1,
+            "response 404": 1,
+            "revisit": 1,
+        }
+    )
+    offsets = [item.origin.offset for item in items]
+    assert all(item.origin.file == str(tmp_path / name) for item in items)
+    assert offsets == sorted(set(offsets)) and offsets[0] > 0
+
+
+def test_a_record_over_the_size_limit_is_rejected_where_it_stands(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "big.warc.gz")
+    archive.response("https://news.example/big", article_page("Big", SEED * 3).encode())
+    archive.response("https://news.example/small", article_page("Small", "A short note.").encode())
+    path = archive.close()
+    big, small = read_inputs([path], max_bytes=len(SEED) * 2)
+    assert big.rejection is not None and big.rejection.reason == "too_large"
+    assert big.origin.offset == 0
+    assert small.rejection is None and orjson.loads(small.raw)["url"].endswith("/small")
+
+
+@pytest.mark.parametrize(
+    ("damage", "readable", "said"),
+    [
+        ("cut in the last record", 2, "the record is cut short: "),
+        ("garbage after the last record", 3, "not readable as WARC from offset "),
+        ("not a WARC", 0, "not readable as WARC from offset 0: "),
+    ],
+)
+def test_a_damaged_warc_gives_the_articles_before_the_damage_then_one_rejection(
+    tmp_path: Path, damage: str, readable: int, said: str
+) -> None:
+    archive = Archive(tmp_path / "whole.warc.gz")
+    for n in range(3):
+        archive.response(f"https://news.example/{n}", article_page(f"N{n}", SEED).encode())
+    whole = archive.close().read_bytes()
+    damaged = {
+        "cut in the last record": whole[: len(whole) - 200],
+        "garbage after the last record": whole + b"garbage\n",
+        "not a WARC": b"this is not a web archive\n" * 3,
+    }[damage]
+    path = tmp_path / "damaged.warc.gz"
+    path.write_bytes(damaged)
+    *good, last = read_inputs([path], max_bytes=10_000_000)
+    assert [orjson.loads(item.raw)["url"] for item in good] == [
+        f"https://news.example/{n}" for n in range(readable)
+    ]
+    assert last.rejection is not None and last.rejection.reason == "bad_encoding"
+    assert last.rejection.detail.startswith(said)
+    after_the_good = good[-1].origin.offset if good else -1
+    assert last.origin.offset is not None and last.origin.offset > after_the_good
+
+
+def test_newsflow_process_decides_the_articles_of_a_warc(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["process", str(crawl(tmp_path / "crawl.warc.gz")), "--out", str(out)]) == 0
+    clean = [decode("clean", line) for line in (out / "clean.ndjson").read_bytes().splitlines()]
+    duplicates = (out / "duplicates.ndjson").read_bytes().splitlines()
+    assert len(clean) + len(duplicates) == 4
+    first = clean[0]
+    assert (first["url"], first["source"], first["title"]) == (
+        "https://news.example/a",
+        "news.example",
+        "Café society",
+    )
+    assert first["fetched_at"] == DATE
+    assert first["source_id"].startswith("<urn:uuid:")
+    summary = capsys.readouterr().out
+    assert "skipped WARC records that hold no article: " in summary
+    assert "revisit 1" in summary and "response 404 1" in summary
+
+
+class Producer:
+    """Records what would be sent (publish's own logic is what is tested here)."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def send(self, topic: str, *, value: bytes) -> Any:
+        self.sent.append(value)
+        return self
+
+    def get(self, timeout: float) -> None:
+        return None
+
+    def flush(self) -> None:
+        return None
+
+
+def test_publish_sends_the_articles_and_reports_what_it_could_not_send(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    crawl(inputs / "crawl.warc.gz")
+    (inputs / "huge.html").write_text(article_page("Huge", SEED * 40))
+    producer = Producer()
+    result = publish(producer, "articles.raw", [inputs], max_bytes=len(SEED) * 20)
+    assert result.sent == len(producer.sent) == 4
+    [(origin, rejection)] = result.unsent
+    assert (origin.file, rejection.reason) == (str(inputs / "huge.html"), "too_large")
+    assert result.skipped["request"] == 1
