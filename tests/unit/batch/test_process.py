@@ -106,21 +106,28 @@ def test_the_shipped_samples_cover_every_outcome(tmp_path: Path) -> None:
     assert "All rights reserved" not in html["text"]
 
 
+def decisions(out: Path) -> list[tuple[str, str | None, str | None]]:
+    """Each outcome's article, what it duplicates and its story, in output order."""
+    result = outcomes(out)
+    return [(e["article_id"], None, e["story_id"]) for e in result["clean"]] + [
+        (e["article_id"], e["duplicate_of"], None) for e in result["duplicates"]
+    ]
+
+
+def test_outcomes_do_not_depend_on_the_number_of_workers(tmp_path: Path) -> None:
+    """Two fresh runs, each with a store of its own: one worker and three."""
+    for name, workers in (("one", "1"), ("three", "3")):
+        store = tmp_path / f"{name}.sqlite"
+        out = tmp_path / name
+        assert process(SAMPLES, "--out", out, "--workers", workers, "--store", store) == 0
+    assert decisions(tmp_path / "one") == decisions(tmp_path / "three")
+
+
 @pytest.mark.parametrize("workers", ["1", "3"])
-def test_outcomes_do_not_depend_on_workers_and_a_rerun_decides_the_same(
-    tmp_path: Path, workers: str
-) -> None:
+def test_a_rerun_over_the_same_store_decides_the_same(tmp_path: Path, workers: str) -> None:
     store = tmp_path / "shared.sqlite"
     assert process(SAMPLES, "--out", tmp_path / "a", "--workers", "1", "--store", store) == 0
     assert process(SAMPLES, "--out", tmp_path / "b", "--workers", workers, "--store", store) == 0
-
-    def decisions(out: Path) -> list[tuple[str, str | None]]:
-        result = outcomes(out)
-        return sorted(
-            [(e["article_id"], None) for e in result["clean"]]
-            + [(e["article_id"], e["duplicate_of"]) for e in result["duplicates"]]
-        )
-
     assert decisions(tmp_path / "a") == decisions(tmp_path / "b")
 
 
@@ -203,6 +210,8 @@ def test_the_summary_gives_the_rate_with_and_after_the_start_up(
 
 def test_a_single_outcome_has_no_rate_after_the_first() -> None:
     summary = runner.BatchSummary(seconds=2.0, first_seconds=1.9)
+    assert summary.steady_rate is None
+    summary.outcomes["clean"] = 1
     assert summary.steady_rate is None
     summary.outcomes["clean"] = 3
     assert summary.steady_rate == pytest.approx(2 / 0.1)
