@@ -293,3 +293,49 @@ def test_a_batch_polled_ahead_and_dropped_at_a_rewind_leaves_the_flight(
     again = {TP0: records(TP0, 0, 4), TP1: records(TP1, 7, 2)}
     run([first, upcoming, again], metrics, poll_ahead=2, fail_at=2)
     assert gauge._value.get() == before
+
+
+class JoiningConsumer(Consumer):
+    """Polls nothing; is assigned a partition at its `joins_at`-th poll and stops the loop
+    at its `stops_at`-th. Each poll takes 0.1 s, as a poll with nothing to fetch does."""
+
+    def __init__(self, log: list[Any], stop: threading.Event, *, joins_at: int, stops_at: int):
+        super().__init__([], log, stop)
+        self.polls, self.joins_at, self.stops_at = 0, joins_at, stops_at
+        self.joined = threading.Event()
+
+    def poll(self, timeout_ms: int) -> dict[TopicPartition, list[Record]]:
+        self.polls += 1
+        if self.polls == self.joins_at:
+            self.assigned = {TP0}
+            self.listener.on_partitions_assigned({TP0})
+            self.joined.set()
+        if self.polls >= self.stops_at:
+            self.stop.set()
+        self.stop.wait(0.1)
+        return {}
+
+
+def test_a_worker_is_ready_only_once_it_has_joined_its_group(metrics: Metrics) -> None:
+    """Readiness (`/readyz`) waits for the group's assignment, however healthy the rest."""
+    log: list[Any] = []
+    stop = threading.Event()
+    consumer = JoiningConsumer(log, stop, joins_at=15, stops_at=30)
+    readiness: list[tuple[bool, bool]] = []  # (joined yet, ready)
+    loop = ConsumeLoop(
+        consumer=consumer,  # type: ignore[arg-type]
+        producer=Producer(log),  # type: ignore[arg-type]
+        processor=Processor(log, poll_ahead=0),
+        topic="in",
+        metrics=metrics,
+        stop=stop,
+        status=WorkerStatus(
+            set_ready=lambda ready: readiness.append((consumer.joined.is_set(), ready))
+        ),
+        health_interval=0.1,
+    )
+    loop.run()
+    before = [ready for joined, ready in readiness if not joined]
+    after = [ready for joined, ready in readiness if joined]
+    assert before and not any(before)
+    assert True in after
