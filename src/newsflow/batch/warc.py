@@ -11,9 +11,10 @@ earlier capture. An article is
 - a `conversion` record of plain text (the extracted text of a WET file), sent as `text`.
 
 Every other record is not an article: it is counted, by kind, in `skipped`. A record larger
-than the message size limit is rejected `too_large` where it stands; a file that stops
-being readable WARC is rejected `bad_encoding` at that record's offset, after the articles
-read before it. Each message's origin is the file and the record's byte offset in it.
+than the message size limit is rejected `too_large` where it stands; an article the file
+cuts short, or a file that stops being readable WARC, is rejected `bad_encoding` at that
+offset, after the articles read before it. Each message's origin is the file and the
+record's byte offset in it.
 """
 
 from __future__ import annotations
@@ -134,8 +135,9 @@ def _status(record: Any) -> int | None:
 
 
 def _media_type(headers: Any) -> str | None:
-    value = headers.get_header("Content-Type")
-    return value.split(";")[0].strip().lower() or None if value else None
+    """The content type without its parameters, lower case ("text/html"), if one is given."""
+    media_type = (headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
+    return media_type or None
 
 
 def _charset(headers: Any) -> str | None:
