@@ -75,6 +75,18 @@ def outcome_topics(topics: Topics) -> dict[str, str]:
     }
 
 
+def decision(event: dict[str, Any]) -> tuple[Any, ...]:
+    """What an outcome event decided, which a redelivery must repeat: the original of a
+    duplicate, the `dedup` object and story of a clean article, the reason of a rejection."""
+    dedup = event.get("dedup") or {}
+    return (
+        event.get("duplicate_of"),
+        event.get("story_id"),
+        tuple(sorted(dedup.items())),
+        event.get("reason"),
+    )
+
+
 def accounting(found: dict[str, list[dict]], topics: Topics, ids: list[str]) -> dict[str, Any]:
     """Each source_id's outcomes: kinds seen and the decision, across redeliveries."""
     kinds: dict[str, set[str]] = defaultdict(set)
@@ -84,7 +96,7 @@ def accounting(found: dict[str, list[dict]], topics: Topics, ids: list[str]) -> 
         kind = outcome_topics(topics)[topic]
         for event in events:
             kinds[event["source_id"]].add(kind)
-            decisions[event["source_id"]].add(event.get("duplicate_of"))
+            decisions[event["source_id"]].add(decision(event))
             deliveries += 1
     return {
         "missing": [i for i in ids if i not in kinds],

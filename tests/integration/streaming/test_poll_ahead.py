@@ -20,6 +20,8 @@ from newsflow.kafka.settings import KafkaSettings
 from newsflow.service.loop import ConsumeLoop, Output, WorkerStatus
 from newsflow.service.metrics import Metrics
 
+pytestmark = pytest.mark.kafka
+
 PARTITIONS, MESSAGES = 2, 60
 
 
@@ -82,6 +84,7 @@ def test_a_member_joining_mid_batch_loses_nothing(
     topic: tuple[KafkaSettings, str, str], metrics: Metrics
 ) -> None:
     kafka, source, out = topic
+    CountingLoop.revoked_mid_batch = 0
     publish_raw(kafka.bootstrap, source, [f"m{n}".encode() for n in range(MESSAGES)])
     group = f"poll-ahead-{uuid.uuid4().hex[:8]}"
     processed: list[tuple[str, int, int]] = []
