@@ -43,26 +43,30 @@ def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[
     with file.open("rb") as stream:
         size = os.fstat(stream.fileno()).st_size
         records = ArchiveIterator(stream)
-        offset = 0
+        offset, problem = 0, None
         try:
             for record in records:
                 offset = records.offset  # where this record starts (read before its content)
                 if record.format != "warc":
                     raise ValueError(f"not a WARC record but {record.format!r}")
                 kind = _article_kind(record)
-                if kind is None:
+                if kind is not None:
+                    yield _message(record, kind, Origin(file=str(file), offset=offset), max_bytes)
+                elif missing := _missing_bytes(record):
+                    problem = _cut_short(record, missing)
+                    break
+                else:
                     skipped[_skip_reason(record)] += 1
-                    continue
-                yield _message(record, kind, Origin(file=str(file), offset=offset), max_bytes)
-            offset = records.offset  # where the last whole record ends
-            problem = f"{size - offset} bytes are not a whole record" if offset < size else None
+            else:
+                offset = records.offset  # where the last whole record ends
+                if offset < size:
+                    problem = f"not readable as WARC from offset {offset}: {size - offset} bytes"
         except Exception as exc:  # warcio raises many kinds on a damaged archive
             offset = max(offset, records.offset)
-            problem = f"{type(exc).__name__}: {exc}".strip()
+            problem = f"not readable as WARC from offset {offset}: {type(exc).__name__}: {exc}"
     if problem is not None:
-        detail = f"not readable as WARC from offset {offset}: {problem}"[:500]
         origin = Origin(file=str(file), offset=offset)
-        yield InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail))
+        yield InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, problem.strip()[:500]))
 
 
 def _article_kind(record: Any) -> str | None:
@@ -96,8 +100,9 @@ def _message(record: Any, kind: str, origin: Origin, max_bytes: int) -> InputIte
         detail = f"record content is more than {max_bytes} bytes"
         return InputItem(b"", origin, rejection=Rejection(R.TOO_LARGE, detail))
     if missing := _missing_bytes(record):
-        detail = f"the record is cut short: {missing} of its {record.length} bytes are missing"
-        return InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail))
+        return InputItem(
+            b"", origin, rejection=Rejection(R.BAD_ENCODING, _cut_short(record, missing))
+        )
     text = _decoded(body, _charset(record.http_headers or record.rec_headers))
     if isinstance(text, Rejection):
         return InputItem(body, origin, rejection=text)
@@ -116,6 +121,10 @@ def _missing_bytes(record: Any) -> int:
     while record.raw_stream.read(1 << 16):
         pass
     return max(0, int(record.raw_stream.limit))
+
+
+def _cut_short(record: Any, missing: int) -> str:
+    return f"the record is cut short: {missing} of its {record.length} bytes are missing"
 
 
 def _decoded(body: bytes, charset: str | None) -> str | Rejection:

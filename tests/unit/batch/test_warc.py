@@ -3,14 +3,18 @@ raw message; the records that hold no article are counted, not lost; damage is r
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -230,3 +234,48 @@ def test_publish_sends_the_articles_and_reports_what_it_could_not_send(tmp_path:
     [(origin, rejection)] = result.unsent
     assert (origin.file, rejection.reason) == (str(inputs / "huge.html"), "too_large")
     assert result.skipped["request"] == 1
+
+
+HEADS = [b"", b"WARC/1.0\r\n", b"WARC/1.1\r\nWARC-Type: response\r\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(head=st.sampled_from(HEADS), data=st.binary(max_size=2000))
+def test_any_bytes_give_messages_then_at_most_one_rejection_never_an_exception(
+    tmp_path_factory: pytest.TempPathFactory, head: bytes, data: bytes
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "any.warc"
+    path.write_bytes(head + data)
+    items = list(read_inputs([path], max_bytes=10_000))
+    messages = items[:-1] if items and items[-1].rejection is not None else items
+    assert all(item.rejection is None and orjson.loads(item.raw)["url"] for item in messages)
+
+
+@functools.cache
+def small_crawl() -> bytes:
+    """An uncompressed WARC of a few records, to damage."""
+    with tempfile.TemporaryDirectory() as folder:
+        return crawl(Path(folder) / "crawl.warc").read_bytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cut=st.floats(min_value=0.0, max_value=1.0),
+    edits=st.lists(st.tuples(st.floats(0.0, 0.999), st.integers(0, 255)), max_size=5),
+)
+def test_a_damaged_crawl_never_raises_and_loses_no_article_silently(
+    tmp_path_factory: pytest.TempPathFactory, cut: float, edits: list[tuple[float, int]]
+) -> None:
+    whole = bytearray(small_crawl())
+    for where, byte in edits:
+        whole[int(where * len(whole))] = byte
+    damaged = bytes(whole[: int(cut * len(whole))])
+    path = tmp_path_factory.mktemp("damaged") / "crawl.warc"
+    path.write_bytes(damaged)
+    items = list(read_inputs([path], max_bytes=10_000_000, skipped=Counter()))
+    messages = items[:-1] if items and items[-1].rejection is not None else items
+    assert all(item.rejection is None or item.rejection.reason == "bad_encoding" for item in items)
+    # (a damaged header may leave a message without a usable URL: ingest rejects it then)
+    assert all(isinstance(orjson.loads(item.raw)["url"], str) for item in messages)
+    if not edits and 0 < len(damaged) < len(whole):  # cut only: the cut is always reported
+        assert (items and items[-1].rejection is not None) or len(messages) == 4
