@@ -10,6 +10,11 @@ earlier capture. An article is
   the charset the HTTP header names, else as any other file;
 - a `conversion` record of plain text (the extracted text of a WET file), sent as `text`.
 
+A `revisit` record that says its payload is identical to an earlier capture's
+(`.../identical-payload-digest`), of an article earlier in the same file, is that article
+re-crawled: the revisit's URL, date and id with the earlier capture's content, which dedup
+then decides as an exact duplicate of it.
+
 Every other record is not an article: it is counted, by kind, in `skipped`. A record larger
 than the message size limit is rejected `too_large` where it stands; an article the file
 cuts short, or a file that stops being readable WARC, is rejected `bad_encoding` at that
@@ -40,18 +45,26 @@ PARTIAL_STATUSES = frozenset({204, 206})
 
 def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[InputItem]:
     """The articles of a WARC file as raw messages, in file order; see the module's docstring."""
-    with file.open("rb") as stream:
+    with file.open("rb") as stream, file.open("rb") as again:
         size = os.fstat(stream.fileno()).st_size
         records = ArchiveIterator(stream)
+        captures: dict[str, int] = {}  # payload digest -> offset of an article's record
         offset, problem = 0, None
         try:
             for record in records:
                 offset = records.offset  # where this record starts (read before its content)
+                origin = Origin(file=str(file), offset=offset)
                 if record.format != "warc":
                     raise ValueError(f"not a WARC record but {record.format!r}")
                 kind = _article_kind(record)
                 if kind is not None:
-                    yield _message(record, kind, Origin(file=str(file), offset=offset), max_bytes)
+                    item = _message(record, kind, origin, max_bytes)
+                    if item.rejection is None and (digest := _payload_digest(record)):
+                        captures.setdefault(digest, offset)
+                    yield item
+                elif (digest := _revisited_digest(record)) in captures:
+                    original = _record_at(again, captures[digest])
+                    yield _revisit(record, original, origin, max_bytes)
                 elif missing := _missing_bytes(record):
                     problem = _cut_short(record, missing)
                     break
@@ -94,7 +107,41 @@ def _skip_reason(record: Any) -> str:
     return f"response of {_media_type(record.http_headers) or 'no content type'}"
 
 
-def _message(record: Any, kind: str, origin: Origin, max_bytes: int) -> InputItem:
+def _payload_digest(record: Any) -> str | None:
+    return record.rec_headers.get_header("WARC-Payload-Digest") or None
+
+
+def _revisited_digest(record: Any) -> str:
+    """The payload digest a revisit record repeats, when it says its payload is identical
+    (else "")."""
+    if record.rec_type != "revisit":
+        return ""
+    profile = record.rec_headers.get_header("WARC-Profile") or ""
+    identical = profile.endswith("/identical-payload-digest")
+    return (_payload_digest(record) or "") if identical else ""
+
+
+def _record_at(stream: Any, offset: int) -> Any:
+    """The record that starts at `offset` of the file open as `stream`."""
+    stream.seek(offset)
+    return next(iter(ArchiveIterator(stream)))
+
+
+def _revisit(revisit: Any, original: Any, origin: Origin, max_bytes: int) -> InputItem:
+    """A re-crawl of an unchanged page: the revisit's URL, date and id, the original's
+    content (ingest and dedup then decide it as a re-crawl: an exact duplicate)."""
+    kind = _article_kind(original)
+    if kind is None:  # recorded as an article's capture, so this cannot happen
+        raise ValueError(f"the record revisited at {origin.offset} is no longer an article")
+    return _message(original, kind, origin, max_bytes, headers=revisit.rec_headers)
+
+
+def _message(
+    record: Any, kind: str, origin: Origin, max_bytes: int, *, headers: Any = None
+) -> InputItem:
+    """The raw message of an article's record; `headers`: the WARC headers to take its URL,
+    date and id from, when not the record's own (a revisit's)."""
+    headers = headers or record.rec_headers
     body = record.content_stream().read(max_bytes + 1)
     if len(body) > max_bytes:
         detail = f"record content is more than {max_bytes} bytes"
@@ -107,10 +154,10 @@ def _message(record: Any, kind: str, origin: Origin, max_bytes: int) -> InputIte
     if isinstance(text, Rejection):
         return InputItem(body, origin, rejection=text)
     message = {
-        "url": record.rec_headers.get_header("WARC-Target-URI", "").strip("<>"),
+        "url": headers.get_header("WARC-Target-URI", "").strip("<>"),
         kind: text,
-        "fetched_at": record.rec_headers.get_header("WARC-Date"),
-        "id": record.rec_headers.get_header("WARC-Record-ID"),
+        "fetched_at": headers.get_header("WARC-Date"),
+        "id": headers.get_header("WARC-Record-ID"),
     }
     return InputItem(orjson.dumps({k: v for k, v in message.items() if v is not None}), origin)
 

@@ -52,18 +52,27 @@ class Archive:
         content_type: str = "text/html",
         status: str = "200 OK",
         **h: str,
-    ) -> None:
+    ) -> str:
         headers = [
             ("Content-Type", content_type),
             *((k.replace("_", "-"), v) for k, v in h.items()),
         ]
         http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
-        self._write(uri, "response", body, http_headers=http)
+        return self._write(uri, "response", body, http_headers=http)
 
-    def record(self, uri: str, kind: str, body: bytes, content_type: str) -> None:
-        self._write(uri, kind, body, warc_content_type=content_type)
+    def record(self, uri: str, kind: str, body: bytes, content_type: str) -> str:
+        return self._write(uri, kind, body, warc_content_type=content_type)
 
-    def _write(self, uri: str, kind: str, body: bytes, **options: Any) -> None:
+    def revisit(self, uri: str, digest: str, date: str) -> None:
+        """A re-crawl of `uri` at `date` whose payload is identical to the one of `digest`."""
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        record = self._writer.create_revisit_record(
+            uri, digest, uri, DATE, http_headers=http, warc_headers_dict={"WARC-Date": date}
+        )
+        self._writer.write_record(record)
+
+    def _write(self, uri: str, kind: str, body: bytes, **options: Any) -> str:
+        """Writes the record; returns its payload digest."""
         record = self._writer.create_warc_record(
             uri,
             kind,
@@ -73,6 +82,7 @@ class Archive:
             **options,
         )
         self._writer.write_record(record)
+        return str(record.rec_headers.get_header("WARC-Payload-Digest"))
 
     def close(self) -> Path:
         self._file.close()
@@ -140,6 +150,35 @@ def test_each_captured_article_is_one_raw_message_and_the_other_records_are_coun
     offsets = [item.origin.offset for item in items]
     assert all(item.origin.file == str(tmp_path / name) for item in items)
     assert offsets == sorted(set(offsets)) and offsets[0] > 0
+
+
+@pytest.mark.parametrize("name", ["recrawl.warc.gz", "recrawl.warc"])
+def test_a_revisit_of_an_article_is_its_recrawl_and_dedup_calls_it_a_duplicate(
+    tmp_path: Path, name: str
+) -> None:
+    archive = Archive(tmp_path / name)
+    page = article_page("Missiles", SEED).encode()
+    digest = archive.response("https://news.example/a", page)
+    archive.response("https://news.example/b", article_page("Other", "Another story.").encode())
+    archive.revisit("https://news.example/a", digest, "2024-09-11T08:00:00Z")
+    archive.revisit("https://news.example/z", "sha1:NOTINTHISFILE", "2024-09-11T08:00:00Z")
+    skipped: Counter[str] = Counter()
+    first, _, recrawl = read_inputs([archive.close()], max_bytes=10_000_000, skipped=skipped)
+    original, again = orjson.loads(first.raw), orjson.loads(recrawl.raw)
+    assert again["html"] == original["html"] == page.decode()
+    assert (again["url"], again["fetched_at"]) == ("https://news.example/a", "2024-09-11T08:00:00Z")
+    assert again["id"] != original["id"]
+    assert recrawl.origin.offset is not None and recrawl.origin.offset > first.origin.offset
+    assert skipped == Counter({"revisit": 1})  # of a capture this file does not hold
+
+    out = tmp_path / "out"
+    assert main(["process", str(tmp_path / name), "--out", str(out), "--quiet"]) == 0
+    clean = [decode("clean", line) for line in (out / "clean.ndjson").read_bytes().splitlines()]
+    [duplicate] = [
+        decode("duplicate", line) for line in (out / "duplicates.ndjson").read_bytes().splitlines()
+    ]
+    assert duplicate["duplicate_of"] == clean[0]["article_id"]
+    assert duplicate["fetched_at"] == "2024-09-11T08:00:00Z"
 
 
 def test_a_record_over_the_size_limit_is_rejected_where_it_stands(tmp_path: Path) -> None:
