@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ from typing import Any
 
 import orjson
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader
 
 from newsflow import rejection as R
 from newsflow.batch.inputs import InputItem, decode_document
@@ -56,24 +58,27 @@ def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[
                 origin = Origin(file=str(file), offset=offset)
                 if record.format != "warc":
                     raise ValueError(f"not a WARC record but {record.format!r}")
+                if not isinstance(getattr(record.raw_stream, "limit", None), int):
+                    problem = f"the record at offset {offset} has no valid Content-Length"
+                    break  # its end is unknown, and so where the next record starts
                 kind = _article_kind(record)
                 if kind is not None:
                     item = _message(record, kind, origin, max_bytes)
                     if item.rejection is None and (digest := _payload_digest(record)):
                         captures.setdefault(digest, offset)
                     yield item
-                elif (digest := _revisited_digest(record)) in captures:
-                    original = _record_at(again, captures[digest])
-                    yield _revisit(record, original, origin, max_bytes)
+                    if _missing_bytes(record):  # the file ends in it: said in its rejection
+                        break
                 elif missing := _missing_bytes(record):
                     problem = _cut_short(record, missing)
                     break
+                elif (digest := _revisited_digest(record)) in captures:
+                    original = _record_at(again, captures[digest])
+                    yield _revisit(record, original, origin, max_bytes)
                 else:
                     skipped[_skip_reason(record)] += 1
             else:
-                offset = records.offset  # where the last whole record ends
-                if offset < size:
-                    problem = f"not readable as WARC from offset {offset}: {size - offset} bytes"
+                offset, problem = _unread_end(stream, size, records.offset, offset)
         except Exception as exc:  # warcio raises many kinds on a damaged archive
             offset = max(offset, records.offset)
             problem = f"not readable as WARC from offset {offset}: {type(exc).__name__}: {exc}"
@@ -136,12 +141,64 @@ def _revisit(revisit: Any, original: Any, origin: Origin, max_bytes: int) -> Inp
     return _message(original, kind, origin, max_bytes, headers=revisit.rec_headers)
 
 
+def _unread_end(stream: Any, size: int, reached: int, last: int) -> tuple[int, str | None]:
+    """Where the file went wrong and how, when warcio read it to its end without complaint
+    (else `last`, None): bytes it did not read as records; in a gzipped file, a member cut
+    short from the last record's on (warcio takes what there is of a member whose end is
+    missing for the end of the file); in an uncompressed one, a last record without the
+    blank lines that end every record."""
+    if reached < size:
+        return reached, f"not readable as WARC from offset {reached}: {size - reached} bytes"
+    stream.seek(last)
+    if stream.read(2) == b"\x1f\x8b":  # gzip
+        stream.seek(last)
+        if not _whole_gzip_members(stream):
+            return last, f"the gzip member from offset {last} on is cut short"
+    elif size:
+        stream.seek(max(0, size - 4))
+        if not stream.read(4).endswith((b"\r\n\r\n", b"\n\n")):
+            return last, f"the record at offset {last} is cut short: the file ends inside it"
+    return last, None
+
+
+def _whole_gzip_members(stream: Any) -> bool:
+    """Whether the rest of the file is whole gzip members (their ends are all there)."""
+    inflater, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), False
+    while chunk := stream.read(1 << 16):
+        while chunk:
+            fed = True
+            inflater.decompress(chunk, 1 << 16)  # the output is bounded and thrown away
+            while inflater.unconsumed_tail and not inflater.eof:
+                inflater.decompress(inflater.unconsumed_tail, 1 << 16)
+            if not inflater.eof:
+                break  # the member goes on in the next chunk
+            chunk = inflater.unused_data
+            inflater, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), False
+    return not fed
+
+
 def _message(
     record: Any, kind: str, origin: Origin, max_bytes: int, *, headers: Any = None
 ) -> InputItem:
-    """The raw message of an article's record; `headers`: the WARC headers to take its URL,
-    date and id from, when not the record's own (a revisit's)."""
-    headers = headers or record.rec_headers
+    """The raw message of an article's record (or the record's rejection); `headers`: the
+    WARC headers to take its URL, date and id from, when not the record's own (a revisit's).
+    """
+    try:
+        return _read_message(record, kind, origin, max_bytes, headers or record.rec_headers)
+    except Exception as exc:  # the record's own content, not the archive, is at fault
+        detail = f"record content not readable: {type(exc).__name__}: {exc}"[:500]
+        return InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail))
+
+
+def _read_message(
+    record: Any, kind: str, origin: Origin, max_bytes: int, headers: Any
+) -> InputItem:
+    if truncated := record.rec_headers.get_header("WARC-Truncated"):
+        detail = f"the crawler kept only part of this page (WARC-Truncated: {truncated})"
+        return InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail))
+    if unsupported := _normalize_encodings(record.http_headers):
+        detail = f"the page's content encoding {unsupported!r} is not supported"
+        return InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail))
     body = record.content_stream().read(max_bytes + 1)
     if len(body) > max_bytes:
         detail = f"record content is more than {max_bytes} bytes"
@@ -162,6 +219,21 @@ def _message(
     return InputItem(orjson.dumps({k: v for k, v in message.items() if v is not None}), origin)
 
 
+def _normalize_encodings(http: Any) -> str | None:
+    """Put the HTTP headers warcio undoes the encodings by in the form it compares them in
+    (lower case; `x-gzip` is gzip); returns a content encoding it cannot undo, if any."""
+    if http is None:
+        return None
+    if transfer := (http.get_header("Transfer-Encoding") or "").strip().lower():
+        http.replace_header("Transfer-Encoding", transfer)
+    encoding = (http.get_header("Content-Encoding") or "").strip().lower()
+    if not encoding or encoding == "identity":
+        return None
+    encoding = {"x-gzip": "gzip", "x-deflate": "deflate"}.get(encoding, encoding)
+    http.replace_header("Content-Encoding", encoding)
+    return None if encoding in BufferedReader.get_supported_decompressors() else encoding
+
+
 def _missing_bytes(record: Any) -> int:
     """How many bytes of the record's block the file lacks (a file cut in this record): its
     block is read to the end, and warcio's reader of it counts down from `Content-Length`."""
@@ -180,14 +252,14 @@ def _decoded(body: bytes, charset: str | None) -> str | Rejection:
     if charset:
         try:
             return body.decode(codecs.lookup(charset).name)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError):
             pass
     return decode_document(body)
 
 
 def _status(record: Any) -> int | None:
     code = record.http_headers.get_statuscode()
-    return int(code) if code and code.isdigit() else None
+    return int(code) if code and code.isascii() and code.isdecimal() else None
 
 
 def _media_type(headers: Any) -> str | None:

@@ -35,14 +35,14 @@ def publish(
     """Produce every input as a raw message and wait for all acks.
 
     A file that cannot be read as text is still sent as it is, so the ingest service records
-    its rejection. An input with nothing to send (a file or a WARC record over the size limit,
-    a WARC file damaged past some record) is not sent: it comes back in `unsent`, with its
-    origin and its rejection, for the caller to report.
+    its rejection. Any other input rejected on reading (a file or a WARC record over the size
+    limit, a WARC record or file that cannot be read) is not sent: it comes back in `unsent`,
+    with its origin and its rejection, for the caller to report.
     """
     result = Published()
     futures = []
     for item in read_inputs(paths, base_url=base_url, max_bytes=max_bytes, skipped=result.skipped):
-        if item.rejection is not None and not item.raw:
+        if item.rejection is not None and not (item.local_file and item.raw):
             result.unsent.append((item.origin, item.rejection))
             continue
         futures.append(producer.send(topic, value=item.raw))
