@@ -15,11 +15,13 @@ A `revisit` record that says its payload is identical to an earlier capture's
 re-crawled: the revisit's URL, date and id with the earlier capture's content, which dedup
 then decides as an exact duplicate of it.
 
-Every other record is not an article: it is counted, by kind, in `skipped`. A record larger
-than the message size limit is rejected `too_large` where it stands; an article the file
-cuts short, or a file that stops being readable WARC, is rejected `bad_encoding` at that
-offset, after the articles read before it. Each message's origin is the file and the
-record's byte offset in it.
+Every other record is not an article: it is counted, by kind, in `skipped`. An article
+record larger than the message size limit is rejected `too_large`, and one whose content
+cannot be had (truncated by the crawler, an encoding warcio cannot undo, a charset that does
+not decode it) `bad_encoding`, the records after it still read. A file cut short (inside a
+record, or in a gzip member's last bytes), or that stops being readable WARC, is rejected
+`bad_encoding` at that offset, after the articles read before it. Each message's origin is
+the file and the record's byte offset in it.
 """
 
 from __future__ import annotations
