@@ -6,7 +6,7 @@ earlier capture. An article is
 - a `response` record of a successful HTTP fetch (2xx, not 204 or 206) whose content is HTML,
   or a `resource` record of HTML (a browser-based crawl's capture): its URL is
   `WARC-Target-URI`, its `fetched_at` the `WARC-Date`, its `id` the `WARC-Record-ID`, and its
-  body the HTTP payload with its transfer and content encodings undone (warcio), decoded by
+  body the HTTP payload with its transfer and content encodings undone (warcio; brotli too), decoded by
   the charset the HTTP header names, else as any other file;
 - a `conversion` record of plain text (the extracted text of a WET file), sent as `text`.
 
@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import brotli
 import orjson
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
@@ -45,6 +46,22 @@ from newsflow.rejection import Rejection
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PARTIAL_STATUSES = frozenset({204, 206})
+
+
+class _Brotli:
+    """A brotli decompressor as warcio calls one (`decompress`, `unused_data`): warcio 1.8.1
+    calls the `brotli` package's by a method name that package no longer has."""
+
+    unused_data = None
+
+    def __init__(self) -> None:
+        self._decompressor = brotli.Decompressor()
+
+    def decompress(self, data: bytes) -> bytes:
+        return bytes(self._decompressor.process(data))
+
+
+BufferedReader.DECOMPRESSORS["br"] = _Brotli  # warcio's table of content decoders
 
 
 def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[InputItem]:

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import brotli
 import orjson
 import pytest
 from hypothesis import given, settings
@@ -235,7 +236,7 @@ def test_a_revisit_that_does_not_say_its_payload_is_identical_is_not_a_recrawl(
 @pytest.mark.parametrize(
     ("headers", "said"),
     [
-        ({"Content_Encoding": "br"}, "the page's content encoding 'br' is not supported"),
+        ({"Content_Encoding": "zstd"}, "the page's content encoding 'zstd' is not supported"),
         ({"Content_Type": "text/html; charset=utf-7"}, "record content not readable: "),
     ],
 )
@@ -255,7 +256,7 @@ def test_a_record_that_cannot_be_read_is_rejected_and_the_next_is_read(
 
 @pytest.mark.parametrize(
     "headers",
-    [{"Transfer_Encoding": "Chunked"}, {"Content_Encoding": "x-gzip"}],
+    [{"Transfer_Encoding": "Chunked"}, {"Content_Encoding": "x-gzip"}, {"Content_Encoding": "br"}],
 )
 def test_encodings_are_undone_whatever_their_spelling(
     tmp_path: Path, headers: dict[str, str]
@@ -263,6 +264,8 @@ def test_encodings_are_undone_whatever_their_spelling(
     page = article_page("Encoded", SEED).encode()
     if "Transfer_Encoding" in headers:
         body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(page), page)
+    elif headers["Content_Encoding"] == "br":
+        body = brotli.compress(page)
     else:
         body = gzip.compress(page)
     archive = Archive(tmp_path / "encoded.warc.gz")
