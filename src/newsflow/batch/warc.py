@@ -6,8 +6,9 @@ earlier capture. An article is
 - a `response` record of a successful HTTP fetch (2xx, not 204 or 206) whose content is HTML,
   or a `resource` record of HTML (a browser-based crawl's capture): its URL is
   `WARC-Target-URI`, its `fetched_at` the `WARC-Date`, its `id` the `WARC-Record-ID`, and its
-  body the HTTP payload with its transfer and content encodings undone (warcio; brotli too), decoded by
-  the charset the HTTP header names, else as any other file;
+  body the HTTP payload with its transfer and content encodings undone (warcio, and our
+  reader of chunked payloads), decoded by the charset the HTTP header names, else as any
+  other file;
 - a `conversion` record of plain text (the extracted text of a WET file), sent as `text`.
 
 A `revisit` record that says its payload is identical to an earlier capture's
@@ -218,7 +219,7 @@ def _read_message(
     if unsupported := _normalize_encodings(record.http_headers):
         detail = f"the page's content encoding {unsupported!r} is not supported"
         return InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail))
-    body = record.content_stream().read(max_bytes + 1)
+    body = _content(record).read(max_bytes + 1)
     if len(body) > max_bytes:
         detail = f"record content is more than {max_bytes} bytes"
         return InputItem(b"", origin, rejection=Rejection(R.TOO_LARGE, detail))
@@ -236,6 +237,53 @@ def _read_message(
         "id": headers.get_header("WARC-Record-ID"),
     }
     return InputItem(orjson.dumps({k: v for k, v in message.items() if v is not None}), origin)
+
+
+def _content(record: Any) -> Any:
+    """The record's payload as a stream, its transfer and content encodings undone. warcio's
+    own reader of a chunked payload reads each chunk whole and inflates it in one step; this
+    one reads it a piece at a time, so what the caller reads bounds the memory."""
+    http = record.http_headers
+    if http is None or http.get_header("Transfer-Encoding") != "chunked":
+        return record.content_stream()
+    encoding = http.get_header("Content-Encoding")
+    return BufferedReader(_Dechunked(record.raw_stream), decomp_type=encoding)
+
+
+class _Dechunked:
+    """The data of an HTTP chunked body, a piece at a time (a file-like object for warcio's
+    `BufferedReader`). A body whose first line is no chunk size is passed on as it is, as
+    warcio does: servers send unchunked bodies marked chunked."""
+
+    PIECE = 1 << 16
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self._left = 0  # of the current chunk
+        self._started = self._ended = self._unchunked = False
+
+    def read(self, size: int = -1) -> bytes:
+        if self._unchunked:
+            return bytes(self._raw.read(size))
+        while not self._left and not self._ended:
+            line = self._raw.readline(64)
+            try:
+                self._left = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                if self._started:
+                    raise ValueError(f"not a chunk size: {line[:64]!r}") from None
+                self._unchunked = True
+                return bytes(line + self._raw.read(size))
+            self._started = True
+            self._ended = self._left == 0
+        if self._ended:
+            return b""
+        wanted = self.PIECE if size is None or size < 0 else min(size, self.PIECE)
+        piece = bytes(self._raw.read(min(self._left, wanted)))
+        self._left -= len(piece)
+        if not self._left:
+            self._raw.readline(64)  # the line break after the chunk
+        return piece
 
 
 def _normalize_encodings(http: Any) -> str | None:

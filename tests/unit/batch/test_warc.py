@@ -7,6 +7,7 @@ import functools
 import gzip
 import io
 import tempfile
+import tracemalloc
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -272,6 +273,60 @@ def test_encodings_are_undone_whatever_their_spelling(
     archive.response("https://news.example/e", body, "text/html", **headers)
     [item] = read_inputs([archive.close()], max_bytes=10_000_000)
     assert orjson.loads(item.raw)["html"] == page.decode()
+
+
+def chunked(data: bytes, size: int) -> bytes:
+    """`data` in HTTP chunks of `size` bytes."""
+    pieces = [data[n : n + size] for n in range(0, len(data), size)]
+    return b"".join(b"%x;ext=1\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding"),
+    [
+        (lambda page: chunked(page, 1000), None),
+        (lambda page: chunked(gzip.compress(page), 777), "gzip"),
+        (lambda page: page, None),  # marked chunked, sent whole: passed on as it is
+    ],
+)
+def test_chunked_payloads_are_read_whatever_their_chunks(
+    tmp_path: Path, body: Any, encoding: str | None
+) -> None:
+    page = article_page("Chunked", SEED).encode()
+    headers = {"Transfer_Encoding": "chunked"}
+    if encoding:
+        headers["Content_Encoding"] = encoding
+    archive = Archive(tmp_path / "chunked.warc.gz")
+    archive.response("https://news.example/c", body(page), "text/html", **headers)
+    [item] = read_inputs([archive.close()], max_bytes=10_000_000)
+    assert orjson.loads(item.raw)["html"] == page.decode()
+
+
+def gzip_of_zeros(mebibytes: int) -> bytes:
+    deflater, zeros = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16), bytes(1 << 20)
+    return b"".join(deflater.compress(zeros) for _ in range(mebibytes)) + deflater.flush()
+
+
+def test_one_huge_compressed_chunk_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    """warcio's own reader inflates a chunk whole: 256 MiB here, for a 256 KB record."""
+    bomb = gzip_of_zeros(256)
+    archive = Archive(tmp_path / "bomb.warc.gz")
+    archive.response(
+        "https://news.example/bomb",
+        chunked(bomb, len(bomb)),
+        "text/html",
+        Transfer_Encoding="chunked",
+        Content_Encoding="gzip",
+    )
+    path = archive.close()
+    tracemalloc.start()
+    try:
+        [item] = read_inputs([path], max_bytes=1_000_000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert item.rejection is not None and item.rejection.reason == "too_large"
+    assert peak < 64 << 20
 
 
 def test_a_page_the_crawler_truncated_is_rejected(tmp_path: Path) -> None:
