@@ -35,34 +35,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import brotli
 import orjson
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import BufferedReader
 
 from newsflow import rejection as R
 from newsflow.batch.inputs import InputItem, decode_document
+from newsflow.batch.payload import normalize_encodings, payload_stream
 from newsflow.model import Origin
 from newsflow.rejection import Rejection
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PARTIAL_STATUSES = frozenset({204, 206})
-
-
-class _Brotli:
-    """A brotli decompressor as warcio calls one (`decompress`, `unused_data`): warcio 1.8.1
-    calls the `brotli` package's by a method name that package no longer has."""
-
-    unused_data = None
-
-    def __init__(self) -> None:
-        self._decompressor = brotli.Decompressor()
-
-    def decompress(self, data: bytes) -> bytes:
-        return bytes(self._decompressor.process(data))
-
-
-BufferedReader.DECOMPRESSORS["br"] = _Brotli  # warcio's table of content decoders
 
 
 def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[InputItem]:
@@ -216,10 +199,10 @@ def _read_message(
     if truncated := record.rec_headers.get_header("WARC-Truncated"):
         detail = f"the crawler kept only part of this page (WARC-Truncated: {truncated})"
         return InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail))
-    if unsupported := _normalize_encodings(record.http_headers):
+    if unsupported := normalize_encodings(record.http_headers):
         detail = f"the page's content encoding {unsupported!r} is not supported"
         return InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail))
-    body = _content(record).read(max_bytes + 1)
+    body = payload_stream(record).read(max_bytes + 1)
     if len(body) > max_bytes:
         detail = f"record content is more than {max_bytes} bytes"
         return InputItem(b"", origin, rejection=Rejection(R.TOO_LARGE, detail))
@@ -237,68 +220,6 @@ def _read_message(
         "id": headers.get_header("WARC-Record-ID"),
     }
     return InputItem(orjson.dumps({k: v for k, v in message.items() if v is not None}), origin)
-
-
-def _content(record: Any) -> Any:
-    """The record's payload as a stream, its transfer and content encodings undone. warcio's
-    own reader of a chunked payload reads each chunk whole and inflates it in one step; this
-    one reads it a piece at a time, so what the caller reads bounds the memory."""
-    http = record.http_headers
-    if http is None or http.get_header("Transfer-Encoding") != "chunked":
-        return record.content_stream()
-    encoding = http.get_header("Content-Encoding")
-    return BufferedReader(_Dechunked(record.raw_stream), decomp_type=encoding)
-
-
-class _Dechunked:
-    """The data of an HTTP chunked body, a piece at a time (a file-like object for warcio's
-    `BufferedReader`). A body whose first line is no chunk size is passed on as it is, as
-    warcio does: servers send unchunked bodies marked chunked."""
-
-    PIECE = 1 << 16
-
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
-        self._left = 0  # of the current chunk
-        self._started = self._ended = self._unchunked = False
-
-    def read(self, size: int = -1) -> bytes:
-        if self._unchunked:
-            return bytes(self._raw.read(size))
-        while not self._left and not self._ended:
-            line = self._raw.readline(64)
-            try:
-                self._left = int(line.split(b";")[0].strip(), 16)
-            except ValueError:
-                if self._started:
-                    raise ValueError(f"not a chunk size: {line[:64]!r}") from None
-                self._unchunked = True
-                return bytes(line + self._raw.read(size))
-            self._started = True
-            self._ended = self._left == 0
-        if self._ended:
-            return b""
-        wanted = self.PIECE if size is None or size < 0 else min(size, self.PIECE)
-        piece = bytes(self._raw.read(min(self._left, wanted)))
-        self._left -= len(piece)
-        if not self._left:
-            self._raw.readline(64)  # the line break after the chunk
-        return piece
-
-
-def _normalize_encodings(http: Any) -> str | None:
-    """Put the HTTP headers warcio undoes the encodings by in the form it compares them in
-    (lower case; `x-gzip` is gzip); returns a content encoding it cannot undo, if any."""
-    if http is None:
-        return None
-    if transfer := (http.get_header("Transfer-Encoding") or "").strip().lower():
-        http.replace_header("Transfer-Encoding", transfer)
-    encoding = (http.get_header("Content-Encoding") or "").strip().lower()
-    if not encoding or encoding == "identity":
-        return None
-    encoding = {"x-gzip": "gzip", "x-deflate": "deflate"}.get(encoding, encoding)
-    http.replace_header("Content-Encoding", encoding)
-    return None if encoding in BufferedReader.get_supported_decompressors() else encoding
 
 
 def _missing_bytes(record: Any) -> int:

@@ -1,0 +1,97 @@
+"""An HTTP payload as recorded in a WARC record, its transfer and content encodings undone,
+read in bounded pieces.
+
+warcio undoes the encodings (`record.content_stream()`), but it compares the headers as
+written (`Chunked` is not chunked to it, nor `x-gzip` gzip), reads each chunk of a chunked
+payload whole and inflates it in one step (as much memory as the chunk inflates to), and
+calls a brotli decompressor by a method the `brotli` package no longer has. Here the headers
+are put in the form it compares, chunked payloads are read a piece at a time, and brotli is
+given the method warcio calls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import brotli
+from warcio.bufferedreaders import BufferedReader
+
+ALIASES = {"x-gzip": "gzip", "x-deflate": "deflate"}
+
+
+class _Brotli:
+    """A brotli decompressor as warcio calls one (`decompress`, `unused_data`): warcio 1.8.1
+    calls the `brotli` package's by a method name that package no longer has."""
+
+    unused_data = None
+
+    def __init__(self) -> None:
+        self._decompressor = brotli.Decompressor()
+
+    def decompress(self, data: bytes) -> bytes:
+        return bytes(self._decompressor.process(data))
+
+
+BufferedReader.DECOMPRESSORS["br"] = _Brotli  # warcio's table of content decoders
+
+
+def payload_stream(record: Any) -> Any:
+    """The record's payload as a stream, its transfer and content encodings undone. warcio's
+    own reader of a chunked payload reads each chunk whole and inflates it in one step; this
+    one reads it a piece at a time, so what the caller reads bounds the memory."""
+    http = record.http_headers
+    if http is None or http.get_header("Transfer-Encoding") != "chunked":
+        return record.content_stream()
+    encoding = http.get_header("Content-Encoding")
+    return BufferedReader(_Dechunked(record.raw_stream), decomp_type=encoding)
+
+
+class _Dechunked:
+    """The data of an HTTP chunked body, a piece at a time (a file-like object for warcio's
+    `BufferedReader`). A body whose first line is no chunk size is passed on as it is, as
+    warcio does: servers send unchunked bodies marked chunked."""
+
+    PIECE = 1 << 16
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self._left = 0  # of the current chunk
+        self._started = self._ended = self._unchunked = False
+
+    def read(self, size: int = -1) -> bytes:
+        if self._unchunked:
+            return bytes(self._raw.read(size))
+        while not self._left and not self._ended:
+            line = self._raw.readline(64)
+            try:
+                self._left = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                if self._started:
+                    raise ValueError(f"not a chunk size: {line[:64]!r}") from None
+                self._unchunked = True
+                return bytes(line + self._raw.read(size))
+            self._started = True
+            self._ended = self._left == 0
+        if self._ended:
+            return b""
+        wanted = self.PIECE if size is None or size < 0 else min(size, self.PIECE)
+        piece = bytes(self._raw.read(min(self._left, wanted)))
+        self._left -= len(piece)
+        if not self._left:
+            self._raw.readline(64)  # the line break after the chunk
+        return piece
+
+
+def normalize_encodings(http: Any) -> str | None:
+    """Put the HTTP headers warcio undoes the encodings by in the form it compares them in
+    (lower case; `x-gzip` is gzip); returns a content encoding it cannot undo, if any."""
+    if http is None:
+        return None
+    if transfer := (http.get_header("Transfer-Encoding") or "").strip().lower():
+        http.replace_header("Transfer-Encoding", transfer)
+    encoding = (http.get_header("Content-Encoding") or "").strip().lower()
+    if not encoding or encoding == "identity":
+        return None
+    encoding = ALIASES.get(encoding, encoding)
+    http.replace_header("Content-Encoding", encoding)
+    return None if encoding in BufferedReader.get_supported_decompressors() else encoding
