@@ -11,25 +11,36 @@ given the method warcio calls.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import brotli
 from warcio.bufferedreaders import BufferedReader
 
 ALIASES = {"x-gzip": "gzip", "x-deflate": "deflate"}
+SIZE_LINE = 4096  # longest chunk-size line read (the size and its extensions)
+_CHUNK_SIZE = re.compile(rb"[ \t]*([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?\r?\n?")
 
 
 class _Brotli:
     """A brotli decompressor as warcio calls one (`decompress`, `unused_data`): warcio 1.8.1
-    calls the `brotli` package's by a method name that package no longer has."""
+    calls the `brotli` package's by a method name that package no longer has. A payload
+    that inflates past `LIMIT` is refused (a few bytes of brotli can make a gigabyte)."""
 
+    LIMIT = 64 << 20
     unused_data = None
 
     def __init__(self) -> None:
         self._decompressor = brotli.Decompressor()
+        self._made = 0
 
     def decompress(self, data: bytes) -> bytes:
-        return bytes(self._decompressor.process(data))
+        room = self.LIMIT - self._made
+        out = bytes(self._decompressor.process(data, output_buffer_limit=room + 1))
+        self._made += len(out)
+        if self._made > self.LIMIT:
+            raise ValueError(f"the brotli content inflates past {self.LIMIT >> 20} MiB")
+        return out
 
 
 BufferedReader.DECOMPRESSORS["br"] = _Brotli  # warcio's table of content decoders
@@ -43,13 +54,15 @@ def payload_stream(record: Any) -> Any:
     if http is None or http.get_header("Transfer-Encoding") != "chunked":
         return record.content_stream()
     encoding = http.get_header("Content-Encoding")
-    return BufferedReader(_Dechunked(record.raw_stream), decomp_type=encoding)
+    decoded = encoding if encoding in BufferedReader.get_supported_decompressors() else None
+    return BufferedReader(_Dechunked(record.raw_stream), decomp_type=decoded)
 
 
 class _Dechunked:
     """The data of an HTTP chunked body, a piece at a time (a file-like object for warcio's
-    `BufferedReader`). A body whose first line is no chunk size is passed on as it is, as
-    warcio does: servers send unchunked bodies marked chunked."""
+    `BufferedReader`, which reads 16 KB at a time). A body whose first line is no chunk size
+    is passed on as it is, and one that ends without its last, empty chunk ends there, as
+    warcio does: servers send such bodies."""
 
     PIECE = 1 << 16
 
@@ -62,23 +75,27 @@ class _Dechunked:
         if self._unchunked:
             return bytes(self._raw.read(size))
         while not self._left and not self._ended:
-            line = self._raw.readline(64)
-            try:
-                self._left = int(line.split(b";")[0].strip(), 16)
-            except ValueError:
+            line = bytes(self._raw.readline(SIZE_LINE))
+            if not line:  # the body ends without its last chunk
+                self._ended = True
+                break
+            size_found = _CHUNK_SIZE.fullmatch(line)
+            if size_found is None:
                 if self._started:
-                    raise ValueError(f"not a chunk size: {line[:64]!r}") from None
+                    raise ValueError(f"not a chunk size: {line[:64]!r}")
                 self._unchunked = True
-                return bytes(line + self._raw.read(size))
+                return line + bytes(self._raw.read(size))
             self._started = True
+            self._left = int(size_found.group(1), 16)
             self._ended = self._left == 0
         if self._ended:
             return b""
         wanted = self.PIECE if size is None or size < 0 else min(size, self.PIECE)
         piece = bytes(self._raw.read(min(self._left, wanted)))
-        self._left -= len(piece)
+        self._left = 0 if not piece else self._left - len(piece)  # none: the body ends
+        self._ended = not piece
         if not self._left:
-            self._raw.readline(64)  # the line break after the chunk
+            self._raw.readline(SIZE_LINE)  # the line break after the chunk
         return piece
 
 

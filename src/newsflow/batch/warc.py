@@ -62,7 +62,8 @@ def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[
                 if record.format != "warc":
                     raise ValueError(f"not a WARC record but {record.format!r}")
                 if not isinstance(getattr(record.raw_stream, "limit", None), int):
-                    problem = f"the record at offset {offset} has no valid Content-Length"
+                    if not _blank_tail(again, offset):  # (padding read as a record)
+                        problem = f"the record at offset {offset} has no valid Content-Length"
                     break  # its end is unknown, and so where the next record starts
                 kind = _article_kind(record)
                 if kind is not None:
@@ -84,7 +85,8 @@ def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[
                 offset, problem = _unread_end(stream, size, records.offset, offset)
         except Exception as exc:  # warcio raises many kinds on a damaged archive
             offset = max(offset, records.offset)
-            problem = f"not readable as WARC from offset {offset}: {type(exc).__name__}: {exc}"
+            if not _blank_tail(stream, records.offset):  # (zero padding: warcio raises too)
+                problem = f"not readable as WARC from offset {offset}: {type(exc).__name__}: {exc}"
     if problem is not None:
         origin = Origin(file=str(file), offset=offset)
         yield InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, problem.strip()[:500]))
@@ -150,7 +152,7 @@ def _unread_end(stream: Any, size: int, reached: int, last: int) -> tuple[int, s
     short from the last record's on (warcio takes what there is of a member whose end is
     missing for the end of the file); in an uncompressed one, a last record without the
     blank lines that end every record."""
-    if reached < size:
+    if reached < size and not _blank_tail(stream, reached):
         return reached, f"not readable as WARC from offset {reached}: {size - reached} bytes"
     stream.seek(last)
     if stream.read(2) == b"\x1f\x8b":  # gzip
@@ -162,6 +164,24 @@ def _unread_end(stream: Any, size: int, reached: int, last: int) -> tuple[int, s
         if not stream.read(4).endswith((b"\r\n\r\n", b"\n\n")):
             return last, f"the record at offset {last} is cut short: the file ends inside it"
     return last, None
+
+
+def _blank_tail(stream: Any, start: int) -> bool:
+    """Whether the file from `start` on holds nothing: zero padding, line breaks, or empty
+    gzip members, as some writers leave after the last record."""
+    stream.seek(start)
+    tail = stream.read(1 << 16)
+    if stream.read(1):
+        return False  # more than padding
+    while tail.startswith(b"\x1f\x8b"):
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        try:
+            if inflater.decompress(tail, 1 << 10).strip() or not inflater.eof:
+                return False
+        except zlib.error:
+            return False
+        tail = inflater.unused_data
+    return not tail.strip(b"\x00\r\n\t ")
 
 
 def _whole_gzip_members(stream: Any) -> bool:
