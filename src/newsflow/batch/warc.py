@@ -54,7 +54,7 @@ def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[
         size = os.fstat(stream.fileno()).st_size
         records = ArchiveIterator(stream)
         captures: dict[str, int] = {}  # payload digest -> offset of an article's record
-        offset, problem = 0, None
+        offset, problem, answered = 0, None, False  # answered: the last record has an outcome
         try:
             for record in records:
                 offset = records.offset  # where this record starts (read before its content)
@@ -66,6 +66,7 @@ def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[
                         problem = f"the record at offset {offset} has no valid Content-Length"
                     break  # its end is unknown, and so where the next record starts
                 kind = _article_kind(record)
+                answered = kind is not None
                 if kind is not None:
                     item = _message(record, kind, origin, max_bytes)
                     if item.rejection is None and (digest := _payload_digest(record)):
@@ -79,10 +80,11 @@ def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[
                 elif (digest := _revisited_digest(record)) in captures:
                     original = _record_at(again, captures[digest])
                     yield _revisit(record, original, origin, max_bytes)
+                    answered = True
                 else:
                     skipped[_skip_reason(record)] += 1
             else:
-                offset, problem = _unread_end(stream, size, records.offset, offset)
+                offset, problem = _unread_end(stream, size, records.offset, offset, answered)
         except Exception as exc:  # warcio raises many kinds on a damaged archive
             offset = max(offset, records.offset)
             if not _blank_tail(stream, records.offset):  # (zero padding: warcio raises too)
@@ -146,12 +148,15 @@ def _revisit(revisit: Any, original: Any, origin: Origin, max_bytes: int) -> Inp
     return _message(original, kind, origin, max_bytes, headers=revisit.rec_headers)
 
 
-def _unread_end(stream: Any, size: int, reached: int, last: int) -> tuple[int, str | None]:
+def _unread_end(
+    stream: Any, size: int, reached: int, last: int, answered: bool
+) -> tuple[int, str | None]:
     """Where the file went wrong and how, when warcio read it to its end without complaint
     (else `last`, None): bytes it did not read as records; in a gzipped file, a member cut
     short from the last record's on (warcio takes what there is of a member whose end is
     missing for the end of the file); in an uncompressed one, a last record without the
-    blank lines that end every record."""
+    blank lines that end every record, unless that record was read whole and `answered`
+    (its outcome given: only its closing line breaks are missing)."""
     if reached < size and not _blank_tail(stream, reached):
         return reached, f"not readable as WARC from offset {reached}: {size - reached} bytes"
     stream.seek(last)
@@ -159,7 +164,7 @@ def _unread_end(stream: Any, size: int, reached: int, last: int) -> tuple[int, s
         stream.seek(last)
         if not _whole_gzip_members(stream):
             return last, f"the gzip member from offset {last} on is cut short"
-    elif size:
+    elif size and not answered:
         stream.seek(max(0, size - 4))
         if not stream.read(4).endswith((b"\r\n\r\n", b"\n\n")):
             return last, f"the record at offset {last} is cut short: the file ends inside it"
