@@ -46,16 +46,36 @@ class _Brotli:
 BufferedReader.DECOMPRESSORS["br"] = _Brotli  # warcio's table of content decoders
 
 
-def payload_stream(record: Any) -> Any:
+def payload_stream(record: Any) -> _Inflating:
     """The record's payload as a stream, its transfer and content encodings undone. warcio's
     own reader of a chunked payload reads each chunk whole and inflates it in one step; this
     one reads it a piece at a time, so what the caller reads bounds the memory."""
     http = record.http_headers
-    if http is None or http.get_header("Transfer-Encoding") != "chunked":
-        return record.content_stream()
+    if http is None:
+        return _Inflating(record.raw_stream)
+    source = record.raw_stream
+    if http.get_header("Transfer-Encoding") == "chunked":
+        source = _Dechunked(source)
     encoding = http.get_header("Content-Encoding")
     decoded = encoding if encoding in BufferedReader.get_supported_decompressors() else None
-    return BufferedReader(_Dechunked(record.raw_stream), decomp_type=decoded)
+    return _Inflating(source, decomp_type=decoded)
+
+
+def ended_early(stream: _Inflating) -> bool:
+    """Whether the compressed payload read from `stream` ended before its compressed stream
+    did (a page cut short, that warcio would give as whole)."""
+    return stream.decompressor is not None and getattr(stream.decompressor, "eof", True) is False
+
+
+class _Inflating(BufferedReader):
+    """warcio's reader, except that content which stops inflating part way is an error:
+    warcio prints it and ends the payload there. (As warcio, content that does not inflate
+    from its first block on is taken for content sent unencoded.)"""
+
+    def _decompress(self, data: bytes) -> bytes:
+        if self.decompressor is not None and data and self.num_block_read:
+            return bytes(self.decompressor.decompress(data))
+        return bytes(super()._decompress(data))
 
 
 class _Dechunked:

@@ -40,7 +40,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newsflow import rejection as R
 from newsflow.batch.inputs import InputItem, decode_document
-from newsflow.batch.payload import normalize_encodings, payload_stream
+from newsflow.batch.payload import ended_early, normalize_encodings, payload_stream
 from newsflow.model import Origin
 from newsflow.rejection import Rejection
 
@@ -227,10 +227,14 @@ def _read_message(
     if unsupported := normalize_encodings(record.http_headers):
         detail = f"the page's content encoding {unsupported!r} is not supported"
         return InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail))
-    body = payload_stream(record).read(max_bytes + 1)
+    stream = payload_stream(record)
+    body = stream.read(max_bytes + 1)
     if len(body) > max_bytes:
         detail = f"record content is more than {max_bytes} bytes"
         return InputItem(b"", origin, rejection=Rejection(R.TOO_LARGE, detail))
+    if ended_early(stream):
+        detail = "the page's compressed content ends before its compressed stream does"
+        return InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail))
     if missing := _missing_bytes(record):
         return InputItem(
             b"", origin, rejection=Rejection(R.BAD_ENCODING, _cut_short(record, missing))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import gzip
 import io
+import random
 import tempfile
 import tracemalloc
 import zlib
@@ -379,6 +380,26 @@ def test_what_writers_leave_after_the_last_record_is_no_damage(tmp_path: Path, t
     path.write_bytes(path.read_bytes() + tail)
     [item] = read_inputs([path], max_bytes=10_000_000)
     assert item.rejection is None
+
+
+@pytest.mark.parametrize("damage", ["a byte changed", "the end cut off"])
+def test_compressed_content_damaged_past_its_first_block_is_rejected(
+    tmp_path: Path, damage: str
+) -> None:
+    """warcio prints the error and ends the page there, which would pass a cut page as whole."""
+    text = "\n".join(f"{n:08x} " + random.Random(n).randbytes(40).hex() for n in range(1500))
+    zipped = bytearray(gzip.compress(article_page("Big", text).encode()))
+    assert len(zipped) > 3 * 16_384
+    if damage == "a byte changed":
+        zipped[len(zipped) // 2] ^= 0xFF
+    else:
+        del zipped[len(zipped) // 2 :]
+    archive = Archive(tmp_path / "damaged-content.warc.gz")
+    archive.response("https://news.example/z", bytes(zipped), "text/html", Content_Encoding="gzip")
+    archive.response("https://news.example/next", article_page("Next", SEED).encode())
+    damaged, after = read_inputs([archive.close()], max_bytes=10_000_000)
+    assert damaged.rejection is not None and damaged.rejection.reason == "bad_encoding"
+    assert after.rejection is None
 
 
 def test_a_page_the_crawler_truncated_is_rejected(tmp_path: Path) -> None:
