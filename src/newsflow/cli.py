@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from newsflow import __version__
-from newsflow.batch.inputs import read_inputs
+from newsflow.batch.inputs import read_inputs, skipped_line
 from newsflow.batch.runner import BatchSettings, BatchSummary, process_items, write_outcomes
 from newsflow.commands import add_streaming_commands
 from newsflow.config import (
@@ -308,9 +308,8 @@ def format_summary(summary: BatchSummary, out: Path) -> str:
     if summary.reasons:
         reasons = ", ".join(f"{r} {n}" for r, n in summary.reasons.most_common())
         lines.append(f"  rejected by reason: {reasons}")
-    if summary.skipped:
-        kinds = ", ".join(f"{kind} {n}" for kind, n in summary.skipped.most_common())
-        lines.append(f"  skipped WARC records that hold no article: {kinds}")
+    if skipped := skipped_line(summary.skipped):
+        lines.append(f"  {skipped}")
     lines.append(f"  output: {out}/{{clean,duplicates,rejected}}.ndjson")
     return "\n".join(lines)
 

@@ -198,6 +198,7 @@ def run_topics_create(args: argparse.Namespace) -> int:
 
 
 def run_publish(args: argparse.Namespace) -> int:
+    from newsflow.batch.inputs import skipped_line
     from newsflow.kafka.clients import make_producer
     from newsflow.tools.publish import DEFAULT_BASE_URL, publish
 
@@ -216,9 +217,8 @@ def run_publish(args: argparse.Namespace) -> int:
     finally:
         producer.close()
     print(f"published {result.sent} messages to {values['topic_raw']}")
-    if result.skipped:
-        kinds = ", ".join(f"{kind} {n}" for kind, n in result.skipped.most_common())
-        print(f"skipped WARC records that hold no article: {kinds}")
+    if skipped := skipped_line(result.skipped):
+        print(skipped)
     for origin, rejection in result.unsent:
         where = ", ".join(f"{k} {v}" for k, v in origin.as_dict().items())
         print(f"not sent ({where}): {rejection.reason}: {rejection.detail}", file=sys.stderr)

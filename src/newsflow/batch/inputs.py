@@ -77,6 +77,15 @@ def read_inputs(
             yield _read_document(file, root, kind, base_url=base_url, max_bytes=max_bytes)
 
 
+def skipped_line(skipped: Counter[str]) -> str | None:
+    """The report of the WARC records that held no article, by kind, most first (None for
+    none): the same line in `newsflow process`'s summary and `newsflow publish`'s output."""
+    if not skipped:
+        return None
+    kinds = ", ".join(f"{kind} {n}" for kind, n in skipped.most_common())
+    return f"skipped WARC records that hold no article: {kinds}"
+
+
 def _read_ndjson(file: Path) -> Iterator[InputItem]:
     opener = gzip.open if file.name.lower().endswith(".gz") else open
     with opener(file, "rb") as stream:
