@@ -24,6 +24,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsflow.batch.inputs import read_inputs
+from newsflow.batch.warc import LONGEST_LINE
 from newsflow.cli import main
 from newsflow.contracts.codec import decode
 from newsflow.tools.publish import publish
@@ -473,6 +474,31 @@ def test_a_damaged_warc_gives_the_articles_before_the_damage_then_one_rejection(
     assert last.rejection.detail.startswith(said)
     after_the_good = good[-1].origin.offset if good else -1
     assert last.origin.offset is not None and last.origin.offset > after_the_good
+
+
+@pytest.mark.parametrize("name", ["long.warc", "long.warc.gz"])
+def test_a_header_line_without_end_is_damage_found_in_time(tmp_path: Path, name: str) -> None:
+    """warcio reads a line in time quadratic in its length (a 40 MB one took 22 s); here a
+    line is read in linear time, and one over the limit is where the file stops being WARC."""
+    archive = Archive(tmp_path / name)
+    archive.response("https://news.example/before", article_page("Before", SEED).encode())
+    endless = b"WARC/1.0\r\nWARC-Type: response\r\nX-Note: " + b"a" * (3 * LONGEST_LINE)
+    path = archive.close()
+    with path.open("ab") as file:
+        file.write(gzip.compress(endless) if name.endswith(".gz") else endless)
+    before, damage = read_inputs([path], max_bytes=10_000_000)
+    assert orjson.loads(before.raw)["url"] == "https://news.example/before"
+    assert damage.rejection is not None and damage.rejection.reason == "bad_encoding"
+    assert f"a line longer than {LONGEST_LINE} bytes" in damage.rejection.detail
+    assert damage.origin.offset is not None and damage.origin.offset > before.origin.offset
+
+
+def test_long_header_lines_under_the_limit_are_read(tmp_path: Path) -> None:
+    cookie = "id=" + "x" * (LONGEST_LINE - 100)  # servers send cookies and policies this long
+    archive = Archive(tmp_path / "cookies.warc")
+    archive.response("https://news.example/a", article_page("A", SEED).encode(), Set_Cookie=cookie)
+    (item,) = read_inputs([archive.close()], max_bytes=10_000_000)
+    assert item.rejection is None and orjson.loads(item.raw)["url"] == "https://news.example/a"
 
 
 def test_newsflow_process_decides_the_articles_of_a_warc(
