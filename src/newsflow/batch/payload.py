@@ -121,14 +121,32 @@ class _Dechunked:
 
 def normalize_encodings(http: Any) -> str | None:
     """Put the HTTP headers warcio undoes the encodings by in the form it compares them in
-    (lower case; `x-gzip` is gzip); returns a content encoding it cannot undo, if any."""
+    (lower case; `x-gzip` is gzip; a transfer coding other than chunked, as in `gzip,
+    chunked`, taken as the content's encoding); returns an encoding it cannot undo, if any
+    (two compressions one over the other count as one it cannot undo)."""
     if http is None:
         return None
-    if transfer := (http.get_header("Transfer-Encoding") or "").strip().lower():
-        http.replace_header("Transfer-Encoding", transfer)
-    encoding = (http.get_header("Content-Encoding") or "").strip().lower()
-    if not encoding or encoding == "identity":
+    codings = _codings(http.get_header("Transfer-Encoding"))
+    chunked = bool(codings) and codings[-1] == "chunked"
+    compressions = [
+        *codings[: -1 if chunked else None],
+        *_codings(http.get_header("Content-Encoding")),
+    ]
+    http.remove_header("Transfer-Encoding")
+    http.remove_header("Content-Encoding")
+    if chunked:
+        http.add_header("Transfer-Encoding", "chunked")
+    if not compressions:
         return None
-    encoding = ALIASES.get(encoding, encoding)
-    http.replace_header("Content-Encoding", encoding)
+    if len(compressions) > 1:
+        return ", ".join(compressions)
+    encoding = ALIASES.get(compressions[0], compressions[0])
+    http.add_header("Content-Encoding", encoding)
     return None if encoding in BufferedReader.get_supported_decompressors() else encoding
+
+
+def _codings(header: str | None) -> list[str]:
+    """The codings an encoding header lists, in the order applied, lower case, without
+    `identity`."""
+    codings = (coding.strip().lower() for coding in (header or "").split(","))
+    return [coding for coding in codings if coding and coding != "identity"]

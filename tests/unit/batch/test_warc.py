@@ -259,18 +259,22 @@ def test_a_record_that_cannot_be_read_is_rejected_and_the_next_is_read(
 
 @pytest.mark.parametrize(
     "headers",
-    [{"Transfer_Encoding": "Chunked"}, {"Content_Encoding": "x-gzip"}, {"Content_Encoding": "br"}],
+    [
+        {"Transfer_Encoding": "Chunked"},
+        {"Content_Encoding": "x-gzip"},
+        {"Content_Encoding": "br"},
+        {"Transfer_Encoding": "gzip, chunked"},
+        {"Transfer_Encoding": "identity, chunked", "Content_Encoding": "GZIP"},
+    ],
 )
 def test_encodings_are_undone_whatever_their_spelling(
     tmp_path: Path, headers: dict[str, str]
 ) -> None:
     page = article_page("Encoded", SEED).encode()
-    if "Transfer_Encoding" in headers:
-        body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(page), page)
-    elif headers["Content_Encoding"] == "br":
-        body = brotli.compress(page)
-    else:
-        body = gzip.compress(page)
+    codings = ", ".join(headers.values()).lower()
+    body = brotli.compress(page) if "br" in codings else page
+    body = gzip.compress(body) if "gzip" in codings else body
+    body = chunked(body, 500) if "chunked" in codings else body
     archive = Archive(tmp_path / "encoded.warc.gz")
     archive.response("https://news.example/e", body, "text/html", **headers)
     [item] = read_inputs([archive.close()], max_bytes=10_000_000)
@@ -302,6 +306,17 @@ def test_chunked_payloads_are_read_whatever_their_chunks(
     archive.response("https://news.example/c", body(page), "text/html", **headers)
     [item] = read_inputs([archive.close()], max_bytes=10_000_000)
     assert orjson.loads(item.raw)["html"] == page.decode()
+
+
+def test_a_page_compressed_twice_is_rejected_naming_its_encodings(tmp_path: Path) -> None:
+    page = gzip.compress(gzip.compress(article_page("Twice", SEED).encode()))
+    archive = Archive(tmp_path / "twice.warc")
+    archive.response(
+        "https://news.example/t", page, Transfer_Encoding="gzip", Content_Encoding="gzip"
+    )
+    [item] = read_inputs([archive.close()], max_bytes=10_000_000)
+    assert item.rejection is not None and item.rejection.reason == "bad_encoding"
+    assert "'gzip, gzip' is not supported" in item.rejection.detail
 
 
 def gzip_of_zeros(mebibytes: int) -> bytes:
