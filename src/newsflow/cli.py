@@ -17,7 +17,7 @@ import orjson
 from newsflow import __version__
 from newsflow.batch.inputs import read_inputs, skipped_line
 from newsflow.batch.runner import BatchSettings, BatchSummary, process_items, write_outcomes
-from newsflow.commands import add_streaming_commands
+from newsflow.commands import MAX_MESSAGE_BYTES, add_streaming_commands
 from newsflow.config import (
     Setting,
     add_settings,
@@ -35,7 +35,7 @@ from newsflow.sandbox import SandboxLimits
 from newsflow.stages import neardup, stories
 from newsflow.stages.dedup import DEFAULT_TTL_SECONDS
 from newsflow.stages.extract import DEFAULT_MAX_HTML_CHARS, ExtractLimits
-from newsflow.stages.ingest import DEFAULT_MAX_BYTES, IngestLimits
+from newsflow.stages.ingest import IngestLimits
 from newsflow.stages.neardup import NearSettings
 from newsflow.stages.placement import PlacementSettings
 from newsflow.stages.stories import StorySettings
@@ -62,7 +62,6 @@ STAGE_SETTINGS = (
         line_filters.DEFAULT_MIB,
         line_filter_mib,
     ),
-    Setting("max_message_bytes", "largest raw message accepted", DEFAULT_MAX_BYTES, positive_int),
     Setting("max_html_chars", "largest HTML extracted", DEFAULT_MAX_HTML_CHARS, positive_int),
     Setting("extract_time_limit", "seconds before an extraction is killed", 5.0, positive_float),
     Setting(
@@ -117,6 +116,7 @@ LISTING_SETTINGS = tuple(
 )
 PROCESS_SETTINGS = (
     *STAGE_SETTINGS,
+    MAX_MESSAGE_BYTES,
     Setting("workers", "parallel extraction processes", os.cpu_count() or 1, positive_int),
 )
 
@@ -141,6 +141,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def command_settings() -> dict[str, tuple[Setting, ...]]:
+    """The settings each command reads (the README's configuration table says the same)."""
+    from newsflow.commands import PUBLISH_SETTINGS, TOOL_SETTINGS, extract_settings, ingest_settings
+    from newsflow.kafka.settings import KAFKA_SETTINGS
+
+    return {
+        "process": PROCESS_SETTINGS,
+        "stories": LISTING_SETTINGS,
+        "ingest": ingest_settings(),
+        "extract": extract_settings(),
+        "topics create": TOOL_SETTINGS,
+        "publish": PUBLISH_SETTINGS,
+        "replay": TOOL_SETTINGS,
+        "tail": KAFKA_SETTINGS,
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsflow",
@@ -159,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         type=Path,
         metavar="INPUT",
-        help=".ndjson/.jsonl(.gz) raw messages, .html/.htm/.txt files, or dirs",
+        help=".ndjson/.jsonl(.gz) raw messages, .html/.htm/.txt files, .warc(.gz)/.wet(.gz) web "
+        "archives, or dirs",
     )
     process.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     process.add_argument("--base-url", help="URL prefix for .html/.txt files (default: file://)")
@@ -185,10 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def stage_limits(values: dict[str, Any]) -> tuple[IngestLimits, SandboxLimits, DecideSettings]:
-    """The stages' limits from resolved settings."""
+def stage_limits(values: dict[str, Any]) -> tuple[SandboxLimits, DecideSettings]:
+    """The extraction's limits and the decision's settings from resolved settings."""
     return (
-        IngestLimits(max_bytes=values["max_message_bytes"]),
         SandboxLimits(
             time_limit=values["extract_time_limit"],
             memory_limit_mb=values["extract_memory_mb"],
@@ -215,7 +232,8 @@ def stage_limits(values: dict[str, Any]) -> tuple[IngestLimits, SandboxLimits, D
 def run_process(args: argparse.Namespace) -> int:
     values = resolve(args, PROCESS_SETTINGS)
     configure_logging(json=False, level="WARNING")
-    ingest_limits, sandbox_limits, decide = stage_limits(values)
+    ingest_limits = IngestLimits(max_bytes=values["max_message_bytes"])
+    sandbox_limits, decide = stage_limits(values)
     settings = BatchSettings(
         workers=values["workers"], ingest=ingest_limits, sandbox=sandbox_limits, decide=decide
     )

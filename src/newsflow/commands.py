@@ -17,8 +17,12 @@ from newsflow.kafka.settings import KAFKA_SETTINGS, TOPIC_SETTINGS, KafkaSetting
 from newsflow.stages.ingest import DEFAULT_MAX_BYTES
 
 TOOL_SETTINGS = (*KAFKA_SETTINGS, *TOPIC_SETTINGS)
+MAX_MESSAGE_BYTES = Setting(
+    "max_message_bytes", "largest raw message accepted", DEFAULT_MAX_BYTES, positive_int
+)
+PUBLISH_SETTINGS = (*TOOL_SETTINGS, MAX_MESSAGE_BYTES)
 INGEST_EXTRA = (
-    Setting("max_message_bytes", "largest raw message accepted", DEFAULT_MAX_BYTES, positive_int),
+    MAX_MESSAGE_BYTES,
     Setting(
         "http_max_body_bytes", "largest POST /v1/articles body", 32 * 1024 * 1024, positive_int
     ),
@@ -84,7 +88,7 @@ def add_streaming_commands(commands: Any) -> None:
     publish = commands.add_parser("publish", help="send files to articles.raw")
     publish.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
     publish.add_argument("--base-url", default=None, help="URL prefix for .html/.txt files")
-    add_settings(publish, TOOL_SETTINGS)
+    add_settings(publish, PUBLISH_SETTINGS)
     publish.set_defaults(handler=run_publish)
 
     tail = commands.add_parser("tail", help="print a topic's events as they arrive")
@@ -202,7 +206,7 @@ def run_publish(args: argparse.Namespace) -> int:
     from newsflow.kafka.clients import make_producer
     from newsflow.tools.publish import DEFAULT_BASE_URL, publish
 
-    kafka, values = _tool_kafka(args)
+    kafka, values = _tool_kafka(args, PUBLISH_SETTINGS)
     producer = make_producer(kafka)
     try:
         result = publish(
@@ -210,7 +214,7 @@ def run_publish(args: argparse.Namespace) -> int:
             values["topic_raw"],
             args.inputs,
             base_url=args.base_url or DEFAULT_BASE_URL,
-            max_bytes=DEFAULT_MAX_BYTES,
+            max_bytes=values["max_message_bytes"],
         )
     except FileNotFoundError as exc:
         raise ConfigError(str(exc)) from exc

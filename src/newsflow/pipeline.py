@@ -128,7 +128,8 @@ def run_decide(
             article=article,
             attempts=attempts,
         )
-        return Outcome("dlq", event, key=article.article_id.encode(), article=article)
+        key = article.canonical_url.encode("utf-8")  # the input's key: a replay keeps it
+        return Outcome("dlq", event, key=key, article=article)
     stories = settings.placement.stories
     if features is None or not features.fits(extracted.title, extracted.text, stories):
         features = text_features(extracted.title, extracted.text, stories)

@@ -168,15 +168,11 @@ def alert_rules() -> list[dict[str, Any]]:
 @cache
 def settings_by_command() -> dict[str, frozenset[str]]:
     """NEWSFLOW_* variables each `newsflow` command reads, from the code's own declarations."""
-    from newsflow.commands import TOOL_SETTINGS, extract_settings, ingest_settings
+    from newsflow.cli import command_settings
 
-    tools = frozenset(s.env for s in TOOL_SETTINGS)
-    return {
-        "ingest": frozenset(s.env for s in ingest_settings()),
-        "extract": frozenset(s.env for s in extract_settings()),
-        "topics": tools,
-        "publish": tools,
-    }
+    settings = command_settings()
+    settings["topics"] = settings["topics create"]
+    return {command: frozenset(s.env for s in each) for command, each in settings.items()}
 
 
 def setting_default(command: str, env: str) -> Any:

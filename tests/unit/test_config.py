@@ -97,3 +97,43 @@ def test_a_line_filter_larger_than_a_redis_string_is_a_configuration_error(
     status = main(["process", "--line-filter-mib", "1024", "--out", str(tmp_path), str(tmp_path)])
     assert status == 2
     assert "invalid --line-filter-mib '1024': must be at most 512" in capsys.readouterr().err
+
+
+class RecordingProducer:
+    """Takes what `newsflow publish` sends (no broker needed to check its settings)."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def send(self, topic: str, *, value: bytes) -> "RecordingProducer":
+        self.sent.append(value)
+        return self
+
+    def get(self, timeout: float) -> None:
+        return None
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize(("limit", "sent"), [(None, 1), ("1000", 0)])
+def test_publish_refuses_what_process_would_reject_by_the_same_size_setting(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    limit: str | None,
+    sent: int,
+) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>" + "word " * 1000 + "</p></body></html>")
+    producer = RecordingProducer()
+    monkeypatch.setattr("newsflow.kafka.clients.make_producer", lambda kafka: producer)
+    if limit:
+        monkeypatch.setenv("NEWSFLOW_MAX_MESSAGE_BYTES", limit)
+    assert main(["publish", str(page)]) == (0 if sent else 1)
+    assert len(producer.sent) == sent
+    if not sent:
+        assert "too_large" in capsys.readouterr().err

@@ -232,7 +232,7 @@ def build(config: Any, metrics: Metrics) -> ExtractProcessor:
 
     values = config.values
     metrics.prime(outcomes=("clean", "duplicate", "dlq"), stage="extract")
-    _, sandbox_limits, decide = stage_limits(values)
+    sandbox_limits, decide = stage_limits(values)
     store_url = values["store_url"] or "newsflow-extract.sqlite"
     topics = {
         "clean": config.topics.clean,

@@ -297,7 +297,8 @@ class ConsumeLoop:
             except Exception as exc:
                 if is_retriable(exc):
                     raise
-                self.metrics.retries.labels(self.metrics.service).inc()
+                if attempt < self.max_attempts:  # the last failure dead-letters it instead
+                    self.metrics.retries.labels(self.metrics.service).inc()
                 log.exception(
                     "processing failed (attempt %d of %d)",
                     attempt,

@@ -125,7 +125,7 @@ def test_settings_reach_the_placement_stage() -> None:
         ["process", "x", "--out", "y", "--story-threshold", "0.3", "--near-dup-window-hours", "2"]
     )
     environ = {"NEWSFLOW_DIVERT_NEAR_DUPLICATES": "yes", "NEWSFLOW_NEAR_DUP_THRESHOLD": "0.7"}
-    _, _, decide = stage_limits(resolve(args, PROCESS_SETTINGS, environ))
+    _, decide = stage_limits(resolve(args, PROCESS_SETTINGS, environ))
     placement = decide.placement
     assert placement.stories.threshold == 0.3
     assert placement.stories.window_seconds == 72 * 3600

@@ -339,3 +339,52 @@ def test_a_worker_is_ready_only_once_it_has_joined_its_group(metrics: Metrics) -
     after = [ready for joined, ready in readiness if joined]
     assert before and not any(before)
     assert True in after
+
+
+class Poisoned(Processor):
+    """Raises on every attempt at the record at `poisoned` (an offset of partition 0)."""
+
+    def __init__(self, log: list[Any], poisoned: int) -> None:
+        super().__init__(log, poll_ahead=0)
+        self.poisoned = poisoned
+
+    def process(self, record: Any) -> list[Output]:
+        if (record.partition, record.offset) == (0, self.poisoned):
+            self.log.append(("attempt", record.offset))
+            raise ValueError("poison")
+        return super().process(record)
+
+    def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
+        self.log.append(("dead", record.offset, attempts, detail))
+        return Output("dlq", None, b"d", "dlq")
+
+
+def test_a_record_that_always_raises_is_tried_three_times_counted_as_two_retries_and_dead_lettered(
+    metrics: Metrics,
+) -> None:
+    log: list[Any] = []
+    stop = threading.Event()
+    consumer = Consumer([{TP0: records(TP0, 0, 3)}], log, stop)
+    consumer.assigned = {TP0}
+    retries = metrics.retries.labels(metrics.service)
+    before = retries._value.get()
+    ConsumeLoop(
+        consumer=consumer,  # type: ignore[arg-type]
+        producer=Producer(log),  # type: ignore[arg-type]
+        processor=Poisoned(log, poisoned=1),
+        topic="in",
+        metrics=metrics,
+        stop=stop,
+        status=WorkerStatus(set_ready=lambda ready: None),
+        max_backoff=0.01,
+    ).run()
+    assert [entry for entry in log if entry[0] in ("attempt", "dead", "process")] == [
+        ("process", 0, 0),
+        ("attempt", 1),
+        ("attempt", 1),
+        ("attempt", 1),
+        ("dead", 1, 3, "ValueError: poison"),
+        ("process", 0, 2),
+    ]
+    assert retries._value.get() - before == 2  # processed again twice; the third try is the last
+    assert ("commit", {0: 3}) in log or ("commit_async", {0: 3}) in log

@@ -102,10 +102,14 @@ def test_extract_dead_letters_what_it_cannot_use(metrics: Metrics) -> None:
     processor = extract_processor(metrics, SqliteStore(":memory:"))
     try:
         [bad_event] = processor.process(Record("ing", 1, 7, b"k", b'{"not": "an ingested event"}'))
-        [empty] = processor.process(ingested(3, html="<html><body><nav>Home</nav></body></html>"))
+        unusable = ingested(3, html="<html><body><nav>Home</nav></body></html>")
+        [empty] = processor.process(unusable)
         exhausted = processor.dead_letter(ingested(4), "RuntimeError: boom", 3)
     finally:
         processor.close()
+    # Each keeps its input's key, so a replay puts it back where it came from.
+    assert (bad_event.key, empty.key) == (b"k", unusable.key)
+    assert unusable.key == b"https://example.com/3"
     assert (bad_event.topic, bad_event.reason) == ("q", "bad_event")
     assert decode("rejection", bad_event.value)["origin"] == {
         "topic": "ing",
