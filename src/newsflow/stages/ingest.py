@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+import socket
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ CONTROL_CHARACTERS = tuple(
 )
 _CONTROL = re.compile("[" + "".join(map(re.escape, CONTROL_CHARACTERS)) + "]")
 _BINARY_MAGIC = (b"%PDF-", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})")
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")  # as written in DNS (IDNA: xn--…)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +105,7 @@ def _validate(
     repaired = repair_text(text)
     if not repaired.strip():
         return Rejection(R.EMPTY_BODY, f"'{content_type}' is empty after repair")
-    if content_type == "html" and _looks_binary(repaired):
+    if content_type == "html" and _looks_binary(text):  # (repair drops gzip's first byte)
         return Rejection(R.NOT_HTML, "'html' holds binary data (a PDF, image or archive)")
     body_hash = hashlib.sha256(repaired.encode("utf-8")).hexdigest()
     return Article(
@@ -153,8 +156,10 @@ def canonicalize_url(url: str, *, schemes: Collection[str] = WEB_SCHEMES) -> str
         return Rejection(R.BAD_URL, "URL has no host")
     if parts.username is not None or parts.password is not None:
         return Rejection(R.BAD_URL, "URL carries credentials")
-    if _is_private_host(parts.hostname):
-        return Rejection(R.BAD_URL, f"host {parts.hostname!r} is a private or local address")
+    if port == 0:
+        return Rejection(R.BAD_URL, "URL names port 0")
+    if problem := _host_problem(parts.hostname):
+        return Rejection(R.BAD_URL, f"host {parts.hostname[:100]!r} {problem}")
     normalized = courlan.normalize_url(url, strict=False)
     parts = urlsplit(normalized)
     netloc = parts.hostname or ""
@@ -163,14 +168,35 @@ def canonicalize_url(url: str, *, schemes: Collection[str] = WEB_SCHEMES) -> str
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
-def _is_private_host(host: str) -> bool:
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        return True
+def _host_problem(host: str) -> str | None:
+    """What makes `host` (lower case, as `urlsplit` gives it) no public web host, if anything:
+    a private or local address or name, an IPv4 address in a shorthand form (`0x7f.1`, `127.1`
+    and `2130706433` all reach 127.0.0.1), or not a host name at all (a space, an empty label,
+    a label ending in a hyphen, more than 63 characters)."""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return not address.is_global
+        address = None
+    if address is not None:
+        return None if address.is_global else "is a private or local address"
+    name = host.removesuffix(".")  # a fully qualified name's final dot
+    if name == "localhost" or name.endswith((".localhost", ".local", ".internal")):
+        return "is a private or local address"
+    try:
+        socket.inet_aton(name)
+    except OSError:
+        pass
+    else:
+        return "is an IPv4 address in a shorthand form"
+    try:
+        labels = name.encode("idna").decode("ascii").split(".")
+    except UnicodeError:
+        return "is not a valid host name"
+    if len(labels) < 2:
+        return "is a local name (no domain)"
+    if not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return "is not a valid host name"
+    return None
 
 
 def derive_source(canonical_url: str) -> str:
@@ -190,13 +216,14 @@ def parse_timestamp(value: object) -> str | Rejection:
     """An RFC 3339 timestamp (offset required), returned normalized to UTC."""
     if not isinstance(value, str):
         return Rejection(R.WRONG_TYPE, f"'fetched_at' must be a string, got {_type(value)}")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
+    if not _RFC3339.fullmatch(value):
+        if _RFC3339.fullmatch(value + "Z"):
+            return Rejection(R.BAD_TIMESTAMP, f"'fetched_at' has no UTC offset: {value[:64]!r}")
         return Rejection(R.BAD_TIMESTAMP, f"'fetched_at' is not RFC 3339: {value[:64]!r}")
-    if parsed.tzinfo is None:
-        return Rejection(R.BAD_TIMESTAMP, f"'fetched_at' has no UTC offset: {value[:64]!r}")
-    return format_timestamp(parsed)
+    try:
+        return format_timestamp(datetime.fromisoformat(value.upper()))
+    except (ValueError, OverflowError) as exc:  # a day that does not exist, or out of range
+        return Rejection(R.BAD_TIMESTAMP, f"'fetched_at' {value[:64]!r}: {exc}")
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -220,7 +247,7 @@ def repair_text(text: str) -> str:
 
 
 def _looks_binary(text: str) -> bool:
-    head = text[:8].encode("utf-8", "surrogatepass")
+    head = text[:8].encode("latin-1", "replace")  # binary read as text keeps its bytes so
     return head.startswith(_BINARY_MAGIC) or text.count("\ufffd") > max(16, len(text) // 100)
 
 

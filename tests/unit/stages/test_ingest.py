@@ -1,6 +1,6 @@
 """The ingest stage: raw bytes in, an Article or a Rejection out, never an exception."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 import pytest
@@ -138,6 +138,70 @@ def test_registered_domain_is_the_default_source() -> None:
 def test_timestamps_are_normalized_to_utc() -> None:
     assert parse_timestamp("2024-09-10T12:00:00+02:00") == "2024-09-10T10:00:00Z"
     assert parse_timestamp("2024-09-10T10:00:00.5Z") == "2024-09-10T10:00:00.500000Z"
+    assert parse_timestamp("2024-09-10t10:00:00z") == "2024-09-10T10:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:59:59-05:00",  # a moment after the last one a timestamp can hold
+        "0001-01-01T00:00:00+05:00",  # before the first
+        "2024-02-30T00:00:00Z",
+        "2024-W01-1T00:00:00Z",  # ISO 8601, not RFC 3339
+        "20240101T000000Z",
+        "2024-01-01T00:00Z",
+        "2024-01-01T00:00:00-00:00:01",
+    ],
+)
+def test_a_timestamp_that_is_not_an_rfc_3339_moment_is_rejected(value: str) -> None:
+    result = parse_timestamp(value)
+    assert isinstance(result, Rejection) and result.reason == "bad_timestamp"
+    assert value in result.detail
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://exa mple.com/",
+        "https://a..com/",
+        "https://%zz/",
+        "https://xn--.com/a",
+        "https://-news.example.com/",
+        "https://\u3002/",
+        "https://a.com:0/",
+        "http://0x7f.1/",  # 127.0.0.1 in a shorthand form
+        "http://127.1/",
+        "http://2130706433/",
+        "http://intranet/page",
+        "http://printer.local/",
+        "https://" + "a" * 64 + ".com/",
+    ],
+)
+def test_a_url_whose_host_is_no_public_web_host_is_rejected(url: str) -> None:
+    result = canonicalize_url(url)
+    assert isinstance(result, Rejection) and result.reason == "bad_url", result
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("https://163.com/news", "https://163.com/news"),
+        ("https://cafe.be/a", "https://cafe.be/a"),
+        ("https://my_blog.blogspot.com/a", "https://my_blog.blogspot.com/a"),
+        ("https://bücher.de/a", "https://bücher.de/a"),
+        ("https://example.com./a", "https://example.com./a"),
+        ("http://8.8.8.8/a", "http://8.8.8.8/a"),
+        ("https://news.example:8443/a", "https://news.example:8443/a"),
+    ],
+)
+def test_public_hosts_are_accepted_in_all_their_forms(url: str, canonical: str) -> None:
+    assert canonicalize_url(url) == canonical
+
+
+@pytest.mark.parametrize("magic", [b"\x1f\x8b\x08\x00", b"\x89PNG\r\n", b"\xff\xd8\xff\xe0"])
+def test_binary_data_read_as_text_in_html_is_not_html(magic: bytes) -> None:
+    result = ingest(message(html=(magic + b"compressed data").decode("latin-1")), now=NOW)
+    assert isinstance(result, Rejection) and result.reason == "not_html"
 
 
 def test_file_urls_only_when_allowed() -> None:
@@ -156,13 +220,20 @@ json_values = st.recursive(
     ),
     max_leaves=10,
 )
+timestamps = st.builds(
+    lambda moment, hours: moment.replace(tzinfo=timezone(timedelta(hours=hours))).isoformat(),
+    st.datetimes(),
+    st.integers(-12, 12),
+)
 raw_like = st.fixed_dictionaries(
     {},
     optional={
         "url": st.one_of(st.text(), st.just("https://example.com/x"), json_values),
         "html": st.one_of(st.text(), json_values),
         "text": st.one_of(st.text(), json_values),
-        "fetched_at": st.one_of(st.text(), st.just("2024-01-01T00:00:00Z"), json_values),
+        "fetched_at": st.one_of(
+            st.text(), st.just("2024-01-01T00:00:00Z"), json_values, timestamps
+        ),
         "id": json_values,
         "title": json_values,
         "metadata": json_values,
