@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from newsflow import __version__
-from newsflow.batch.inputs import read_inputs, skipped_line
+from newsflow.batch.inputs import InputError, read_inputs, skipped_line
 from newsflow.batch.runner import BatchSettings, BatchSummary, process_items, write_outcomes
 from newsflow.commands import MAX_MESSAGE_BYTES, add_streaming_commands
 from newsflow.config import (
@@ -237,19 +237,22 @@ def run_process(args: argparse.Namespace) -> int:
     settings = BatchSettings(
         workers=values["workers"], ingest=ingest_limits, sandbox=sandbox_limits, decide=decide
     )
+    summary = BatchSummary()
+    try:  # the named inputs are checked here, before anything is written
+        items = read_inputs(
+            args.inputs,
+            base_url=args.base_url,
+            max_bytes=ingest_limits.max_bytes,
+            skipped=summary.skipped,
+        )
+    except (FileNotFoundError, InputError) as exc:
+        raise ConfigError(str(exc)) from exc
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     store = open_store(
         values["store_url"] or str(out / "newsflow.sqlite"),
         prefix=values["store_prefix"],
         line_filter_mib=values["line_filter_mib"],
-    )
-    summary = BatchSummary()
-    items = read_inputs(
-        args.inputs,
-        base_url=args.base_url,
-        max_bytes=ingest_limits.max_bytes,
-        skipped=summary.skipped,
     )
     started = time.perf_counter()
     with _progress(enabled=not args.quiet and sys.stderr.isatty()) as tick:
@@ -263,8 +266,6 @@ def run_process(args: argparse.Namespace) -> int:
         try:
             outcomes = process_items(items, store=store, settings=settings, clock=_utc_now)
             write_outcomes(outcomes, out, on_outcome=on_outcome)
-        except FileNotFoundError as exc:
-            raise ConfigError(str(exc)) from exc
         finally:
             store.close()
     summary.seconds = time.perf_counter() - started

@@ -202,7 +202,7 @@ def run_topics_create(args: argparse.Namespace) -> int:
 
 
 def run_publish(args: argparse.Namespace) -> int:
-    from newsflow.batch.inputs import skipped_line
+    from newsflow.batch.inputs import InputError, skipped_line
     from newsflow.kafka.clients import make_producer
     from newsflow.tools.publish import DEFAULT_BASE_URL, publish
 
@@ -216,7 +216,7 @@ def run_publish(args: argparse.Namespace) -> int:
             base_url=args.base_url or DEFAULT_BASE_URL,
             max_bytes=values["max_message_bytes"],
         )
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, InputError) as exc:  # a named input missing or of no known kind
         raise ConfigError(str(exc)) from exc
     finally:
         producer.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import resource
+import signal
 import threading
 import time
 from collections import deque
@@ -52,6 +53,8 @@ class SandboxLimits:
 def _child_main(
     conn: Connection, limits: SandboxLimits, features: StorySettings | None = None
 ) -> None:
+    # Ctrl-C reaches the whole process group: the owner decides when its extractor stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if limits.memory_limit_mb:
         cap = limits.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))

@@ -97,6 +97,16 @@ def test_an_extractor_that_dies_mid_document_is_reported_and_replaced() -> None:
         assert isinstance(sandbox.run(article(PARAGRAPH * 3, 2)), Extraction)
 
 
+def test_ctrl_c_is_left_to_the_owner_the_extractor_keeps_working() -> None:
+    """A terminal's Ctrl-C reaches the whole process group; the extractor must not die of it
+    (with a traceback) under an owner that is finishing or stopping it."""
+    with Sandbox() as sandbox:
+        sandbox.run(article(PARAGRAPH))
+        os.kill(sandbox._process.pid, signal.SIGINT)
+        result = sandbox.run(article(PARAGRAPH * 3, 1))
+        assert isinstance(result, Extraction) and sandbox.restarts == 0
+
+
 def test_articles_queued_ahead_come_back_in_order() -> None:
     pages = [article(PARAGRAPH + f"<p>Item number {n} closes.</p>", n) for n in range(4)]
     with Sandbox() as sandbox:

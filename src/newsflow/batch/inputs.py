@@ -8,7 +8,9 @@ its path relative to the input directory when one is given.
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import os
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -30,6 +32,10 @@ WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz")  # WET: Common Crawl's 
 SUPPORTED = NDJSON_SUFFIXES + HTML_SUFFIXES + TEXT_SUFFIXES + WARC_SUFFIXES
 
 
+class InputError(ValueError):
+    """A named input that newsflow cannot read: not a file or directory, or of no known kind."""
+
+
 @dataclass(frozen=True, slots=True)
 class InputItem:
     """One raw message read from disk; `local_file` items may carry a `file://` URL."""
@@ -41,16 +47,34 @@ class InputItem:
 
 
 def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
-    """Every supported file under the given paths, in a stable order, with its input root."""
+    """Every supported file under the given paths, in a stable order, with its input root.
+
+    The named inputs are checked first, before anything is read: each must be a directory or
+    a file of a supported kind (`FileNotFoundError` for one that is not there, `InputError`
+    otherwise), so a mistyped input stops a run before it writes anything."""
+    paths = list(paths)
+    for path in paths:
+        if path.is_dir():
+            continue
+        if not path.exists():
+            raise FileNotFoundError(f"input not found: {path}")
+        if not path.is_file():
+            raise InputError(f"input is neither a file nor a directory: {path}")
+        if not path.name.lower().endswith(SUPPORTED):
+            raise InputError(
+                f"input is not of a kind newsflow reads ({', '.join(SUPPORTED)}): {path}"
+            )
+    return _walk(paths)
+
+
+def _walk(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
     for path in paths:
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 if child.name.lower().endswith(SUPPORTED):
                     yield child, path
-        elif path.is_file():
-            yield path, path.parent
         else:
-            raise FileNotFoundError(f"input not found: {path}")
+            yield path, path.parent
 
 
 def read_inputs(
@@ -60,21 +84,33 @@ def read_inputs(
     max_bytes: int,
     skipped: Counter[str] | None = None,
 ) -> Iterator[InputItem]:
-    """The raw messages of all inputs, in order. `skipped` counts, by kind, the records of
-    WARC files that hold no article (requests, images, redirects…)."""
-    for file, root in discover(paths):
+    """The raw messages of all inputs, in order (the named inputs are checked at the call:
+    `discover`). `skipped` counts, by kind, the records of WARC files that hold no article
+    (requests, images, redirects…)."""
+    files = discover(paths)
+    return _read_all(files, base_url, max_bytes, Counter() if skipped is None else skipped)
+
+
+def _read_all(
+    files: Iterator[tuple[Path, Path]], base_url: str | None, max_bytes: int, skipped: Counter[str]
+) -> Iterator[InputItem]:
+    for file, root in files:
         name = file.name.lower()
         if name.endswith(NDJSON_SUFFIXES):
-            yield from _read_ndjson(file)
+            yield from _read_ndjson(file, max_bytes)
         elif name.endswith(WARC_SUFFIXES):
             from newsflow.batch.warc import read_warc  # imports warcio: only for WARC inputs
 
-            yield from read_warc(
-                file, max_bytes=max_bytes, skipped=Counter() if skipped is None else skipped
-            )
+            yield from read_warc(file, max_bytes=max_bytes, skipped=skipped)
         else:
             kind = "html" if name.endswith(HTML_SUFFIXES) else "text"
             yield _read_document(file, root, kind, base_url=base_url, max_bytes=max_bytes)
+
+
+def file_name(file: Path) -> str:
+    """The file's path as text for an event: bytes that are not UTF-8 in its name (a name is
+    bytes on POSIX) written as `\\xNN` escapes, which JSON can carry."""
+    return os.fsencode(file).decode("utf-8", "backslashreplace")
 
 
 def skipped_line(skipped: Counter[str]) -> str | None:
@@ -86,19 +122,39 @@ def skipped_line(skipped: Counter[str]) -> str | None:
     return f"skipped WARC records that hold no article: {kinds}"
 
 
-def _read_ndjson(file: Path) -> Iterator[InputItem]:
+def _read_ndjson(file: Path, max_bytes: int) -> Iterator[InputItem]:
+    """Each line of the file that is not blank, as one message. A line over `max_bytes` is
+    rejected `too_large` unread (the next is read); a file that stops being readable (gzip
+    cut short or damaged, not gzip at all) is rejected `bad_encoding` at its first unread line,
+    after the lines before it."""
     opener = gzip.open if file.name.lower().endswith(".gz") else open
-    with opener(file, "rb") as stream:
-        for number, line in enumerate(stream, start=1):
-            line = line.rstrip(b"\r\n")
-            if line.strip():
-                yield InputItem(line, Origin(file=str(file), line=number))
+    name, number = file_name(file), 0
+    try:
+        with opener(file, "rb") as stream:
+            while line := stream.readline(max_bytes + 2):  # (+2: the line break)
+                number += 1
+                origin = Origin(file=name, line=number)
+                if len(line.rstrip(b"\r\n")) > max_bytes:
+                    while line and not line.endswith(b"\n"):  # the rest of the line, unkept
+                        line = stream.readline(1 << 20)
+                    detail = f"line is more than {max_bytes} bytes"
+                    yield InputItem(b"", origin, rejection=Rejection(R.TOO_LARGE, detail))
+                    continue
+                line = line.rstrip(b"\r\n")
+                if number == 1:
+                    line = line.removeprefix(codecs.BOM_UTF8)
+                if line.strip():
+                    yield InputItem(line, origin)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip damaged, cut short, or not gzip
+        detail = f"not readable from line {number + 1} on: {type(exc).__name__}: {exc}"
+        origin = Origin(file=name, line=number + 1)
+        yield InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, detail[:500]))
 
 
 def _read_document(
     file: Path, root: Path, kind: str, *, base_url: str | None, max_bytes: int
 ) -> InputItem:
-    origin = Origin(file=str(file))
+    origin = Origin(file=file_name(file))
     if file.stat().st_size > max_bytes:
         detail = f"file is {file.stat().st_size} bytes, limit {max_bytes}"
         return InputItem(b"", origin, local_file=True, rejection=Rejection(R.TOO_LARGE, detail))
@@ -136,12 +192,22 @@ def decode_document(data: bytes) -> str | Rejection:
 
 
 def gunzip_bounded(data: bytes, limit: int) -> bytes | Rejection:
-    """Inflate gzip data, refusing to produce more than `limit` bytes (no gzip bombs)."""
-    inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
-    try:
-        out = inflater.decompress(data, limit + 1)
-    except zlib.error as exc:
-        return Rejection(R.BAD_ENCODING, f"not valid gzip: {exc}")
-    if len(out) > limit:
-        return Rejection(R.TOO_LARGE, f"inflates to more than {limit} bytes")
-    return out
+    """Inflate gzip data, every member of it as `gunzip` does, refusing to produce more than
+    `limit` bytes (no gzip bombs); data cut short or followed by what is not gzip is
+    `bad_encoding`."""
+    out = bytearray()
+    rest = data
+    while rest:
+        inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+        try:
+            out += inflater.decompress(rest, limit + 1 - len(out))
+        except zlib.error as exc:
+            return Rejection(R.BAD_ENCODING, f"not valid gzip: {exc}")
+        if len(out) > limit or inflater.unconsumed_tail:
+            return Rejection(R.TOO_LARGE, f"inflates to more than {limit} bytes")
+        if not inflater.eof:
+            return Rejection(R.BAD_ENCODING, "gzip data cut short: its end is missing")
+        rest = inflater.unused_data
+        if rest and not rest.lstrip(b"\x00"):
+            break  # zero padding after the last member, as gzip allows
+    return bytes(out)

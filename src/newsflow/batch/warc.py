@@ -40,7 +40,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import DecompressingBufferedReader
 
 from newsflow import rejection as R
-from newsflow.batch.inputs import InputItem, decode_document
+from newsflow.batch.inputs import InputItem, decode_document, file_name
 from newsflow.batch.payload import ended_early, normalize_encodings, payload_stream
 from newsflow.model import Origin
 from newsflow.rejection import Rejection
@@ -60,7 +60,7 @@ def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[
         try:
             for record in records:
                 offset = records.offset  # where this record starts (read before its content)
-                origin = Origin(file=str(file), offset=offset)
+                origin = Origin(file=file_name(file), offset=offset)
                 if record.format != "warc":
                     raise ValueError(f"not a WARC record but {record.format!r}")
                 if not isinstance(getattr(record.raw_stream, "limit", None), int):
@@ -92,7 +92,7 @@ def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[
             if not _blank_tail(stream, records.offset):  # (zero padding: warcio raises too)
                 problem = f"not readable as WARC from offset {offset}: {type(exc).__name__}: {exc}"
     if problem is not None:
-        origin = Origin(file=str(file), offset=offset)
+        origin = Origin(file=file_name(file), offset=offset)
         yield InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, problem.strip()[:500]))
 
 

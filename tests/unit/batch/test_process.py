@@ -87,7 +87,8 @@ def test_each_malformed_line_is_rejected_with_its_reason_and_the_run_succeeds(
         "wrong_type",
     ]
     assert [e["origin"]["line"] for e in rejected] == [1, 2, 3, 4, 5, 6]
-    assert [e["source_id"] for e in rejected] == [None, "m2", "m3", "m4", None, "m6"]
+    # The line over the size limit is not read into memory, so its id is not known.
+    assert [e["source_id"] for e in rejected] == [None, "m2", "m3", None, None, "m6"]
     assert rejected[4]["original_encoding"] == "base64"
     assert all(e["stage"] == "ingest" for e in rejected)
 
@@ -141,9 +142,112 @@ def test_extraction_failures_are_rejected_not_lost(tmp_path: Path) -> None:
     assert rejected["article_id"]
 
 
-def test_a_missing_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert process(tmp_path / "nope", "--out", tmp_path / "out") == 2
-    assert "input not found" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("nope.ndjson", "input not found"), ("data.json", "input is not of a kind newsflow reads")],
+)
+def test_a_named_input_it_cannot_read_stops_the_run_before_it_writes_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture, name: str, said: str
+) -> None:
+    out = tmp_path / "out"
+    assert process(SAMPLES, "--out", out) == 0
+    before = {path.name: path.read_bytes() for path in out.glob("*.ndjson")}
+    (tmp_path / "data.json").write_text('{"url": "https://example.com/j", "text": "hi"}')
+    assert process(SEEDS[0], tmp_path / name, "--out", out) == 2
+    assert said in capsys.readouterr().err
+    assert {path.name: path.read_bytes() for path in out.glob("*.ndjson")} == before
+
+
+def gz_lines(count: int) -> bytes:
+    lines = (
+        orjson.dumps(
+            {"id": f"m{n}", "url": f"https://example.com/{n}", "text": SEEDS[0].read_text()}
+        )
+        for n in range(count)
+    )
+    return gzip.compress(b"\n".join(lines) + b"\n")
+
+
+@pytest.mark.parametrize(
+    ("damage", "readable"),
+    [
+        ("cut short", None),
+        ("a byte changed", None),
+        ("not gzip", 0),
+    ],
+)
+def test_a_damaged_gzipped_ndjson_gives_its_readable_lines_then_one_rejection_and_the_next_input(
+    tmp_path: Path, damage: str, readable: int | None
+) -> None:
+    whole = gz_lines(40)
+    data = {
+        "cut short": whole[: len(whole) // 2],
+        "a byte changed": whole[:200] + bytes([whole[200] ^ 0xFF]) + whole[201:],
+        "not gzip": b'{"url": "https://example.com/x", "text": "plain"}\n',
+    }[damage]
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.ndjson.gz").write_bytes(data)
+    (inputs / "b.txt").write_text(SEEDS[1].read_text())
+    assert process(inputs, "--out", tmp_path / "out") == 0
+    result = outcomes(tmp_path / "out")
+    damaged = [e for e in result["rejected"] if e["reason"] == "bad_encoding"]
+    [rejection] = damaged
+    assert rejection["origin"]["file"].endswith("a.ndjson.gz")
+    assert "not readable from line" in rejection["detail"]
+    lines_read = rejection["origin"]["line"] - 1
+    if readable is not None:
+        assert lines_read == readable
+    decided = [e for kind in ("clean", "duplicates") for e in result[kind]]
+    assert len(decided) == lines_read + 1  # each line read, and the next input
+    assert any(e["url"].endswith("b.txt") for e in decided)
+
+
+def test_a_byte_order_mark_before_the_first_line_is_not_part_of_it(tmp_path: Path) -> None:
+    source = tmp_path / "bom.ndjson"
+    line = orjson.dumps({"url": "https://example.com/bom", "text": SEEDS[0].read_text()})
+    source.write_bytes(b"\xef\xbb\xbf" + line + b"\n")
+    assert process(source, "--out", tmp_path / "out") == 0
+    assert [e["url"] for e in outcomes(tmp_path / "out")["clean"]] == ["https://example.com/bom"]
+
+
+def test_a_file_whose_name_is_not_utf8_is_named_in_its_rejection(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    bad_name = os.fsdecode(b"bad\xff.ndjson")
+    (inputs / bad_name).write_bytes(b"[1]\n")
+    assert process(inputs, "--out", tmp_path / "out") == 0
+    [rejection] = outcomes(tmp_path / "out")["rejected"]
+    assert rejection["origin"]["file"].endswith("bad\\xff.ndjson")
+
+
+END = "The last paragraph of this report says where it ends, in words of its own."
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (lambda page: gzip.compress(page)[:-20], "bad_encoding"),  # cut short
+        (lambda page: gzip.compress(page) + b"trailing junk", "bad_encoding"),
+        (lambda page: gzip.compress(page[:999]) + gzip.compress(page[999:]), None),  # 2 members
+        (lambda page: gzip.compress(page) + bytes(512), None),  # zero padding
+    ],
+)
+def test_a_gzipped_page_is_read_whole_or_rejected(
+    tmp_path: Path, data: Any, reason: str | None
+) -> None:
+    lines = [*SEEDS[1].read_text().splitlines()[:12], END]
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines)
+    page = f"<html><body><article>{paragraphs}</article></body></html>".encode()
+    (tmp_path / "page.html.gz").write_bytes(data(page))
+    assert process(tmp_path / "page.html.gz", "--out", tmp_path / "out") == 0
+    result = outcomes(tmp_path / "out")
+    if reason is None:
+        [clean] = result["clean"]
+        assert END in clean["text"] and not result["rejected"]  # read to its end
+    else:
+        [rejection] = result["rejected"]
+        assert rejection["reason"] == reason
 
 
 def test_a_bad_setting_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
