@@ -35,6 +35,7 @@ CONTROL_CHARACTERS = tuple(
 _CONTROL = re.compile("[" + "".join(map(re.escape, CONTROL_CHARACTERS)) + "]")
 _BINARY_MAGIC = (b"%PDF-", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})")
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,4}")  # else ignored
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")  # as written in DNS (IDNA: xn--…)
 
 
@@ -113,16 +114,32 @@ def _validate(
         source_id=msg.get("id"),
         url=url,
         canonical_url=canonical,
-        source=msg.get("source") or derive_source(canonical),
+        source=_hint(msg.get("source")) or derive_source(canonical),
         content_type=content_type,
         body=repaired,
         body_hash=body_hash,
         fetched_at=fetched_at,
         ingested_at=format_timestamp(now),
-        language=msg.get("language"),
-        title=msg.get("title"),
+        language=language
+        if _LANGUAGE_TAG.fullmatch(language := msg.get("language") or "")
+        else None,
+        title=_hint(msg.get("title")),
         metadata=metadata or {},
     )
+
+
+def _hint(value: str | None) -> str | None:
+    """A sender's title or source as text an event can carry: repaired (no control
+    characters: a NUL stops many a database), one line, trimmed; None when nothing is left."""
+    if not value:
+        return None
+    return " ".join(repair_text(value).split()) or None
+
+
+def _language_hint(value: str | None) -> str | None:
+    """The sender's language when it is a language tag (`en`, `pt-BR`), else None: extraction
+    detects the language then."""
+    return value if value and _LANGUAGE_TAG.fullmatch(value) else None
 
 
 def _body(msg: Mapping[str, Any]) -> tuple[ContentType, str] | Rejection:

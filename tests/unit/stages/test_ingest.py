@@ -125,6 +125,17 @@ def test_repair_drops_every_control_character_and_unifies_line_endings(text: str
     assert repair_text(text) == expected
 
 
+def test_the_senders_hints_are_repaired_and_a_language_that_is_no_tag_is_ignored() -> None:
+    result = ingest(
+        message(title="\u0000Storm\n  hits\tcoast ", source="\u0007Agency", language="x" * 500),
+        now=NOW,
+    )
+    assert isinstance(result, Article)
+    assert (result.title, result.source, result.language) == ("Storm hits coast", "Agency", None)
+    tagged = ingest(message(language="pt-BR", title="\u0000"), now=NOW)
+    assert isinstance(tagged, Article) and (tagged.language, tagged.title) == ("pt-BR", None)
+
+
 def test_source_given_by_the_sender_wins() -> None:
     article = ingest(message(source="AP"), now=NOW)
     assert isinstance(article, Article) and article.source == "AP"
