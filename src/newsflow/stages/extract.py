@@ -23,8 +23,8 @@ from typing import Any
 
 import trafilatura
 from lxml import etree
-from lxml.html import HtmlElement, fromstring
-from trafilatura.utils import HTML_PARSER, fromstring_bytes, is_dubious_html, repair_faulty_html
+from lxml.html import HtmlElement, HTMLParser, fromstring
+from trafilatura.utils import fromstring_bytes, is_dubious_html, repair_faulty_html
 
 from newsflow import rejection as R
 from newsflow.model import Article, Extraction
@@ -41,6 +41,17 @@ MIN_WORDS = 5
 _WORD = re.compile(r"\w+")
 _LINK_MIN_WORDS = 3
 _NO_MEMORY = etree.ErrorTypes.ERR_NO_MEMORY
+_TOO_DEEP = "Excessive depth"  # libxml2's message when it drops what lies deeper
+# trafilatura's parser (`trafilatura.utils.HTML_PARSER`), except that elements nested up to
+# 2,048 deep are parsed (`huge_tree`), not 256: a page of unclosed inline tags goes that deep.
+HTML_PARSER = HTMLParser(
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    huge_tree=True,
+)
 _REPAIRED_HEAD = 4096  # trafilatura's repairs look at the first lines within these characters
 
 
@@ -91,10 +102,13 @@ def _extract_html(article: Article) -> Extraction | Rejection:
         return Rejection(R.NO_MAIN_TEXT, "the page does not parse as HTML")
     url = article.canonical_url
     meta = metadata.page_metadata(tree, url)
+    too_deep = any(_TOO_DEEP in entry.message for entry in HTML_PARSER.error_log)
     prepare_tree(tree)
     if not has_prose(tree):
+        lost = " (what it nests more than 2,048 elements deep is not parsed)" if too_deep else ""
         return Rejection(
-            R.NO_MAIN_TEXT, f"no block of the page has {MIN_PROSE_WORDS} words of running text"
+            R.NO_MAIN_TEXT,
+            f"no block of the page has {MIN_PROSE_WORDS} words of running text{lost}",
         )
     links = _link_texts(tree)
     document = trafilatura.bare_extraction(

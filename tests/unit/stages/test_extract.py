@@ -287,3 +287,20 @@ def test_a_page_is_parsed_as_trafilatura_parses_it(html: str) -> None:
     assert (ours is None) == (theirs is None)
     if ours is not None:
         assert etree.tostring(ours) == etree.tostring(theirs)
+
+
+REPORT = "<p>" + "The council voted on Tuesday to approve the harbour plan after a debate. " * 4
+NESTED = "<html><body>{open}" + REPORT * 3 + "</body></html>"
+
+
+@pytest.mark.parametrize("open_tags", ["<div>" * 1_000, "<b><i>" * 1_000, "<span>" * 2_000])
+def test_a_page_nested_up_to_2048_deep_is_extracted(open_tags: str) -> None:
+    """libxml2 stops at 256 levels unless asked for more; unclosed inline tags go deeper."""
+    result = run({"url": "https://example.com/deep", "html": NESTED.format(open=open_tags)})
+    assert isinstance(result, Extraction) and "harbour plan" in result.text
+
+
+def test_a_page_nested_deeper_than_the_parser_goes_says_why_it_has_no_text() -> None:
+    result = run({"url": "https://example.com/deeper", "html": NESTED.format(open="<b>" * 3_000)})
+    assert isinstance(result, Rejection) and result.reason == R.NO_MAIN_TEXT
+    assert "nests more than 2,048 elements deep" in result.detail
