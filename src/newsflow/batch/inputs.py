@@ -14,6 +14,7 @@ import os
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -30,6 +31,7 @@ HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt",)
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz")  # WET: Common Crawl's text
 SUPPORTED = NDJSON_SUFFIXES + HTML_SUFFIXES + TEXT_SUFFIXES + WARC_SUFFIXES
+WESTERN = "cp1252"  # windows-1252
 
 
 class InputError(ValueError):
@@ -180,14 +182,24 @@ def document_url(file: Path, root: Path, base_url: str | None) -> str:
 
 
 def decode_document(data: bytes) -> str | Rejection:
-    """UTF-8, else the most likely charset; `bad_encoding` when nothing decodes it as text."""
+    """UTF-8, else the most likely charset; `bad_encoding` when nothing decodes it as text.
+
+    On a short text charset_normalizer finds many charsets equally likely and picks one of
+    them (Latin-1 "Un café très animé" came out "trčs" in cp1250, "Zürich" as UTF-16): among
+    those, windows-1252 is taken, the commonest legacy charset of the web (and what browsers
+    read "latin-1" as)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         return Rejection(R.BAD_ENCODING, "file is neither UTF-8 nor any charset we can detect")
+    tied = (m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence))
+    if any(WESTERN in m.could_be_from_charset for m in tied):
+        with suppress(UnicodeDecodeError):
+            return data.decode(WESTERN)
     return str(best)
 
 

@@ -12,7 +12,7 @@ import pytest
 from benchmarks.performance.phases import _SUMMARY
 
 from newsflow.batch import runner
-from newsflow.batch.inputs import InputItem
+from newsflow.batch.inputs import InputItem, decode_document
 from newsflow.cli import main
 from newsflow.contracts.codec import decode
 from newsflow.model import Origin
@@ -319,3 +319,17 @@ def test_a_single_outcome_has_no_rate_after_the_first() -> None:
     assert summary.steady_rate is None
     summary.outcomes["clean"] = 3
     assert summary.steady_rate == pytest.approx(2 / 0.1)
+
+
+@pytest.mark.parametrize(
+    ("text", "charset"),
+    [
+        ("Un café très animé à Paris.", "latin-1"),
+        ("Zürich", "latin-1"),
+        ("El niño comió piña en España.", "cp1252"),
+        ("Москва — столица России, крупнейший город страны.", "cp1251"),
+        ("Zażółć gęślą jaźń, powiedział minister w Warszawie.", "cp1250"),
+    ],
+)
+def test_a_document_that_is_not_utf8_is_read_in_its_charset(text: str, charset: str) -> None:
+    assert decode_document(text.encode(charset)) == text
