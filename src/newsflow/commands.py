@@ -252,12 +252,12 @@ def run_tail(args: argparse.Namespace) -> int:
 
 def run_replay(args: argparse.Namespace) -> int:
     from newsflow.kafka.clients import make_consumer, make_producer
-    from newsflow.tools.replay import replay
+    from newsflow.tools.replay import replay, replay_group
 
     kafka, values = _tool_kafka(args)
     topics = Topics.from_values(values)
     source = topics.dlq if args.source == "dlq" else topics.rejected
-    consumer = make_consumer(kafka, group_id=f"newsflow-replay-{args.source}")
+    consumer = make_consumer(kafka, group_id=replay_group(args.source, args.reason))
     consumer.subscribe([source])
     producer = make_producer(kafka)
     try:

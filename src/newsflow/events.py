@@ -8,9 +8,13 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import orjson
+
 from newsflow.contracts.codec import SCHEMA_VERSION
 from newsflow.model import Article, Decision, Extraction, Fingerprint, Origin
 from newsflow.rejection import Rejection
+
+ORIGINAL_LIMIT = 512 * 1024  # bytes of JSON a rejection's original may take
 
 
 def ingested_event(article: Article) -> dict[str, Any]:
@@ -118,11 +122,16 @@ def rejection_event(
     source_id: str | None = None,
     attempts: int | None = None,
 ) -> dict[str, Any]:
-    """A rejected (ingest) or dead-lettered (extract) message with its original, for replay."""
-    try:
-        text, encoding = original.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = base64.b64encode(original).decode("ascii"), "base64"
+    """A rejected (ingest) or dead-lettered (extract) message with its original, for replay.
+
+    An original whose JSON would take more than `ORIGINAL_LIMIT` bytes is cut to fit (its
+    beginning, `original_truncated`, and its size in `original_bytes`): a rejection must fit
+    in one produce request and one broker message, and a message's JSON can be 6 times its
+    size (a control byte is written `\\u0001`). Its `origin` still points at the whole."""
+    text, encoding = _as_text(original)
+    cut = len(orjson.dumps(text)) > ORIGINAL_LIMIT
+    if cut:
+        text = _beginning(original, encoding)
     event: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "stage": stage,
@@ -136,6 +145,9 @@ def rejection_event(
         "original_encoding": encoding,
         "rejected_at": rejected_at,
     }
+    if cut:
+        event["original_truncated"] = True
+        event["original_bytes"] = len(original)
     if attempts is not None:
         event["attempts"] = attempts
     return event
@@ -146,6 +158,30 @@ def original_bytes(event: dict[str, Any]) -> bytes:
     if event["original_encoding"] == "base64":
         return base64.b64decode(event["original"])
     return str(event["original"]).encode("utf-8")
+
+
+def _as_text(original: bytes) -> tuple[str, str]:
+    try:
+        return original.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return base64.b64encode(original).decode("ascii"), "base64"
+
+
+def _beginning(original: bytes, encoding: str) -> str:
+    """The text, in `encoding`, of the longest beginning of `original` found whose JSON takes
+    at most `ORIGINAL_LIMIT` bytes (each try shorter in proportion, and by a tenth at least)."""
+    size = len(original)
+    while size:
+        part = original[:size]
+        if encoding == "utf-8":  # a character cut at the end is left out
+            text = part.decode("utf-8", "ignore")
+        else:
+            text = base64.b64encode(part).decode("ascii")
+        used = len(orjson.dumps(text))
+        if used <= ORIGINAL_LIMIT:
+            return text
+        size = min(size * ORIGINAL_LIMIT // used, size * 9 // 10)
+    return ""
 
 
 def _ids(article: Article) -> dict[str, Any]:

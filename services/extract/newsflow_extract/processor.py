@@ -178,9 +178,11 @@ class ExtractProcessor:
         seconds = limit if reason == R.EXTRACTION_TIMEOUT else extracted.seconds
         self.metrics.extraction_seconds.labels(self.metrics.service).observe(seconds)
 
-    def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
+    def dead_letter(
+        self, record: Any, detail: str, attempts: int, *, reason: str = R.RETRIES_EXHAUSTED
+    ) -> Output:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
-        return self._dead(record, origin, Rejection(R.RETRIES_EXHAUSTED, detail), attempts)
+        return self._dead(record, origin, Rejection(reason, detail), attempts)
 
     def healthy(self) -> bool:
         return self.store.ping()
@@ -193,7 +195,7 @@ class ExtractProcessor:
         event = events.rejection_event(
             rejection,
             stage="extract",
-            original=record.value,
+            original=record.value or b"",  # (a tombstone has no value)
             origin=origin,
             rejected_at=format_timestamp(self.clock()),
             attempts=attempts,

@@ -58,10 +58,12 @@ class IngestProcessor:
             Output(self.ingested_topic, outcome.key, encode("ingested", outcome.event), "ingested")
         ]
 
-    def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
+    def dead_letter(
+        self, record: Any, detail: str, attempts: int, *, reason: str = RETRIES_EXHAUSTED
+    ) -> Output:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
         event = events.rejection_event(
-            Rejection(RETRIES_EXHAUSTED, detail),
+            Rejection(reason, detail),
             stage="ingest",
             original=record.value or b"",
             origin=origin,
@@ -74,7 +76,7 @@ class IngestProcessor:
             record.key,
             encode("rejection", event),
             "rejected",
-            reason=RETRIES_EXHAUSTED,
+            reason=reason,
             stage="ingest",
         )
 

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import CommitFailedError
+from kafka.errors import CommitFailedError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata
 
 from newsflow.errors import NewsflowError
+from newsflow.rejection import RETRIES_EXHAUSTED, TOO_LARGE
 from newsflow.service.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,10 @@ class Processor(Protocol):
         """The record's outputs; raise a `retriable` error to have the batch rewound."""
         ...
 
-    def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
-        """The output for a record that kept failing."""
+    def dead_letter(
+        self, record: Any, detail: str, attempts: int, *, reason: str = RETRIES_EXHAUSTED
+    ) -> Output:
+        """The output for a record that kept failing (or whose outcome could not be sent)."""
         ...
 
     def healthy(self) -> bool:
@@ -215,10 +218,21 @@ class ConsumeLoop:
                 if batch.closed:
                     return  # partitions were revoked in that poll: what was done is committed
             for output in self._process(record):
-                future = self.producer.send(output.topic, key=output.key, value=output.value)
-                batch.sent.append((output, future))
+                batch.sent.append(self._send(record, output))
             batch.processed = n + 1
         self._commit(batch)
+
+    def _send(self, record: Any, output: Output) -> tuple[Output, Any]:
+        """Send an output. One larger than a produce request may be would fail the same way on
+        every redelivery, stopping its partition: its record is dead-lettered `too_large`
+        instead (a dead letter's original is cut to fit: `events.ORIGINAL_LIMIT`)."""
+        try:
+            return output, self.producer.send(output.topic, key=output.key, value=output.value)
+        except MessageSizeTooLargeError as exc:
+            log.error("an outcome too large to publish: dead-lettered", extra=_where(record))
+            detail = f"its outcome could not be published: {exc}"[:1000]
+            dead = self.processor.dead_letter(record, detail, 1, reason=TOO_LARGE)
+            return dead, self.producer.send(dead.topic, key=dead.key, value=dead.value)
 
     def _poll_ahead(self, batch: Batch) -> None:
         """Poll the next batch before this one ends, and announce it to the processor."""

@@ -3,7 +3,11 @@
 A rejection from ingest holds the raw message: it goes back to the raw topic. A dead letter
 from extract holds the ingested event: it goes back to the ingested topic. Only records that
 existed when the replay started are replayed (a message rejected again is not replayed in a
-loop), and the replay group's committed offsets make the next run start after them.
+loop), and the replay group's committed offsets make the next run start after them. A replay
+of some reasons only (`--reason`) has a group of its own for those reasons, so the records it
+passes over stay for a replay of all reasons, or of theirs. A rejection whose original was too
+large to carry whole (`original_truncated`) is counted as cut and not re-sent: its `origin`
+points at the whole message.
 """
 
 from __future__ import annotations
@@ -16,6 +20,13 @@ import orjson
 from kafka.structs import OffsetAndMetadata
 
 from newsflow.events import original_bytes
+
+
+def replay_group(source: str, reasons: Collection[str] | None) -> str:
+    """The consumer group whose offsets say how far replays of `source` (of only `reasons`,
+    when given) have gone."""
+    group = f"newsflow-replay-{source}"
+    return f"{group}-{'+'.join(sorted(set(reasons)))}" if reasons else group
 
 
 def replay(
@@ -48,6 +59,9 @@ def replay(
                 stage = event.get("stage", "")
                 if (reasons and event.get("reason") not in reasons) or stage not in targets:
                     counts["skipped"] = counts.get("skipped", 0) + 1
+                    continue
+                if event.get("original_truncated"):  # only its beginning: not re-sent
+                    counts["cut"] = counts.get("cut", 0) + 1
                     continue
                 counts[stage] = counts.get(stage, 0) + 1
                 if not dry_run:

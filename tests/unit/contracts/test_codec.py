@@ -103,3 +103,48 @@ def test_the_fast_outgoing_check_agrees_with_jsonschema() -> None:
             assert is_valid(kind, variant) == expected, (kind, variant)  # type: ignore[arg-type]
             checked += 1
     assert checked > 300
+
+
+@pytest.mark.parametrize(
+    "original",
+    [
+        b"\x01" * 3_000_000,  # each byte written \u0001 in JSON: 18 MB
+        b"\xff" + bytes(range(256)) * 40_000,  # not UTF-8: base64
+        "é".encode() * 2_000_000,
+    ],
+)
+def test_a_rejection_carries_the_beginning_of_an_original_too_large_to_carry_whole(
+    original: bytes,
+) -> None:
+    from newsflow import events
+    from newsflow.model import Origin
+    from newsflow.rejection import Rejection
+
+    event = events.rejection_event(
+        Rejection("too_large", "big"),
+        stage="ingest",
+        original=original,
+        origin=Origin(topic="articles.raw", partition=0, offset=9),
+        rejected_at="2024-01-01T00:00:00Z",
+    )
+    value = encode("rejection", event)
+    assert events.ORIGINAL_LIMIT * 0.8 < len(value) < events.ORIGINAL_LIMIT + 1_000
+    assert event["original_truncated"] is True and event["original_bytes"] == len(original)
+    beginning = events.original_bytes(event)
+    assert original.startswith(beginning) and len(beginning) > events.ORIGINAL_LIMIT // 8
+
+
+def test_a_rejection_carries_an_original_that_fits_whole() -> None:
+    from newsflow import events
+    from newsflow.model import Origin
+    from newsflow.rejection import Rejection
+
+    original = b'{"url": "ftp://example.com/a"}'
+    event = events.rejection_event(
+        Rejection("bad_url", "ftp"),
+        stage="ingest",
+        original=original,
+        origin=Origin(topic="articles.raw", partition=0, offset=9),
+        rejected_at="2024-01-01T00:00:00Z",
+    )
+    assert "original_truncated" not in event and events.original_bytes(event) == original

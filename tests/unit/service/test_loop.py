@@ -10,7 +10,7 @@ from collections import namedtuple
 from typing import Any
 
 from kafka import TopicPartition
-from kafka.errors import KafkaTimeoutError
+from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 
 from newsflow.errors import StoreUnavailable
 from newsflow.service.loop import ConsumeLoop, Output, WorkerStatus
@@ -132,7 +132,7 @@ class Processor:
             self.log.append(("watched", self.watch()))
         return [Output("out", None, b"v", "clean")]
 
-    def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
+    def dead_letter(self, record: Any, detail: str, attempts: int, **reason: str) -> Output:
         raise AssertionError("nothing is dead-lettered here")
 
     def healthy(self) -> bool:
@@ -354,9 +354,11 @@ class Poisoned(Processor):
             raise ValueError("poison")
         return super().process(record)
 
-    def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
+    def dead_letter(
+        self, record: Any, detail: str, attempts: int, *, reason: str = "retries_exhausted"
+    ) -> Output:
         self.log.append(("dead", record.offset, attempts, detail))
-        return Output("dlq", None, b"d", "dlq")
+        return Output("dlq", None, b"d", "dlq", reason=reason)
 
 
 def test_a_record_that_always_raises_is_tried_three_times_counted_as_two_retries_and_dead_lettered(
@@ -388,3 +390,50 @@ def test_a_record_that_always_raises_is_tried_three_times_counted_as_two_retries
     ]
     assert retries._value.get() - before == 2  # processed again twice; the third try is the last
     assert ("commit", {0: 3}) in log or ("commit_async", {0: 3}) in log
+
+
+class Oversized(Poisoned):
+    """Gives the record at `huge` (an offset of partition 0) an outcome of 2 MB."""
+
+    def process(self, record: Any) -> list[Output]:
+        if (record.partition, record.offset) == (0, self.poisoned):
+            return [Output("out", None, b"x" * 2_000_000, "clean")]
+        return super().process(record)
+
+
+class SizeLimitedProducer(Producer):
+    """Refuses a record over 1 MB at `send`, as kafka-python does over `max_request_size`."""
+
+    def __init__(self, log: list[Any]) -> None:
+        super().__init__(log)
+        self.sent: list[tuple[str, bytes]] = []
+
+    def send(self, topic: str, key: bytes | None, value: bytes) -> Future:
+        if len(value) > 1_000_000:
+            raise MessageSizeTooLargeError(f"The message is {len(value)} bytes")
+        self.sent.append((topic, value))
+        return Future()
+
+
+def test_an_outcome_too_large_to_publish_dead_letters_its_record_and_the_partition_moves_on(
+    metrics: Metrics,
+) -> None:
+    log: list[Any] = []
+    stop = threading.Event()
+    consumer = Consumer([{TP0: records(TP0, 0, 3)}], log, stop)
+    consumer.assigned = {TP0}
+    producer = SizeLimitedProducer(log)
+    ConsumeLoop(
+        consumer=consumer,  # type: ignore[arg-type]
+        producer=producer,  # type: ignore[arg-type]
+        processor=Oversized(log, poisoned=1),
+        topic="in",
+        metrics=metrics,
+        stop=stop,
+        status=WorkerStatus(set_ready=lambda ready: None),
+        max_backoff=0.01,
+    ).run()
+    assert [topic for topic, _ in producer.sent] == ["out", "dlq", "out"]
+    [(_, _, _, detail)] = [entry for entry in log if entry[0] == "dead"]
+    assert "could not be published" in detail and "2000000 bytes" in detail
+    assert ("commit", {0: 3}) in log

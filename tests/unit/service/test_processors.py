@@ -102,6 +102,7 @@ def test_extract_dead_letters_what_it_cannot_use(metrics: Metrics) -> None:
     processor = extract_processor(metrics, SqliteStore(":memory:"))
     try:
         [bad_event] = processor.process(Record("ing", 1, 7, b"k", b'{"not": "an ingested event"}'))
+        [tombstone] = processor.process(Record("ing", 1, 8, b"k", None))
         unusable = ingested(3, html="<html><body><nav>Home</nav></body></html>")
         [empty] = processor.process(unusable)
         exhausted = processor.dead_letter(ingested(4), "RuntimeError: boom", 3)
@@ -111,6 +112,8 @@ def test_extract_dead_letters_what_it_cannot_use(metrics: Metrics) -> None:
     assert (bad_event.key, empty.key) == (b"k", unusable.key)
     assert unusable.key == b"https://example.com/3"
     assert (bad_event.topic, bad_event.reason) == ("q", "bad_event")
+    assert (tombstone.topic, tombstone.reason) == ("q", "bad_event")  # a null value, no crash
+    assert decode("rejection", tombstone.value)["original"] == ""
     assert decode("rejection", bad_event.value)["origin"] == {
         "topic": "ing",
         "partition": 1,
