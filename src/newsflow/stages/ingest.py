@@ -13,7 +13,7 @@ import re
 import socket
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,6 +25,8 @@ from newsflow.model import Article, ContentType
 from newsflow.rejection import Rejection
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+MAX_URL_CHARS = 8192  # an event carries the URL twice (as given and canonical) and keys by it
+FUTURE_TOLERANCE = timedelta(days=1)  # a crawler's clock may be off; not by more
 WEB_SCHEMES = frozenset({"http", "https"})
 _OPTIONAL_STRINGS = ("source", "id", "language", "title")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -95,6 +97,10 @@ def _validate(
     metadata = msg.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         return Rejection(R.WRONG_TYPE, f"'metadata' must be an object, got {_type(metadata)}")
+    if metadata and not _encodable(metadata):
+        return Rejection(R.WRONG_TYPE, "'metadata' nests too deep to be carried (254 levels)")
+    if len(url) > MAX_URL_CHARS:
+        return Rejection(R.BAD_URL, f"URL is longer than {MAX_URL_CHARS} characters")
     canonical = canonicalize_url(url, schemes=schemes)
     if isinstance(canonical, Rejection):
         return canonical
@@ -103,6 +109,8 @@ def _validate(
         fetched_at = parse_timestamp(fetched_at)
         if isinstance(fetched_at, Rejection):
             return fetched_at
+        if datetime.fromisoformat(fetched_at) > now + FUTURE_TOLERANCE:
+            return Rejection(R.BAD_TIMESTAMP, f"'fetched_at' {fetched_at} is in the future")
     repaired = repair_text(text)
     if not repaired.strip():
         return Rejection(R.EMPTY_BODY, f"'{content_type}' is empty after repair")
@@ -126,6 +134,15 @@ def _validate(
         title=_hint(msg.get("title")),
         metadata=metadata or {},
     )
+
+
+def _encodable(value: object) -> bool:
+    """Whether an event can carry `value` (orjson reads JSON nested 1,024 deep, writes 254)."""
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return False
+    return True
 
 
 def _hint(value: str | None) -> str | None:

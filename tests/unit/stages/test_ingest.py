@@ -57,6 +57,9 @@ def test_tracking_parameters_do_not_change_the_id() -> None:
     assert plain.article_id == tracked.article_id
 
 
+DEEP = b'{"a": ' * 300 + b"1" + b"}" * 300  # orjson reads it, but writes 254 levels at most
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
@@ -77,6 +80,9 @@ def test_tracking_parameters_do_not_change_the_id() -> None:
         (b'{"url": "http://127.0.0.1/admin", "html": "x"}', "bad_url"),
         (b'{"url": "http://[::1]:80/", "html": "x"}', "bad_url"),
         (b'{"url": "https://example.com:99999/", "html": "x"}', "bad_url"),
+        (message(url="https://example.com/" + "a" * 8200), "bad_url"),
+        (b'{"url": "https://example.com/a", "html": "x", "metadata": ' + DEEP + b"}", "wrong_type"),
+        (message(fetched_at="2024-09-12T12:00:01Z"), "bad_timestamp"),  # NOW + 2 days
         (
             b'{"url": "https://example.com/a", "html": "x", "fetched_at": "yesterday"}',
             "bad_timestamp",
