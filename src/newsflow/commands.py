@@ -154,6 +154,7 @@ def run_ingest_service(args: argparse.Namespace) -> int:
             producer=producer,
             topic=config.topics.raw,
             max_body_bytes=values["http_max_body_bytes"],
+            max_message_bytes=values["max_message_bytes"],
             metrics=metrics,
             auth=auth,
             limiter=limiter,

@@ -15,7 +15,8 @@ from typing import Any
 
 import orjson
 
-from newsflow.service.http import Request, Response
+from newsflow.service.http import READ_TIMEOUT, Request, Response
+from newsflow.stages.ingest import DEFAULT_MAX_BYTES
 from newsflow_ingest.guard import RateLimiter, TokenAuth
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class Intake:
         producer: Any,
         topic: str,
         max_body_bytes: int,
+        max_message_bytes: int = DEFAULT_MAX_BYTES,
         metrics: Any,
         auth: TokenAuth | None = None,
         limiter: RateLimiter | None = None,
@@ -38,6 +40,7 @@ class Intake:
         self.producer = producer
         self.topic = topic
         self.max_body_bytes = max_body_bytes
+        self.max_message_bytes = max_message_bytes
         self.metrics = metrics
         self.auth = auth or TokenAuth(())
         self.limiter = limiter or RateLimiter(0, 1)
@@ -66,21 +69,31 @@ class Intake:
         return status, body, {}
 
     def _accept(self, request: Request) -> tuple[int, dict[str, Any]]:
-        length_header = request.headers.get("Content-Length")
-        if length_header is None or not length_header.isdigit():
-            return 411, {"error": "Content-Length is required"}
+        length_header = request.headers.get("Content-Length") or ""
+        if not (length_header.isascii() and length_header.isdigit()):
+            return 411, {"error": "Content-Length is required, in decimal digits"}
         length = int(length_header)
         if length > self.max_body_bytes:
             return 413, {"error": f"body is {length} bytes, limit {self.max_body_bytes}"}
-        messages = split_messages(request.read(length))
+        try:
+            body = request.read(length)
+        except TimeoutError:
+            return 408, {"error": f"the body was not received within {READ_TIMEOUT:.0f} s"}
+        if len(body) < length:
+            return 400, {"error": f"the body ended after {len(body)} of {length} bytes"}
+        messages = split_messages(body)
         if isinstance(messages, str):
             return 400, {"error": messages}
-        futures = [self.producer.send(self.topic, key=_key(m), value=m) for m in messages]
-        self.producer.flush(timeout=30)
+        for number, message in enumerate(messages, start=1):
+            if len(message) > self.max_message_bytes:
+                limit = self.max_message_bytes
+                return 413, {"error": f"message {number} is {len(message)} bytes, limit {limit}"}
         try:
+            futures = [self.producer.send(self.topic, key=_key(m), value=m) for m in messages]
+            self.producer.flush(timeout=30)
             for future in futures:
                 future.get(timeout=0)
-        except Exception as exc:
+        except Exception as exc:  # some may have gone: a retry repeats them, which ingest absorbs
             log.error("intake could not deliver to %s: %s", self.topic, exc)
             return 503, {"error": "the broker did not accept the messages; retry"}
         return 202, {"accepted": len(messages)}

@@ -18,6 +18,9 @@ Response = tuple[int, dict[str, Any], dict[str, str]]  # status, JSON body, extr
 Route = Callable[["Request"], Response]
 
 
+READ_TIMEOUT = 30.0  # seconds a request may go without sending a byte
+
+
 class Request:
     """What a POST route sees: headers, and a body it reads itself (so it can refuse first)."""
 
@@ -44,6 +47,8 @@ class HealthServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = READ_TIMEOUT  # a client that stops sending does not hold a thread
+
             def do_GET(self) -> None:
                 if self.path == "/metrics":
                     body, content_type = metrics.render()

@@ -80,9 +80,12 @@ def tail(
         for records in batch.values():
             for record in records:
                 prefix = "" if as_json or len(topics) == 1 else f"{record.topic:<20} "
-                line = (
-                    record.value.decode("utf-8", "replace") if as_json else summarize(record.value)
-                )
+                if record.value is None:  # a tombstone
+                    line = "null" if as_json else "(no value)"
+                elif as_json:
+                    line = record.value.decode("utf-8", "replace")
+                else:
+                    line = summarize(record.value)
                 print(prefix + line, file=out, flush=True)
                 if on_record:
                     on_record(record)

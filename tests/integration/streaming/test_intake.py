@@ -29,7 +29,9 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[
 def test_one_object_or_ndjson_is_accepted_and_bad_bodies_are_refused(
     broker: str, topics: Topics, start_service: Any
 ) -> None:
-    ingest = start_service("ingest", NEWSFLOW_HTTP_MAX_BODY_BYTES="5000")
+    ingest = start_service(
+        "ingest", NEWSFLOW_HTTP_MAX_BODY_BYTES="5000", NEWSFLOW_MAX_MESSAGE_BYTES="3000"
+    )
     ingest.wait_ready()
     url = ingest.url("/v1/articles")
     ndjson = b"\n".join([ONE.replace(b"h1", b"h2"), ONE.replace(b"h1", b"h3")])
@@ -39,12 +41,15 @@ def test_one_object_or_ndjson_is_accepted_and_bad_bodies_are_refused(
     assert post(url, b"[1,2]")[0] == 400
     status, body = post(url, b"x" * 6000)
     assert status == 413 and b"limit 5000" in body
+    big = b'{"url": "https://example.com/big", "text": "' + b"w " * 1600 + b'"}'
+    status, body = post(url, ONE.replace(b"h1", b"h9") + b"\n" + big)  # the first is not sent
+    assert status == 413 and b"message 2 is" in body and b"limit 3000" in body
     assert post(url, ONE, {"Content-Encoding": "gzip"})[0] == 415
     found = collect(broker, [topics.ingested], expected=3)
     assert sorted(e["source_id"] for e in found[topics.ingested]) == ["h1", "h2", "h3"]
     assert ingest.metric("newsflow_http_requests_total", code="202") == 2
     assert ingest.metric("newsflow_http_requests_total", code="400") == 2
-    assert ingest.metric("newsflow_http_requests_total", code="413") == 1
+    assert ingest.metric("newsflow_http_requests_total", code="413") == 2
 
 
 def test_bearer_tokens_and_the_rate_limit(start_service: Any) -> None:

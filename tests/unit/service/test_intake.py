@@ -1,0 +1,85 @@
+"""POST /v1/articles without a broker: what the intake refuses before it sends anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+
+from newsflow.service.metrics import Metrics
+from newsflow_ingest.intake import Intake
+
+ONE = orjson.dumps({"url": "https://example.com/1", "text": "word " * 20})
+
+
+class Request:
+    def __init__(self, body: bytes, length: str | None = None, *, stalls: bool = False) -> None:
+        self.headers = {"Content-Length": str(len(body)) if length is None else length}
+        self.client = "10.0.0.1"
+        self.body = body
+        self.stalls = stalls
+
+    def read(self, length: int) -> bytes:
+        if self.stalls:
+            raise TimeoutError("timed out")
+        return self.body[:length]
+
+
+class Producer:
+    def __init__(self, fails: bool = False) -> None:
+        self.sent: list[bytes] = []
+        self.fails = fails
+
+    def send(self, topic: str, *, key: bytes | None, value: bytes) -> Producer:
+        if self.fails:
+            raise RuntimeError("the broker went away")
+        self.sent.append(value)
+        return self
+
+    def get(self, timeout: float) -> None:
+        return None
+
+    def flush(self, timeout: float) -> None:
+        return None
+
+
+def intake(producer: Producer, metrics: Metrics, **limits: Any) -> Intake:
+    return Intake(
+        producer=producer,
+        topic="articles.raw",
+        max_body_bytes=limits.get("max_body_bytes", 100_000),
+        max_message_bytes=limits.get("max_message_bytes", 1_000),
+        metrics=metrics,
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_", "status", "said"),
+    [
+        (Request(ONE + b"\n" + b'{"url": "' + b"x" * 2_000 + b'"}'), 413, b"message 2 is"),
+        (Request(ONE, length="\u00b2"), 411, b"decimal digits"),
+        (Request(ONE, length=str(len(ONE) + 50)), 400, b"ended after"),
+        (Request(ONE, stalls=True), 408, b"not received within"),
+    ],
+)
+def test_a_request_it_cannot_take_whole_is_refused_and_nothing_is_sent(
+    metrics: Metrics, request_: Request, status: int, said: bytes
+) -> None:
+    producer = Producer()
+    answered, body, _ = intake(producer, metrics)(request_)  # type: ignore[arg-type]
+    assert (answered, producer.sent) == (status, [])
+    assert said in orjson.dumps(body)
+
+
+def test_messages_within_the_limits_are_sent_and_a_broker_failure_asks_for_a_retry(
+    metrics: Metrics,
+) -> None:
+    producer = Producer()
+    assert intake(producer, metrics)(Request(ONE + b"\n" + ONE))[0] == 202  # type: ignore[arg-type]
+    assert producer.sent == [ONE, ONE]
+    failing = intake(Producer(fails=True), metrics)
+    assert failing(Request(ONE))[:2] == (
+        503,
+        {"error": "the broker did not accept the messages; retry"},
+    )  # type: ignore[arg-type]

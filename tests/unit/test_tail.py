@@ -1,0 +1,47 @@
+"""`newsflow tail` without a broker: every record gets a line, a tombstone too."""
+
+from __future__ import annotations
+
+import io
+from collections import namedtuple
+from typing import Any
+
+import pytest
+from kafka import TopicPartition
+
+from newsflow.tools.tail import tail
+
+Record = namedtuple("Record", "topic value")
+TP = TopicPartition("articles.raw", 0)
+
+
+class Consumer:
+    def __init__(self, values: list[bytes | None]) -> None:
+        self.batches = [{TP: [Record(TP.topic, value) for value in values]}]
+
+    def partitions_for_topic(self, topic: str) -> set[int]:
+        return {0}
+
+    def assign(self, partitions: list[TopicPartition]) -> None: ...
+
+    def seek_to_beginning(self, *partitions: TopicPartition) -> None: ...
+
+    def poll(self, timeout_ms: int) -> dict[TopicPartition, list[Any]]:
+        return self.batches.pop(0) if self.batches else {}
+
+
+@pytest.mark.parametrize(("as_json", "shown"), [(False, "(no value)"), (True, "null")])
+def test_a_record_without_a_value_gets_a_line_of_its_own(as_json: bool, shown: str) -> None:
+    out = io.StringIO()
+    values = [b'{"url": "https://example.com/a", "text": "x"}', None, b"not json"]
+    count = tail(
+        Consumer(values),
+        ["articles.raw"],
+        as_json=as_json,
+        from_beginning=True,
+        limit=None,
+        idle_timeout=0.1,
+        out=out,
+    )
+    lines = out.getvalue().splitlines()
+    assert count == 3 and lines[1] == shown and lines[2] == "not json"
