@@ -75,6 +75,15 @@ class Processor(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """An output on its way: the record it is the outcome of, and the producer's future."""
+
+    output: Output
+    future: Any
+    record: Any
+
+
 @dataclass
 class Batch:
     """The records of one poll, in order, and how far the loop got with them."""
@@ -82,7 +91,7 @@ class Batch:
     records: list[Any]
     announced: bool = False  # the processor was told of them (`lookahead`)
     processed: int = 0  # records processed, from the first
-    sent: list[tuple[Output, Any]] = field(default_factory=list)  # outputs and their futures
+    sent: list[Sent] = field(default_factory=list)
     closed: bool = False  # committed, or left to the partitions' next owner
 
     @property
@@ -222,17 +231,21 @@ class ConsumeLoop:
             batch.processed = n + 1
         self._commit(batch)
 
-    def _send(self, record: Any, output: Output) -> tuple[Output, Any]:
+    def _send(self, record: Any, output: Output) -> Sent:
         """Send an output. One larger than a produce request may be would fail the same way on
         every redelivery, stopping its partition: its record is dead-lettered `too_large`
         instead (a dead letter's original is cut to fit: `events.ORIGINAL_LIMIT`)."""
         try:
-            return output, self.producer.send(output.topic, key=output.key, value=output.value)
+            future = self.producer.send(output.topic, key=output.key, value=output.value)
         except MessageSizeTooLargeError as exc:
-            log.error("an outcome too large to publish: dead-lettered", extra=_where(record))
-            detail = f"its outcome could not be published: {exc}"[:1000]
-            dead = self.processor.dead_letter(record, detail, 1, reason=TOO_LARGE)
-            return dead, self.producer.send(dead.topic, key=dead.key, value=dead.value)
+            return self._send_dead_letter(record, exc)
+        return Sent(output, future, record)
+
+    def _send_dead_letter(self, record: Any, exc: Exception) -> Sent:
+        log.error("an outcome too large to publish: dead-lettered", extra=_where(record))
+        detail = f"its outcome could not be published: {exc}"[:1000]
+        dead = self.processor.dead_letter(record, detail, 1, reason=TOO_LARGE)
+        return Sent(dead, self.producer.send(dead.topic, key=dead.key, value=dead.value), record)
 
     def _poll_ahead(self, batch: Batch) -> None:
         """Poll the next batch before this one ends, and announce it to the processor."""
@@ -262,9 +275,22 @@ class ConsumeLoop:
         self._record_outputs(batch)
 
     def _deliver(self, batch: Batch) -> None:
-        self.producer.flush(timeout=FLUSH_TIMEOUT)  # a KafkaTimeoutError (retriable) rewinds
-        for _, future in batch.sent:
-            future.get(timeout=0)  # raises the delivery error, if any: then nothing is committed
+        """Wait for every output's acknowledgement. A delivery error (a KafkaTimeoutError is
+        retriable: the batch rewinds) means nothing is committed; except an output the broker
+        refuses as too large (its `message.max.bytes`), whose record is dead-lettered instead,
+        as one the producer refuses is."""
+        self.producer.flush(timeout=FLUSH_TIMEOUT)
+        refused = False
+        for n, sent in enumerate(batch.sent):
+            try:
+                sent.future.get(timeout=0)
+            except MessageSizeTooLargeError as exc:
+                batch.sent[n] = self._send_dead_letter(sent.record, exc)
+                refused = True
+        if refused:  # the dead letters, refused in turn, stop the worker: that needs an operator
+            self.producer.flush(timeout=FLUSH_TIMEOUT)
+            for sent in batch.sent:
+                sent.future.get(timeout=0)
 
     def _commit_before_revocation(self) -> None:
         """Partitions are being revoked during a poll ahead: commit what the batch processed.
@@ -301,7 +327,7 @@ class ConsumeLoop:
             self.metrics.commits.labels(self.metrics.service).inc()
 
     def _record_outputs(self, batch: Batch) -> None:
-        for output, _ in batch.sent:
+        for output in (sent.output for sent in batch.sent):
             self._record(output)
 
     def _process(self, record: Any) -> list[Output]:

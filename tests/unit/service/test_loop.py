@@ -437,3 +437,42 @@ def test_an_outcome_too_large_to_publish_dead_letters_its_record_and_the_partiti
     [(_, _, _, detail)] = [entry for entry in log if entry[0] == "dead"]
     assert "could not be published" in detail and "2000000 bytes" in detail
     assert ("commit", {0: 3}) in log
+
+
+class Refused:
+    """A future the broker answered with MESSAGE_TOO_LARGE (its message.max.bytes)."""
+
+    def get(self, timeout: float) -> None:
+        raise MessageSizeTooLargeError("[Error 10] MessageSizeTooLargeError")
+
+
+class BrokerLimitedProducer(SizeLimitedProducer):
+    """Takes anything at `send`; the broker refuses a record over 1 MB when it arrives."""
+
+    def send(self, topic: str, key: bytes | None, value: bytes) -> Any:
+        self.sent.append((topic, value))
+        return Refused() if len(value) > 1_000_000 else Future()
+
+
+def test_an_outcome_the_broker_refuses_as_too_large_dead_letters_its_record(
+    metrics: Metrics,
+) -> None:
+    log: list[Any] = []
+    stop = threading.Event()
+    consumer = Consumer([{TP0: records(TP0, 0, 3)}], log, stop)
+    consumer.assigned = {TP0}
+    producer = BrokerLimitedProducer(log)
+    ConsumeLoop(
+        consumer=consumer,  # type: ignore[arg-type]
+        producer=producer,  # type: ignore[arg-type]
+        processor=Oversized(log, poisoned=1),
+        topic="in",
+        metrics=metrics,
+        stop=stop,
+        status=WorkerStatus(set_ready=lambda ready: None),
+        max_backoff=0.01,
+    ).run()
+    assert [topic for topic, _ in producer.sent] == ["out", "out", "out", "dlq"]
+    [(_, offset, _, detail)] = [entry for entry in log if entry[0] == "dead"]
+    assert offset == 1 and "MessageSizeTooLargeError" in detail
+    assert ("commit", {0: 3}) in log
