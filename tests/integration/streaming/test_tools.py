@@ -100,6 +100,23 @@ def test_replay_republishes_rejected_originals(
     assert "replayed: ingest 1" in again.stdout  # only the new rejection, not the first again
 
 
+def test_a_message_whose_rejection_would_not_fit_a_request_is_rejected_with_its_beginning(
+    broker: str, topics: Topics, start_service: Any
+) -> None:
+    """3 MiB of control bytes: their JSON escapes take 18 MiB, over a produce request (16)."""
+    ingest = start_service("ingest")
+    ingest.wait_ready()
+    after = b'{"id": "after", "url": "https://example.com/after", "title": 5, "text": "x"}'
+    publish_raw(broker, topics.raw, [b"\x01" * (3 << 20), after])
+    found = collect(broker, [topics.rejected], expected=2)[topics.rejected]
+    rejected = {e["reason"]: e for e in found}
+    assert sorted(rejected) == ["invalid_json", "wrong_type"]
+    assert rejected["invalid_json"]["original_truncated"] is True
+    assert rejected["invalid_json"]["original_bytes"] == 3 << 20
+    assert rejected["wrong_type"]["source_id"] == "after"
+    assert ingest.metric("newsflow_worker_restarts_total") == 0
+
+
 def test_tail_prints_events(broker: str, topics: Topics) -> None:
     publish_raw(
         broker,
