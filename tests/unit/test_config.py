@@ -4,6 +4,7 @@ import argparse
 from pathlib import Path
 
 import pytest
+from tests.recording import RecordingProducer
 
 from newsflow.cli import main
 from newsflow.commands import check_poll_budget, extract_settings
@@ -97,26 +98,6 @@ def test_a_line_filter_larger_than_a_redis_string_is_a_configuration_error(
     status = main(["process", "--line-filter-mib", "1024", "--out", str(tmp_path), str(tmp_path)])
     assert status == 2
     assert "invalid --line-filter-mib '1024': must be at most 512" in capsys.readouterr().err
-
-
-class RecordingProducer:
-    """Takes what `newsflow publish` sends (no broker needed to check its settings)."""
-
-    def __init__(self) -> None:
-        self.sent: list[bytes] = []
-
-    def send(self, topic: str, *, value: bytes) -> "RecordingProducer":
-        self.sent.append(value)
-        return self
-
-    def get(self, timeout: float) -> None:
-        return None
-
-    def flush(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
 
 
 @pytest.mark.parametrize(("limit", "sent"), [(None, 1), ("1000", 0)])

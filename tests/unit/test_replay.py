@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from kafka import TopicPartition
+from tests.recording import RecordingProducer
 
 from newsflow import events
 from newsflow.model import Origin
@@ -40,23 +41,10 @@ class Consumer:
         self.committed.update({tp: meta.offset for tp, meta in offsets.items()})
 
 
-class Producer:
-    def __init__(self) -> None:
-        self.sent: list[bytes] = []
-
-    def send(self, topic: str, *, key: bytes, value: bytes) -> Producer:
-        self.sent.append(value)
-        return self
-
-    def get(self, timeout: float) -> None:
-        return None
-
-    def flush(self) -> None:
-        return None
-
-
-def run(values: list[bytes], reasons: list[str] | None = None) -> tuple[dict[str, int], Producer]:
-    producer = Producer()
+def run(
+    values: list[bytes], reasons: list[str] | None = None
+) -> tuple[dict[str, int], RecordingProducer]:
+    producer = RecordingProducer()
     counts = replay(
         Consumer(values),
         producer,

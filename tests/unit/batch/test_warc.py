@@ -19,6 +19,7 @@ import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.recording import RecordingProducer
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -537,29 +538,12 @@ def test_newsflow_process_decides_the_articles_of_a_warc(
     assert "revisit 1" in summary and "response 404 1" in summary
 
 
-class Producer:
-    """Records what would be sent (publish's own logic is what is tested here)."""
-
-    def __init__(self) -> None:
-        self.sent: list[bytes] = []
-
-    def send(self, topic: str, *, value: bytes) -> Any:
-        self.sent.append(value)
-        return self
-
-    def get(self, timeout: float) -> None:
-        return None
-
-    def flush(self) -> None:
-        return None
-
-
 def test_publish_sends_the_articles_and_reports_what_it_could_not_send(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
     crawl(inputs / "crawl.warc.gz")
     (inputs / "huge.html").write_text(article_page("Huge", SEED * 40))
-    producer = Producer()
+    producer = RecordingProducer()
     result = publish(producer, "articles.raw", [inputs], max_bytes=len(SEED) * 20)
     assert result.sent == len(producer.sent) == 4
     [(origin, rejection)] = result.unsent

@@ -105,6 +105,20 @@ def test_the_fast_outgoing_check_agrees_with_jsonschema() -> None:
     assert checked > 300
 
 
+def rejection_of(original: bytes) -> dict:
+    from newsflow import events
+    from newsflow.model import Origin
+    from newsflow.rejection import Rejection
+
+    return events.rejection_event(
+        Rejection("too_large", "big"),
+        stage="ingest",
+        original=original,
+        origin=Origin(topic="articles.raw", partition=0, offset=9),
+        rejected_at="2024-01-01T00:00:00Z",
+    )
+
+
 @pytest.mark.parametrize(
     "original",
     [
@@ -116,35 +130,19 @@ def test_the_fast_outgoing_check_agrees_with_jsonschema() -> None:
 def test_a_rejection_carries_the_beginning_of_an_original_too_large_to_carry_whole(
     original: bytes,
 ) -> None:
-    from newsflow import events
-    from newsflow.model import Origin
-    from newsflow.rejection import Rejection
+    from newsflow.events import ORIGINAL_LIMIT, original_bytes
 
-    event = events.rejection_event(
-        Rejection("too_large", "big"),
-        stage="ingest",
-        original=original,
-        origin=Origin(topic="articles.raw", partition=0, offset=9),
-        rejected_at="2024-01-01T00:00:00Z",
-    )
+    event = rejection_of(original)
     value = encode("rejection", event)
-    assert events.ORIGINAL_LIMIT * 0.8 < len(value) < events.ORIGINAL_LIMIT + 1_000
+    assert ORIGINAL_LIMIT * 0.8 < len(value) < ORIGINAL_LIMIT + 1_000
     assert event["original_truncated"] is True and event["original_bytes"] == len(original)
-    beginning = events.original_bytes(event)
-    assert original.startswith(beginning) and len(beginning) > events.ORIGINAL_LIMIT // 8
+    beginning = original_bytes(event)
+    assert original.startswith(beginning) and len(beginning) > ORIGINAL_LIMIT // 8
 
 
 def test_a_rejection_carries_an_original_that_fits_whole() -> None:
-    from newsflow import events
-    from newsflow.model import Origin
-    from newsflow.rejection import Rejection
+    from newsflow.events import original_bytes
 
     original = b'{"url": "ftp://example.com/a"}'
-    event = events.rejection_event(
-        Rejection("bad_url", "ftp"),
-        stage="ingest",
-        original=original,
-        origin=Origin(topic="articles.raw", partition=0, offset=9),
-        rejected_at="2024-01-01T00:00:00Z",
-    )
-    assert "original_truncated" not in event and events.original_bytes(event) == original
+    event = rejection_of(original)
+    assert "original_truncated" not in event and original_bytes(event) == original

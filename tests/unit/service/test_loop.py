@@ -361,25 +361,30 @@ class Poisoned(Processor):
         return Output("dlq", None, b"d", "dlq", reason=reason)
 
 
-def test_a_record_that_always_raises_is_tried_three_times_counted_as_two_retries_and_dead_lettered(
-    metrics: Metrics,
-) -> None:
-    log: list[Any] = []
+def run_three(metrics: Metrics, log: list[Any], processor: Processor, producer: Producer) -> None:
+    """Run the loop over offsets 0-2 of partition 0, one batch, until the script ends."""
     stop = threading.Event()
     consumer = Consumer([{TP0: records(TP0, 0, 3)}], log, stop)
     consumer.assigned = {TP0}
-    retries = metrics.retries.labels(metrics.service)
-    before = retries._value.get()
     ConsumeLoop(
         consumer=consumer,  # type: ignore[arg-type]
-        producer=Producer(log),  # type: ignore[arg-type]
-        processor=Poisoned(log, poisoned=1),
+        producer=producer,  # type: ignore[arg-type]
+        processor=processor,
         topic="in",
         metrics=metrics,
         stop=stop,
         status=WorkerStatus(set_ready=lambda ready: None),
         max_backoff=0.01,
     ).run()
+
+
+def test_a_record_that_always_raises_is_tried_three_times_counted_as_two_retries_and_dead_lettered(
+    metrics: Metrics,
+) -> None:
+    log: list[Any] = []
+    retries = metrics.retries.labels(metrics.service)
+    before = retries._value.get()
+    run_three(metrics, log, Poisoned(log, poisoned=1), Producer(log))
     assert [entry for entry in log if entry[0] in ("attempt", "dead", "process")] == [
         ("process", 0, 0),
         ("attempt", 1),
@@ -393,7 +398,7 @@ def test_a_record_that_always_raises_is_tried_three_times_counted_as_two_retries
 
 
 class Oversized(Poisoned):
-    """Gives the record at `huge` (an offset of partition 0) an outcome of 2 MB."""
+    """Gives the record at `poisoned` (an offset of partition 0) an outcome of 2 MB."""
 
     def process(self, record: Any) -> list[Output]:
         if (record.partition, record.offset) == (0, self.poisoned):
@@ -419,20 +424,8 @@ def test_an_outcome_too_large_to_publish_dead_letters_its_record_and_the_partiti
     metrics: Metrics,
 ) -> None:
     log: list[Any] = []
-    stop = threading.Event()
-    consumer = Consumer([{TP0: records(TP0, 0, 3)}], log, stop)
-    consumer.assigned = {TP0}
     producer = SizeLimitedProducer(log)
-    ConsumeLoop(
-        consumer=consumer,  # type: ignore[arg-type]
-        producer=producer,  # type: ignore[arg-type]
-        processor=Oversized(log, poisoned=1),
-        topic="in",
-        metrics=metrics,
-        stop=stop,
-        status=WorkerStatus(set_ready=lambda ready: None),
-        max_backoff=0.01,
-    ).run()
+    run_three(metrics, log, Oversized(log, poisoned=1), producer)
     assert [topic for topic, _ in producer.sent] == ["out", "dlq", "out"]
     [(_, _, _, detail)] = [entry for entry in log if entry[0] == "dead"]
     assert "could not be published" in detail and "2000000 bytes" in detail
@@ -458,20 +451,8 @@ def test_an_outcome_the_broker_refuses_as_too_large_dead_letters_its_record(
     metrics: Metrics,
 ) -> None:
     log: list[Any] = []
-    stop = threading.Event()
-    consumer = Consumer([{TP0: records(TP0, 0, 3)}], log, stop)
-    consumer.assigned = {TP0}
     producer = BrokerLimitedProducer(log)
-    ConsumeLoop(
-        consumer=consumer,  # type: ignore[arg-type]
-        producer=producer,  # type: ignore[arg-type]
-        processor=Oversized(log, poisoned=1),
-        topic="in",
-        metrics=metrics,
-        stop=stop,
-        status=WorkerStatus(set_ready=lambda ready: None),
-        max_backoff=0.01,
-    ).run()
+    run_three(metrics, log, Oversized(log, poisoned=1), producer)
     assert [topic for topic, _ in producer.sent] == ["out", "out", "out", "dlq"]
     [(_, offset, _, detail)] = [entry for entry in log if entry[0] == "dead"]
     assert offset == 1 and "MessageSizeTooLargeError" in detail
