@@ -128,9 +128,7 @@ def _validate(
         body_hash=body_hash,
         fetched_at=fetched_at,
         ingested_at=format_timestamp(now),
-        language=language
-        if _LANGUAGE_TAG.fullmatch(language := msg.get("language") or "")
-        else None,
+        language=_language_hint(msg.get("language")),
         title=_hint(msg.get("title")),
         metadata=metadata or {},
     )
