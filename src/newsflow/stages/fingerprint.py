@@ -46,7 +46,12 @@ _TRANSLATE = str.maketrans(
     }
 )
 _UNIFIED = re.compile("[" + "".join(chr(c) for c in _TRANSLATE) + "]")
+CJK = "\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # 々, kana, Han
+"""The characters of the scripts written without spaces between words (Chinese, Japanese): a
+run of them is a clause, not a word."""
 _WORD = re.compile(r"\w+")
+_UNSPACED_WORD = re.compile(f"[{CJK}]|[^\\W{CJK}]+")  # its CJK characters one by one
+HAS_CJK = re.compile(f"[{CJK}]")
 
 
 @lru_cache(maxsize=16)
@@ -89,8 +94,13 @@ def _collapse(text: str) -> str:
 @lru_cache(maxsize=16)
 def normalized_words(text: str) -> tuple[str, ...]:
     """The words (`\\w+`) of the normalized text, found once per text: the word count and the
-    near-duplicate shingles both need them."""
-    return tuple(_WORD.findall(normalize_text(text)))
+    near-duplicate shingles both need them. A Chinese or Japanese character is a word of its
+    own (those scripts leave no space between words): shingles are then character 3-grams,
+    which a changed word leaves mostly as they were, where a clause taken as one word was lost
+    whole."""
+    normalized = normalize_text(text)
+    words = _UNSPACED_WORD if HAS_CJK.search(normalized) else _WORD  # (the first is slower)
+    return tuple(words.findall(normalized))
 
 
 @lru_cache(maxsize=16)

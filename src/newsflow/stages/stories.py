@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from newsflow.stages.fingerprint import CJK, HAS_CJK
 from newsflow.store.base import DedupStore
 from newsflow.store.records import POSTINGS, StoryChoice, StoryUpdate, TermStatistics
 
@@ -31,6 +32,7 @@ PRIOR_DOCUMENTS = 200
 articles, IDF cannot yet tell common terms from rare ones, and this keeps it from trying."""
 _TOKEN_OR_BREAK = re.compile(r"(?<=[.!?])\s+|\n|[^\W\d_][\w'’\-]*|\d+(?:[.,]\d+)*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_CJK_RUN = re.compile(f"[{CJK}]+")
 _SUFFIXES = ("'s", "’s", "ies", "ing", "ed", "es", "s")
 _STOPWORDS = """a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each few
@@ -88,14 +90,20 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     break and at whitespace after `.`, `!` or `?`; the tokens come in one pass with those
     breaks among them. Only capitalized tokens depend on where they stand: every other
     token is counted once per distinct token (this runs for every token of every article,
-    on the worker's critical path).
+    on the worker's critical path). Chinese and Japanese, written without spaces, give
+    overlapping character pairs (`_unspaced_terms`).
     """
-    tokens = _TOKEN_OR_BREAK.findall(f"{title or ''}\n{text}")
+    whole = f"{title or ''}\n{text}"
+    tokens = _TOKEN_OR_BREAK.findall(whole)
     counts: dict[str, float] = {}
     get = counts.get
     names: set[str] = set()
+    unspaced = HAS_CJK.search(whole) is not None
     for token, n in Counter(tokens).items():
-        if token[0].isupper():
+        if unspaced and _CJK_RUN.search(token):
+            for term in _unspaced_terms(token):
+                counts[term] = get(term, 0.0) + n
+        elif token[0].isupper():
             if token.lower() not in STOPWORDS:
                 names.add(token)
         elif term := _plain_term(token):
@@ -103,6 +111,15 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     if names:
         _count_names(tokens, names, counts)
     return counts
+
+
+def _unspaced_terms(token: str) -> list[str]:
+    """The terms of a token holding Chinese or Japanese characters: of each run of them, its
+    overlapping character pairs (a lone character: itself), as search engines index those
+    scripts, for a word is most often two characters; the rest of the token, as any word."""
+    found = [run[i : i + 2] for run in _CJK_RUN.findall(token) for i in range(max(1, len(run) - 1))]
+    rest = (_plain_term(part.lower()) for part in _CJK_RUN.split(token) if part)
+    return found + [term for term in rest if term]
 
 
 @lru_cache(maxsize=65_536)

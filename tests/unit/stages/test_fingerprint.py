@@ -5,7 +5,13 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsflow.stages.fingerprint import _collapse, _unify, fingerprint, normalize_text
+from newsflow.stages.fingerprint import (
+    _collapse,
+    _unify,
+    fingerprint,
+    normalize_text,
+    normalized_words,
+)
 
 
 def test_cosmetic_differences_share_a_hash() -> None:
@@ -21,6 +27,14 @@ def test_a_changed_word_changes_the_hash() -> None:
 
 def test_word_count() -> None:
     assert fingerprint("Blinken said: it's a 'dangerous escalation'.").word_count == 7
+
+
+def test_a_chinese_or_japanese_character_is_a_word_of_its_own() -> None:
+    assert normalized_words("外交部表示，iPhone 2024年 销量") == (
+        "外", "交", "部", "表", "示", "iphone", "2024", "年", "销", "量"
+    )  # fmt: skip
+    assert normalized_words("東京都は新しい計画を発表した")[:4] == ("東", "京", "都", "は")
+    assert fingerprint("外交部表示关注").word_count == 7
 
 
 def test_invisible_characters_are_dropped() -> None:

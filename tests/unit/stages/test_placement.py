@@ -90,3 +90,25 @@ def test_a_redelivered_article_keeps_its_first_decision(store: SqliteStore) -> N
 def test_a_record_round_trips() -> None:
     placement = Placement("near_duplicate", A, 0.8, B, False)
     assert Placement.from_record(placement.as_record()) == placement
+
+
+UNSPACED = Path(__file__).resolve().parents[2] / "fixtures" / "unspaced"
+
+
+def test_chinese_reports_of_one_event_share_a_story_and_a_rewrite_is_a_near_duplicate(
+    store: SqliteStore,
+) -> None:
+    """Chinese puts no space between words: read by `\\w+`, a clause was one word, so two
+    outlets' reports shared no term and a changed word lost a whole clause's shingles."""
+    first, second, other = (
+        (UNSPACED / name).read_text()
+        for name in ("typhoon_a_1.txt", "typhoon_a_2.txt", "typhoon_b.txt")
+    )
+    lines = first.splitlines()
+    rewrite = "新华社广州9月10日电 " + "\n".join(lines[:-1]).replace("周二晚间", "周二夜间")
+    assert put(store, A, first).story_id == A
+    assert put(store, B, second, 1) == Placement("unique", story_id=A)
+    assert put(store, C, other, 2) == Placement("unique", story_id=C)
+    near = put(store, "d" * 32, rewrite, 3)
+    assert (near.status, near.near_duplicate_of, near.story_id) == ("near_duplicate", A, A)
+    assert near.similarity is not None and near.similarity >= 0.7

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsflow.stages.fingerprint import CJK
 from newsflow.stages.stories import (
     ENTITY_WEIGHT,
     STOPWORDS,
@@ -77,9 +78,18 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
         i = 0
         while i < len(tokens):
             token, lowered = tokens[i], tokens[i].lower()
+            if unspaced(token):  # Chinese, Japanese: character pairs, and the rest as a word
+                runs = re.findall(f"[{CJK}]+", token)
+                pairs = [run[k : k + 2] for run in runs for k in range(max(1, len(run) - 1))]
+                rest = [word.lower() for word in re.split(f"[{CJK}]+", token) if word]
+                for term in pairs + [reference_plain(word) for word in rest]:
+                    if term:
+                        counts[term] = counts.get(term, 0.0) + 1.0
+                i += 1
+                continue
             if token[0].isupper() and lowered not in STOPWORDS:
                 j = i + 1
-                while j < len(tokens) and tokens[j][0].isupper():
+                while j < len(tokens) and tokens[j][0].isupper() and not unspaced(tokens[j]):
                     if tokens[j].lower() in STOPWORDS:
                         break
                     j += 1
@@ -91,18 +101,28 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
                         counts[term] = counts.get(term, 0.0) + ENTITY_WEIGHT
                 i = j
                 continue
-            if token[0].isdigit():
-                term = ("Y:" if re.fullmatch(r"(?:19|20)\d\d", token) else "N:") + token
+            if term := reference_plain(token):
                 counts[term] = counts.get(term, 0.0) + 1.0
-            elif lowered not in STOPWORDS and len(lowered) > 2:
-                counts[_stem(lowered)] = counts.get(_stem(lowered), 0.0) + 1.0
             i += 1
     return counts
 
 
+def unspaced(token: str) -> bool:
+    return re.search(f"[{CJK}]", token) is not None
+
+
+def reference_plain(token: str) -> str:
+    if token[0].isdigit():
+        return ("Y:" if re.fullmatch(r"(?:19|20)\d\d", token) else "N:") + token
+    lowered = token.lower()
+    if lowered not in STOPWORDS and len(lowered) > 2:
+        return _stem(lowered)
+    return ""
+
+
 PIECES = ["Iran", "The", "missile", "missiles", "U.S.", "Kyiv's", "ǅemal", "2024", "1,000.5",
           "said", "of", "É", "ébène", "3rd", "x_y", "-", "’", ".", ". ", "! ", "?\n", "\n", " ",
-          ", ", "\t", "(", "²", "٣"]  # fmt: skip
+          ", ", "\t", "(", "²", "٣", "台风", "海", "燕。", "A股", "東京都は", "2024年"]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
