@@ -46,11 +46,28 @@ _TRANSLATE = str.maketrans(
     }
 )
 _UNIFIED = re.compile("[" + "".join(chr(c) for c in _TRANSLATE) + "]")
+
+
+def _mark_ranges() -> list[tuple[int, int]]:
+    """The code point ranges of the combining marks of the Basic Multilingual Plane."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)) in ("Mn", "Mc"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return ranges
+
+
 CJK = "\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # 々, kana, Han
 """The characters of the scripts written without spaces between words (Chinese, Japanese): a
 run of them is a clause, not a word."""
-_WORD = re.compile(r"\w+")
-_UNSPACED_WORD = re.compile(f"[{CJK}]|[^\\W{CJK}]+")  # its CJK characters one by one
+MARKS = "".join(f"{re.escape(chr(first))}-{re.escape(chr(last))}" for first, last in _mark_ranges())
+"""Combining marks (Unicode categories Mn, Mc), which `\\w` leaves out: the vowel signs of
+Devanagari and the other Indic scripts split every word at them ("भारत" gave "भ", "रत")."""
+_WORD = re.compile(f"[\\w{MARKS}]+")
+_UNSPACED_WORD = re.compile(f"[{CJK}]|(?:[^\\W{CJK}]|[{MARKS}])+")  # CJK one by one
 HAS_CJK = re.compile(f"[{CJK}]")
 
 

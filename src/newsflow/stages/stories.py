@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from newsflow.stages.fingerprint import CJK, HAS_CJK
+from newsflow.stages.fingerprint import CJK, HAS_CJK, MARKS
 from newsflow.store.base import DedupStore
 from newsflow.store.records import POSTINGS, StoryChoice, StoryUpdate, TermStatistics
 
@@ -30,7 +30,7 @@ ENTITY_WEIGHT = 5.0
 PRIOR_DOCUMENTS = 200
 """Documents assumed seen before the first, none with any term: while the window holds few
 articles, IDF cannot yet tell common terms from rare ones, and this keeps it from trying."""
-_TOKEN_OR_BREAK = re.compile(r"(?<=[.!?])\s+|\n|[^\W\d_][\w'’\-]*|\d+(?:[.,]\d+)*")
+_TOKEN_OR_BREAK = re.compile(f"(?<=[.!?])\\s+|\\n|[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _CJK_RUN = re.compile(f"[{CJK}]+")
 _SUFFIXES = ("'s", "’s", "ies", "ing", "ed", "es", "s")

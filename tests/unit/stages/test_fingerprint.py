@@ -37,6 +37,11 @@ def test_a_chinese_or_japanese_character_is_a_word_of_its_own() -> None:
     assert fingerprint("外交部表示关注").word_count == 7
 
 
+def test_a_word_keeps_its_combining_marks() -> None:
+    """`\\w` leaves out combining marks, and Devanagari's vowel signs are marks."""
+    assert normalized_words("भारत सरकार ने घोषणा की") == ("भारत", "सरकार", "ने", "घोषणा", "की")
+
+
 def test_invisible_characters_are_dropped() -> None:
     assert normalize_text("co\u00adop\u200beration") == "cooperation"
 

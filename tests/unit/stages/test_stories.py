@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsflow.stages.fingerprint import CJK
+from newsflow.stages.fingerprint import CJK, MARKS
 from newsflow.stages.stories import (
     ENTITY_WEIGHT,
     STOPWORDS,
@@ -64,6 +64,12 @@ def test_terms_weight_name_spans_and_keep_numbers_and_years() -> None:
     assert "E:the" not in found
 
 
+def test_hindi_words_are_whole_terms_and_chinese_gives_character_pairs() -> None:
+    hindi = terms(None, "भारत सरकार ने नई शिक्षा नीति की घोषणा की।")
+    assert {"भारत", "सरकार", "शिक्षा", "नीति", "घोषणा"} <= set(hindi)
+    assert set(terms(None, "外交部表示")) == {"外交", "交部", "部表", "表示"}
+
+
 def test_a_capitalized_sentence_start_is_not_a_name() -> None:
     found = terms(None, "Officials met. Sanctions followed quickly.")
     assert "E:sanctions" not in found and found["sanction"] == 1.0
@@ -74,7 +80,7 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
     `terms` must equal)."""
     counts: dict[str, float] = {}
     for sentence in re.split(r"(?<=[.!?])\s+|\n", f"{title or ''}\n{text}"):
-        tokens = re.findall(r"[^\W\d_][\w'’\-]*|\d+(?:[.,]\d+)*", sentence)
+        tokens = re.findall(f"[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*", sentence)
         i = 0
         while i < len(tokens):
             token, lowered = tokens[i], tokens[i].lower()
@@ -122,7 +128,8 @@ def reference_plain(token: str) -> str:
 
 PIECES = ["Iran", "The", "missile", "missiles", "U.S.", "Kyiv's", "ǅemal", "2024", "1,000.5",
           "said", "of", "É", "ébène", "3rd", "x_y", "-", "’", ".", ". ", "! ", "?\n", "\n", " ",
-          ", ", "\t", "(", "²", "٣", "台风", "海", "燕。", "A股", "東京都は", "2024年"]  # fmt: skip
+          ", ", "\t", "(", "²", "٣", "台风", "海", "燕。", "A股", "東京都は", "2024年",
+          "भारत", "सरकार", "\u0301"]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
