@@ -43,6 +43,17 @@ _TRANSLATE = str.maketrans(
         "\u200d": None,
         "\u2060": None,
         "\ufeff": None,
+        # Bidirectional controls: marks and embeddings around right-to-left text (Arabic,
+        # Hebrew) that one site writes and another does not.
+        **dict.fromkeys(
+            [
+                "\u200e",
+                "\u200f",
+                "\u061c",
+                *map(chr, range(0x202A, 0x202F)),
+                *map(chr, range(0x2066, 0x206A)),
+            ]
+        ),
     }
 )
 _UNIFIED = re.compile("[" + "".join(chr(c) for c in _TRANSLATE) + "]")

@@ -31,6 +31,8 @@ from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
+from newsflow.stages.textclean import OTHER_SCRIPTS_ENDS
+
 _HTML_LANG = re.compile(
     r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I
 )
@@ -41,7 +43,7 @@ _BY = re.compile(r"^\s*(?:by|written by|words by|von|par|por|di)\s+", re.I)
 _NOT_A_NAME = re.compile(r"\d|@|https?:|www\.", re.I)
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—·•»:-]\s+|:\s+")
 _NOT_ALNUM = re.compile(r"\W+|_")
-_SENTENCE_END = re.compile(r"[.!?。！？]['\"”’)]?$")
+_SENTENCE_END = re.compile(f"[.!?。！？{OTHER_SCRIPTS_ENDS}]['\"”’)]?$")
 _TRUNCATED_END = re.compile(
     r"(?:\.\.\.|…|\bread more|\bcontinue reading|\bsubscribe to (?:read|continue)\b.*)$", re.I
 )

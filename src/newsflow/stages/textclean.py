@@ -24,11 +24,15 @@ the store's help, outside this pure module (see `newsflow.stages.boilerplate`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_SENTENCE_END = re.compile(r"[.!?…:;,\"”’)。！？」』]$")
+# Sentence ends beyond Latin and CJK: the danda (Hindi), the Urdu full stop, the Arabic
+# question mark and semicolon, the Greek question mark, the Ethiopic, Myanmar and Khmer stops.
+OTHER_SCRIPTS_ENDS = "।॥۔؟؛\u037e።။។"
+_SENTENCE_END = re.compile(f'[.!?…:;,"”’)。！？」』{OTHER_SCRIPTS_ENDS}]$')
 _WORD = re.compile(r"\w+")
 # C1 controls, soft hyphen, zero-width characters: a headline copy may have them or not.
 _INVISIBLE = re.compile("[\x80-\x9f\xad\u200b-\u200f\u2060\ufeff]")
@@ -124,7 +128,7 @@ _SOURCE_CREDIT = re.compile(r"^(?:source|sources|via|with (?:files|reporting) fr
 _MEDIA_LABEL = re.compile(r"^(?:\w+\W*){1,4}:$")
 _DATELINE = re.compile(r"^[A-Z][\w.,' ]{1,40}?(?:\s*\([\w .]+\))?\s*[—–-]{1,2}\s+")
 _SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
-_PROSE_END = frozenset('.!?…"”’)。！？」』')
+_PROSE_END = frozenset('.!?…"”’)。！？」』' + OTHER_SCRIPTS_ENDS)
 
 HEADLINE_MAX_WORDS = 25
 HEADLINE_MIN_WORDS = 3
@@ -148,6 +152,8 @@ class CleanText:
 
 def clean_text(text: str, *, title: str | None = None) -> CleanText:
     """Normalize an article's text, drop what is not the article, find its title if not given."""
+    if not unicodedata.is_normalized("NFC", text):  # decomposed accents: é as e + ◌́
+        text = unicodedata.normalize("NFC", text)
     lines = [line for line in (_SPACE.sub(" ", raw).strip() for raw in text.split("\n")) if line]
     lines = drop_furniture(cut_at_tail_marker(lines))
     lines = drop_trailing_headings(drop_trailing_notices(lines))

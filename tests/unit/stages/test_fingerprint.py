@@ -42,6 +42,12 @@ def test_a_word_keeps_its_combining_marks() -> None:
     assert normalized_words("भारत सरकार ने घोषणा की") == ("भारत", "सरकार", "ने", "घोषणा", "की")
 
 
+def test_bidirectional_controls_around_right_to_left_text_do_not_change_the_hash() -> None:
+    plain = "ضرب زلزال بقوة 6 درجات مدينة"
+    marked = "\u200fضرب زلزال\u200f بقوة \u202b6\u202c درجات \u2067مدينة\u2069"
+    assert fingerprint(marked).content_hash == fingerprint(plain).content_hash
+
+
 def test_invisible_characters_are_dropped() -> None:
     assert normalize_text("co\u00adop\u200beration") == "cooperation"
 

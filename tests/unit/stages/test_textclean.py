@@ -2,6 +2,7 @@
 
 import re
 import string
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,24 @@ def test_headline_copies_go_as_the_plain_definition_says(lines: list[str], title
     rest = [line for line in lines[last + 1 :] if tc._key(line) != key]
     expected = tc.drop_byline_block(rest) if last >= 0 else rest
     assert tc.drop_headline_copies(lines, title) == expected
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "स्कूल और कॉलेज बंद रहेंगे।",  # Hindi: the danda
+        "کیا حکومت مزید اقدامات کرے گی؟",  # Urdu: the Arabic question mark
+        "Θα κλείσουν τα σχολεία;",  # Greek: its question mark (U+037E; NFC makes it ";")
+    ],
+)
+def test_a_closing_sentence_in_another_script_is_kept(closing: str) -> None:
+    body = (
+        "भारत सरकार ने नई शिक्षा नीति की घोषणा की है जो अगले वर्ष से लागू होगी और सभी राज्यों में प्रभावी होगी।"
+    )
+    text = clean_text(f"{body}\n{body}\n{closing}").text
+    assert text.splitlines()[-1] == unicodedata.normalize("NFC", closing)
+
+
+def test_decomposed_text_comes_out_composed() -> None:
+    decomposed = unicodedata.normalize("NFD", "Hà Nội công bố kế hoạch phòng chống lũ lụt mới.")
+    assert clean_text(decomposed).text == unicodedata.normalize("NFC", decomposed)
