@@ -20,10 +20,13 @@ import re
 
 from lxml.html import HtmlElement
 
+from newsflow.stages.fingerprint import MARKS
+from newsflow.stages.textclean import PROSE_END
+
 _WORD = re.compile(r"\w+")
 # Words for scripts written without spaces count one per character (kana, CJK ideographs, Thai).
 _SPACELESS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-WORD_OR_CHARACTER = re.compile(f"[{_SPACELESS}]|[^\\W{_SPACELESS}]+")
+WORD_OR_CHARACTER = re.compile(f"[{_SPACELESS}]|(?:[^\\W{_SPACELESS}]|[{MARKS}])+")
 
 # Words of class, id and data attributes naming boilerplate boxes: whole words between
 # punctuation, spaces and camelCase humps ("comments", "ad-slot", "InlineNewsletter_root").
@@ -53,6 +56,7 @@ _INLINE_TAGS = frozenset(
 )  # fmt: skip
 _MIN_PARAGRAPH_CHARS = 25
 MIN_PROSE_WORDS = 20
+SENTENCE_MIN_WORDS = 8
 MAX_PRUNED_SHARE = 0.5
 _BLOCK_TAGS = (
     "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "footer",
@@ -194,17 +198,29 @@ def _mark_main_block(tree: HtmlElement) -> None:
 
 
 def has_prose(tree: HtmlElement) -> bool:
-    """Whether some block holds `MIN_PROSE_WORDS` words of its own text outside links.
+    """Whether some block holds `MIN_PROSE_WORDS` words of its own text outside links, or
+    the paragraphs of one block that are sentences (`SENTENCE_MIN_WORDS` words or more, and
+    a sentence's end) do together.
 
     Navigation, link lists, captions and bylines never do; the extractor would otherwise
-    return them as the "main text" of a page that has none.
+    return them as the "main text" of a page that has none. Counting sentences together
+    keeps the short paragraphs of languages whose words are long (Korean, Hebrew, Turkish:
+    a news paragraph of 10 to 15 words), which one by one never reach the count.
     """
+    in_sentences: dict[HtmlElement, int] = {}
     for block in tree.iter("body", *_BLOCK_TAGS):
         parts = [block.text or ""]
         for child in block:
             if child.tag in _INLINE_TAGS and child.tag != "a":
                 parts.extend(child.xpath(".//text()[not(ancestor::a)]"))
             parts.append(child.tail or "")
-        if len(WORD_OR_CHARACTER.findall(" ".join(parts))) >= MIN_PROSE_WORDS:
+        text = " ".join(parts)
+        words = len(WORD_OR_CHARACTER.findall(text))
+        if words >= MIN_PROSE_WORDS:
             return True
+        if words >= SENTENCE_MIN_WORDS and text.rstrip()[-1:] in PROSE_END:
+            parent = block.getparent()
+            in_sentences[parent] = in_sentences.get(parent, 0) + words
+            if in_sentences[parent] >= MIN_PROSE_WORDS:
+                return True
     return False

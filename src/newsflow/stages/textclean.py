@@ -128,7 +128,7 @@ _SOURCE_CREDIT = re.compile(r"^(?:source|sources|via|with (?:files|reporting) fr
 _MEDIA_LABEL = re.compile(r"^(?:\w+\W*){1,4}:$")
 _DATELINE = re.compile(r"^[A-Z][\w.,' ]{1,40}?(?:\s*\([\w .]+\))?\s*[—–-]{1,2}\s+")
 _SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
-_PROSE_END = frozenset('.!?…"”’)。！？」』' + OTHER_SCRIPTS_ENDS)
+PROSE_END = frozenset('.!?…"”’)。！？」』' + OTHER_SCRIPTS_ENDS)
 
 HEADLINE_MAX_WORDS = 25
 HEADLINE_MIN_WORDS = 3
@@ -354,12 +354,12 @@ def first_words(line: str, count: int) -> str:
 def _is_prose(line: str) -> bool:
     words = word_count(line)
     return words > HEADLINE_MAX_WORDS or (
-        words >= PROSE_MIN_SENTENCE_WORDS and line[-1:] in _PROSE_END
+        words >= PROSE_MIN_SENTENCE_WORDS and line[-1:] in PROSE_END
     )
 
 
 def _is_text(line: str) -> bool:
-    return line[-1:] in _PROSE_END or word_count(line) > BYLINE_MAX_WORDS
+    return line[-1:] in PROSE_END or word_count(line) > BYLINE_MAX_WORDS
 
 
 def _is_byline_like(line: str) -> bool:

@@ -304,3 +304,31 @@ def test_a_page_nested_deeper_than_the_parser_goes_says_why_it_has_no_text() -> 
     result = run({"url": "https://example.com/deeper", "html": NESTED.format(open="<b>" * 3_000)})
     assert isinstance(result, Rejection) and result.reason == R.NO_MAIN_TEXT
     assert "nests more than 2,048 elements deep" in result.detail
+
+
+HEBREW_REPORT = (
+    "<p>שריפה גדולה פרצה ביום שלישי אחר הצהריים ביערות הכרמל סמוך לחיפה, ושלושה יישובים פונו"
+    " מתושביהם.</p><p>לדברי דוברת כבאות והצלה, יותר מ-40 צוותי כיבוי ו-8 מטוסי כיבוי פועלים"
+    " במקום כדי להשתלט על הלהבות.</p><p>כ-300 תושבים מעוספיא, מדליית אל-כרמל ומניר עציון פונו"
+    " לבתי ספר בחיפה, ואיש לא נפגע.</p><p>המשטרה פתחה בחקירה כדי לבדוק אם השריפה הוצתה"
+    " בזדון.</p>"
+)
+
+
+def test_a_report_in_short_paragraphs_of_long_words_has_main_text() -> None:
+    """Hebrew, Korean or Turkish news paragraphs hold 10 to 15 words: none reaches 20 alone,
+    and the page was rejected as having no main text."""
+    page = f"<nav><a href='/'>בית</a></nav><article>{HEBREW_REPORT}</article>"
+    html = f"<html><body>{page}</body></html>"
+    result = run({"url": "https://news.example.co.il/carmel", "html": html})
+    assert isinstance(result, Extraction) and "הכרמל" in result.text
+
+
+def test_short_lines_that_are_no_sentences_are_still_no_main_text() -> None:
+    lines = "".join(f"<p>Section {n} headlines today</p>" for n in range(12))
+    links = "".join(
+        f"<p><a href='/{n}'>A story headline of several words here {n}.</a></p>" for n in range(12)
+    )
+    html = f"<html><body><div>{lines}</div><div>{links}</div></body></html>"
+    result = run({"url": "https://example.com/section", "html": html})
+    assert isinstance(result, Rejection) and result.reason == R.NO_MAIN_TEXT
