@@ -81,7 +81,10 @@ def _child_main(
                 result = Rejection(R.EXTRACTION_FAILED, "extraction ran out of memory")
             else:
                 result = Rejection(R.EXTRACTION_FAILED, f"{type(exc).__name__}: {exc}"[:500])
-        conn.send((result, found, started, time.monotonic()))
+        try:
+            conn.send((result, found, started, time.monotonic()))
+        except OSError:  # the owner is gone (stopping): nothing to answer
+            return
 
 
 def _read_into(conn: Connection, inbox: SimpleQueue[Article | None]) -> None:

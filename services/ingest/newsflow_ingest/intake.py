@@ -14,9 +14,10 @@ import threading
 from typing import Any
 
 import orjson
+from kafka.errors import MessageSizeTooLargeError
 
 from newsflow.service.http import READ_TIMEOUT, Request, Response
-from newsflow.stages.ingest import DEFAULT_MAX_BYTES
+from newsflow.stages.ingest import DEFAULT_MAX_BYTES, MAX_URL_CHARS
 from newsflow_ingest.guard import RateLimiter, TokenAuth
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,9 @@ class Intake:
             self.producer.flush(timeout=30)
             for future in futures:
                 future.get(timeout=0)
+        except MessageSizeTooLargeError as exc:  # larger than a produce request: no retry helps
+            log.error("intake could not deliver to %s: %s", self.topic, exc)
+            return 413, {"error": f"a message is larger than the broker takes: {exc}"}
         except Exception as exc:  # some may have gone: a retry repeats them, which ingest absorbs
             log.error("intake could not deliver to %s: %s", self.topic, exc)
             return 503, {"error": "the broker did not accept the messages; retry"}
@@ -122,5 +126,9 @@ def split_messages(body: bytes) -> list[bytes] | str:
 
 
 def _key(message: bytes) -> bytes | None:
+    """The message's URL, its key on the raw topic; none for a URL ingest will refuse as too
+    long (a key is sent beside its message: 7 MB of URL made a message over a request)."""
     url = orjson.loads(message).get("url")
-    return url.encode("utf-8") if isinstance(url, str) else None
+    if not isinstance(url, str) or len(url) > MAX_URL_CHARS:
+        return None
+    return url.encode("utf-8")

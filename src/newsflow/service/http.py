@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +31,20 @@ class Request:
         self.client = handler.client_address[0]
 
     def read(self, length: int) -> bytes:
-        return self._handler.rfile.read(length)
+        """The body's `length` bytes (fewer if the client stops); `TimeoutError` when they take
+        longer than `READ_TIMEOUT` in all, however they trickle in."""
+        deadline = time.monotonic() + READ_TIMEOUT
+        pieces: list[bytes] = []
+        got = 0
+        while got < length:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the body took more than {READ_TIMEOUT:.0f} s")
+            piece = self._handler.rfile.read1(min(length - got, 1 << 16))
+            if not piece:
+                break
+            pieces.append(piece)
+            got += len(piece)
+        return b"".join(pieces)
 
 
 class HealthServer:

@@ -25,6 +25,7 @@ from newsflow.model import Article, ContentType
 from newsflow.rejection import Rejection
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+MAX_HINT_CHARS = 1000  # of a sender's title or source
 MAX_URL_CHARS = 8192  # an event carries the URL twice (as given and canonical) and keys by it
 FUTURE_TOLERANCE = timedelta(days=1)  # a crawler's clock may be off; not by more
 WEB_SCHEMES = frozenset({"http", "https"})
@@ -37,6 +38,7 @@ CONTROL_CHARACTERS = tuple(
 _CONTROL = re.compile("[" + "".join(map(re.escape, CONTROL_CHARACTERS)) + "]")
 _BINARY_MAGIC = (b"%PDF-", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})")
+_ANY_WORD = re.compile(r"[^\W_]")
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,4}")  # else ignored
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")  # as written in DNS (IDNA: xn--…)
 
@@ -112,8 +114,8 @@ def _validate(
         if datetime.fromisoformat(fetched_at) > now + FUTURE_TOLERANCE:
             return Rejection(R.BAD_TIMESTAMP, f"'fetched_at' {fetched_at} is in the future")
     repaired = repair_text(text)
-    if not repaired.strip():
-        return Rejection(R.EMPTY_BODY, f"'{content_type}' is empty after repair")
+    if not _ANY_WORD.search(repaired):  # (whitespace of any script, zero-width spaces)
+        return Rejection(R.EMPTY_BODY, f"'{content_type}' has no letter or digit after repair")
     if content_type == "html" and _looks_binary(text):  # (repair drops gzip's first byte)
         return Rejection(R.NOT_HTML, "'html' holds binary data (a PDF, image or archive)")
     body_hash = hashlib.sha256(repaired.encode("utf-8")).hexdigest()
@@ -148,7 +150,7 @@ def _hint(value: str | None) -> str | None:
     characters: a NUL stops many a database), one line, trimmed; None when nothing is left."""
     if not value:
         return None
-    return " ".join(repair_text(value).split()) or None
+    return " ".join(repair_text(value[:MAX_HINT_CHARS]).split()) or None
 
 
 def _language_hint(value: str | None) -> str | None:

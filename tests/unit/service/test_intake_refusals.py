@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
 import pytest
+from kafka.errors import MessageSizeTooLargeError
 
 from newsflow.service.metrics import Metrics
 from newsflow_ingest.intake import Intake
@@ -27,14 +29,16 @@ class Request:
 
 
 class Producer:
-    def __init__(self, fails: bool = False) -> None:
+    def __init__(self, fails: Exception | None = None) -> None:
         self.sent: list[bytes] = []
+        self.keys: list[bytes | None] = []
         self.fails = fails
 
     def send(self, topic: str, *, key: bytes | None, value: bytes) -> Producer:
         if self.fails:
-            raise RuntimeError("the broker went away")
+            raise self.fails
         self.sent.append(value)
+        self.keys.append(key)
         return self
 
     def get(self, timeout: float) -> None:
@@ -78,8 +82,36 @@ def test_messages_within_the_limits_are_sent_and_a_broker_failure_asks_for_a_ret
     producer = Producer()
     assert intake(producer, metrics)(Request(ONE + b"\n" + ONE))[0] == 202  # type: ignore[arg-type]
     assert producer.sent == [ONE, ONE]
-    failing = intake(Producer(fails=True), metrics)
-    assert failing(Request(ONE))[:2] == (
-        503,
-        {"error": "the broker did not accept the messages; retry"},
-    )  # type: ignore[arg-type]
+    failing = intake(Producer(fails=RuntimeError("the broker went away")), metrics)
+    status, body, _ = failing(Request(ONE))  # type: ignore[arg-type]
+    assert (status, body["error"]) == (503, "the broker did not accept the messages; retry")
+    too_large = intake(Producer(fails=MessageSizeTooLargeError("17200177 bytes")), metrics)
+    assert too_large(Request(ONE))[0] == 413  # type: ignore[arg-type]
+
+
+def test_a_url_too_long_to_be_a_key_goes_without_one_for_ingest_to_refuse(
+    metrics: Metrics,
+) -> None:
+    producer = Producer()
+    long = orjson.dumps({"url": "https://example.com/" + "u" * 9_000, "text": "word"})
+    route = intake(producer, metrics, max_message_bytes=20_000)
+    assert route(Request(long))[0] == 202  # type: ignore[arg-type]
+    assert producer.keys == [None]
+
+
+def test_a_body_that_trickles_in_is_timed_out_as_a_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsflow.service import http
+
+    class Trickle:
+        def read1(self, size: int) -> bytes:
+            time.sleep(0.05)
+            return b"x"
+
+    class Handler:
+        headers = None
+        client_address = ("10.0.0.1", 1)
+        rfile = Trickle()
+
+    monkeypatch.setattr(http, "READ_TIMEOUT", 0.3)
+    with pytest.raises(TimeoutError):
+        http.Request(Handler()).read(100)  # type: ignore[arg-type]

@@ -92,6 +92,7 @@ DEEP = b'{"a": ' * 300 + b"1" + b"}" * 300  # orjson reads it, but writes 254 le
             "bad_timestamp",
         ),
         (b'{"url": "https://example.com/a", "html": "   \\u0000 "}', "empty_body"),
+        (message(html=None, text="\u00a0\u3000\u200b\t\u2003"), "empty_body"),
         (b'{"url": "https://example.com/a", "html": "%PDF-1.7 binary"}', "not_html"),
         (b'{"url": "https://example.com/a", "html": "\\ud800"}', "bad_encoding"),
         (b"\xff\xfe\x00garbage", "bad_encoding"),
@@ -138,6 +139,8 @@ def test_the_senders_hints_are_repaired_and_a_language_that_is_no_tag_is_ignored
     )
     assert isinstance(result, Article)
     assert (result.title, result.source, result.language) == ("Storm hits coast", "Agency", None)
+    long = ingest(message(title="word " * 1_000_000), now=NOW)
+    assert isinstance(long, Article) and long.title is not None and len(long.title) <= 1000
     tagged = ingest(message(language="pt-BR", title="\u0000"), now=NOW)
     assert isinstance(tagged, Article) and (tagged.language, tagged.title) == ("pt-BR", None)
 
