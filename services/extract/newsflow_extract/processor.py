@@ -224,6 +224,8 @@ class ExtractProcessor:
 
 
 def _article_of(record: Any) -> Article:
+    if record.value is None:
+        raise ContractError("the record has no value (a tombstone)")
     return events.article_from_event(decode("ingested", record.value))
 
 

@@ -114,6 +114,7 @@ def test_extract_dead_letters_what_it_cannot_use(metrics: Metrics) -> None:
     assert (bad_event.topic, bad_event.reason) == ("q", "bad_event")
     assert (tombstone.topic, tombstone.reason) == ("q", "bad_event")  # a null value, no crash
     assert decode("rejection", tombstone.value)["original"] == ""
+    assert decode("rejection", tombstone.value)["detail"] == "the record has no value (a tombstone)"
     assert decode("rejection", bad_event.value)["origin"] == {
         "topic": "ing",
         "partition": 1,
