@@ -232,9 +232,9 @@ class ConsumeLoop:
         self._commit(batch)
 
     def _send(self, record: Any, output: Output) -> Sent:
-        """Send an output. One larger than a produce request may be would fail the same way on
-        every redelivery, stopping its partition: its record is dead-lettered `too_large`
-        instead (a dead letter's original is cut to fit: `events.ORIGINAL_LIMIT`)."""
+        """Send an output. One larger than a produce request would fail the same way at every
+        redelivery, stopping its partition: its record is dead-lettered `too_large` instead
+        (a dead letter's original is cut to fit: `events.ORIGINAL_LIMIT`)."""
         try:
             future = self.producer.send(output.topic, key=output.key, value=output.value)
         except MessageSizeTooLargeError as exc:
