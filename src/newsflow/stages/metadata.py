@@ -31,13 +31,14 @@ from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
+from newsflow.stages.fingerprint import MARKS
 from newsflow.stages.textclean import OTHER_SCRIPTS_ENDS
 
 _HTML_LANG = re.compile(
     r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I
 )
 _LANGUAGE_CODE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(f"[\\w{MARKS}]+")  # a word keeps its combining marks
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|&|\|)\s*")
 _BY = re.compile(r"^\s*(?:by|written by|words by|von|par|por|di)\s+", re.I)
 _NOT_A_NAME = re.compile(r"\d|@|https?:|www\.", re.I)

@@ -28,12 +28,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from newsflow.stages.fingerprint import MARKS
+
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # Sentence ends beyond Latin and CJK: the danda (Hindi), the Urdu full stop, the Arabic
 # question mark and semicolon, the Greek question mark, the Ethiopic, Myanmar and Khmer stops.
 OTHER_SCRIPTS_ENDS = "।॥۔؟؛\u037e።။។"
 _SENTENCE_END = re.compile(f'[.!?…:;,"”’)。！？」』{OTHER_SCRIPTS_ENDS}]$')
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(f"[\\w{MARKS}]+")  # a word keeps its combining marks
 # C1 controls, soft hyphen, zero-width characters: a headline copy may have them or not.
 _INVISIBLE = re.compile("[\x80-\x9f\xad\u200b-\u200f\u2060\ufeff]")
 _CREDIT = re.compile(

@@ -10,7 +10,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from newsflow.stages import textclean as tc
+from newsflow.stages.fingerprint import MARKS
 from newsflow.stages.textclean import clean_text
+
+WORD = f"[\\w{MARKS}]+"  # a word keeps its combining marks
 
 PROSE = (
     "The council voted 6-1 on Tuesday night to build a bus rapid transit line along Fulton "
@@ -195,12 +198,12 @@ LINES = st.text(max_size=200) | st.lists(st.sampled_from(FRAGMENTS), max_size=40
 
 
 def plain_is_caption(line: str) -> bool:
-    words = len(re.findall(r"\w+", line))
+    words = len(re.findall(WORD, line))
     return words <= tc.CAPTION_MAX_WORDS and bool(tc._CAPTION.search(line))
 
 
 def plain_is_furniture(line: str) -> bool:
-    words = len(re.findall(r"\w+", line))
+    words = len(re.findall(WORD, line))
     return (
         bool(tc._AD_LABEL.match(line) or tc._CHROME_LINE.match(line))
         or (words <= 40 and bool(tc._APPEARED_FIRST.search(line)) and bool(tc._REPOST.search(line)))
@@ -231,8 +234,8 @@ def plain_is_furniture(line: str) -> bool:
 def test_line_rules_are_their_plain_definitions(line: str) -> None:
     assert tc.is_caption(line) == plain_is_caption(line)
     assert tc.is_furniture(line) == plain_is_furniture(line)
-    assert tc._key(line) == " ".join(re.findall(r"\w+", line.translate(INVISIBLE).casefold()))
-    assert tc.word_count(line) == len(re.findall(r"\w+", line))
+    assert tc._key(line) == " ".join(re.findall(WORD, line.translate(INVISIBLE).casefold()))
+    assert tc.word_count(line) == len(re.findall(WORD, line))
 
 
 def test_the_rules_still_recognize_furniture() -> None:
