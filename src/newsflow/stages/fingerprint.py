@@ -43,6 +43,12 @@ _TRANSLATE = str.maketrans(
         "\u200d": None,
         "\u2060": None,
         "\ufeff": None,
+        # Arabic's elongation (tatweel) and its optional vowel marks (harakat), which one
+        # site writes and another leaves out; Turkish capital dotted I, which case folding
+        # would make an i with a combining dot (İstanbul against ISTANBUL).
+        "\u0640": None,
+        **dict.fromkeys(map(chr, range(0x064B, 0x0653))),
+        "\u0130": "I",
         # Bidirectional controls: marks and embeddings around right-to-left text (Arabic,
         # Hebrew) that one site writes and another does not.
         **dict.fromkeys(

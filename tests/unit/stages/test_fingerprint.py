@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,6 +47,20 @@ def test_bidirectional_controls_around_right_to_left_text_do_not_change_the_hash
     plain = "ضرب زلزال بقوة 6 درجات مدينة"
     marked = "\u200fضرب زلزال\u200f بقوة \u202b6\u202c درجات \u2067مدينة\u2069"
     assert fingerprint(marked).content_hash == fingerprint(plain).content_hash
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("زلـزال قوي يضرب المدينة", "زلزال قوي يضرب المدينة"),  # tatweel
+        ("قُتِلَ شخصاً في الحادث", "قتل شخصا في الحادث"),  # harakat
+        ("İstanbul'da yağmur", "ISTANBUL'DA yağmur"),
+    ],
+)
+def test_optional_marks_of_arabic_and_turkish_capitals_do_not_change_the_hash(
+    one: str, other: str
+) -> None:
+    assert fingerprint(one).content_hash == fingerprint(other).content_hash
 
 
 def test_invisible_characters_are_dropped() -> None:
