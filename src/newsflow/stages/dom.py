@@ -20,12 +20,12 @@ import re
 
 from lxml.html import HtmlElement
 
-from newsflow.stages.fingerprint import MARKS
+from newsflow.stages.fingerprint import CJK, MARKS
 from newsflow.stages.textclean import PROSE_END
 
 _WORD = re.compile(r"\w+")
 # Words for scripts written without spaces count one per character (kana, CJK ideographs, Thai).
-_SPACELESS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SPACELESS = f"\u0e00-\u0e7f{CJK}"  # Thai, and the CJK characters
 WORD_OR_CHARACTER = re.compile(f"[{_SPACELESS}]|(?:[^\\W{_SPACELESS}]|[{MARKS}])+")
 
 # Words of class, id and data attributes naming boilerplate boxes: whole words between

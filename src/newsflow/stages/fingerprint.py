@@ -83,7 +83,8 @@ run of them is a clause, not a word."""
 MARKS = "".join(f"{re.escape(chr(first))}-{re.escape(chr(last))}" for first, last in _mark_ranges())
 """Combining marks (Unicode categories Mn, Mc), which `\\w` leaves out: the vowel signs of
 Devanagari and the other Indic scripts split every word at them ("भारत" gave "भ", "रत")."""
-_WORD = re.compile(f"[\\w{MARKS}]+")
+WORD = re.compile(f"[\\w{MARKS}]+")
+"""A word: letters, digits and underscores (`\\w`) with their combining marks."""
 _UNSPACED_WORD = re.compile(f"[{CJK}]|(?:[^\\W{CJK}]|[{MARKS}])+")  # CJK one by one
 HAS_CJK = re.compile(f"[{CJK}]")
 
@@ -133,7 +134,7 @@ def normalized_words(text: str) -> tuple[str, ...]:
     which a changed word leaves mostly as they were, where a clause taken as one word was lost
     whole."""
     normalized = normalize_text(text)
-    words = _UNSPACED_WORD if HAS_CJK.search(normalized) else _WORD  # (the first is slower)
+    words = _UNSPACED_WORD if HAS_CJK.search(normalized) else WORD  # (the first is slower)
     return tuple(words.findall(normalized))
 
 

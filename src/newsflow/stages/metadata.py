@@ -31,14 +31,13 @@ from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from newsflow.stages.fingerprint import MARKS
+from newsflow.stages.fingerprint import WORD
 from newsflow.stages.textclean import OTHER_SCRIPTS_ENDS
 
 _HTML_LANG = re.compile(
     r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I
 )
 _LANGUAGE_CODE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
-_WORD = re.compile(f"[\\w{MARKS}]+")  # a word keeps its combining marks
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|&|\|)\s*")
 _BY = re.compile(r"^\s*(?:by|written by|words by|von|par|por|di)\s+", re.I)
 _NOT_A_NAME = re.compile(r"\d|@|https?:|www\.", re.I)
@@ -168,7 +167,7 @@ def split_authors(value: object, *, sitename: str | None = None, url: str = "") 
     names: list[str] = []
     for part in _AUTHOR_SPLIT.split(value):
         name = _BY.sub("", part).strip(" ,.")
-        words = len(_WORD.findall(name))
+        words = len(WORD.findall(name))
         if (
             0 < words <= MAX_AUTHOR_WORDS
             and not _NOT_A_NAME.search(name)
@@ -203,7 +202,7 @@ def language(declared: str | None, text: str) -> str | None:
 def detect_language(text: str) -> tuple[str | None, float]:
     """The most likely language of `text` (ISO 639-1) and its probability."""
     sample = text[:LANGUAGE_SAMPLE_CHARS]
-    if not _WORD.search(sample):
+    if not WORD.search(sample):
         return None, 0.0
     code, probability = _identifier().classify(sample)
     return str(code), float(probability)
@@ -236,7 +235,7 @@ def score_quality(text: str, *, link_lines: int = 0) -> float:
     return round(score * (0.6 if truncated else 1.0), 3)
 
 
-def count_words(text: str, *, up_to: int, pattern: re.Pattern[str] = _WORD) -> int:
+def count_words(text: str, *, up_to: int, pattern: re.Pattern[str] = WORD) -> int:
     """The text's words (`pattern`), counted up to `up_to`: what a threshold needs, without
     going through the rest of a long text."""
     return sum(1 for _ in itertools.islice(pattern.finditer(text), up_to))
@@ -319,7 +318,7 @@ def _author_text(tree: HtmlElement, metas: Metas, ld: list[object]) -> str | Non
         for element in _DOM_AUTHORS(tree):
             named = element.find(".//*[@itemprop='name']")
             text = _text(named if named is not None else element)
-            if text and len(_WORD.findall(text)) <= BYLINE_MAX_WORDS:
+            if text and len(WORD.findall(text)) <= BYLINE_MAX_WORDS:
                 return text
     return "; ".join(names) or None
 
@@ -380,4 +379,4 @@ def _squash(name: str) -> str:
 
 
 def _key(line: str) -> str:
-    return " ".join(_WORD.findall(line.casefold()))
+    return " ".join(WORD.findall(line.casefold()))

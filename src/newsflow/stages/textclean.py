@@ -28,14 +28,13 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from newsflow.stages.fingerprint import MARKS
+from newsflow.stages.fingerprint import WORD
 
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # Sentence ends beyond Latin and CJK: the danda (Hindi), the Urdu full stop, the Arabic
 # question mark and semicolon, the Greek question mark, the Ethiopic, Myanmar and Khmer stops.
 OTHER_SCRIPTS_ENDS = "।॥۔؟؛\u037e።။។"
 _SENTENCE_END = re.compile(f'[.!?…:;,"”’)。！？」』{OTHER_SCRIPTS_ENDS}]$')
-_WORD = re.compile(f"[\\w{MARKS}]+")  # a word keeps its combining marks
 # C1 controls, soft hyphen, zero-width characters: a headline copy may have them or not.
 _INVISIBLE = re.compile("[\x80-\x9f\xad\u200b-\u200f\u2060\ufeff]")
 _CREDIT = re.compile(
@@ -383,7 +382,7 @@ def _is_notice(line: str) -> bool:
 
 
 def _key(line: str) -> str:
-    return " ".join(_WORD.findall(_INVISIBLE.sub("", line).casefold()))
+    return " ".join(WORD.findall(_INVISIBLE.sub("", line).casefold()))
 
 
 def _mentions(line: str, words: tuple[str, ...]) -> bool:
@@ -398,4 +397,4 @@ def _mentions(line: str, words: tuple[str, ...]) -> bool:
 @lru_cache(maxsize=1024)
 def word_count(line: str) -> int:
     """The line's words (`\\w+`), counted once: most rules ask, several per line."""
-    return len(_WORD.findall(line))
+    return len(WORD.findall(line))
