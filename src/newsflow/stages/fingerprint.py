@@ -12,6 +12,7 @@ import unicodedata
 from functools import lru_cache
 
 from newsflow.model import Fingerprint
+from newsflow.stages.thai import HAS_THAI, THAI, thai_words
 
 _TRANSLATE = str.maketrans(
     {
@@ -87,6 +88,9 @@ WORD = re.compile(f"[\\w{MARKS}]+")
 """A word: letters, digits and underscores (`\\w`) with their combining marks."""
 _UNSPACED_WORD = re.compile(f"[{CJK}]|(?:[^\\W{CJK}]|[{MARKS}])+")  # CJK one by one
 HAS_CJK = re.compile(f"[{CJK}]")
+SPACELESS = re.compile(f"[{CJK}{THAI}]")
+"""A character of a script written without spaces between words: one search tells most texts
+apart from those that need more (`str.isascii`, constant time, tells most English ones)."""
 
 
 @lru_cache(maxsize=16)
@@ -132,10 +136,15 @@ def normalized_words(text: str) -> tuple[str, ...]:
     near-duplicate shingles both need them. A Chinese or Japanese character is a word of its
     own (those scripts leave no space between words): shingles are then character 3-grams,
     which a changed word leaves mostly as they were, where a clause taken as one word was lost
-    whole."""
+    whole. Thai is split into dictionary words (`thai.thai_words`)."""
     normalized = normalize_text(text)
+    if normalized.isascii() or not SPACELESS.search(normalized):
+        return tuple(WORD.findall(normalized))
     words = _UNSPACED_WORD if HAS_CJK.search(normalized) else WORD  # (the first is slower)
-    return tuple(words.findall(normalized))
+    found = words.findall(normalized)
+    if HAS_THAI.search(normalized):
+        return tuple(word for token in found for word in thai_words(token))
+    return tuple(found)
 
 
 @lru_cache(maxsize=16)

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from newsflow.stages.fingerprint import CJK, HAS_CJK, MARKS
+from newsflow.stages.fingerprint import CJK, HAS_CJK, MARKS, SPACELESS
+from newsflow.stages.thai import HAS_THAI, thai_words
+from newsflow.stages.thai import stopwords as thai_stopwords
 from newsflow.store.base import DedupStore
 from newsflow.store.records import POSTINGS, StoryChoice, StoryUpdate, TermStatistics
 
@@ -91,17 +93,22 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     breaks among them. Only capitalized tokens depend on where they stand: every other
     token is counted once per distinct token (this runs for every token of every article,
     on the worker's critical path). Chinese and Japanese, written without spaces, give
-    overlapping character pairs (`_unspaced_terms`).
+    overlapping character pairs (`_unspaced_terms`); Thai, its dictionary words.
     """
     whole = f"{title or ''}\n{text}"
     tokens = _TOKEN_OR_BREAK.findall(whole)
     counts: dict[str, float] = {}
     get = counts.get
     names: set[str] = set()
-    unspaced = HAS_CJK.search(whole) is not None
+    spaceless = SPACELESS.search(whole) is not None
+    unspaced = spaceless and HAS_CJK.search(whole) is not None
+    thai = spaceless and HAS_THAI.search(whole) is not None
     for token, n in Counter(tokens).items():
         if unspaced and _CJK_RUN.search(token):
             for term in _unspaced_terms(token):
+                counts[term] = get(term, 0.0) + n
+        elif thai and HAS_THAI.search(token):
+            for term in _thai_terms(token):
                 counts[term] = get(term, 0.0) + n
         elif token[0].isupper():
             if token.lower() not in STOPWORDS:
@@ -120,6 +127,21 @@ def _unspaced_terms(token: str) -> list[str]:
     found = [run[i : i + 2] for run in _CJK_RUN.findall(token) for i in range(max(1, len(run) - 1))]
     rest = (_plain_term(part.lower()) for part in _CJK_RUN.split(token) if part)
     return found + [term for term in rest if term]
+
+
+def _thai_terms(token: str) -> list[str]:
+    """The terms of a token holding Thai: its words that are no function words (Thai has no
+    capitals, so no name spans; words of two letters, as ฝน "rain", are content words), and
+    the rest of the token, as any word."""
+    stop = thai_stopwords()
+    found = []
+    for word in thai_words(token):
+        if not HAS_THAI.search(word):
+            if term := _plain_term(word.lower()):
+                found.append(term)
+        elif len(word) > 1 and word not in stop:
+            found.append(word)
+    return found
 
 
 @lru_cache(maxsize=65_536)

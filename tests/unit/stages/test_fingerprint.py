@@ -1,6 +1,7 @@
 """Normalization makes cosmetic differences vanish; the hash tells real differences apart."""
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -36,6 +37,21 @@ def test_a_chinese_or_japanese_character_is_a_word_of_its_own() -> None:
     )  # fmt: skip
     assert normalized_words("東京都は新しい計画を発表した")[:4] == ("東", "京", "都", "は")
     assert fingerprint("外交部表示关注").word_count == 7
+
+
+def test_thai_is_split_into_dictionary_words() -> None:
+    """Thai leaves no space between the words of a clause; NFKC also splits its vowel ำ in
+    two, which the dictionary would not know."""
+    words = normalized_words("ประชาชนกำลังอพยพ COVIDระบาดหนัก")
+    assert words == (
+        "ประชาชน",
+        unicodedata.normalize("NFKC", "กำลัง"),
+        "อพยพ",
+        "covid",
+        "ระบาด",
+        "หนัก",
+    )
+    assert fingerprint("น้ำท่วมเชียงใหม่").word_count == 2  # "flood", "Chiang Mai"
 
 
 def test_a_word_keeps_its_combining_marks() -> None:

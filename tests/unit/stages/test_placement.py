@@ -112,3 +112,23 @@ def test_chinese_reports_of_one_event_share_a_story_and_a_rewrite_is_a_near_dupl
     near = put(store, "d" * 32, rewrite, 3)
     assert (near.status, near.near_duplicate_of, near.story_id) == ("near_duplicate", A, A)
     assert near.similarity is not None and near.similarity >= 0.7
+
+
+def test_thai_reports_of_one_event_share_a_story_and_a_rewrite_is_a_near_duplicate(
+    store: SqliteStore,
+) -> None:
+    """Thai puts no space between the words of a clause: read by `\\w+`, two outlets'
+    reports of one flood shared only their numbers, and a corrected word lost its clause."""
+    first, second, other = (
+        (UNSPACED / name).read_text() for name in ("flood_a_1.txt", "flood_a_2.txt", "flood_b.txt")
+    )
+    lines = first.splitlines()
+    rewrite = "เชียงใหม่ (สำนักข่าว) — " + "\n".join(lines[:-1]).replace(
+        "ผู้ว่าราชการจังหวัดเชียงใหม่เปิดเผยว่า", "ผู้ว่าราชการจังหวัดเชียงใหม่กล่าวว่า"
+    ).replace("บ้านเรือนเสียหายกว่า", "บ้านเรือนได้รับความเสียหายกว่า")
+    assert put(store, A, first).story_id == A
+    assert put(store, B, second, 1) == Placement("unique", story_id=A)
+    assert put(store, C, other, 2) == Placement("unique", story_id=C)
+    near = put(store, "d" * 32, rewrite, 3)
+    assert (near.status, near.near_duplicate_of, near.story_id) == ("near_duplicate", A, A)
+    assert near.similarity is not None and near.similarity >= 0.6
