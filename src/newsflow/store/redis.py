@@ -155,6 +155,9 @@ _TRANSIENT = (
     redis.exceptions.ClusterDownError,
 )
 _CREDENTIALS = (redis.exceptions.AuthenticationError, redis.exceptions.AuthorizationError)
+_BUSY = ("BUSY ", "MASTERDOWN ", "LOADING ")
+"""Replies redis-py raises as a plain `ResponseError` that say "not now": a script of another
+client has run past `busy-reply-threshold`, a replica lost its primary, a restart is loading."""
 
 
 def eviction_warning(memory: dict[str, Any]) -> str | None:
@@ -397,6 +400,10 @@ class RedisStore(RedisIndexOps):
             raise StoreUnavailable(
                 f"Redis at {self._description} is full (maxmemory reached), writes refused: {exc}"
             ) from exc
+        except redis.exceptions.ResponseError as exc:
+            if str(exc).startswith(_BUSY):
+                raise StoreUnavailable(f"Redis at {self._description} is busy: {exc}") from exc
+            raise
 
 
 def _as_str(value: Any) -> str:

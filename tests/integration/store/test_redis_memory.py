@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -88,6 +89,26 @@ def test_a_full_redis_is_unavailable_to_the_store_until_it_has_room() -> None:
         assert store.ping()  # reads still answer: readiness alone does not end the pause
 
         client.config_set("maxmemory", 0)  # room again (keys expired, or a larger Redis)
+        assert store.claim("hash", "owner", ttl_seconds=60, now=NOW) == "owner"
+
+
+def test_a_redis_busy_with_another_clients_script_is_unavailable_not_an_error() -> None:
+    """redis-py raises BUSY as a plain ResponseError: taken for a bad article, it dead-lettered
+    every article of the batch after three immediate retries, though Redis answered again a
+    second later."""
+    busy_loop = """local start = redis.call('TIME')
+        repeat local now = redis.call('TIME')
+        until (now[1] - start[1]) * 1000000 + (now[2] - start[2]) > 1500000"""
+    with private_redis("--busy-reply-threshold", "100") as client:
+        store = RedisStore(redis.Redis(port=client.connection_pool.connection_kwargs["port"]))
+        other = threading.Thread(target=client.eval, args=(busy_loop, 0))
+        other.start()
+        time.sleep(0.4)
+        try:
+            with pytest.raises(StoreUnavailable, match="busy"):
+                store.claim("hash", "owner", ttl_seconds=60, now=NOW)
+        finally:
+            other.join()
         assert store.claim("hash", "owner", ttl_seconds=60, now=NOW) == "owner"
 
 
