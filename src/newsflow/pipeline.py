@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from newsflow import events
+from newsflow import rejection as R
 from newsflow.model import Article, Decision, Extraction, Fingerprint, Origin
 from newsflow.rejection import Rejection
 from newsflow.stages import recrawl
@@ -28,9 +29,13 @@ from newsflow.stages.dedup import (
 from newsflow.stages.features import TextFeatures, text_features
 from newsflow.stages.ingest import IngestLimits, format_timestamp, ingest, peek_source_id
 from newsflow.stages.placement import Indexed, PlacementSettings, index_request, place
+from newsflow.stages.stories import StorySettings
 from newsflow.store.base import DedupStore
 
 OutcomeKind = Literal["ingested", "rejected", "clean", "duplicate", "dlq"]
+NO_WORDS_LEFT = (
+    "main text has no words once normalized (only elongations, marks or invisible characters)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,15 @@ def recrawl_outcome(article: Article, found: recrawl.Recrawl, *, now: datetime) 
     return Outcome("duplicate", event, key=article.article_id.encode(), article=article)
 
 
+def _features(
+    extracted: Extraction, given: TextFeatures | None, stories: StorySettings
+) -> TextFeatures:
+    """The text features of `extracted`: `given` when they are its own."""
+    if given is not None and given.fits(extracted.title, extracted.text, stories):
+        return given
+    return text_features(extracted.title, extracted.text, stories)
+
+
 def run_decide(
     article: Article,
     extracted: Extraction | Rejection,
@@ -118,6 +132,11 @@ def run_decide(
     """
     settings = settings or DecideSettings()
     stamp = format_timestamp(now)
+    stories = settings.placement.stories
+    if isinstance(extracted, Extraction):
+        features = _features(extracted, features, stories)
+        if features.fingerprint.word_count == 0:  # every such text would share one hash
+            extracted = Rejection(R.NO_MAIN_TEXT, NO_WORDS_LEFT)
     if isinstance(extracted, Rejection):
         event = events.rejection_event(
             extracted,
@@ -130,9 +149,7 @@ def run_decide(
         )
         key = article.canonical_url.encode("utf-8")  # the input's key: a replay keeps it
         return Outcome("dlq", event, key=key, article=article)
-    stories = settings.placement.stories
-    if features is None or not features.fits(extracted.title, extracted.text, stories):
-        features = text_features(extracted.title, extracted.text, stories)
+    features = _features(extracted, features, stories)  # (computed above)
     fp = features.fingerprint
     claim = exact_claim(
         article.article_id,
@@ -165,8 +182,7 @@ def run_decide(
             indexed = (begun.indexed, begun.statistics)
     else:  # learned boilerplate: the claim (and what follows) on the text without it
         extracted = drop_recurring(extracted, begun.line_counts, settings.boilerplate)
-        if not features.fits(extracted.title, extracted.text, stories):
-            features = text_features(extracted.title, extracted.text, stories)
+        features = _features(extracted, features, stories)
         fp = features.fingerprint
         decision = decide_exact(
             article.article_id,

@@ -137,3 +137,15 @@ def test_features_of_another_text_are_not_used(store: SqliteStore) -> None:
     wrong = text_features("Harbour dredging approved", report(2), STORIES)
     outcome = decide(store, 1, report(1), wrong)
     assert outcome.event["content_hash"] == fingerprint(report(1)).content_hash
+
+
+def test_a_text_with_no_words_once_normalized_is_no_main_text(store: SqliteStore) -> None:
+    """Runs of Arabic's elongation (tatweel) count as words where the text is extracted, but
+    normalization drops them: such texts were clean and duplicates of one another, all with
+    the hash of the empty string."""
+    elongations = " ".join(["ــــ"] * 40)
+    for n in (1, 2):
+        outcome = decide(store, n, elongations, None)
+        assert outcome.kind == "dlq"
+        assert outcome.event["reason"] == "no_main_text"
+    assert decide(store, 3, report(3), None).kind == "clean"
