@@ -24,6 +24,10 @@ DEFAULT_TTL_SECONDS = 30 * 24 * 3600
 DEFAULT_MIN_DOCUMENTS = 4
 MIN_KEPT_WORDS = 20
 MAX_REMOVED_SHARE = 0.5
+MAX_COUNTED_LINES = 1000
+"""Lines of a text counted for learned boilerplate: its first thousand. A text of 250,000
+short lines (7 MB, under the message limit) sent them all to the store in one script call,
+which ran past the client's timeout (2 s) on every retry, its partition stopped."""
 _WORD = re.compile(r"\w+")
 
 
@@ -41,8 +45,9 @@ def line_hash(line: str) -> str:
 
 
 def line_hashes(text: str) -> list[str]:
-    """`line_hash` of every line of the text, normalizing the text once."""
-    return [_short_hash(line) for line in normalize_lines(text)]
+    """`line_hash` of each of the text's first `MAX_COUNTED_LINES` lines, normalizing the
+    text once (later lines are never taken for boilerplate)."""
+    return [_short_hash(line) for line in normalize_lines(text)[:MAX_COUNTED_LINES]]
 
 
 def _short_hash(normalized: str) -> str:

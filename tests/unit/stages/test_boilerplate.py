@@ -8,6 +8,7 @@ import pytest
 
 from newsflow.model import Extraction
 from newsflow.stages.boilerplate import (
+    MAX_COUNTED_LINES,
     BoilerplateSettings,
     drop_lines,
     line_hash,
@@ -87,3 +88,9 @@ def test_line_hashes_ignore_case_spacing_and_quote_style() -> None:
 def test_the_lines_of_a_text_hash_as_each_line_alone() -> None:
     text = "It’s  the LATEST\nﬁne print — here\n\n  Café\u0301 "
     assert line_hashes(text) == [line_hash(line) for line in text.split("\n")]
+
+
+def test_only_the_first_thousand_lines_are_counted() -> None:
+    """A text of 250,000 lines sent every line to the store in one call, past its timeout."""
+    lines = [f"Item {n} rose {n % 7} points." for n in range(5000)]
+    assert line_hashes("\n".join(lines)) == [line_hash(line) for line in lines[:MAX_COUNTED_LINES]]
