@@ -20,6 +20,7 @@ give the prefix a hash tag (`{newsflow}:`) to keep a deployment's keys in one sl
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -40,6 +41,9 @@ from newsflow.store.records import (
     day_buckets,
     lsh_days,
 )
+
+_STORY_PAGE = 1000
+"""Stories read per round trip by `top_stories`."""
 
 _INDEX_FUNCTION = """
 -- Index the signature of `id` (once) under its band keys and return the earlier entries
@@ -492,23 +496,32 @@ class RedisIndexOps:
         return _decision(stored)
 
     def top_stories(self, *, limit: int, since: float) -> list[StorySummary]:
-        """The largest stories last joined at or after `since` (among the 1,000 latest)."""
+        """The largest stories last joined at or after `since`: every such story's size is
+        read, a page of `_STORY_PAGE` at a time, and only the largest are described."""
+        key = f"{self._prefix}stories"
+        largest: list[tuple[int, float, str]] = []  # (size, last joined, id)
+        seen: set[str] = set()
         with self._translated():
-            ids = [
-                _text(s)
-                for s in self._client.zrevrangebyscore(
-                    f"{self._prefix}stories", "+inf", since, start=0, num=1000
-                )
-            ]
+            offset = 0
+            while page := self._stories_page(key, since, offset):
+                offset += len(page)
+                pipe = self._client.pipeline(transaction=False)
+                for sid, _ in page:
+                    pipe.hget(f"{self._prefix}story:{sid}", "size")
+                for (sid, last), size in zip(page, pipe.execute(), strict=True):
+                    if size is not None and sid not in seen:
+                        seen.add(sid)
+                        largest.append((int(size), last, sid))
+                largest = heapq.nlargest(limit, largest)
             pipe = self._client.pipeline(transaction=False)
-            for sid in ids:
-                key = f"{self._prefix}story:{sid}"
-                pipe.hmget(key, "size", "first_seen", "last_seen", "title")
-                pipe.smembers(key + ":src")
+            for _, _, sid in largest:
+                story = f"{self._prefix}story:{sid}"
+                pipe.hmget(story, "size", "first_seen", "last_seen", "title")
+                pipe.smembers(story + ":src")
             replies = pipe.execute()
         summaries = []
-        for sid, meta, sources in zip(ids, replies[::2], replies[1::2], strict=True):
-            if meta[0] is None:
+        for (_, _, sid), meta, sources in zip(largest, replies[::2], replies[1::2], strict=True):
+            if meta[0] is None:  # expired since its size was read
                 continue
             size, first, last, title = meta
             summaries.append(
@@ -522,7 +535,14 @@ class RedisIndexOps:
                 )
             )
         summaries.sort(key=lambda s: (-s.size, -s.last_seen))
-        return summaries[:limit]
+        return summaries
+
+    def _stories_page(self, key: str, since: float, offset: int) -> list[tuple[str, float]]:
+        """Story ids last joined at or after `since`, latest first, from `offset` on."""
+        reply: Any = self._client.zrevrangebyscore(
+            key, "+inf", since, start=offset, num=_STORY_PAGE, withscores=True
+        )
+        return [(_text(sid), float(last)) for sid, last in reply]
 
 
 def _indexed(rows: list[Any]) -> list[IndexedSignature]:

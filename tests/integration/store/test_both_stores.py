@@ -152,6 +152,21 @@ def test_a_commit_applies_once_and_returns_the_first_decision(store: DedupStore)
     )
 
 
+def test_the_largest_story_is_listed_however_many_stories_were_joined_since(
+    store: DedupStore,
+) -> None:
+    """Redis listed the largest among the 1,000 stories joined last only: at 100k articles a
+    day, the window holds far more, and the largest story went missing."""
+    for n in range(3):
+        store.commit_decision(f"{n:032x}", {}, story=update(A), ttl_seconds=WINDOW, now=T0)
+    for n in range(3, 1203):
+        later = update(f"{n:032x}", at=T0 + n)
+        store.commit_decision(f"{n:032x}", {}, story=later, ttl_seconds=WINDOW, now=T0)
+    first, second = store.top_stories(limit=2, since=0)
+    assert (first.story_id, first.size) == (A, 3)
+    assert (second.story_id, second.size) == (f"{1202:032x}", 1)  # then the last joined
+
+
 def test_joining_grows_the_story_and_trims_its_centroid(store: DedupStore) -> None:
     store.commit_decision(A, {}, story=update(A, source="one.com"), ttl_seconds=60, now=T0)
     joined = update(
