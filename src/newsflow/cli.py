@@ -193,7 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--limit", type=int, default=20, help="how many stories (default 20)")
     listing.add_argument(
-        "--hours", type=float, default=None, help="joined within (default: the story window)"
+        "--hours",
+        type=float,
+        default=None,
+        help="whose latest article was published (else fetched) within this many hours of now "
+        "(event time, as the story window; default: the story window)",
     )
     listing.add_argument("--json", action="store_true", help="one JSON object per story")
     listing.add_argument("--store", dest="store_url", help=argparse.SUPPRESS)
@@ -298,7 +302,10 @@ def run_stories(args: argparse.Namespace) -> int:
             f"{_counted(len(story.sources), 'source')} ({shown})  {story.title or ''}"
         )
     if not found and not args.json:
-        print(f"no story joined in the last {hours:g} h")
+        print(
+            f"no story with an article published in the last {hours:g} h (event time: a "
+            "backfill of older articles needs a larger --hours)"
+        )
     return 0
 
 
