@@ -94,7 +94,12 @@ class DedupStore(Protocol):
         a server: `observe_lines`; then, unless a line's count reaches `recurring_at` (learned
         boilerplate would drop it, changing the text and so what is claimed), `claim`; then,
         if the article holds the claim and `index` is given, `index_and_term_statistics`.
-        The same as those calls one after the other (`begin_decision_in_steps`)."""
+        The same as those calls one after the other (`begin_decision_in_steps`).
+
+        An article that already holds the claim goes on to it whatever the counts: it was
+        decided on its whole text when it came first, and a line that has recurred since (other
+        articles of the source counted it) must not change its text at a redelivery (it
+        claimed another hash then, or was taken for a copy of a later article)."""
         ...
 
     def recall_decision(self, article_id: str, *, now: float) -> dict[str, Any] | None:
@@ -209,7 +214,9 @@ def begin_decision_in_steps(
     counts = store.observe_lines(
         source, document, line_hashes, ttl_seconds=lines_ttl_seconds, now=now
     )
-    if any(count >= recurring_at for count in counts):
+    if any(count >= recurring_at for count in counts) and (
+        store.peek(claim.key, now=now) != claim.owner
+    ):
         return Begun(counts)
     owner = store.claim(
         claim.key, claim.owner, ttl_seconds=claim.ttl_seconds, now=now, mark=claim.mark

@@ -134,7 +134,10 @@ _BEGIN_DECISION_SCRIPT = (
 local counts = observe_lines(ARGV[1], ARGV[2], cjson.decode(ARGV[3]), cjson.decode(ARGV[4]))
 local recurring_at = tonumber(ARGV[5])
 for k = 1, #counts do
-    if counts[k] >= recurring_at then return {counts} end
+    if counts[k] >= recurring_at then
+        if redis.call('GET', KEYS[1]) ~= ARGV[6] then return {counts} end
+        break  -- a redelivery of an article that claimed the whole text: it keeps it
+    end
 end
 local mark_key = nil
 if ARGV[8] == '1' then mark_key = KEYS[2] end

@@ -387,3 +387,15 @@ def test_a_recurring_line_stops_before_the_claim(store: DedupStore) -> None:
     assert (third.line_counts, third.owner, third.indexed) == ([3, 1], None, None)
     assert store.peek("hash:h2", now=T0) is None  # the text will change: nothing claimed
     assert index(store, D, ["0:x"]) == []
+
+
+def test_a_redelivered_article_that_claimed_its_whole_text_keeps_it_when_a_line_recurs(
+    store: DedupStore,
+) -> None:
+    """A's plug line recurred only after A was decided: at A's redelivery its text lost the
+    line, claimed another hash, and was even taken for a copy of a later article."""
+    begin(store, A, ["plug", "own a"], content="ha", bands=["0:a"])
+    begin(store, B, ["plug", "own b"], content="hb", bands=["0:b"])
+    begin(store, C, ["plug", "own c"], content="hc", bands=["0:c"])  # the plug is learned
+    again = begin(store, A, ["plug", "own a"], content="ha", bands=["0:a"])
+    assert (again.line_counts, again.owner, again.indexed) == ([3, 1], A, [])

@@ -149,3 +149,21 @@ def test_a_text_with_no_words_once_normalized_is_no_main_text(store: SqliteStore
         assert outcome.kind == "dlq"
         assert outcome.event["reason"] == "no_main_text"
     assert decide(store, 3, report(3), None).kind == "clean"
+
+
+def test_a_redelivered_article_keeps_its_decision_when_its_plug_line_was_learned_since(
+    store: SqliteStore,
+) -> None:
+    """Report 2 came third, its plug line not yet learned (4 articles of a source); the
+    fourth taught it. Then a copy of report 2 without the plug arrived. At its
+    redelivery report 2 lost the plug, and became a duplicate of that copy of itself."""
+    first = [decide(store, n, report(n), None) for n in range(4)]
+    assert first[2].kind == "clean" and PLUG in first[2].event["text"]
+    assert PLUG not in decide(store, 4, report(4), None).event["text"]  # learned
+    plugless = report(2).replace(f"\n{PLUG}", "")
+    copy = decide(store, 9, plugless, None)
+    assert copy.event["dedup"]["near_duplicate_of"] == first[2].event["article_id"]
+    again = decide(store, 2, report(2), None)
+    assert again.kind == "clean"
+    assert again.event["content_hash"] == first[2].event["content_hash"]
+    assert again.event["dedup"] == first[2].event["dedup"]
