@@ -143,6 +143,9 @@ def test_service_monitor_scrapes_both_services_as_the_alerts_expect() -> None:
         assert endpoint["port"] in {port["name"] for port in svc["spec"]["ports"]}
         assert svc["spec"]["publishNotReadyAddresses"] is True
     assert endpoint["path"] == "/metrics"
+    # The services' own `service` label (ingest, extract), which the dashboard and alerts
+    # filter on, is kept: else the operator's target label, the Service's name, replaces it.
+    assert endpoint["honorLabels"] is True
 
 
 def test_keda_scales_extract_on_the_lag_of_its_consumer_group() -> None:
