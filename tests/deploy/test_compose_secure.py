@@ -46,6 +46,19 @@ def test_the_broker_offers_the_secure_listener(secure: dict[str, Any]) -> None:
     assert "SECURE://kafka:9095" in env["KAFKA_ADVERTISED_LISTENERS"]
 
 
+def test_no_listener_published_on_the_host_is_plaintext(secure: dict[str, Any]) -> None:
+    """The base file publishes the HOST listener (9094) on the host: left PLAINTEXT, anyone
+    reaching the host could produce and consume without credentials."""
+    env = secure["services"]["kafka"]["environment"]
+    protocols = dict(p.split(":") for p in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    base = load_yaml(ROOT / "docker-compose.yml")["services"]["kafka"]
+    published = {mapping.split(":")[-1] for mapping in base["ports"]}
+    listeners = [entry.split("://") for entry in env["KAFKA_LISTENERS"].split(",")]
+    exposed = {name for name, address in listeners if address.split(":")[-1] in published}
+    assert exposed == {"HOST"} and protocols["HOST"] == "SASL_SSL"
+    assert "KAFKA_LISTENER_NAME_HOST_PLAIN_SASL_JAAS_CONFIG" in env
+
+
 def test_make_certs_writes_a_ca_and_a_pem_keystore(tmp_path: Path) -> None:
     assert shutil.which("openssl"), "openssl is needed to make the development certificates"
     script = tmp_path / "make-certs.sh"
