@@ -81,6 +81,7 @@ def test_health_check_stop_signal_port_and_command(service: str) -> None:
     assert last(runtime, "EXPOSE") == str(port)
     assert f"NEWSFLOW_HTTP_PORT={port}" in last(runtime, "ENV")
     assert "TMPDIR=/tmp" in last(runtime, "ENV")
+    assert last(runtime, "WORKDIR") == "/tmp"  # the default store file: not in the read-only /
     command = json.loads(last(runtime, "CMD"))
     assert command == [service]
     parses_as_newsflow_command(command)

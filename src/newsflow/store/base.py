@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from newsflow.errors import ConfigError
 from newsflow.store.line_filters import DEFAULT_MIB
 from newsflow.store.records import (
     POSTINGS,
@@ -246,7 +247,15 @@ def open_store(
         from newsflow.store.redis import RedisStore
 
         return RedisStore.from_url(url, prefix=prefix, line_filter_mib=line_filter_mib)
+    import sqlite3
+
     from newsflow.store.sqlite import SqliteStore
 
-    path = url.removeprefix("sqlite://")
-    return SqliteStore(path or ":memory:")
+    path = url.removeprefix("sqlite://") or ":memory:"
+    try:
+        return SqliteStore(path)
+    except sqlite3.Error as exc:  # a directory that is not there or not writable
+        raise ConfigError(
+            f"cannot open the embedded store {path!r}: {exc} (give a writable path or a "
+            "redis:// URL with --store-url or NEWSFLOW_STORE_URL)"
+        ) from exc

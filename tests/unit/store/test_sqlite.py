@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import newsflow.store.sqlite as sqlite_store
-from newsflow.errors import StoreUnavailable
+from newsflow.errors import ConfigError, StoreUnavailable
 from newsflow.store import open_store
 from newsflow.store.sqlite import SqliteStore
 
@@ -212,3 +212,10 @@ def test_peek_many_reads_live_claims_only() -> None:
         None,  # expired
         "a1 a1 c1",
     ]
+
+
+def test_a_store_file_that_cannot_be_opened_is_a_configuration_error(tmp_path: Path) -> None:
+    """In the extract image (read-only root, no NEWSFLOW_STORE_URL) the worker crashed with a
+    traceback and was restarted forever, instead of stopping with exit 2 and saying why."""
+    with pytest.raises(ConfigError, match="NEWSFLOW_STORE_URL"):
+        open_store(str(tmp_path / "missing" / "store.sqlite"))
