@@ -1,3 +1,5 @@
+import sys
+
 from newsflow.cli import main
 
-raise SystemExit(main(["extract"]))
+raise SystemExit(main(["extract", *sys.argv[1:]]))

@@ -1,3 +1,5 @@
+import sys
+
 from newsflow.cli import main
 
-raise SystemExit(main(["ingest"]))
+raise SystemExit(main(["ingest", *sys.argv[1:]]))

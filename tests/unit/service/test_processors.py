@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import namedtuple
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -318,3 +320,14 @@ def test_intake_accepts_one_object_or_ndjson(body: bytes, expected: object) -> N
         assert isinstance(result, str) and result.startswith(expected)
     else:
         assert result == expected
+
+
+@pytest.mark.parametrize("service", ["ingest", "extract"])
+def test_the_service_modules_take_the_commands_flags(service: str) -> None:
+    """`python -m newsflow_ingest --help` started the service: the flags were dropped."""
+    shown = subprocess.run(
+        [sys.executable, "-m", f"newsflow_{service}", "--help"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert shown.returncode == 0
+    assert f"usage: newsflow {service}" in shown.stdout
