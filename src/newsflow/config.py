@@ -58,6 +58,25 @@ def positive_float(text: str) -> float:
     return value
 
 
+def tcp_port(text: str) -> int:
+    """A TCP port, 0 (any free port) to 65535."""
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be a port from 0 to 65535")
+    return value
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def log_level(text: str) -> str:
+    """A logging level name, in any case."""
+    value = text.strip().upper()
+    if value not in LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
+    return value
+
+
 def non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0:

@@ -1,6 +1,7 @@
 """Settings: flag beats environment beats default; bad values fail at start-up, clearly."""
 
 import argparse
+import socket
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from newsflow.commands import check_poll_budget, extract_settings
 from newsflow.config import Setting, add_settings, positive_int, redact, resolve
 from newsflow.errors import ConfigError
 from newsflow.kafka.settings import KAFKA_SETTINGS, KafkaSettings
+from newsflow.service.http import HealthServer
 
 SETTINGS = (
     Setting("workers", "processes", 1, positive_int),
@@ -118,3 +120,33 @@ def test_publish_refuses_what_process_would_reject_by_the_same_size_setting(
     assert len(producer.sent) == sent
     if not sent:
         assert "too_large" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("NEWSFLOW_LOG_LEVEL", "verbose", "expected one of DEBUG, INFO, WARNING, ERROR"),
+        ("NEWSFLOW_HTTP_PORT", "70000", "must be a port from 0 to 65535"),
+    ],
+)
+def test_a_service_refuses_a_bad_log_level_or_port_before_it_starts(
+    variable: str,
+    value: str,
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    """Both ended in a traceback (ValueError, OverflowError) with exit 1, not exit 2."""
+    monkeypatch.setenv(variable, value)
+    assert main(["ingest"]) == 2
+    assert f"invalid {variable} {value!r}: {said}" in capsys.readouterr().err
+
+
+def test_an_http_address_that_cannot_be_served_is_a_configuration_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(ConfigError, match="NEWSFLOW_HTTP_PORT"):
+            HealthServer("127.0.0.1", taken.getsockname()[1], ready=lambda: True)
+    with pytest.raises(ConfigError, match="NEWSFLOW_HTTP_HOST"):
+        HealthServer("no-such-host.invalid", 0, ready=lambda: True)

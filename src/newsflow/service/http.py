@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from newsflow.errors import ConfigError
 from newsflow.service import metrics
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,13 @@ class HealthServer:
 
         self.ready = ready
         self.routes = routes or {}
-        self._server = ThreadingHTTPServer((host, port), Handler)
+        try:
+            self._server = ThreadingHTTPServer((host, port), Handler)
+        except OSError as exc:  # in use, not this machine's address, no such host
+            raise ConfigError(
+                f"cannot serve HTTP on {host}:{port}: {exc} (NEWSFLOW_HTTP_HOST, "
+                "NEWSFLOW_HTTP_PORT)"
+            ) from exc
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="http")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from newsflow.config import Setting, non_negative_int, positive_float, positive_int
+from newsflow.config import Setting, log_level, positive_float, positive_int, tcp_port
 from newsflow.errors import CONFIG_ERROR_EXIT, ConfigError
 from newsflow.kafka.settings import KAFKA_SETTINGS, TOPIC_SETTINGS, KafkaSettings, Topics
 from newsflow.logs import configure_logging
@@ -34,7 +34,7 @@ def service_settings(*, group: str, port: int) -> tuple[Setting, ...]:
             "http_port",
             "port of /metrics, /healthz, /readyz (0 = any free port)",
             port,
-            non_negative_int,
+            tcp_port,
         ),
         Setting(
             "max_attempts",
@@ -48,7 +48,7 @@ def service_settings(*, group: str, port: int) -> tuple[Setting, ...]:
             30.0,
             positive_float,
         ),
-        Setting("log_level", "DEBUG, INFO, WARNING or ERROR", "INFO"),
+        Setting("log_level", "DEBUG, INFO, WARNING or ERROR", "INFO", log_level),
     )
 
 
@@ -168,12 +168,16 @@ def run_service(
     supervisor = Supervisor(
         target, workers=config.workers, metrics=metrics, shutdown_timeout=config.shutdown_timeout
     )
-    server = HealthServer(
-        config.http_host,
-        config.http_port,
-        ready=supervisor.ready,
-        routes=routes(metrics) if routes else None,
-    )
+    try:
+        server = HealthServer(
+            config.http_host,
+            config.http_port,
+            ready=supervisor.ready,
+            routes=routes(metrics) if routes else None,
+        )
+    except ConfigError:  # the port is taken, the host is no address of this machine
+        cleanup_multiprocess(directory)
+        raise
     server.start()
     log.info(
         "service started",
