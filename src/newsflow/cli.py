@@ -139,6 +139,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if not _is_kafka_error(exc):
+            raise
+        print(
+            f"newsflow: Kafka: {exc} (is NEWSFLOW_KAFKA_BOOTSTRAP right, and the broker up?)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _is_kafka_error(exc: Exception) -> bool:
+    """Whether kafka-python raised `exc` (a broker not reached, a request timed out); kafka
+    is not imported for it: a command that never imported it cannot have raised its error."""
+    errors = sys.modules.get("kafka.errors")
+    return errors is not None and isinstance(exc, errors.KafkaError)
 
 
 def command_settings() -> dict[str, tuple[Setting, ...]]:

@@ -150,3 +150,21 @@ def test_an_http_address_that_cannot_be_served_is_a_configuration_error() -> Non
             HealthServer("127.0.0.1", taken.getsockname()[1], ready=lambda: True)
     with pytest.raises(ConfigError, match="NEWSFLOW_HTTP_HOST"):
         HealthServer("no-such-host.invalid", 0, ready=lambda: True)
+
+
+def test_a_broker_that_cannot_be_reached_is_said_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """`topics create` and `publish` against a broker that is down ended in a traceback."""
+    import kafka.errors
+
+    import newsflow.kafka.clients as clients
+
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise kafka.errors.KafkaTimeoutError("Unable to bootstrap from ['127.0.0.1:1']")
+
+    monkeypatch.setattr(clients, "create_topics", unreachable)
+    assert main(["topics", "create", "--kafka-bootstrap", "127.0.0.1:1"]) == 1
+    said = capsys.readouterr().err
+    assert said.startswith("newsflow: Kafka: KafkaTimeoutError: Unable to bootstrap")
+    assert "NEWSFLOW_KAFKA_BOOTSTRAP" in said and "Traceback" not in said
