@@ -159,6 +159,7 @@ class ConsumeLoop:
         self._failures = 0
         self._end_offsets = EndOffsets(offsets_client, stop) if offsets_client else None
         self._upcoming: Batch | None = None  # polled ahead, announced, not handled yet
+        self._counted_to: dict[tuple[str, int], int] = {}  # per partition, the next offset
         self._polling_ahead: Batch | None = None  # the batch whose poll ahead is under way
 
     def run(self) -> None:
@@ -194,9 +195,7 @@ class ConsumeLoop:
         self.metrics.in_flight.labels(self.metrics.service).dec(batch.size)
 
     def _handle_or_rewind(self, batch: Batch) -> None:
-        count = batch.size
-        service = self.metrics.service
-        self.metrics.consumed.labels(service, self.topic).inc(count)
+        self.metrics.consumed.labels(self.metrics.service, self.topic).inc(self._first_seen(batch))
         started = time.monotonic()
         try:
             self._handle(batch)
@@ -216,6 +215,19 @@ class ConsumeLoop:
                 elapsed,
                 limit,
             )
+
+    def _first_seen(self, batch: Batch) -> int:
+        """The batch's records this worker has not consumed before: a batch handled again
+        after a rewind (a store or broker away) was counted at every try, so the consumed
+        rate showed throughput while nothing got through."""
+        fresh = 0
+        counted_to = self._counted_to
+        for record in batch.records:
+            partition = (record.topic, record.partition)
+            if record.offset >= counted_to.get(partition, 0):
+                fresh += 1
+                counted_to[partition] = record.offset + 1
+        return fresh
 
     def _handle(self, batch: Batch) -> None:
         if not batch.announced:

@@ -250,6 +250,18 @@ def test_a_failure_after_the_poll_ahead_rewinds_both_batches(metrics: Metrics) -
     assert commits == [{0: 4, 1: 9}]  # nothing was committed before the rewind
 
 
+def test_records_handled_again_after_a_rewind_are_consumed_once(metrics: Metrics) -> None:
+    """Each retry of a rewound batch was counted: with the store away, the consumed rate
+    showed throughput while nothing got through."""
+    consumed = metrics.consumed.labels(metrics.service, "in")
+    before = consumed._value.get()
+    first = {TP0: records(TP0, 0, 3)}
+    upcoming = {TP0: records(TP0, 3, 1), TP1: records(TP1, 7, 2)}
+    again = {TP0: records(TP0, 0, 4), TP1: records(TP1, 7, 2)}
+    run([first, upcoming, again], metrics, poll_ahead=2, fail_at=2)
+    assert consumed._value.get() - before == 6  # offsets 0-3 and 7-8, each once
+
+
 def test_a_batch_undelivered_at_a_rebalance_is_polled_again_from_its_start(
     metrics: Metrics,
 ) -> None:
