@@ -38,9 +38,43 @@ _HTML_LANG = re.compile(
     r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I
 )
 _LANGUAGE_CODE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|&|\|)\s*")
-_BY = re.compile(r"^\s*(?:by|written by|words by|von|par|por|di)\s+", re.I)
-_NOT_A_NAME = re.compile(r"\d|@|https?:|www\.", re.I)
+# Between authors: ";", "and", "&", "|", a spaced dash, "/", "•", and a full stop after a word
+# ("Jane Roe. Sputnik International"; not after an initial, "Jane E. Roe"). Commas are split
+# apart within these, where "Roe, Jane" may be one name.
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\||\s[-–—]\s|/|•|·|(?<=[a-z]{2})\.\s)\s*")
+_BY = re.compile(
+    r"^\s*(?:(?:posted|written|words|reported|compiled|story|text)\s+)?"
+    r"(?:by|von|par|por|di)(?:\s*:\s*|\s+)",
+    re.I,
+)
+_NOT_A_NAME = re.compile(r"\d|@|_|https?:|www\.", re.I)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+# Where the date or time after a byline begins: "By Jane RoeNovember 15, 2019" (text glued
+# from two elements), "Jane Roe Published 2:16 AM", "by Jane Roe — 2019-04-10", "1 day ago".
+_BYLINE_DATE = re.compile(
+    rf"(?:\bon\s+|published\s*:?\s*|updated\s*:?\s*)?(?:{_MONTH}\.?\s+\d|\d)", re.I
+)
+# A part that is a role, not a person: a job title, a staff or newsroom credit, an account.
+_ROLE = re.compile(
+    r"\b(?:staff(?:ers?)?|reports?|writers?|editors?|editorial|reporters?|correspondents?"
+    r"|columnists?|contributors?|contributing|desk|bureau|newsroom|team|wires?"
+    r"|admin(?:istrator)?|webmaster|redaktion|redacci[oó]n|reda[cç][aã]o|r[ée]daction"
+    r"|redazione)\b",
+    re.I,
+)
+# Words of an outlet's or agency's name ("CNN Business", "Associated Press").
+_OUTLET = re.compile(
+    r"\b(?:press|presse|news|business|international|media|times|post|agency|network"
+    r"|magazine|journal|today|daily|tribune|herald|gazette|reuters|bloomberg)\b",
+    re.I,
+)
+# A degree or credential ("MS", "RDN", "PhD"), or an acronym such as an outlet's ("CNN").
+_CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}|PhD|MSc|BSc|MEd|MPhil|DPhil|DrPH|Esq|Jr|Sr)$")
+_HONORIFIC = re.compile(r"^(?:mrs?|ms|dr|prof|rev|hon)\.?$", re.I)
+_BYLINE_PUNCTUATION = " ,.:;|-–—·•("
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—·•»:-]\s+|:\s+")
 _NOT_ALNUM = re.compile(r"\W+|_")
 _SENTENCE_END = re.compile(f"[.!?。！？{OTHER_SCRIPTS_ENDS}]['\"”’)]?$")
@@ -160,21 +194,75 @@ def page_sitename(metas: Metas, ld: list[object]) -> str | None:
 
 
 def split_authors(value: object, *, sitename: str | None = None, url: str = "") -> list[str]:
-    """`"By Jane Roe; John Doe, Site"` → `["Jane Roe", "John Doe"]`: no "By", no site name."""
+    """`"By Jane Roe; John Doe, Site"` → `["Jane Roe", "John Doe"]`: people's names.
+
+    Not names: "By", "Posted by", "By:"; a date or time after the byline; the site's name; a
+    job title, staff credit or account ("AP Auto Writer", "Staff Reports", "admin"); a
+    credential or the outlet after a name ("Jane Roe, MS, RD", "Jane Roe, CNN Business").
+    "Roe, Jane" is one name, "Jane Roe". An agency alone ("Associated Press") is kept: it is
+    the byline's credit.
+    """
     if not isinstance(value, str):
         return []
     site = _site_names(sitename, url)
     names: list[str] = []
-    for part in _AUTHOR_SPLIT.split(value):
-        name = _BY.sub("", part).strip(" ,.")
-        words = len(WORD.findall(name))
+    for group in _AUTHOR_SPLIT.split(_without_date(value)):
+        parts = [_BY.sub("", part).strip(_BYLINE_PUNCTUATION) for part in group.split(",")]
+        parts = [part for part in parts if part and _squash(part) not in site]
         if (
-            0 < words <= MAX_AUTHOR_WORDS
-            and not _NOT_A_NAME.search(name)
-            and _squash(name) not in site
+            len(parts) == 2
+            and all(len(WORD.findall(part)) == 1 for part in parts)
+            and all(_is_name(part, site, first=True) for part in parts)
         ):
-            names.append(name)
+            parts = [f"{parts[1]} {parts[0]}"]  # "Roe, Jane"
+        for part in parts:
+            name = _without_outlet(part, site)
+            if _is_name(name, site, first=not names):
+                names.append(name)
     return list(dict.fromkeys(names))
+
+
+def _without_date(byline: str) -> str:
+    """The byline before its date or time."""
+    match = _BYLINE_DATE.search(byline)
+    return byline[: match.start()].rstrip(_BYLINE_PUNCTUATION) if match else byline
+
+
+def _is_name(name: str, site: set[str], *, first: bool) -> bool:
+    """Whether a part of a byline names a person (or, alone, the agency credited)."""
+    words = WORD.findall(name)
+    if not 0 < len(words) <= MAX_AUTHOR_WORDS or _NOT_A_NAME.search(name):
+        return False
+    if _squash(name) in site or _ROLE.search(name):
+        return False
+    if len(words) == 1 and name.islower():
+        return False  # an account: "admin", "jdadmin"
+    if _HONORIFIC.match(name):
+        return False
+    if _CREDENTIAL.match(name.replace(".", "")):
+        return first  # "PTI" credited alone; "Jane Roe, MS" is not two people
+    return first or not _is_outlet(name)
+
+
+def _is_outlet(name: str) -> bool:
+    words = name.split()
+    acronym_first = (
+        len(words) > 1 and len(words[0]) > 2 and words[0].isupper() and not name.isupper()
+    )
+    return acronym_first or bool(_OUTLET.search(name))
+
+
+def _without_outlet(name: str, site: set[str]) -> str:
+    """`"JANE ROE Associated Press"`, `"Jane Roe Harbor Gazette"` → the name before the
+    outlet (text from two elements, or a byline without a separator)."""
+    words = name.split()
+    for start in range(2, len(words)):
+        head, tail = words[:start], " ".join(words[start:])
+        changes_case = all(word.isupper() for word in head) and words[start].istitle()
+        outlet = len(words) - start > 1 and _OUTLET.search(tail)
+        if _squash(tail) in site or changes_case or outlet:
+            return " ".join(head)
+    return name
 
 
 def html_language(html: str) -> str | None:

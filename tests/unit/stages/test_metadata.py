@@ -68,6 +68,58 @@ def test_authors_are_names_without_by_or_the_site(value: str, expected: list[str
     assert split_authors(value, sitename="The Harbor Gazette", url=URL) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("By: Jane Roe", ["Jane Roe"]),
+        ("Posted by Jane Roe", ["Jane Roe"]),
+        ("Doe, Jane", ["Jane Doe"]),  # "Last, First": one name
+        ("Doe, Jane; Roe, John", ["Jane Doe", "John Roe"]),
+    ],
+)
+def test_a_byline_is_read_whatever_its_wording(value: str, expected: list[str]) -> None:
+    assert split_authors(value, sitename="The Harbor Gazette", url=URL) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("By JANE ROE, AP National Political Writer", ["JANE ROE"]),  # a job title
+        ("Jane Roe, MS, RDN", ["Jane Roe"]),  # credentials
+        ("Jane Roe, PhD", ["Jane Roe"]),
+        ("By Jane Roe, CNN", ["Jane Roe"]),  # the outlet she writes for
+        ("Jane Roe, CNN Business", ["Jane Roe"]),
+        ("Jane Roe. Sputnik International", ["Jane Roe"]),
+        ("JANE ROE and JOHN DOE Associated Press", ["JANE ROE", "JOHN DOE"]),
+        ("Staff Reports", []),  # staff credits
+        ("HARBOR POST STAFF", []),
+        ("Science X staff", []),
+        ("admin", []),  # accounts
+        ("jdadmin", []),
+        ("Associated Press", ["Associated Press"]),  # an agency alone is the byline's credit
+    ],
+)
+def test_titles_credentials_outlets_staff_and_accounts_are_not_authors(
+    value: str, expected: list[str]
+) -> None:
+    assert split_authors(value, sitename="The Harbor Gazette", url=URL) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "By Jane RoeNovember 15, 2019",
+        "by Jane Roe — November 18, 2019",
+        "By Jane Roe - 2019-04-10",
+        "By Jane Roe, 20 Nov 2019 08:00 GMT",
+        "Jane Roe Harbor Gazette Published 2:16 AM EST Nov 20, 2019",
+        "By Jane Roe 1 day ago",
+    ],
+)
+def test_a_date_after_the_byline_is_cut_off(value: str) -> None:
+    assert split_authors(value, sitename="The Harbor Gazette", url=URL) == ["Jane Roe"]
+
+
 def test_language_is_detected_when_the_page_does_not_say() -> None:
     assert detect_language(GERMAN)[0] == "de"
     assert language(None, GERMAN) == "de"
