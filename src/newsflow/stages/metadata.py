@@ -48,6 +48,7 @@ _BY = re.compile(
     re.I,
 )
 _NOT_A_NAME = re.compile(r"\d|@|_|https?:|www\.", re.I)
+_URL = re.compile(r"(?:https?:|www\.)\S*", re.I)
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -206,7 +207,7 @@ def split_authors(value: object, *, sitename: str | None = None, url: str = "") 
         return []
     site = _site_names(sitename, url)
     names: list[str] = []
-    for group in _AUTHOR_SPLIT.split(_without_date(value)):
+    for group in _AUTHOR_SPLIT.split(_without_date(_URL.sub(" ", value))):
         parts = [_BY.sub("", part).strip(_BYLINE_PUNCTUATION) for part in group.split(",")]
         parts = [part for part in parts if part and _squash(part) not in site]
         if (
@@ -392,9 +393,11 @@ def _ld_image(ld: list[object]) -> str | None:
 
 def _author_text(tree: HtmlElement, metas: Metas, ld: list[object]) -> str | None:
     """Author names as the page declares them: `<meta name=author>`, JSON-LD, else the
-    first short byline in the page; several joined with ";" for `split_authors`."""
+    first short byline in the page; several joined with ";" for `split_authors`. A source
+    that names nobody (a URL, the site, "Staff Reports", a date alone) gives way to the next."""
+    sitename = page_sitename(metas, ld)
     declared = _meta(metas, "author", "article:author", "byl", "parsely-author", "sailthru.author")
-    if declared and not declared.startswith("http"):
+    if declared and split_authors(declared, sitename=sitename):
         return declared
     names: list[str] = []
     for author in _find_key(ld, "author"):
@@ -402,13 +405,24 @@ def _author_text(tree: HtmlElement, metas: Metas, ld: list[object]) -> str | Non
             name = item.get("name") if isinstance(item, dict) else item
             if isinstance(name, str) and name.strip():
                 names.append(name.strip())
-    if not names:
-        for element in _DOM_AUTHORS(tree):
-            named = element.find(".//*[@itemprop='name']")
-            text = _text(named if named is not None else element)
-            if text and len(WORD.findall(text)) <= BYLINE_MAX_WORDS:
-                return text
-    return "; ".join(names) or None
+    if names and split_authors("; ".join(names), sitename=sitename):
+        return "; ".join(names)
+    for element in _DOM_AUTHORS(tree):
+        named = element.find(".//*[@itemprop='name']")
+        text = _byline_text(named if named is not None else element)
+        if (
+            text
+            and len(WORD.findall(_without_date(text))) <= BYLINE_MAX_WORDS
+            and split_authors(text, sitename=sitename)
+        ):
+            return text
+    return None
+
+
+def _byline_text(element: HtmlElement) -> str:
+    """The element's text, a space between its elements' texts: `<div>By JANE ROE</div>
+    <div>Associated Press</div>` is not "JANE ROEAssociated Press"."""
+    return " ".join(" ".join(element.itertext()).split())
 
 
 def _declared_language(tree: HtmlElement, metas: Metas) -> str | None:

@@ -120,6 +120,22 @@ def test_a_date_after_the_byline_is_cut_off(value: str) -> None:
     assert split_authors(value, sitename="The Harbor Gazette", url=URL) == ["Jane Roe"]
 
 
+def test_bylines_in_abutting_elements_are_separate_words() -> None:
+    byline = (
+        '<div class="byline"><div>By JANE ROE and JOHN DOE</div><div>Associated Press</div></div>'
+    )
+    assert meta("", byline).authors == ["JANE ROE", "JOHN DOE"]
+
+
+def test_the_next_byline_is_tried_when_one_names_nobody() -> None:
+    body = (
+        '<div class="author-wrap">20 Nov 2019 08:00 GMT</div><span class="author">Jane Roe</span>'
+    )
+    assert meta("", body).authors == ["Jane Roe"]
+    staff = '<meta name="author" content="Staff Reports">'
+    assert meta(staff, '<p class="byline">By Jane Roe</p>').authors == ["Jane Roe"]
+
+
 def test_language_is_detected_when_the_page_does_not_say() -> None:
     assert detect_language(GERMAN)[0] == "de"
     assert language(None, GERMAN) == "de"
