@@ -400,8 +400,11 @@ def _author_text(tree: HtmlElement, metas: Metas, ld: list[object]) -> str | Non
     if declared and split_authors(declared, sitename=sitename):
         return declared
     names: list[str] = []
+    nodes = _ld_nodes(ld)
     for author in _find_key(ld, "author"):
         for item in author if isinstance(author, list) else [author]:
+            if isinstance(item, dict) and "name" not in item:
+                item = nodes.get(str(item.get("@id")), item)  # {"@id": …} of a Person node
             name = item.get("name") if isinstance(item, dict) else item
             if isinstance(name, str) and name.strip():
                 names.append(name.strip())
@@ -417,6 +420,21 @@ def _author_text(tree: HtmlElement, metas: Metas, ld: list[object]) -> str | Non
         ):
             return text
     return None
+
+
+def _ld_nodes(data: object) -> dict[str, dict[str, object]]:
+    """The JSON-LD nodes that have an `@id` and say more than it, by their `@id`."""
+    nodes: dict[str, dict[str, object]] = {}
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(node_id := item.get("@id"), str) and len(item) > 1:
+                nodes.setdefault(node_id, item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return nodes
 
 
 def _byline_text(element: HtmlElement) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -134,6 +135,17 @@ def test_the_next_byline_is_tried_when_one_names_nobody() -> None:
     assert meta("", body).authors == ["Jane Roe"]
     staff = '<meta name="author" content="Staff Reports">'
     assert meta(staff, '<p class="byline">By Jane Roe</p>').authors == ["Jane Roe"]
+
+
+def test_a_json_ld_author_can_be_a_reference_to_a_person_in_the_graph() -> None:
+    graph = {
+        "@graph": [
+            {"@type": "Article", "author": {"@id": "https://harborgazette.example/#jane"}},
+            {"@type": "Person", "@id": "https://harborgazette.example/#jane", "name": "Jane Roe"},
+        ]
+    }
+    ld = f'<script type="application/ld+json">{json.dumps(graph)}</script>'
+    assert meta(ld).authors == ["Jane Roe"]
 
 
 def test_language_is_detected_when_the_page_does_not_say() -> None:
