@@ -101,6 +101,8 @@ MAX_AUTHOR_WORDS = 5
 LANGUAGE_OVERRIDE_WORDS = 50
 LANGUAGE_SAMPLE_CHARS = 600
 LANGUAGE_OVERRIDE_PROBABILITY = 0.999
+LANGUAGE_LIKELY_PROBABILITY = 0.5
+LANGUAGE_RULED_OUT_PROBABILITY = 1e-6
 FULL_LENGTH_WORDS = 250  # a text this long has the full length score
 
 
@@ -274,7 +276,10 @@ def html_language(html: str) -> str | None:
 
 def language(declared: str | None, text: str) -> str | None:
     """The declared language's primary subtag, or the text's detected language when nothing
-    is declared or a long text is confidently in another language."""
+    is declared or a long text is in another language: detected almost certainly, or the
+    declared one all but ruled out (a template's `lang="en-US"` over an Indonesian text, which
+    the model finds 0.90 Indonesian and 1e-19 English; a close language, Malay at 0.10, keeps
+    its declaration)."""
     match = _LANGUAGE_CODE.match(declared.strip()) if declared else None
     code = match.group(1).lower() if match else None
     if (
@@ -282,19 +287,31 @@ def language(declared: str | None, text: str) -> str | None:
         and count_words(text, up_to=LANGUAGE_OVERRIDE_WORDS) < LANGUAGE_OVERRIDE_WORDS
     ):
         return code
-    detected, probability = detect_language(text)
-    if code is None or (detected != code and probability >= LANGUAGE_OVERRIDE_PROBABILITY):
+    ranked = _ranked_languages(text)
+    detected, probability = ranked[0] if ranked else (None, 0.0)
+    if code is None or detected is None:
         return detected or code
+    ruled_out = dict(ranked).get(code, 1.0) < LANGUAGE_RULED_OUT_PROBABILITY
+    if detected != code and (
+        probability >= LANGUAGE_OVERRIDE_PROBABILITY
+        or (ruled_out and probability >= LANGUAGE_LIKELY_PROBABILITY)
+    ):
+        return detected
     return code
 
 
 def detect_language(text: str) -> tuple[str | None, float]:
     """The most likely language of `text` (ISO 639-1) and its probability."""
+    ranked = _ranked_languages(text)
+    return ranked[0] if ranked else (None, 0.0)
+
+
+def _ranked_languages(text: str) -> list[tuple[str, float]]:
+    """Every language the model knows with its probability for `text`, likeliest first."""
     sample = text[:LANGUAGE_SAMPLE_CHARS]
     if not WORD.search(sample):
-        return None, 0.0
-    code, probability = _identifier().classify(sample)
-    return str(code), float(probability)
+        return []
+    return [(str(code), float(p)) for code, p in _identifier().rank(sample)]
 
 
 @cache

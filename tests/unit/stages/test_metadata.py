@@ -158,6 +158,22 @@ def test_a_long_text_overrides_a_wrong_declaration() -> None:
     assert language("en", " ".join([GERMAN] * 3)) == "de"
 
 
+INDONESIAN = (
+    "Pemerintah kota mengumumkan bahwa jembatan di atas sungai akan ditutup selama dua minggu "
+    "mulai hari Senin untuk perbaikan. Warga diminta menggunakan jalan alternatif melalui pusat "
+    "kota, sementara bus tambahan akan disediakan pada jam sibuk pagi dan sore. Wali kota "
+    "mengatakan pekerjaan itu tidak dapat ditunda lagi karena kerusakan pada tiang penyangga."
+)
+
+
+def test_a_declaration_the_text_rules_out_gives_way_to_a_likely_language() -> None:
+    """A template's lang="en-US" over Indonesian (0.90 Indonesian, 1e-19 English) stayed "en":
+    only a detection above 0.999 overrode a declaration. A close language (Malay, 0.10)
+    keeps its declaration."""
+    assert language("en-US", INDONESIAN) == "id"
+    assert language("ms", INDONESIAN) == "ms"
+
+
 def test_quality_is_low_for_tiny_link_heavy_or_truncated_texts() -> None:
     full = "\n".join([ENGLISH] * 9)
     assert score_quality(full) == 1.0
