@@ -71,30 +71,51 @@ _TAIL_MARKER = re.compile(
     re.I,
 )
 _AGENCY = r"AP|AFP|EPA|Reuters|REUTERS|Getty Images|Shutterstock|Alamy|Xinhua|Anadolu|UPI"
+# Where a credit may begin: the line's start, an opening parenthesis, or a sentence's end
+# (the caption before it): "… on Tuesday. REUTERS/Jane Roe", "(AP Photo/Jane Roe)". A credit
+# runs to the end of the line; a sentence that uses the words ("a Reuters/Ipsos poll", "100
+# photographs by Ansel Adams") is none.
+_CREDIT_AT = r"(?:^|(?<=[.!?] )|\()"
+_NAME = r"(?-i:[A-Z][\w.'’-]*(?:,? (?:(?:of|de|van|von|da|del) )?[A-Z][\w.'’-]*){0,5})"
 _CAPTION = re.compile(
-    r"\b(?:photo|photograph|image|picture|video)s? courtesy of\b"
+    rf"{_CREDIT_AT}(?:photo|photograph|image|picture|video)s? courtesy of(?:\W+\w+){{1,12}}\W*$"
     r"|^(?:photo|photograph|image|picture|illustration|credit|photo credit|image credit)s?\s*:"
     r"|^(?:photo|image) by\b"
     r"|\((?:\w+ )?(?:photo|photograph|image|picture|illustration|credit)s?\b[^)]*\)\.?$"
-    r"|\b(?:photo|photograph|image|picture|illustration)s?\s*(?:by|:)\s*"
-    r"(?-i:[A-Z][\w.'-]*(?: (?:of |de |van )?[A-Z][\w.'-]*){0,5})(?:/[\w .'-]+)?\.?$"
-    rf"|(?-i:\b(?:{_AGENCY})(?: Photo)?/[A-Z]|/\s*(?:{_AGENCY})\)?\.?$)",
+    rf"|{_CREDIT_AT}(?:photo|photograph|image|picture|illustration)s?\s*(?:by|:)\s*"
+    rf"{_NAME}(?:/[\w .'-]+)?\.?$"
+    rf"|(?-i:{_CREDIT_AT}(?:{_AGENCY})(?: Photo)?/{_NAME}(?:/[\w .'-]+)?\)?\.?$)"
+    rf"|(?-i:{_CREDIT_AT}{_NAME} ?/ ?(?:{_AGENCY})\)?\.?$)",
     re.I,
 )
+# A repost note names where the text first ran, and ends there ("… appeared first on
+# Harbor Gazette."): "first published in Nature in 2019, and …" is a sentence of the article.
+_SITE = r"(?:(?-i:[A-Z0-9][\w.'’&-]*)|[\w-]+(?:\.[\w-]+)+)"
 _APPEARED_FIRST = re.compile(
     r"\b(?:appeared|was (?:first |originally )?published|first published|originally published"
-    r"|originally appeared) (?:first |originally )?(?:on|in|at|by)\b",
+    rf"|originally appeared) (?:first |originally )?(?:on|in|at|by) "
+    rf"{_SITE}(?: (?:(?:of|the|and|for|&) )*{_SITE}){{0,5}}[\s.!)]*$",
     re.I,
 )
 _REPOST = re.compile(
     r"^(?:this|the) (?:post|article|story|piece)\b|^(?:source|via|originally)\b", re.I
 )
+# A disclaimer is about the text itself: it opens with "Disclaimer", or with the text, its
+# author or its publisher as subject ("This article is for informational purposes only …").
+# "The bank's note, described as not intended as investment advice, …" is news.
+_ABOUT_ITSELF = (
+    r"(?:this|the|our|all|any|these|such) (?:\w+ ){0,2}?(?:article|post|content|information"
+    r"|material|site|website|page|newsletter|publication|blog|video|podcast|commentary"
+    r"|opinion|view|analysis)s?\b|nothing (?:in|on|contained)\b"
+    r"|(?:the )?(?:author|writer|publisher)s?\b|we\b"
+)
 _DISCLAIMER = re.compile(
     r"^\W*(?:legal |investment |financial )?disclaimer\b"
-    r"|\bnot (?:be )?(?:considered|construed|intended) (?:as )?(?:\w+ ){0,2}"
+    rf"|^\W*(?:{_ABOUT_ITSELF}).*?(?:"
+    r"\bnot (?:be )?(?:considered|construed|intended) (?:as )?(?:\w+ ){0,2}"
     r"(?:financial|investment|legal|tax) advice\b"
     r"|\bfor (?:informational|information|research|educational) purposes only\b"
-    r"|\bdo(?:es)? not (?:make|constitute|provide) (?:any )?(?:guarantee|warranty|investment)",
+    r"|\bdo(?:es)? not (?:make|constitute|provide) (?:any )?(?:guarantee|warranty|investment))",
     re.I,
 )
 # Words every match of the pattern above them contains, looked for first (a substring search

@@ -159,6 +159,13 @@ def test_a_seed_without_a_headline_gets_its_title_from_the_lead() -> None:
         "Riders wait at the new stop. Photo: Jane Roe/Reuters",
         "Top Stories",
         "Share this article",
+        "Smoke rises over the port on Tuesday. REUTERS/Jane Roe",
+        "REUTERS/Jane Roe",
+        "Riders board the first bus. (Reuters/Jane Roe)",
+        "Photo by Jane Roe",
+        "The new stop on Fulton Avenue. Photo courtesy of the Harbor Transit Authority",
+        "This article was first published in The Harbor Gazette.",
+        "This content is for informational purposes only and is not intended as investment advice.",
     ],
 )
 def test_page_furniture_lines_are_dropped_anywhere(line: str) -> None:
@@ -175,6 +182,33 @@ def test_page_furniture_lines_are_dropped_anywhere(line: str) -> None:
 )
 def test_article_sentences_that_mention_photos_or_sources_stay(line: str) -> None:
     raw = f"{PROSE}\n{line}\n{MORE}"
+    assert clean_text(raw, title="Bus line").text == raw
+
+
+# Captions, repost notes and disclaimers are lines of their own shape: a credit closing a
+# caption ("… REUTERS/Jane Roe", "(AP Photo/Jane Roe)"), a note naming where the post first
+# ran, a notice about the text itself. A paragraph that merely uses their words is article.
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "A Reuters/Ipsos poll released on Tuesday found that 41% of residents back the new "
+        "bus line, up from 35% in the spring.",
+        "An AP/NORC survey conducted last month found that most riders wait less than ten "
+        "minutes for a bus.",
+        "The exhibition, which opens at the city museum on Friday, features more than 100 "
+        "photographs by Ansel Adams.",
+        "The article was first published in Nature in 2019, and its findings on bus lanes have "
+        "since been confirmed by two other studies.",
+        "The bank's note to clients, described as not intended as investment advice, said "
+        "fares would rise next year.",
+        "The transit simulator is offered for educational purposes only, the university said in "
+        "a statement.",
+    ],
+)
+def test_paragraphs_using_the_words_of_captions_credits_or_disclaimers_stay(
+    paragraph: str,
+) -> None:
+    raw = f"{PROSE}\n{paragraph}\n{MORE}"
     assert clean_text(raw, title="Bus line").text == raw
 
 
