@@ -35,6 +35,14 @@ _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # question mark and semicolon, the Greek question mark, the Ethiopic, Myanmar and Khmer stops.
 OTHER_SCRIPTS_ENDS = "।॥۔؟؛\u037e።။។"
 _SENTENCE_END = re.compile(f'[.!?…:;,"”’)。！？」』{OTHER_SCRIPTS_ENDS}]$')
+# "a.m." and "p.m." end a time, not a sentence, on a dated credit line ("Updated at 1:23 p.m.",
+# "September 10, 2024 8:30 a.m."); "The first bus leaves at 5:30 a.m." stays a sentence.
+_CLOCK_END = re.compile(r"\b\d{1,2}(?:[:.]\d\d)? ?[ap]\.m\.$", re.I)
+_DATED = re.compile(
+    r"^(?:by|published|updated|posted|last updated)\b|\b(?:1[89]|20)\d\d\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}\b",
+    re.I,
+)
 # C1 controls, soft hyphen, zero-width characters: a headline copy may have them or not.
 _INVISIBLE = re.compile("[\x80-\x9f\xad\u200b-\u200f\u2060\ufeff]")
 _CREDIT = re.compile(
@@ -385,16 +393,23 @@ def _is_text(line: str) -> bool:
 
 
 def _is_byline_like(line: str) -> bool:
-    return word_count(line) <= BYLINE_MAX_WORDS and not _SENTENCE_END.search(line)
+    return word_count(line) <= BYLINE_MAX_WORDS and not _ends_sentence(line)
 
 
 def _is_credit(line: str) -> bool:
     """A byline, date or time line, or a line too short for a headline ("Staff Writer")."""
-    if _SENTENCE_END.search(line):
+    if _ends_sentence(line):
         return False
     words = word_count(line)
     return 0 < words < HEADLINE_MIN_WORDS or (
         words <= BYLINE_MAX_WORDS and bool(_CREDIT.search(line))
+    )
+
+
+def _ends_sentence(line: str) -> bool:
+    """Whether the line ends as a sentence does; a dated credit's closing "a.m." does not."""
+    return bool(_SENTENCE_END.search(line)) and not (
+        line[-1:] == "." and _CLOCK_END.search(line) and _DATED.search(line)
     )
 
 

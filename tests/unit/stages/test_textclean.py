@@ -212,6 +212,27 @@ def test_paragraphs_using_the_words_of_captions_credits_or_disclaimers_stay(
     assert clean_text(raw, title="Bus line").text == raw
 
 
+# "a.m." and "p.m." end a time, not a sentence: a dated credit line that ends with one is a
+# credit like any other, so a text version with its byline block cleans to the same text as
+# the page without one.
+@pytest.mark.parametrize(
+    "stamp", ["September 10, 2024 8:30 a.m.", "Updated Sept. 10, 2024 8:30 P.M."]
+)
+def test_a_credit_ending_in_a_clock_time_is_dropped_with_the_byline_block(stamp: str) -> None:
+    cleaned = clean_text(f"Council approves bus line\nBy Maria Delgado\n{stamp}\n{PROSE}\n{MORE}")
+    assert cleaned.title == "Council approves bus line"
+    assert cleaned.text == f"{PROSE}\n{MORE}"
+    assert clean_text(f"By Maria Delgado\n{stamp}\n{PROSE}").text == PROSE
+
+
+def test_an_update_time_closing_the_text_is_dropped_but_a_sentence_ending_in_a_time_stays() -> None:
+    assert (
+        clean_text(f"{PROSE}\n{MORE}\nUpdated at 1:23 p.m.", title="Bus").text == f"{PROSE}\n{MORE}"
+    )
+    raw = f"{PROSE}\n{MORE}\nThe first bus leaves Harbor Street at 5:30 a.m."
+    assert clean_text(raw, title="Bus").text == raw
+
+
 def test_a_closing_list_of_teaser_headings_is_dropped_but_a_list_stays() -> None:
     teasers = "Story Timeline\nCouncil weighs new fares\nBridge closes for repairs"
     assert clean_text(f"{PROSE}\n{MORE}\n{teasers}", title="Bus").text == f"{PROSE}\n{MORE}"
