@@ -6,6 +6,8 @@
   dialogs, ads, newsletter, promotion and donation boxes, related-article lists, pull quotes,
   hidden elements (class, id and `data-*` names, camelCase and CSS-module names included),
   and paragraphs made of links ("Share", "Read more: …", "Filed under: …");
+- prunes pop-ups (hover cards, tooltips, popovers) after the name or term that shows them,
+  which the text would otherwise splice into the sentence;
 - flattens layout tables (old sites lay whole pages out in `<table>`s) into plain blocks, so
   they are not taken for data; data tables stay;
 - on pages without `<article>` or `<main>`, marks the block whose paragraphs hold the most
@@ -40,6 +42,14 @@ _BOILERPLATE_WORDS = re.compile(
     r"pull[ _-]?quotes?"  # sentences of the article repeated large
     r")(?![a-z0-9])"
 )
+# Words of class and id names for pop-ups: hover cards, tooltips, popovers ("rollover-block",
+# "tooltiptext", "HoverCard_body"). The site's CSS hides them until the pointer is on the name
+# or term before them, so in the text they are spliced into the sentence.
+_POPUP_WORDS = re.compile(
+    r"(?:(?<![A-Za-z0-9])|(?<=[a-z0-9])(?=[A-Z]))(?i:rollover|tool-?tip|hover-?card|pop-?over)"
+)
+_POPUP_TAGS = ("span", "div", "aside", "section")
+TRIGGER_MAX_WORDS = 8
 _NAMING_ATTRIBUTES = ("class", "id", "data-testid", "data-component", "data-module")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Boxes are blocks: links, spans and the like inside them go with them, or are left to the
@@ -66,8 +76,9 @@ _BLOCK_TAGS = (
 
 
 def prepare_tree(tree: HtmlElement) -> None:
-    """Prune boilerplate, flatten layout tables and mark the main block, in place."""
+    """Prune boilerplate and pop-ups, flatten layout tables and mark the main block, in place."""
     _prune_boilerplate(tree)
+    _prune_popups(tree)
     for table in [table for table in tree.iter("table") if is_layout_table(table)]:
         _flatten_table(table)
     if not tree.xpath("//article|//main"):
@@ -89,6 +100,52 @@ def _prune_boilerplate(tree: HtmlElement) -> None:
     for paragraph in list(tree.iter("p")):
         if is_link_list(paragraph):
             paragraph.drop_tree()
+
+
+def _prune_popups(tree: HtmlElement) -> None:
+    """Remove the pop-ups that follow the name or term showing them (`is_popup`)."""
+    popups = [element for element in tree.iter(*_POPUP_TAGS) if _names_popup(element)]
+    dropped: set[HtmlElement] = set()
+    for element in popups:  # document order: a pop-up before the pop-ups inside it
+        if any(ancestor in dropped for ancestor in element.iterancestors()):
+            continue
+        if is_popup(element):
+            element.drop_tree()
+            dropped.add(element)
+
+
+def is_popup(element: HtmlElement) -> bool:
+    """Whether an element named as a pop-up (hover card, tooltip, popover) follows its trigger.
+
+    The trigger is what comes before it inside the nearest element also named so (the
+    widget): a name or term of 1 to `TRIGGER_MAX_WORDS` words. A term merely marked as
+    having a tooltip ("has-tooltip"), with nothing before it, is the trigger and stays."""
+    if not _names_popup(element):
+        return False
+    widget = next((a for a in element.iterancestors() if _names_popup(a)), None)
+    if widget is None:
+        return False
+    words = len(_WORD.findall(_text_before(element, widget)))
+    return 0 < words <= TRIGGER_MAX_WORDS
+
+
+def _names_popup(element: HtmlElement) -> bool:
+    names = " ".join(value for name in ("class", "id") if (value := element.get(name)))
+    return bool(names) and bool(_POPUP_WORDS.search(names))
+
+
+def _text_before(element: HtmlElement, container: HtmlElement) -> str:
+    """The text of `container` that comes before `element`, one of its descendants."""
+    ancestors = set(element.iterancestors())
+    parts = [container.text or ""]
+    for node in container.iterdescendants():
+        if node is element:
+            break
+        if isinstance(node.tag, str):  # not a comment's text
+            parts.append(node.text or "")
+        if node not in ancestors:  # its tail precedes the element too
+            parts.append(node.tail or "")
+    return " ".join(parts)
 
 
 def box_candidates(tree: HtmlElement) -> list[HtmlElement]:

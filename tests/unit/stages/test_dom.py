@@ -1,4 +1,4 @@
-"""DOM preparation: which blocks are candidates for boilerplate boxes."""
+"""DOM preparation: which blocks are candidates for boilerplate boxes; pop-ups are pruned."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from benchmarks.corpus import SITES, fixture_bodies, page
 from lxml.etree import XPath
 from lxml.html import HtmlElement, document_fromstring
 
-from newsflow.stages.dom import box_candidates
+from newsflow.stages.dom import box_candidates, prepare_tree
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "golden"
 # The candidates as first written: an XPath over every element of the body.
@@ -54,3 +54,47 @@ def test_box_candidates_are_named_styled_or_roled_blocks_in_document_order() -> 
         "section",
         "aside",
     ]
+
+
+def prepared_paragraph(paragraph: str) -> str:
+    tree: HtmlElement = document_fromstring(
+        f"<html><head><title>t</title></head><body><article><p>{paragraph}</p>"
+        "<p>The council voted 6-1 on Tuesday night to build the line.</p></article></body></html>"
+    )
+    prepare_tree(tree)
+    return str(tree.find(".//p").text_content())
+
+
+# A pop-up (hover card, tooltip, popover) sits in the sentence after the name or term that
+# shows it, hidden by the site's CSS; the text has the name and not the card.
+@pytest.mark.parametrize(
+    "mention",
+    [
+        # A person's hover card: their name, then their latest headlines.
+        "<span class='rollover-people'><a class='rollover-people-link' href='/people/jane-roe'>"
+        "Jane Roe</a><span class='rollover-people-block'><span class='rollover-block'>"
+        "<img src='roe.jpg'><a class='name' href='/people/jane-roe'>Jane Roe</a>"
+        "<a href='/news/1'>Council approves bus line | Bridge closes for repairs</a> MORE"
+        "</span></span></span>",
+        # A tooltip whose text follows its term.
+        "<span class='tooltip'>Jane Roe<span class='tooltiptext'>Member of the council since "
+        "2016</span></span>",
+        # A popover with its own trigger element.
+        "<span class='popover-wrapper'><span class='popover-trigger'>Jane Roe</span>"
+        "<span class='popover-content'>Member of the council since 2016</span></span>",
+        # A hover card named in camelCase.
+        "<span class='PersonHoverCard'><b>Jane Roe</b><span class='HoverCard_body'>Member of "
+        "the council</span></span>",
+    ],
+)
+def test_a_pop_up_inside_a_sentence_is_pruned_and_its_name_kept(mention: str) -> None:
+    paragraph = f"Police said Rep. {mention} (D-Minn.) was not hurt."
+    assert prepared_paragraph(paragraph) == "Police said Rep. Jane Roe (D-Minn.) was not hurt."
+
+
+def test_a_term_named_like_a_pop_up_with_nothing_before_it_stays() -> None:
+    paragraph = (
+        "The <span class='has-tooltip'>bus rapid transit</span> line opens in "
+        "<span class='tooltip'>spring</span>."
+    )
+    assert prepared_paragraph(paragraph) == "The bus rapid transit line opens in spring."
