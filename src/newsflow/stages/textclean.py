@@ -5,7 +5,9 @@ the main content into lines. What is not the article goes, by general rules on t
 wording of lines, never by a list of any site's sentences:
 
 - site chrome: navigation and teaser labels standing alone on a line ("Latest News",
-  "Editor's Pick", "Share this"), and everything after a label that starts the recirculation
+  "Editor's Pick", "Share this"), calls to action of a short line of their own ("Subscribe to
+  the Morning Review newsletter", "CLICK HERE TO GET THE FOX NEWS APP"), teaser links tagged
+  "[VIDEO]", and everything after a label that starts the recirculation
   block closing a page ("You May Also Like", "Related Articles") in its second half;
 - page furniture: advertisement labels, photo captions and credits, "This post appeared
   first on …", legal and investment disclaimers, theme placeholder address blocks;
@@ -78,6 +80,22 @@ _TAIL_MARKER = re.compile(
     r"|trending(?: now| stories)?|leave a (?:reply|comment))\W*$",
     re.I,
 )
+# Calls to action: a line opening with what the publisher asks of the reader (subscribe, sign
+# up, download, get, follow) that names one of its channels: a newsletter, app, podcast,
+# YouTube channel or alerts ("the Morning Review newsletter", "NJ.com's newsletters"), the
+# reader's inbox, or its stream "on the go". "Sign up for a Hulu account for $11.99" is an
+# offer the article is about, "Click here to download this game." a link of it, and a list
+# item a step of the article's instructions ("- Download the app, then tap Plan a Trip").
+_CALL_TO_ACTION = re.compile(
+    r"^(?![-*•] |\d+[.)] )\W*(?:(?:click|tap) here (?:to|and) )?"
+    r"(?:subscribe|sign up|register|join|follow|download|get|install|listen|watch)\b"
+    r"(?:.*\b(?:the|our|this|[\w.-]+['’]s) (?:[\w.'’&+-]+ ){0,4}?"
+    r"(?:newsletters?|apps?|podcasts?|(?:youtube )?channel|alerts)\b"
+    r"|.*\byour inbox\b|.* on (?:youtube|twitter|facebook|instagram|tiktok)\b|.* on the go\b)",
+    re.I,
+)
+# A teaser link to another article, tagged with what it holds: "… [VIDEO]", "… [INSIGHT]".
+_TEASER_TAG = re.compile(r"^(?:[^\[\]]*[^\s.!?\[\]] )?\[(?:[A-Z]+|[A-Z][a-z]+)\][\s|]*$")
 _AGENCY = r"AP|AFP|EPA|Reuters|REUTERS|Getty Images|Shutterstock|Alamy|Xinhua|Anadolu|UPI"
 # Where a credit may begin: the line's start, an opening parenthesis, or a sentence's end
 # (the caption before it): "… on Tuesday. REUTERS/Jane Roe", "(AP Photo/Jane Roe)". A credit
@@ -170,6 +188,7 @@ TRAILING_HEADINGS_MAX = 3
 CAPTION_MAX_WORDS = 80
 DISCLAIMER_MAX_WORDS = 250
 ADDRESS_MAX_WORDS = 10
+CALL_TO_ACTION_MAX_WORDS = 20
 PROSE_MIN_SENTENCE_WORDS = 10
 _TITLE_FALLBACK_WORDS = 12
 
@@ -235,6 +254,8 @@ def is_furniture(line: str) -> bool:
             words <= ADDRESS_MAX_WORDS
             and bool(_ADDRESS_LABEL.match(line) or _ADDRESS_LINE.match(line))
         )
+        or (words <= HEADLINE_MAX_WORDS and bool(_TEASER_TAG.match(line)))
+        or (words <= CALL_TO_ACTION_MAX_WORDS and bool(_CALL_TO_ACTION.match(line)))
     )
 
 

@@ -212,6 +212,50 @@ def test_paragraphs_using_the_words_of_captions_credits_or_disclaimers_stay(
     assert clean_text(raw, title="Bus line").text == raw
 
 
+# Calls to action and teaser links are chrome when they are a whole short line: what the
+# publisher asks of the reader (subscribe to its newsletter, get its app, follow it), and
+# headlines of other articles tagged "[VIDEO]", "[INSIGHT]". The same words in a sentence of
+# the article, or an offer the article is about, stay.
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Subscribe to the Morning Review newsletter",
+        "Get the latest updates right in your inbox. Subscribe to Harbor.com’s newsletters.",
+        "Get the day’s top headlines delivered to your inbox every morning by subscribing to our "
+        "newsletter.",
+        "Sign up for our daily newsletter",
+        "CLICK HERE TO GET THE HARBOR NEWS APP",
+        "GET HARBOR BUSINESS ON THE GO BY CLICKING HERE",
+        "Subscribe to the Harbor Gazette YouTube Channel for all of the latest videos, reviews, "
+        "and more!",
+        "Council weighs new fares amid budget gap [INSIGHT]",
+        "Bridge closes for repairs after crash [VIDEO]|",
+        "[VIDEO]",
+    ],
+)
+def test_calls_to_action_and_teaser_links_are_dropped(line: str) -> None:
+    assert clean_text(f"{PROSE}\n{line}\n{MORE}", title="Bus line").text == f"{PROSE}\n{MORE}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "You can also subscribe to this newsletter here — just tick “Harbor Transit Daily.”",
+        "Sign up for a Hulu ad-free account for $11.99 a month",
+        "Click here to get more information or download this game.",
+        "- Download the Harbor Transit app, then tap Plan a Trip",
+        "Riders who subscribe to the council's newsletter got the route maps first.",
+        "Sign up for the transit newsletter, the mayor urged residents at Tuesday's meeting, "
+        "saying the route maps would be sent there first and no paper copies printed this year.",
+        "The mayor called the plan “a gift to [DEVELOPERS].”",
+        "[1] Ruskin KJ, Hueske-Kraus D. Alarm fatigue. Curr Opin Anaesthesiol. 2015.",
+    ],
+)
+def test_offers_and_sentences_with_the_words_of_calls_to_action_stay(line: str) -> None:
+    raw = f"{PROSE}\n{line}\n{MORE}"
+    assert clean_text(raw, title="Bus line").text == raw
+
+
 # "a.m." and "p.m." end a time, not a sentence: a dated credit line that ends with one is a
 # credit like any other, so a text version with its byline block cleans to the same text as
 # the page without one.
@@ -267,6 +311,8 @@ def plain_is_furniture(line: str) -> bool:
             words <= tc.ADDRESS_MAX_WORDS
             and bool(tc._ADDRESS_LABEL.match(line) or tc._ADDRESS_LINE.match(line))
         )
+        or (words <= tc.HEADLINE_MAX_WORDS and bool(tc._TEASER_TAG.match(line)))
+        or (words <= tc.CALL_TO_ACTION_MAX_WORDS and bool(tc._CALL_TO_ACTION.match(line)))
     )
 
 
