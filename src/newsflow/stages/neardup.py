@@ -47,10 +47,12 @@ class NearSettings:
 
 @dataclass(frozen=True, slots=True)
 class NearMatch:
-    """The earliest indexed article this one nearly repeats, and their estimated Jaccard."""
+    """The earliest indexed article this one nearly repeats, their estimated Jaccard, and
+    its event time."""
 
     article_id: str
     similarity: float
+    at: float
 
 
 def shingles(text: str) -> set[bytes]:
@@ -149,5 +151,5 @@ def nearest(
     ]
     if not matches:
         return None
-    _, _, earliest, score = min(matches)
-    return NearMatch(earliest, round(score, 4))
+    at, _, earliest, score = min(matches)
+    return NearMatch(earliest, round(score, 4), at)

@@ -122,7 +122,9 @@ def place(
         placement = Placement("near_duplicate", match.article_id, match.similarity, None, True)
         return _commit(store, article_id, placement, None, settings, stamp)
     story_of_original = None
-    if match is not None:
+    if match is not None and abs(at - match.at) <= settings.stories.window_seconds:
+        # (further apart, the original's story has ended: a near-duplicate window longer
+        # than the story window would otherwise revive it, in part)
         original = store.recall_decision(match.article_id, now=stamp)
         story_of_original = original.get("story_id") if original else None
     plan = plan_with_statistics(

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from newsflow.stages.neardup import NearSettings
 from newsflow.stages.placement import Placement, PlacementSettings, place
+from newsflow.stages.stories import StorySettings
 from newsflow.store.sqlite import SqliteStore
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
@@ -66,6 +68,22 @@ def test_a_rewrite_is_a_near_duplicate_in_its_originals_story(store: SqliteStore
     assert near.dedup()["method"] == "minhash"
     [story] = store.top_stories(limit=1, since=0)
     assert story.size == 2
+
+
+def test_a_rewrite_after_its_originals_story_ended_is_placed_as_any_article(
+    store: SqliteStore,
+) -> None:
+    """With a near-duplicate window longer than the story window, a rewrite joined the story of
+    an original from beyond the story window: on Redis that revived the ended story in part
+    (its size without the original, no centroid, nobody else could join it)."""
+    settings = PlacementSettings(
+        NearSettings(window_seconds=4 * 3600), StorySettings(window_seconds=3600)
+    )
+    put(store, A, ORIGINAL, 0, settings)
+    late = put(store, B, REWRITE, 120, settings)
+    assert (late.status, late.near_duplicate_of, late.story_id) == ("near_duplicate", A, B)
+    later = put(store, C, "WASHINGTON — " + REWRITE, 125, settings)
+    assert (later.near_duplicate_of, later.story_id) == (A, B)  # B's story, by similarity
 
 
 def test_diverted_near_duplicates_get_no_story(store: SqliteStore) -> None:
