@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml.html import document_fromstring
 
+from newsflow.stages.fingerprint import MARKS
 from newsflow.stages.metadata import (
     _SENTENCE_END,
     _TRUNCATED_END,
@@ -188,7 +189,7 @@ def test_quality_is_low_for_tiny_link_heavy_or_truncated_texts() -> None:
     st.text(max_size=3000) | st.lists(st.sampled_from(["word", "x", ".", "\n", " "])).map("".join)
 )
 def test_words_are_counted_up_to_the_threshold_asked(text: str) -> None:
-    found = len(re.findall(r"\w+", text))
+    found = len(re.findall(f"[\\w{MARKS}]+", text))  # words keep their combining marks
     for limit in (1, 50, 250):
         assert count_words(text, up_to=limit) == min(found, limit)
 

@@ -23,6 +23,8 @@ from newsflow.stages.stories import (
     terms,
     vectorize,
 )
+from newsflow.stages.thai import THAI, thai_words
+from newsflow.stages.thai import stopwords as thai_stopwords
 from newsflow.store.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -93,6 +95,16 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
                         counts[term] = counts.get(term, 0.0) + 1.0
                 i += 1
                 continue
+            if re.search(f"[{THAI}]", token):  # Thai: its dictionary words, no function words
+                for word in thai_words(token):
+                    if not re.search(f"[{THAI}]", word):
+                        term = reference_plain(word.lower())
+                    else:
+                        term = word if len(word) > 1 and word not in thai_stopwords() else ""
+                    if term:
+                        counts[term] = counts.get(term, 0.0) + 1.0
+                i += 1
+                continue
             if token[0].isupper() and lowered not in STOPWORDS:
                 j = i + 1
                 while j < len(tokens) and tokens[j][0].isupper() and not unspaced(tokens[j]):
@@ -129,7 +141,7 @@ def reference_plain(token: str) -> str:
 PIECES = ["Iran", "The", "missile", "missiles", "U.S.", "Kyiv's", "ǅemal", "2024", "1,000.5",
           "said", "of", "É", "ébène", "3rd", "x_y", "-", "’", ".", ". ", "! ", "?\n", "\n", " ",
           ", ", "\t", "(", "²", "٣", "台风", "海", "燕。", "A股", "東京都は", "2024年",
-          "भारत", "सरकार", "\u0301"]  # fmt: skip
+          "भारत", "सरकार", "\u0301", "ก0", "น้ำท่วม", "เชียงใหม่", "ที่"]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
