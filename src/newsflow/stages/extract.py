@@ -9,7 +9,8 @@ than having its navigation or footer returned as the article.
 
 Both paths then go through `textclean` (headline, byline, chrome lines, captions, notices and
 disclaimers dropped) and `metadata` (declared title without the site name, published date
-with its offset, authors, language detected when not declared, a `quality` score).
+in UTC when its offset is declared, authors, language detected when not declared, a `quality`
+score).
 
 The stage is pure and may be slow on hostile pages: the time limit is enforced by whoever
 runs it (see `newsflow.sandbox`), which can kill it.
@@ -101,7 +102,7 @@ def _extract_html(article: Article) -> Extraction | Rejection:
     if tree is None:
         return Rejection(R.NO_MAIN_TEXT, "the page does not parse as HTML")
     url = article.canonical_url
-    meta = metadata.page_metadata(tree, url)
+    meta = metadata.page_metadata(tree, url, fetched_at=article.fetched_at)
     too_deep = any(_TOO_DEEP in entry.message for entry in HTML_PARSER.error_log)
     prepare_tree(tree)
     if not has_prose(tree):

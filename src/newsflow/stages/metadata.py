@@ -7,9 +7,10 @@ htmldate is asked for the date only when the page declares none.
 - **title**: the page's declared headline (`og:title`, `twitter:title`, JSON-LD `headline`,
   `<title>`); an `<h1>` that the declared title merely wraps ("Headline | Section | Site")
   wins; a site-name prefix or suffix is taken off;
-- **published date**: ISO 8601 with its time and UTC offset when the page declares them
-  (`article:published_time`, JSON-LD `datePublished`, `<meta name=date>`, `<time datetime>`),
-  else htmldate's day;
+- **published date**: the time the page declares (`article:published_time`, JSON-LD
+  `datePublished`, `<meta name=date>`, `<time datetime>`): RFC 3339 in UTC with a `Z` when it
+  has an offset, as written without one, a day `YYYY-MM-DD` when only a day; else htmldate's
+  day;
 - **authors**: a list of names, without "By" and without the site's own name;
 - **language**: the page's declaration, or detected from the text (py3langid, offline, its
   model ships in the wheel) when the page does not say or a long text clearly says otherwise.
@@ -22,7 +23,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from newsflow.stages.fingerprint import WORD
+from newsflow.stages.ingest import format_timestamp
 from newsflow.stages.textclean import OTHER_SCRIPTS_ENDS
 
 _HTML_LANG = re.compile(
@@ -87,6 +89,8 @@ _DATE_PROPERTIES = (
     "date", "pubdate", "publishdate", "publish-date", "sailthru.date", "dc.date.issued",
     "dcterms.created",
 )  # fmt: skip
+# A zone named after a time: "2019-11-19 02:24:00 UTC", "… GMT+01:00".
+_UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)(?:([+-]\d{2}):?(\d{2}))?$", re.I)
 _LD_SCRIPTS = XPath("//script[@type='application/ld+json']")
 # Bylines in the page: microdata, rel=author links, elements classed "byline" or "author"
 # (not in reader comments), first found first.
@@ -104,6 +108,8 @@ LANGUAGE_OVERRIDE_PROBABILITY = 0.999
 LANGUAGE_LIKELY_PROBABILITY = 0.5
 LANGUAGE_RULED_OUT_PROBABILITY = 1e-6
 FULL_LENGTH_WORDS = 250  # a text this long has the full length score
+MIN_YEAR = 1900  # an earlier publication date is a placeholder ("0001-01-01T00:00:00Z")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a zero timestamp: a placeholder too
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +126,9 @@ class PageMetadata:
     tags: list[str]
 
 
-def page_metadata(tree: HtmlElement, url: str) -> PageMetadata:
-    """The article's metadata as its page declares it (see the module docstring)."""
+def page_metadata(tree: HtmlElement, url: str, fetched_at: str | None = None) -> PageMetadata:
+    """The article's metadata as its page declares it (see the module docstring);
+    `fetched_at` (RFC 3339), when known, bounds the publication date."""
     ld = _json_ld(tree)
     metas = _meta_tags(tree)
     sitename = page_sitename(metas, ld)
@@ -130,7 +137,7 @@ def page_metadata(tree: HtmlElement, url: str) -> PageMetadata:
         title=strip_site_name(title, sitename, url) if title else None,
         sitename=sitename,
         authors=split_authors(_author_text(tree, metas, ld), sitename=sitename, url=url),
-        published_at=published_date(tree, metas, ld, url),
+        published_at=published_date(tree, metas, ld, url, fetched_at=fetched_at),
         description=_meta(metas, "og:description", "twitter:description", "description")
         or _first_string(ld, "description"),
         image=_meta(metas, "og:image", "twitter:image", "og:image:url") or _ld_image(ld),
@@ -171,17 +178,34 @@ def strip_site_name(title: str, sitename: str | None, url: str) -> str:
     return title
 
 
-def published_date(tree: HtmlElement, metas: Metas, ld: list[object], url: str) -> str | None:
-    """The publication date, ISO 8601, with the time and offset the page declares.
+def published_date(
+    tree: HtmlElement, metas: Metas, ld: list[object], url: str, *, fetched_at: str | None = None
+) -> str | None:
+    """The publication date: RFC 3339 in UTC (`Z`) when the page gives its offset, else as
+    written (a zone the page does not name is not guessed), or a day `YYYY-MM-DD`.
 
-    A date declared as the publication date (`article:published_time`, `datePublished`) is
-    taken as written, then other declared timestamps (`<meta name=date>`, `<time>`); without
-    any, htmldate's day (it also reads URLs and text), `YYYY-MM-DD`.
+    Dates no article has are skipped: placeholders (before 1900, such as year 1, or the Unix
+    epoch 1970-01-01T00:00:00) and dates later than a day after the page was fetched.
+
+    The dates declared as the publication date (`article:published_time`, `datePublished`)
+    come first, then other declared ones (`<meta name=date>`, `<time>`); of either kind the
+    first with an offset, else the first. A time without offset takes the offset of another
+    declaration of the same time ("2019-11-19 02:24:00" and "2019-11-19 02:24:00 UTC"). Without
+    any, htmldate's day (it also reads URLs and text).
     """
-    for value in itertools.chain(_published_dates(tree, metas, ld), _other_dates(tree, metas)):
-        if (moment := _iso(value)) is not None:
-            return moment
-    found = find_date(tree, extensive_search=False, original_date=True, url=url or None)
+    latest = _latest(fetched_at)
+    published = _plausible(_published_dates(tree, metas, ld), latest)
+    other = _plausible(_other_dates(tree, metas), latest)
+    for candidates in (published, other):
+        if candidates:
+            return _iso(_same_time_with_offset(_first_with_offset(candidates), published + other))
+    found = find_date(
+        tree,
+        extensive_search=False,
+        original_date=True,
+        url=url or None,
+        max_date=latest.replace(tzinfo=None) if latest else None,
+    )
     return found if isinstance(found, str) else None
 
 
@@ -370,14 +394,80 @@ def _other_dates(tree: HtmlElement, metas: Metas) -> Iterator[str]:
     yield from (str(v) for v in tree.xpath("//time[@datetime]/@datetime")[:3])
 
 
-def _iso(value: str) -> str | None:
-    """`value` as ISO 8601 (a day, or a timestamp with its offset if it has one)."""
-    value = value.strip()
+def _moment(value: str) -> date | datetime | None:
+    """A declared date: a day, or a time with or without its offset; None if not ISO 8601."""
+    value = _UTC_SUFFIX.sub(lambda m: f"{m[1] or '+00'}:{m[2] or '00'}", value.strip())
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment.isoformat() if len(value) > 10 else moment.date().isoformat()
+
+
+def _latest(fetched_at: str | None) -> datetime | None:
+    """The latest plausible publication time: a day after the fetch, in UTC."""
+    if not fetched_at:
+        return None
+    try:
+        fetched = datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if fetched.tzinfo is None:
+        fetched = fetched.replace(tzinfo=UTC)
+    return fetched.astimezone(UTC) + timedelta(days=1)
+
+
+def _plausible(values: Iterator[str], latest: datetime | None) -> list[date | datetime]:
+    """The values that are dates an article can have (not placeholders, not after `latest`);
+    a time without offset is compared as if in UTC, a day with `latest`'s day."""
+    found: list[date | datetime] = []
+    for value in values:
+        moment = _moment(value)
+        if moment is None or moment.year < MIN_YEAR:
+            continue
+        if isinstance(moment, datetime):
+            utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+            if utc == _EPOCH or (latest is not None and utc > latest):
+                continue
+        elif moment == _EPOCH.date() or (latest is not None and moment > latest.date()):
+            continue
+        found.append(moment)
+    return found
+
+
+def _first_with_offset(moments: list[date | datetime]) -> date | datetime:
+    return next((m for m in moments if _has_offset(m)), moments[0])
+
+
+def _same_time_with_offset(
+    moment: date | datetime, others: list[date | datetime]
+) -> date | datetime:
+    """`moment`, or when it is a time without offset, another of the same time with one."""
+    if not isinstance(moment, datetime) or moment.tzinfo is not None:
+        return moment
+    written = moment.replace(microsecond=0)
+    for other in others:
+        if (
+            isinstance(other, datetime)
+            and other.tzinfo is not None
+            and other.replace(microsecond=0, tzinfo=None) == written
+        ):
+            return other
+    return moment
+
+
+def _has_offset(moment: date | datetime) -> bool:
+    return isinstance(moment, datetime) and moment.tzinfo is not None
+
+
+def _iso(moment: date | datetime) -> str:
+    """RFC 3339 in UTC for a time with offset, else ISO 8601 as written."""
+    if isinstance(moment, datetime) and moment.tzinfo is not None:
+        return format_timestamp(moment)
+    return moment.isoformat()
 
 
 def _json_ld(tree: HtmlElement) -> list[object]:

@@ -32,7 +32,7 @@ from newsflow.rejection import Rejection
 from newsflow.stages.dom import is_layout_table
 from newsflow.stages.extract import ExtractLimits, extract, load_html, ran_out_of_memory
 from newsflow.stages.fingerprint import fingerprint, normalize_text
-from newsflow.stages.ingest import ingest
+from newsflow.stages.ingest import format_timestamp, ingest
 from newsflow.stages.metadata import strip_site_name
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -113,7 +113,8 @@ def test_the_headline_is_the_title_not_the_start_of_the_text(site: Site, body: B
 def test_metadata_comes_from_the_page(site: Site, body: Body) -> None:
     extraction = extract_page(site, body)
     assert extraction.authors == list(body.authors)  # one name each, without "By"
-    assert extraction.published_at == body.published  # ISO 8601, offset kept
+    # the declared time, RFC 3339 in UTC
+    assert extraction.published_at == format_timestamp(datetime.fromisoformat(body.published))
     assert extraction.description == body.description
     if site.sitename is not None:
         assert extraction.sitename == site.sitename

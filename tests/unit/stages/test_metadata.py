@@ -35,21 +35,73 @@ ENGLISH = (
 )
 
 
-def meta(head: str, body: str = "") -> PageMetadata:
+def meta(
+    head: str, body: str = "", *, url: str = URL, fetched_at: str | None = None
+) -> PageMetadata:
     html = f"<html><head>{head}</head><body>{body}</body></html>"
-    return page_metadata(document_fromstring(html), URL)
+    return page_metadata(document_fromstring(html), url, fetched_at=fetched_at)
 
 
-def test_the_declared_publication_time_keeps_its_offset() -> None:
+def json_ld(*objects: str) -> str:
+    return "".join(f'<script type="application/ld+json">{o}</script>' for o in objects)
+
+
+def test_a_declared_publication_time_is_published_in_utc() -> None:
     found = meta('<meta property="article:published_time" content="2024-05-21T14:15:00-04:00">')
-    assert found.published_at == "2024-05-21T14:15:00-04:00"
+    assert found.published_at == "2024-05-21T18:15:00Z"  # as every event's timestamps
 
 
-def test_a_json_ld_date_and_a_bare_day_are_iso() -> None:
-    ld = '<script type="application/ld+json">{"datePublished": "2024-03-02T08:00:00Z"}</script>'
-    assert meta(ld).published_at == "2024-03-02T08:00:00+00:00"
+def test_a_json_ld_date_is_in_utc_and_a_bare_day_stays_a_day() -> None:
+    ld = json_ld('{"datePublished": "2024-03-02T08:00:00+01:00"}')
+    assert meta(ld).published_at == "2024-03-02T07:00:00Z"
     day = '<meta name="Date" content="2024-03-02">'
     assert meta(day).published_at == "2024-03-02"
+
+
+def test_a_time_without_an_offset_stays_as_written() -> None:
+    """Nothing says which zone it is in: it is not taken for UTC."""
+    found = meta(json_ld('{"@type": "NewsArticle", "datePublished": "2019-11-19T18:18:25.828"}'))
+    assert found.published_at == "2019-11-19T18:18:25.828000"
+
+
+def test_utc_and_gmt_suffixes_are_offsets() -> None:
+    for suffix in (" UTC", " GMT", "UTC", "Z"):
+        body = f'<time datetime="2019-11-19 02:24:00{suffix}">Nov. 19, 2019</time>'
+        assert meta("", body).published_at == "2019-11-19T02:24:00Z"
+
+
+def test_of_two_declared_times_the_one_with_an_offset_wins() -> None:
+    head = '<meta property="article:published_time" content="2019-11-20T01:53:14.418">'
+    ld = json_ld('{"@type": "NewsArticle", "datePublished": "2019-11-20T01:53:14.418Z"}')
+    assert meta(head + ld).published_at == "2019-11-20T01:53:14.418000Z"
+
+
+def test_a_time_without_offset_takes_the_offset_another_tag_gives_the_same_time() -> None:
+    """`<meta itemprop=datePublished>` without offset, the `<time>` of the byline with it."""
+    body = (
+        '<meta itemprop="datePublished" content="2019-11-19 02:24:00">'
+        '<time datetime="2019-11-19 02:24:00 UTC">Nov 19, 2019 at 2:24 am ET</time>'
+    )
+    assert meta("", body).published_at == "2019-11-19T02:24:00Z"
+
+
+@pytest.mark.parametrize(
+    "placeholder", ["0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "1899-12-31"]
+)
+def test_a_placeholder_date_is_skipped_for_the_next_one(placeholder: str) -> None:
+    ld = json_ld(f'{{"@type": "NewsArticle", "datePublished": "{placeholder}"}}')
+    body = '<time datetime="2019-11-19T22:10:00-05:00">Nov. 19, 2019</time>'
+    assert meta(ld, body).published_at == "2019-11-20T03:10:00Z"
+
+
+def test_a_date_after_the_fetch_is_skipped() -> None:
+    head = '<meta property="article:published_time" content="2031-01-01T00:00:00Z">'
+    body = '<time datetime="2024-05-30">May 30, 2024</time>'
+    fetched = "2024-05-31T12:00:00Z"
+    assert meta(head, body, fetched_at=fetched).published_at == "2024-05-30"
+    assert meta(head, body).published_at == "2031-01-01T00:00:00Z"  # no fetch time to judge
+    late = '<meta property="article:published_time" content="2024-06-01T08:00:00+02:00">'
+    assert meta(late, body, fetched_at=fetched).published_at == "2024-06-01T06:00:00Z"
 
 
 def test_the_title_loses_the_site_name_and_prefers_the_h1_it_wraps() -> None:
