@@ -91,6 +91,9 @@ _DATE_PROPERTIES = (
 )  # fmt: skip
 # A zone named after a time: "2019-11-19 02:24:00 UTC", "… GMT+01:00".
 _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)(?:([+-]\d{2}):?(\d{2}))?$", re.I)
+# schema.org's Article and its kinds: NewsArticle, ReportageNewsArticle, BlogPosting,
+# LiveBlogPosting, SocialMediaPosting, Report, … (also as "https://schema.org/NewsArticle").
+_ARTICLE_TYPE = re.compile(r"(?:Article|Posting|Report)$")
 _LD_SCRIPTS = XPath("//script[@type='application/ld+json']")
 # Bylines in the page: microdata, rel=author links, elements classed "byline" or "author"
 # (not in reader comments), first found first.
@@ -384,8 +387,38 @@ def _published_dates(tree: HtmlElement, metas: Metas, ld: list[object]) -> Itera
     for name in _PUBLISHED_PROPERTIES:
         yield from metas.get(name.lower(), [])
     yield from (str(v) for v in tree.xpath("//*[@itemprop='datePublished']/@datetime"))
-    if (value := _first_string(ld, "datePublished")) is not None:
+    if (value := _ld_published(ld)) is not None:
         yield value
+
+
+def _ld_published(ld: list[object]) -> str | None:
+    """`datePublished` of the page's own JSON-LD object: an article (NewsArticle,
+    BlogPosting, …) at the top of a script or its `@graph`, or their `mainEntity`, else
+    another object there (a WebPage). The articles an ItemList or a related link holds are
+    other articles, whatever comes first."""
+    objects = list(_ld_main_objects(ld))
+    articles = [o for o in objects if _is_article(o)]
+    for found in itertools.chain(articles, objects):
+        value = found.get("datePublished")
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+    return None
+
+
+def _ld_main_objects(data: object) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_main_objects(item)
+    elif isinstance(data, dict):
+        yield data
+        for key in ("@graph", "mainEntity"):
+            yield from _ld_main_objects(data.get(key))
+
+
+def _is_article(found: dict[str, Any]) -> bool:
+    types = found.get("@type")
+    names = types if isinstance(types, list) else [types]
+    return any(isinstance(n, str) and _ARTICLE_TYPE.search(n) for n in names)
 
 
 def _other_dates(tree: HtmlElement, metas: Metas) -> Iterator[str]:

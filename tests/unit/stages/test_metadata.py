@@ -104,6 +104,21 @@ def test_a_date_after_the_fetch_is_skipped() -> None:
     assert meta(late, body, fetched_at=fetched).published_at == "2024-06-01T06:00:00Z"
 
 
+def test_the_article_s_own_json_ld_date_wins_over_a_list_before_it() -> None:
+    listing = (
+        '{"@type": "ItemList", "itemListElement": [{"@type": "ListItem", "item":'
+        ' {"@type": "NewsArticle", "headline": "Older", "datePublished": "2017-04-01"}}]}'
+    )
+    article = '{"@type": "NewsArticle", "headline": "Pier reopens", "datePublished": "2024-05-21"}'
+    assert meta(json_ld(listing, article)).published_at == "2024-05-21"
+    graph = (
+        '{"@graph": [{"@type": "WebPage", "datePublished": "2024-01-01"},'
+        f' {{"@type": ["ReportageNewsArticle"], "datePublished": "2024-05-21",'
+        f' "relatedLink": {listing}}}]}}'
+    )
+    assert meta(json_ld(graph)).published_at == "2024-05-21"
+
+
 def test_the_title_loses_the_site_name_and_prefers_the_h1_it_wraps() -> None:
     found = meta("<title>Pier reopens | News | Harbor Gazette</title>", "<h1>Pier reopens</h1>")
     assert found.title == "Pier reopens"
