@@ -84,11 +84,42 @@ _SENTENCE_END = re.compile(f"[.!?。！？{OTHER_SCRIPTS_ENDS}]['\"”’)]?$")
 _TRUNCATED_END = re.compile(
     r"(?:\.\.\.|…|\bread more|\bcontinue reading|\bsubscribe to (?:read|continue)\b.*)$", re.I
 )
-_PUBLISHED_PROPERTIES = ("article:published_time", "og:published_time", "datePublished")
+_PUBLISHED_PROPERTIES = ("article:published_time", "og:published_time")
 _DATE_PROPERTIES = (
     "date", "pubdate", "publishdate", "publish-date", "sailthru.date", "dc.date.issued",
     "dcterms.created",
 )  # fmt: skip
+_LOWER = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+# Boxes of other articles: asides, navigation, elements classed or named related, teaser,
+# recommended, trending, popular (the page's <body> and <html> classes do not count).
+_BOX_WORDS = ("related", "teaser", "recommend", "trending", "popular")
+_NOT_IN_A_BOX = (
+    "[not(ancestor-or-self::*[self::aside or self::nav or ("
+    + " or ".join(
+        f"contains({_LOWER.format(a)}, '{w}')" for a in ("@class", "@id") for w in _BOX_WORDS
+    )
+    + ") and not(self::body or self::html)])]"
+)
+# `datePublished` in microdata (`datetime` of any element, `content` of a <meta>) or a
+# <meta name> outside the boxes of other articles.
+_MARKED_PUBLISHED = XPath(
+    "//*[{itemprop}='datepublished' or self::meta[{name}='datepublished'"
+    " or {property}='datepublished']]".format(
+        itemprop=_LOWER.format("@itemprop"),
+        name=_LOWER.format("@name"),
+        property=_LOWER.format("@property"),
+    )
+    + _NOT_IN_A_BOX
+)
+_TIMES = XPath("//time[@datetime]" + _NOT_IN_A_BOX)
+# A time labelled as an update: "Updated: <time>", `class="dt-updated"`, `itemprop=dateModified`.
+_UPDATE_LABEL = re.compile(
+    r"\b(?:(?:last )?updated?|modified|aktualisiert|mis à jour|actualizado|atualizado"
+    r"|aggiornato)\b",
+    re.I,
+)
+_UPDATE_ATTRIBUTE = re.compile(r"updat|modif", re.I)
+LABEL_CHARS = 30  # of the text before a <time> and of its own text, where a label is sought
 # A zone named after a time: "2019-11-19 02:24:00 UTC", "… GMT+01:00".
 _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)(?:([+-]\d{2}):?(\d{2}))?$", re.I)
 # schema.org's Article and its kinds: NewsArticle, ReportageNewsArticle, BlogPosting,
@@ -386,7 +417,10 @@ def tags(*values: object) -> list[str]:
 def _published_dates(tree: HtmlElement, metas: Metas, ld: list[object]) -> Iterator[str]:
     for name in _PUBLISHED_PROPERTIES:
         yield from metas.get(name.lower(), [])
-    yield from (str(v) for v in tree.xpath("//*[@itemprop='datePublished']/@datetime"))
+    for element in _MARKED_PUBLISHED(tree):
+        value = element.get("content") if element.tag == "meta" else element.get("datetime")
+        if value:
+            yield value
     if (value := _ld_published(ld)) is not None:
         yield value
 
@@ -424,7 +458,26 @@ def _is_article(found: dict[str, Any]) -> bool:
 def _other_dates(tree: HtmlElement, metas: Metas) -> Iterator[str]:
     for name in _DATE_PROPERTIES:
         yield from metas.get(name, [])
-    yield from (str(v) for v in tree.xpath("//time[@datetime]/@datetime")[:3])
+    times = (time for time in _TIMES(tree) if not _is_update(time))
+    yield from (str(time.get("datetime")) for time in itertools.islice(times, 3))
+
+
+def _is_update(time: HtmlElement) -> bool:
+    """Whether a <time> is labelled as the time of an update, by its attributes, the text
+    just before it or its own text's beginning."""
+    attributes = " ".join(time.get(name, "") for name in ("class", "id", "itemprop"))
+    if _UPDATE_ATTRIBUTE.search(attributes):
+        return True
+    before = ""
+    parent = time.getparent()
+    if parent is not None:
+        before = parent.text or ""
+        for sibling in parent:
+            if sibling is time:
+                break
+            before += sibling.text_content() + (sibling.tail or "")
+    label = before[-LABEL_CHARS:] + " " + time.text_content()[:LABEL_CHARS]
+    return bool(_UPDATE_LABEL.search(label))
 
 
 def _moment(value: str) -> date | datetime | None:

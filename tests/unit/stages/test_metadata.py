@@ -119,6 +119,22 @@ def test_the_article_s_own_json_ld_date_wins_over_a_list_before_it() -> None:
     assert meta(json_ld(graph)).published_at == "2024-05-21"
 
 
+def test_dates_in_related_boxes_or_labelled_updated_are_not_the_article_s() -> None:
+    related = (
+        '<aside><time datetime="2024-05-25">May 25</time></aside>'
+        '<nav><time datetime="2024-05-26">May 26</time></nav>'
+        '<div class="related-stories"><time datetime="2024-05-27">May 27</time>'
+        '<span itemprop="datePublished" datetime="2024-05-27">May 27</span></div>'
+        '<ul class="Teaser-list"><li><time datetime="2024-05-28">May 28</time></li></ul>'
+    )
+    updated = (
+        '<p>Updated: <time datetime="2024-05-29T10:00:00Z">May 29</time></p>'
+        '<time class="dt-updated" datetime="2024-05-29T11:00:00Z">May 29</time>'
+    )
+    own = '<time datetime="2024-05-21T09:00:00Z">May 21</time>'
+    assert meta("", related + updated + own).published_at == "2024-05-21T09:00:00Z"
+
+
 def test_the_title_loses_the_site_name_and_prefers_the_h1_it_wraps() -> None:
     found = meta("<title>Pier reopens | News | Harbor Gazette</title>", "<h1>Pier reopens</h1>")
     assert found.title == "Pier reopens"
