@@ -120,6 +120,14 @@ _UPDATE_LABEL = re.compile(
 )
 _UPDATE_ATTRIBUTE = re.compile(r"updat|modif", re.I)
 LABEL_CHARS = 30  # of the text before a <time> and of its own text, where a label is sought
+# A day in a URL's path with its month in words, "/2019/nov/18/" (htmldate reads the ones
+# in digits, "/2019/11/18/", and prefers them to what it finds in the page).
+_URL_DAY_MONTH_WORD = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)[/_-](jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*"
+    r"[/_-](\d{1,2})(?!\d)",
+    re.I,
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # A zone named after a time: "2019-11-19 02:24:00 UTC", "… GMT+01:00".
 _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)(?:([+-]\d{2}):?(\d{2}))?$", re.I)
 # schema.org's Article and its kinds: NewsArticle, ReportageNewsArticle, BlogPosting,
@@ -225,7 +233,7 @@ def published_date(
     come first, then other declared ones (`<meta name=date>`, `<time>`); of either kind the
     first with an offset, else the first. A time without offset takes the offset of another
     declaration of the same time ("2019-11-19 02:24:00" and "2019-11-19 02:24:00 UTC"). Without
-    any, htmldate's day (it also reads URLs and text).
+    any, the day in the URL, else htmldate's day (it also reads URLs and text).
     """
     latest = _latest(fetched_at)
     published = _plausible(_published_dates(tree, metas, ld), latest)
@@ -233,6 +241,8 @@ def published_date(
     for candidates in (published, other):
         if candidates:
             return _iso(_same_time_with_offset(_first_with_offset(candidates), published + other))
+    if in_url := _plausible(_url_day(url), latest):
+        return _iso(in_url[0])
     found = find_date(
         tree,
         extensive_search=False,
@@ -491,6 +501,13 @@ def _moment(value: str) -> date | datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
+
+
+def _url_day(url: str) -> Iterator[str]:
+    """The day a URL's path gives with its month in words ("/2019/nov/18/"), ISO 8601."""
+    if match := _URL_DAY_MONTH_WORD.search(urlsplit(url).path):
+        month = _MONTHS.index(match[2][:3].lower()) + 1
+        yield f"{match[1]}-{month:02d}-{int(match[3]):02d}"
 
 
 def _latest(fetched_at: str | None) -> datetime | None:

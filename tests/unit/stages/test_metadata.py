@@ -135,6 +135,12 @@ def test_dates_in_related_boxes_or_labelled_updated_are_not_the_article_s() -> N
     assert meta("", related + updated + own).published_at == "2024-05-21T09:00:00Z"
 
 
+def test_a_full_date_in_the_url_beats_a_date_quoted_in_the_text() -> None:
+    url = "https://www.factcheck.example/statements/2019/nov/18/jane-roe/what-value/"
+    body = "<p>On Oct. 13, 2019, the senator said the bill would pass.</p>"
+    assert meta("", body, url=url).published_at == "2019-11-18"
+
+
 def test_the_title_loses_the_site_name_and_prefers_the_h1_it_wraps() -> None:
     found = meta("<title>Pier reopens | News | Harbor Gazette</title>", "<h1>Pier reopens</h1>")
     assert found.title == "Pier reopens"
