@@ -93,25 +93,24 @@ _LOWER = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxy
 # Boxes of other articles: asides, navigation, elements classed or named related, teaser,
 # recommended, trending, popular (the page's <body> and <html> classes do not count).
 _BOX_WORDS = ("related", "teaser", "recommend", "trending", "popular")
-_NOT_IN_A_BOX = (
-    "[not(ancestor-or-self::*[self::aside or self::nav or ("
+_IN_A_BOX = XPath(
+    "boolean(ancestor-or-self::*[self::aside or self::nav or (("
     + " or ".join(
         f"contains({_LOWER.format(a)}, '{w}')" for a in ("@class", "@id") for w in _BOX_WORDS
     )
-    + ") and not(self::body or self::html)])]"
+    + ") and not(self::body or self::html))])"
 )
 # `datePublished` in microdata (`datetime` of any element, `content` of a <meta>) or a
-# <meta name> outside the boxes of other articles.
+# <meta name> (the boxes are left out afterwards: asked of these few elements only).
 _MARKED_PUBLISHED = XPath(
-    "//*[{itemprop}='datepublished' or self::meta[{name}='datepublished'"
-    " or {property}='datepublished']]".format(
+    "//*[@itemprop][{itemprop}='datepublished']"
+    "|//meta[@name or @property][{name}='datepublished' or {property}='datepublished']".format(
         itemprop=_LOWER.format("@itemprop"),
         name=_LOWER.format("@name"),
         property=_LOWER.format("@property"),
     )
-    + _NOT_IN_A_BOX
 )
-_TIMES = XPath("//time[@datetime]" + _NOT_IN_A_BOX)
+_TIMES = XPath("//time[@datetime]")
 # A time labelled as an update: "Updated: <time>", `class="dt-updated"`, `itemprop=dateModified`.
 _UPDATE_LABEL = re.compile(
     r"\b(?:(?:last )?updated?|modified|aktualisiert|mis à jour|actualizado|atualizado"
@@ -233,16 +232,19 @@ def published_date(
     come first, then other declared ones (`<meta name=date>`, `<time>`); of either kind the
     first with an offset, else the first. A time without offset takes the offset of another
     declaration of the same time ("2019-11-19 02:24:00" and "2019-11-19 02:24:00 UTC"). Without
-    any, the day in the URL, else htmldate's day (it also reads URLs and text).
+    any, a day in the URL with its month in words ("/2019/nov/18/"), else htmldate's day (it
+    reads the URL's day in digits first, then the page and its text).
     """
     latest = _latest(fetched_at)
-    published = _plausible(_published_dates(tree, metas, ld), latest)
-    other = _plausible(_other_dates(tree, metas), latest)
-    for candidates in (published, other):
-        if candidates:
-            return _iso(_same_time_with_offset(_first_with_offset(candidates), published + other))
-    if in_url := _plausible(_url_day(url), latest):
-        return _iso(in_url[0])
+    declared = _first_with_offset(_plausible(_published_dates(tree, metas, ld), latest))
+    declared = declared or _first_with_offset(_plausible(_other_dates(tree, metas), latest))
+    if isinstance(declared, datetime) and declared.tzinfo is None:
+        every = itertools.chain(_published_dates(tree, metas, ld), _other_dates(tree, metas))
+        declared = _same_time_with_offset(declared, _plausible(every, latest))
+    if declared is not None:
+        return _iso(declared)
+    if (in_url := next(_plausible(_url_day(url), latest), None)) is not None:
+        return _iso(in_url)
     found = find_date(
         tree,
         extensive_search=False,
@@ -428,6 +430,8 @@ def _published_dates(tree: HtmlElement, metas: Metas, ld: list[object]) -> Itera
     for name in _PUBLISHED_PROPERTIES:
         yield from metas.get(name.lower(), [])
     for element in _MARKED_PUBLISHED(tree):
+        if _IN_A_BOX(element):
+            continue
         value = element.get("content") if element.tag == "meta" else element.get("datetime")
         if value:
             yield value
@@ -468,7 +472,7 @@ def _is_article(found: dict[str, Any]) -> bool:
 def _other_dates(tree: HtmlElement, metas: Metas) -> Iterator[str]:
     for name in _DATE_PROPERTIES:
         yield from metas.get(name, [])
-    times = (time for time in _TIMES(tree) if not _is_update(time))
+    times = (t for t in _TIMES(tree) if not _IN_A_BOX(t) and not _is_update(t))
     yield from (str(time.get("datetime")) for time in itertools.islice(times, 3))
 
 
@@ -523,10 +527,9 @@ def _latest(fetched_at: str | None) -> datetime | None:
     return fetched.astimezone(UTC) + timedelta(days=1)
 
 
-def _plausible(values: Iterator[str], latest: datetime | None) -> list[date | datetime]:
+def _plausible(values: Iterator[str], latest: datetime | None) -> Iterator[date | datetime]:
     """The values that are dates an article can have (not placeholders, not after `latest`);
     a time without offset is compared as if in UTC, a day with `latest`'s day."""
-    found: list[date | datetime] = []
     for value in values:
         moment = _moment(value)
         if moment is None or moment.year < MIN_YEAR:
@@ -537,20 +540,21 @@ def _plausible(values: Iterator[str], latest: datetime | None) -> list[date | da
                 continue
         elif moment == _EPOCH.date() or (latest is not None and moment > latest.date()):
             continue
-        found.append(moment)
-    return found
+        yield moment
 
 
-def _first_with_offset(moments: list[date | datetime]) -> date | datetime:
-    return next((m for m in moments if _has_offset(m)), moments[0])
+def _first_with_offset(moments: Iterator[date | datetime]) -> date | datetime | None:
+    """The first time with an offset, else the first; read only as far as needed."""
+    first = None
+    for moment in moments:
+        if _has_offset(moment):
+            return moment
+        first = first or moment
+    return first
 
 
-def _same_time_with_offset(
-    moment: date | datetime, others: list[date | datetime]
-) -> date | datetime:
-    """`moment`, or when it is a time without offset, another of the same time with one."""
-    if not isinstance(moment, datetime) or moment.tzinfo is not None:
-        return moment
+def _same_time_with_offset(moment: datetime, others: Iterator[date | datetime]) -> datetime:
+    """`moment`, a time without offset, or another of the same time with one."""
     written = moment.replace(microsecond=0)
     for other in others:
         if (
