@@ -535,7 +535,10 @@ def _plausible(values: Iterator[str], latest: datetime | None) -> Iterator[date 
         if moment is None or moment.year < MIN_YEAR:
             continue
         if isinstance(moment, datetime):
-            utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+            try:
+                utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+            except OverflowError:  # "9999-12-31T23:59:59-05:00" is past year 9999 in UTC
+                continue
             if utc == _EPOCH or (latest is not None and utc > latest):
                 continue
         elif moment == _EPOCH.date() or (latest is not None and moment > latest.date()):

@@ -86,7 +86,13 @@ def test_a_time_without_offset_takes_the_offset_another_tag_gives_the_same_time(
 
 
 @pytest.mark.parametrize(
-    "placeholder", ["0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "1899-12-31"]
+    "placeholder",
+    [
+        "0001-01-01T00:00:00Z",
+        "1970-01-01T00:00:00Z",
+        "1899-12-31",
+        "9999-12-31T23:59:59-05:00",  # past year 9999 in UTC: OverflowError, the page lost
+    ],
 )
 def test_a_placeholder_date_is_skipped_for_the_next_one(placeholder: str) -> None:
     ld = json_ld(f'{{"@type": "NewsArticle", "datePublished": "{placeholder}"}}')
