@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from htmldate import find_date
 from lxml.etree import XPath
@@ -181,7 +181,9 @@ def page_metadata(tree: HtmlElement, url: str, fetched_at: str | None = None) ->
         published_at=published_date(tree, metas, ld, url, fetched_at=fetched_at),
         description=_meta(metas, "og:description", "twitter:description", "description")
         or _first_string(ld, "description"),
-        image=_meta(metas, "og:image", "twitter:image", "og:image:url") or _ld_image(ld),
+        image=_absolute(
+            _meta(metas, "og:image", "twitter:image", "og:image:url") or _ld_image(ld), url
+        ),
         language=_declared_language(tree, metas),
         tags=tags(metas.get("article:tag", []), _first_string(ld, "keywords")),
     )
@@ -578,6 +580,13 @@ def _iso(moment: date | datetime) -> str:
     if isinstance(moment, datetime) and moment.tzinfo is not None:
         return format_timestamp(moment)
     return moment.isoformat()
+
+
+def _absolute(link: str | None, url: str) -> str | None:
+    """A link the page gives relative to itself (`/content/photo.jpg`), made absolute."""
+    if not link or not url:
+        return link
+    return urljoin(url, link)
 
 
 def _json_ld(tree: HtmlElement) -> list[object]:

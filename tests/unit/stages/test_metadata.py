@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urljoin
 
 import pytest
 from hypothesis import given, settings
@@ -310,3 +311,12 @@ def test_quality_is_its_plain_definition(text: str, link_lines: int) -> None:
     assert score_quality(text, link_lines=link_lines) == round(
         score * (0.6 if truncated else 1.0), 3
     )
+
+
+def test_an_image_given_relative_to_the_page_is_made_absolute() -> None:
+    """Consumers got `/content/photo.jpg` without the host it is on."""
+    found = meta('<meta property="og:image" content="/content/photo.jpg">', url=URL)
+    assert found.image == urljoin(URL, "/content/photo.jpg")
+    assert found.image.startswith("https://")
+    absolute = meta('<meta property="og:image" content="https://cdn.example/p.jpg">')
+    assert absolute.image == "https://cdn.example/p.jpg"
