@@ -113,40 +113,46 @@ def test_a_record_round_trips() -> None:
 UNSPACED = Path(__file__).resolve().parents[2] / "fixtures" / "unspaced"
 
 
-def test_chinese_reports_of_one_event_share_a_story_and_a_rewrite_is_a_near_duplicate(
+@pytest.mark.parametrize(
+    ("reports", "dateline", "corrections", "similarity"),
+    [
+        pytest.param(
+            ("typhoon_a_1.txt", "typhoon_a_2.txt", "typhoon_b.txt"),
+            "新华社广州9月10日电 ",
+            {"周二晚间": "周二夜间"},
+            0.7,
+            id="chinese",
+        ),
+        pytest.param(
+            ("flood_a_1.txt", "flood_a_2.txt", "flood_b.txt"),
+            "เชียงใหม่ (สำนักข่าว) — ",
+            {
+                "ผู้ว่าราชการจังหวัดเชียงใหม่เปิดเผยว่า": "ผู้ว่าราชการจังหวัดเชียงใหม่กล่าวว่า",
+                "บ้านเรือนเสียหายกว่า": "บ้านเรือนได้รับความเสียหายกว่า",
+            },
+            0.6,
+            id="thai",
+        ),
+    ],
+)
+def test_reports_without_spaces_between_words_share_a_story_and_a_rewrite_is_a_near_duplicate(
     store: SqliteStore,
+    reports: tuple[str, str, str],
+    dateline: str,
+    corrections: dict[str, str],
+    similarity: float,
 ) -> None:
-    """Chinese puts no space between words: read by `\\w+`, a clause was one word, so two
-    outlets' reports shared no term and a changed word lost a whole clause's shingles."""
-    first, second, other = (
-        (UNSPACED / name).read_text()
-        for name in ("typhoon_a_1.txt", "typhoon_a_2.txt", "typhoon_b.txt")
-    )
-    lines = first.splitlines()
-    rewrite = "新华社广州9月10日电 " + "\n".join(lines[:-1]).replace("周二晚间", "周二夜间")
+    """Chinese puts no space between words, Thai none between the words of a clause: read by
+    `\\w+`, a clause was one word, so two outlets' reports of one event (a typhoon, a flood)
+    shared no term but their numbers, and a changed word lost a whole clause's shingles. A
+    third report is of another event of the same kind."""
+    first, second, other = ((UNSPACED / name).read_text() for name in reports)
+    rewrite = dateline + "\n".join(first.splitlines()[:-1])  # a dateline added, the end cut
+    for wrong, right in corrections.items():
+        rewrite = rewrite.replace(wrong, right)
     assert put(store, A, first).story_id == A
     assert put(store, B, second, 1) == Placement("unique", story_id=A)
     assert put(store, C, other, 2) == Placement("unique", story_id=C)
     near = put(store, "d" * 32, rewrite, 3)
     assert (near.status, near.near_duplicate_of, near.story_id) == ("near_duplicate", A, A)
-    assert near.similarity is not None and near.similarity >= 0.7
-
-
-def test_thai_reports_of_one_event_share_a_story_and_a_rewrite_is_a_near_duplicate(
-    store: SqliteStore,
-) -> None:
-    """Thai puts no space between the words of a clause: read by `\\w+`, two outlets'
-    reports of one flood shared only their numbers, and a corrected word lost its clause."""
-    first, second, other = (
-        (UNSPACED / name).read_text() for name in ("flood_a_1.txt", "flood_a_2.txt", "flood_b.txt")
-    )
-    lines = first.splitlines()
-    rewrite = "เชียงใหม่ (สำนักข่าว) — " + "\n".join(lines[:-1]).replace(
-        "ผู้ว่าราชการจังหวัดเชียงใหม่เปิดเผยว่า", "ผู้ว่าราชการจังหวัดเชียงใหม่กล่าวว่า"
-    ).replace("บ้านเรือนเสียหายกว่า", "บ้านเรือนได้รับความเสียหายกว่า")
-    assert put(store, A, first).story_id == A
-    assert put(store, B, second, 1) == Placement("unique", story_id=A)
-    assert put(store, C, other, 2) == Placement("unique", story_id=C)
-    near = put(store, "d" * 32, rewrite, 3)
-    assert (near.status, near.near_duplicate_of, near.story_id) == ("near_duplicate", A, A)
-    assert near.similarity is not None and near.similarity >= 0.6
+    assert near.similarity is not None and near.similarity >= similarity
