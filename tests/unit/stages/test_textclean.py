@@ -163,6 +163,8 @@ CALLS_TO_ACTION = [
     "GET HARBOR BUSINESS ON THE GO BY CLICKING HERE",
     "Subscribe to the Harbor Gazette YouTube Channel for all of the latest videos, reviews, "
     "and more!",
+    "Follow HarborNews on Instagram, Facebook, Twitter and YouTube.",
+    "Subscribe to 9to5Harbor on YouTube for more transit news:",
     "Council weighs new fares amid budget gap [INSIGHT]",
     "Bridge closes for repairs after crash [VIDEO]|",
     "[VIDEO]",
@@ -185,6 +187,9 @@ CALLS_TO_ACTION = [
         "Photo by Jane Roe",
         "The new stop on Fulton Avenue. Photo courtesy of the Harbor Transit Authority",
         "This article was first published in The Harbor Gazette.",
+        "This story was originally published by Alaska Beacon. You can sign up for its "
+        "newsletter here.",
+        "This article was originally published on The Conversation. Read the original article.",
         "This content is for informational purposes only and is not intended as investment advice.",
         *CALLS_TO_ACTION,
     ],
@@ -222,6 +227,15 @@ SENTENCES_WITH_CALL_TO_ACTION_WORDS = [
     "saying the route maps would be sent there first and no paper copies printed this year.",
     "The mayor called the plan “a gift to [DEVELOPERS].”",
     "[1] Ruskin KJ, Hueske-Kraus D. Alarm fatigue. Curr Opin Anaesthesiol. 2015.",
+    # A held-out review's sentences (the first form of the rule dropped them):
+    "Sign up for the program opened in March, and the city's app crashed within the hour.",
+    "Download the county's app, officials urged residents before the storm.",
+    "Follow-up tests showed the spill had spread to this channel of the river.",
+    "Watch parties were held across the city as fans gathered on the go.",
+    "Listen closely to the podcast's third episode and the problem becomes clear.",
+    "Follow the Eagles on Twitter, Instagram and TikTok for updates, the team said.",
+    "And we did it without raising a single tax [Applause]",
+    "| Plant | Capacity [MW] |",
 ]
 
 
@@ -259,6 +273,23 @@ def test_an_update_time_closing_the_text_is_dropped_but_a_sentence_ending_in_a_t
     )
     raw = f"{PROSE}\n{MORE}\nThe first bus leaves Harbor Street at 5:30 a.m."
     assert clean_text(raw, title="Bus").text == raw
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Services will be held Saturday, Jan. 6, 2024, at 11 a.m.",
+        "The hearing is set for Jan. 14 at 9 a.m.",
+        "Polls open on Nov. 5, 2024 at 7 a.m.",
+    ],
+)
+def test_a_sentence_giving_a_date_and_a_time_is_a_sentence_first_or_last(sentence: str) -> None:
+    """Any line holding a date took its closing "a.m." for a credit's: a closing sentence was
+    dropped as a trailing heading, an opening one as a leading credit (a held-out review)."""
+    closing = f"{PROSE}\n{MORE}\n{sentence}"
+    assert clean_text(closing, title="Bus").text == closing
+    opening = f"{sentence}\n{PROSE}\n{MORE}"
+    assert clean_text(opening, title="Bus").text == opening
 
 
 def test_a_closing_list_of_teaser_headings_is_dropped_but_a_list_stays() -> None:
