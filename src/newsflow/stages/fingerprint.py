@@ -12,7 +12,7 @@ import unicodedata
 from functools import lru_cache
 
 from newsflow.model import Fingerprint
-from newsflow.stages.thai import HAS_THAI, THAI, thai_words
+from newsflow.stages.thai import DOUBLE_SARA_E, HAS_THAI, THAI, ThaiSplitter
 
 _TRANSLATE = str.maketrans(
     {
@@ -50,6 +50,8 @@ _TRANSLATE = str.maketrans(
         "\u0640": None,
         **dict.fromkeys(map(chr, range(0x064B, 0x0653))),
         "\u0130": "I",
+        # Thai digits, which one site writes and another writes as ASCII digits.
+        **{chr(0x0E50 + n): str(n) for n in range(10)},
         # Bidirectional controls: marks and embeddings around right-to-left text (Arabic,
         # Hebrew) that one site writes and another does not.
         **dict.fromkeys(
@@ -117,7 +119,10 @@ def _unify(text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
     # Only the few characters that change are visited (str.translate with non-ASCII keys
     # looks up every character of the text).
-    return _UNIFIED.sub(_unified_char, text)
+    text = _UNIFIED.sub(_unified_char, text)
+    if DOUBLE_SARA_E in text:  # Thai: two SARA E typed for SARA AE
+        text = text.replace(DOUBLE_SARA_E, "\u0e41")
+    return text
 
 
 def _unified_char(match: re.Match[str]) -> str:
@@ -143,7 +148,8 @@ def normalized_words(text: str) -> tuple[str, ...]:
     words = _UNSPACED_WORD if HAS_CJK.search(normalized) else WORD  # (the first is slower)
     found = words.findall(normalized)
     if HAS_THAI.search(normalized):
-        return tuple(word for token in found for word in thai_words(token))
+        splitter = ThaiSplitter()
+        return tuple(word for token in found for word in splitter.words(token))
     return tuple(found)
 
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from newsflow.stages.fingerprint import CJK, HAS_CJK, MARKS, SPACELESS
-from newsflow.stages.thai import HAS_THAI, thai_words
+from newsflow.stages.thai import HAS_THAI, ThaiSplitter, unify_thai
 from newsflow.stages.thai import stopwords as thai_stopwords
 from newsflow.store.base import DedupStore
 from newsflow.store.records import POSTINGS, StoryChoice, StoryUpdate, TermStatistics
@@ -96,19 +96,21 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     overlapping character pairs (`_unspaced_terms`); Thai, its dictionary words.
     """
     whole = f"{title or ''}\n{text}"
+    spaceless = SPACELESS.search(whole) is not None
+    unspaced = spaceless and HAS_CJK.search(whole) is not None
+    thai = ThaiSplitter() if spaceless and HAS_THAI.search(whole) else None
+    if thai is not None:
+        whole = unify_thai(whole)  # as the near-duplicate shingles read it
     tokens = _TOKEN_OR_BREAK.findall(whole)
     counts: dict[str, float] = {}
     get = counts.get
     names: set[str] = set()
-    spaceless = SPACELESS.search(whole) is not None
-    unspaced = spaceless and HAS_CJK.search(whole) is not None
-    thai = spaceless and HAS_THAI.search(whole) is not None
     for token, n in Counter(tokens).items():
         if unspaced and _CJK_RUN.search(token):
             for term in _unspaced_terms(token):
                 counts[term] = get(term, 0.0) + n
-        elif thai and HAS_THAI.search(token):
-            for term in _thai_terms(token):
+        elif thai is not None and HAS_THAI.search(token):
+            for term in _thai_terms(token, thai):
                 counts[term] = get(term, 0.0) + n
         elif token[0].isupper():
             if token.lower() not in STOPWORDS:
@@ -129,13 +131,13 @@ def _unspaced_terms(token: str) -> list[str]:
     return found + [term for term in rest if term]
 
 
-def _thai_terms(token: str) -> list[str]:
+def _thai_terms(token: str, splitter: ThaiSplitter) -> list[str]:
     """The terms of a token holding Thai: its words that are no function words (Thai has no
     capitals, so no name spans; words of two letters, as ฝน "rain", are content words), and
     the rest of the token, as any word."""
     stop = thai_stopwords()
     found = []
-    for word in thai_words(token):
+    for word in splitter.words(token):
         if not HAS_THAI.search(word):
             if term := _plain_term(word.lower()):
                 found.append(term)

@@ -14,6 +14,8 @@ from newsflow.stages.fingerprint import (
     normalize_text,
     normalized_words,
 )
+from newsflow.stages.stories import terms
+from newsflow.stages.thai import MAX_RUN_CHARS, MAX_TEXT_CHARS, ThaiSplitter
 
 
 def test_cosmetic_differences_share_a_hash() -> None:
@@ -112,3 +114,30 @@ def test_case_folding_goes_character_by_character() -> None:
         char = chr(code)
         for pair in (char + "Σ", "Σ" + char, "a" + char):
             assert pair.casefold() == "".join(c.casefold() for c in pair)
+
+
+def test_thai_written_differently_hashes_alike_and_gives_the_same_story_terms() -> None:
+    """Zero-width spaces between words, Thai digits, two SARA E for SARA AE and a decomposed
+    SARA AM: one text to a reader, two content hashes and other story terms before."""
+    text = "กระทรวงสาธารณสุขแถลงว่ามีผู้ป่วย 12,345 คน ในจังหวัดเชียงใหม่และจำนวนนี้เพิ่มขึ้น"
+    variant = (
+        text.replace("กระทรวง", "กระทรวง\u200b")
+        .replace("12,345", "๑๒,๓๔๕")
+        .replace("แ", "เเ")
+        .replace("ำ", "\u0e4d\u0e32")
+    )
+    assert variant != text
+    assert fingerprint(variant).content_hash == fingerprint(text).content_hash
+    assert terms(None, variant) == terms(None, text)
+    assert "N:12,345" in terms(None, text)
+
+
+def test_thai_is_split_only_up_to_a_budget_of_characters_per_text() -> None:
+    """A message of 3.2 million random Thai characters took 29 s of a worker's time: a run
+    longer than any clause, and the runs past `MAX_TEXT_CHARS`, are kept whole."""
+    assert ThaiSplitter().words("ก" * (MAX_RUN_CHARS + 1)) == ["ก" * (MAX_RUN_CHARS + 1)]
+    clause = "ประชาชนอพยพ" * (MAX_RUN_CHARS // 11)  # "people evacuate", 990 characters
+    splitter = ThaiSplitter()
+    for _ in range(MAX_TEXT_CHARS // len(clause)):
+        assert len(splitter.words(clause)) > 1
+    assert splitter.words(clause) == [clause]  # the budget is spent

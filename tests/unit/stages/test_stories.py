@@ -23,7 +23,7 @@ from newsflow.stages.stories import (
     terms,
     vectorize,
 )
-from newsflow.stages.thai import THAI, thai_words
+from newsflow.stages.thai import THAI, thai_words, unify_thai
 from newsflow.stages.thai import stopwords as thai_stopwords
 from newsflow.store.sqlite import SqliteStore
 
@@ -81,7 +81,10 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
     """`terms` as first written: sentence by sentence, token by token (what the faster
     `terms` must equal)."""
     counts: dict[str, float] = {}
-    for sentence in re.split(r"(?<=[.!?])\s+|\n", f"{title or ''}\n{text}"):
+    whole = f"{title or ''}\n{text}"
+    if re.search(f"[{THAI}]", whole):
+        whole = unify_thai(whole)
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", whole):
         tokens = re.findall(f"[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*", sentence)
         i = 0
         while i < len(tokens):
@@ -107,7 +110,12 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
                 continue
             if token[0].isupper() and lowered not in STOPWORDS:
                 j = i + 1
-                while j < len(tokens) and tokens[j][0].isupper() and not unspaced(tokens[j]):
+                while (
+                    j < len(tokens)
+                    and tokens[j][0].isupper()
+                    and not unspaced(tokens[j])
+                    and not re.search(f"[{THAI}]", tokens[j])
+                ):
                     if tokens[j].lower() in STOPWORDS:
                         break
                     j += 1
