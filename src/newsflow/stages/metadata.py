@@ -40,10 +40,21 @@ _HTML_LANG = re.compile(
     r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I
 )
 _LANGUAGE_CODE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
-# Between authors: ";", "and", "&", "|", a spaced dash, "/", "•", and a full stop after a word
-# ("Jane Roe. Sputnik International"; not after an initial, "Jane E. Roe"). Commas are split
-# apart within these, where "Roe, Jane" may be one name.
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\||\s[-–—]\s|/|•|·|(?<=[a-z]{2})\.\s)\s*")
+# Between people: ";", "and", "&", "|", "•", "·". Between a name and what follows it (an
+# affiliation, a credential, a job title: "Jane Roe, CNN", "Jane Roe. Sputnik International",
+# "Jane Roe - Reuters"): a comma, a full stop after a word (not after an initial, "Jane E. Roe",
+# nor a title, "Sen. Maria Cantwell"), a spaced dash, "/". "Roe, Jane" may be one name.
+_PEOPLE_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\||•|·)\s*")
+_TITLE_ABBREVIATIONS = ("Sen", "Rep", "Gov", "Gen", "Col", "Sgt", "Capt", "Cmdr", "Adm", "Amb")
+_AFTER_NAME_SPLIT = re.compile(
+    r"\s*(?:,|\s[-–—]\s|/|"
+    + "".join(f"(?<!\\b{t})" for t in (*_TITLE_ABBREVIATIONS, "Maj", "Prof", "Rev", "Hon", "Mrs"))
+    + r"(?<=[a-z]{2})\.\s)\s*"
+)
+# A title before a name: "Sen. Maria Cantwell", "Lt. Col. Jane Roe", "Dr. Jane Roe".
+_TITLE = re.compile(
+    r"^(?:(?:" + "|".join(_TITLE_ABBREVIATIONS) + r"|Lt|Maj|Dr|Prof|Rev|Hon|Mr|Mrs|Ms)\.\s+)+"
+)
 _BY = re.compile(
     r"^\s*(?:(?:posted|written|words|reported|compiled|story|text)\s+)?"
     r"(?:by|von|par|por|di)(?:\s*:\s*|\s+)",
@@ -58,14 +69,22 @@ _MONTH = (
 # Where the date or time after a byline begins: "By Jane RoeNovember 15, 2019" (text glued
 # from two elements), "Jane Roe Published 2:16 AM", "by Jane Roe — 2019-04-10", "1 day ago".
 _BYLINE_DATE = re.compile(
-    rf"(?:\bon\s+|published\s*:?\s*|updated\s*:?\s*)?(?:{_MONTH}\.?\s+\d|\d)", re.I
+    r"(?:\bon\s+|published\s*:?\s*|updated\s*:?\s*)?"
+    rf"(?:(?:\b|(?-i:(?<=[a-z])(?=[A-Z]))){_MONTH}\.?\s+\d|\d)",  # not the "mar" of "Omar"
+    re.I,
+)
+# A relative time after a byline ("3 hours ago", "5 min read"), cut first: a surname that is
+# a month ("Sarah May 2 hours ago") would be taken for the date's start.
+_RELATIVE_TIME = re.compile(
+    r"\b\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b",
+    re.I,
 )
 # A part that is a role, not a person: a job title, a staff or newsroom credit, an account.
 _ROLE = re.compile(
     r"\b(?:staff(?:ers?)?|reports?|writers?|editors?|editorial|reporters?|correspondents?"
     r"|columnists?|contributors?|contributing|desk|bureau|newsroom|team|wires?"
     r"|admin(?:istrator)?|webmaster|redaktion|redacci[oó]n|reda[cç][aã]o|r[ée]daction"
-    r"|redazione)\b",
+    r"|redazione|special\s+(?:to|for))\b",
     re.I,
 )
 # Words of an outlet's or agency's name ("CNN Business", "Associated Press").
@@ -281,30 +300,37 @@ def split_authors(value: object, *, sitename: str | None = None, url: str = "") 
         return []
     site = _site_names(sitename, url)
     names: list[str] = []
-    for group in _AUTHOR_SPLIT.split(_without_date(_URL.sub(" ", value))):
-        parts = [_BY.sub("", part).strip(_BYLINE_PUNCTUATION) for part in group.split(",")]
-        parts = [part for part in parts if part and _squash(part) not in site]
+    for group in _PEOPLE_SPLIT.split(_without_date(_URL.sub(" ", value))):
+        parts = [
+            _BY.sub("", part).strip(_BYLINE_PUNCTUATION) for part in _AFTER_NAME_SPLIT.split(group)
+        ]
+        parts = [_TITLE.sub("", part) for part in parts if part and _squash(part) not in site]
         if (
             len(parts) == 2
+            and "," in group
             and all(len(WORD.findall(part)) == 1 for part in parts)
             and all(_is_name(part, site, first=True) for part in parts)
         ):
             parts = [f"{parts[1]} {parts[0]}"]  # "Roe, Jane"
-        for part in parts:
+        for index, part in enumerate(parts):
             name = _without_outlet(part, site)
-            if _is_name(name, site, first=not names):
+            if _is_name(name, site, first=not names, after_a_name=index > 0):
                 names.append(name)
     return list(dict.fromkeys(names))
 
 
 def _without_date(byline: str) -> str:
     """The byline before its date or time."""
+    if relative := _RELATIVE_TIME.search(byline):
+        byline = byline[: relative.start()]
     match = _BYLINE_DATE.search(byline)
     return byline[: match.start()].rstrip(_BYLINE_PUNCTUATION) if match else byline
 
 
-def _is_name(name: str, site: set[str], *, first: bool) -> bool:
-    """Whether a part of a byline names a person (or, alone, the agency credited)."""
+def _is_name(name: str, site: set[str], *, first: bool, after_a_name: bool = False) -> bool:
+    """Whether a part of a byline names a person (or, alone, the agency credited). A part
+    `after_a_name` ("Jane Roe, CNN Business") may be the outlet she writes for; a person named
+    beside another ("Jane Roe and Emily Post") is a person whatever the words of the name."""
     words = WORD.findall(name)
     if not 0 < len(words) <= MAX_AUTHOR_WORDS or _NOT_A_NAME.search(name):
         return False
@@ -316,7 +342,7 @@ def _is_name(name: str, site: set[str], *, first: bool) -> bool:
         return False
     if _CREDENTIAL.match(name.replace(".", "")):
         return first  # "PTI" credited alone; "Jane Roe, MS" is not two people
-    return first or not _is_outlet(name)
+    return first or not after_a_name or not _is_outlet(name)
 
 
 def _is_outlet(name: str) -> bool:
@@ -333,7 +359,10 @@ def _without_outlet(name: str, site: set[str]) -> str:
     words = name.split()
     for start in range(2, len(words)):
         head, tail = words[:start], " ".join(words[start:])
-        changes_case = all(word.isupper() for word in head) and words[start].istitle()
+        changes_case = (
+            all(word.isupper() and len(word.strip(".")) > 1 for word in head)  # not "A. O."
+            and words[start].istitle()
+        )
         outlet = len(words) - start > 1 and _OUTLET.search(tail)
         if _squash(tail) in site or changes_case or outlet:
             return " ".join(head)
@@ -637,6 +666,8 @@ def _author_text(tree: HtmlElement, metas: Metas, ld: list[object]) -> str | Non
     if names and split_authors("; ".join(names), sitename=sitename):
         return "; ".join(names)
     for element in _DOM_AUTHORS(tree):
+        if _IN_A_BOX(element):  # a "Most Read" box's, another article's
+            continue
         named = element.find(".//*[@itemprop='name']")
         text = _byline_text(named if named is not None else element)
         if (

@@ -218,6 +218,36 @@ def test_a_date_after_the_byline_is_cut_off(value: str) -> None:
     assert split_authors(value, sitename="The Harbor Gazette", url=URL) == ["Jane Roe"]
 
 
+# Bylines a held-out review wrote (the rules above, first written, read them wrong).
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("By Maria de la Cruz, Special to the Post", ["Maria de la Cruz"]),
+        ("Jane Roe, Special to The New York Times", ["Jane Roe"]),
+        ("By Sen. Maria Cantwell and Rep. Dan Newhouse", ["Maria Cantwell", "Dan Newhouse"]),
+        ("By Lt. Col. Jane Roe", ["Jane Roe"]),
+        ("A. O. Scott", ["A. O. Scott"]),  # initials are no all-caps name
+        ("E. B. WHITE", ["E. B. WHITE"]),
+        ("Jane Roe; Tom Daily", ["Jane Roe", "Tom Daily"]),  # a surname that is an outlet's word
+        ("Jane Roe and Emily Post", ["Jane Roe", "Emily Post"]),
+        ("By Ahmed Omar 3 hours ago", ["Ahmed Omar"]),  # "Omar" holds no month
+        ("By Sarah May 2 hours ago", ["Sarah May"]),
+        ("By Lee Jun 5 min read", ["Lee Jun"]),
+    ],
+)
+def test_titles_initials_surnames_and_relative_times_in_bylines(
+    value: str, expected: list[str]
+) -> None:
+    assert split_authors(value, sitename="The Harbor Gazette", url=URL) == expected
+
+
+def test_a_byline_in_a_box_of_other_articles_is_no_author() -> None:
+    """With the page's own credit naming nobody, a "Most Read" box's author was taken."""
+    staff = '<meta name="author" content="Staff Reports">'
+    aside = '<aside class="most-read"><span class="author">Derek Vance</span></aside>'
+    assert meta(staff, f"<article><p>Text.</p></article>{aside}").authors == []
+
+
 def test_bylines_in_abutting_elements_are_separate_words() -> None:
     byline = (
         '<div class="byline"><div>By JANE ROE and JOHN DOE</div><div>Associated Press</div></div>'
