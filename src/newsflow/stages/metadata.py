@@ -137,6 +137,8 @@ _UPDATE_LABEL = re.compile(
     re.I,
 )
 _UPDATE_ATTRIBUTE = re.compile(r"updat|modif", re.I)
+_PUBLISHED_ATTRIBUTE = re.compile(r"publish", re.I)
+_LABEL_SEPARATOR = re.compile(r"[|·•\n]")
 LABEL_CHARS = 30  # of the text before a <time> and of its own text, where a label is sought
 # A day in a URL's path with its month in words, "/2019/nov/18/" (htmldate reads the ones
 # in digits, "/2019/11/18/", and prefers them to what it finds in the page).
@@ -145,6 +147,7 @@ _URL_DAY_MONTH_WORD = re.compile(
     r"[/_-](\d{1,2})(?!\d)",
     re.I,
 )
+_URL_DAY_DIGITS = re.compile(r"/(?:19|20)\d\d/[01]?\d/[0-3]?\d(?:/|$)")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # A zone named after a time: "2019-11-19 02:24:00 UTC", "… GMT+01:00".
 _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)(?:([+-]\d{2}):?(\d{2}))?$", re.I)
@@ -251,14 +254,15 @@ def published_date(
 
     The dates declared as the publication date (`article:published_time`, `datePublished`)
     come first, then other declared ones (`<meta name=date>`, `<time>`); of either kind the
-    first with an offset, else the first. A time without offset takes the offset of another
-    declaration of the same time ("2019-11-19 02:24:00" and "2019-11-19 02:24:00 UTC"). Without
-    any, a day in the URL with its month in words ("/2019/nov/18/"), else htmldate's day (it
-    reads the URL's day in digits first, then the page and its text).
+    first. A time without offset takes the offset of another declaration of the same time
+    ("2019-11-19 02:24:00" and "2019-11-19 02:24:00 UTC"); a later declaration of another time,
+    with an offset, is not preferred (a list of other stories has them). Without any, a day in
+    the URL with its month in words ("/2019/nov/18/") unless it has one in digits, else
+    htmldate's day (it reads the URL's day in digits first, then the page and its text).
     """
     latest = _latest(fetched_at)
-    declared = _first_with_offset(_plausible(_published_dates(tree, metas, ld), latest))
-    declared = declared or _first_with_offset(_plausible(_other_dates(tree, metas), latest))
+    declared = next(_plausible(_published_dates(tree, metas, ld), latest), None)
+    declared = declared or next(_plausible(_other_dates(tree, metas), latest), None)
     if isinstance(declared, datetime) and declared.tzinfo is None:
         every = itertools.chain(_published_dates(tree, metas, ld), _other_dates(tree, metas))
         declared = _same_time_with_offset(declared, _plausible(every, latest))
@@ -511,8 +515,8 @@ def _is_update(time: HtmlElement) -> bool:
     """Whether a <time> is labelled as the time of an update, by its attributes, the text
     just before it or its own text's beginning."""
     attributes = " ".join(time.get(name, "") for name in ("class", "id", "itemprop"))
-    if _UPDATE_ATTRIBUTE.search(attributes):
-        return True
+    if _UPDATE_ATTRIBUTE.search(attributes) and not _PUBLISHED_ATTRIBUTE.search(attributes):
+        return True  # (WordPress classes the post's own time "entry-date published updated")
     before = ""
     parent = time.getparent()
     if parent is not None:
@@ -521,6 +525,7 @@ def _is_update(time: HtmlElement) -> bool:
             if sibling is time:
                 break
             before += sibling.text_content() + (sibling.tail or "")
+    before = _LABEL_SEPARATOR.split(before)[-1]  # "Updated 2h ago | Published <time>"
     label = before[-LABEL_CHARS:] + " " + time.text_content()[:LABEL_CHARS]
     return bool(_UPDATE_LABEL.search(label))
 
@@ -539,8 +544,12 @@ def _moment(value: str) -> date | datetime | None:
 
 
 def _url_day(url: str) -> Iterator[str]:
-    """The day a URL's path gives with its month in words ("/2019/nov/18/"), ISO 8601."""
-    if match := _URL_DAY_MONTH_WORD.search(urlsplit(url).path):
+    """The day a URL's path gives with its month in words ("/2019/nov/18/"), ISO 8601; none
+    when the path gives a day in digits ("/2022/01/05/…/2021-jan-6-committee": that one)."""
+    path = urlsplit(url).path
+    if _URL_DAY_DIGITS.search(path):
+        return
+    if match := _URL_DAY_MONTH_WORD.search(path):
         month = _MONTHS.index(match[2][:3].lower()) + 1
         yield f"{match[1]}-{month:02d}-{int(match[3]):02d}"
 
@@ -577,16 +586,6 @@ def _plausible(values: Iterator[str], latest: datetime | None) -> Iterator[date 
         yield moment
 
 
-def _first_with_offset(moments: Iterator[date | datetime]) -> date | datetime | None:
-    """The first time with an offset, else the first; read only as far as needed."""
-    first = None
-    for moment in moments:
-        if _has_offset(moment):
-            return moment
-        first = first or moment
-    return first
-
-
 def _same_time_with_offset(moment: datetime, others: Iterator[date | datetime]) -> datetime:
     """`moment`, a time without offset, or another of the same time with one."""
     written = moment.replace(microsecond=0)
@@ -598,10 +597,6 @@ def _same_time_with_offset(moment: datetime, others: Iterator[date | datetime]) 
         ):
             return other
     return moment
-
-
-def _has_offset(moment: date | datetime) -> bool:
-    return isinstance(moment, datetime) and moment.tzinfo is not None
 
 
 def _iso(moment: date | datetime) -> str:

@@ -111,6 +111,39 @@ def test_a_date_after_the_fetch_is_skipped() -> None:
     assert meta(late, body, fetched_at=fetched).published_at == "2024-06-01T06:00:00Z"
 
 
+def test_the_article_s_date_without_offset_wins_over_a_later_box_s_date_with_one() -> None:
+    """A "More stories" list's microdata date (with an offset) won over the article's own
+    `article:published_time` (without one): any later candidate with an offset did."""
+    head = '<meta property="article:published_time" content="2024-03-11T21:45:00">'
+    listing = (
+        '<ul class="more-stories"><li><time itemprop="datePublished" '
+        'datetime="2024-02-21T00:00:00Z">Feb 21</time></li></ul>'
+    )
+    assert meta(head, listing).published_at == "2024-03-11T21:45:00"
+
+
+def test_a_url_s_day_in_digits_wins_over_a_later_month_in_words() -> None:
+    url = "https://news.example/2022/01/05/politics/2021-jan-6-committee-hearing/"
+    assert meta("", "<p>Text.</p>", url=url).published_at == "2022-01-05"
+
+
+def test_a_time_classed_published_and_updated_is_the_publication_time() -> None:
+    """WordPress themes class the post's time "entry-date published updated"."""
+    body = (
+        '<time class="entry-date published updated" datetime="2024-03-11T09:30:00-05:00">'
+        "March 11, 2024</time>"
+    )
+    assert meta("", body).published_at == "2024-03-11T14:30:00Z"
+
+
+def test_an_update_label_before_a_separator_does_not_label_the_next_time() -> None:
+    body = (
+        '<p class="meta">Updated <span>2h ago</span> | Published '
+        '<time datetime="2024-03-11T09:30:00Z">March 11, 2024</time></p>'
+    )
+    assert meta("", body).published_at == "2024-03-11T09:30:00Z"
+
+
 def test_the_article_s_own_json_ld_date_wins_over_a_list_before_it() -> None:
     listing = (
         '{"@type": "ItemList", "itemListElement": [{"@type": "ListItem", "item":'
