@@ -66,6 +66,7 @@ _INLINE_TAGS = frozenset(
 )  # fmt: skip
 _MIN_PARAGRAPH_CHARS = 25
 MIN_PROSE_WORDS = 20
+_TEXT_BLOCKS = ("p", "li", "blockquote", "td", "dd", "figcaption")
 SENTENCE_MIN_WORDS = 8
 MAX_PRUNED_SHARE = 0.5
 _BLOCK_TAGS = (
@@ -79,6 +80,7 @@ def prepare_tree(tree: HtmlElement) -> None:
     """Prune boilerplate and pop-ups, flatten layout tables and mark the main block, in place."""
     _prune_boilerplate(tree)
     _prune_popups(tree)
+    _keep_times_in_sentences(tree)
     for table in [table for table in tree.iter("table") if is_layout_table(table)]:
         _flatten_table(table)
     if not tree.xpath("//article|//main"):
@@ -100,6 +102,19 @@ def _prune_boilerplate(tree: HtmlElement) -> None:
     for paragraph in list(tree.iter("p")):
         if is_link_list(paragraph):
             paragraph.drop_tree()
+
+
+def _keep_times_in_sentences(tree: HtmlElement) -> None:
+    """trafilatura removes every `<time>` with its text ("hearings will run from to , the
+    clerk said"): one inside a sentence, whose block holds `SENTENCE_MIN_WORDS` words besides
+    it, becomes its text. A byline's date ("By Jane Roe <time>…</time>") stays a `<time>`."""
+    for time in list(tree.iter("time")):
+        block = next((a for a in time.iterancestors() if a.tag in _TEXT_BLOCKS), None)
+        if block is None:
+            continue
+        besides = len(_WORD.findall(block.text_content())) - len(_WORD.findall(time.text_content()))
+        if besides >= SENTENCE_MIN_WORDS:
+            time.drop_tag()
 
 
 def _prune_popups(tree: HtmlElement) -> None:

@@ -7,7 +7,9 @@ from itertools import product
 from pathlib import Path
 
 import pytest
+import trafilatura
 from benchmarks.corpus import SITES, fixture_bodies, page
+from lxml import etree
 from lxml.etree import XPath
 from lxml.html import HtmlElement, document_fromstring
 
@@ -98,3 +100,20 @@ def test_a_term_named_like_a_pop_up_with_nothing_before_it_stays() -> None:
         "<span class='tooltip'>spring</span>."
     )
     assert prepared_paragraph(paragraph) == "The bus rapid transit line opens in spring."
+
+
+def test_a_time_inside_a_sentence_becomes_its_text_and_a_byline_s_date_stays_a_time() -> None:
+    """trafilatura drops `<time>` with its text: "hearings will run from to , the clerk said"."""
+    sentence = (
+        '<p>Public hearings will run from <time datetime="2024-03-01">March 1</time> to '
+        '<time datetime="2024-03-15">March 15</time>, the clerk said on Tuesday.</p>'
+    )
+    byline = '<p class="byline">By Jane Roe <time>Nov. 19, 2019</time></p>'
+    tree = document_fromstring(f"<html><body><article>{sentence}{byline}</article></body></html>")
+    prepare_tree(tree)
+    assert tree.xpath("//time/text()") == ["Nov. 19, 2019"]  # only the byline's
+    assert tree.find(".//p").text_content() == (
+        "Public hearings will run from March 1 to March 15, the clerk said on Tuesday."
+    )
+    text = trafilatura.extract(etree.tostring(tree, encoding="unicode"))
+    assert text is not None and "from March 1 to March 15" in text
