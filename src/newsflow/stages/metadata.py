@@ -44,7 +44,9 @@ _LANGUAGE_CODE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
 # affiliation, a credential, a job title: "Jane Roe, CNN", "Jane Roe. Sputnik International",
 # "Jane Roe - Reuters"): a comma, a full stop after a word (not after an initial, "Jane E. Roe",
 # nor a title, "Sen. Maria Cantwell"), a spaced dash, "/". "Roe, Jane" may be one name.
-_PEOPLE_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\||•|·)\s*")
+# "And" in English, German, French, Portuguese and Italian, Indonesian, in lower case only
+# ("Jane E. Roe" is one name).
+_PEOPLE_SPLIT = re.compile(r"\s*(?:;|\b(?:and|und|et|e|dan)\b|&|\||•|·)\s*")
 _TITLE_ABBREVIATIONS = ("Sen", "Rep", "Gov", "Gen", "Col", "Sgt", "Capt", "Cmdr", "Adm", "Amb")
 _AFTER_NAME_SPLIT = re.compile(
     r"\s*(?:,|\s[-–—]\s|/|"
@@ -56,8 +58,9 @@ _TITLE = re.compile(
     r"^(?:(?:" + "|".join(_TITLE_ABBREVIATIONS) + r"|Lt|Maj|Dr|Prof|Rev|Hon|Mr|Mrs|Ms)\.\s+)+"
 )
 _BY = re.compile(
-    r"^\s*(?:(?:posted|written|words|reported|compiled|story|text)\s+)?"
-    r"(?:by|von|par|por|di)(?:\s*:\s*|\s+)",
+    r"^\s*(?:(?:(?:posted|written|words|reported|compiled|story|text)\s+)?"
+    r"(?:by|von|par|por|di|oleh)(?:\s*:\s*|\s+)"
+    r"|(?:author|autor|autora|texto|penulis|reporter)\s*:\s*)",  # labels: "Texto: Ana Souza"
     re.I,
 )
 _NOT_A_NAME = re.compile(r"\d|@|_|https?:|www\.", re.I)
@@ -346,6 +349,8 @@ def _is_name(name: str, site: set[str], *, first: bool, after_a_name: bool = Fal
         return False
     if _CREDENTIAL.match(name.replace(".", "")):
         return first  # "PTI" credited alone; "Jane Roe, MS" is not two people
+    if after_a_name and name[0].islower():
+        return False  # "Pedro Lima, da Folha": where she writes, not who
     return first or not after_a_name or not _is_outlet(name)
 
 

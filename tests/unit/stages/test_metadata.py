@@ -266,6 +266,13 @@ def test_a_date_after_the_byline_is_cut_off(value: str) -> None:
         ("By Ahmed Omar 3 hours ago", ["Ahmed Omar"]),  # "Omar" holds no month
         ("By Sarah May 2 hours ago", ["Sarah May"]),
         ("By Lee Jun 5 min read", ["Lee Jun"]),
+        # Other languages' "and" and labels:
+        ("Ana Souza e Pedro Lima, da Folha Econômica", ["Ana Souza", "Pedro Lima"]),
+        ("Von Anna Schmidt und Jonas Weber", ["Anna Schmidt", "Jonas Weber"]),
+        ("Par Marie Dupont et Paul Martin", ["Marie Dupont", "Paul Martin"]),
+        ("Penulis: Siti Rahma dan Budi Santoso", ["Siti Rahma", "Budi Santoso"]),
+        ("Texto: Ana Souza", ["Ana Souza"]),
+        ("Oleh Siti Rahma", ["Siti Rahma"]),
     ],
 )
 def test_titles_initials_surnames_and_relative_times_in_bylines(
