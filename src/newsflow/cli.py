@@ -203,8 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser(
         "stories",
         help="list the largest recent stories in the store",
-        description="The largest stories joined within the last HOURS: id, size, first and "
-        "last seen, sources and the first article's title.",
+        description="The largest stories with an article published (else fetched) within the "
+        "last HOURS: id, size, first and last seen, sources and the first article's title.",
     )
     listing.add_argument("--limit", type=int, default=20, help="how many stories (default 20)")
     listing.add_argument(
