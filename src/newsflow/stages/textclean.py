@@ -44,9 +44,10 @@ _SENTENCE_END = re.compile(f'[.!?…:;,"”’)。！？」』{OTHER_SCRIPTS_END
 _CLOCK_END = re.compile(r"\b\d{1,2}(?:[:.]\d\d)? ?[ap]\.m\.$", re.I)
 _MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATED_CREDIT = re.compile(
-    r"^(?:by|published|updated|posted|last updated)\b"
-    rf"|^(?:[a-z]+day,? )?(?:{_MONTH_NAME} \d{{1,2}}(?:st|nd|rd|th)?,? (?:\d{{4}},? )?"
-    rf"|\d{{1,2}} {_MONTH_NAME},? \d{{4}},? |\d{{4}}-\d\d-\d\d,? )"
+    r"^(?:(?:by [^,.;|]{1,60}?[,|]? |(?:last )?updated:? |published:? |posted:? )"
+    r"(?:on |at )?)?"
+    rf"(?:[a-z]+day,? )?(?:{_MONTH_NAME} \d{{1,2}}(?:st|nd|rd|th)?,? (?:\d{{4}},? )?"
+    rf"|\d{{1,2}} {_MONTH_NAME},? \d{{4}},? |\d{{4}}-\d\d-\d\d,? )?"
     r"(?:at )?\d{1,2}(?:[:.]\d\d)? ?[ap]\.m\.$",
     re.I,
 )
@@ -97,14 +98,16 @@ _TAIL_MARKER = re.compile(
 # rule (the channel anywhere in the line) dropped are in the tests.
 _CALL_TO_ACTION = re.compile(
     r"^(?![-*•] |\d+[.)] )"
-    r"(?!.*[,;:]\s*(?:\S+\s+){0,4}(?:said|says|told|warned|urged|added|joked)\b)"
+    r"(?!.*[,;:]\s*(?:[^\s,;:]+\s+){0,4}(?:said|says|told|warned|urged|added|joked)\b)"
     r"\W*(?:(?:click|tap) here (?:to|and) )?"
     r"(?:(?:subscribe|sign up|register|join|follow|download|get|install|listen|watch)(?![\w-])"
     r"(?: (?:to|for|on|in|up|with))? (?:the|our|this|[\w.-]+['’]s) (?:[\w.'’&+-]+ ){0,4}?"
     r"(?:newsletters?|apps?|podcasts?|(?:youtube )?channel|alerts)\b"
     r"|(?:get|receive|have)\b.*\byour inbox\b"
     r"|(?:follow|subscribe to|like|find) [\w.'’-]+ on "  # "us", or the outlet's one-word name
-    r"(?:youtube|twitter|x|facebook|instagram|tiktok|linkedin)\b"
+    r"(?:youtube|twitter|x|facebook|instagram|tiktok|linkedin)"  # and networks to the end:
+    r"(?:,? (?:and |or )?(?:youtube|twitter|x|facebook|instagram|tiktok|linkedin))*"
+    r"(?: for [^.!?]*)?[.!:]?$"
     r"|get\b.{0,60}? on the go\b)",
     re.I,
 )
@@ -143,6 +146,8 @@ _APPEARED_FIRST = re.compile(
     r"\b(?:appeared|was (?:first |originally )?published|first published|originally published"
     rf"|originally appeared) (?:first |originally )?(?:on|in|at|by) "
     rf"{_SITE}(?: (?:(?:of|the|and|for|&) )*{_SITE}){{0,5}}"
+    r"(?:,? (?:and )?(?:is |are |was |has been )?(?:re)?(?:published|printed|posted)"
+    r"[^.!?]{0,80}|, an? [^.!?]{0,80})?"  # "and is republished here with permission"
     r"(?:[\s.!)]*$|\.\s+(?:\S+\s+){0,14}\S+$)",
     re.I,
 )

@@ -2,6 +2,7 @@
 
 import re
 import string
+import time
 import unicodedata
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from newsflow.stages import textclean as tc
 from newsflow.stages.fingerprint import MARKS
-from newsflow.stages.textclean import clean_text
+from newsflow.stages.textclean import clean_text, is_furniture
 
 WORD = f"[\\w{MARKS}]+"  # a word keeps its combining marks
 
@@ -190,6 +191,9 @@ CALLS_TO_ACTION = [
         "This story was originally published by Alaska Beacon. You can sign up for its "
         "newsletter here.",
         "This article was originally published on The Conversation. Read the original article.",
+        "This story originally appeared on Grist.org and is republished here with permission.",
+        "This article originally appeared in The Texas Tribune and is republished with permission.",
+        "This story was published by Stateline, an initiative of The Pew Charitable Trusts.",
         "This content is for informational purposes only and is not intended as investment advice.",
         *CALLS_TO_ACTION,
     ],
@@ -236,6 +240,8 @@ SENTENCES_WITH_CALL_TO_ACTION_WORDS = [
     "Follow the Eagles on Twitter, Instagram and TikTok for updates, the team said.",
     "And we did it without raising a single tax [Applause]",
     "| Plant | Capacity [MW] |",
+    "Like Musk on X, many executives now post daily.",
+    "Follow Trump on Twitter and you see the strategy.",
 ]
 
 
@@ -281,6 +287,9 @@ def test_an_update_time_closing_the_text_is_dropped_but_a_sentence_ending_in_a_t
         "Services will be held Saturday, Jan. 6, 2024, at 11 a.m.",
         "The hearing is set for Jan. 14 at 9 a.m.",
         "Polls open on Nov. 5, 2024 at 7 a.m.",
+        "By law, polls must close at 8 p.m.",
+        "Updated voter rolls are due Friday at 5 p.m.",
+        "Posted notices say the park closes at 9 p.m.",
     ],
 )
 def test_a_sentence_giving_a_date_and_a_time_is_a_sentence_first_or_last(sentence: str) -> None:
@@ -408,3 +417,12 @@ def test_a_closing_sentence_in_another_script_is_kept(closing: str) -> None:
 def test_decomposed_text_comes_out_composed() -> None:
     decomposed = unicodedata.normalize("NFD", "Hà Nội công bố kế hoạch phòng chống lũ lụt mới.")
     assert clean_text(decomposed).text == unicodedata.normalize("NFC", decomposed)
+
+
+@pytest.mark.parametrize("line", ["," * 100_000, "a, " * 30_000])
+def test_a_long_line_of_commas_is_judged_in_linear_time(line: str) -> None:
+    """The call to action's reported-speech test ran to the line's end at every comma: a
+    line of 100,000 commas took 86 s (a review)."""
+    started = time.perf_counter()
+    is_furniture(line)
+    assert time.perf_counter() - started < 2.0  # (a generous bound: linear takes 0.1 s)
