@@ -108,12 +108,14 @@ def _keep_times_in_sentences(tree: HtmlElement) -> None:
     """trafilatura removes every `<time>` with its text ("hearings will run from to , the
     clerk said"): one inside a sentence, whose block holds `SENTENCE_MIN_WORDS` words besides
     it, becomes its text. A byline's date ("By Jane Roe <time>…</time>") stays a `<time>`."""
+    words: dict[HtmlElement, int] = {}  # per block, counted once (unwrapping keeps it)
     for time in list(tree.iter("time")):
         block = next((a for a in time.iterancestors() if a.tag in _TEXT_BLOCKS), None)
         if block is None:
             continue
-        besides = len(_WORD.findall(block.text_content())) - len(_WORD.findall(time.text_content()))
-        if besides >= SENTENCE_MIN_WORDS:
+        if block not in words:
+            words[block] = len(_WORD.findall(block.text_content()))
+        if words[block] - len(_WORD.findall(time.text_content())) >= SENTENCE_MIN_WORDS:
             time.drop_tag()
 
 
@@ -150,16 +152,21 @@ def _names_popup(element: HtmlElement) -> bool:
 
 
 def _text_before(element: HtmlElement, container: HtmlElement) -> str:
-    """The text of `container` that comes before `element`, one of its descendants."""
+    """The text of `container` that comes before `element`, one of its descendants (read only
+    until it holds more than `TRIGGER_MAX_WORDS` words: enough to tell a trigger)."""
     ancestors = set(element.iterancestors())
     parts = [container.text or ""]
+    words = len(_WORD.findall(parts[0]))
     for node in container.iterdescendants():
-        if node is element:
+        if node is element or words > TRIGGER_MAX_WORDS:
             break
+        found = []
         if isinstance(node.tag, str):  # not a comment's text
-            parts.append(node.text or "")
+            found.append(node.text or "")
         if node not in ancestors:  # its tail precedes the element too
-            parts.append(node.tail or "")
+            found.append(node.tail or "")
+        parts.extend(found)
+        words += sum(len(_WORD.findall(part)) for part in found)
     return " ".join(parts)
 
 

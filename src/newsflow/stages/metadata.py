@@ -46,8 +46,13 @@ _LANGUAGE_CODE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
 # nor a title, "Sen. Maria Cantwell"), a spaced dash, "/". "Roe, Jane" may be one name.
 # "And" in English, German, French, Portuguese and Italian, Indonesian, in lower case only
 # ("Jane E. Roe" is one name).
-_PEOPLE_SPLIT = re.compile(r"\s*(?:;|\b(?:and|und|et|e|dan)\b|&|\||•|·)\s*")
-_TITLE_ABBREVIATIONS = ("Sen", "Rep", "Gov", "Gen", "Col", "Sgt", "Capt", "Cmdr", "Adm", "Amb")
+_PEOPLE_SPLIT = re.compile(
+    r"\s*(?:;|\b(?:and|und|et|dan)\b|\be\b(?=\s+\S+\s+\S)|&|\||•|·)\s*"
+)  # ("e" before two words at least: "Ana Souza e Silva" is one name)
+_TITLE_ABBREVIATIONS = (
+    "Sen", "Rep", "Gov", "Gen", "Col", "Sgt", "Capt", "Cmdr", "Adm", "Amb", "Det", "Pres",
+    "Supt", "Msgr", "Insp", "Cpl", "Pvt",
+)  # fmt: skip
 _AFTER_NAME_SPLIT = re.compile(
     r"\s*(?:,|\s[-–—]\s|/|"
     + "".join(f"(?<!\\b{t})" for t in (*_TITLE_ABBREVIATIONS, "Maj", "Prof", "Rev", "Hon", "Mrs"))
@@ -142,6 +147,7 @@ _UPDATE_LABEL = re.compile(
 _UPDATE_ATTRIBUTE = re.compile(r"updat|modif", re.I)
 _PUBLISHED_ATTRIBUTE = re.compile(r"publish", re.I)
 _LABEL_SEPARATOR = re.compile(r"[|·•\n]")
+_LINE_BLOCKS = frozenset(("p", "div", "li", "ul", "ol", "section", "header", "footer", "br"))
 LABEL_CHARS = 30  # of the text before a <time> and of its own text, where a label is sought
 # A day in a URL's path with its month in words, "/2019/nov/18/" (htmldate reads the ones
 # in digits, "/2019/11/18/", and prefers them to what it finds in the page).
@@ -305,6 +311,7 @@ def split_authors(value: object, *, sitename: str | None = None, url: str = "") 
     """
     if not isinstance(value, str):
         return []
+    value = " ".join(value.split())  # (runs of spaces made the patterns below quadratic)
     site = _site_names(sitename, url)
     names: list[str] = []
     for group in _PEOPLE_SPLIT.split(_without_date(_URL.sub(" ", value))):
@@ -366,6 +373,8 @@ def _without_outlet(name: str, site: set[str]) -> str:
     """`"JANE ROE Associated Press"`, `"Jane Roe Harbor Gazette"` → the name before the
     outlet (text from two elements, or a byline without a separator)."""
     words = name.split()
+    if len(words) > 2 * MAX_AUTHOR_WORDS:  # no name: `_is_name` refuses it whatever is cut
+        return name
     for start in range(2, len(words)):
         head, tail = words[:start], " ".join(words[start:])
         changes_case = (
@@ -522,14 +531,18 @@ def _is_update(time: HtmlElement) -> bool:
     attributes = " ".join(time.get(name, "") for name in ("class", "id", "itemprop"))
     if _UPDATE_ATTRIBUTE.search(attributes) and not _PUBLISHED_ATTRIBUTE.search(attributes):
         return True  # (WordPress classes the post's own time "entry-date published updated")
-    before = ""
-    parent = time.getparent()
-    if parent is not None:
-        before = parent.text or ""
-        for sibling in parent:
-            if sibling is time:
-                break
-            before += sibling.text_content() + (sibling.tail or "")
+    parts: list[str] = []  # the text before the time in its line, backwards, LABEL_CHARS of it
+    for sibling in time.itersiblings(preceding=True):
+        parts.append((sibling.tail or "") + " ")
+        if sibling.tag in _LINE_BLOCKS:  # another line's ("<p>Updated: <time>…</time></p>")
+            break
+        parts.append(sibling.text_content())
+        if sum(map(len, parts)) >= LABEL_CHARS:
+            break
+    else:
+        parent = time.getparent()
+        parts.append(parent.text or "" if parent is not None else "")
+    before = "".join(reversed(parts))
     before = _LABEL_SEPARATOR.split(before)[-1]  # "Updated 2h ago | Published <time>"
     label = before[-LABEL_CHARS:] + " " + time.text_content()[:LABEL_CHARS]
     return bool(_UPDATE_LABEL.search(label))
@@ -537,7 +550,8 @@ def _is_update(time: HtmlElement) -> bool:
 
 def _moment(value: str) -> date | datetime | None:
     """A declared date: a day, or a time with or without its offset; None if not ISO 8601."""
-    value = _UTC_SUFFIX.sub(lambda m: f"{m[1] or '+00'}:{m[2] or '00'}", value.strip())
+    value = " ".join(value.split())[:64]  # no date is longer (and spaces made it quadratic)
+    value = _UTC_SUFFIX.sub(lambda m: f"{m[1] or '+00'}:{m[2] or '00'}", value)
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -615,7 +629,10 @@ def _absolute(link: str | None, url: str) -> str | None:
     """A link the page gives relative to itself (`/content/photo.jpg`), made absolute."""
     if not link or not url:
         return link
-    return urljoin(url, link)
+    try:
+        return urljoin(url, link)
+    except ValueError:  # "http://[oops/photo.jpg": as the page gives it
+        return link
 
 
 def _json_ld(tree: HtmlElement) -> list[object]:

@@ -273,6 +273,8 @@ def test_a_date_after_the_byline_is_cut_off(value: str) -> None:
         ("Penulis: Siti Rahma dan Budi Santoso", ["Siti Rahma", "Budi Santoso"]),
         ("Texto: Ana Souza", ["Ana Souza"]),
         ("Oleh Siti Rahma", ["Siti Rahma"]),
+        ("Ana Souza e Silva", ["Ana Souza e Silva"]),  # a Portuguese compound surname
+        ("By Det. Jane Roe", ["Jane Roe"]),
     ],
 )
 def test_titles_initials_surnames_and_relative_times_in_bylines(
@@ -390,3 +392,9 @@ def test_an_image_given_relative_to_the_page_is_made_absolute() -> None:
     assert found.image.startswith("https://")
     absolute = meta('<meta property="og:image" content="https://cdn.example/p.jpg">')
     assert absolute.image == "https://cdn.example/p.jpg"
+
+
+def test_an_image_address_that_does_not_parse_is_kept_as_the_page_gives_it() -> None:
+    """urljoin raised ValueError on "http://[oops/photo.jpg": the article was lost."""
+    found = meta('<meta property="og:image" content="http://[oops/photo.jpg">')
+    assert found.image == "http://[oops/photo.jpg"
