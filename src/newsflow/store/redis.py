@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -158,9 +159,10 @@ _TRANSIENT = (
     redis.exceptions.ClusterDownError,
 )
 _CREDENTIALS = (redis.exceptions.AuthenticationError, redis.exceptions.AuthorizationError)
-_BUSY = ("BUSY ", "MASTERDOWN ", "LOADING ")
+_BUSY = re.compile(r"(?:^|: )(?:BUSY|MASTERDOWN|LOADING) ")
 """Replies redis-py raises as a plain `ResponseError` that say "not now": a script of another
-client has run past `busy-reply-threshold`, a replica lost its primary, a restart is loading."""
+client has run past `busy-reply-threshold`, a replica lost its primary, a restart is loading
+(in a pipeline, after "Command # 1 (…) of pipeline caused error: ")."""
 
 
 def eviction_warning(memory: dict[str, Any]) -> str | None:
@@ -404,7 +406,7 @@ class RedisStore(RedisIndexOps):
                 f"Redis at {self._description} is full (maxmemory reached), writes refused: {exc}"
             ) from exc
         except redis.exceptions.ResponseError as exc:
-            if str(exc).startswith(_BUSY):
+            if _BUSY.search(str(exc)):
                 raise StoreUnavailable(f"Redis at {self._description} is busy: {exc}") from exc
             raise
 

@@ -110,6 +110,12 @@ def test_a_redis_busy_with_another_clients_script_is_unavailable_not_an_error() 
         finally:
             other.join()
         assert store.claim("hash", "owner", ttl_seconds=60, now=NOW) == "owner"
+        # In a pipeline (newsflow stories) redis-py puts the command before the reply.
+        piped = "Command # 1 (HGET story:a size) of pipeline caused error: BUSY Redis is busy"
+        with pytest.raises(StoreUnavailable, match="busy"), store._translated():
+            raise redis.exceptions.ResponseError(piped)
+        with pytest.raises(redis.exceptions.ResponseError), store._translated():
+            raise redis.exceptions.ResponseError("ERR wrong number of arguments")
 
 
 def test_a_redis_that_evicts_keys_is_named_in_one_warning(
