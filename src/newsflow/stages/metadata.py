@@ -208,7 +208,7 @@ def page_metadata(tree: HtmlElement, url: str, fetched_at: str | None = None) ->
     return PageMetadata(
         title=strip_site_name(title, sitename, url) if title else None,
         sitename=sitename,
-        authors=split_authors(_author_text(tree, metas, ld), sitename=sitename, url=url),
+        authors=split_authors(_author_text(tree, metas, ld, url), sitename=sitename, url=url),
         published_at=published_date(tree, metas, ld, url, fetched_at=fetched_at),
         description=_meta(metas, "og:description", "twitter:description", "description")
         or _first_string(ld, "description"),
@@ -663,13 +663,13 @@ def _ld_image(ld: list[object]) -> str | None:
     return None
 
 
-def _author_text(tree: HtmlElement, metas: Metas, ld: list[object]) -> str | None:
+def _author_text(tree: HtmlElement, metas: Metas, ld: list[object], url: str) -> str | None:
     """Author names as the page declares them: `<meta name=author>`, JSON-LD, else the
     first short byline in the page; several joined with ";" for `split_authors`. A source
     that names nobody (a URL, the site, "Staff Reports", a date alone) gives way to the next."""
     sitename = page_sitename(metas, ld)
     declared = _meta(metas, "author", "article:author", "byl", "parsely-author", "sailthru.author")
-    if declared and split_authors(declared, sitename=sitename):
+    if declared and split_authors(declared, sitename=sitename, url=url):
         return declared
     names: list[str] = []
     nodes = _ld_nodes(ld)
@@ -680,7 +680,7 @@ def _author_text(tree: HtmlElement, metas: Metas, ld: list[object]) -> str | Non
             name = item.get("name") if isinstance(item, dict) else item
             if isinstance(name, str) and name.strip():
                 names.append(name.strip())
-    if names and split_authors("; ".join(names), sitename=sitename):
+    if names and split_authors("; ".join(names), sitename=sitename, url=url):
         return "; ".join(names)
     for element in _DOM_AUTHORS(tree):
         if _IN_A_BOX(element):  # a "Most Read" box's, another article's
@@ -690,7 +690,7 @@ def _author_text(tree: HtmlElement, metas: Metas, ld: list[object]) -> str | Non
         if (
             text
             and len(WORD.findall(_without_date(text))) <= BYLINE_MAX_WORDS
-            and split_authors(text, sitename=sitename)
+            and split_authors(text, sitename=sitename, url=url)
         ):
             return text
     return None

@@ -398,3 +398,10 @@ def test_an_image_address_that_does_not_parse_is_kept_as_the_page_gives_it() -> 
     """urljoin raised ValueError on "http://[oops/photo.jpg": the article was lost."""
     found = meta('<meta property="og:image" content="http://[oops/photo.jpg">')
     assert found.image == "http://[oops/photo.jpg"
+
+
+def test_a_declared_author_that_is_the_site_by_its_host_gives_way_to_the_byline() -> None:
+    """The site named only by its host ("harborgazette" in the URL) was taken for a name
+    when choosing where the authors are, then dropped: the byline was never read."""
+    head = '<meta name="author" content="HarborGazette">'
+    assert meta(head, '<p class="byline">By Jane Roe</p>').authors == ["Jane Roe"]
