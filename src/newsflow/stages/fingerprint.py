@@ -12,7 +12,7 @@ import unicodedata
 from functools import lru_cache
 
 from newsflow.model import Fingerprint
-from newsflow.stages.thai import DOUBLE_SARA_E, HAS_THAI, THAI, ThaiSplitter
+from newsflow.stages.thai import DOUBLE_SARA_E, HAS_THAI, THAI, THAI_DIGITS, ThaiSplitter
 
 _TRANSLATE = str.maketrans(
     {
@@ -51,7 +51,7 @@ _TRANSLATE = str.maketrans(
         **dict.fromkeys(map(chr, range(0x064B, 0x0653))),
         "\u0130": "I",
         # Thai digits, which one site writes and another writes as ASCII digits.
-        **{chr(0x0E50 + n): str(n) for n in range(10)},
+        **THAI_DIGITS,
         # Bidirectional controls: marks and embeddings around right-to-left text (Arabic,
         # Hebrew) that one site writes and another does not.
         **dict.fromkeys(

@@ -208,7 +208,7 @@ def page_metadata(tree: HtmlElement, url: str, fetched_at: str | None = None) ->
     return PageMetadata(
         title=strip_site_name(title, sitename, url) if title else None,
         sitename=sitename,
-        authors=split_authors(_author_text(tree, metas, ld, url), sitename=sitename, url=url),
+        authors=_authors(tree, metas, ld, sitename=sitename, url=url),
         published_at=published_date(tree, metas, ld, url, fetched_at=fetched_at),
         description=_meta(metas, "og:description", "twitter:description", "description")
         or _first_string(ld, "description"),
@@ -663,15 +663,16 @@ def _ld_image(ld: list[object]) -> str | None:
     return None
 
 
-def _author_text(tree: HtmlElement, metas: Metas, ld: list[object], url: str) -> str | None:
-    """Author names as the page declares them: `<meta name=author>`, JSON-LD, else the
-    first short byline in the page; several joined with ";" for `split_authors`. A source
-    that names nobody (a URL, the site, "Staff Reports", a date alone) gives way to the next."""
-    sitename = page_sitename(metas, ld)
+def _authors(
+    tree: HtmlElement, metas: Metas, ld: list[object], *, sitename: str | None, url: str
+) -> list[str]:
+    """The authors the page names: from `<meta name=author>`, else JSON-LD, else the first
+    short byline in the page (`split_authors`). A source that names nobody (a URL, the site,
+    "Staff Reports", a date alone) gives way to the next."""
     declared = _meta(metas, "author", "article:author", "byl", "parsely-author", "sailthru.author")
-    if declared and split_authors(declared, sitename=sitename, url=url):
-        return declared
-    names: list[str] = []
+    if declared and (names := split_authors(declared, sitename=sitename, url=url)):
+        return names
+    found: list[str] = []
     nodes = _ld_nodes(ld)
     for author in _find_key(ld, "author"):
         for item in author if isinstance(author, list) else [author]:
@@ -679,9 +680,9 @@ def _author_text(tree: HtmlElement, metas: Metas, ld: list[object], url: str) ->
                 item = nodes.get(str(item.get("@id")), item)  # {"@id": …} of a Person node
             name = item.get("name") if isinstance(item, dict) else item
             if isinstance(name, str) and name.strip():
-                names.append(name.strip())
-    if names and split_authors("; ".join(names), sitename=sitename, url=url):
-        return "; ".join(names)
+                found.append(name.strip())
+    if found and (names := split_authors("; ".join(found), sitename=sitename, url=url)):
+        return names
     for element in _DOM_AUTHORS(tree):
         if _IN_A_BOX(element):  # a "Most Read" box's, another article's
             continue
@@ -690,10 +691,10 @@ def _author_text(tree: HtmlElement, metas: Metas, ld: list[object], url: str) ->
         if (
             text
             and len(WORD.findall(_without_date(text))) <= BYLINE_MAX_WORDS
-            and split_authors(text, sitename=sitename, url=url)
+            and (names := split_authors(text, sitename=sitename, url=url))
         ):
-            return text
-    return None
+            return names
+    return []
 
 
 def _ld_nodes(data: object) -> dict[str, dict[str, object]]:

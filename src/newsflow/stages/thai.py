@@ -28,7 +28,9 @@ MAX_TEXT_CHARS = 100_000
 in characters, not time, so every process splits a text alike. A message of 3.2 million
 random Thai characters took 29 s of a worker's time, its partition stalled."""
 _INVISIBLE = str.maketrans(dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")))
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+THAI_DIGITS = {chr(0x0E50 + n): str(n) for n in range(10)}
+"""Thai digits as ASCII ones (one site writes ๑๒, another 12); the normalization uses it too."""
+_THAI_DIGITS = str.maketrans(THAI_DIGITS)
 DOUBLE_SARA_E = "\u0e40\u0e40"
 """Two SARA E typed for SARA AE (แ), a common habit: the same word to a reader."""
 
