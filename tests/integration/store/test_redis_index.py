@@ -269,3 +269,30 @@ def test_a_unique_article_is_decided_in_two_round_trips_and_a_copy_in_one(
     commands.clear()
     assert decide(2, seeds[1]) == "duplicate"  # the same text under another URL
     assert commands == ["EVALSHA"]
+
+
+def test_stories_are_listed_page_by_page_through_ties_and_down_to_since(
+    store: RedisStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages follow the last-joined scores, not offsets (Redis walks to an offset element by
+    element); stories joined in the same second straddle page boundaries, none is skipped or
+    listed twice, and none joined before `since` is read."""
+    monkeypatch.setattr("newsflow.store.redis_index._STORY_PAGE", 3)
+    seconds = [0, 5, 5, 5, 5, 5, 5, 5, 9, 9, 9, 12, 12]  # last joined: T0 + seconds
+    ids = [f"{n:032x}" for n in range(len(seconds))]
+    for sid, second in zip(ids, seconds, strict=True):
+        store.commit_decision(
+            sid, {}, story=update(sid, at=T0 + second), ttl_seconds=WINDOW, now=T0
+        )
+    extra = {ids[8]: 3, ids[9]: 2, ids[10]: 1}  # joined again at second 9: 4, 3, 2 articles
+    for sid, more in extra.items():
+        for k in range(more):
+            joined = update(sid, at=T0 + 9)
+            store.commit_decision(
+                f"{sid[:-4]}f{k}{sid[-2:]}", {}, story=joined, ttl_seconds=WINDOW, now=T0
+            )
+    listed = store.top_stories(limit=100, since=T0 + 5)
+    assert sorted(s.story_id for s in listed) == sorted(ids[1:])  # not the one at second 0
+    assert [s.size for s in listed[:3]] == [4, 3, 2]
+    assert [s.story_id for s in listed[:3]] == ids[8:11]
+    assert {s.size for s in listed[3:]} == {1}
