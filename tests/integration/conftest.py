@@ -88,6 +88,17 @@ class Service(ServiceProcess):
                 time.sleep(0.05)
         raise AssertionError(f"{self.name} HTTP not up:\n{self.log_text()}")
 
+    def settled_metric(
+        self, name: str, expected: float, timeout: float = 10, **labels: str
+    ) -> float:
+        """The metric once it shows `expected`, or as it stands at the timeout. Outcomes are
+        counted once their batch's offsets are committed, a moment after a consumer of the
+        outcome topics can read them."""
+        deadline = time.monotonic() + timeout
+        while (value := self.metric(name, **labels)) != expected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return value
+
     def worker_pids(self) -> list[int]:
         out = subprocess.run(
             ["pgrep", "-P", str(self.process.pid), "-f", "spawn_main"],
