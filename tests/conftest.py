@@ -7,6 +7,24 @@ from typing import Any
 
 import pytest
 
+FAULT_ROWS: list[dict[str, Any]] = []
+"""The fault suite's accounting rows (`fault_report` in tests/integration/conftest.py)."""
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        FAULT_ROWS.extend(row for key, row in report.user_properties if key == "fault_row")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not FAULT_ROWS:
+        return
+    columns = list(dict.fromkeys(key for row in FAULT_ROWS for key in row))
+    terminalreporter.section("fault accounting")
+    terminalreporter.write_line(" | ".join(columns))
+    for row in FAULT_ROWS:
+        terminalreporter.write_line(" | ".join(str(row.get(c, "")) for c in columns))
+
 
 @pytest.fixture(scope="session")
 def metrics() -> Any:

@@ -137,20 +137,9 @@ def start_service(broker: str, topics: Topics, tmp_path: Path) -> Iterator[Any]:
 
 # --- fault-suite accounting table, printed at the end of the run ---------------------------
 
-FAULT_ROWS: list[dict[str, Any]] = []
-
 
 @pytest.fixture
-def fault_report() -> Any:
-    """Append one accounting row (a dict) to the table printed after the tests."""
-    return FAULT_ROWS.append
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not FAULT_ROWS:
-        return
-    columns = list(dict.fromkeys(key for row in FAULT_ROWS for key in row))
-    terminalreporter.section("fault accounting")
-    terminalreporter.write_line(" | ".join(columns))
-    for row in FAULT_ROWS:
-        terminalreporter.write_line(" | ".join(str(row.get(c, "")) for c in columns))
+def fault_report(request: pytest.FixtureRequest) -> Any:
+    """Add one accounting row (a dict) to the table printed after the tests (it travels with
+    the test's report, so the table is whole when the tests run in several processes)."""
+    return lambda row: request.node.user_properties.append(("fault_row", row))
