@@ -142,10 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if not _is_kafka_error(exc):
             raise
-        print(
-            f"newsflow: Kafka: {exc} (is NEWSFLOW_KAFKA_BOOTSTRAP right, and the broker up?)",
-            file=sys.stderr,
-        )
+        hint = " (is NEWSFLOW_KAFKA_BOOTSTRAP right, and the broker up?)" if _unreached(exc) else ""
+        print(f"newsflow: Kafka: {exc}{hint}", file=sys.stderr)
         return 1
 
 
@@ -154,6 +152,20 @@ def _is_kafka_error(exc: Exception) -> bool:
     is not imported for it: a command that never imported it cannot have raised its error."""
     errors = sys.modules.get("kafka.errors")
     return errors is not None and isinstance(exc, errors.KafkaError)
+
+
+def _unreached(exc: Exception) -> bool:
+    """Whether a Kafka error says the broker was not reached (not a refusal by a broker that
+    answered, as an authorization failure or a record too large)."""
+    import kafka.errors
+
+    return isinstance(
+        exc,
+        kafka.errors.KafkaTimeoutError
+        | kafka.errors.KafkaConnectionError
+        | kafka.errors.NodeNotReadyError
+        | kafka.errors.BrokerNotAvailableError,
+    )
 
 
 def command_settings() -> dict[str, tuple[Setting, ...]]:

@@ -168,3 +168,22 @@ def test_a_broker_that_cannot_be_reached_is_said_in_one_line(
     said = capsys.readouterr().err
     assert said.startswith("newsflow: Kafka: KafkaTimeoutError: Unable to bootstrap")
     assert "NEWSFLOW_KAFKA_BOOTSTRAP" in said and "Traceback" not in said
+
+
+def test_a_refusal_by_a_broker_that_answered_is_not_blamed_on_the_address(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """Every Kafka error asked whether NEWSFLOW_KAFKA_BOOTSTRAP was right, an authorization
+    failure too."""
+    import kafka.errors
+
+    import newsflow.kafka.clients as clients
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise kafka.errors.TopicAuthorizationFailedError("raw")
+
+    monkeypatch.setattr(clients, "create_topics", refused)
+    assert main(["topics", "create", "--kafka-bootstrap", "127.0.0.1:1"]) == 1
+    said = capsys.readouterr().err
+    assert said.startswith("newsflow: Kafka: [Error 29] TopicAuthorizationFailedError: raw")
+    assert "NEWSFLOW_KAFKA_BOOTSTRAP" not in said
