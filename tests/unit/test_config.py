@@ -152,38 +152,33 @@ def test_an_http_address_that_cannot_be_served_is_a_configuration_error() -> Non
         HealthServer("no-such-host.invalid", 0, ready=lambda: True)
 
 
-def test_a_broker_that_cannot_be_reached_is_said_in_one_line(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+@pytest.mark.parametrize(
+    ("error", "said_first", "hinted"),
+    [
+        ("KafkaTimeoutError", "KafkaTimeoutError: Unable to bootstrap", True),
+        ("TopicAuthorizationFailedError", "[Error 29] TopicAuthorizationFailedError", False),
+    ],
+)
+def test_a_kafka_error_is_said_in_one_line_and_an_unreached_broker_blames_the_address(
+    error: str,
+    said_first: str,
+    hinted: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
 ) -> None:
-    """`topics create` and `publish` against a broker that is down ended in a traceback."""
+    """`topics create` and `publish` against a broker that is down ended in a traceback; then
+    every Kafka error asked whether NEWSFLOW_KAFKA_BOOTSTRAP was right, a refusal by a broker
+    that answered (an authorization failure) too."""
     import kafka.errors
 
     import newsflow.kafka.clients as clients
 
-    def unreachable(*args: object, **kwargs: object) -> None:
-        raise kafka.errors.KafkaTimeoutError("Unable to bootstrap from ['127.0.0.1:1']")
+    def failing(*args: object, **kwargs: object) -> None:
+        raise getattr(kafka.errors, error)("Unable to bootstrap from ['127.0.0.1:1']")
 
-    monkeypatch.setattr(clients, "create_topics", unreachable)
+    monkeypatch.setattr(clients, "create_topics", failing)
     assert main(["topics", "create", "--kafka-bootstrap", "127.0.0.1:1"]) == 1
     said = capsys.readouterr().err
-    assert said.startswith("newsflow: Kafka: KafkaTimeoutError: Unable to bootstrap")
-    assert "NEWSFLOW_KAFKA_BOOTSTRAP" in said and "Traceback" not in said
-
-
-def test_a_refusal_by_a_broker_that_answered_is_not_blamed_on_the_address(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-) -> None:
-    """Every Kafka error asked whether NEWSFLOW_KAFKA_BOOTSTRAP was right, an authorization
-    failure too."""
-    import kafka.errors
-
-    import newsflow.kafka.clients as clients
-
-    def refused(*args: object, **kwargs: object) -> None:
-        raise kafka.errors.TopicAuthorizationFailedError("raw")
-
-    monkeypatch.setattr(clients, "create_topics", refused)
-    assert main(["topics", "create", "--kafka-bootstrap", "127.0.0.1:1"]) == 1
-    said = capsys.readouterr().err
-    assert said.startswith("newsflow: Kafka: [Error 29] TopicAuthorizationFailedError: raw")
-    assert "NEWSFLOW_KAFKA_BOOTSTRAP" not in said
+    assert said.startswith("newsflow: Kafka: " + said_first)
+    assert ("NEWSFLOW_KAFKA_BOOTSTRAP" in said) is hinted
+    assert "Traceback" not in said and said.count("\n") == 1
