@@ -17,7 +17,7 @@ from newsflow import rejection as R
 from newsflow.model import Article, Decision, Extraction, Fingerprint, Origin
 from newsflow.rejection import Rejection
 from newsflow.stages import recrawl
-from newsflow.stages.boilerplate import BoilerplateSettings, drop_recurring
+from newsflow.stages.boilerplate import BoilerplateSettings, drop_lines, recurring_lines
 from newsflow.stages.dedup import (
     DEFAULT_TTL_SECONDS,
     EXACT,
@@ -27,10 +27,12 @@ from newsflow.stages.dedup import (
     exact_claim,
 )
 from newsflow.stages.features import TextFeatures, text_features
+from newsflow.stages.fingerprint import fingerprint
 from newsflow.stages.ingest import IngestLimits, format_timestamp, ingest, peek_source_id
 from newsflow.stages.placement import Indexed, PlacementSettings, index_request, place
 from newsflow.stages.stories import StorySettings
 from newsflow.store.base import DedupStore
+from newsflow.store.records import Begun
 
 OutcomeKind = Literal["ingested", "rejected", "clean", "duplicate", "dlq"]
 NO_WORDS_LEFT = (
@@ -96,6 +98,25 @@ def recrawl_outcome(article: Article, found: recrawl.Recrawl, *, now: datetime) 
     fp = Fingerprint(content_hash=found.content_hash, word_count=0)
     event = events.duplicate_event(article, fp, decision, decided_at=format_timestamp(now))
     return Outcome("duplicate", event, key=article.article_id.encode(), article=article)
+
+
+def _without_boilerplate(
+    extracted: Extraction, article: Article, begun: Begun, settings: BoilerplateSettings
+) -> tuple[Extraction, set[int]]:
+    """The extraction without its learned boilerplate lines, and which lines those were.
+
+    A redelivered article drops the lines its first decision dropped (its raw body's marker
+    says which), not those that recur now: a line learned since would change its text, its
+    hash, and so its decision (a duplicate became unique). Should the text not come out as
+    it did then (another extractor version), the lines that recur now are dropped."""
+    first = recrawl.first_text(article, begun.marked)
+    if first is not None:  # (it may have dropped none: a duplicate of its whole text)
+        again = drop_lines(extracted, set(first.dropped))
+        if fingerprint(again.text).content_hash == first.content_hash:
+            return again, set(first.dropped)
+    lines = recurring_lines(begun.line_counts, settings)
+    kept = drop_lines(extracted, lines)
+    return kept, (lines if kept is not extracted else set())
 
 
 def _features(
@@ -181,7 +202,7 @@ def run_decide(
         if begun.indexed is not None and begun.statistics is not None:
             indexed = (begun.indexed, begun.statistics)
     else:  # learned boilerplate: the claim (and what follows) on the text without it
-        extracted = drop_recurring(extracted, begun.line_counts, settings.boilerplate)
+        extracted, dropped = _without_boilerplate(extracted, article, begun, settings.boilerplate)
         features = _features(extracted, features, stories)
         fp = features.fingerprint
         decision = decide_exact(
@@ -190,7 +211,7 @@ def run_decide(
             store,
             now=now.timestamp(),
             ttl_seconds=settings.dedup_ttl_seconds,
-            mark=recrawl.mark(article, fp.content_hash),
+            mark=recrawl.mark(article, fp.content_hash, dropped),
         )
     key = article.article_id.encode()
     if decision.status == "duplicate":

@@ -82,7 +82,12 @@ def drop_recurring(
 ) -> Extraction:
     """The extraction without the lines that `counts` (per line, the source's documents that
     had it) make boilerplate."""
-    return drop_lines(extraction, {i for i, n in enumerate(counts) if n >= settings.min_documents})
+    return drop_lines(extraction, recurring_lines(counts, settings))
+
+
+def recurring_lines(counts: list[int], settings: BoilerplateSettings) -> set[int]:
+    """The indexes of the lines that `counts` make boilerplate."""
+    return {i for i, n in enumerate(counts) if n >= settings.min_documents}
 
 
 def drop_lines(extraction: Extraction, indexes: set[int]) -> Extraction:

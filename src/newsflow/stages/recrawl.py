@@ -11,6 +11,7 @@ its re-crawls are extracted again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from newsflow.model import Article
@@ -45,15 +46,40 @@ def recognize_many(
 def _recognized(article: Article, value: str | None) -> Recrawl | None:
     if value is None:
         return None
-    owner, target, content_hash = value.split(" ")
+    owner, target, content_hash, *_ = value.split(" ")
     if article.article_id in (owner, target):
         return None  # the article itself, redelivered: decide it the whole way again
     return Recrawl(duplicate_of=target, content_hash=content_hash)
 
 
-def mark(article: Article, content_hash: str) -> Mark:
+@dataclass(frozen=True, slots=True)
+class FirstText:
+    """What a redelivered article's first decision claimed: its text's hash, and which lines
+    of the extracted text it dropped as learned boilerplate."""
+
+    content_hash: str
+    dropped: frozenset[int]
+
+
+def first_text(article: Article, value: str | None) -> FirstText | None:
+    """From the marker's `value` (`Begun.marked`), what this article's first decision kept,
+    when it was this article that set the marker; else None."""
+    if value is None:
+        return None
+    owner, _, content_hash, *dropped = value.split(" ")
+    if owner != article.article_id:
+        return None
+    lines = frozenset(int(i) for i in dropped[0].split(",")) if dropped else frozenset()
+    return FirstText(content_hash, lines)
+
+
+def mark(article: Article, content_hash: str, dropped: Iterable[int] = ()) -> Mark:
     """The marker that makes later copies of this body re-crawls: set with the exact-dedup
     claim of `content_hash` (`dedup.exact_claim`), as `article_id target content_hash`, the
-    target being the claim's owner (the article itself, or the article it duplicates). The
+    target being the claim's owner (the article itself, or the article it duplicates), then
+    the lines of the extracted text that learned boilerplate dropped, if any (`3,7`): the
+    article keeps that text at a redelivery, when more lines may have recurred since. The
     first one wins."""
-    return Mark(KEY + article.body_hash, f"{article.article_id} ", f" {content_hash}")
+    lines = ",".join(map(str, sorted(dropped)))
+    after = f" {content_hash} {lines}" if lines else f" {content_hash}"
+    return Mark(KEY + article.body_hash, f"{article.article_id} ", after)

@@ -100,7 +100,9 @@ class DedupStore(Protocol):
         An article that already holds the claim goes on to it whatever the counts: it was
         decided on its whole text when it came first, and a line that has recurred since (other
         articles of the source counted it) must not change its text at a redelivery (it
-        claimed another hash then, or was taken for a copy of a later article)."""
+        claimed another hash then, or was taken for a copy of a later article). When a line
+        recurs, the value under the claim's mark key comes back too (`Begun.marked`): there a
+        redelivered article that dropped lines finds which it dropped."""
         ...
 
     def recall_decision(self, article_id: str, *, now: float) -> dict[str, Any] | None:
@@ -218,7 +220,8 @@ def begin_decision_in_steps(
     if any(count >= recurring_at for count in counts) and (
         store.peek(claim.key, now=now) != claim.owner
     ):
-        return Begun(counts)
+        marked = None if claim.mark is None else store.peek(claim.mark.key, now=now)
+        return Begun(counts, marked=marked)
     owner = store.claim(
         claim.key, claim.owner, ttl_seconds=claim.ttl_seconds, now=now, mark=claim.mark
     )

@@ -54,12 +54,14 @@ class IndexRequest:
 class Begun:
     """What `DedupStore.begin_decision` did: the line counts always; the claim's holder
     unless a line recurs; the near-duplicate entries and term statistics when the article
-    holds the claim and asked for them."""
+    holds the claim and asked for them; when a line recurs, the value under the claim's
+    mark key (`marked`: a redelivered article finds there what its first decision kept)."""
 
     line_counts: list[int]
     owner: str | None = None
     indexed: list[IndexedSignature] | None = None
     statistics: TermStatistics | None = None
+    marked: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,7 +136,10 @@ local counts = observe_lines(ARGV[1], ARGV[2], cjson.decode(ARGV[3]), cjson.deco
 local recurring_at = tonumber(ARGV[5])
 for k = 1, #counts do
     if counts[k] >= recurring_at then
-        if redis.call('GET', KEYS[1]) ~= ARGV[6] then return {counts} end
+        if redis.call('GET', KEYS[1]) ~= ARGV[6] then
+            if ARGV[8] ~= '1' then return {counts} end
+            return {counts, false, redis.call('GET', KEYS[2])}
+        end
         break  -- a redelivery of an article that claimed the whole text: it keeps it
     end
 end
@@ -352,6 +355,8 @@ class RedisStore(RedisIndexOps):
         counts = [counted[line] for line in line_hashes]
         if len(reply) == 1:
             return Begun(counts)
+        if reply[1] is None:  # a line recurs: what the mark holds
+            return Begun(counts, marked=None if reply[2] is None else _as_str(reply[2]))
         owner = _as_str(reply[1])
         if len(reply) == 2:
             return Begun(counts, owner)

@@ -387,6 +387,16 @@ def test_a_recurring_line_stops_before_the_claim(store: DedupStore) -> None:
     assert (third.line_counts, third.owner, third.indexed) == ([3, 1], None, None)
     assert store.peek("hash:h2", now=T0) is None  # the text will change: nothing claimed
     assert index(store, D, ["0:x"]) == []
+    assert third.marked is None  # C's body was never marked
+
+
+def test_when_a_line_recurs_the_mark_is_told(store: DedupStore) -> None:
+    """A redelivered article reads there which lines its first decision dropped."""
+    for n, article in enumerate((A, B)):
+        begin(store, article, ["plug", f"own {n}"], content=f"h{n}", bands=[f"0:{n}"])
+    store.claim("hash:h2", C, ttl_seconds=TTL, now=T0, mark=Mark(f"raw:{C}", "", " h2 0"))
+    again = begin(store, C, ["plug", "own 2", "other"], content="h3", bands=["0:x"])
+    assert (again.line_counts, again.owner, again.marked) == ([3, 1, 1], None, f"{C} h2 0")
 
 
 def test_a_redelivered_article_that_claimed_its_whole_text_keeps_it_when_a_line_recurs(

@@ -51,7 +51,7 @@ def extraction(text: str, title: str = "Harbour dredging approved") -> Extractio
 
 
 def article(n: int) -> Article:
-    raw = orjson.dumps({"url": f"https://gazette.example/{n}", "html": "<p>x</p>"})
+    raw = orjson.dumps({"url": f"https://gazette.example/{n}", "html": f"<p>{n}</p>"})
     found = ingest(raw, now=NOW)
     assert isinstance(found, Article)
     return found
@@ -167,3 +167,30 @@ def test_a_redelivered_article_keeps_its_decision_when_its_plug_line_was_learned
     assert again.kind == "clean"
     assert again.event["content_hash"] == first[2].event["content_hash"]
     assert again.event["dedup"] == first[2].event["dedup"]
+
+
+FOLLOW = "Follow the Harbour Gazette for live updates from the quay, the council and the courts."
+
+
+def test_a_redelivered_article_keeps_the_text_it_was_decided_on_when_more_lines_recur(
+    store: SqliteStore,
+) -> None:
+    """Reports 4 and 5 came once the plug was learned, and before the follow line was: they
+    lost the plug and kept the follow line, 5 a duplicate of 4. Once the follow line was
+    learned too, their redeliveries lost it as well: their texts changed, and 5 became
+    unique (its new text was nobody's yet)."""
+    for n in range(4):
+        decide(store, n, report(n), None)  # the plug is learned
+    text = f"{report(4)}\n{FOLLOW}"
+    first = decide(store, 4, text, None)
+    copy = decide(store, 5, text, None)
+    assert first.kind == "clean" and FOLLOW in first.event["text"]
+    assert PLUG not in first.event["text"]
+    assert copy.kind == "duplicate" and copy.event["duplicate_of"] == first.event["article_id"]
+    for n in range(6, 10):
+        decide(store, n, f"{report(n)}\n{FOLLOW}", None)
+    assert FOLLOW not in decide(store, 10, f"{report(10)}\n{FOLLOW}", None).event["text"]
+    assert decide(store, 5, text, None).event == copy.event  # redelivered first
+    again = decide(store, 4, text, None)
+    assert again.event["text"] == first.event["text"]
+    assert again.event["content_hash"] == first.event["content_hash"]

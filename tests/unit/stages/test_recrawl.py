@@ -9,6 +9,7 @@ import orjson
 from newsflow.model import Article, Origin
 from newsflow.pipeline import run_decide, run_recrawl
 from newsflow.rejection import Rejection
+from newsflow.stages import recrawl
 from newsflow.stages.extract import extract
 from newsflow.stages.ingest import ingest
 from newsflow.store.sqlite import SqliteStore
@@ -89,3 +90,20 @@ def test_a_body_whose_extraction_failed_is_not_remembered() -> None:
                         origin=Origin(), original=b"")  # fmt: skip
     assert failed.kind == "dlq"
     assert run_recrawl(article("https://example.com/a", minute=9), store=store, now=NOW) is None
+
+
+def test_a_marker_naming_the_lines_its_text_lost_still_decides_re_crawls() -> None:
+    """The marker of a body whose text lost learned boilerplate lines names them after the
+    hash; re-crawls read it as before, and only the article that set it reads the lines."""
+    store = SqliteStore(":memory:")
+    first = article("https://example.com/a")
+    later = article("https://example.com/a", minute=5)
+    mark = recrawl.mark(first, "h1", {7, 2})
+    store.claim("hash:h1", first.article_id, ttl_seconds=60, now=NOW.timestamp(), mark=mark)
+    marked = store.peek(mark.key, now=NOW.timestamp())
+    assert marked == f"{first.article_id} {first.article_id} h1 2,7"
+    assert recrawl.recognize(later, store, now=NOW.timestamp()) == recrawl.Recrawl(
+        first.article_id, "h1"
+    )
+    assert recrawl.first_text(first, marked) == recrawl.FirstText("h1", frozenset({2, 7}))
+    assert recrawl.first_text(later, marked) is None
