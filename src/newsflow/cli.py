@@ -310,7 +310,7 @@ def run_stories(args: argparse.Namespace) -> int:
     if not values["store_url"]:
         raise ConfigError("say which store: --store-url or NEWSFLOW_STORE_URL")
     hours = args.hours if args.hours is not None else values["story_window_hours"]
-    store = open_store(values["store_url"], prefix=values["store_prefix"])
+    store = open_store(values["store_url"], prefix=values["store_prefix"], existing=True)
     try:
         found = store.top_stories(limit=args.limit, since=_utc_now().timestamp() - hours * 3600)
     finally:

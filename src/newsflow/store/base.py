@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from newsflow.errors import ConfigError
@@ -241,11 +242,16 @@ def begin_decision_in_steps(
 
 
 def open_store(
-    url: str, *, prefix: str = "newsflow:", line_filter_mib: int = DEFAULT_MIB
+    url: str,
+    *,
+    prefix: str = "newsflow:",
+    line_filter_mib: int = DEFAULT_MIB,
+    existing: bool = False,
 ) -> DedupStore:
     """`redis://…` / `rediss://…` → Redis (keys under `prefix`, filters of lines seen once of
     `line_filter_mib` MiB); `sqlite:///path`, a plain path or `:memory:` → SQLite (which counts
-    every line exactly)."""
+    every line exactly). `existing`: an embedded store file must be there already (a command
+    that only reads one would create an empty one at a mistyped path, and find nothing)."""
     if url.startswith(("redis://", "rediss://", "unix://")):
         from newsflow.store.redis import RedisStore
 
@@ -255,6 +261,8 @@ def open_store(
     from newsflow.store.sqlite import SqliteStore
 
     path = url.removeprefix("sqlite://") or ":memory:"
+    if existing and path != ":memory:" and not Path(path).is_file():
+        raise ConfigError(f"no embedded store at {path!r} (`newsflow process` writes one)")
     try:
         return SqliteStore(path)
     except sqlite3.Error as exc:  # a directory that is not there or not writable

@@ -117,6 +117,16 @@ def test_newsflow_stories_prints_one_line_per_story_with_its_size_and_sources(
     assert "  1 source (local)  " in single
 
 
+def test_newsflow_stories_at_a_store_file_that_is_not_there_says_so_and_creates_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped path made an empty store there and listed no story, as if none had come."""
+    missing = tmp_path / "out" / "store.sqlite"
+    assert main(["stories", "--store-url", str(missing)]) == 2
+    assert f"no embedded store at '{missing}'" in capsys.readouterr().err
+    assert not missing.exists()
+
+
 def test_settings_reach_the_placement_stage() -> None:
     from newsflow.cli import PROCESS_SETTINGS, build_parser, stage_limits
     from newsflow.config import resolve
