@@ -218,10 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="The largest stories with an article published (else fetched) within the "
         "last HOURS: id, size, first and last seen, sources and the first article's title.",
     )
-    listing.add_argument("--limit", type=int, default=20, help="how many stories (default 20)")
+    listing.add_argument(
+        "--limit", type=positive_int, default=20, help="how many stories (default 20)"
+    )
     listing.add_argument(
         "--hours",
-        type=float,
+        type=positive_float,
         default=None,
         help="whose latest article was published (else fetched) within this many hours of now "
         "(event time, as the story window; default: the story window)",

@@ -141,3 +141,16 @@ def test_settings_reach_the_placement_stage() -> None:
     assert placement.stories.window_seconds == 72 * 3600
     assert (placement.near.threshold, placement.near.window_seconds) == (0.7, 7200)
     assert placement.divert_near_duplicates
+
+
+@pytest.mark.parametrize(
+    "bad", [["--limit", "-3"], ["--limit", "0"], ["--hours", "-1"], ["--hours", "nan"]]
+)
+def test_newsflow_stories_refuses_a_limit_or_window_of_nothing(
+    bad: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--limit -3` listed every story (SQLite's LIMIT -3 is none), `--hours -1` none."""
+    with pytest.raises(SystemExit) as exited:
+        main(["stories", "--store-url", str(tmp_path / "s.sqlite"), *bad])
+    assert exited.value.code == 2
+    assert "invalid positive_" in capsys.readouterr().err
