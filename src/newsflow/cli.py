@@ -54,7 +54,11 @@ def line_filter_mib(text: str) -> int:
 
 
 STAGE_SETTINGS = (
-    Setting("store_url", "dedup store: redis://host:port/db, or an SQLite file path"),
+    Setting(
+        "store_url",
+        "dedup store: redis://host:port/db, or an SQLite file path (none given: process uses "
+        "DIR/newsflow.sqlite, extract ./newsflow-extract.sqlite)",
+    ),
     Setting("store_prefix", "key prefix in a shared Redis (one per deployment)", "newsflow:"),
     Setting(
         "line_filter_mib",

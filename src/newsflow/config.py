@@ -104,12 +104,13 @@ def add_settings(parser: argparse.ArgumentParser, settings: Iterable[Setting]) -
     """Add one flag per setting; its help names the variable and the default."""
     for setting in settings:
         shown = "(secret)" if setting.secret and setting.default else setting.default
+        default = "" if setting.default is None else f"; default: {shown}"
         parser.add_argument(
             setting.flag,
             dest=setting.field,
             default=None,
             metavar=setting.field.split("_")[-1].upper(),
-            help=f"{setting.help} [env {setting.env}; default: {shown}]",
+            help=f"{setting.help} [env {setting.env}{default}]",
         )
 
 
