@@ -203,11 +203,15 @@ def run_topics_create(args: argparse.Namespace) -> int:
 
 
 def run_publish(args: argparse.Namespace) -> int:
-    from newsflow.batch.inputs import InputError, skipped_line
+    from newsflow.batch.inputs import InputError, check_named, skipped_line
     from newsflow.kafka.clients import make_producer
     from newsflow.tools.publish import DEFAULT_BASE_URL, publish
 
     kafka, values = _tool_kafka(args, PUBLISH_SETTINGS)
+    try:
+        check_named(args.inputs)  # before the broker is asked for anything
+    except (FileNotFoundError, InputError) as exc:
+        raise ConfigError(str(exc)) from exc
     producer = make_producer(kafka)
     try:
         result = publish(

@@ -122,6 +122,20 @@ def test_publish_refuses_what_process_would_reject_by_the_same_size_setting(
         assert "too_large" in capsys.readouterr().err
 
 
+def test_publish_checks_its_inputs_before_it_asks_the_broker_for_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped input was reported only once a producer had connected (against a broker
+    that was down, as a Kafka error after a minute)."""
+
+    def no_producer(kafka: object) -> None:
+        raise AssertionError("a producer was made")
+
+    monkeypatch.setattr("newsflow.kafka.clients.make_producer", no_producer)
+    assert main(["publish", str(tmp_path / "typo.ndjson")]) == 2
+    assert "input not found: " in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "said"),
     [

@@ -55,6 +55,12 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
     a file of a supported kind (`FileNotFoundError` for one that is not there, `InputError`
     otherwise), so a mistyped input stops a run before it writes anything."""
     paths = list(paths)
+    check_named(paths)
+    return _walk(paths)
+
+
+def check_named(paths: Iterable[Path]) -> None:
+    """Raise for a named input that is not there or not of a kind newsflow reads."""
     for path in paths:
         if path.is_dir():
             continue
@@ -66,7 +72,6 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
             raise InputError(
                 f"input is not of a kind newsflow reads ({', '.join(SUPPORTED)}): {path}"
             )
-    return _walk(paths)
 
 
 def _walk(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
