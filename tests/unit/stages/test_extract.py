@@ -365,9 +365,10 @@ HOSTILE_PAGES = {
 def test_hostile_markup_is_read_in_linear_time(name: str) -> None:
     """Each took 8 to 72 s in the first form of today's date, author, time and pop-up rules
     (a code review; the paragraph of times 33 s): past the extraction's 5 s limit, the article
-    was lost. A generous bound, not a speed target: each takes 2 s at most now."""
+    was lost. A generous bound, not a speed target: each takes 2 s at most now. CPU time, not
+    wall time: the suite runs in several processes on few cores (12 s of wall time there)."""
     head, body = HOSTILE_PAGES[name]
     html = f"<html><head>{head}</head><body><article>{LEAD}{body}{LEAD}</article></body></html>"
-    started = time.perf_counter()
+    started = time.process_time()
     run({"url": "https://harbor.example/a/1", "html": html})
-    assert time.perf_counter() - started < 8.0
+    assert time.process_time() - started < 8.0
