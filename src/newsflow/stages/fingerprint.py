@@ -12,8 +12,51 @@ import unicodedata
 from functools import lru_cache
 
 from newsflow.model import Fingerprint
-from newsflow.stages.thai import DOUBLE_SARA_E, HAS_THAI, THAI, THAI_DIGITS, ThaiSplitter
+from newsflow.stages.thai import DOUBLE_SARA_E, HAS_THAI, THAI, ThaiSplitter
 
+
+def _other_digits() -> dict[str, str]:
+    """Every decimal digit but ASCII's, as the ASCII digit of its value: Arabic-Indic (٢٠٢٤),
+    Persian (۲۰۲۴), Devanagari (२०२४), Bengali, Thai, Myanmar… One site writes them, another
+    ASCII digits (Egyptian and Persian sites most often the first, wire services the second):
+    the same report had two content hashes, and its year was no `Y:` story term."""
+    return {
+        chr(code): str(unicodedata.decimal(chr(code)))
+        for code in range(0x80, 0x20000)  # (none past the Supplementary Multilingual Plane)
+        if chr(code).isdecimal()
+    }
+
+
+_LETTERS = {
+    # Arabic's elongation (tatweel) and its optional vowel marks (harakat), which one
+    # site writes and another leaves out; Turkish capital dotted I, which case folding
+    # would make an i with a combining dot (İstanbul against ISTANBUL).
+    "\u0640": None,
+    **dict.fromkeys(map(chr, range(0x064B, 0x0653))),
+    "\u0130": "I",
+    # Digits of other scripts (Thai's among them), which one site writes and another writes
+    # as ASCII digits.
+    **_other_digits(),
+    # Invisible characters: soft hyphens, zero-width spaces and joiners, the byte-order mark.
+    "\u00ad": None,
+    "\u200b": None,
+    "\u200c": None,
+    "\u200d": None,
+    "\u2060": None,
+    "\ufeff": None,
+    # Bidirectional controls: marks and embeddings around right-to-left text (Arabic,
+    # Hebrew) that one site writes and another does not.
+    **dict.fromkeys(
+        [
+            "\u200e",
+            "\u200f",
+            "\u061c",
+            *map(chr, range(0x202A, 0x202F)),
+            *map(chr, range(0x2066, 0x206A)),
+        ]
+    ),
+}
+"""What the normalization unifies in words (the story terms read text unified so too)."""
 _TRANSLATE = str.maketrans(
     {
         "\u2018": "'",
@@ -38,34 +81,11 @@ _TRANSLATE = str.maketrans(
         "\u2015": "-",
         "\u2212": "-",
         "\u2026": "...",
-        "\u00ad": None,
-        "\u200b": None,
-        "\u200c": None,
-        "\u200d": None,
-        "\u2060": None,
-        "\ufeff": None,
-        # Arabic's elongation (tatweel) and its optional vowel marks (harakat), which one
-        # site writes and another leaves out; Turkish capital dotted I, which case folding
-        # would make an i with a combining dot (İstanbul against ISTANBUL).
-        "\u0640": None,
-        **dict.fromkeys(map(chr, range(0x064B, 0x0653))),
-        "\u0130": "I",
-        # Thai digits, which one site writes and another writes as ASCII digits.
-        **THAI_DIGITS,
-        # Bidirectional controls: marks and embeddings around right-to-left text (Arabic,
-        # Hebrew) that one site writes and another does not.
-        **dict.fromkeys(
-            [
-                "\u200e",
-                "\u200f",
-                "\u061c",
-                *map(chr, range(0x202A, 0x202F)),
-                *map(chr, range(0x2066, 0x206A)),
-            ]
-        ),
+        **_LETTERS,
     }
 )
-_UNIFIED = re.compile("[" + "".join(chr(c) for c in _TRANSLATE) + "]")
+_UNIFIED = re.compile("[" + "".join(re.escape(chr(c)) for c in _TRANSLATE) + "]")
+_UNIFIED_LETTERS = re.compile("[" + "".join(re.escape(c) for c in _LETTERS) + "]")
 
 
 def _mark_ranges() -> list[tuple[int, int]]:
@@ -127,6 +147,21 @@ def _unify(text: str) -> str:
 
 def _unified_char(match: re.Match[str]) -> str:
     return _TRANSLATE[ord(match.group())] or ""
+
+
+def unify_letters(text: str) -> str:
+    """The text in NFKC with its words written as the normalization writes them (digits of
+    every script as ASCII ones, no invisible characters, bidirectional controls, tatweel or
+    harakat, Turkish İ as I), its punctuation and case as they were: what the story terms
+    read, so that two texts with one content hash give the same terms (full-width digits,
+    ２０２４年, were no year; a report with harakat shared few terms with one without)."""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return _UNIFIED_LETTERS.sub(_unified_letter, text)
+
+
+def _unified_letter(match: re.Match[str]) -> str:
+    return _LETTERS[match.group()] or ""
 
 
 def _collapse(text: str) -> str:

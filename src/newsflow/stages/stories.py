@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from newsflow.stages.fingerprint import CJK, HAS_CJK, MARKS, SPACELESS
+from newsflow.stages.fingerprint import CJK, HAS_CJK, MARKS, SPACELESS, unify_letters
 from newsflow.stages.thai import HAS_THAI, ThaiSplitter, unify_thai
 from newsflow.stages.thai import stopwords as thai_stopwords
 from newsflow.store.base import DedupStore
@@ -96,6 +96,8 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     overlapping character pairs (`_unspaced_terms`); Thai, its dictionary words.
     """
     whole = f"{title or ''}\n{text}"
+    if not whole.isascii():
+        whole = unify_letters(whole)  # digits, harakat, invisible characters as the hash reads them
     spaceless = SPACELESS.search(whole) is not None
     unspaced = spaceless and HAS_CJK.search(whole) is not None
     thai = ThaiSplitter() if spaceless and HAS_THAI.search(whole) else None
