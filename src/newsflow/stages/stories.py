@@ -46,6 +46,65 @@ _STOPWORDS = """a about above after again against all also am an and any are as 
     were what when where which while who whom why will with would year years you your yours
     yourself yourselves"""
 STOPWORDS = frozenset(_STOPWORDS.split())
+_FUNCTION_WORDS = {
+    "de": """aber alle als am an auch auf aus bei beim bereits bis da dann das dass dem den denn der
+        die des dessen dies diese diesem diesen dieser dieses doch dort durch ein eine einem einen
+        einer eines er es etwa für gab gegen gibt habe haben hat hatte hatten ihm ihn ihr ihre
+        ihrem ihren ihrer im in ist jedoch kann können man mehr mit muss müssen nach nicht noch
+        nun nur ob oder ohne rund sagte sagt schon sei seien sein seine seinem seinen seiner
+        sich sie sind so soll sollen sowie über um und uns unter vom von vor war waren was
+        weil wenn wer werden wie wieder wir wird wo worden wurde wurden zu zudem zum zur seit
+        während zwischen""",
+    "fr": """à afin ainsi alors après au aussi aux avait avant avec avoir ce ceci cela celle celui
+        ces cet cette chez comme contre dans depuis des deux donc dont du déjà elle elles en
+        encore entre est et eu étaient était été être fait il ils je la le les leur leurs lors
+        lui mais même moins ne nous on ont ou où par parce pas pendant peu plus pour qu quand
+        que quel quelle qui sa sans se selon ses si son sont sous sur tous tout toute toutes
+        très un une vers vous y a-t-il a-t-elle""",
+    "es": """al algo ante antes aunque cada como con contra cual cuando del desde dijo donde durante
+        el ella ellos en entre era es esa ese eso esta estaba están este esto estos está fue
+        fueron ha habían había han hasta hay la las le les lo los más muy ni no nos o otra otras
+        otro otros para pero por porque que quien se según ser si sido sin sobre son su sus
+        también tiene tras un una uno unos unas ya y""",
+    "pt": """à às ao aos após as até com como da das de dela dele desde disse do dos e ela ele em
+        entre era essa esse esta este está estão foi foram há isso isto já lhe mais mas muito na
+        nas nem neste nesta no nos não o os ou para pela pelas pelo pelos por porque quando que
+        quem se segundo seu seus ser sem sobre sua suas são também tem têm um uma umas uns""",
+    "it": """al alla alle agli ai anche che chi come con cui da dai dal dalla dalle degli dei del
+        della delle dello di dopo e ed era erano essere gli ha hanno il in la le lo loro ma
+        nel nella nelle negli nei non o per più quella quello questa questo se secondo si
+        sono stata stato su sua sue sui sul sulla suo suoi tra un una uno""",
+    "nl": """aan al als bij dan dat de deze die dit door een en er geen had heeft hebben het hij
+        hun in is kan maar meer met na naar niet nog of om ook op over te tot uit van volgens
+        voor was waren wel werd werden wordt worden ze zei zegt zich zij zijn zou""",
+    "id": """adalah agar akan antara atau bagi bahwa belum bisa dalam dan dapat dari dengan di dia
+        hanya harus hingga ia ini itu juga kami karena kata katanya ke kepada kita lebih masih
+        mereka namun oleh pada para saat sebagai secara sejak sekitar selain serta setelah
+        sudah telah tersebut tidak untuk yaitu yang""",
+    "tr": """ama ancak bir bu da daha de dedi diye en gibi her için ile ise kadar ki mi ne o olan
+        olarak olduğu olduğunu sonra şu ve veya ya çok""",
+    "vi": """các của cho chỉ cũng khi không là lại mà một này nhiều những như nhưng sau sẽ theo
+        thì trong trên từ tại và vào về với vẫn được đang đã đó để""",
+    "ru": """а без более бы был была были было быть в вы где да для до его ее её если есть еще ещё
+        же за и из или им их к как когда который которая которые которых кто ли мы на над не
+        него нет ни но о об он она они от по под после при про с со так также те то только
+        у уже что чтобы эта эти это этого этот я заявил заявила сообщил сообщили""",
+    "ar": """أن أنه أو إلى إن التي الذي الذين ان انه او الى بعد بين ثم حتى حيث خلال ذلك على عن
+        عند غير في فيه فيها قال قبل قد كان كانت كل كما لا لم له لها ما مع من منذ هذا هذه هو هي
+        وقال وقد وفي وهو وهي وأن""",
+    "hi": """और का कि की कहा किया के को गया गई गए जो तक था थी थे दिया ने पर भी में यह लिए वह
+        साथ से ही है हैं हो""",
+}
+FUNCTION_WORDS = {language: frozenset(words.split()) for language, words in _FUNCTION_WORDS.items()}
+"""The commonest function words of other languages: read as content words, und, der, les, des,
+los, yang, что… were the heaviest terms two unrelated reports of one language shared, and a
+sentence's capitalized first word (Die, Les, Selon, В) began a name span weighted ×5. Only the
+text's own language's are left out (`_function_words`): many are English content words (die,
+war, son, sin)."""
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _language, _words in [("en", STOPWORDS), *FUNCTION_WORDS.items()]:
+    for _word in _words:
+        _LANGUAGES_OF[_word] = (*_LANGUAGES_OF.get(_word, ()), _language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +166,9 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     counts: dict[str, float] = {}
     get = counts.get
     names: set[str] = set()
-    for token, n in Counter(tokens).items():
+    distinct = Counter(tokens)
+    function_words = _function_words(distinct)
+    for token, n in distinct.items():
         if unspaced and _CJK_RUN.search(token):
             for term in _unspaced_terms(token):
                 counts[term] = get(term, 0.0) + n
@@ -115,13 +176,27 @@ def terms(title: str | None, text: str) -> dict[str, float]:
             for term in _thai_terms(token, thai):
                 counts[term] = get(term, 0.0) + n
         elif token[0].isupper():
-            if token.lower() not in STOPWORDS:
+            lowered = token.lower()
+            if lowered not in STOPWORDS and lowered not in function_words:
                 names.add(token)
-        elif term := _plain_term(token):
+        elif (term := _plain_term(token)) and token.lower() not in function_words:
             counts[term] = get(term, 0.0) + n
     if names:
         _count_names(tokens, names, counts)
     return counts
+
+
+def _function_words(tokens: Counter[str]) -> frozenset[str]:
+    """The function words of the text's language, when it is not English: the language whose
+    words are most of the text's distinct tokens (ties: English, then by name)."""
+    votes: Counter[str] = Counter()
+    for token in tokens:
+        if languages := _LANGUAGES_OF.get(token):
+            votes.update(languages)
+    if not votes:
+        return frozenset()
+    language = min(votes, key=lambda language: (-votes[language], language != "en", language))
+    return frozenset() if language == "en" else FUNCTION_WORDS[language]
 
 
 def _unspaced_terms(token: str) -> list[str]:
