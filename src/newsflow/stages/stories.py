@@ -167,7 +167,11 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     get = counts.get
     names: set[str] = set()
     distinct = Counter(tokens)
-    function_words = _function_words(distinct)
+    language = _text_language(distinct)
+    function_words = FUNCTION_WORDS.get(language, frozenset())
+    if language in _APOSTROPHES and ("'" in whole or "’" in whole):
+        tokens = [_apostrophe_free(token, language) for token in tokens]
+        distinct = Counter(tokens)
     for token, n in distinct.items():
         if unspaced and _CJK_RUN.search(token):
             for term in _unspaced_terms(token):
@@ -186,17 +190,39 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     return counts
 
 
-def _function_words(tokens: Counter[str]) -> frozenset[str]:
-    """The function words of the text's language, when it is not English: the language whose
-    words are most of the text's distinct tokens (ties: English, then by name)."""
+def _text_language(tokens: Counter[str]) -> str:
+    """The text's language, for its function words: the one whose function words are most of
+    its distinct tokens (ties: English, then by name); English when none is."""
     votes: Counter[str] = Counter()
     for token in tokens:
         if languages := _LANGUAGES_OF.get(token):
             votes.update(languages)
     if not votes:
-        return frozenset()
-    language = min(votes, key=lambda language: (-votes[language], language != "en", language))
-    return frozenset() if language == "en" else FUNCTION_WORDS[language]
+        return "en"
+    return min(votes, key=lambda language: (-votes[language], language != "en", language))
+
+
+_ELIDED = frozenset(
+    ["c", "d", "j", "l", "m", "n", "qu", "s", "t",  # French
+     "all", "coll", "dall", "dell", "nell", "quell", "sull", "un"]  # Italian
+)  # fmt: skip
+_APOSTROPHE = re.compile("['’]")
+_APOSTROPHES = frozenset({"fr", "it", "tr"})
+"""Languages whose words carry what an apostrophe joins to them: French and Italian an elided
+article or pronoun before it (l'Élysée, d'Israël, dell'Ucraina: a name read as a lowercase
+word, and as another word after each article), Turkish a name's case suffix after it
+(İzmir'de, İzmir'in, İzmir'e: three names)."""
+
+
+def _apostrophe_free(token: str, language: str) -> str:
+    """The token without the elided word before its apostrophe (French, Italian) or a name's
+    suffix after it (Turkish)."""
+    if "'" not in token and "’" not in token:
+        return token
+    head, tail = _APOSTROPHE.split(token, maxsplit=1)
+    if language == "tr":
+        return head if head[:1].isupper() else token
+    return tail if head.lower() in _ELIDED and tail[:1].isalpha() else token
 
 
 def _unspaced_terms(token: str) -> list[str]:

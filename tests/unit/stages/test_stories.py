@@ -85,9 +85,11 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
     whole = unify_letters(f"{title or ''}\n{text}")  # as the content hash reads it
     if re.search(f"[{THAI}]", whole):
         whole = unify_thai(whole)
-    stop = STOPWORDS | reference_function_words(whole)
+    language = reference_language(whole)
+    stop = STOPWORDS | FUNCTION_WORDS.get(language, frozenset())
     for sentence in re.split(r"(?<=[.!?])\s+|\n", whole):
         tokens = re.findall(f"[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*", sentence)
+        tokens = [reference_apostrophe(token, language) for token in tokens]
         i = 0
         while i < len(tokens):
             token, lowered = tokens[i], tokens[i].lower()
@@ -135,14 +137,28 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
     return counts
 
 
-def reference_function_words(text: str) -> frozenset[str]:
-    """The function words of the language with most words among the text's distinct tokens as
-    written (ties: English, then by name), none for English."""
+def reference_language(text: str) -> str:
+    """The language with most function words among the text's distinct tokens as written
+    (ties: English, then by name), English when there are none."""
     tokens = set(re.findall(f"[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*", text))
     lists = {"en": STOPWORDS, **FUNCTION_WORDS}
     hits = {language: len(tokens & words) for language, words in lists.items()}
     best = sorted(lists, key=lambda language: (-hits[language], language != "en", language))[0]
-    return frozenset() if best == "en" or hits[best] == 0 else lists[best]
+    return best if hits[best] else "en"
+
+
+def reference_apostrophe(token: str, language: str) -> str:
+    """French and Italian: the word after an elided article or pronoun; Turkish: a name
+    without the suffix after its apostrophe."""
+    found = re.fullmatch(r"([^'’]*)['’](.*)", token, re.DOTALL)
+    if found is None or language not in ("fr", "it", "tr"):
+        return token
+    head, tail = found.groups()
+    if language == "tr":
+        return head if head[:1].isupper() else token
+    elided = {"c", "d", "j", "l", "m", "n", "qu", "s", "t", "all", "coll", "dall", "dell",
+              "nell", "quell", "sull", "un"}  # fmt: skip
+    return tail if head.lower() in elided and tail[:1].isalpha() else token
 
 
 def unspaced(token: str) -> bool:
@@ -162,7 +178,8 @@ PIECES = ["Iran", "The", "missile", "missiles", "U.S.", "Kyiv's", "ǅemal", "202
           "said", "of", "É", "ébène", "3rd", "x_y", "-", "’", ".", ". ", "! ", "?\n", "\n", " ",
           ", ", "\t", "(", "²", "٣", "台风", "海", "燕。", "A股", "東京都は", "2024年",
           "भारत", "सरकार", "\u0301", "ก0", "น้ำท่วม", "เชียงใหม่", "ที่", "Die", "die", "und",
-          "Les", "des", "War", "war", "В", "что"]  # fmt: skip
+          "Les", "des", "War", "war", "В", "что", "l'Élysée", "d’Israël", "dell'Ucraina",
+          "qu'il", "İzmir'de", "Ankara’nın", "ve", "bir", "için", "les", "et"]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
@@ -318,3 +335,24 @@ def test_reports_of_one_event_share_a_story_another_event_of_its_kind_does_not(
     assert join(store, "b" * 32, a2, T0 + 60) == first
     assert join(store, "c" * 32, b, T0 + 120) != first
     assert join(store, "d" * 32, u, T0 + 180) not in (first, "c" * 32)
+
+
+def test_what_an_apostrophe_joins_to_a_name_is_not_part_of_it() -> None:
+    """French and Italian elide an article before a name (l'Élysée, d'Israël), Turkish puts a
+    case suffix after it (İzmir'de, İzmir'in): the name was a lowercase word, or a name of its
+    own for every article or suffix."""
+    french = terms(
+        None,
+        "Selon l'Élysée, le président d'Israël est arrivé. Il a rencontré les représentants "
+        "d'Israël et de l'armée.",
+    )
+    assert {"E:élysée", "E:israël", "armée"} <= set(french)
+    assert not {"l'élysée", "d'israël", "l'armée"} & set(french)
+    turkish = terms(
+        None,
+        "Deprem İzmir'de büyük hasara yol açtı. Bakan, İzmir'in Bayraklı ilçesinde ve İzmir'e "
+        "bağlı köylerde inceleme yaptı.",
+    )
+    assert turkish["E:izmir"] == 3 * ENTITY_WEIGHT
+    english = terms(None, "Officials said that it's what O'Brien's team didn't expect.")
+    assert "E:o'brien" in english and "didn't" in english
