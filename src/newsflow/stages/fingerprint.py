@@ -19,10 +19,15 @@ def _other_digits() -> dict[str, str]:
     """Every decimal digit but ASCII's, as the ASCII digit of its value: Arabic-Indic (٢٠٢٤),
     Persian (۲۰۲۴), Devanagari (२०२४), Bengali, Thai, Myanmar… One site writes them, another
     ASCII digits (Egyptian and Persian sites most often the first, wire services the second):
-    the same report had two content hashes, and its year was no `Y:` story term."""
+    the same report had two content hashes, and its year was no `Y:` story term.
+
+    Those of the Basic Multilingual Plane only: with one character past it in a class,
+    Python's regular expressions test every character against the class's ranges one by
+    one, and the unifying search took 1.8 ms per news text instead of 0.02 (the digits past
+    it are of historic scripts; NFKC makes the mathematical ones ASCII)."""
     return {
         chr(code): str(unicodedata.decimal(chr(code)))
-        for code in range(0x80, 0x20000)  # (none past the Supplementary Multilingual Plane)
+        for code in range(0x80, 0x10000)
         if chr(code).isdecimal()
     }
 

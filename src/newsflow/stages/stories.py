@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import chain
 
 from newsflow.stages.fingerprint import CJK, HAS_CJK, MARKS, SPACELESS, unify_letters
 from newsflow.stages.thai import HAS_THAI, ThaiSplitter, unify_thai
@@ -193,10 +194,7 @@ def terms(title: str | None, text: str) -> dict[str, float]:
 def _text_language(tokens: Counter[str]) -> str:
     """The text's language, for its function words: the one whose function words are most of
     its distinct tokens (ties: English, then by name); English when none is."""
-    votes: Counter[str] = Counter()
-    for token in tokens:
-        if languages := _LANGUAGES_OF.get(token):
-            votes.update(languages)
+    votes = Counter(chain.from_iterable(filter(None, map(_LANGUAGES_OF.get, tokens))))
     if not votes:
         return "en"
     return min(votes, key=lambda language: (-votes[language], language != "en", language))
