@@ -36,6 +36,14 @@ articles, IDF cannot yet tell common terms from rare ones, and this keeps it fro
 _TOKEN_OR_BREAK = re.compile(f"(?<=[.!?])\\s+|\\n|[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _CJK_RUN = re.compile(f"[{CJK}]+")
+_HIRAGANA_PAIR = re.compile("[\u3041-\u309f]{2}")
+_HANGUL = re.compile("[\uac00-\ud7a3]+")
+_KOREAN_PARTICLES = """은 는 이 가 을 를 에 의 와 과 도 로 으로 에서 에게 께서 까지
+    부터 보다 처럼 만큼 이나 에는 에서는 으로는 에게서 와는 과는 에도 으로도 에서도
+    이라고 라고 이며 이다 였다 이었다"""
+KOREAN_PARTICLES = sorted(_KOREAN_PARTICLES.split(), key=len, reverse=True)
+"""Korean particles, which follow a noun inside its word (화재가 "the fire", 서울에서 "in
+Seoul"), longest first."""
 _SUFFIXES = ("'s", "’s", "ies", "ing", "ed", "es", "s")
 _STOPWORDS = """a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each few
@@ -229,7 +237,21 @@ def _unspaced_terms(token: str) -> list[str]:
     scripts, for a word is most often two characters; the rest of the token, as any word."""
     found = [run[i : i + 2] for run in _CJK_RUN.findall(token) for i in range(max(1, len(run) - 1))]
     rest = (_plain_term(part.lower()) for part in _CJK_RUN.split(token) if part)
-    return found + [term for term in rest if term]
+    return [pair for pair in found if not _HIRAGANA_PAIR.fullmatch(pair)] + [
+        term for term in rest if term
+    ]
+
+
+def _hangul_term(word: str) -> str:
+    """A Korean word's term: the word without a particle after it (화재가, 화재를 → 화재), when
+    two syllables or more remain; words of one syllable are no terms. Korean nouns are most
+    often of two syllables (서울, 경찰, 화재), which the three letters other words need left
+    out: two reports of one Seoul fire shared only their particles' forms, and a Busan fire
+    joined their story."""
+    for particle in KOREAN_PARTICLES:
+        if word.endswith(particle) and len(word) - len(particle) >= 2:
+            return word[: -len(particle)]
+    return word if len(word) >= 2 else ""
 
 
 def _thai_terms(token: str, splitter: ThaiSplitter) -> list[str]:
@@ -256,6 +278,8 @@ def _plain_term(token: str) -> str:
         return ("Y:" if _YEAR.fullmatch(token) else "N:") + token
     if first.isspace():
         return ""
+    if _HANGUL.fullmatch(token):
+        return _hangul_term(token)
     lowered = token.lower()
     if len(lowered) > 2 and lowered not in STOPWORDS:
         return _stem(lowered)

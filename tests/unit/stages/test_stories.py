@@ -15,6 +15,7 @@ from newsflow.stages.fingerprint import CJK, MARKS, fingerprint, unify_letters
 from newsflow.stages.stories import (
     ENTITY_WEIGHT,
     FUNCTION_WORDS,
+    KOREAN_PARTICLES,
     STOPWORDS,
     StorySettings,
     _most_frequent,
@@ -96,6 +97,7 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
             if unspaced(token):  # Chinese, Japanese: character pairs, and the rest as a word
                 runs = re.findall(f"[{CJK}]+", token)
                 pairs = [run[k : k + 2] for run in runs for k in range(max(1, len(run) - 1))]
+                pairs = [pair for pair in pairs if not re.fullmatch("[ぁ-ゟ]{2}", pair)]
                 rest = [word.lower() for word in re.split(f"[{CJK}]+", token) if word]
                 for term in pairs + [reference_plain(word) for word in rest]:
                     if term:
@@ -168,6 +170,11 @@ def unspaced(token: str) -> bool:
 def reference_plain(token: str) -> str:
     if token[0].isdigit():
         return ("Y:" if re.fullmatch(r"(?:19|20)\d\d", token) else "N:") + token
+    if re.fullmatch("[가-힣]+", token):  # Korean: the word less a particle, two syllables up
+        for particle in KOREAN_PARTICLES:  # (longest first)
+            if token.endswith(particle) and len(token) - len(particle) >= 2:
+                return token.removesuffix(particle)
+        return token if len(token) >= 2 else ""
     lowered = token.lower()
     if lowered not in STOPWORDS and len(lowered) > 2:
         return _stem(lowered)
@@ -179,7 +186,8 @@ PIECES = ["Iran", "The", "missile", "missiles", "U.S.", "Kyiv's", "ǅemal", "202
           ", ", "\t", "(", "²", "٣", "台风", "海", "燕。", "A股", "東京都は", "2024年",
           "भारत", "सरकार", "\u0301", "ก0", "น้ำท่วม", "เชียงใหม่", "ที่", "Die", "die", "und",
           "Les", "des", "War", "war", "В", "что", "l'Élysée", "d’Israël", "dell'Ucraina",
-          "qu'il", "İzmir'de", "Ankara’nın", "ve", "bir", "için", "les", "et"]  # fmt: skip
+          "qu'il", "İzmir'de", "Ankara’nın", "ve", "bir", "için", "les", "et", "서울", "화재가",
+          "불이", "서울에서", "경찰", "의", "によると", "した", "地震が"]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
@@ -356,3 +364,21 @@ def test_what_an_apostrophe_joins_to_a_name_is_not_part_of_it() -> None:
     assert turkish["E:izmir"] == 3 * ENTITY_WEIGHT
     english = terms(None, "Officials said that it's what O'Brien's team didn't expect.")
     assert "E:o'brien" in english and "didn't" in english
+
+
+def test_korean_nouns_of_two_syllables_are_terms_without_their_particles() -> None:
+    """A term needed three letters, and a Korean syllable is one: 서울 (Seoul), 화재 (fire) and
+    경찰 (police) were no terms, and 화재가, 화재를 two others: two reports of one Seoul fire
+    shared little but their particles' forms."""
+    found = terms(None, "서울 아파트에서 화재가 발생했다. 경찰은 서울 화재 원인을 조사 중이다.")
+    assert {"서울", "아파트", "화재", "경찰", "원인", "조사"} <= set(found)
+    assert found["서울"] == found["화재"] == 2
+    assert not {"아파트에서", "화재가", "경찰은", "원인을"} & set(found)
+
+
+def test_japanese_pairs_of_hiragana_are_no_terms() -> None:
+    """Pairs of hiragana are inflections and particles (した, による, される): they were among a
+    quake report's heaviest terms, shared with any other report."""
+    found = terms(None, "気象庁によると、能登半島で地震が発生した。")
+    assert {"気象", "能登", "地震"} <= set(found)
+    assert not {"によ", "よる", "ると", "した"} & set(found)
