@@ -44,17 +44,20 @@ _LANGUAGE_CODE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
 # affiliation, a credential, a job title: "Jane Roe, CNN", "Jane Roe. Sputnik International",
 # "Jane Roe - Reuters"): a comma, a full stop after a word (not after an initial, "Jane E. Roe",
 # nor a title, "Sen. Maria Cantwell"), a spaced dash, "/". "Roe, Jane" may be one name.
-# "And" in English, German, French, Portuguese and Italian, Indonesian, in lower case only
-# ("Jane E. Roe" is one name).
+# "And" in English, German, French, Indonesian; and before two words at least (a compound
+# surname has one: "Ana Souza e Silva", "José Ortega y Gasset") in Portuguese and Italian,
+# Spanish, Polish, Dutch, Turkish, Russian and Ukrainian, the Nordic languages, Romanian,
+# Vietnamese; in lower case only ("Jane E. Roe" is one name).
 _PEOPLE_SPLIT = re.compile(
-    r"\s*(?:;|\b(?:and|und|et|dan)\b|\be\b(?=\s+\S+\s+\S)|&|\||•|·)\s*"
-)  # ("e" before two words at least: "Ana Souza e Silva" is one name)
+    r"\s*(?:;|\b(?:and|und|et|dan)\b"
+    r"|\b(?:e|y|i|en|ve|og|och|și|và|и|і|та)\b(?=\s+\S+\s+\S)|&|\||•|·)\s*"
+)
 _TITLE_ABBREVIATIONS = (
     "Sen", "Rep", "Gov", "Gen", "Col", "Sgt", "Capt", "Cmdr", "Adm", "Amb", "Det", "Pres",
     "Supt", "Msgr", "Insp", "Cpl", "Pvt",
 )  # fmt: skip
 _AFTER_NAME_SPLIT = re.compile(
-    r"\s*(?:,|\s[-–—]\s|/|"
+    r"\s*(?:,|\s[-–—]\s|/|／|"
     + "".join(f"(?<!\\b{t})" for t in (*_TITLE_ABBREVIATIONS, "Maj", "Prof", "Rev", "Hon", "Mrs"))
     + r"(?<=[a-z]{2})\.\s)\s*"
 )
@@ -64,10 +67,17 @@ _TITLE = re.compile(
 )
 _BY = re.compile(
     r"^\s*(?:(?:(?:posted|written|words|reported|compiled|story|text)\s+)?"
-    r"(?:by|von|par|por|di|oleh)(?:\s*:\s*|\s+)"
-    r"|(?:author|autor|autora|texto|penulis|reporter)\s*:\s*)",  # labels: "Texto: Ana Souza"
+    r"(?:by|von|par|por|di|oleh|door|av|af|بقلم|كتب|كتبت|מאת)(?:\s*:\s*|\s+)"
+    r"|(?:author|autor|autora|texto|penulis|reporter|автор|текст|yazan|लेखक|ผู้เขียน)\s*:\s*"
+    r"|(?:記者|记者)\s*)",  # labels: "Texto: Ana Souza", "Автор: Иван Петров"; "記者陳怡君"
     re.I,
 )
+# "Reporter" after a name in Korean, Japanese and Chinese ("홍길동 기자", "山田太郎記者"), and a
+# Chinese dispatch credit after it ("記者陳怡君／台北報導": reporting from Taipei): no names.
+_REPORTER_AFTER = re.compile(r"(?:기자|특파원|記者|记者|特派員|特派员)$")
+_DISPATCH = re.compile(r"(?:報導|报道|報道)$")
+# An e-mail address after a byline ("홍길동 기자 hong@example.co.kr"), from a word's start.
+_EMAIL = re.compile(r"(?<!\S)[^\s@]+@\S*")
 _NOT_A_NAME = re.compile(r"\d|@|_|https?:|www\.", re.I)
 _URL = re.compile(r"(?:https?:|www\.)\S*", re.I)
 _MONTH = (
@@ -314,9 +324,10 @@ def split_authors(value: object, *, sitename: str | None = None, url: str = "") 
     value = " ".join(value.split())  # (runs of spaces made the patterns below quadratic)
     site = _site_names(sitename, url)
     names: list[str] = []
-    for group in _PEOPLE_SPLIT.split(_without_date(_URL.sub(" ", value))):
+    for group in _PEOPLE_SPLIT.split(_without_date(_EMAIL.sub(" ", _URL.sub(" ", value)))):
         parts = [
-            _BY.sub("", part).strip(_BYLINE_PUNCTUATION) for part in _AFTER_NAME_SPLIT.split(group)
+            _REPORTER_AFTER.sub("", _BY.sub("", part).strip(_BYLINE_PUNCTUATION)).rstrip()
+            for part in _AFTER_NAME_SPLIT.split(group)
         ]
         parts = [_TITLE.sub("", part) for part in parts if part and _squash(part) not in site]
         if (
@@ -348,7 +359,7 @@ def _is_name(name: str, site: set[str], *, first: bool, after_a_name: bool = Fal
     words = WORD.findall(name)
     if not 0 < len(words) <= MAX_AUTHOR_WORDS or _NOT_A_NAME.search(name):
         return False
-    if _squash(name) in site or _ROLE.search(name):
+    if _squash(name) in site or _ROLE.search(name) or _DISPATCH.search(name):
         return False
     if len(words) == 1 and name.islower():
         return False  # an account: "admin", "jdadmin"

@@ -283,6 +283,34 @@ def test_titles_initials_surnames_and_relative_times_in_bylines(
     assert split_authors(value, sitename="The Harbor Gazette", url=URL) == expected
 
 
+# Bylines of non-English news pages a second held-out review wrote: labels, "and" and the
+# reporter's title of other languages were read as part of a name ("Door Jan de Vries",
+# "María García y Pedro López", "Автор: Иван Петров"), and a Korean byline with the
+# reporter's e-mail named nobody.
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Door Jan de Vries en Sanne Bakker", ["Jan de Vries", "Sanne Bakker"]),
+        ("María García y Pedro López", ["María García", "Pedro López"]),
+        ("José Ortega y Gasset", ["José Ortega y Gasset"]),  # a compound surname
+        ("Autor: Katarzyna Nowak i Piotr Wiśniewski", ["Katarzyna Nowak", "Piotr Wiśniewski"]),
+        ("Ayşe Yılmaz ve Mehmet Demir", ["Ayşe Yılmaz", "Mehmet Demir"]),
+        ("Автор: Иван Петров", ["Иван Петров"]),
+        ("Олена Коваленко та Андрій Мельник", ["Олена Коваленко", "Андрій Мельник"]),
+        ("Av Anna Lindqvist och Erik Berg", ["Anna Lindqvist", "Erik Berg"]),
+        ("بقلم: أحمد علي", ["أحمد علي"]),
+        ("מאת: דנה כהן", ["דנה כהן"]),
+        ("홍길동 기자 hong@example.co.kr", ["홍길동"]),
+        ("山田太郎記者", ["山田太郎"]),
+        ("記者陳怡君／台北報導", ["陳怡君"]),
+        ("By Jane Roe jroe@example.com", ["Jane Roe"]),
+        ("Avi Cohen", ["Avi Cohen"]),  # "Av" only as a word of its own
+    ],
+)
+def test_bylines_of_other_languages_name_their_people(value: str, expected: list[str]) -> None:
+    assert split_authors(value, sitename="The Harbor Gazette", url=URL) == expected
+
+
 def test_a_byline_in_a_box_of_other_articles_is_no_author() -> None:
     """With the page's own credit naming nobody, a "Most Read" box's author was taken."""
     staff = '<meta name="author" content="Staff Reports">'
