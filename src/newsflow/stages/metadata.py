@@ -22,6 +22,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -32,6 +33,7 @@ from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
+from newsflow.stages.dom import WORD_OR_CHARACTER
 from newsflow.stages.fingerprint import WORD
 from newsflow.stages.ingest import format_timestamp
 from newsflow.stages.textclean import OTHER_SCRIPTS_ENDS
@@ -148,6 +150,27 @@ _MARKED_PUBLISHED = XPath(
     )
 )
 _TIMES = XPath("//time[@datetime]")
+_DATED = XPath(
+    "//body//*[self::time or @datetime or contains({itemprop}, 'date')]".format(
+        itemprop=_LOWER.format("@itemprop")
+    )
+)
+# Teasers of other articles outside any box named as one ("Meistgelesen", "Leia também"): a
+# list item or an `<article>` of a few words without the page's `<h1>`, linking to another page
+# by a headline (a heading that is or holds a link, or a link of a few words that is no
+# byline's). Their dates and bylines are the other articles'.
+_TEASER_CONTAINERS = ("li", "article")
+TEASER_MAX_WORDS = 60
+TEASER_HEADLINE_WORDS = 5
+MAX_CANDIDATES = 100  # <time>s, bylines and dated elements looked at: a page's own come early
+_HEADLINE_LINK = XPath(
+    "boolean(ancestor::*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
+    " or .//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6])"
+)
+_BYLINE_LINK = XPath(
+    "boolean(ancestor-or-self::*[@rel='author' or @itemprop='author'"
+    " or contains(@class, 'author') or contains(@class, 'byline')])"
+)
 # A time labelled as an update: "Updated: <time>", `class="dt-updated"`, `itemprop=dateModified`.
 _UPDATE_LABEL = re.compile(
     r"\b(?:(?:last )?updated?|modified|aktualisiert|mis à jour|actualizado|atualizado"
@@ -290,7 +313,7 @@ def published_date(
     if (in_url := next(_plausible(_url_day(url), latest), None)) is not None:
         return _iso(in_url)
     found = find_date(
-        tree,
+        _without_other_articles_times(tree),
         extensive_search=False,
         original_date=True,
         url=url or None,
@@ -489,8 +512,8 @@ def tags(*values: object) -> list[str]:
 def _published_dates(tree: HtmlElement, metas: Metas, ld: list[object]) -> Iterator[str]:
     for name in _PUBLISHED_PROPERTIES:
         yield from metas.get(name.lower(), [])
-    for element in _MARKED_PUBLISHED(tree):
-        if _IN_A_BOX(element):
+    for element in _MARKED_PUBLISHED(tree)[:MAX_CANDIDATES]:
+        if _IN_A_BOX(element) or _in_a_teaser(element):
             continue
         value = element.get("content") if element.tag == "meta" else element.get("datetime")
         if value:
@@ -532,8 +555,52 @@ def _is_article(found: dict[str, Any]) -> bool:
 def _other_dates(tree: HtmlElement, metas: Metas) -> Iterator[str]:
     for name in _DATE_PROPERTIES:
         yield from metas.get(name, [])
-    times = (t for t in _TIMES(tree) if not _IN_A_BOX(t) and not _is_update(t))
+    times = (
+        t
+        for t in itertools.islice(_TIMES(tree), MAX_CANDIDATES)
+        if not _IN_A_BOX(t) and not _in_a_teaser(t) and not _is_update(t)
+    )
     yield from (str(time.get("datetime")) for time in itertools.islice(times, 3))
+
+
+def _without_other_articles_times(tree: HtmlElement) -> HtmlElement:
+    """The page for htmldate: without the dates of boxes and teasers of other articles
+    (`<time>`s, `datetime` and `itemprop` dates, which htmldate reads wherever they are), a
+    copy when there are any."""
+    if not any(_IN_A_BOX(d) or _in_a_teaser(d) for d in _DATED(tree)[:MAX_CANDIDATES]):
+        return tree
+    copy = deepcopy(tree)
+    for dated in [d for d in _DATED(copy)[:MAX_CANDIDATES] if _IN_A_BOX(d) or _in_a_teaser(d)]:
+        dated.drop_tree()
+    return copy
+
+
+def _in_a_teaser(element: HtmlElement) -> bool:
+    """Whether the element is in a teaser of another article (see `_TEASER_CONTAINERS`)."""
+    container = next((a for a in element.iterancestors() if a.tag in _TEASER_CONTAINERS), None)
+    if container is None or not _few_words(container) or container.find(".//h1") is not None:
+        return False
+    for link in container.iter("a"):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith("#") or _BYLINE_LINK(link):
+            continue
+        words = count_words(
+            link.text_content(), up_to=TEASER_HEADLINE_WORDS, pattern=WORD_OR_CHARACTER
+        )
+        if words >= TEASER_HEADLINE_WORDS or _HEADLINE_LINK(link):
+            return True
+    return False
+
+
+def _few_words(element: HtmlElement) -> bool:
+    """Whether the element's text has `TEASER_MAX_WORDS` words or fewer, read only as far as
+    needed (a page's whole body may be one list item)."""
+    words = 0
+    for text in element.itertext():
+        words += count_words(text, up_to=TEASER_MAX_WORDS + 1, pattern=WORD_OR_CHARACTER)
+        if words > TEASER_MAX_WORDS:
+            return False
+    return True
 
 
 def _is_update(time: HtmlElement) -> bool:
@@ -694,8 +761,8 @@ def _authors(
                 found.append(name.strip())
     if found and (names := split_authors("; ".join(found), sitename=sitename, url=url)):
         return names
-    for element in _DOM_AUTHORS(tree):
-        if _IN_A_BOX(element):  # a "Most Read" box's, another article's
+    for element in _DOM_AUTHORS(tree)[:MAX_CANDIDATES]:
+        if _IN_A_BOX(element) or _in_a_teaser(element):  # a "Most Read" box's, another article's
             continue
         named = element.find(".//*[@itemprop='name']")
         text = _byline_text(named if named is not None else element)
