@@ -437,7 +437,8 @@ def language(declared: str | None, text: str) -> str | None:
     code = match.group(1).lower() if match else None
     if (
         code is not None
-        and count_words(text, up_to=LANGUAGE_OVERRIDE_WORDS) < LANGUAGE_OVERRIDE_WORDS
+        and count_words(text, up_to=LANGUAGE_OVERRIDE_WORDS, pattern=WORD_OR_CHARACTER)
+        < LANGUAGE_OVERRIDE_WORDS
     ):
         return code
     ranked = _ranked_languages(text)

@@ -476,3 +476,18 @@ def test_a_declared_author_that_is_the_site_by_its_host_gives_way_to_the_byline(
     when choosing where the authors are, then dropped: the byline was never read."""
     head = '<meta name="author" content="HarborGazette">'
     assert meta(head, '<p class="byline">By Jane Roe</p>').authors == ["Jane Roe"]
+
+
+JAPANESE = (
+    "政府は7日、来年度から全国の公立小学校でプログラミング教育の授業時間を倍増させる方針を正式に"
+    "決定した。文部科学省によると、教員向けの研修も大幅に拡充する予定だという。"
+)
+
+
+def test_a_template_s_lang_gives_way_to_a_long_text_in_a_script_without_spaces() -> None:
+    """A second held-out review: a Japanese article under a template's `lang="en"` stayed
+    English, its 90 characters counted as 3 words, short of the 50 an override needs."""
+    assert language("en", JAPANESE) == "ja"
+    assert language("ja", JAPANESE) == "ja"
+    assert language("en", JAPANESE[:30]) == "en"  # too short to overrule the page
+
