@@ -490,4 +490,3 @@ def test_a_template_s_lang_gives_way_to_a_long_text_in_a_script_without_spaces()
     assert language("en", JAPANESE) == "ja"
     assert language("ja", JAPANESE) == "ja"
     assert language("en", JAPANESE[:30]) == "en"  # too short to overrule the page
-

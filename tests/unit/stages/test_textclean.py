@@ -426,3 +426,24 @@ def test_a_long_line_of_commas_is_judged_in_linear_time(line: str) -> None:
     started = time.process_time()  # (CPU time: the suite shares few cores among processes)
     is_furniture(line)
     assert time.process_time() - started < 2.0  # (a generous bound: linear takes 0.1 s)
+
+
+THAI_PARAGRAPHS = [
+    "กรุงเทพมหานครประกาศเมื่อวันจันทร์ว่าจะขยายเวลาให้บริการรถโดยสารสาธารณะในช่วงเทศกาลปีใหม่"
+    " เพื่อรองรับประชาชนที่เดินทางกลับภูมิลำเนาและนักท่องเที่ยวที่เพิ่มขึ้นอย่างมาก",
+    "ผู้ว่าราชการกรุงเทพมหานครกล่าวว่า จะมีการเพิ่มรถโดยสารอีกกว่าสองร้อยคันในเส้นทางหลัก"
+    " และจะจัดเจ้าหน้าที่ดูแลความปลอดภัยที่สถานีขนส่งทุกแห่งตลอดยี่สิบสี่ชั่วโมง",
+    "ประชาชนจำนวนมากแสดงความพอใจต่อมาตรการนี้ แต่ก็ขอให้มีการประชาสัมพันธ์ตารางเวลาเดินรถ"
+    "ให้ชัดเจนมากขึ้นเพื่อไม่ให้เกิดความสับสน",
+]
+
+
+def test_thai_paragraphs_are_prose_not_headings() -> None:
+    """A second held-out review: Thai has no spaces between words and no full stop, so its
+    paragraphs were read as three-word lines ending no sentence, trailing headings, and a
+    Thai article was dropped whole (rejected `no_main_text`)."""
+    title = "กทม.ขยายเวลารถโดยสารช่วงปีใหม่"
+    cleaned = clean_text("\n".join([title, "14:30 น", *THAI_PARAGRAPHS]), title=title)
+    assert cleaned.text == "\n".join(THAI_PARAGRAPHS)
+    assert tc.word_count(THAI_PARAGRAPHS[0]) > tc.HEADLINE_MAX_WORDS
+    assert tc.word_count(title) <= tc.HEADLINE_MAX_WORDS  # a headline is still one
