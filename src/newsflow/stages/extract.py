@@ -19,12 +19,16 @@ runs it (see `newsflow.sandbox`), which can kill it.
 from __future__ import annotations
 
 import re
+from configparser import ConfigParser
+from copy import deepcopy
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, fromstring
+from trafilatura.settings import DEFAULT_CONFIG
 from trafilatura.utils import fromstring_bytes, is_dubious_html, repair_faulty_html
 
 from newsflow import rejection as R
@@ -32,6 +36,7 @@ from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
 from newsflow.stages import metadata
 from newsflow.stages.dom import MIN_PROSE_WORDS, WORD_OR_CHARACTER, has_prose, prepare_tree
+from newsflow.stages.fingerprint import CJK
 from newsflow.stages.ingest import repair_text
 from newsflow.stages.textclean import clean_text
 
@@ -54,6 +59,14 @@ HTML_PARSER = HTMLParser(
     huge_tree=True,
 )
 _REPAIRED_HEAD = 4096  # trafilatura's repairs look at the first lines within these characters
+# trafilatura measures its extraction in characters: one under `min_extracted_size` (250) is
+# "rescued" by its baseline, which returns the whole <article> as one line, headline and byline
+# included. 250 characters are some 40 words of English, and a whole short report in Chinese or
+# Japanese: a page whose paragraphs are mostly CJK characters gets the same words' worth.
+CJK_MIN_EXTRACTED_CHARS = 80
+_CJK_CHARACTER = re.compile(f"[{CJK}]")
+_LETTER = re.compile(r"[^\W\d_]")
+_SCRIPT_SAMPLE_CHARS = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +133,7 @@ def _extract_html(article: Article) -> Extraction | Rejection:
         with_metadata=False,
         deduplicate=False,
         fast=True,
+        config=_cjk_config() if _written_in_cjk(tree) else DEFAULT_CONFIG,
     )
     if document is None:
         return Rejection(R.NO_MAIN_TEXT, "the extractor found no main text")
@@ -145,6 +159,28 @@ def _extract_html(article: Article) -> Extraction | Rejection:
         extractor_version=EXTRACTOR_VERSION,
         quality=metadata.score_quality(cleaned.text, link_lines=link_lines),
     )
+
+
+def _written_in_cjk(tree: HtmlElement) -> bool:
+    """Whether the page's paragraphs (their first `_SCRIPT_SAMPLE_CHARS` characters) are
+    mostly Chinese or Japanese characters."""
+    sample: list[str] = []
+    size = 0
+    for paragraph in tree.iter("p"):
+        sample.append(text := paragraph.text_content())
+        size += len(text)
+        if size >= _SCRIPT_SAMPLE_CHARS:
+            break
+    text = "".join(sample)[:_SCRIPT_SAMPLE_CHARS]
+    letters = len(_LETTER.findall(text))
+    return letters > 0 and 2 * len(_CJK_CHARACTER.findall(text)) >= letters
+
+
+@cache
+def _cjk_config() -> ConfigParser:
+    config = deepcopy(DEFAULT_CONFIG)
+    config["DEFAULT"]["min_extracted_size"] = str(CJK_MIN_EXTRACTED_CHARS)
+    return config
 
 
 def load_html(html: str) -> HtmlElement | None:

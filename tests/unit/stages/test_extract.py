@@ -372,3 +372,27 @@ def test_hostile_markup_is_read_in_linear_time(name: str) -> None:
     started = time.process_time()
     run({"url": "https://harbor.example/a/1", "html": html})
     assert time.process_time() - started < 8.0
+
+
+CHINESE_BRIEF = [
+    "台北市政府今天宣布，明年起將在信義區與內湖區試辦夜間公車延長服務，末班車時間延後至凌晨一點，"
+    "以方便晚間下班的上班族與學生返家。",
+    "交通局表示，試辦期間將依照搭乘人數調整班距，若成效良好，將逐步擴大到其他行政區。",
+    "市議員肯定市府的做法，但也提醒應加強夜間站牌的照明與安全設施，避免乘客在候車時發生危險。",
+]
+
+
+def test_a_short_chinese_report_keeps_its_paragraphs_without_headline_or_byline() -> None:
+    """A second held-out review: a report of 180 characters, under trafilatura's 250, was
+    replaced by its baseline's <article> text in one line, headline and byline included."""
+    html = (
+        '<html lang="zh-Hant-TW"><head><title>北市夜間公車延長至凌晨一點</title></head><body>'
+        "<nav><a href='/'>即時</a> <a href='/p'>政治</a></nav>"
+        "<article><h1>北市夜間公車延長至凌晨一點</h1><div class='author'>記者陳怡君／台北報導</div>"
+        + "".join(f"<p>{p}</p>" for p in CHINESE_BRIEF)
+        + "</article><footer>本網站內容未經授權不得轉載</footer></body></html>"
+    )
+    extraction = run({"url": "https://news.example.com.tw/n/1", "html": html})
+    assert isinstance(extraction, Extraction), extraction
+    assert extraction.text == "\n".join(CHINESE_BRIEF)
+    assert extraction.authors == ["陳怡君"]
