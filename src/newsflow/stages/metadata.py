@@ -197,13 +197,17 @@ _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)(?:([+-]\d{2}):?(\d{2}))?$", re.I)
 # LiveBlogPosting, SocialMediaPosting, Report, … (also as "https://schema.org/NewsArticle").
 _ARTICLE_TYPE = re.compile(r"(?:Article|Posting|Report)$")
 _LD_SCRIPTS = XPath("//script[@type='application/ld+json']")
-# Bylines in the page: microdata, rel=author links, elements classed "byline" or "author"
-# (not in reader comments), first found first.
+# Bylines in the page: microdata, rel=author links, elements classed "byline" or "author", or
+# "autor" as sites in German, Spanish, Portuguese, Italian ("autore"), Polish and Czech class
+# them (not in reader comments), first found first.
 _DOM_AUTHORS = XPath(
     "//body//*[@itemprop='author' or @rel='author' or contains(@class, 'byline')"
-    " or contains(@class, 'author')][not(ancestor-or-self::*[contains(@class, 'comment')"
-    " or contains(@id, 'comment')])]"
+    " or contains(@class, 'author') or contains(@class, 'autor')]"
+    "[not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
 )
+# "autor" as a word of a class name, not a part of one ("autoresize", "autorefresh").
+_AUTOR_CLASS = re.compile(r"(?<![a-z])autor(?:e|a|i|es|ka|zy)?(?![a-z])", re.I)
+
 BYLINE_MAX_WORDS = 12
 Metas = dict[str, list[str]]
 MAX_AUTHOR_WORDS = 5
@@ -765,6 +769,8 @@ def _authors(
     for element in _DOM_AUTHORS(tree)[:MAX_CANDIDATES]:
         if _IN_A_BOX(element) or _in_a_teaser(element):  # a "Most Read" box's, another article's
             continue
+        if not _is_byline_element(element):
+            continue
         named = element.find(".//*[@itemprop='name']")
         text = _byline_text(named if named is not None else element)
         if (
@@ -774,6 +780,16 @@ def _authors(
         ):
             return names
     return []
+
+
+def _is_byline_element(element: HtmlElement) -> bool:
+    """Whether an element `_DOM_AUTHORS` found for its class "…autor…" has "autor" as a word."""
+    classes = element.get("class", "")
+    if "autor" not in classes or element.get("itemprop") == "author":
+        return True
+    if element.get("rel") == "author" or "byline" in classes or "author" in classes:
+        return True
+    return bool(_AUTOR_CLASS.search(classes))
 
 
 def _ld_nodes(data: object) -> dict[str, dict[str, object]]:
