@@ -115,6 +115,10 @@ _OUTLET = re.compile(
 )
 # A degree or credential ("MS", "RDN", "PhD"), or an acronym such as an outlet's ("CNN").
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}|PhD|MSc|BSc|MEd|MPhil|DPhil|DrPH|Esq|Jr|Sr)$")
+# A company's legal form after its name ("Acme Robotics, Inc."): no second author.
+_LEGAL_FORM = re.compile(
+    r"^(?:Inc|Ltd|Corp|Co|GmbH|Pty|SpA|Srl|Sarl|Oy|AB|AS|SA|AG|LLC|PLC)$", re.I
+)
 _HONORIFIC = re.compile(r"^(?:mrs?|ms|dr|prof|rev|hon)\.?$", re.I)
 _BYLINE_PUNCTUATION = " ,.:;|-–—·•("
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—·•»:-]\s+|:\s+")
@@ -390,7 +394,7 @@ def _is_name(name: str, site: set[str], *, first: bool, after_a_name: bool = Fal
         return False
     if len(words) == 1 and name.islower():
         return False  # an account: "admin", "jdadmin"
-    if _HONORIFIC.match(name):
+    if _HONORIFIC.match(name) or _LEGAL_FORM.match(name.replace(".", "")):
         return False
     if _CREDENTIAL.match(name.replace(".", "")):
         return first  # "PTI" credited alone; "Jane Roe, MS" is not two people

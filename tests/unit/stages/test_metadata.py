@@ -370,6 +370,20 @@ def test_a_byline_classed_autor_names_the_authors(body: str, expected: list[str]
     assert meta("", body).authors == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Acme Robotics, Inc.", ["Acme Robotics"]),
+        ("Müller Maschinenbau GmbH", ["Müller Maschinenbau GmbH"]),
+        ("Jane Roe, Ltd", ["Jane Roe"]),
+    ],
+)
+def test_a_company_s_legal_form_is_no_author(value: str, expected: list[str]) -> None:
+    """A press release's `<meta name=author content="Acme Robotics, Inc.">` gave two
+    authors, "Acme Robotics" and "Inc"."""
+    assert split_authors(value, sitename="The Harbor Gazette", url=URL) == expected
+
+
 def test_a_byline_in_a_box_of_other_articles_is_no_author() -> None:
     """With the page's own credit naming nobody, a "Most Read" box's author was taken."""
     staff = '<meta name="author" content="Staff Reports">'
