@@ -154,6 +154,27 @@ _MARKED_PUBLISHED = XPath(
     )
 )
 _TIMES = XPath("//time[@datetime]")
+# Elements of a date line (`_written_day`), a date in digits in them.
+_DATE_LINE_WORDS = (
+    "date", "time", "datum", "fecha", "data", "publi", "byline", "author", "autor", "firma",
+    "meta", "info",
+)  # fmt: skip
+_DATE_LINES = XPath(
+    "//body//*["
+    + " or ".join(
+        f"contains({_LOWER.format(a)}, '{w}')" for a in ("@class", "@id") for w in _DATE_LINE_WORDS
+    )
+    + "]"
+)
+DATE_LINE_MAX_CHARS = 120
+_DIGIT_DATE = re.compile(
+    r"(?<!\d)(?:(?P<y1>(?:19|20|25)\d\d)(?:(?P<s1>[./-])(?P<m1>\d{1,2})(?P=s1)(?P<d1>\d{1,2})"
+    r"|年\s*(?P<m1b>\d{1,2})\s*月\s*(?P<d1b>\d{1,2})\s*日)"
+    r"|(?P<a2>\d{1,2})(?P<s2>[./])(?P<b2>\d{1,2})(?P=s2)(?P<y2>(?:19|20|25)\d\d))(?!\d)"
+)
+_DAY_FIRST_ENGLISH = frozenset(("en-gb", "en-au", "en-nz", "en-ie", "en-in", "en-za", "en-sg"))
+BUDDHIST_ERA_FROM = 2400
+BUDDHIST_ERA_OFFSET = 543
 _DATED = XPath(
     "//body//*[self::time or @datetime or contains({itemprop}, 'date')]".format(
         itemprop=_LOWER.format("@itemprop")
@@ -320,6 +341,10 @@ def published_date(
         return _iso(declared)
     if (in_url := next(_plausible(_url_day(url), latest), None)) is not None:
         return _iso(in_url)
+    if not _URL_DAY_DIGITS.search(urlsplit(url).path) and (
+        written := _written_day(tree, _declared_language(tree, metas), latest)
+    ):
+        return written
     found = find_date(
         _without_other_articles_times(tree),
         extensive_search=False,
@@ -570,6 +595,60 @@ def _other_dates(tree: HtmlElement, metas: Metas) -> Iterator[str]:
         if not _IN_A_BOX(t) and not _in_a_teaser(t) and not _is_update(t)
     )
     yield from (str(time.get("datetime")) for time in itertools.islice(times, 3))
+
+
+def _written_day(tree: HtmlElement, declared: str | None, latest: datetime | None) -> str | None:
+    """The day a date line of the page writes in digits ("07.12.2026, 14:30", "Publicado em
+    07/12/2026", "입력 2026.12.07 14:30", "2026年12月7日"), in an element named as one or as a
+    byline (`_DATE_LINES`) of `DATE_LINE_MAX_CHARS` or fewer, not another article's: what
+    htmldate leaves undated (it reads dates in digits in English ways only, and few of them).
+    Day first, except on an English page (month first in the US; a day that could be either
+    is skipped when the page does not say where); a Buddhist-era year (Thai, 2569) is the
+    Common Era's plus 543."""
+    code = (declared or "").strip().lower().replace("_", "-")
+    for element in _DATE_LINES(tree)[:MAX_CANDIDATES]:
+        text = _short_text(element, DATE_LINE_MAX_CHARS)
+        if text is None or _IN_A_BOX(element) or _in_a_teaser(element):
+            continue
+        for match in _DIGIT_DATE.finditer(text):
+            day = _digit_day(match, code)
+            if day is not None and next(_plausible(iter([day]), latest), None) is not None:
+                return day
+    return None
+
+
+def _short_text(element: HtmlElement, limit: int) -> str | None:
+    """The element's text, or None when it is longer than `limit` (read only that far)."""
+    parts: list[str] = []
+    size = 0
+    for text in element.itertext():
+        parts.append(text)
+        size += len(text)
+        if size > limit:
+            return None
+    return "".join(parts)
+
+
+def _digit_day(match: re.Match[str], code: str) -> str | None:
+    if match["y1"]:  # year first: 2026.12.07, 2026/12/07, 2026年12月7日
+        year = int(match["y1"])
+        month, day = int(match["m1"] or match["m1b"]), int(match["d1"] or match["d1b"])
+    else:
+        year, first, second = int(match["y2"]), int(match["a2"]), int(match["b2"])
+        if code == "en-us":
+            month, day = first, second
+        elif code == "en" or (code.startswith("en-") and code not in _DAY_FIRST_ENGLISH):
+            if first <= 12 and second <= 12 and first != second:
+                return None  # 05/12/2026 on a page that does not say where its English is
+            month, day = (second, first) if first > 12 else (first, second)
+        else:
+            month, day = second, first
+    if year >= BUDDHIST_ERA_FROM:
+        year -= BUDDHIST_ERA_OFFSET
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
 
 
 def _without_other_articles_times(tree: HtmlElement) -> HtmlElement:

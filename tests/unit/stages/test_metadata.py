@@ -16,6 +16,7 @@ from newsflow.stages.metadata import (
     _SENTENCE_END,
     _TRUNCATED_END,
     PageMetadata,
+    _written_day,
     count_words,
     detect_language,
     language,
@@ -520,3 +521,58 @@ def test_a_template_s_lang_gives_way_to_a_long_text_in_a_script_without_spaces()
     assert language("en", JAPANESE) == "ja"
     assert language("ja", JAPANESE) == "ja"
     assert language("en", JAPANESE[:30]) == "en"  # too short to overrule the page
+
+
+@pytest.mark.parametrize(
+    ("lang", "line", "expected"),
+    [
+        ("pt-BR", '<div class="data">Publicado em 07/12/2026 às 10:20</div>', "2026-12-07"),
+        ("es", '<p class="firma">Por Carmen Ruiz | 05/12/2026 13:45</p>', "2026-12-05"),
+        ("de", '<span class="datum">Montag, 07.12.2026, 14:30 Uhr</span>', "2026-12-07"),
+        (
+            "ko",
+            '<div class="info">입력 2026.12.06 10:20 | 수정 2026.12.07 09:00</div>',
+            "2026-12-06",
+        ),
+        ("zh", '<div class="info">2026年12月7日 14:30 来源：城市日报</div>', "2026-12-07"),
+        ("th", '<div class="date">07/12/2569 14:30 น.</div>', "2026-12-07"),  # Buddhist era
+        ("en-US", '<div class="date">12/05/2026</div>', "2026-12-05"),
+        ("en-GB", '<div class="date">12/05/2026</div>', "2026-05-12"),
+        ("en", '<div class="date">25/12/2025</div>', "2025-12-25"),
+        ("de", '<div class="datum">07.12.2027</div>', None),  # after the fetch
+    ],
+)
+def test_a_date_line_in_digits_dates_a_page_that_declares_none(
+    lang: str, line: str, expected: str | None
+) -> None:
+    """A second held-out review: a page without a declared date whose date line is in
+    digits ("07/12/2026", "2026.12.06") had none, htmldate reading such lines in English
+    ways only."""
+    html = (
+        f'<html lang="{lang}"><head></head><body><article><h1>T</h1>{line}</article></body></html>'
+    )
+    found = page_metadata(document_fromstring(html), URL, fetched_at="2026-12-08T00:00:00Z")
+    assert found.published_at == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("en", '<div class="date">05/12/2026</div>'),  # either, and the page says not where
+        ("de", '<div class="datum">31.02.2026</div>'),  # no such day
+    ],
+)
+def test_a_date_line_that_names_no_day_for_certain_is_not_read(lang: str, line: str) -> None:
+    html = f'<html lang="{lang}"><body><article><h1>T</h1>{line}</article></body></html>'
+    assert _written_day(document_fromstring(html), lang, None) is None  # (htmldate is asked)
+
+
+def test_a_teaser_s_date_line_dates_no_page() -> None:
+    teaser = (
+        '<ul><li><a href="/other">Vacinação contra a gripe é prorrogada</a>'
+        ' <span class="data">28/11/2026</span></li></ul>'
+    )
+    html = (
+        f'<html lang="pt-BR"><body><article><h1>T</h1><p>Texto.</p></article>{teaser}</body></html>'
+    )
+    assert page_metadata(document_fromstring(html), URL).published_at is None
