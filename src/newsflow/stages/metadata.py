@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -217,6 +218,9 @@ _URL_DAY_MONTH_WORD = re.compile(
 _URL_DAY_DIGITS = re.compile(r"/(?:19|20)\d\d/[01]?\d/[0-3]?\d(?:/|$)")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # A zone named after a time: "2019-11-19 02:24:00 UTC", "… GMT+01:00".
+_SLASHED_DAY = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?![\d/])")
+# RFC 2822: a weekday maybe, then "7 Dec 2026" and a time.
+_RFC_2822 = re.compile(r"^(?:[A-Za-z]{3}, )?\d{1,2} [A-Za-z]{3} \d{4} \d\d:\d\d")
 _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)(?:([+-]\d{2}):?(\d{2}))?$", re.I)
 # schema.org's Article and its kinds: NewsArticle, ReportageNewsArticle, BlogPosting,
 # LiveBlogPosting, SocialMediaPosting, Report, … (also as "https://schema.org/NewsArticle").
@@ -715,9 +719,14 @@ def _is_update(time: HtmlElement) -> bool:
 
 
 def _moment(value: str) -> date | datetime | None:
-    """A declared date: a day, or a time with or without its offset; None if not ISO 8601."""
-    value = " ".join(value.split())[:64]  # no date is longer (and spaces made it quadratic)
+    """A declared date: a day, or a time with or without its offset; None if not ISO 8601,
+    nor ISO 8601 with slashes ("2026/12/07 14:30:00"), nor RFC 2822 ("Mon, 07 Dec 2026
+    14:30:00 +0700", as RSS writes dates and some sites' JSON-LD too)."""
+    value = written = " ".join(value.split())[:64]  # no date is longer (spaces: quadratic)
     value = _UTC_SUFFIX.sub(lambda m: f"{m[1] or '+00'}:{m[2] or '00'}", value)
+    if slashed := _SLASHED_DAY.match(value):
+        year, month, day = slashed.groups()
+        value = f"{year}-{int(month):02d}-{int(day):02d}{value[slashed.end() :]}"
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -725,6 +734,12 @@ def _moment(value: str) -> date | datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
+        pass
+    if not _RFC_2822.match(written):
+        return None
+    try:
+        return parsedate_to_datetime(written)
+    except (TypeError, ValueError, IndexError):
         return None
 
 

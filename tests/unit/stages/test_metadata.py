@@ -576,3 +576,22 @@ def test_a_teaser_s_date_line_dates_no_page() -> None:
         f'<html lang="pt-BR"><body><article><h1>T</h1><p>Texto.</p></article>{teaser}</body></html>'
     )
     assert page_metadata(document_fromstring(html), URL).published_at is None
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ("Mon, 07 Dec 2026 14:30:00 +0700", "2026-12-07T07:30:00Z"),  # RFC 2822
+        ("07 Dec 2026 14:30:00 GMT", "2026-12-07T14:30:00Z"),
+        ("2026/12/07 14:30:00", "2026-12-07T14:30:00"),  # ISO 8601 with slashes
+        ("2026/12/7", "2026-12-07"),
+        ("Mon, 31 Feb 2026 14:30:00 +0700", None),
+    ],
+)
+def test_a_declared_date_in_rfc_2822_or_with_slashes_is_read(
+    declared: str, expected: str | None
+) -> None:
+    """A second held-out review: `datePublished` and `<meta name=publishdate>` as some sites
+    write them were skipped, and the page had no date or a teaser's."""
+    ld = json_ld(json.dumps({"@type": "NewsArticle", "datePublished": declared}))
+    assert meta(ld, fetched_at="2026-12-08T00:00:00Z").published_at == expected
