@@ -52,6 +52,21 @@ _DATED_CREDIT = re.compile(
     r"(?:at )?\d{1,2}(?:[:.]\d\d)? ?[ap]\.m\.$",
     re.I,
 )
+# A byline's label in other languages (see `_is_foreign_byline`).
+_FOREIGN_BYLINE = re.compile(
+    r"^(?:(?P<by>von|par|por|di|door|av|af|oleh)\s+(?P<name>\S+)"
+    r"|(?:autor[aei]?|texto|penulis|автор|текст|yazan|लेखक|ผู้เขียน|كتب|كتبت)\s*:"
+    r"|(?:بقلم|מאת)(?:\s*:|\s)|記者|记者"
+    r"|(?:publicado|atualizado|actualizado|publié|mis à jour|veröffentlicht|aktualisiert"
+    r"|pubblicato|aggiornato|gepubliceerd|bijgewerkt|opublikowano|zaktualizowano"
+    r"|опубликовано|обновлено|yayınlanma|güncellenme|güncelleme)\b)",
+    re.I,
+)
+# A date line that ends with its time zone in parentheses ("7/12/2026, 14:30 (GMT+7)") or
+# with the Thai abbreviation of "o'clock" ("14:30 น."): it ends no sentence.
+_ZONED_TIME_END = re.compile(
+    r"\d{1,2}[:.]\d\d\s*(?:\((?:GMT|UTC)(?:[+-]\d{1,2}(?::?\d\d)?)?\)|น\.)$"
+)
 # C1 controls, soft hyphen, zero-width characters: a headline copy may have them or not.
 _INVISIBLE = re.compile("[\x80-\x9f\xad\u200b-\u200f\u2060\ufeff]")
 _CREDIT = re.compile(
@@ -449,12 +464,23 @@ def _is_byline_like(line: str) -> bool:
 
 def _is_credit(line: str) -> bool:
     """A byline, date or time line, or a line too short for a headline ("Staff Writer")."""
-    if _ends_sentence(line):
+    if _ends_sentence(line) and not _ZONED_TIME_END.search(line):
         return False
     words = word_count(line)
     return 0 < words < HEADLINE_MIN_WORDS or (
-        words <= BYLINE_MAX_WORDS and bool(_CREDIT.search(line))
+        words <= BYLINE_MAX_WORDS and (bool(_CREDIT.search(line)) or _is_foreign_byline(line))
     )
+
+
+def _is_foreign_byline(line: str) -> bool:
+    """A byline in another language: "Von Anna Schmidt", "Por María García y Pedro López"
+    (the word for "by" before a capitalized name: "Von der Leyen …", "Por qué …" and
+    "Par ailleurs …" are no bylines), "Autor: …", "Автор: …", "بقلم …", "מאת …", "記者…";
+    or a publication or update label ("Publicado em …", "Atualizado há 2 horas")."""
+    match = _FOREIGN_BYLINE.match(line)
+    if match is None:
+        return False
+    return match["by"] is None or match["name"][:1].isupper()
 
 
 def _ends_sentence(line: str) -> bool:

@@ -447,3 +447,48 @@ def test_thai_paragraphs_are_prose_not_headings() -> None:
     assert cleaned.text == "\n".join(THAI_PARAGRAPHS)
     assert tc.word_count(THAI_PARAGRAPHS[0]) > tc.HEADLINE_MAX_WORDS
     assert tc.word_count(title) <= tc.HEADLINE_MAX_WORDS  # a headline is still one
+
+
+LEIPZIG = [
+    "Der Stadtrat von Leipzig hat am Montagabend nach einer langen Debatte beschlossen, die "
+    "Straßenbahnlinie 16 bis zum neuen Wohngebiet im Norden der Stadt zu verlängern.",
+    "Die Kosten werden auf rund 84 Millionen Euro geschätzt, wovon der Freistaat Sachsen etwa "
+    "zwei Drittel übernehmen soll.",
+]
+
+
+@pytest.mark.parametrize(
+    "credits",
+    [
+        ["Von Anna Schmidt und Jonas Weber", "Montag, 7. Dezember 2026, 14:30 Uhr"],
+        ["Par Sophie Bernard"],
+        ["Por María García y Pedro López"],
+        ["Door Jan de Vries en Sanne Bakker"],
+        ["Автор: Иван Петров"],
+        ["بقلم: أحمد علي"],
+        ["Publicado em 07/12/2026 às 18h32", "Atualizado há 2 horas"],
+        ["Thứ hai, 7/12/2026, 14:30 (GMT+7)"],
+        ["7 ธันวาคม 2569 14:30 น."],
+    ],
+)
+def test_bylines_and_date_lines_of_other_languages_are_credits(credits: list[str]) -> None:
+    """A second held-out review: a byline below the headline in another language than
+    English ("Von Anna Schmidt", "Por María García") opened the article's text, with the date
+    line when a zone in parentheses or the Thai "น." ended it like a sentence."""
+    title = "Straßenbahnlinie 16 wird verlängert"
+    cleaned = clean_text("\n".join([title, *credits, *LEIPZIG]), title=title)
+    assert cleaned.text == "\n".join(LEIPZIG)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Von der Leyen warnt vor einem Handelskrieg",
+        "Por qué importa",
+        "Par ailleurs la mairie proteste",
+    ],
+)
+def test_a_line_opening_with_the_word_for_by_before_no_name_is_no_byline(line: str) -> None:
+    title = "Straßenbahnlinie 16 wird verlängert"
+    cleaned = clean_text("\n".join([title, line, *LEIPZIG]), title=title)
+    assert cleaned.text.split("\n")[0] == line
