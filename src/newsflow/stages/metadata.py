@@ -182,9 +182,10 @@ _DATED = XPath(
     )
 )
 # Teasers of other articles outside any box named as one ("Meistgelesen", "Leia também"): a
-# list item or an `<article>` of a few words without the page's `<h1>`, linking to another page
-# by a headline (a heading that is or holds a link, or a link of a few words that is no
-# byline's). Their dates and bylines are the other articles'.
+# list item or an `<article>` (not the page's only one) of a few words without the page's
+# `<h1>`, linking to another page by a headline (a heading that is or holds a link, or a link of
+# a few words that is no byline's and not in a paragraph). Their dates and bylines are the
+# other articles'.
 _TEASER_CONTAINERS = ("li", "article")
 TEASER_MAX_WORDS = 60
 TEASER_HEADLINE_WORDS = 5
@@ -193,6 +194,8 @@ _HEADLINE_LINK = XPath(
     "boolean(ancestor::*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
     " or .//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6])"
 )
+_ARTICLES = XPath("count(//article)")
+_IN_A_PARAGRAPH = XPath("boolean(ancestor::p)")
 _BYLINE_LINK = XPath(
     "boolean(ancestor-or-self::*[@rel='author' or @itemprop='author'"
     " or contains(@class, 'author') or contains(@class, 'byline')])"
@@ -672,10 +675,12 @@ def _in_a_teaser(element: HtmlElement) -> bool:
     container = next((a for a in element.iterancestors() if a.tag in _TEASER_CONTAINERS), None)
     if container is None or not _few_words(container) or container.find(".//h1") is not None:
         return False
+    if container.tag == "article" and _ARTICLES(container) < 2:
+        return False  # the page's only <article> is its own, however short
     for link in container.iter("a"):
         href = (link.get("href") or "").strip()
-        if not href or href.startswith("#") or _BYLINE_LINK(link):
-            continue
+        if not href or href.startswith("#") or _BYLINE_LINK(link) or _IN_A_PARAGRAPH(link):
+            continue  # (a link in a paragraph is the article's own)
         words = count_words(
             link.text_content(), up_to=TEASER_HEADLINE_WORDS, pattern=WORD_OR_CHARACTER
         )

@@ -219,6 +219,24 @@ def test_a_byline_s_link_and_a_long_article_are_no_teaser() -> None:
     assert meta("", long).published_at == "2024-05-22T09:00:00Z"
 
 
+def test_a_short_article_with_a_link_in_its_text_is_no_teaser() -> None:
+    """A brief of 30 words, its <h1> above its <article>, with a link of five words in a
+    sentence: its own date and byline were taken for a teaser's."""
+    brief = (
+        '<h1>Bridge closed</h1><article><div class="byline">By Jane Roe</div>'
+        '<time datetime="2026-12-07T09:00:00-05:00">Dec 7</time><p>The bridge closed Monday'
+        ' after a crash. <a href="/news/repairs">The bridge was repaired last year</a> after'
+        " a similar crash, police said.</p></article>"
+    )
+    card = (
+        '<article><a href="/x"><h3>Another story</h3></a>'
+        '<time datetime="2026-12-01">1</time></article>'
+    )
+    for body in (brief, brief + card):
+        found = meta("", body)
+        assert (found.published_at, found.authors) == ("2026-12-07T14:00:00Z", ["Jane Roe"])
+
+
 def test_a_full_date_in_the_url_beats_a_date_quoted_in_the_text() -> None:
     url = "https://www.factcheck.example/statements/2019/nov/18/jane-roe/what-value/"
     body = "<p>On Oct. 13, 2019, the senator said the bill would pass.</p>"
