@@ -160,13 +160,8 @@ _DATE_LINE_WORDS = (
     "date", "time", "datum", "fecha", "data", "publi", "byline", "author", "autor", "firma",
     "meta", "info",
 )  # fmt: skip
-_DATE_LINES = XPath(
-    "//body//*["
-    + " or ".join(
-        f"contains({_LOWER.format(a)}, '{w}')" for a in ("@class", "@id") for w in _DATE_LINE_WORDS
-    )
-    + "]"
-)
+_NAMED = XPath("//body//*[@class or @id]")
+_DATE_LINE_NAME = re.compile("|".join(_DATE_LINE_WORDS), re.I)
 DATE_LINE_MAX_CHARS = 120
 _DIGIT_DATE = re.compile(
     r"(?<!\d)(?:(?P<y1>(?:19|20|25)\d\d)(?:(?P<s1>[./-])(?P<m1>\d{1,2})(?P=s1)(?P<d1>\d{1,2})"
@@ -607,13 +602,13 @@ def _other_dates(tree: HtmlElement, metas: Metas) -> Iterator[str]:
 def _written_day(tree: HtmlElement, declared: str | None, latest: datetime | None) -> str | None:
     """The day a date line of the page writes in digits ("07.12.2026, 14:30", "Publicado em
     07/12/2026", "입력 2026.12.07 14:30", "2026年12月7日"), in an element named as one or as a
-    byline (`_DATE_LINES`) of `DATE_LINE_MAX_CHARS` or fewer, not another article's: what
+    byline (`_DATE_LINE_WORDS`) of `DATE_LINE_MAX_CHARS` or fewer, not another article's: what
     htmldate leaves undated (it reads dates in digits in English ways only, and few of them).
     Day first, except on an English page (month first in the US; a day that could be either
     is skipped when the page does not say where); a Buddhist-era year (Thai, 2569) is the
     Common Era's plus 543."""
     code = (declared or "").strip().lower().replace("_", "-")
-    for element in _DATE_LINES(tree)[:MAX_CANDIDATES]:
+    for element in itertools.islice(_date_lines(tree), MAX_CANDIDATES):
         text = _short_text(element, DATE_LINE_MAX_CHARS)
         if text is None or _IN_A_BOX(element) or _in_a_teaser(element):
             continue
@@ -622,6 +617,15 @@ def _written_day(tree: HtmlElement, declared: str | None, latest: datetime | Non
             if day is not None and next(_plausible(iter([day]), latest), None) is not None:
                 return day
     return None
+
+
+def _date_lines(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """Elements whose class or id names a date line or a byline (`_DATE_LINE_WORDS`)."""
+    for element in _NAMED(tree):
+        if _DATE_LINE_NAME.search(element.get("class", "")) or _DATE_LINE_NAME.search(
+            element.get("id", "")
+        ):
+            yield element
 
 
 def _short_text(element: HtmlElement, limit: int) -> str | None:
