@@ -39,7 +39,14 @@ _BOILERPLATE_WORDS = re.compile(
     r"ads?|advert[a-z]*|gpt|dfp|sponsor[a-z]*|outbrain|taboola|"  # advertising
     r"newsletters?|signup|subscribe|promo[a-z]*|donat[a-z]*|cta|"  # sign-up, promotion, appeals
     r"related|recirc[a-z]*|recommend[a-z]*|trending|"  # links to other articles
-    r"pull[ _-]?quotes?"  # sentences of the article repeated large
+    r"pull[ _-]?quotes?|"  # sentences of the article repeated large
+    # The same boxes named in other languages: reader comments (plurals: a German
+    # "Kommentar" or a Spanish "comentario" is an opinion article), "related", "read also".
+    r"kommentare|comentarios|commenti|reacties|yorumlar|komentarze|"
+    r"relacionad[ao]s|correlati|gerelateerd|verwandte|powiazane|terkait|"
+    r"(?:leia|veja)[ _-]?tambem|lees[ _-]?ook|(?:a[ _-]?)?lire[ _-]?aussi|leggi[ _-]?anche|"
+    r"czytaj[ _-]?(?:takze|tez)|baca[ _-]?juga|mehr[ _-]?zum[ _-]?thema|"
+    r"lesen[ _-]?sie[ _-]?auch|ver[ _-]?tambien|te[ _-]?puede[ _-]?interesar"
     r")(?![a-z0-9])"
 )
 # Words of class and id names for pop-ups: hover cards, tooltips, popovers ("rollover-block",

@@ -13,7 +13,7 @@ from lxml import etree
 from lxml.etree import XPath
 from lxml.html import HtmlElement, document_fromstring
 
-from newsflow.stages.dom import box_candidates, prepare_tree
+from newsflow.stages.dom import box_candidates, is_boilerplate_box, prepare_tree
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "golden"
 # The candidates as first written: an XPath over every element of the body.
@@ -117,3 +117,28 @@ def test_a_time_inside_a_sentence_becomes_its_text_and_a_byline_s_date_stays_a_t
     )
     text = trafilatura.extract(etree.tostring(tree, encoding="unicode"))
     assert text is not None and "from March 1 to March 15" in text
+
+
+@pytest.mark.parametrize(
+    ("attributes", "boilerplate"),
+    [
+        ('class="relacionadas"', True),
+        ('class="noticias-relacionados"', True),
+        ('class="veja-tambem"', True),
+        ('class="leia_tambem"', True),
+        ('class="a-lire-aussi"', True),
+        ('class="mehr-zum-thema"', True),
+        ('class="box-baca-juga"', True),
+        ('id="comentarios"', True),
+        ('id="kommentare"', True),
+        ('class="reacties"', True),
+        ('class="kommentar"', False),  # a German opinion article
+        ('class="comentario-editorial"', False),
+        ('class="tambem"', False),
+    ],
+)
+def test_boxes_named_in_other_languages_are_boilerplate(attributes: str, boilerplate: bool) -> None:
+    """A second held-out review: "related" and "read also" lists and reader comments named in
+    the site's language were read into the text on pages without <article>."""
+    element = document_fromstring(f"<html><body><div {attributes}>x</div></body></html>")
+    assert is_boilerplate_box(element.find(".//div")) is boilerplate
