@@ -168,6 +168,42 @@ _DIGIT_DATE = re.compile(
     r"|年\s*(?P<m1b>\d{1,2})\s*月\s*(?P<d1b>\d{1,2})\s*日)"
     r"|(?P<a2>\d{1,2})(?P<s2>[./])(?P<b2>\d{1,2})(?P=s2)(?P<y2>(?:19|20|25)\d\d))(?!\d)"
 )
+# Months by name in the languages htmldate does not read (it reads English, German, French,
+# Dutch and Turkish ones), "day month year" as they write it: Spanish, Portuguese, Italian,
+# Polish, Russian and Ukrainian (genitive), Arabic, Indonesian, Thai, Hebrew, Hindi.
+_MONTH_NAMES = (
+    "enero febrero marzo abril mayo junio julio agosto septiembre|setiembre octubre noviembre "
+    "diciembre",
+    "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października "
+    "listopada grudnia",
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+    "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня",
+    "يناير فبراير مارس أبريل|ابريل مايو يونيو|يونيه يوليو|يوليه أغسطس|اغسطس سبتمبر "
+    "أكتوبر|اكتوبر نوفمبر ديسمبر",
+    "januari februari maret april mei juni juli agustus september oktober november desember",
+    "jan feb mar apr mei jun jul agu|agt|ags sep okt nov des",
+    "มกราคม กุมภาพันธ์ มีนาคม เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม",
+    "ม.ค. ก.พ. มี.ค. เม.ย. พ.ค. มิ.ย. ก.ค. ส.ค. ก.ย. ต.ค. พ.ย. ธ.ค.",
+    "בינואר בפברואר במרץ|במרס באפריל במאי ביוני ביולי באוגוסט בספטמבר באוקטובר בנובמבר בדצמבר",
+    "जनवरी फ़रवरी|फरवरी मार्च अप्रैल मई जून जुलाई अगस्त सितंबर|सितम्बर अक्टूबर नवंबर|नवम्बर दिसंबर|दिसम्बर",
+)
+_MONTH_NUMBER = {
+    name: number
+    for months in _MONTH_NAMES
+    for number, names in enumerate(months.split(" "), start=1)
+    for name in names.split("|")
+}
+_NAMED_MONTH_DATE = re.compile(
+    r"(?<!\d)(?P<day>\d{1,2})\.?\s*(?:de\s+)?(?P<month>"
+    + "|".join(re.escape(name) for name in sorted(_MONTH_NUMBER, key=len, reverse=True))
+    + r")(?!\w)\.?,?\s*(?:de\s+)?(?P<year>(?:19|20|25)\d\d)(?!\d)"
+    # Vietnamese: "ngày 7 tháng 12 năm 2026"
+    r"|(?<!\d)(?P<vday>\d{1,2})\s+tháng\s+(?P<vmonth>\d{1,2})(?:\s+năm\s+|\s*[,/]\s*)"
+    r"(?P<vyear>(?:19|20)\d\d)(?!\d)",
+    re.I,
+)
 _DAY_FIRST_ENGLISH = frozenset(("en-gb", "en-au", "en-nz", "en-ie", "en-in", "en-za", "en-sg"))
 BUDDHIST_ERA_FROM = 2400
 BUDDHIST_ERA_OFFSET = 543
@@ -612,11 +648,28 @@ def _written_day(tree: HtmlElement, declared: str | None, latest: datetime | Non
         text = _short_text(element, DATE_LINE_MAX_CHARS)
         if text is None or _IN_A_BOX(element) or _in_a_teaser(element):
             continue
-        for match in _DIGIT_DATE.finditer(text):
-            day = _digit_day(match, code)
+        days = itertools.chain(
+            (_digit_day(match, code) for match in _DIGIT_DATE.finditer(text)),
+            (_named_month_day(match) for match in _NAMED_MONTH_DATE.finditer(text)),
+        )
+        for day in days:
             if day is not None and next(_plausible(iter([day]), latest), None) is not None:
                 return day
     return None
+
+
+def _named_month_day(match: re.Match[str]) -> str | None:
+    if match["vday"]:
+        year, month, day = int(match["vyear"]), int(match["vmonth"]), int(match["vday"])
+    else:
+        year, day = int(match["year"]), int(match["day"])
+        month = _MONTH_NUMBER[match["month"].lower()]
+    if year >= BUDDHIST_ERA_FROM:
+        year -= BUDDHIST_ERA_OFFSET
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
 
 
 def _date_lines(tree: HtmlElement) -> Iterator[HtmlElement]:

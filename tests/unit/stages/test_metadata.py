@@ -613,3 +613,34 @@ def test_a_declared_date_in_rfc_2822_or_with_slashes_is_read(
     write them were skipped, and the page had no date or a teaser's."""
     ld = json_ld(json.dumps({"@type": "NewsArticle", "datePublished": declared}))
     assert meta(ld, fetched_at="2026-12-08T00:00:00Z").published_at == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "line", "expected"),
+    [
+        ("es", "Publicado el 7 de diciembre de 2026", "2026-12-07"),
+        ("pt", "7 de dezembro de 2026 às 18h32", "2026-12-07"),
+        ("it", "Lunedì 7 dicembre 2026", "2026-12-07"),
+        ("pl", "7 grudnia 2026, 14:30", "2026-12-07"),
+        ("ru", "7 декабря 2026, 14:30", "2026-12-07"),
+        ("uk", "7 грудня 2026, 14:30", "2026-12-07"),
+        ("ar", "الأحد، 06 ديسمبر 2026 09:15 م", "2026-12-06"),
+        ("id", "Senin, 07 Des 2026 14:30 WIB", "2026-12-07"),
+        ("vi", "Thứ hai, ngày 7 tháng 12 năm 2026", "2026-12-07"),
+        ("th", "7 ธันวาคม 2569 14:30 น.", "2026-12-07"),  # Buddhist era
+        ("he", "7 בדצמבר 2026", "2026-12-07"),
+        ("hi", "7 दिसंबर 2026", "2026-12-07"),
+        ("es", "31 de febrero de 2026", None),
+    ],
+)
+def test_a_date_line_with_its_month_in_words_of_other_languages_dates_the_page(
+    lang: str, line: str, expected: str | None
+) -> None:
+    """A second held-out review: htmldate reads months in English, German, French, Dutch and
+    Turkish only; a Spanish, Russian, Arabic or Thai page without a declared date had none."""
+    html = (
+        f'<html lang="{lang}"><body><article><h1>T</h1><div class="date">{line}</div>'
+        "<p>Text.</p></article></body></html>"
+    )
+    found = page_metadata(document_fromstring(html), URL, fetched_at="2026-12-08T00:00:00Z")
+    assert found.published_at == expected
