@@ -71,7 +71,7 @@ _TITLE = re.compile(
 _BY = re.compile(
     r"^\s*(?:(?:(?:posted|written|words|reported|compiled|story|text)\s+)?"
     r"(?:by|von|par|por|di|oleh|door|av|af|بقلم|كتب|كتبت|מאת)(?:\s*:\s*|\s+)"
-    r"|(?:author|autor|autora|texto|penulis|reporter|автор|текст|yazan|लेखक|ผู้เขียน)\s*:\s*"
+    r"|(?:author|autor|autora|texto|penulis|reporter|автор|текст|yazan|haber|muhabir|लेखक|ผู้เขียน)\s*:\s*"
     r"|(?:記者|记者)\s*)",  # labels: "Texto: Ana Souza", "Автор: Иван Петров"; "記者陳怡君"
     re.I,
 )

@@ -55,7 +55,7 @@ _DATED_CREDIT = re.compile(
 # A byline's label in other languages (see `_is_foreign_byline`).
 _FOREIGN_BYLINE = re.compile(
     r"^(?:(?P<by>von|par|por|di|door|av|af|oleh)\s+(?P<name>\S+)"
-    r"|(?:autor[aei]?|texto|penulis|автор|текст|yazan|लेखक|ผู้เขียน|كتب|كتبت)\s*:"
+    r"|(?:autor[aei]?|texto|penulis|автор|текст|yazan|haber|muhabir|लेखक|ผู้เขียน|كتب|كتبت)\s*:"
     r"|(?:بقلم|מאת)(?:\s*:|\s)|記者|记者"
     r"|(?:publicado|atualizado|actualizado|publié|mis à jour|veröffentlicht|aktualisiert"
     r"|pubblicato|aggiornato|gepubliceerd|bijgewerkt|opublikowano|zaktualizowano"

@@ -367,6 +367,7 @@ def test_titles_initials_surnames_and_relative_times_in_bylines(
         ("記者陳怡君／台北報導", ["陳怡君"]),
         ("By Jane Roe jroe@example.com", ["Jane Roe"]),
         ("Avi Cohen", ["Avi Cohen"]),  # "Av" only as a word of its own
+        ("Haber: Elif Şahin", ["Elif Şahin"]),  # Turkish "news:" label
     ],
 )
 def test_bylines_of_other_languages_name_their_people(value: str, expected: list[str]) -> None:

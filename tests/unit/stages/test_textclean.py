@@ -466,6 +466,7 @@ LEIPZIG = [
         ["Door Jan de Vries en Sanne Bakker"],
         ["Автор: Иван Петров"],
         ["بقلم: أحمد علي"],
+        ["Haber: Elif Şahin"],
         ["Publicado em 07/12/2026 às 18h32", "Atualizado há 2 horas"],
         ["Thứ hai, 7/12/2026, 14:30 (GMT+7)"],
         ["7 ธันวาคม 2569 14:30 น."],
