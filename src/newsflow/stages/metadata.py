@@ -664,6 +664,12 @@ def _named_month_day(match: re.Match[str]) -> str | None:
     else:
         year, day = int(match["year"]), int(match["day"])
         month = _MONTH_NUMBER[match["month"].lower()]
+    return _iso_day(year, month, day)
+
+
+def _iso_day(year: int, month: int, day: int) -> str | None:
+    """The day in ISO 8601, a Buddhist-era year (Thai, 2569) as the Common Era's; None for
+    no such day."""
     if year >= BUDDHIST_ERA_FROM:
         year -= BUDDHIST_ERA_OFFSET
     try:
@@ -707,12 +713,7 @@ def _digit_day(match: re.Match[str], code: str) -> str | None:
             month, day = (second, first) if first > 12 else (first, second)
         else:
             month, day = second, first
-    if year >= BUDDHIST_ERA_FROM:
-        year -= BUDDHIST_ERA_OFFSET
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:
-        return None
+    return _iso_day(year, month, day)
 
 
 def _without_other_articles_times(tree: HtmlElement) -> HtmlElement:
