@@ -473,6 +473,23 @@ def test_quality_is_low_for_tiny_link_heavy_or_truncated_texts() -> None:
     assert 0.0 <= score_quality("") <= 1.0
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "台北市政府今天宣布，明年起將在信義區與內湖區試辦夜間公車延長服務，末班車時間延後至凌晨一點。",
+        "気象庁によると、能登半島で震度七の地震が発生し、石川県の輪島市で多くの建物が倒壊した。",
+        "กรุงเทพมหานครประกาศขยายเวลาให้บริการรถโดยสารสาธารณะในช่วงเทศกาลปีใหม่เพื่อรองรับประชาชน",
+    ],
+)
+def test_quality_reads_the_length_of_texts_written_without_spaces(sentence: str) -> None:
+    """Counted as space-separated words, a Chinese, Japanese or Thai report of a dozen
+    sentences was a few dozen words long, and scored as a fragment (0.13–0.29 where its
+    English equal scored 0.5)."""
+    report = "\n".join([sentence] * 12)
+    assert score_quality(report) > 0.5
+    assert score_quality(sentence) < 0.3  # one sentence is still a fragment
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.text(max_size=3000) | st.lists(st.sampled_from(["word", "x", ".", "\n", " "])).map("".join)
