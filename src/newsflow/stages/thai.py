@@ -27,10 +27,6 @@ MAX_TEXT_CHARS = 100_000
 """Thai characters split per text (about 0.5 s); the text's later runs are kept whole. Counted
 in characters, not time, so every process splits a text alike. A message of 3.2 million
 random Thai characters took 29 s of a worker's time, its partition stalled."""
-_INVISIBLE = str.maketrans(dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")))
-THAI_DIGITS = {chr(0x0E50 + n): str(n) for n in range(10)}
-"""Thai digits as ASCII ones (one site writes ๑๒, another 12); the normalization uses it too."""
-_THAI_DIGITS = str.maketrans(THAI_DIGITS)
 DOUBLE_SARA_E = "\u0e40\u0e40"
 """Two SARA E typed for SARA AE (แ), a common habit: the same word to a reader."""
 
@@ -70,9 +66,8 @@ def thai_words(token: str) -> list[str]:
 
 def unify_thai(text: str) -> str:
     """The text as the normalized text writes Thai, for what reads it unnormalized (the story
-    terms): no invisible characters (sites put zero-width spaces between words), Thai digits
-    as ASCII ones, SARA AE for two SARA E, SARA AM whole."""
-    text = text.translate(_INVISIBLE).translate(_THAI_DIGITS)
+    terms, after `fingerprint.unify_letters`, which takes out invisible characters and makes
+    Thai digits ASCII): SARA AE for two SARA E, SARA AM whole."""
     return text.replace(DOUBLE_SARA_E, "\u0e41").replace(_DECOMPOSED_SARA_AM, "\u0e33")
 
 
