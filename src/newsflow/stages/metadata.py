@@ -164,6 +164,7 @@ _DATE_LINE_WORDS = (
 _NAMED = XPath("//body//*[@class or @id]")
 _DATE_LINE_NAME = re.compile("|".join(_DATE_LINE_WORDS), re.I)
 DATE_LINE_MAX_CHARS = 120
+DATE_LINE_MAX_ELEMENTS = 60  # a date line is a few elements, not a page's worth of them
 _DIGIT_DATE = re.compile(
     r"(?<!\d)(?:(?P<y1>(?:19|20|25)\d\d)(?:(?P<s1>[./-])(?P<m1>\d{1,2})(?P=s1)(?P<d1>\d{1,2})"
     r"|年\s*(?P<m1b>\d{1,2})\s*月\s*(?P<d1b>\d{1,2})\s*日)"
@@ -221,6 +222,8 @@ _DATED = XPath(
 _TEASER_CONTAINERS = ("li", "article")
 TEASER_MAX_WORDS = 60
 TEASER_HEADLINE_WORDS = 5
+TEASER_MAX_ELEMENTS = 200  # a teaser is a few elements; a container of more is none
+TEASER_MAX_LINKS = 20  # links of a teaser looked at for its headline
 MAX_CANDIDATES = 100  # <time>s, bylines and dated elements looked at: a page's own come early
 _HEADLINE_LINK = XPath(
     "boolean(ancestor::*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
@@ -710,7 +713,11 @@ def _date_lines(tree: HtmlElement) -> Iterator[HtmlElement]:
 
 
 def _short_text(element: HtmlElement, limit: int) -> str | None:
-    """The element's text, or None when it is longer than `limit` (read only that far)."""
+    """The element's text, or None when it is longer than `limit` (read only that far) or
+    holds more than `DATE_LINE_MAX_ELEMENTS` elements (`itertext` walks every element, text
+    or not: 100 nested date lines over 30,000 empty elements took 5 s)."""
+    if _more_than(element, DATE_LINE_MAX_ELEMENTS):
+        return None
     parts: list[str] = []
     size = 0
     for text in element.itertext():
@@ -753,11 +760,13 @@ def _without_other_articles_times(tree: HtmlElement) -> HtmlElement:
 def _in_a_teaser(element: HtmlElement) -> bool:
     """Whether the element is in a teaser of another article (see `_TEASER_CONTAINERS`)."""
     container = next((a for a in element.iterancestors() if a.tag in _TEASER_CONTAINERS), None)
-    if container is None or not _few_words(container) or container.find(".//h1") is not None:
+    if container is None or _more_than(container, TEASER_MAX_ELEMENTS):
+        return False  # (each candidate in it walked all its elements and links: quadratic)
+    if not _few_words(container) or container.find(".//h1") is not None:
         return False
     if container.tag == "article" and _ARTICLES(container) < 2:
         return False  # the page's only <article> is its own, however short
-    for link in container.iter("a"):
+    for link in itertools.islice(container.iter("a"), TEASER_MAX_LINKS):
         href = (link.get("href") or "").strip()
         if not href or href.startswith("#") or _BYLINE_LINK(link) or _IN_A_PARAGRAPH(link):
             continue  # (a link in a paragraph is the article's own)
@@ -767,6 +776,12 @@ def _in_a_teaser(element: HtmlElement) -> bool:
         if words >= TEASER_HEADLINE_WORDS or _HEADLINE_LINK(link):
             return True
     return False
+
+
+def _more_than(element: HtmlElement, count: int) -> bool:
+    """Whether the element and its descendants are more than `count` elements (only that many
+    are looked at)."""
+    return next(itertools.islice(element.iter(), count, None), None) is not None
 
 
 def _few_words(element: HtmlElement) -> bool:
