@@ -109,7 +109,7 @@ def _without_boilerplate(
     says which), not those that recur now: a line learned since would change its text, its
     hash, and so its decision (a duplicate became unique). Should the text not come out as
     it did then (another extractor version), the lines that recur now are dropped."""
-    first = recrawl.first_text(article, begun.marked)
+    first = recrawl.first_text(article, begun.marked, begun.marked_lines)
     if first is not None:  # (it may have dropped none: a duplicate of its whole text)
         again = drop_lines(extracted, set(first.dropped))
         if fingerprint(again.text).content_hash == first.content_hash:

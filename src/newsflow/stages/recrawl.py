@@ -61,25 +61,25 @@ class FirstText:
     dropped: frozenset[int]
 
 
-def first_text(article: Article, value: str | None) -> FirstText | None:
-    """From the marker's `value` (`Begun.marked`), what this article's first decision kept,
-    when it was this article that set the marker; else None."""
-    if value is None:
+def first_text(article: Article, marked: str | None, lines: str | None) -> FirstText | None:
+    """From the marker's value and its lines (`Begun.marked`, `Begun.marked_lines`), what this
+    article's first decision kept, when it was this article that set the marker; else None."""
+    if marked is None:
         return None
-    owner, _, content_hash, *dropped = value.split(" ")
+    owner, _, content_hash, *_ = marked.split(" ")
     if owner != article.article_id:
         return None
-    lines = frozenset(int(i) for i in dropped[0].split(",")) if dropped else frozenset()
-    return FirstText(content_hash, lines)
+    dropped = frozenset(int(i) for i in lines.split(",")) if lines else frozenset()
+    return FirstText(content_hash, dropped)
 
 
 def mark(article: Article, content_hash: str, dropped: Iterable[int] = ()) -> Mark:
     """The marker that makes later copies of this body re-crawls: set with the exact-dedup
     claim of `content_hash` (`dedup.exact_claim`), as `article_id target content_hash`, the
-    target being the claim's owner (the article itself, or the article it duplicates), then
-    the lines of the extracted text that learned boilerplate dropped, if any (`3,7`): the
-    article keeps that text at a redelivery, when more lines may have recurred since. The
-    first one wins."""
+    target being the claim's owner (the article itself, or the article it duplicates); with
+    it, under a key of their own, the lines of the extracted text that learned boilerplate
+    dropped, if any (`3,7`): the article keeps that text at a redelivery, when more lines may
+    have recurred since. (In the marker's value they made the previous release fail on it,
+    during a rolling upgrade or after a rollback.) The first one wins."""
     lines = ",".join(map(str, sorted(dropped)))
-    after = f" {content_hash} {lines}" if lines else f" {content_hash}"
-    return Mark(KEY + article.body_hash, f"{article.article_id} ", after)
+    return Mark(KEY + article.body_hash, f"{article.article_id} ", f" {content_hash}", lines)

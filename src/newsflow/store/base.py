@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from newsflow.errors import ConfigError
 from newsflow.store.line_filters import DEFAULT_MIB
 from newsflow.store.records import (
+    LINES_SUFFIX,
     POSTINGS,
     Begun,
     Claim,
@@ -221,8 +222,12 @@ def begin_decision_in_steps(
     if any(count >= recurring_at for count in counts) and (
         store.peek(claim.key, now=now) != claim.owner
     ):
-        marked = None if claim.mark is None else store.peek(claim.mark.key, now=now)
-        return Begun(counts, marked=marked)
+        if claim.mark is None:
+            return Begun(counts)
+        marked, lines = (
+            store.peek(claim.mark.key + suffix, now=now) for suffix in ("", LINES_SUFFIX)
+        )
+        return Begun(counts, marked=marked, marked_lines=lines)
     owner = store.claim(
         claim.key, claim.owner, ttl_seconds=claim.ttl_seconds, now=now, mark=claim.mark
     )

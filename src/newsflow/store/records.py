@@ -11,15 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+LINES_SUFFIX = ":lines"
+
 
 @dataclass(frozen=True, slots=True)
 class Mark:
     """A value set alongside a claim, naming the claim's owner: under `key`, unless held,
-    `before + owner + after` (the re-crawl marker of `newsflow.stages.recrawl`)."""
+    `before + owner + after` (the re-crawl marker of `newsflow.stages.recrawl`); and, when
+    `lines` is given, `lines` under `key + LINES_SUFFIX`, unless held (a key of its own: the
+    marker's value stays as the previous release reads it)."""
 
     key: str
     before: str
     after: str
+    lines: str = ""
 
     def value(self, owner: str) -> str:
         return f"{self.before}{owner}{self.after}"
@@ -54,14 +59,16 @@ class IndexRequest:
 class Begun:
     """What `DedupStore.begin_decision` did: the line counts always; the claim's holder
     unless a line recurs; the near-duplicate entries and term statistics when the article
-    holds the claim and asked for them; when a line recurs, the value under the claim's
-    mark key (`marked`: a redelivered article finds there what its first decision kept)."""
+    holds the claim and asked for them; when a line recurs, the values under the claim's
+    mark key and its lines key (`marked`, `marked_lines`: a redelivered article finds there
+    what its first decision kept)."""
 
     line_counts: list[int]
     owner: str | None = None
     indexed: list[IndexedSignature] | None = None
     statistics: TermStatistics | None = None
     marked: str | None = None
+    marked_lines: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,19 +41,22 @@ return redis.call('GET', KEYS[1])
 # before .. owner .. after. Both keys derive from the prefix, so a hash-tagged prefix keeps
 # them in one Cluster slot.
 _CLAIM_FUNCTION = """
-local function claim(claim_key, mark_key, owner, ttl, before, after)
+local function claim(claim_key, mark_key, owner, ttl, before, after, lines)
     local holder = owner
     if not redis.call('SET', claim_key, owner, 'NX', 'EX', ttl) then
         holder = redis.call('GET', claim_key)
     end
     if mark_key then
         redis.call('SET', mark_key, before .. holder .. after, 'NX', 'EX', ttl)
+        if lines ~= '' then
+            redis.call('SET', mark_key .. ':lines', lines, 'NX', 'EX', ttl)  -- LINES_SUFFIX
+        end
     end
     return holder
 end
 """
 _CLAIM_AND_MARK_SCRIPT = (
-    _CLAIM_FUNCTION + "return claim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])"
+    _CLAIM_FUNCTION + "return claim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])"
 )
 
 # Count a document once per line of a source. A line's first sighting is remembered in Bloom
@@ -138,14 +141,15 @@ for k = 1, #counts do
     if counts[k] >= recurring_at then
         if redis.call('GET', KEYS[1]) ~= ARGV[6] then
             if ARGV[8] ~= '1' then return {counts} end
-            return {counts, false, redis.call('GET', KEYS[2])}
+            return {counts, false, redis.call('GET', KEYS[2]),
+                redis.call('GET', KEYS[2] .. ':lines')}  -- LINES_SUFFIX
         end
         break  -- a redelivery of an article that claimed the whole text: it keeps it
     end
 end
 local mark_key = nil
 if ARGV[8] == '1' then mark_key = KEYS[2] end
-local owner = claim(KEYS[1], mark_key, ARGV[6], ARGV[7], ARGV[9], ARGV[10])
+local owner = claim(KEYS[1], mark_key, ARGV[6], ARGV[7], ARGV[9], ARGV[10], '')
 if owner ~= ARGV[6] or ARGV[11] ~= '1' then return {counts, owner} end
 local entries = index_signature({unpack(KEYS, 3)}, ARGV[12], ARGV[13], ARGV[14],
     tonumber(ARGV[15]), ARGV[16], cjson.decode(ARGV[17]))
@@ -270,7 +274,7 @@ class RedisStore(RedisIndexOps):
             else:
                 holder = self._claim_and_mark_script(
                     keys=[self._prefix + key, self._prefix + mark.key],
-                    args=[owner, ttl_seconds, mark.before, mark.after],
+                    args=[owner, ttl_seconds, mark.before, mark.after, mark.lines],
                 )
         return _as_str(holder)
 
@@ -356,7 +360,8 @@ class RedisStore(RedisIndexOps):
         if len(reply) == 1:
             return Begun(counts)
         if reply[1] is None:  # a line recurs: what the mark holds
-            return Begun(counts, marked=None if reply[2] is None else _as_str(reply[2]))
+            marked, dropped = (None if r is None else _as_str(r) for r in reply[2:4])
+            return Begun(counts, marked=marked, marked_lines=dropped)
         owner = _as_str(reply[1])
         if len(reply) == 2:
             return Begun(counts, owner)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from newsflow.errors import StoreUnavailable
 from newsflow.store.base import begin_decision_in_steps
-from newsflow.store.records import Begun, Claim, IndexRequest, Mark
+from newsflow.store.records import LINES_SUFFIX, Begun, Claim, IndexRequest, Mark
 from newsflow.store.sqlite_index import INDEX_SCHEMA, SqliteIndexOps
 
 _SCHEMA = """
@@ -118,6 +118,9 @@ class SqliteStore(SqliteIndexOps):
                 if mark is not None:
                     value = mark.value(row[0])
                     self._conn.execute(_CLAIM, (mark.key, value, now + ttl_seconds, now))
+                    if mark.lines:
+                        lines = (mark.key + LINES_SUFFIX, mark.lines, now + ttl_seconds, now)
+                        self._conn.execute(_CLAIM, lines)
                 self._conn.execute("COMMIT")
             except BaseException:
                 if self._conn.in_transaction:

@@ -394,9 +394,13 @@ def test_when_a_line_recurs_the_mark_is_told(store: DedupStore) -> None:
     """A redelivered article reads there which lines its first decision dropped."""
     for n, article in enumerate((A, B)):
         begin(store, article, ["plug", f"own {n}"], content=f"h{n}", bands=[f"0:{n}"])
-    store.claim("hash:h2", C, ttl_seconds=TTL, now=T0, mark=Mark(f"raw:{C}", "", " h2 0"))
+    store.claim("hash:h2", C, ttl_seconds=TTL, now=T0, mark=Mark(f"raw:{C}", "", " h2", "0"))
+    assert store.peek(f"raw:{C}", now=T0) == f"{C} h2"  # as the previous release reads it
     again = begin(store, C, ["plug", "own 2", "other"], content="h3", bands=["0:x"])
-    assert (again.line_counts, again.owner, again.marked) == ([3, 1, 1], None, f"{C} h2 0")
+    assert (again.line_counts, again.owner) == ([3, 1, 1], None)
+    assert (again.marked, again.marked_lines) == (f"{C} h2", "0")
+    store.claim("hash:h4", D, ttl_seconds=TTL, now=T0, mark=Mark(f"raw:{D}", "", " h4"))
+    assert store.peek(f"raw:{D}:lines", now=T0) is None  # no lines dropped: none written
 
 
 def test_a_redelivered_article_that_claimed_its_whole_text_keeps_it_when_a_line_recurs(

@@ -93,17 +93,22 @@ def test_a_body_whose_extraction_failed_is_not_remembered() -> None:
 
 
 def test_a_marker_naming_the_lines_its_text_lost_still_decides_re_crawls() -> None:
-    """The marker of a body whose text lost learned boilerplate lines names them after the
-    hash; re-crawls read it as before, and only the article that set it reads the lines."""
+    """The lines a body's text lost as learned boilerplate are kept beside its marker, under a
+    key of their own: in the marker's value they made the previous release fail on it (three
+    fields expected), in a rolling upgrade or after a rollback. Re-crawls read the marker as
+    before, and only the article that set it reads the lines."""
     store = SqliteStore(":memory:")
     first = article("https://example.com/a")
     later = article("https://example.com/a", minute=5)
     mark = recrawl.mark(first, "h1", {7, 2})
     store.claim("hash:h1", first.article_id, ttl_seconds=60, now=NOW.timestamp(), mark=mark)
     marked = store.peek(mark.key, now=NOW.timestamp())
-    assert marked == f"{first.article_id} {first.article_id} h1 2,7"
+    lines = store.peek(mark.key + ":lines", now=NOW.timestamp())
+    assert marked is not None and len(marked.split(" ")) == 3
+    assert (marked, lines) == (f"{first.article_id} {first.article_id} h1", "2,7")
     assert recrawl.recognize(later, store, now=NOW.timestamp()) == recrawl.Recrawl(
         first.article_id, "h1"
     )
-    assert recrawl.first_text(first, marked) == recrawl.FirstText("h1", frozenset({2, 7}))
-    assert recrawl.first_text(later, marked) is None
+    found = recrawl.first_text(first, marked, lines)
+    assert found == recrawl.FirstText("h1", frozenset({2, 7}))
+    assert recrawl.first_text(later, marked, lines) is None
