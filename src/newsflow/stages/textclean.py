@@ -474,13 +474,29 @@ def _is_credit(line: str) -> bool:
 
 def _is_foreign_byline(line: str) -> bool:
     """A byline in another language: "Von Anna Schmidt", "Por María García y Pedro López"
-    (the word for "by" before a capitalized name: "Von der Leyen …", "Por qué …" and
-    "Par ailleurs …" are no bylines), "Autor: …", "Автор: …", "بقلم …", "מאת …", "記者…";
-    or a publication or update label ("Publicado em …", "Atualizado há 2 horas")."""
+    (the word for "by" before a name of up to `FOREIGN_BYLINE_MAX_NAMES` capitalized words,
+    and nothing else but what a separator leads: "Von der Leyen …", "Por qué …", "Par
+    ailleurs …", and English decks and headlines, "Di Maio says talks will resume", "Door
+    County Wildfire Forces Evacuations", are no bylines), "Autor: …", "Автор: …", "بقلم …",
+    "מאת …", "記者…"; or a publication or update label ("Publicado em …", "Atualizado há")."""
     match = _FOREIGN_BYLINE.match(line)
     if match is None:
         return False
-    return match["by"] is None or match["name"][:1].isupper()
+    if match["by"] is None:
+        return True
+    names = _BYLINE_SEPARATOR.split(line, maxsplit=1)[0].split()[1:]
+    capitalized = [word for word in names if word.lower() not in _NAME_JOINERS]
+    return 0 < len(capitalized) <= FOREIGN_BYLINE_MAX_NAMES and all(
+        word[:1].isupper() for word in capitalized
+    )
+
+
+FOREIGN_BYLINE_MAX_NAMES = 4
+_BYLINE_SEPARATOR = re.compile(r"\s*[,|/·•–—]\s*|\s+-\s+")
+_JOINERS = """y e i und et en and & dan ve och og de van der den von da do dos das del della
+    di du la le ter ten bin binti al el"""
+_NAME_JOINERS = frozenset(_JOINERS.split())
+"""Words that join two names, or stand inside one lowercase ("Jan de Vries")."""
 
 
 def _ends_sentence(line: str) -> bool:

@@ -493,3 +493,27 @@ def test_a_line_opening_with_the_word_for_by_before_no_name_is_no_byline(line: s
     title = "Straßenbahnlinie 16 wird verlängert"
     cleaned = clean_text("\n".join([title, line, *LEIPZIG]), title=title)
     assert cleaned.text.split("\n")[0] == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Di Maio says negotiations will resume on Monday",
+        "Door County Wildfire Forces Evacuations Across The Peninsula",
+        "Von Miller Signs Six-Year Deal With Buffalo",
+        "Par Five Holes Decide the Masters",
+    ],
+)
+def test_an_english_line_opening_with_a_foreign_word_for_by_is_no_byline(line: str) -> None:
+    """A code review: decks and headlines opening with Di, Von, Door or Par before a
+    capitalized word were dropped as bylines in other languages (and the headline lost)."""
+    assert not tc._is_credit(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Von Anna Schmidt", "Por María García y Pedro López", "Door Jan de Vries, 7 december 2026",
+     "Oleh Siti Rahma | Editor: Budi", "Par Jean Dupont — Le Monde"],
+)  # fmt: skip
+def test_a_foreign_word_for_by_before_a_name_is_a_byline(line: str) -> None:
+    assert tc._is_credit(line)
