@@ -156,13 +156,20 @@ _MARKED_PUBLISHED = XPath(
     )
 )
 _TIMES = XPath("//time[@datetime]")
-# Elements of a date line (`_written_day`), a date in digits in them.
+# Elements of a date line (`_written_day`), a date in digits in them: whole words of their
+# class or id, between punctuation, spaces and camelCase humps (not "candidate", "timeline",
+# "metadata", "infobox": a date in an unrelated box dated the page), and none named as an
+# update's ("date updated", "modified").
 _DATE_LINE_WORDS = (
-    "date", "time", "datum", "fecha", "data", "publi", "byline", "author", "autor", "firma",
-    "meta", "info",
+    "date(?:line|time|stamp)?", "time(?:stamp)?", "datum", "fecha", "data", "publi[a-z]*",
+    "byline", "authors?", "autor[a-z]?", "firma", "meta", "info",
 )  # fmt: skip
 _NAMED = XPath("//body//*[@class or @id]")
-_DATE_LINE_NAME = re.compile("|".join(_DATE_LINE_WORDS), re.I)
+_DATE_LINE_NAME = re.compile(
+    r"(?:(?<![A-Za-z0-9])|(?<=[a-z0-9])(?=[A-Z]))(?i:" + "|".join(_DATE_LINE_WORDS) + r")"
+    r"(?![a-z0-9])"
+)
+_UPDATE_NAME = re.compile(r"updat|modif|aktualisier|atualiz|actualiz", re.I)
 DATE_LINE_MAX_CHARS = 120
 DATE_LINE_MAX_ELEMENTS = 60  # a date line is a few elements, not a page's worth of them
 _DIGIT_DATE = re.compile(
@@ -704,11 +711,11 @@ def _iso_day(year: int, month: int, day: int) -> str | None:
 
 
 def _date_lines(tree: HtmlElement) -> Iterator[HtmlElement]:
-    """Elements whose class or id names a date line or a byline (`_DATE_LINE_WORDS`)."""
+    """Elements whose class or id names a date line or a byline (`_DATE_LINE_WORDS`), not an
+    update's."""
     for element in _NAMED(tree):
-        if _DATE_LINE_NAME.search(element.get("class", "")) or _DATE_LINE_NAME.search(
-            element.get("id", "")
-        ):
+        names = f"{element.get('class', '')} {element.get('id', '')}"
+        if _DATE_LINE_NAME.search(names) and not _UPDATE_NAME.search(names):
             yield element
 
 

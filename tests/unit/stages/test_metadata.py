@@ -603,6 +603,26 @@ def test_a_date_line_that_names_no_day_for_certain_is_not_read(lang: str, line: 
     assert _written_day(document_fromstring(html), lang, None) is None  # (htmldate is asked)
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('<div class="candidate-box">Elected 03/05/2025</div>', None),  # "date" inside a word
+        ('<div class="timeline">14.02.2024 founded</div>', None),
+        ('<div class="metadata">14.02.2024</div>', None),
+        ('<span class="date updated">06.12.2026</span>', None),  # an update's
+        ('<span class="postDate">06.12.2026</span>', "2026-12-06"),  # a camelCase hump
+        ('<p class="entry-date">06.12.2026</p>', "2026-12-06"),
+    ],
+)
+def test_a_date_line_is_named_by_whole_words_not_an_update_s(
+    line: str, expected: str | None
+) -> None:
+    """A code review: "date" inside "candidate", "time" inside "timeline", "data" inside
+    "metadata" named date lines, and an unrelated box's date dated a page that has none."""
+    html = f'<html lang="de"><body><article><h1>T</h1>{line}</article></body></html>'
+    assert _written_day(document_fromstring(html), "de", None) == expected
+
+
 def test_a_teaser_s_date_line_dates_no_page() -> None:
     teaser = (
         '<ul><li><a href="/other">Vacinação contra a gripe é prorrogada</a>'
