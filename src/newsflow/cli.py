@@ -189,6 +189,18 @@ def command_settings() -> dict[str, tuple[Setting, ...]]:
     }
 
 
+MAX_STORY_LIMIT = 1_000_000
+
+
+def story_limit(text: str) -> int:
+    """How many stories `newsflow stories` lists: 1 to `MAX_STORY_LIMIT` (a larger number
+    overflowed SQLite's integer in a traceback)."""
+    value = positive_int(text)
+    if value > MAX_STORY_LIMIT:
+        raise ValueError(f"must be at most {MAX_STORY_LIMIT}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsflow",
@@ -223,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         "last HOURS: id, size, first and last seen, sources and the first article's title.",
     )
     listing.add_argument(
-        "--limit", type=positive_int, default=20, help="how many stories (default 20)"
+        "--limit", type=story_limit, default=20, help="how many stories (default 20)"
     )
     listing.add_argument(
         "--hours",

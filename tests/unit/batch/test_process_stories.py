@@ -144,13 +144,23 @@ def test_settings_reach_the_placement_stage() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", [["--limit", "-3"], ["--limit", "0"], ["--hours", "-1"], ["--hours", "nan"]]
+    "bad",
+    [
+        ["--limit", "-3"],
+        ["--limit", "0"],
+        ["--limit", "99999999999999999999"],
+        ["--hours", "-1"],
+        ["--hours", "nan"],
+    ],
 )
-def test_newsflow_stories_refuses_a_limit_or_window_of_nothing(
+def test_newsflow_stories_refuses_a_limit_or_window_of_nothing_or_past_reason(
     bad: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`--limit -3` listed every story (SQLite's LIMIT -3 is none), `--hours -1` none."""
+    """`--limit -3` listed every story (SQLite's LIMIT -3 is none), `--hours -1` none, and a
+    limit past SQLite's integers ended in an OverflowError's traceback."""
     with pytest.raises(SystemExit) as exited:
         main(["stories", "--store-url", str(tmp_path / "s.sqlite"), *bad])
     assert exited.value.code == 2
-    assert "invalid positive_" in capsys.readouterr().err
+    assert f"invalid {'story_limit' if bad[0] == '--limit' else 'positive_float'} value" in (
+        capsys.readouterr().err
+    )
