@@ -30,10 +30,13 @@ _WORD = re.compile(r"\w+")
 _SPACELESS = f"\u0e00-\u0e7f{CJK}"  # Thai, and the CJK characters
 WORD_OR_CHARACTER = re.compile(f"[{_SPACELESS}]|(?:[^\\W{_SPACELESS}]|[{MARKS}])+")
 
+NAME_WORD_START = r"(?:(?<![A-Za-z0-9])|(?<=[a-z0-9])(?=[A-Z]))"
+"""Where a word of a class or id name starts: after punctuation or a space, or at a camelCase
+hump ("InlineNewsletter_root")."""
 # Words of class, id and data attributes naming boilerplate boxes: whole words between
 # punctuation, spaces and camelCase humps ("comments", "ad-slot", "InlineNewsletter_root").
 _BOILERPLATE_WORDS = re.compile(
-    r"(?:(?<![A-Za-z0-9])|(?<=[a-z0-9])(?=[A-Z]))(?i:"
+    NAME_WORD_START + r"(?i:"
     r"comments?|disqus|discussion|"  # reader comments
     r"cookies?|consent|gdpr|"  # cookie banners
     r"ads?|advert[a-z]*|gpt|dfp|sponsor[a-z]*|outbrain|taboola|"  # advertising
@@ -52,9 +55,7 @@ _BOILERPLATE_WORDS = re.compile(
 # Words of class and id names for pop-ups: hover cards, tooltips, popovers ("rollover-block",
 # "tooltiptext", "HoverCard_body"). The site's CSS hides them until the pointer is on the name
 # or term before them, so in the text they are spliced into the sentence.
-_POPUP_WORDS = re.compile(
-    r"(?:(?<![A-Za-z0-9])|(?<=[a-z0-9])(?=[A-Z]))(?i:rollover|tool-?tip|hover-?card|pop-?over)"
-)
+_POPUP_WORDS = re.compile(NAME_WORD_START + r"(?i:rollover|tool-?tip|hover-?card|pop-?over)")
 _POPUP_TAGS = ("span", "div", "aside", "section")
 TRIGGER_MAX_WORDS = 8
 _NAMING_ATTRIBUTES = ("class", "id", "data-testid", "data-component", "data-module")

@@ -34,7 +34,7 @@ from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from newsflow.stages.dom import WORD_OR_CHARACTER
+from newsflow.stages.dom import NAME_WORD_START, WORD_OR_CHARACTER
 from newsflow.stages.fingerprint import HAS_CJK, SPACELESS, WORD
 from newsflow.stages.ingest import format_timestamp
 from newsflow.stages.textclean import OTHER_SCRIPTS_ENDS, THAI_CHARS_PER_WORD
@@ -166,8 +166,7 @@ _DATE_LINE_WORDS = (
 )  # fmt: skip
 _NAMED = XPath("//body//*[@class or @id]")
 _DATE_LINE_NAME = re.compile(
-    r"(?:(?<![A-Za-z0-9])|(?<=[a-z0-9])(?=[A-Z]))(?i:" + "|".join(_DATE_LINE_WORDS) + r")"
-    r"(?![a-z0-9])"
+    NAME_WORD_START + r"(?i:" + "|".join(_DATE_LINE_WORDS) + r")(?![a-z0-9])"
 )
 _UPDATE_NAME = re.compile(r"updat|modif|aktualisier|atualiz|actualiz", re.I)
 DATE_LINE_MAX_CHARS = 120

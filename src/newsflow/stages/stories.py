@@ -108,7 +108,7 @@ FUNCTION_WORDS = {language: frozenset(words.split()) for language, words in _FUN
 """The commonest function words of other languages: read as content words, und, der, les, des,
 los, yang, что… were the heaviest terms two unrelated reports of one language shared, and a
 sentence's capitalized first word (Die, Les, Selon, В) began a name span weighted ×5. Only the
-text's own language's are left out (`_function_words`): many are English content words (die,
+text's own language's are left out (`_text_language`): many are English content words (die,
 war, son, sin)."""
 _LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
 for _language, _words in [("en", STOPWORDS), *FUNCTION_WORDS.items()]:
@@ -192,7 +192,9 @@ def terms(title: str | None, text: str) -> dict[str, float]:
             lowered = token.lower()
             if lowered not in STOPWORDS and lowered not in function_words:
                 names.add(token)
-        elif (term := _plain_term(token)) and token.lower() not in function_words:
+        elif (term := _plain_term(token)) and (
+            not function_words or token.lower() not in function_words
+        ):  # (an English text has none: no lowering again)
             counts[term] = get(term, 0.0) + n
     if names:
         _count_names(tokens, names, counts)
