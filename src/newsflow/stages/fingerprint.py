@@ -12,6 +12,7 @@ import unicodedata
 from functools import lru_cache
 
 from newsflow.model import Fingerprint
+from newsflow.stages.syllables import HAS_SYLLABIC, SYLLABIC, syllables
 from newsflow.stages.thai import DOUBLE_SARA_E, HAS_THAI, THAI, ThaiSplitter
 
 
@@ -115,7 +116,7 @@ WORD = re.compile(f"[\\w{MARKS}]+")
 """A word: letters, digits and underscores (`\\w`) with their combining marks."""
 _UNSPACED_WORD = re.compile(f"[{CJK}]|(?:[^\\W{CJK}]|[{MARKS}])+")  # CJK one by one
 HAS_CJK = re.compile(f"[{CJK}]")
-SPACELESS = re.compile(f"[{CJK}{THAI}]")
+SPACELESS = re.compile(f"[{CJK}{THAI}{SYLLABIC}]")
 """A character of a script written without spaces between words: one search tells most texts
 apart from those that need more (`str.isascii`, constant time, tells most English ones)."""
 
@@ -181,12 +182,15 @@ def normalized_words(text: str) -> tuple[str, ...]:
     near-duplicate shingles both need them. A Chinese or Japanese character is a word of its
     own (those scripts leave no space between words): shingles are then character 3-grams,
     which a changed word leaves mostly as they were, where a clause taken as one word was lost
-    whole. Thai is split into dictionary words (`thai.thai_words`)."""
+    whole. Thai is split into dictionary words (`thai.thai_words`), Myanmar, Khmer and Lao
+    into syllables (`syllables.syllables`)."""
     normalized = normalize_text(text)
     if normalized.isascii() or not SPACELESS.search(normalized):
         return tuple(WORD.findall(normalized))
     words = _UNSPACED_WORD if HAS_CJK.search(normalized) else WORD  # (the first is slower)
     found = words.findall(normalized)
+    if HAS_SYLLABIC.search(normalized):
+        found = [part for token in found for part in syllables(token)]
     if HAS_THAI.search(normalized):
         splitter = ThaiSplitter()
         return tuple(word for token in found for word in splitter.words(token))

@@ -22,6 +22,7 @@ from functools import lru_cache
 from itertools import chain
 
 from newsflow.stages.fingerprint import CJK, HAS_CJK, MARKS, SPACELESS, unify_letters
+from newsflow.stages.syllables import HAS_SYLLABIC, SYLLABIC_RUN, run_syllables
 from newsflow.stages.thai import HAS_THAI, ThaiSplitter, unify_thai
 from newsflow.stages.thai import stopwords as thai_stopwords
 from newsflow.store.base import DedupStore
@@ -161,13 +162,15 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     breaks among them. Only capitalized tokens depend on where they stand: every other
     token is counted once per distinct token (this runs for every token of every article,
     on the worker's critical path). Chinese and Japanese, written without spaces, give
-    overlapping character pairs (`_unspaced_terms`); Thai, its dictionary words.
+    overlapping character pairs (`_unspaced_terms`); Myanmar, Khmer and Lao, overlapping
+    syllable pairs (`_syllable_terms`); Thai, its dictionary words.
     """
     whole = f"{title or ''}\n{text}"
     if not whole.isascii():
         whole = unify_letters(whole)  # digits, harakat, invisible characters as the hash reads them
     spaceless = SPACELESS.search(whole) is not None
     unspaced = spaceless and HAS_CJK.search(whole) is not None
+    syllabic = spaceless and HAS_SYLLABIC.search(whole) is not None
     thai = ThaiSplitter() if spaceless and HAS_THAI.search(whole) else None
     if thai is not None:
         whole = unify_thai(whole)  # as the near-duplicate shingles read it
@@ -184,6 +187,9 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     for token, n in distinct.items():
         if unspaced and _CJK_RUN.search(token):
             for term in _unspaced_terms(token):
+                counts[term] = get(term, 0.0) + n
+        elif syllabic and HAS_SYLLABIC.search(token):
+            for term in _syllable_terms(token):
                 counts[term] = get(term, 0.0) + n
         elif thai is not None and HAS_THAI.search(token):
             for term in _thai_terms(token, thai):
@@ -242,6 +248,21 @@ def _unspaced_terms(token: str) -> list[str]:
     return [pair for pair in found if not _HIRAGANA_PAIR.fullmatch(pair)] + [
         term for term in rest if term
     ]
+
+
+def _syllable_terms(token: str) -> list[str]:
+    """The terms of a token holding Myanmar, Khmer or Lao: of each run of those scripts, its
+    overlapping syllable pairs (a lone syllable: itself), as `_unspaced_terms` pairs Chinese
+    characters, for a word is most often of one to three syllables; the rest of the token, as
+    any word."""
+    found = []
+    for run in SYLLABIC_RUN.findall(token):
+        units = run_syllables(run)
+        found.extend(units[i] + units[i + 1] for i in range(len(units) - 1))
+        if len(units) == 1:
+            found.append(units[0])
+    rest = (_plain_term(part.lower()) for part in SYLLABIC_RUN.split(token) if part)
+    return found + [term for term in rest if term]
 
 
 def _hangul_term(word: str) -> str:

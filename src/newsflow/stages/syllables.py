@@ -1,0 +1,79 @@
+"""Myanmar, Khmer and Lao syllables: those scripts leave no space between the words of a
+phrase, so a run of them is split into orthographic syllables, by rules, no dictionary.
+
+Read as `\\w+`, a "word" of these scripts was a phrase: two outlets' reports of one Yangon
+market fire founded two stories, and a rewrite changing two words of a Lao report was no near
+duplicate (`tests/fixtures/unspaced/`). Syllables stand in for words as Chinese characters do:
+the near-duplicate shingles are syllable 3-grams and the story terms syllable pairs (most
+words of these languages are of one to three syllables). A word splits the same way wherever
+it stands, which is all the shingles and the terms need; where a syllable ends is sometimes
+not where a reader would end it (a Khmer or Lao final consonant, written as a letter of its
+own, is a syllable of its own here).
+
+A syllable begins at a letter that starts one, and takes every sign after it:
+- Myanmar: a consonant, unless stacked under the one before (after U+1039 virama) or killed
+  (before U+103A asat or U+1039, as the final consonant of the syllable before); an
+  independent vowel, a digit or a sign of punctuation.
+- Khmer: a consonant or an independent vowel, unless subscript (after U+17D2 coeng); a digit
+  or a sign of punctuation.
+- Lao: a vowel written before its consonant (U+0EC0–U+0EC4), or a consonant not after one; a
+  digit.
+The splitting is one regular expression pass, linear in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+MYANMAR = "\u1000-\u109f"
+KHMER = "\u1780-\u17ff\u19e0-\u19ff"
+LAO = "\u0e80-\u0eff"
+SYLLABIC = MYANMAR + KHMER + LAO
+"""The scripts split into syllables."""
+HAS_SYLLABIC = re.compile(f"[{SYLLABIC}]")
+_KHMER_LETTER = "\u1780-\u17b3"  # consonants and independent vowels
+_KHMER_SIGN = "\u17b6-\u17d1"  # dependent vowels and signs (bantoc, nikahit…)
+_LAO_CONSONANT = "\u0e81-\u0eae\u0edc-\u0edf"
+_LAO_LEADING = "\u0ec0-\u0ec4"  # vowels written before their consonant
+_LAO_VOWEL = "\u0eb1\u0eb2\u0eb4-\u0eb9\u0ebb\u0ec8-\u0ecd"  # vowel signs, tone marks
+_BEFORE_SYLLABLE = re.compile(
+    # Myanmar: a consonant, not stacked (after virama) nor killed (before asat or virama)
+    "(?<!\u1039)(?=[\u1000-\u1021](?![\u103a\u1039]))"
+    "|(?=[\u1023-\u102a\u103f\u1040-\u104f])"
+    # Khmer: a letter, not subscript (after coeng) nor final (after a vowel, before a letter,
+    # a sign or the end)
+    f"|(?<!\u17d2)(?=[{_KHMER_LETTER}])"
+    f"(?!(?<=[{_KHMER_SIGN}])[{_KHMER_LETTER}](?:[{_KHMER_LETTER}\u17cb-\u17d1]|(?![{KHMER}])))"
+    "|(?=[\u17d4-\u17dc\u17e0-\u17f9\u19e0-\u19ff])"
+    # Lao: a leading vowel, or a consonant not after one nor final (after a vowel, before a
+    # consonant, a leading vowel or the end)
+    f"|(?<![{_LAO_LEADING}])(?=[{_LAO_CONSONANT}])"
+    f"(?!(?:(?<=[{_LAO_VOWEL}])|(?<=[{_LAO_LEADING}][{_LAO_CONSONANT}]))"
+    f"[{_LAO_CONSONANT}](?:[{_LAO_CONSONANT}{_LAO_LEADING}]|(?![{LAO}])))"
+    f"|(?=[{_LAO_LEADING}\u0ed0-\u0ed9])"
+)
+SYLLABIC_RUN = re.compile(f"[{SYLLABIC}]+")
+"""A run of those scripts: a phrase."""
+
+
+def syllables(token: str) -> list[str]:
+    """The token with each run of Myanmar, Khmer or Lao split into syllables (the rest of it
+    kept as it is)."""
+    parts: list[str] = []
+    start = 0
+    for run in SYLLABIC_RUN.finditer(token):
+        if run.start() > start:
+            parts.append(token[start : run.start()])
+        parts.extend(run_syllables(run.group()))
+        start = run.end()
+    if start < len(token):
+        parts.append(token[start:])
+    return parts
+
+
+@lru_cache(maxsize=8192)
+def run_syllables(run: str) -> tuple[str, ...]:
+    """A run's syllables. The shingles (of the normalized text) and the story terms (of the
+    text as it is) split the same phrases, so the last few thousand are kept."""
+    return tuple(filter(None, _BEFORE_SYLLABLE.split(run)))
