@@ -18,7 +18,9 @@ A syllable begins at a letter that starts one, and takes every sign after it:
   or a sign of punctuation.
 - Lao: a vowel written before its consonant (U+0EC0–U+0EC4), or a consonant not after one; a
   digit.
-The splitting is one regular expression pass, linear in the text.
+The splitting is one regular expression pass, linear in the text. Word segmenters exist
+for each language (khmer-nltk, LaoNLP, pyidaungsu), each with a model and dependencies of its
+own; syllables need neither, and consistency, not word boundaries, is what matching needs.
 """
 
 from __future__ import annotations
