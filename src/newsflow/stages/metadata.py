@@ -37,8 +37,11 @@ from lxml.html import HtmlElement
 from newsflow.stages.dom import NAME_WORD_START, WORD_OR_CHARACTER
 from newsflow.stages.fingerprint import HAS_CJK, SPACELESS, WORD
 from newsflow.stages.ingest import format_timestamp
-from newsflow.stages.textclean import OTHER_SCRIPTS_ENDS, THAI_CHARS_PER_WORD
-from newsflow.stages.thai import HAS_THAI
+from newsflow.stages.textclean import (
+    OTHER_SCRIPTS_ENDS,
+    PHRASE_SPACED,
+    PHRASE_SPACED_CHARS_PER_WORD,
+)
 
 _HTML_LANG = re.compile(
     r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I
@@ -578,23 +581,27 @@ def score_quality(text: str, *, link_lines: int = 0) -> float:
 
 def _word_equivalents(text: str, *, up_to: int) -> float:
     """The text's words, counted up to `up_to`, where a script written without spaces counts
-    by its characters: two Chinese or Japanese characters, or `THAI_CHARS_PER_WORD` Thai
-    letters, about their words' length, make a word. Counted as space-separated words, a
-    Chinese, Japanese or Thai report was a few dozen "words" long and scored 0.13–0.29 where
-    its English equal scored 0.5 (a review of pages in other languages)."""
+    by its characters: two Chinese or Japanese characters, or `PHRASE_SPACED_CHARS_PER_WORD`
+    Thai, Lao, Khmer or Myanmar letters, about their words' length, make a word. Counted as
+    space-separated words, a Chinese, Japanese or Thai report was a few dozen "words" long and
+    scored 0.13–0.29 where its English equal scored 0.5 (a review of pages in other
+    languages)."""
     if text.isascii() or not SPACELESS.search(text):
         return count_words(text, up_to=up_to)
     total = 0.0
     for match in WORD_OR_CHARACTER.finditer(text):
         found = match.group()
-        total += _THAI_WORD if HAS_THAI.match(found) else _CJK_WORD if HAS_CJK.match(found) else 1
+        if PHRASE_SPACED.match(found):
+            total += _PHRASE_WORD
+        else:
+            total += _CJK_WORD if HAS_CJK.match(found) else 1
         if total >= up_to:
             break
     return total
 
 
 _CJK_WORD = 0.5
-_THAI_WORD = 1 / THAI_CHARS_PER_WORD
+_PHRASE_WORD = 1 / PHRASE_SPACED_CHARS_PER_WORD
 
 
 def count_words(text: str, *, up_to: int, pattern: re.Pattern[str] = WORD) -> int:

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from newsflow.stages.fingerprint import WORD
-from newsflow.stages.thai import HAS_THAI
+from newsflow.stages.syllables import SYLLABIC
+from newsflow.stages.thai import THAI
 
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # Sentence ends beyond Latin and CJK: the danda (Hindi), the Urdu full stop, the Arabic
@@ -235,7 +236,11 @@ ADDRESS_MAX_WORDS = 10
 CALL_TO_ACTION_MAX_WORDS = 20
 PROSE_MIN_SENTENCE_WORDS = 10
 _TITLE_FALLBACK_WORDS = 12
-THAI_CHARS_PER_WORD = 4
+PHRASE_SPACED = re.compile(f"[{THAI}{SYLLABIC}]")
+"""A letter of Thai, Lao, Khmer or Myanmar: scripts that leave spaces between phrases, not
+between words."""
+PHRASE_SPACED_CHARS_PER_WORD = 4
+"""About the length of a word of those scripts, in characters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,13 +534,15 @@ def word_count(line: str) -> int:
 
     Thai leaves no space between words, and ends no sentence with a stop: read as `\\w+`, a
     paragraph of Thai was a few "words" that ended no sentence, a byline's or a heading's
-    shape, and the text of a Thai article was dropped whole (a second held-out review). A run
-    of Thai letters counts one word per `THAI_CHARS_PER_WORD` characters, about the length of
-    a Thai word, so that a paragraph counts as one and a heading as the other.
+    shape, and the text of a Thai article was dropped whole (a second held-out review); Lao,
+    Khmer and Myanmar leave spaces between phrases only, too. A run of their letters counts
+    one word per `PHRASE_SPACED_CHARS_PER_WORD` characters, about the length of a word, so
+    that a paragraph counts as one and a heading as the other.
     """
     words = WORD.findall(line)
-    if not HAS_THAI.search(line):
+    if not PHRASE_SPACED.search(line):
         return len(words)
     return sum(
-        -(-len(word) // THAI_CHARS_PER_WORD) if HAS_THAI.search(word) else 1 for word in words
+        -(-len(word) // PHRASE_SPACED_CHARS_PER_WORD) if PHRASE_SPACED.search(word) else 1
+        for word in words
     )

@@ -412,3 +412,29 @@ def test_a_short_chinese_report_keeps_its_paragraphs_without_headline_or_byline(
     assert isinstance(extraction, Extraction), extraction
     assert extraction.text == "\n".join(CHINESE_BRIEF)
     assert extraction.authors == ["陳怡君"]
+
+
+UNSPACED = FIXTURES / "unspaced"
+
+
+@pytest.mark.parametrize(
+    ("report", "language"),
+    [("fire_a_1.txt", "my"), ("storm_a_1.txt", "km"), ("crash_a_1.txt", "lo")],
+    ids=["myanmar", "khmer", "lao"],
+)
+def test_a_report_in_a_script_spaced_by_phrase_is_its_text(report: str, language: str) -> None:
+    """Myanmar, Khmer and Lao leave spaces between phrases, not words: counted as `\\w+`, a
+    paragraph was a few words, no block of the page held 20 and a report of five
+    paragraphs was rejected `no_main_text`. Their letters count as Thai's do."""
+    paragraphs = (UNSPACED / report).read_text().splitlines()
+    html = (
+        f'<html lang="{language}"><head><title>{paragraphs[0][:30]}</title></head><body>'
+        "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</article><footer>© 2026</footer></body></html>"
+    )
+    extraction = run({"url": "https://news.example.org/a/1", "html": html})
+    assert isinstance(extraction, Extraction), extraction
+    assert extraction.text == "\n".join(paragraphs)
+    assert extraction.language == language
+    assert extraction.quality >= 0.5
