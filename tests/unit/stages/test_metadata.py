@@ -682,3 +682,23 @@ def test_a_date_line_with_its_month_in_words_of_other_languages_dates_the_page(
     )
     found = page_metadata(document_fromstring(html), URL, fetched_at="2026-12-08T00:00:00Z")
     assert found.published_at == expected
+
+
+FRENCH_QUOTE = (
+    "« Nous ne laisserons personne derrière nous, ni dans les villes ni dans les campagnes, et "
+    "nous reconstruirons chaque pont, chaque école et chaque hôpital que la tempête a détruits, "
+    "quel qu'en soit le prix et quelle que soit la durée des travaux », a déclaré le président "
+    "devant une foule rassemblée sur la place principale de la ville, où des centaines de "
+    "familles attendaient depuis l'aube des nouvelles de leurs proches disparus. « La "
+    "solidarité nationale n'est pas un slogan, c'est une promesse que nous tiendrons jusqu'au "
+    "bout », a-t-il ajouté sous les applaudissements."
+)
+
+
+def test_a_report_opening_with_a_long_quote_in_another_language_keeps_its_own() -> None:
+    """Only the text's first 600 characters were read: an English report opening with 574
+    characters of French was French, with certainty, over the page's own declaration."""
+    text = "\n".join([FRENCH_QUOTE, *[ENGLISH] * 8])  # 574 characters of 1,974
+    assert language(None, text) == "en"
+    assert language("en", text) == "en"
+    assert language(None, FRENCH_QUOTE) == "fr"
