@@ -1,6 +1,7 @@
 """The extract stage: an `Article` in, main text and metadata (`Extraction`) or a `Rejection` out.
 
-HTML goes through one trafilatura pass (`bare_extraction`, comments excluded, metadata on),
+HTML goes through one trafilatura pass (`bare_extraction`, comments excluded, metadata on;
+a second for a short brief that it would return as one line, see `BRIEF_MIN_EXTRACTED_CHARS`),
 after the page has been prepared (`newsflow.stages.dom.prepare_tree`: boilerplate boxes
 pruned, layout tables flattened, the main block marked) so that the same article in any
 site's template gives the same text — exact dedup is only as good as that. A page where no
@@ -64,6 +65,17 @@ _REPAIRED_HEAD = 4096  # trafilatura's repairs look at the first lines within th
 # included. 250 characters are some 40 words of English, and a whole short report in Chinese or
 # Japanese: a page whose paragraphs are mostly CJK characters gets the same words' worth.
 CJK_MIN_EXTRACTED_CHARS = 80
+# Elsewhere, the same rescue took a brief of 20 to 40 words (at least `MIN_PROSE_WORDS`, all
+# a main text needs here). A minimum lowered for the whole extraction would also lower the one
+# under which trafilatura reads the <div>s of a block (three times it, in paragraphs' text):
+# a short article's closing <div> paragraph was lost. So a text of one line, what a rescue
+# returns, is extracted again with this minimum, and that extraction is taken when it holds
+# a main text that the default would have rescued.
+BRIEF_MIN_EXTRACTED_CHARS = 6 * MIN_PROSE_WORDS  # some 6 characters a word, with its space
+_DEFAULT_MIN_EXTRACTED_CHARS = DEFAULT_CONFIG.getint("DEFAULT", "min_extracted_size")
+# A rescued brief is its <article> in a line, a few hundred characters: a longer line is no
+# brief's, and a page of one huge paragraph is not extracted twice.
+RESCUED_BRIEF_MAX_CHARS = 20 * _DEFAULT_MIN_EXTRACTED_CHARS
 _CJK_CHARACTER = re.compile(f"[{CJK}]")
 _LETTER = re.compile(r"[^\W\d_]")
 _SCRIPT_SAMPLE_CHARS = 4000
@@ -125,20 +137,13 @@ def _extract_html(article: Article) -> Extraction | Rejection:
             f"no block of the page has {MIN_PROSE_WORDS} words of running text{lost}",
         )
     links = _link_texts(tree)
-    document = trafilatura.bare_extraction(
-        tree,
-        url=url if url.startswith("http") else None,
-        include_comments=False,
-        include_tables=True,
-        with_metadata=False,
-        deduplicate=False,
-        fast=True,
-        config=_cjk_config() if _written_in_cjk(tree) else DEFAULT_CONFIG,
-    )
-    if document is None:
+    cjk = _written_in_cjk(tree)
+    found = _main_text(tree, url, _config(CJK_MIN_EXTRACTED_CHARS) if cjk else DEFAULT_CONFIG)
+    if found is None:
         return Rejection(R.NO_MAIN_TEXT, "the extractor found no main text")
-    found: dict[str, Any] = document if isinstance(document, dict) else document.as_dict()
-    cleaned = clean_text(found.get("text") or "", title=meta.title or article.title)
+    if not cjk and len(found) <= RESCUED_BRIEF_MAX_CHARS and "\n" not in found.strip():
+        found = _brief(tree, url) or found
+    cleaned = clean_text(found, title=meta.title or article.title)
     if (
         metadata.count_words(cleaned.text, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
         < MIN_PROSE_WORDS
@@ -176,10 +181,40 @@ def _written_in_cjk(tree: HtmlElement) -> bool:
     return letters > 0 and 2 * len(_CJK_CHARACTER.findall(text)) >= letters
 
 
+def _main_text(tree: HtmlElement, url: str, config: ConfigParser) -> str | None:
+    """trafilatura's main text of the prepared page (which it copies, leaving it as it is)."""
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url if url.startswith("http") else None,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=False,
+        deduplicate=False,
+        fast=True,
+        config=config,
+    )
+    if document is None:
+        return None
+    found: dict[str, Any] = document if isinstance(document, dict) else document.as_dict()
+    return found.get("text") or ""
+
+
+def _brief(tree: HtmlElement, url: str) -> str | None:
+    """The page's main text as a brief, its paragraphs as lines: what trafilatura extracts
+    with `BRIEF_MIN_EXTRACTED_CHARS` as its minimum, when that is under its default one (where
+    the baseline would replace it) and has `MIN_PROSE_WORDS` words."""
+    text = _main_text(tree, url, _config(BRIEF_MIN_EXTRACTED_CHARS))
+    if not text or len(text) >= _DEFAULT_MIN_EXTRACTED_CHARS:
+        return None
+    words = metadata.count_words(text, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
+    return text if words >= MIN_PROSE_WORDS else None
+
+
 @cache
-def _cjk_config() -> ConfigParser:
+def _config(min_extracted_chars: int) -> ConfigParser:
+    """trafilatura's defaults, with an extraction under `min_extracted_chars` rescued."""
     config = deepcopy(DEFAULT_CONFIG)
-    config["DEFAULT"]["min_extracted_size"] = str(CJK_MIN_EXTRACTED_CHARS)
+    config["DEFAULT"]["min_extracted_size"] = str(min_extracted_chars)
     return config
 
 

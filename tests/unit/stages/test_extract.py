@@ -438,3 +438,53 @@ def test_a_report_in_a_script_spaced_by_phrase_is_its_text(report: str, language
     assert extraction.text == "\n".join(paragraphs)
     assert extraction.language == language
     assert extraction.quality >= 0.5
+
+
+ROAD_BRIEF = [
+    "Route 9 between Elm Street and the river bridge will close overnight on Thursday for"
+    " repaving, the county said.",
+    "Detours will be posted, and the road is expected to reopen by 6 a.m. Friday.",
+]
+
+
+def test_a_short_brief_keeps_its_paragraphs_without_headline_or_byline() -> None:
+    """A brief of 190 characters, under trafilatura's 250, was replaced by its baseline's
+    <article> text in one line, headline and byline included (as the Chinese report above
+    was): its words are enough for a main text, and its paragraphs are what is kept."""
+    html = (
+        "<html lang='en'><head><title>Route 9 to close overnight for repaving</title></head>"
+        "<body><nav><a href='/'>Home</a> <a href='/local'>Local</a></nav>"
+        "<article><h1>Route 9 to close overnight for repaving</h1>"
+        "<div class='byline'>By Jane Roe</div>"
+        + "".join(f"<p>{p}</p>" for p in ROAD_BRIEF)
+        + "</article><footer>Valley Courier, 12 Main St.</footer></body></html>"
+    )
+    extraction = run({"url": "https://valleycourier.example/local/route-9", "html": html})
+    assert isinstance(extraction, Extraction), extraction
+    assert extraction.text == "\n".join(ROAD_BRIEF)
+    assert extraction.authors == ["Jane Roe"]
+
+
+def test_a_short_article_keeps_its_closing_paragraph_in_a_div() -> None:
+    """Why a brief is extracted again rather than every page with a lower minimum: with it,
+    trafilatura stopped reading the <div>s of an article of 390 characters of paragraphs."""
+    paragraphs = [
+        "The city council approved a new budget on Monday that raises spending on road repairs"
+        " by ten percent and adds two new bus routes.",
+        "Council members debated the plan for more than three hours before the final vote,"
+        " which passed six to one after a late amendment.",
+        "The mayor said the budget reflects what residents asked for at the spring town hall"
+        " meetings held across the city.",
+    ]
+    closing = (
+        "Residents can read the full budget on the city website, and comments will be accepted"
+        " until the end of the month at city hall."
+    )
+    html = (
+        "<html lang='en'><body><article><h1>Council approves budget</h1>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + f"<div>{closing}</div></article></body></html>"
+    )
+    extraction = run({"url": "https://cityherald.example/budget", "html": html})
+    assert isinstance(extraction, Extraction), extraction
+    assert extraction.text == "\n".join([*paragraphs, closing])
