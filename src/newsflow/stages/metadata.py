@@ -274,15 +274,32 @@ _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)(?:([+-]\d{2}):?(\d{2}))?$", re.I)
 _ARTICLE_TYPE = re.compile(r"(?:Article|Posting|Report)$")
 _LD_SCRIPTS = XPath("//script[@type='application/ld+json']")
 # Bylines in the page: microdata, rel=author links, elements classed "byline" or "author", or
-# "autor" as sites in German, Spanish, Portuguese, Italian ("autore"), Polish and Czech class
-# them (not in reader comments), first found first.
+# with a word of `_BYLINE_CLASS` in their class (not in reader comments), first found first.
 _DOM_AUTHORS = XPath(
     "//body//*[@itemprop='author' or @rel='author' or contains(@class, 'byline')"
-    " or contains(@class, 'author') or contains(@class, 'autor')]"
-    "[not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
+    " or contains(@class, 'author') or contains(@class, 'autor')"
+    + "".join(
+        f" or contains({_LOWER.format('@class')}, '{word}')"
+        for word in ("firma", "signature", "writer")
+    )
+    + "][not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
 )
-# "autor" as a word of a class name, not a part of one ("autoresize", "autorefresh").
-_AUTOR_CLASS = re.compile(r"(?<![a-z])autor(?:e|a|i|es|ka|zy)?(?![a-z])", re.I)
+# Other words for a byline, as a word of a class name, not a part of one ("autoresize",
+# "typewriter"): "autor" as sites in German, Spanish, Portuguese, Italian ("autore"), Polish
+# and Czech class it, "firma" (Spanish and Italian for a signature), "signature", "writer".
+_BYLINE_CLASS = re.compile(
+    NAME_WORD_START + r"(?i:autor(?:e|a|i|es|ka|zy)?|firma|signature|writer)(?![a-z0-9])"
+)
+# An outlet's "signature" newsletter, an e-mail's signature: a box of a sign-up form or one
+# classed so, whose title is no author.
+_SIGN_UP_BOX = XPath(
+    "boolean(ancestor-or-self::*[self::form or "
+    + " or ".join(
+        f"contains({_LOWER.format('@class')}, '{word}')"
+        for word in ("newsletter", "mail", "subscri", "signup", "sign-up", "promo")
+    )
+    + "])"
+)
 
 BYLINE_MAX_WORDS = 12
 Metas = dict[str, list[str]]
@@ -1006,13 +1023,15 @@ def _authors(
 
 
 def _is_byline_element(element: HtmlElement) -> bool:
-    """Whether an element `_DOM_AUTHORS` found for its class "…autor…" has "autor" as a word."""
+    """Whether an element `_DOM_AUTHORS` found is a byline: its microdata, rel or class
+    ("byline", "author") says so, or its class has a word of `_BYLINE_CLASS` and it is in no
+    sign-up box."""
     classes = element.get("class", "")
-    if "autor" not in classes or element.get("itemprop") == "author":
+    if element.get("itemprop") == "author" or element.get("rel") == "author":
         return True
-    if element.get("rel") == "author" or "byline" in classes or "author" in classes:
+    if "byline" in classes or "author" in classes:
         return True
-    return bool(_AUTOR_CLASS.search(classes))
+    return bool(_BYLINE_CLASS.search(classes)) and not _SIGN_UP_BOX(element)
 
 
 def _ld_nodes(data: object) -> dict[str, dict[str, object]]:

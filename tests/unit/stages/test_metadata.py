@@ -391,6 +391,31 @@ def test_a_byline_classed_autor_names_the_authors(body: str, expected: list[str]
 
 
 @pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('<span class="writer">Por Ana Gómez</span>', ["Ana Gómez"]),
+        ('<div class="firma">Por Laura Martín</div>', ["Laura Martín"]),
+        ('<p class="articolo-firma">di Giulia Bianchi</p>', ["Giulia Bianchi"]),
+        ('<div class="post-signature">By Tom Okafor</div>', ["Tom Okafor"]),
+        ('<span class="storyWriter">Priya Nair</span>', ["Priya Nair"]),
+        ('<span class="typewriter">Lorem Ipsum</span>', []),  # "writer" inside another word
+        ('<div class="signature-newsletter">The Morning Dispatch</div>', []),
+        (
+            '<form class="email-signup"><p class="signature">The Weekend Reader</p></form>',
+            [],
+        ),
+    ],
+)
+def test_a_byline_classed_writer_signature_or_firma_names_the_authors(
+    body: str, expected: list[str]
+) -> None:
+    """Sites in Spanish and Italian class the byline "firma" (signature), others "writer" or
+    "signature": with nothing else declared the article had no authors. A newsletter's or a
+    sign-up form's "signature" (an outlet's flagship newsletter) names none."""
+    assert meta("", body).authors == expected
+
+
+@pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("Acme Robotics, Inc.", ["Acme Robotics"]),
