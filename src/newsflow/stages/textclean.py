@@ -94,6 +94,13 @@ _CHROME = (
     r"|from (?:our|the) partners|leave a (?:reply|comment)|comments?|print|email"
 )
 _CHROME_LINE = re.compile(rf"^\W*(?:{_CHROME})\W*$", re.I)
+# Lines that end no sentence but close a quote or a transcript, not headings: an attribution,
+# a dash before a name or an account ("— Jane Doe (@janedoe) March 3, 2024" under an embedded
+# tweet, "– Mark Twain"), and a note in brackets ("[Applause]", "[Laughter]"), as a transcript's
+# "(Applause)" already was by its parenthesis. A label between dashes ("— Advertisement —") is
+# none, and an ad label in brackets none either (`_AD_LABEL`).
+_ATTRIBUTION = re.compile(r"^(?:[—–―]|--) ?(?:@\w|[^\W\d_])[^—–―]*$")
+_BRACKETED_NOTE = re.compile(r"^\[([^\[\]]+)\]$")
 # Labels that open the recirculation block at the end of a page: the rest is not article.
 _TAIL_MARKER = re.compile(
     r"^\W*(?:you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|editor'?s'? picks?"
@@ -340,8 +347,9 @@ def drop_trailing_notices(lines: list[str]) -> list[str]:
 
 def drop_trailing_headings(lines: list[str]) -> list[str]:
     """Remove the short non-sentence lines closing the text after its prose: headings of
-    removed blocks and teaser titles ("Story Timeline"), attributions of embeds. More than
-    `TRAILING_HEADINGS_MAX` of them are a list, and stay."""
+    removed blocks and teaser titles ("Story Timeline"). More than `TRAILING_HEADINGS_MAX` of
+    them are a list, and stay; a quote's attribution and a transcript's "[Applause]" are the
+    article's (`_closes_a_quote`), and end the run."""
     start = len(lines)
     while start > 0 and _is_heading_like(lines[start - 1]):
         start -= 1
@@ -360,7 +368,18 @@ def _is_trailing_furniture(line: str) -> bool:
 
 def _is_heading_like(line: str) -> bool:
     is_row = line.count(" | ") >= 2  # a table row
-    return _is_byline_like(line) and not line.startswith(("- ", "* ", "• ")) and not is_row
+    return (
+        _is_byline_like(line)
+        and not line.startswith(("- ", "* ", "• "))
+        and not is_row
+        and not _closes_a_quote(line)
+    )
+
+
+def _closes_a_quote(line: str) -> bool:
+    """An attribution or a transcript's note in brackets (`_ATTRIBUTION`, `_BRACKETED_NOTE`)."""
+    note = _BRACKETED_NOTE.match(line)
+    return bool(_ATTRIBUTION.match(line)) or (note is not None and not _AD_LABEL.match(note[1]))
 
 
 def find_headline(lines: list[str], *, look_ahead: int = 6) -> str | None:

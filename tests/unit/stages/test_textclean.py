@@ -306,6 +306,37 @@ def test_a_closing_list_of_teaser_headings_is_dropped_but_a_list_stays() -> None
     assert clean_text(f"{PROSE}\n{MORE}\n{teasers}", title="Bus").text == f"{PROSE}\n{MORE}"
 
 
+SPEECH = (
+    "We promised this city a bus line that would reach every neighborhood, and tonight I can"
+    " tell you that the last stop on Fulton Avenue opens on Monday."
+)
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        # An embedded tweet closing the article: its text, then its attribution.
+        "Thank you, Harbor City. I have never read to a kinder room. pic.twitter.com/abc123\n"
+        "— Jane Doe (@janedoe) March 3, 2024",
+        "The crowd would not stop cheering.\n– Mark Twain",
+        # A transcript's closing stage direction.
+        "Thank you, and good night.\n[Applause]",
+        "Thank you.\n[Laughter and applause]",
+    ],
+)
+def test_a_closing_attribution_or_transcript_note_is_the_article_s(closing: str) -> None:
+    """Short lines that end no sentence, so they were dropped as trailing headings: they are
+    the quote's and the transcript's."""
+    raw = f"{PROSE}\n{SPEECH}\n{closing}"
+    assert clean_text(raw, title="Bus").text == raw
+
+
+@pytest.mark.parametrize("closing", ["— Advertisement —", "[Advertisement]"])
+def test_a_closing_label_between_dashes_or_brackets_is_still_a_heading(closing: str) -> None:
+    raw = f"{PROSE}\n{SPEECH}\n{closing}"
+    assert clean_text(raw, title="Bus").text == f"{PROSE}\n{SPEECH}"
+
+
 # --- the faster rules say what the plain definitions say ---------------------------------
 
 INVISIBLE = dict.fromkeys([*range(0x80, 0xA0), 0xAD, *range(0x200B, 0x2010), 0x2060, 0xFEFF])
