@@ -175,8 +175,16 @@ _APPEARED_FIRST = re.compile(
     r"(?:[\s.!)]*$|\.\s+(?:\S+\s+){0,14}\S+$)",
     re.I,
 )
+# The note's subject is the text itself ("This article was originally published …"), or the
+# post it names by its title (WordPress's "The post <title> appeared first on <site>."), or it
+# is a label ("Source: …", "Originally published in …"). "The post first appeared on
+# Facebook." and "Originally, the video appeared on TikTok." are news of another post.
 _REPOST = re.compile(
-    r"^(?:this|the) (?:post|article|story|piece)\b|^(?:source|via|originally)\b", re.I
+    r"^this (?:post|article|story|piece)\b"
+    r"|^the (?:post|article|story|piece) (?!(?:(?:first|originally|also|was|is|has|had|been)"
+    r" )*(?:appeared|published)\b)"
+    r"|^(?:source|via)\b|^originally (?:published|appeared|posted)\b",
+    re.I,
 )
 # A disclaimer is about the text itself: it opens with "Disclaimer", or with the text, its
 # author or its publisher as subject ("This article is for informational purposes only …").

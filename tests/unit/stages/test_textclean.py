@@ -218,6 +218,11 @@ SENTENCES_WITH_FURNITURE_WORDS = [
     "fares would rise next year.",
     "The transit simulator is offered for educational purposes only, the university said in "
     "a statement.",
+    # News of a social-media post: a repost note names the text itself ("This article …") or
+    # the post's title ("The post <title> appeared first on …").
+    "The post first appeared on Facebook.",
+    "The post was first published on Instagram.",
+    "Originally, the video appeared on TikTok.",
 ]
 
 # Offers the article is about and sentences using the words of calls to action.
