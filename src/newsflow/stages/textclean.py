@@ -5,7 +5,8 @@ the main content into lines. What is not the article goes, by general rules on t
 wording of lines, never by a list of any site's sentences:
 
 - site chrome: navigation and teaser labels standing alone on a line ("Latest News",
-  "Editor's Pick", "Share this"), calls to action of a short line of their own ("Subscribe to
+  "Editor's Pick", "Share this", "Lesen Sie auch:"), calls to action of a short line of their
+  own, in English and six other European languages ("Abonnez-vous", "Subscribe to
   the Morning Review newsletter", "CLICK HERE TO GET THE FOX NEWS APP"), teaser links tagged
   "[VIDEO]", and everything after a label that starts the recirculation
   block closing a page ("You May Also Like", "Related Articles") in its second half;
@@ -93,7 +94,17 @@ _CHROME = (
     r"|sign up(?: for [\w ]+)?|subscribe(?: now| today)?|don'?t miss|around the web"
     r"|from (?:our|the) partners|leave a (?:reply|comment)|comments?|print|email"
 )
-_CHROME_LINE = re.compile(rf"^\W*(?:{_CHROME})\W*$", re.I)
+# The "read also" labels and subscription prompts of German, French, Spanish, Italian,
+# Portuguese and Dutch sites: "Lesen Sie auch:", "Lire aussi :", "Lee también:", "Leggi
+# anche:", "Leia também:", "Lees ook:"; "Jetzt abonnieren", "Abonnez-vous", "Suscríbete".
+_FOREIGN_CHROME = (
+    r"(?:lesen sie|lies) (?:auch|mehr)|mehr zum thema|(?:à )?lire (?:aussi|la suite)|voir aussi"
+    r"|le(?:e|a|er) (?:también|más)|leggi (?:anche|di più)|le(?:ia|r) (?:também|mais)"
+    r"|veja também|lees (?:ook|meer)"
+    r"|(?:jetzt )?abonnieren|abonnez-vous|abonne-toi|suscr[ií]b(?:ete|ase)(?: ahora| ya)?"
+    r"|abbonati(?: ora)?|iscriviti|assine(?: já| agora)?|abonneer(?: nu| je)?|word abonnee"
+)
+_CHROME_LINE = re.compile(rf"^\W*(?:{_CHROME}|{_FOREIGN_CHROME})\W*$", re.I)
 # Lines that end no sentence but close a quote or a transcript, not headings: an attribution,
 # a dash before a name or an account ("— Jane Doe (@janedoe) March 3, 2024" under an embedded
 # tweet, "– Mark Twain"), and a note in brackets ("[Applause]", "[Laughter]"), as a transcript's
@@ -132,7 +143,15 @@ _CALL_TO_ACTION = re.compile(
     r"(?:youtube|twitter|x|facebook|instagram|tiktok|linkedin)"  # and networks to the end:
     r"(?:,? (?:and |or )?(?:youtube|twitter|x|facebook|instagram|tiktok|linkedin))*"
     r"(?: for [^.!?]*)?[.!:]?$"
-    r"|get\b.{0,60}? on the go\b)",
+    r"|get\b.{0,60}? on the go\b)"
+    # In German, French, Spanish, Italian, Portuguese and Dutch: the imperative opening the
+    # line, its newsletter closing it ("Abonnez-vous à notre newsletter", "Abonneer je op onze
+    # nieuwsbrief").
+    r"|^(?![-*•] |\d+[.)] )\W*(?:(?:jetzt )?abonnieren sie|melden sie sich|abonnez-vous"
+    r"|inscrivez-vous|abonne-toi|suscr[ií]b(?:ete|ase)|iscriviti|abbonati|assine|inscreva-se"
+    r"|abonneer (?:je|u)|meld (?:je|u) aan)"
+    r"(?: \S+){0,5}? (?:newsletters?|nieuwsbrief|boletín|infolettre)"
+    r"(?: \w+){0,2}\W*$",  # "… newsletter gratuite !", "… für unseren Newsletter an"
     re.I,
 )
 # A teaser link to another article, tagged with what it holds: "… [VIDEO]", "… [INSIGHT]" (the

@@ -311,6 +311,41 @@ def test_a_closing_list_of_teaser_headings_is_dropped_but_a_list_stays() -> None
     assert clean_text(f"{PROSE}\n{MORE}\n{teasers}", title="Bus").text == f"{PROSE}\n{MORE}"
 
 
+# Paywall prompts and "read also" labels of German, French, Spanish, Italian, Portuguese and
+# Dutch sites, each a line of its own; and sentences of their articles that use the words.
+FOREIGN_PROMPTS = [
+    ("Jetzt abonnieren", "Wer jetzt abonnieren will, zahlt im ersten Jahr nur die Hälfte."),
+    ("Lesen Sie auch:", "Lesen Sie auch den Bericht des Rechnungshofs, sagte die Ministerin."),
+    ("Abonnieren Sie unseren Newsletter", "Die Zeitung hat 40.000 Abonnenten ihres Newsletters."),
+    ("Abonnez-vous", "« Abonnez-vous », a lancé le maire aux habitants venus l'écouter."),
+    ("Lire aussi :", "Il faut lire aussi le rapport de la Cour des comptes, dit-elle."),
+    (
+        "Abonnez-vous à notre newsletter gratuite !",
+        "Les abonnés à notre newsletter ont reçu le plan.",
+    ),
+    ("Melden Sie sich für unseren Newsletter an", "Sie melden sich für den Lauf an."),
+    ("Suscríbete", "Quien se suscribe antes de marzo recibe el libro de regalo."),
+    ("Lee también:", "Lee también las cartas de los vecinos, pidió la alcaldesa."),
+    ("Leggi anche:", "Leggi anche la lettera del sindaco, ha detto il presidente."),
+    ("Iscriviti alla nostra newsletter", "Chi si iscrive alla newsletter riceve la mappa."),
+    ("Leia também:", "Leia também o relatório, disse o ministro aos deputados."),
+    ("Assine já", "Quem assine o contrato até maio paga menos, disse a empresa."),
+    ("Lees ook:", "Lees ook het rapport van de Rekenkamer, zei de minister."),
+    ("Abonneer je op onze nieuwsbrief", "Wie zich abonneert op de nieuwsbrief krijgt de kaart."),
+]
+
+
+@pytest.mark.parametrize(("prompt", "sentence"), FOREIGN_PROMPTS)
+def test_prompts_in_other_languages_are_dropped_but_their_words_in_sentences_stay(
+    prompt: str, sentence: str
+) -> None:
+    """Only English prompts were recognized: "Lesen Sie auch:" or "Abonnez-vous" stayed in
+    the text of German or French articles."""
+    assert clean_text(f"{PROSE}\n{prompt}\n{MORE}", title="Bus").text == f"{PROSE}\n{MORE}"
+    raw = f"{PROSE}\n{sentence}\n{MORE}"
+    assert clean_text(raw, title="Bus").text == raw
+
+
 SPEECH = (
     "We promised this city a bus line that would reach every neighborhood, and tonight I can"
     " tell you that the last stop on Fulton Avenue opens on Monday."
