@@ -204,6 +204,11 @@ _SENTENCE = re.compile(r"(.+?[.!?])(?:\s|$)")
 _WORD = re.compile(r"\w+")
 _C1 = re.compile("[\x80-\x9f]")  # control characters of mis-decoded pages
 _TITLE_SPLIT = re.compile(r"\s+[|–—·•»-]\s+")
+# A quote's attribution ("— Jane Doe (@janedoe) March 3, 2024", closing an embedded tweet) and
+# a note in brackets ("[Applause]") end no sentence but are no subheadings: pages print them
+# as the quote's or the paragraph's text, and an <h2> closing the article is dropped as a
+# heading by trafilatura in some templates and not in others.
+_ATTRIBUTION_OR_NOTE = re.compile(r"^(?:[—–―]|--)|^\[[^\[\]]+\]$")
 
 
 def dev_bodies(dev_dir: Path, *, count: int | None = None) -> list[Body]:
@@ -263,7 +268,8 @@ def body_from_page(page_id: str, article_text: str, page_html: str) -> Body | No
 
 def _block(paragraph: str) -> Block:
     words = len(_WORD.findall(paragraph))
-    if words <= 10 and not re.search(r"[.!?:;,\"”’)]$", paragraph):
+    is_attribution = _ATTRIBUTION_OR_NOTE.match(paragraph)
+    if words <= 10 and not re.search(r"[.!?:;,\"”’)]$", paragraph) and not is_attribution:
         return {"h2": paragraph}
     return html.escape(paragraph, quote=False)
 
