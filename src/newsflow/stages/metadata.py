@@ -57,14 +57,14 @@ _LANGUAGE_CODE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
 # Vietnamese; in lower case only ("Jane E. Roe" is one name).
 _PEOPLE_SPLIT = re.compile(
     r"\s*(?:;|\b(?:and|und|et|dan)\b"
-    r"|\b(?:e|y|i|en|ve|og|och|și|và|и|і|та)\b(?=\s+\S+\s+\S)|&|\||•|·)\s*"
+    r"|\b(?:e|y|i|en|ve|og|och|și|và|и|і|та)\b(?=\s+\S+\s+\S)|&)\s*"
 )
 _TITLE_ABBREVIATIONS = (
     "Sen", "Rep", "Gov", "Gen", "Col", "Sgt", "Capt", "Cmdr", "Adm", "Amb", "Det", "Pres",
     "Supt", "Msgr", "Insp", "Cpl", "Pvt",
 )  # fmt: skip
 _AFTER_NAME_SPLIT = re.compile(
-    r"\s*(?:,|\s[-–—]\s|/|／|"
+    r"\s*(?:,|\s[-–—]\s|/|／|\||•|·|"
     + "".join(f"(?<!\\b{t})" for t in (*_TITLE_ABBREVIATIONS, "Maj", "Prof", "Rev", "Hon", "Mrs"))
     + r"(?<=[a-z]{2})\.\s)\s*"
 )
@@ -493,6 +493,8 @@ def _is_name(name: str, site: set[str], *, first: bool, after_a_name: bool = Fal
         return first  # "PTI" credited alone; "Jane Roe, MS" is not two people
     if after_a_name and name[0].islower():
         return False  # "Pedro Lima, da Folha": where she writes, not who
+    if after_a_name and len(words) == 1:
+        return False  # "Laura Martín | Madrid", "Jane Roe, Reuters": where, or for whom
     return first or not after_a_name or not _is_outlet(name)
 
 

@@ -727,3 +727,21 @@ def test_a_report_opening_with_a_long_quote_in_another_language_keeps_its_own() 
     assert language(None, text) == "en"
     assert language("en", text) == "en"
     assert language(None, FRENCH_QUOTE) == "fr"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Por Laura Martín | Madrid", ["Laura Martín"]),
+        ("By Jane Roe, Washington", ["Jane Roe"]),
+        ("Jane Roe · Reuters", ["Jane Roe"]),
+        ("Jane Roe | John Doe", ["Jane Roe", "John Doe"]),
+        ("Jane Roe and Cher", ["Jane Roe", "Cher"]),  # "and" joins people
+    ],
+)
+def test_one_word_after_a_name_and_a_separator_is_a_place_or_an_outlet(
+    value: str, expected: list[str]
+) -> None:
+    """A code review's finding: a dateline's city or an agency after a bar, a middle dot or
+    a comma was a second author ("Madrid")."""
+    assert split_authors(value, sitename="The Harbor Gazette", url=URL) == expected
