@@ -742,6 +742,6 @@ def test_a_report_opening_with_a_long_quote_in_another_language_keeps_its_own() 
 def test_one_word_after_a_name_and_a_separator_is_a_place_or_an_outlet(
     value: str, expected: list[str]
 ) -> None:
-    """A code review's finding: a dateline's city or an agency after a bar, a middle dot or
+    """A review of the extraction's fixes: a dateline's city or an agency after a bar, a dot or
     a comma was a second author ("Madrid")."""
     assert split_authors(value, sitename="The Harbor Gazette", url=URL) == expected
