@@ -1,7 +1,8 @@
 """The extract stage: an `Article` in, main text and metadata (`Extraction`) or a `Rejection` out.
 
-HTML goes through one trafilatura pass (`bare_extraction`, comments excluded, metadata on;
-a second for a short brief that it would return as one line, see `BRIEF_MIN_EXTRACTED_CHARS`),
+HTML goes through one trafilatura pass (`bare_extraction`, comments excluded, its metadata
+off: `newsflow.stages.metadata` reads the page's; a second pass for a short brief that it
+would return as one line, see `BRIEF_MIN_EXTRACTED_CHARS`),
 after the page has been prepared (`newsflow.stages.dom.prepare_tree`: boilerplate boxes
 pruned, layout tables flattened, the main block marked) so that the same article in any
 site's template gives the same text — exact dedup is only as good as that. A page where no
