@@ -39,6 +39,9 @@ _LETTERS = {
     # would make an i with a combining dot (İstanbul against ISTANBUL).
     "\u0640": None,
     **dict.fromkeys(map(chr, range(0x064B, 0x0653))),
+    # Hebrew's points (niqqud) and cantillation marks, optional like the harakat; its
+    # punctuation among them (maqaf, paseq, sof pasuq, nun hafukha) is no mark and stays.
+    **dict.fromkeys(c for c in map(chr, range(0x0591, 0x05C8)) if unicodedata.category(c) == "Mn"),
     "\u0130": "I",
     # Digits of other scripts (Thai's among them), which one site writes and another writes
     # as ASCII digits.
@@ -157,10 +160,11 @@ def _unified_char(match: re.Match[str]) -> str:
 
 def unify_letters(text: str) -> str:
     """The text in NFKC with its words written as the normalization writes them (digits of
-    every script as ASCII ones, no invisible characters, bidirectional controls, tatweel or
-    harakat, Turkish İ as I), its punctuation and case as they were: what the story terms
-    read, so that two texts with one content hash give the same terms (full-width digits,
-    ２０２４年, were no year; a report with harakat shared few terms with one without)."""
+    every script as ASCII ones, no invisible characters, bidirectional controls, tatweel,
+    harakat or Hebrew points, Turkish İ as I), its punctuation and case as they were: what
+    the story terms read, so that two texts with one content hash give the same terms
+    (full-width digits, ２０２４年, were no year; a report with harakat shared few terms with
+    one without)."""
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     return _UNIFIED_LETTERS.sub(_unified_letter, text)

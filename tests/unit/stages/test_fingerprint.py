@@ -165,3 +165,13 @@ def test_what_the_normalization_unifies_stays_in_the_basic_multilingual_plane() 
     from newsflow.stages import fingerprint as module
 
     assert max(map(ord, module._LETTERS)) < 0x10000
+
+
+def test_hebrew_points_do_not_change_the_hash_or_the_story_terms() -> None:
+    """Niqqud and cantillation marks, which one site writes (often on a few words only) and
+    another leaves out, like Arabic's harakat; Hebrew punctuation (maqaf, sof pasuq) stays."""
+    plain = "ראש הממשלה הודיע על בחירות בירושלים־המזרחית בשנת 2025׃"
+    pointed = "רֹאשׁ הַמֶּמְשָׁלָה הוֹדִיעַ עַל בְּחִירוֹת בִּירוּשָׁלַיִם־הַמִּזְרָחִית בשנת 2025׃"
+    assert fingerprint(pointed).content_hash == fingerprint(plain).content_hash
+    assert terms("הַבְּחִירוֹת", pointed) == terms("הבחירות", plain)
+    assert normalize_text("א־ב׃ג׀ד׆") == "א־ב׃ג׀ד׆"
