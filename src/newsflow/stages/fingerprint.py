@@ -1,7 +1,8 @@
 """Normalize main text and hash it: the exact-dedup key.
 
-Two texts that differ only in Unicode form, whitespace, quote and dash styles or case
-normalize to the same string and so share a `content_hash`.
+Two texts that differ only in Unicode form, whitespace, quote and dash styles, case or the
+spellings their script allows (optional marks, digits, Vietnamese tone placement) normalize
+to the same string and so share a `content_hash`.
 """
 
 from __future__ import annotations
@@ -96,6 +97,39 @@ _TRANSLATE = str.maketrans(
 _UNIFIED = re.compile("[" + "".join(re.escape(chr(c)) for c in _TRANSLATE) + "]")
 _UNIFIED_LETTERS = re.compile("[" + "".join(re.escape(c) for c in _LETTERS) + "]")
 
+_VIETNAMESE = (
+    "\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0"  # ĂăĐđĨĩŨũƠơƯư
+    "\u1ea0-\u1ebb\u1ebe-\u1ef1\u1ef4-\u1ef9"  # ẠạẢả… but ẼẽỲỳ
+)
+"""Letters that only Vietnamese writes (Ă and Đ also Romanian and Croatian, which write no
+oà, oé): a text with one is Vietnamese. Ẽ and Ỳ are left out, and Ĩ, Ũ taken in, so that
+both tone placements of a text have one or neither (khoẽ/khõe, tuỳ/tùy, luỹ/lũy)."""
+_OLD_STYLE_TONE = re.compile(  # (a class first: the search skips to each o and u at once)
+    "[oOuU](?:(?<=[oO])[àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ]|(?<=[uU])(?<![qQ].)[ỳýỷỹỵỲÝỶỸỴ])(?!\\w)"
+)
+"""An open oa, oe or uy (no final consonant, not the qu of quý) with its tone on the second
+vowel: Vietnamese's old style (hoà, khoẻ, thuỷ), which new style writes on the first (hòa,
+khỏe, thủy). One site writes one, another the other: the same word."""
+_VIETNAMESE_LETTER = re.compile(f"[{_VIETNAMESE}]")
+_SCRIPTS = _VIETNAMESE
+"""The letters of the scripts whose words need more than a letter-by-letter unification."""
+_SCRIPT = re.compile(f"[{_SCRIPTS}]")
+_LETTER_OR_SCRIPT = re.compile("[" + "".join(re.escape(c) for c in _LETTERS) + _SCRIPTS + "]")
+
+
+def _unify_words(text: str) -> str:
+    """The words that one text writes two ways, written one way (`_OLD_STYLE_TONE`), in a
+    text of their script only (French voilà and Portuguese Noé stay)."""
+    if _VIETNAMESE_LETTER.search(text):
+        text = _OLD_STYLE_TONE.sub(_tone_on_first_vowel, text)
+    return text
+
+
+def _tone_on_first_vowel(match: re.Match[str]) -> str:
+    first, second = match.group()
+    vowel, tone = unicodedata.normalize("NFD", second)
+    return unicodedata.normalize("NFC", first + tone) + vowel
+
 
 def _mark_ranges() -> list[tuple[int, int]]:
     """The code point ranges of the combining marks of the Basic Multilingual Plane."""
@@ -151,6 +185,8 @@ def _unify(text: str) -> str:
     text = _UNIFIED.sub(_unified_char, text)
     if DOUBLE_SARA_E in text:  # Thai: two SARA E typed for SARA AE
         text = text.replace(DOUBLE_SARA_E, "\u0e41")
+    if not text.isascii() and _SCRIPT.search(text):  # (most English texts are ASCII by now)
+        text = _unify_words(text)
     return text
 
 
@@ -161,13 +197,16 @@ def _unified_char(match: re.Match[str]) -> str:
 def unify_letters(text: str) -> str:
     """The text in NFKC with its words written as the normalization writes them (digits of
     every script as ASCII ones, no invisible characters, bidirectional controls, tatweel,
-    harakat or Hebrew points, Turkish İ as I), its punctuation and case as they were: what
-    the story terms read, so that two texts with one content hash give the same terms
-    (full-width digits, ２０２４年, were no year; a report with harakat shared few terms with
-    one without)."""
+    harakat or Hebrew points, Turkish İ as I, Vietnamese tones in new style), its
+    punctuation and case as they were: what the story terms read, so that two texts with one
+    content hash give the same terms (full-width digits, ２０２４年, were no year; a report
+    with harakat shared few terms with one without)."""
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return _UNIFIED_LETTERS.sub(_unified_letter, text)
+    if _LETTER_OR_SCRIPT.search(text) is None:  # one scan for most texts, as before
+        return text
+    text = _UNIFIED_LETTERS.sub(_unified_letter, text)
+    return _unify_words(text) if _SCRIPT.search(text) else text
 
 
 def _unified_letter(match: re.Match[str]) -> str:

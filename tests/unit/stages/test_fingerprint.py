@@ -13,6 +13,7 @@ from newsflow.stages.fingerprint import (
     fingerprint,
     normalize_text,
     normalized_words,
+    unify_letters,
 )
 from newsflow.stages.stories import terms
 from newsflow.stages.thai import MAX_RUN_CHARS, MAX_TEXT_CHARS, ThaiSplitter
@@ -175,3 +176,35 @@ def test_hebrew_points_do_not_change_the_hash_or_the_story_terms() -> None:
     assert fingerprint(pointed).content_hash == fingerprint(plain).content_hash
     assert terms("הַבְּחִירוֹת", pointed) == terms("הבחירות", plain)
     assert normalize_text("א־ב׃ג׀ד׆") == "א־ב׃ג׀ד׆"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (
+            "Ông Hoà nói sức khoẻ của thuỷ thủ đã ổn, tuỳ tình hình",
+            "Ông Hòa nói sức khỏe của thủy thủ đã ổn, tùy tình hình",
+        ),
+        ("HOÀ BÌNH, KHOẺ MẠNH, THUỶ ĐIỆN, HOÁ CHẤT", "HÒA BÌNH, KHỎE MẠNH, THỦY ĐIỆN, HÓA CHẤT"),
+        ("Nói về hoạ sĩ, luỹ tre, sự huỷ bỏ", "Nói về họa sĩ, lũy tre, sự hủy bỏ"),
+    ],
+)
+def test_vietnamese_tone_placement_does_not_change_the_hash_or_the_story_terms(
+    old: str, new: str
+) -> None:
+    """Old style puts the tone of an open oa, oe, uy on its second vowel (hoà, khoẻ, thuỷ),
+    new style on the first (hòa, khỏe, thủy): one word, two content hashes before."""
+    assert fingerprint(new).content_hash == fingerprint(old).content_hash
+    assert terms(None, new) == terms(None, old)
+    assert unify_letters(old) == new
+
+
+def test_vietnamese_tones_stay_where_both_styles_agree_and_other_languages_are_untouched() -> None:
+    """A closed syllable (hoàng, toán), quý (qu is a consonant) and ngoài are written alike
+    in both styles; French, Portuguese and Catalan words end in oà, oé too, and only a text
+    with letters that only Vietnamese writes (ơ, ư, đ, ạ, ả…) is Vietnamese."""
+    vietnamese = "Hoàng đế, toán học, quý vị, bên ngoài"
+    assert unify_letters(vietnamese) == vietnamese
+    for other in ("Voilà, dit Noé à Lisboa", "O Noé e a canoá", "Joà i Noè"):
+        assert unify_letters(other) == other
+        assert normalize_text(other) == other.casefold()
