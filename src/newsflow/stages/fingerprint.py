@@ -1,8 +1,9 @@
 """Normalize main text and hash it: the exact-dedup key.
 
 Two texts that differ only in Unicode form, whitespace, quote and dash styles, case or the
-spellings their script allows (optional marks, digits, Vietnamese tone placement) normalize
-to the same string and so share a `content_hash`.
+spellings their script allows (optional marks, digits, Vietnamese tone placement), or in
+Cyrillic and Greek look-alikes of Latin letters in Latin words, normalize to the same string
+and so share a `content_hash`.
 """
 
 from __future__ import annotations
@@ -97,39 +98,6 @@ _TRANSLATE = str.maketrans(
 _UNIFIED = re.compile("[" + "".join(re.escape(chr(c)) for c in _TRANSLATE) + "]")
 _UNIFIED_LETTERS = re.compile("[" + "".join(re.escape(c) for c in _LETTERS) + "]")
 
-_VIETNAMESE = (
-    "\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0"  # ĂăĐđĨĩŨũƠơƯư
-    "\u1ea0-\u1ebb\u1ebe-\u1ef1\u1ef4-\u1ef9"  # ẠạẢả… but ẼẽỲỳ
-)
-"""Letters that only Vietnamese writes (Ă and Đ also Romanian and Croatian, which write no
-oà, oé): a text with one is Vietnamese. Ẽ and Ỳ are left out, and Ĩ, Ũ taken in, so that
-both tone placements of a text have one or neither (khoẽ/khõe, tuỳ/tùy, luỹ/lũy)."""
-_OLD_STYLE_TONE = re.compile(  # (a class first: the search skips to each o and u at once)
-    "[oOuU](?:(?<=[oO])[àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ]|(?<=[uU])(?<![qQ].)[ỳýỷỹỵỲÝỶỸỴ])(?!\\w)"
-)
-"""An open oa, oe or uy (no final consonant, not the qu of quý) with its tone on the second
-vowel: Vietnamese's old style (hoà, khoẻ, thuỷ), which new style writes on the first (hòa,
-khỏe, thủy). One site writes one, another the other: the same word."""
-_VIETNAMESE_LETTER = re.compile(f"[{_VIETNAMESE}]")
-_SCRIPTS = _VIETNAMESE
-"""The letters of the scripts whose words need more than a letter-by-letter unification."""
-_SCRIPT = re.compile(f"[{_SCRIPTS}]")
-_LETTER_OR_SCRIPT = re.compile("[" + "".join(re.escape(c) for c in _LETTERS) + _SCRIPTS + "]")
-
-
-def _unify_words(text: str) -> str:
-    """The words that one text writes two ways, written one way (`_OLD_STYLE_TONE`), in a
-    text of their script only (French voilà and Portuguese Noé stay)."""
-    if _VIETNAMESE_LETTER.search(text):
-        text = _OLD_STYLE_TONE.sub(_tone_on_first_vowel, text)
-    return text
-
-
-def _tone_on_first_vowel(match: re.Match[str]) -> str:
-    first, second = match.group()
-    vowel, tone = unicodedata.normalize("NFD", second)
-    return unicodedata.normalize("NFC", first + tone) + vowel
-
 
 def _mark_ranges() -> list[tuple[int, int]]:
     """The code point ranges of the combining marks of the Basic Multilingual Plane."""
@@ -156,6 +124,77 @@ HAS_CJK = re.compile(f"[{CJK}]")
 SPACELESS = re.compile(f"[{CJK}{THAI}{SYLLABIC}]")
 """A character of a script written without spaces between words: one search tells most texts
 apart from those that need more (`str.isascii`, constant time, tells most English ones)."""
+
+
+_VIETNAMESE = (
+    "\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0"  # ĂăĐđĨĩŨũƠơƯư
+    "\u1ea0-\u1ebb\u1ebe-\u1ef1\u1ef4-\u1ef9"  # ẠạẢả… but ẼẽỲỳ
+)
+"""Letters that only Vietnamese writes (Ă and Đ also Romanian and Croatian, which write no
+oà, oé): a text with one is Vietnamese. Ẽ and Ỳ are left out, and Ĩ, Ũ taken in, so that
+both tone placements of a text have one or neither (khoẽ/khõe, tuỳ/tùy, luỹ/lũy)."""
+_OLD_STYLE_TONE = re.compile(  # (a class first: the search skips to each o and u at once)
+    "[oOuU](?:(?<=[oO])[àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ]|(?<=[uU])(?<![qQ].)[ỳýỷỹỵỲÝỶỸỴ])(?!\\w)"
+)
+"""An open oa, oe or uy (no final consonant, not the qu of quý) with its tone on the second
+vowel: Vietnamese's old style (hoà, khoẻ, thuỷ), which new style writes on the first (hòa,
+khỏe, thủy). One site writes one, another the other: the same word."""
+_VIETNAMESE_LETTER = re.compile(f"[{_VIETNAMESE}]")
+_LOOK_ALIKES = {
+    # Cyrillic
+    **dict(zip("АВЕКМНОРСТУХЅІЈҮҺԚԜӀԀЁЇ", "ABEKMHOPCTYXSIJYHQWIDËÏ", strict=True)),
+    **dict(zip("аеорсухѕіјүһԛԝӏԁёїᲂᲃ", "aeopcyxsijyhqwldëïoc", strict=True)),  # ᲂᲃ: о, с
+    # Greek
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹͿ", "ABEZHIKMNOPTYXCJ", strict=True)),
+    **dict(zip("ονϲϳ", "ovcj", strict=True)),
+}
+"""Cyrillic and Greek letters that look like Latin ones, as those: what content farms write
+into Latin words (Presіdent with a Cyrillic і, ΕU with a Greek Ε) so that their copy escapes
+dedup. No letter but these folds to one of these (α is left out: ᾶ folds to α and a mark),
+so the normalization stays idempotent."""
+_LOOK_ALIKE = "".join(_LOOK_ALIKES)
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+_LOOK_ALIKE_BY_LATIN = re.compile(f"[{_LOOK_ALIKE}](?:(?<=[{_LATIN}].)|(?=[{_LATIN}]))")
+_LATIN_BY_LOOK_ALIKE = re.compile(f"[{_LATIN}](?:(?<=[{_LOOK_ALIKE}].)|(?=[{_LOOK_ALIKE}]))")
+_WORD_WITH_LOOK_ALIKE = re.compile(f"[\\w{MARKS}]*[{_LOOK_ALIKE}][\\w{MARKS}]*")
+_HAS_LATIN = re.compile(f"[{_LATIN}]")
+_TO_LATIN = str.maketrans(_LOOK_ALIKES)
+_SCRIPTS = _VIETNAMESE + _LOOK_ALIKE
+"""The letters of the scripts whose words need more than a letter-by-letter unification."""
+_SCRIPT = re.compile(f"[{_SCRIPTS}]")
+_LETTER_OR_SCRIPT = re.compile("[" + "".join(re.escape(c) for c in _LETTERS) + _SCRIPTS + "]")
+
+
+def _unify_words(text: str) -> str:
+    """The words that one text writes two ways, written one way: the look-alikes in a word
+    with Latin letters as Latin letters (words wholly in Cyrillic or Greek stay as they are),
+    then `_OLD_STYLE_TONE`, in a Vietnamese text only (French voilà, Portuguese Noé stay)."""
+    if _mixes_scripts(text):
+        text = _WORD_WITH_LOOK_ALIKE.sub(_in_latin, text)
+    if _VIETNAMESE_LETTER.search(text):  # (after: a look-alike o could make an oà)
+        text = _OLD_STYLE_TONE.sub(_tone_on_first_vowel, text)
+    return text
+
+
+def _mixes_scripts(text: str) -> bool:
+    """Whether a look-alike stands next to a Latin letter, as content farms write them (a text
+    with none is left as it is). A search stops at every letter of the class it starts with:
+    at the look-alikes, a Russian text's words took 10 µs; at the Latin letters, an English
+    text's, so it starts with those of the script that ASCII shows to be the rarer."""
+    mostly_latin = 2 * len(text.encode("ascii", "ignore")) > len(text)
+    pattern = _LOOK_ALIKE_BY_LATIN if mostly_latin else _LATIN_BY_LOOK_ALIKE
+    return pattern.search(text) is not None
+
+
+def _in_latin(match: re.Match[str]) -> str:
+    word = match.group()
+    return word.translate(_TO_LATIN) if _HAS_LATIN.search(word) else word
+
+
+def _tone_on_first_vowel(match: re.Match[str]) -> str:
+    pair = match.group()
+    vowel_and_tone = unicodedata.normalize("NFD", pair[1])  # (e.g. "a" and a grave accent)
+    return unicodedata.normalize("NFC", pair[0] + vowel_and_tone[1]) + vowel_and_tone[0]
 
 
 @lru_cache(maxsize=16)
@@ -197,10 +236,10 @@ def _unified_char(match: re.Match[str]) -> str:
 def unify_letters(text: str) -> str:
     """The text in NFKC with its words written as the normalization writes them (digits of
     every script as ASCII ones, no invisible characters, bidirectional controls, tatweel,
-    harakat or Hebrew points, Turkish İ as I, Vietnamese tones in new style), its
-    punctuation and case as they were: what the story terms read, so that two texts with one
-    content hash give the same terms (full-width digits, ２０２４年, were no year; a report
-    with harakat shared few terms with one without)."""
+    harakat or Hebrew points, Turkish İ as I, Vietnamese tones in new style, look-alikes in
+    Latin words as Latin letters), its punctuation and case as they were: what the story
+    terms read, so that two texts with one content hash give the same terms (full-width
+    digits, ２０２４年, were no year; a report with harakat shared few terms with one without)."""
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     if _LETTER_OR_SCRIPT.search(text) is None:  # one scan for most texts, as before
