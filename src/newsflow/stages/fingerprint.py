@@ -1,9 +1,9 @@
 """Normalize main text and hash it: the exact-dedup key.
 
-Two texts that differ only in Unicode form, whitespace, quote and dash styles, case or the
-spellings their script allows (optional marks, digits, Vietnamese tone placement), or in
-Cyrillic and Greek look-alikes of Latin letters in Latin words, normalize to the same string
-and so share a `content_hash`.
+Two texts that differ only in Unicode form, whitespace, quote and dash styles, case (Turkish
+dotless ı too), the spellings their script allows (optional marks, digits, Vietnamese tone
+placement) or Cyrillic and Greek look-alikes of Latin letters in Latin words normalize to
+the same string and so share a `content_hash`.
 """
 
 from __future__ import annotations
@@ -162,7 +162,21 @@ _TO_LATIN = str.maketrans(_LOOK_ALIKES)
 _SCRIPTS = _VIETNAMESE + _LOOK_ALIKE
 """The letters of the scripts whose words need more than a letter-by-letter unification."""
 _SCRIPT = re.compile(f"[{_SCRIPTS}]")
-_LETTER_OR_SCRIPT = re.compile("[" + "".join(re.escape(c) for c in _LETTERS) + _SCRIPTS + "]")
+_DOTLESS_I = "\u0131"
+"""Turkish ı, folded to i as I is: case folding knows no Turkish (KADIN gave kadin, kadın
+stayed), and a name or headline in capitals gave another hash and other name terms. Its
+words lose the dot only, and no two reports differ in it alone (str.replace, not the
+unifying search: a callback for each of a Turkish report's many ı took half its time)."""
+_LETTER_OR_SCRIPT = re.compile(
+    "[" + "".join(re.escape(c) for c in _LETTERS) + _SCRIPTS + _DOTLESS_I + "]"
+)
+
+
+def _unify_spellings(text: str) -> str:
+    """Turkish ı as i, and the words of `_SCRIPTS` as `_unify_words` writes them."""
+    if _DOTLESS_I in text:
+        text = text.replace(_DOTLESS_I, "i")
+    return _unify_words(text) if _SCRIPT.search(text) else text
 
 
 def _unify_words(text: str) -> str:
@@ -224,9 +238,7 @@ def _unify(text: str) -> str:
     text = _UNIFIED.sub(_unified_char, text)
     if DOUBLE_SARA_E in text:  # Thai: two SARA E typed for SARA AE
         text = text.replace(DOUBLE_SARA_E, "\u0e41")
-    if not text.isascii() and _SCRIPT.search(text):  # (most English texts are ASCII by now)
-        text = _unify_words(text)
-    return text
+    return text if text.isascii() else _unify_spellings(text)  # (most English texts are now)
 
 
 def _unified_char(match: re.Match[str]) -> str:
@@ -236,16 +248,16 @@ def _unified_char(match: re.Match[str]) -> str:
 def unify_letters(text: str) -> str:
     """The text in NFKC with its words written as the normalization writes them (digits of
     every script as ASCII ones, no invisible characters, bidirectional controls, tatweel,
-    harakat or Hebrew points, Turkish İ as I, Vietnamese tones in new style, look-alikes in
-    Latin words as Latin letters), its punctuation and case as they were: what the story
-    terms read, so that two texts with one content hash give the same terms (full-width
-    digits, ２０２４年, were no year; a report with harakat shared few terms with one without)."""
+    harakat or Hebrew points, Turkish İ as I and ı as i, Vietnamese tones in new style,
+    look-alikes in Latin words as Latin letters), its punctuation and case as they were: what
+    the story terms read, so that two texts with one content hash give the same terms
+    (full-width digits, ２０２４年, were no year; a report with harakat shared few terms with
+    one without)."""
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     if _LETTER_OR_SCRIPT.search(text) is None:  # one scan for most texts, as before
         return text
-    text = _UNIFIED_LETTERS.sub(_unified_letter, text)
-    return _unify_words(text) if _SCRIPT.search(text) else text
+    return _unify_spellings(_UNIFIED_LETTERS.sub(_unified_letter, text))
 
 
 def _unified_letter(match: re.Match[str]) -> str:
