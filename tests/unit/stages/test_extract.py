@@ -398,15 +398,28 @@ CHINESE_BRIEF = [
 ]
 
 
+def short_page(
+    paragraphs: list[str], *, language: str, title: str, byline: str = "", footer: str = ""
+) -> str:
+    """A page of a short article: navigation, headline, byline, paragraphs, footer."""
+    return (
+        f'<html lang="{language}"><head><title>{title}</title></head><body>'
+        "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<article><h1>{title}</h1>{byline}"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + f"</article><footer>{footer}</footer></body></html>"
+    )
+
+
 def test_a_short_chinese_report_keeps_its_paragraphs_without_headline_or_byline() -> None:
     """A second held-out review: a report of 180 characters, under trafilatura's 250, was
     replaced by its baseline's <article> text in one line, headline and byline included."""
-    html = (
-        '<html lang="zh-Hant-TW"><head><title>北市夜間公車延長至凌晨一點</title></head><body>'
-        "<nav><a href='/'>即時</a> <a href='/p'>政治</a></nav>"
-        "<article><h1>北市夜間公車延長至凌晨一點</h1><div class='author'>記者陳怡君／台北報導</div>"
-        + "".join(f"<p>{p}</p>" for p in CHINESE_BRIEF)
-        + "</article><footer>本網站內容未經授權不得轉載</footer></body></html>"
+    html = short_page(
+        CHINESE_BRIEF,
+        language="zh-Hant-TW",
+        title="北市夜間公車延長至凌晨一點",
+        byline="<div class='author'>記者陳怡君／台北報導</div>",
+        footer="本網站內容未經授權不得轉載",
     )
     extraction = run({"url": "https://news.example.com.tw/n/1", "html": html})
     assert isinstance(extraction, Extraction), extraction
@@ -427,12 +440,7 @@ def test_a_report_in_a_script_spaced_by_phrase_is_its_text(report: str, language
     paragraph was a few words, no block of the page held 20 and a report of five
     paragraphs was rejected `no_main_text`. Their letters count as Thai's do."""
     paragraphs = (UNSPACED / report).read_text().splitlines()
-    html = (
-        f'<html lang="{language}"><head><title>{paragraphs[0][:30]}</title></head><body>'
-        "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article>"
-        + "".join(f"<p>{p}</p>" for p in paragraphs)
-        + "</article><footer>© 2026</footer></body></html>"
-    )
+    html = short_page(paragraphs, language=language, title=paragraphs[0][:30], footer="© 2026")
     extraction = run({"url": "https://news.example.org/a/1", "html": html})
     assert isinstance(extraction, Extraction), extraction
     assert extraction.text == "\n".join(paragraphs)
@@ -451,13 +459,12 @@ def test_a_short_brief_keeps_its_paragraphs_without_headline_or_byline() -> None
     """A brief of 190 characters, under trafilatura's 250, was replaced by its baseline's
     <article> text in one line, headline and byline included (as the Chinese report above
     was): its words are enough for a main text, and its paragraphs are what is kept."""
-    html = (
-        "<html lang='en'><head><title>Route 9 to close overnight for repaving</title></head>"
-        "<body><nav><a href='/'>Home</a> <a href='/local'>Local</a></nav>"
-        "<article><h1>Route 9 to close overnight for repaving</h1>"
-        "<div class='byline'>By Jane Roe</div>"
-        + "".join(f"<p>{p}</p>" for p in ROAD_BRIEF)
-        + "</article><footer>Valley Courier, 12 Main St.</footer></body></html>"
+    html = short_page(
+        ROAD_BRIEF,
+        language="en",
+        title="Route 9 to close overnight for repaving",
+        byline="<div class='byline'>By Jane Roe</div>",
+        footer="Valley Courier, 12 Main St.",
     )
     extraction = run({"url": "https://valleycourier.example/local/route-9", "html": html})
     assert isinstance(extraction, Extraction), extraction
