@@ -292,10 +292,21 @@ def _thai_terms(token: str, splitter: ThaiSplitter) -> list[str]:
     return found
 
 
-@lru_cache(maxsize=65_536)
+CACHED_TOKEN_CHARS = 64
+"""The longest token whose term and stem are kept in memory: no word is longer. A message of
+distinct runs of junk letters, each a megabyte long, would have had the caches of 65,536
+terms and stems hold gigabytes of a worker, where the text features are computed outside the
+extractor's memory cap."""
+
+
 def _plain_term(token: str) -> str:
     """The term of a token that does not start with a capital: `Y:` year, `N:` number, a
-    stemmed content word, or "" (a stopword, a short word, a sentence break)."""
+    stemmed content word, or "" (a stopword, a short word, a sentence break). Computed once
+    per distinct word of the stream's last 65,536."""
+    return _cached_term(token) if len(token) <= CACHED_TOKEN_CHARS else _term(token)
+
+
+def _term(token: str) -> str:
     first = token[0]
     if first.isdigit():
         return ("Y:" if _YEAR.fullmatch(token) else "N:") + token
@@ -307,6 +318,9 @@ def _plain_term(token: str) -> str:
     if len(lowered) > 2 and lowered not in STOPWORDS:
         return _stem(lowered)
     return ""
+
+
+_cached_term = lru_cache(maxsize=65_536)(_term)
 
 
 def _count_names(tokens: list[str], names: set[str], counts: dict[str, float]) -> None:
@@ -337,12 +351,18 @@ def _possessive(word: str) -> str:
     return word.removesuffix("'s").removesuffix("’s")
 
 
-@lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
+    return _cached_stem(word) if len(word) <= CACHED_TOKEN_CHARS else _suffix_free(word)
+
+
+def _suffix_free(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
     return word
+
+
+_cached_stem = lru_cache(maxsize=65_536)(_suffix_free)
 
 
 def vectorize(

@@ -74,8 +74,19 @@ def syllables(token: str) -> list[str]:
     return parts
 
 
-@lru_cache(maxsize=8192)
+CACHED_RUN_CHARS = 256
+"""The longest run whose syllables are kept in memory: a phrase is shorter; runs of junk
+letters a megabyte long would have had the cache hold gigabytes of a worker."""
+
+
 def run_syllables(run: str) -> tuple[str, ...]:
     """A run's syllables. The shingles (of the normalized text) and the story terms (of the
     text as it is) split the same phrases, so the last few thousand are kept."""
+    return _cached_split(run) if len(run) <= CACHED_RUN_CHARS else _split(run)
+
+
+def _split(run: str) -> tuple[str, ...]:
     return tuple(filter(None, _BEFORE_SYLLABLE.split(run)))
+
+
+_cached_split = lru_cache(maxsize=8192)(_split)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -382,3 +383,18 @@ def test_japanese_pairs_of_hiragana_are_no_terms() -> None:
     found = terms(None, "気象庁によると、能登半島で地震が発生した。")
     assert {"気象", "能登", "地震"} <= set(found)
     assert not {"によ", "よる", "ると", "した"} & set(found)
+
+
+def test_runs_of_junk_letters_are_not_kept_in_memory() -> None:
+    """The terms and stems of the stream's last 65,536 words are cached: distinct runs of
+    junk letters, each 100,000 long, were kept too (70 MB here), in the worker's memory."""
+    terms(None, "a. b")  # the sentence breaks' terms (none) are cached once
+    tracemalloc.start()
+    try:
+        for letter, burmese in zip("abcdefgh", "ကခဂဃငစဆဇ", strict=True):
+            junk = letter * 100_000
+            terms(None, f"{junk}. {junk} {junk.upper()} {burmese * 100_000}")
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept < 1_000_000  # the last run of junk itself, 100 kB, is still in hand
