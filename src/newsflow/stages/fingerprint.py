@@ -211,7 +211,13 @@ def _tone_on_first_vowel(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", pair[0] + vowel_and_tone[1]) + vowel_and_tone[0]
 
 
-@lru_cache(maxsize=16)
+CACHED_TEXTS = 4
+"""How many texts' normalizations are kept: the stages of one decision normalize one text, or
+two when learned boilerplate drops lines. Each entry holds its text; 16 of them, of texts of
+4.7 MB (the largest a page under the size limit gives), held 1.2 GB of a worker."""
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
 def normalize_text(text: str) -> str:
     """NFKC, unified quotes and dashes, no invisible characters, one space, case-folded.
 
@@ -223,7 +229,7 @@ def normalize_text(text: str) -> str:
     return " ".join(filter(None, normalize_lines(text)))
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=CACHED_TEXTS)
 def normalize_lines(text: str) -> tuple[str, ...]:
     """Each line of the text normalized as `normalize_text` would normalize it alone (NFKC
     never composes across a line break, so the whole text is unified at once)."""
@@ -270,7 +276,7 @@ def _collapse(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=2)  # (the largest: a word is a string of its own)
 def normalized_words(text: str) -> tuple[str, ...]:
     """The words (`\\w+`) of the normalized text, found once per text: the word count and the
     near-duplicate shingles both need them. A Chinese or Japanese character is a word of its
@@ -291,7 +297,7 @@ def normalized_words(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=CACHED_TEXTS)
 def fingerprint(text: str) -> Fingerprint:
     """The content hash of the normalized text and its word count (cached like the
     normalization: learned boilerplate and exact dedup both fingerprint one text)."""
