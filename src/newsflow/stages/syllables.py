@@ -38,22 +38,25 @@ _KHMER_LETTER = "\u1780-\u17b3"  # consonants and independent vowels
 _KHMER_SIGN = "\u17b6-\u17d1"  # dependent vowels and signs (bantoc, nikahit…)
 _LAO_CONSONANT = "\u0e81-\u0eae\u0edc-\u0edf"
 _LAO_LEADING = "\u0ec0-\u0ec4"  # vowels written before their consonant
-_LAO_VOWEL = "\u0eb1\u0eb2\u0eb4-\u0eb9\u0ebb\u0ec8-\u0ecd"  # vowel signs, tone marks
+_LAO_VOWEL = "\u0eb1\u0eb2\u0eb4-\u0eb9\u0ebb\u0ebd\u0ec8-\u0ecd"  # vowel signs, ຽ, tone marks
+_KHMER_ONSET_SIGN = "\u17b4-\u17ca\u17d2\u17dd"  # what follows a consonant it does not end
+_LAO_ONSET_SIGN = f"{_LAO_VOWEL}\u0eb3\u0ebc"
 _BEFORE_SYLLABLE = re.compile(
-    # Myanmar: a consonant, not stacked (after virama) nor killed (before asat or virama)
-    "(?<!\u1039)(?=[\u1000-\u1021](?![\u103a\u1039]))"
+    # Myanmar: a consonant, not stacked (after virama) nor killed (before asat or virama, a
+    # dot below before them: NFC writes the creaky tone's dot before the asat, as in ့်)
+    "(?<!\u1039)(?=[\u1000-\u1021](?!\u1037?[\u103a\u1039]))"
     "|(?=[\u1023-\u102a\u103f\u1040-\u104f])"
-    # Khmer: a letter, not subscript (after coeng) nor final (after a vowel, before a letter,
-    # a sign or the end)
+    # Khmer: a letter, not subscript (after coeng) nor final (after a vowel, before anything
+    # but a vowel or a sign of its own: a letter, a sign such as bantoc, ៗ, the end)
     f"|(?<!\u17d2)(?=[{_KHMER_LETTER}])"
-    f"(?!(?<=[{_KHMER_SIGN}])[{_KHMER_LETTER}](?:[{_KHMER_LETTER}\u17cb-\u17d1]|(?![{KHMER}])))"
+    f"(?!(?<=[{_KHMER_SIGN}])[{_KHMER_LETTER}](?![{_KHMER_ONSET_SIGN}]))"
     "|(?=[\u17d4-\u17dc\u17e0-\u17f9\u19e0-\u19ff])"
-    # Lao: a leading vowel, or a consonant not after one nor final (after a vowel, before a
-    # consonant, a leading vowel or the end)
+    # Lao: a leading vowel, or a consonant not after one nor final (after a vowel, before
+    # anything but a vowel or a tone mark of its own: a consonant, a leading vowel, ໆ, the end)
     f"|(?<![{_LAO_LEADING}])(?=[{_LAO_CONSONANT}])"
     f"(?!(?:(?<=[{_LAO_VOWEL}])|(?<=[{_LAO_LEADING}][{_LAO_CONSONANT}]))"
-    f"[{_LAO_CONSONANT}](?:[{_LAO_CONSONANT}{_LAO_LEADING}]|(?![{LAO}])))"
-    f"|(?=[{_LAO_LEADING}\u0ed0-\u0ed9])"
+    f"[{_LAO_CONSONANT}](?![{_LAO_ONSET_SIGN}]))"
+    f"|(?=[{_LAO_LEADING}\u0ec6\u0ed0-\u0ed9])"
 )
 SYLLABIC_RUN = re.compile(f"[{SYLLABIC}]+")
 """A run of those scripts: a phrase."""
