@@ -26,6 +26,7 @@ from newsflow.stages.stories import (
     terms,
     vectorize,
 )
+from newsflow.stages.syllables import SYLLABIC, run_syllables
 from newsflow.stages.thai import THAI, thai_words, unify_thai
 from newsflow.stages.thai import stopwords as thai_stopwords
 from newsflow.store.sqlite import SqliteStore
@@ -105,6 +106,16 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
                         counts[term] = counts.get(term, 0.0) + 1.0
                 i += 1
                 continue
+            if re.search(f"[{SYLLABIC}]", token):  # Myanmar, Khmer, Lao: syllable pairs
+                units = [run_syllables(run) for run in re.findall(f"[{SYLLABIC}]+", token)]
+                pairs = [u[k] + u[k + 1] if len(u) > 1 else u[0] for u in units
+                         for k in range(max(1, len(u) - 1))]  # fmt: skip
+                rest = [word.lower() for word in re.split(f"[{SYLLABIC}]+", token) if word]
+                for term in pairs + [reference_plain(word) for word in rest]:
+                    if term:
+                        counts[term] = counts.get(term, 0.0) + 1.0
+                i += 1
+                continue
             if re.search(f"[{THAI}]", token):  # Thai: its dictionary words, no function words
                 for word in thai_words(token):
                     if not re.search(f"[{THAI}]", word):
@@ -122,6 +133,7 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
                     and tokens[j][0].isupper()
                     and not unspaced(tokens[j])
                     and not re.search(f"[{THAI}]", tokens[j])
+                    and not re.search(f"[{SYLLABIC}]", tokens[j])
                 ):
                     if tokens[j].lower() in stop:
                         break
@@ -188,7 +200,8 @@ PIECES = ["Iran", "The", "missile", "missiles", "U.S.", "Kyiv's", "ǅemal", "202
           "भारत", "सरकार", "\u0301", "ก0", "น้ำท่วม", "เชียงใหม่", "ที่", "Die", "die", "und",
           "Les", "des", "War", "war", "В", "что", "l'Élysée", "d’Israël", "dell'Ucraina",
           "qu'il", "İzmir'de", "Ankara’nın", "ve", "bir", "için", "les", "et", "서울", "화재가",
-          "불이", "서울에서", "경찰", "의", "によると", "した", "地震が"]  # fmt: skip
+          "불이", "서울에서", "경찰", "의", "によると", "した", "地震が", "ရန်ကုန်မြို့", "၁၂၀",
+          "ខ្លាំង", "ភ្នំពេញ", "ឆ្នាំ២០២៤", "ລົດເມ", "ວຽງຈັນ", "Yangon"]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
