@@ -255,7 +255,7 @@ def _syllable_terms(token: str) -> list[str]:
     overlapping syllable pairs (a lone syllable: itself), as `_unspaced_terms` pairs Chinese
     characters, for a word is most often of one to three syllables; the rest of the token, as
     any word."""
-    found = []
+    found: list[str] = []
     for run in SYLLABIC_RUN.findall(token):
         units = run_syllables(run)
         found.extend(units[i] + units[i + 1] for i in range(len(units) - 1))
