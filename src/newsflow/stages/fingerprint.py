@@ -134,7 +134,8 @@ _VIETNAMESE = (
 oà, oé): a text with one is Vietnamese. Ẽ and Ỳ are left out, and Ĩ, Ũ taken in, so that
 both tone placements of a text have one or neither (khoẽ/khõe, tuỳ/tùy, luỹ/lũy)."""
 _OLD_STYLE_TONE = re.compile(  # (a class first: the search skips to each o and u at once)
-    "[oOuU](?:(?<=[oO])[àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ]|(?<=[uU])(?<![qQ].)[ỳýỷỹỵỲÝỶỸỴ])(?!\\w)"
+    "[oOuU](?:(?<=[oO])[àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ]|(?<=[uU])(?<![qQ].)[ỳýỷỹỵỲÝỶỸỴ])"
+    f"(?![\\w{MARKS}])"  # (nor a mark: a vowel with a second one is left as it is)
 )
 """An open oa, oe or uy (no final consonant, not the qu of quý) with its tone on the second
 vowel: Vietnamese's old style (hoà, khoẻ, thuỷ), which new style writes on the first (hòa,
@@ -156,7 +157,8 @@ _LOOK_ALIKE = "".join(_LOOK_ALIKES)
 _LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
 _LOOK_ALIKE_BY_LATIN = re.compile(f"[{_LOOK_ALIKE}](?:(?<=[{_LATIN}].)|(?=[{_LATIN}]))")
 _LATIN_BY_LOOK_ALIKE = re.compile(f"[{_LATIN}](?:(?<=[{_LOOK_ALIKE}].)|(?=[{_LOOK_ALIKE}]))")
-_WORD_WITH_LOOK_ALIKE = re.compile(f"[\\w{MARKS}]*[{_LOOK_ALIKE}][\\w{MARKS}]*")
+# (From a word's start only: tried at every letter of a long word, the search was quadratic.)
+_WORD_WITH_LOOK_ALIKE = re.compile(f"(?<![\\w{MARKS}])[\\w{MARKS}]*[{_LOOK_ALIKE}][\\w{MARKS}]*")
 _HAS_LATIN = re.compile(f"[{_LATIN}]")
 _TO_LATIN = str.maketrans(_LOOK_ALIKES)
 _SCRIPTS = _VIETNAMESE + _LOOK_ALIKE
@@ -175,8 +177,15 @@ _LETTER_OR_SCRIPT = re.compile(
 def _unify_spellings(text: str) -> str:
     """Turkish ı as i, and the words of `_SCRIPTS` as `_unify_words` writes them."""
     if _DOTLESS_I in text:
-        text = text.replace(_DOTLESS_I, "i")
+        text = _composed(text.replace(_DOTLESS_I, "i"))
     return _unify_words(text) if _SCRIPT.search(text) else text
+
+
+def _composed(text: str) -> str:
+    """The text in NFKC again after letters were replaced: a combining mark after a letter
+    that had none precomposed (ı, or a Cyrillic о with a stress mark) composes with the
+    Latin one (ì, ó), which a second normalization would otherwise do."""
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def _unify_words(text: str) -> str:
@@ -184,7 +193,7 @@ def _unify_words(text: str) -> str:
     with Latin letters as Latin letters (words wholly in Cyrillic or Greek stay as they are),
     then `_OLD_STYLE_TONE`, in a Vietnamese text only (French voilà, Portuguese Noé stay)."""
     if _mixes_scripts(text):
-        text = _WORD_WITH_LOOK_ALIKE.sub(_in_latin, text)
+        text = _composed(_WORD_WITH_LOOK_ALIKE.sub(_in_latin, text))
     if _VIETNAMESE_LETTER.search(text):  # (after: a look-alike o could make an oà)
         text = _OLD_STYLE_TONE.sub(_tone_on_first_vowel, text)
     return text
