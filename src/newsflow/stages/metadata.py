@@ -493,8 +493,10 @@ def _is_name(name: str, site: set[str], *, first: bool, after_a_name: bool = Fal
         return first  # "PTI" credited alone; "Jane Roe, MS" is not two people
     if after_a_name and name[0].islower():
         return False  # "Pedro Lima, da Folha": where she writes, not who
-    if after_a_name and len(words) == 1:
-        return False  # "Laura Martín | Madrid", "Jane Roe, Reuters": where, or for whom
+    if after_a_name and len(words) == 1 and name[0].isupper():
+        # "Laura Martín | Madrid", "Jane Roe, Reuters": where, or for whom. A name in a
+        # script without case or spaces is one word (Korean "김민지·박지훈 기자"): a person.
+        return False
     return first or not after_a_name or not _is_outlet(name)
 
 

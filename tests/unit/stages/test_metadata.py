@@ -745,3 +745,19 @@ def test_one_word_after_a_name_and_a_separator_is_a_place_or_an_outlet(
     """A review of the extraction's fixes: a dateline's city or an agency after a bar, a dot or
     a comma was a second author ("Madrid")."""
     assert split_authors(value, sitename="The Harbor Gazette", url=URL) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("김민지·박지훈 기자", ["김민지", "박지훈"]),
+        ("김민지, 박지훈, 이수진", ["김민지", "박지훈", "이수진"]),
+        ("王小明 | 李华", ["王小明", "李华"]),
+    ],
+)
+def test_one_word_names_in_scripts_without_case_after_a_name_are_people(
+    value: str, expected: list[str]
+) -> None:
+    """A Korean or Chinese name is one word: Korean bylines join reporters with a middle dot,
+    and every reporter after the first was taken for a place or an outlet."""
+    assert split_authors(value, sitename="The Harbor Gazette", url=URL) == expected
