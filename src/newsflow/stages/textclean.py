@@ -112,6 +112,15 @@ _CHROME_LINE = re.compile(rf"^\W*(?:{_CHROME}|{_FOREIGN_CHROME})\W*$", re.I)
 # none, and an ad label in brackets none either (`_AD_LABEL`).
 _ATTRIBUTION = re.compile(r"^(?:[—–―]|--) ?(?:@\w|[^\W\d_])[^—–―]*$")
 _BRACKETED_NOTE = re.compile(r"^\[([^\[\]]+)\]$")
+# What a page prints between dashes or in brackets where an ad, an embed or a picture stands,
+# or where the text goes on below one: a template's furniture, not the article's.
+_PLACEHOLDER = re.compile(
+    r"^\W*(?:advertisement|advertising|ads?|sponsored|anzeige|werbung|publicité|publicidad"
+    r"|pubblicità|(?:the )?(?:story|article|text) continues|continue reading|scroll"
+    r"|images?|photos?|pictures?|video|embed(?:ded)?|graphic|chart|map|gallery|slideshow"
+    r"|audio|podcast|interactive)\b",
+    re.I,
+)
 # Labels that open the recirculation block at the end of a page: the rest is not article.
 _TAIL_MARKER = re.compile(
     r"^\W*(?:you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|editor'?s'? picks?"
@@ -199,9 +208,8 @@ _APPEARED_FIRST = re.compile(
 # is a label ("Source: …", "Originally published in …"). "The post first appeared on
 # Facebook." and "Originally, the video appeared on TikTok." are news of another post.
 _REPOST = re.compile(
-    r"^this (?:post|article|story|piece)\b"
-    r"|^the (?:post|article|story|piece) (?!(?:(?:first|originally|also|was|is|has|had|been)"
-    r" )*(?:appeared|published)\b)"
+    r"^(?:this (?:post|article|story|piece)|the (?:article|story|piece))\b"
+    r"|^the post (?!(?:(?:first|originally|also|was|is|has|had|been) )*(?:appeared|published)\b)"
     r"|^(?:source|via)\b|^originally (?:published|appeared|posted)\b",
     re.I,
 )
@@ -404,9 +412,13 @@ def _is_heading_like(line: str) -> bool:
 
 
 def _closes_a_quote(line: str) -> bool:
-    """An attribution or a transcript's note in brackets (`_ATTRIBUTION`, `_BRACKETED_NOTE`)."""
+    """An attribution or a transcript's note in brackets (`_ATTRIBUTION`, `_BRACKETED_NOTE`),
+    not a placeholder so written ("— Advertisement", "– Story continues below", "[Image]",
+    "[Photo: Reuters]": kept as notes, they were a template's lines in the text)."""
+    if _ATTRIBUTION.match(line):
+        return not _PLACEHOLDER.match(line.lstrip("—–―-"))
     note = _BRACKETED_NOTE.match(line)
-    return bool(_ATTRIBUTION.match(line)) or (note is not None and not _AD_LABEL.match(note[1]))
+    return note is not None and not _PLACEHOLDER.match(note[1])
 
 
 def find_headline(lines: list[str], *, look_ahead: int = 6) -> str | None:

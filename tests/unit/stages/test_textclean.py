@@ -176,6 +176,8 @@ CALLS_TO_ACTION = [
     "line",
     [
         "The post Council approves bus line appeared first on Harbor Gazette.",
+        "The article appeared first on Harbor Gazette.",
+        "The story was first published by Harbor Gazette.",
         "This article was originally published on The Conversation.",
         "Disclaimer: This content is for informational purposes only and is not investment advice.",
         "A bus on Fulton Avenue on Tuesday. (AP Photo/Jane Roe)",
@@ -371,7 +373,22 @@ def test_a_closing_attribution_or_transcript_note_is_the_article_s(closing: str)
     assert clean_text(raw, title="Bus").text == raw
 
 
-@pytest.mark.parametrize("closing", ["— Advertisement —", "[Advertisement]"])
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "— Advertisement —",
+        "[Advertisement]",
+        # A code review: kept as attributions and notes, these were a template's lines.
+        "— Advertisement",
+        "– ADVERTISEMENT",
+        "– Continue reading below",
+        "— Story continues below",
+        "[Image]",
+        "[Embedded content]",
+        "[Photo: Reuters]",
+        "[ad]",
+    ],
+)
 def test_a_closing_label_between_dashes_or_brackets_is_still_a_heading(closing: str) -> None:
     raw = f"{PROSE}\n{SPEECH}\n{closing}"
     assert clean_text(raw, title="Bus").text == f"{PROSE}\n{SPEECH}"
