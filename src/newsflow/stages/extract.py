@@ -40,7 +40,7 @@ from newsflow.stages import metadata
 from newsflow.stages.dom import MIN_PROSE_WORDS, WORD_OR_CHARACTER, has_prose, prepare_tree
 from newsflow.stages.fingerprint import CJK
 from newsflow.stages.ingest import repair_text
-from newsflow.stages.textclean import clean_text
+from newsflow.stages.textclean import CleanText, clean_text
 
 EXTRACTOR_NAME = "newsflow-trafilatura"
 EXTRACTOR_VERSION = f"3+trafilatura.{trafilatura.__version__}"
@@ -142,9 +142,9 @@ def _extract_html(article: Article) -> Extraction | Rejection:
     found = _main_text(tree, url, _config(CJK_MIN_EXTRACTED_CHARS) if cjk else DEFAULT_CONFIG)
     if found is None:
         return Rejection(R.NO_MAIN_TEXT, "the extractor found no main text")
-    if not cjk and len(found) <= RESCUED_BRIEF_MAX_CHARS and "\n" not in found.strip():
-        found = _brief(tree, url) or found
     cleaned = clean_text(found, title=meta.title or article.title)
+    if not cjk and len(found) <= RESCUED_BRIEF_MAX_CHARS and "\n" not in found.strip():
+        cleaned = _cleaned_brief(tree, url, found, meta.title or article.title) or cleaned
     if (
         metadata.count_words(cleaned.text, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
         < MIN_PROSE_WORDS
@@ -200,15 +200,36 @@ def _main_text(tree: HtmlElement, url: str, config: ConfigParser) -> str | None:
     return found.get("text") or ""
 
 
-def _brief(tree: HtmlElement, url: str) -> str | None:
-    """The page's main text as a brief, its paragraphs as lines: what trafilatura extracts
-    with `BRIEF_MIN_EXTRACTED_CHARS` as its minimum, when that is under its default one (where
-    the baseline would replace it) and has `MIN_PROSE_WORDS` words."""
+def _cleaned_brief(
+    tree: HtmlElement, url: str, rescued: str, title: str | None
+) -> CleanText | None:
+    """The page's main text as a brief, its paragraphs as lines, cleaned: what trafilatura
+    extracts with `BRIEF_MIN_EXTRACTED_CHARS` as its minimum, when that is under its default
+    one (where the baseline would replace it), holds all of the `rescued` line but what opens
+    it (`_ends`), and keeps `MIN_PROSE_WORDS` words once cleaned. A code review found the
+    second extraction losing a <section> of a brief, or its words counted with the headline
+    that cleaning takes off and the page rejected: then the rescued line is kept."""
     text = _main_text(tree, url, _config(BRIEF_MIN_EXTRACTED_CHARS))
-    if not text or len(text) >= _DEFAULT_MIN_EXTRACTED_CHARS:
+    if not text or len(text) >= _DEFAULT_MIN_EXTRACTED_CHARS or not _ends(rescued, text):
         return None
-    words = metadata.count_words(text, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
-    return text if words >= MIN_PROSE_WORDS else None
+    cleaned = clean_text(text, title=title)
+    words = metadata.count_words(cleaned.text, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
+    return cleaned if words >= MIN_PROSE_WORDS else None
+
+
+def _ends(line: str, text: str) -> bool:
+    """Whether the text's words, less those it opens with as the line does (a headline), are
+    the line's last ones: the line holds nothing the text lost but what opens it (a headline,
+    a byline)."""
+    line_words = WORD_OR_CHARACTER.findall(line.casefold())
+    words = WORD_OR_CHARACTER.findall(text.casefold())
+    same = 0
+    while same < min(len(line_words), len(words)) and line_words[same] == words[same]:
+        same += 1
+    rest = words[same:]
+    if not rest:
+        return same == len(line_words)
+    return line_words[-len(rest) :] == rest
 
 
 @cache

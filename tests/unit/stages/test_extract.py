@@ -495,3 +495,35 @@ def test_a_short_article_keeps_its_closing_paragraph_in_a_div() -> None:
     extraction = run({"url": "https://cityherald.example/budget", "html": html})
     assert isinstance(extraction, Extraction), extraction
     assert extraction.text == "\n".join([*paragraphs, closing])
+
+
+ROUTE_SENTENCES = [
+    "The county said the bridge on Route 9 will close at ten on Thursday night for urgent"
+    " repairs to its deck.",
+    "Drivers should use the Elm Street detour until the work ends early on Friday morning.",
+    "Officials apologized for the late notice to residents.",
+]
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        ["<p>{}</p>", "<section>{}</section>"],
+        ["<p>{}</p>", "<section>{}</section>", "<p>{}</p>"],
+    ],
+    ids=["section-last", "section-between"],
+)
+def test_a_brief_extracted_again_loses_none_of_its_text(blocks: list[str]) -> None:
+    """A code review: extracted again, a brief lost the paragraph in its <section> (or, its
+    words counted with the headline that cleaning takes off, the page was rejected
+    `no_main_text`). The rescued line, all of the text in one line, is kept then."""
+    paragraphs = "".join(b.format(s) for b, s in zip(blocks, ROUTE_SENTENCES, strict=False))
+    html = (
+        "<html lang='en'><head><title>Route 9 closes</title></head><body>"
+        "<article><h1>Route 9 closes</h1><div class='byline'>By Jane Roe</div>"
+        f"{paragraphs}</article></body></html>"
+    )
+    extraction = run({"url": "https://valleycourier.example/local/route-9-closes", "html": html})
+    assert isinstance(extraction, Extraction), extraction
+    for sentence in ROUTE_SENTENCES[: len(blocks)]:
+        assert sentence in extraction.text
