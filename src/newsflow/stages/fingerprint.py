@@ -130,9 +130,12 @@ _VIETNAMESE = (
     "\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0"  # ĂăĐđĨĩŨũƠơƯư
     "\u1ea0-\u1ebb\u1ebe-\u1ef1\u1ef4-\u1ef9"  # ẠạẢả… but ẼẽỲỳ
 )
-"""Letters that only Vietnamese writes (Ă and Đ also Romanian and Croatian, which write no
-oà, oé): a text with one is Vietnamese. Ẽ and Ỳ are left out, and Ĩ, Ũ taken in, so that
-both tone placements of a text have one or neither (khoẽ/khõe, tuỳ/tùy, luỹ/lũy)."""
+"""Letters that Vietnamese writes and the languages of Europe do not (Ă and Đ also Romanian
+and Croatian, which write no oà, oé; Yoruba and Igbo write ẹ, ị, ọ, ụ too): a text with one
+is taken for Vietnamese, and its open oa, oe, uy written in new style. A French text quoting
+"Nguyễn" is so taken, and "Chloé" in it becomes "Chlóe": alike in every copy of that text, so
+its hash still matches them. Ẽ and Ỳ are left out, and Ĩ, Ũ taken in, so that both tone
+placements of a text have one or neither (khoẽ/khõe, tuỳ/tùy, luỹ/lũy)."""
 _OLD_STYLE_TONE = re.compile(  # (a class first: the search skips to each o and u at once)
     "[oOuU](?:(?<=[oO])[àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ]|(?<=[uU])(?<![qQ].)[ỳýỷỹỵỲÝỶỸỴ])"
     f"(?![\\w{MARKS}])"  # (nor a mark: a vowel with a second one is left as it is)
@@ -152,7 +155,10 @@ _LOOK_ALIKES = {
 """Cyrillic and Greek letters that look like Latin ones, as those: what content farms write
 into Latin words (Presіdent with a Cyrillic і, ΕU with a Greek Ε) so that their copy escapes
 dedup. No letter but these folds to one of these (α is left out: ᾶ folds to α and a mark),
-so the normalization stays idempotent."""
+so the normalization stays idempotent. Some capitals are look-alikes and their small letters
+are not (В, К, М, Н, Т, Greek Κ, Μ…: в is no b), or are of another letter (Ν is N, ν is v):
+such a word in capitals and the same word in small letters hash differently, where no text
+writes the small ones for Latin letters."""
 _LOOK_ALIKE = "".join(_LOOK_ALIKES)
 _LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
 _LOOK_ALIKE_BY_LATIN = re.compile(f"[{_LOOK_ALIKE}](?:(?<=[{_LATIN}].)|(?=[{_LATIN}]))")
@@ -240,8 +246,11 @@ def normalize_text(text: str) -> str:
 
 @lru_cache(maxsize=CACHED_TEXTS)
 def normalize_lines(text: str) -> tuple[str, ...]:
-    """Each line of the text normalized as `normalize_text` would normalize it alone (NFKC
-    never composes across a line break, so the whole text is unified at once)."""
+    """Each line of the text normalized as `normalize_text` normalizes the text (NFKC never
+    composes across a line break, so the whole text is unified at once). Whether a text is
+    Vietnamese and writes look-alikes in Latin words is the whole text's to say: a line
+    normalized alone may be written otherwise ("Noé" alone stays, in a Vietnamese text it is
+    "Nóe"), and a learned-boilerplate line hashed in two such texts is two lines."""
     return tuple(_collapse(line) for line in _unify(text).split("\n"))
 
 
