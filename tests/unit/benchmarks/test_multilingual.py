@@ -1,0 +1,19 @@
+"""The multilingual stories benchmark scores clusterings as B-cubed defines."""
+
+import pytest
+from benchmarks.multilingual import bcubed, reports
+
+
+def test_b_cubed_of_a_perfect_and_of_a_merged_clustering() -> None:
+    gold = {"a1": "a", "a2": "a", "b": "b"}
+    assert bcubed(dict(gold), gold) == (1.0, 1.0, 1.0)
+    precision, recall, f1 = bcubed({"a1": "x", "a2": "x", "b": "x"}, gold)
+    assert (precision, recall) == pytest.approx((5 / 9, 1.0))
+    assert f1 == pytest.approx(2 * precision / (precision + 1))
+
+
+def test_every_report_has_its_event() -> None:
+    found = reports(unspaced=True)
+    assert len(found) == 60
+    assert len({name for name, _, _ in found}) == 60
+    assert all(text.strip() for _, _, text in found)
