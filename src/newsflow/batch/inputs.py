@@ -197,6 +197,8 @@ def decode_document(data: bytes) -> str | Rejection:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if (text := _mostly_utf8(data)) is not None:
+        return text
     matches = from_bytes(data)
     best = matches.best()
     if best is None:
@@ -206,6 +208,19 @@ def decode_document(data: bytes) -> str | Rejection:
         with suppress(UnicodeDecodeError):
             return data.decode(WESTERN)
     return str(best)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few bytes that are not, each read as U+FFFD: a page whose non-ASCII
+    characters are UTF-8's but for a character cut in two or a stray byte. Read by the most
+    likely charset, a Burmese page with one cut character decoded as nothing at all
+    (`bad_encoding`), and an English one as windows-1252, every é and dash of it mojibake.
+    One invalid sequence, or one for ten UTF-8 characters that are not ASCII; a page in a
+    legacy charset has next to none of those."""
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - data.count("\ufffd".encode())
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
+    return text if non_ascii and invalid <= max(1, non_ascii // 10) else None
 
 
 def gunzip_bounded(data: bytes, limit: int) -> bytes | Rejection:

@@ -333,3 +333,18 @@ def test_a_single_outcome_has_no_rate_after_the_first() -> None:
 )
 def test_a_document_that_is_not_utf8_is_read_in_its_charset(text: str, charset: str) -> None:
     assert decode_document(text.encode(charset)) == text
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # A character cut in two at the end (a file cut short): read by the likeliest
+        # charset, nothing decoded it (bad_encoding).
+        ("ရန်ကုန်မြို့ ဗဟိုဈေးတွင်".encode()[:-1], "ရန်ကုန်မြို့ ဗဟိုဈေးတွင\ufffd"),
+        # A stray byte: the page read as another charset, every é and dash of it mojibake.
+        ("Un café très animé — naïve.".encode() + b"\xff", "Un café très animé — naïve.\ufffd"),
+    ],
+    ids=["cut-character", "stray-byte"],
+)
+def test_a_utf8_document_with_a_bad_byte_is_read_as_utf8(data: bytes, expected: str) -> None:
+    assert decode_document(data) == expected
