@@ -109,16 +109,19 @@ _CHROME_LINE = re.compile(rf"^\W*(?:{_CHROME}|{_FOREIGN_CHROME})\W*$", re.I)
 # a dash before a name or an account ("— Jane Doe (@janedoe) March 3, 2024" under an embedded
 # tweet, "– Mark Twain"), and a note in brackets ("[Applause]", "[Laughter]"), as a transcript's
 # "(Applause)" already was by its parenthesis. A label between dashes ("— Advertisement —") is
-# none, and an ad label in brackets none either (`_AD_LABEL`).
+# none, and a placeholder in brackets none either (`_PLACEHOLDER`).
 _ATTRIBUTION = re.compile(r"^(?:[—–―]|--) ?(?:@\w|[^\W\d_])[^—–―]*$")
 _BRACKETED_NOTE = re.compile(r"^\[([^\[\]]+)\]$")
 # What a page prints between dashes or in brackets where an ad, an embed or a picture stands,
-# or where the text goes on below one: a template's furniture, not the article's.
+# or where the text goes on below one: a template's furniture, not the article's. The label is
+# the whole line, or a credit or a prompt follows it after a colon or a dash ("[Photo:
+# Reuters]"): "— Ad Melkert", "— Podcast host Joe Rogan" and "[Video ends]" close a quote.
 _PLACEHOLDER = re.compile(
-    r"^\W*(?:advertisement|advertising|ads?|sponsored|anzeige|werbung|publicité|publicidad"
-    r"|pubblicità|(?:the )?(?:story|article|text) continues|continue reading|scroll"
-    r"|images?|photos?|pictures?|video|embed(?:ded)?|graphic|chart|map|gallery|slideshow"
-    r"|audio|podcast|interactive)\b",
+    r"^\W*(?:(?:advertisement|advertising|ads?|sponsored(?: content)?|anzeige|werbung"
+    r"|publicité|publicidad|pubblicità|images?|photos?|pictures?|video|embed(?:ded)?"
+    r"(?: content)?|graphic|chart|map|gallery|slideshow|audio|podcast|interactive)"
+    r"(?=\W*$|\s*[:|—–―]|\s+-)"
+    r"|(?:the )?(?:story|article|text) continues|continue reading|scroll\b)",
     re.I,
 )
 # Labels that open the recirculation block at the end of a page: the rest is not article.

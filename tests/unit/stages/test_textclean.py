@@ -364,6 +364,12 @@ SPEECH = (
         # A transcript's closing stage direction.
         "Thank you, and good night.\n[Applause]",
         "Thank you.\n[Laughter and applause]",
+        # A name or a note that opens with a placeholder's word is no placeholder.
+        "Nobody has ever asked us to build less.\n— Ad Melkert",
+        "We all listen to the same city.\n— Podcast host Joe Rogan",
+        "Markets reward patience.\n— Interactive Brokers founder Thomas Peterffy",
+        "Thank you, and good night.\n[Video ends]",
+        "We will be right back.\n[Audio cuts out]",
     ],
 )
 def test_a_closing_attribution_or_transcript_note_is_the_article_s(closing: str) -> None:
