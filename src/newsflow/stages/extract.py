@@ -78,6 +78,8 @@ _DEFAULT_MIN_EXTRACTED_CHARS = DEFAULT_CONFIG.getint("DEFAULT", "min_extracted_s
 # brief's, and a page of one huge paragraph is not extracted twice.
 RESCUED_BRIEF_MAX_CHARS = 20 * _DEFAULT_MIN_EXTRACTED_CHARS
 _CJK_CHARACTER = re.compile(f"[{CJK}]")
+_SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
+_CLOSING_PUNCTUATION = " .!?。！？\"'”’»)]"
 _LETTER = re.compile(r"[^\W\d_]")
 _SCRIPT_SAMPLE_CHARS = 4000
 
@@ -205,31 +207,47 @@ def _cleaned_brief(
 ) -> CleanText | None:
     """The page's main text as a brief, its paragraphs as lines, cleaned: what trafilatura
     extracts with `BRIEF_MIN_EXTRACTED_CHARS` as its minimum, when that is under its default
-    one (where the baseline would replace it), holds all of the `rescued` line but what opens
-    it (`_ends`), and keeps `MIN_PROSE_WORDS` words once cleaned. A code review found the
+    one (where the baseline would replace it), holds all the prose of the `rescued` line
+    (`_holds_the_prose`), and keeps `MIN_PROSE_WORDS` words once cleaned. A code review found the
     second extraction losing a <section> of a brief, or its words counted with the headline
     that cleaning takes off and the page rejected: then the rescued line is kept."""
     text = _main_text(tree, url, _config(BRIEF_MIN_EXTRACTED_CHARS))
-    if not text or len(text) >= _DEFAULT_MIN_EXTRACTED_CHARS or not _ends(rescued, text):
+    if not text or len(text) >= _DEFAULT_MIN_EXTRACTED_CHARS:
+        return None
+    if not _holds_the_prose(rescued, text):
         return None
     cleaned = clean_text(text, title=title)
     words = metadata.count_words(cleaned.text, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
     return cleaned if words >= MIN_PROSE_WORDS else None
 
 
-def _ends(line: str, text: str) -> bool:
-    """Whether the text's words, less those it opens with as the line does (a headline), are
-    the line's last ones: the line holds nothing the text lost but what opens it (a headline,
-    a byline)."""
-    line_words = WORD_OR_CHARACTER.findall(line.casefold())
-    words = WORD_OR_CHARACTER.findall(text.casefold())
+def _holds_the_prose(line: str, brief: str) -> bool:
+    """Whether the brief holds all the prose of the rescued line: the line is the brief's
+    words (less those both open with: a headline) with at most an opening and a close around
+    them that are no sentences and fewer than `MIN_PROSE_WORDS` words (a byline; tags or
+    share links). A paragraph the brief lost is a sentence, before them or after."""
+    spans = [(m.group().casefold(), m.start(), m.end()) for m in WORD_OR_CHARACTER.finditer(line)]
+    line_words = [word for word, _, _ in spans]
+    words = WORD_OR_CHARACTER.findall(brief.casefold())
     same = 0
     while same < min(len(line_words), len(words)) and line_words[same] == words[same]:
         same += 1
     rest = words[same:]
     if not rest:
         return same == len(line_words)
-    return line_words[-len(rest) :] == rest
+    found = f" {' '.join(line_words[same:])} ".find(f" {' '.join(rest)} ")
+    if found < 0:
+        return False
+    first = same + f" {' '.join(line_words[same:])} "[:found].count(" ")
+    last = first + len(rest) - 1
+    opening = line[spans[same][1] : spans[first][1]] if first > same else ""
+    close = line[spans[last][2] :].lstrip(_CLOSING_PUNCTUATION)  # the brief's own full stop
+    return all(
+        not _SENTENCE_END.search(part)
+        and metadata.count_words(part, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
+        < MIN_PROSE_WORDS
+        for part in (opening, close)
+    )
 
 
 @cache

@@ -510,8 +510,9 @@ ROUTE_SENTENCES = [
     [
         ["<p>{}</p>", "<section>{}</section>"],
         ["<p>{}</p>", "<section>{}</section>", "<p>{}</p>"],
+        ["<section>{}</section>", "<p>{}</p>", "<p>{}</p>"],
     ],
-    ids=["section-last", "section-between"],
+    ids=["section-last", "section-between", "section-first"],
 )
 def test_a_brief_extracted_again_loses_none_of_its_text(blocks: list[str]) -> None:
     """A code review: extracted again, a brief lost the paragraph in its <section> (or, its
@@ -527,3 +528,27 @@ def test_a_brief_extracted_again_loses_none_of_its_text(blocks: list[str]) -> No
     assert isinstance(extraction, Extraction), extraction
     for sentence in ROUTE_SENTENCES[: len(blocks)]:
         assert sentence in extraction.text
+
+
+@pytest.mark.parametrize(
+    "close",
+    [
+        "<div class='tags'>Tags: Roads, County, Traffic</div>",
+        "<p>Filed under: <a href='/t/roads'>Roads</a>, <a href='/t/county'>County</a></p>",
+        "<div><a href='/s/f'>Facebook</a> <a href='/s/x'>X</a> <a href='/s/m'>Email</a></div>",
+    ],
+    ids=["tags", "filed-under", "share-links"],
+)
+def test_a_brief_closed_by_tags_or_share_links_keeps_its_paragraphs(close: str) -> None:
+    """A second review: the rescued line ends with what closes the <article> (tags, share
+    links), which the brief extracted again leaves out, and the brief was refused for it:
+    the text was one line again, headline, byline and tags in it."""
+    html = short_page(
+        ROAD_BRIEF,
+        language="en",
+        title="Route 9 to close overnight for repaving",
+        byline="<div class='byline'>By Jane Roe</div>",
+    ).replace("</article>", f"{close}</article>")
+    extraction = run({"url": "https://valleycourier.example/local/route-9", "html": html})
+    assert isinstance(extraction, Extraction), extraction
+    assert extraction.text == "\n".join(ROAD_BRIEF)
