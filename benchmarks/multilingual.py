@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -92,7 +93,7 @@ def stream(order: Sequence[Report]) -> dict[str, str]:
     return stories
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=5, help="shuffled orders (default 5)")
     parser.add_argument("--unspaced", action="store_true", help="Myanmar, Khmer, Lao too")
@@ -109,7 +110,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"{len(found)} reports of {len(set(gold.values()))} events, {args.orders} orders")
     print(f"B-cubed mean: P {mean[0]:.3f}  R {mean[1]:.3f}  F1 {mean[2]:.3f}")
     print(f"worst order:  P {worst[0]:.3f}  R {worst[1]:.3f}  F1 {worst[2]:.3f}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -14,6 +14,10 @@ def test_b_cubed_of_a_perfect_and_of_a_merged_clustering() -> None:
 
 def test_every_report_has_its_event() -> None:
     found = reports(unspaced=True)
-    assert len(found) == 60
-    assert len({name for name, _, _ in found}) == 60
+    events = {name: event for name, event, _ in found}
+    assert len(found) == len(events) == 60
+    assert len(set(events.values())) == 42
+    assert events["de_a1"] == events["de_a2"] != events["de_b"] != events["de_u"]
+    assert events["quake_a_1"] == events["quake_a_2"] != events["quake_b"]
+    assert events["fire_a_1"] == events["fire_a_2"] != events["fire_b"]
     assert all(text.strip() for _, _, text in found)
