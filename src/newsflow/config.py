@@ -101,15 +101,20 @@ def boolean(text: str) -> bool:
 
 
 def add_settings(parser: argparse.ArgumentParser, settings: Iterable[Setting]) -> None:
-    """Add one flag per setting; its help names the variable and the default."""
+    """Add one flag per setting; its help names the variable and the default. A yes-or-no
+    setting is a flag alone too (`--divert-near-duplicates` for `... true`: given alone, it
+    was "expected one argument")."""
     for setting in settings:
         shown = "(secret)" if setting.secret and setting.default else setting.default
         default = "" if setting.default is None else f"; default: {shown}"
+        yes_or_no = setting.parse is boolean
         parser.add_argument(
             setting.flag,
             dest=setting.field,
             default=None,
-            metavar=setting.field.split("_")[-1].upper(),
+            nargs="?" if yes_or_no else None,
+            const="true" if yes_or_no else None,
+            metavar="true|false" if yes_or_no else setting.field.split("_")[-1].upper(),
             help=f"{setting.help} [env {setting.env}{default}]",
         )
 

@@ -75,10 +75,17 @@ def test_a_rerun_over_the_same_store_gives_the_same_decisions(tmp_path: Path) ->
     }
 
 
-def test_near_duplicates_can_be_diverted_to_the_duplicates_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "flag", [["--divert-near-duplicates", "true"], ["--divert-near-duplicates"]]
+)
+def test_near_duplicates_can_be_diverted_to_the_duplicates_file(
+    tmp_path: Path, flag: list[str]
+) -> None:
+    """A yes-or-no setting is a flag alone too (a README walkthrough: alone, it was an
+    "expected one argument" error)."""
     out = tmp_path / "out"
     args = ["process", str(inputs(tmp_path)), "--out", str(out), "--quiet"]
-    assert main([*args, "--divert-near-duplicates", "true"]) == 0
+    assert main([*args, *flag]) == 0
     result = outcomes(out)
     assert len(result["clean"]) == 6
     [duplicate] = result["duplicates"]
