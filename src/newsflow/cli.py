@@ -303,6 +303,11 @@ def run_process(args: argparse.Namespace) -> int:
         prefix=values["store_prefix"],
         line_filter_mib=values["line_filter_mib"],
     )
+    try:  # before the outputs are opened (and an earlier run's emptied)
+        store.reach()
+    except NewsflowError:
+        store.close()
+        raise
     started = time.perf_counter()
     with _progress(enabled=not args.quiet and sys.stderr.isatty()) as tick:
 
@@ -330,6 +335,7 @@ def run_stories(args: argparse.Namespace) -> int:
     hours = args.hours if args.hours is not None else values["story_window_hours"]
     store = open_store(values["store_url"], prefix=values["store_prefix"], existing=True)
     try:
+        store.reach()
         found = store.top_stories(limit=args.limit, since=_utc_now().timestamp() - hours * 3600)
     finally:
         store.close()

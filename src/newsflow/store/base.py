@@ -199,6 +199,11 @@ class DedupStore(Protocol):
         """True when the store answers; used by readiness checks."""
         ...
 
+    def reach(self) -> None:
+        """Raise what keeps the store from being used now (`StoreUnavailable`, `ConfigError`);
+        a command calls it before it writes anything. An embedded store is there once open."""
+        ...
+
     def close(self) -> None: ...
 
 

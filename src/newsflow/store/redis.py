@@ -244,6 +244,9 @@ class RedisStore(RedisIndexOps):
         (e.g. `socket_timeout`) take precedence. No connection is made here.
         """
         redacted = redact_url(url)
+        database = urlsplit(url).path.strip("/") if url.startswith("redis") else ""
+        if database and not database.isdigit():  # redis-py took "/abc" for database 0
+            raise ConfigError(f"invalid Redis URL {redacted}: the database must be a number")
         try:
             client = redis.Redis.from_url(
                 url,
@@ -396,6 +399,17 @@ class RedisStore(RedisIndexOps):
             return
         if warning := eviction_warning(memory):
             log.warning("%s: %s", self._description, warning)
+
+    def reach(self) -> None:
+        """Raise what keeps the store from being used now: `StoreUnavailable` when Redis does
+        not answer, `ConfigError` for credentials it refuses or a database it does not have."""
+        with self._translated():
+            try:
+                self._client.ping()
+            except redis.exceptions.ResponseError as exc:
+                if "DB index is out of range" not in str(exc):
+                    raise
+                raise ConfigError(f"Redis at {self._description} has no such database") from exc
 
     def close(self) -> None:
         """Release the client's connections."""

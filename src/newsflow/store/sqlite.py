@@ -251,6 +251,9 @@ class SqliteStore(SqliteIndexOps):
             return False
         return True
 
+    def reach(self) -> None:
+        """Nothing to reach: the file is open (`open_store` says why not when it cannot be)."""
+
     def close(self) -> None:
         """Close the connection; the store cannot be used afterwards."""
         with self._lock:

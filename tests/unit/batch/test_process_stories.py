@@ -171,3 +171,26 @@ def test_newsflow_stories_refuses_a_limit_or_window_of_nothing_or_past_reason(
     assert f"invalid {'story_limit' if bad[0] == '--limit' else 'positive_float'} value" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize(
+    ("store_url", "status", "said"),
+    [
+        ("redis://127.0.0.1:1/7", 1, "unavailable"),  # nothing listens on port 1
+        ("redis://127.0.0.1:1/abc", 2, "the database must be a number"),
+    ],
+)
+def test_a_store_that_cannot_be_used_leaves_the_last_run_s_outputs_as_they_were(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], store_url: str, status: int, said: str
+) -> None:
+    """A README walkthrough: the outputs were opened (emptied) before the store was first
+    used, so a Redis that was down, or a database it does not have, wiped the last run's
+    results; "/abc" was taken for database 0."""
+    folder, out = inputs(tmp_path), tmp_path / "out"
+    assert main(["process", str(folder), "--out", str(out), "--quiet"]) == 0
+    before = {path.name: path.read_bytes() for path in out.glob("*.ndjson")}
+    args = ["process", str(folder), "--out", str(out), "--quiet", "--store-url", store_url]
+    assert main(args) == status
+    assert {path.name: path.read_bytes() for path in out.glob("*.ndjson")} == before
+    error = capsys.readouterr().err
+    assert said in error
