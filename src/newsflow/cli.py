@@ -325,6 +325,11 @@ def run_process(args: argparse.Namespace) -> int:
     summary.seconds = time.perf_counter() - started
     if not args.quiet:
         print(format_summary(summary, out))
+    if summary.total == 0:
+        print(
+            "newsflow: no inputs: the directories named hold no file of a kind it reads",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -374,7 +379,8 @@ def format_summary(summary: BatchSummary, out: Path) -> str:
         else ""
     )
     lines = [
-        f"processed {summary.total} inputs in {summary.seconds:.2f} s "
+        f"processed {summary.total} input{'' if summary.total == 1 else 's'} in "
+        f"{summary.seconds:.2f} s "
         f"({rate:.1f} articles/s{after_first})",
         *(
             f"  {kind:<10} {summary.outcomes[kind]:>7}"

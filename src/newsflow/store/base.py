@@ -272,7 +272,9 @@ def open_store(
 
     path = url.removeprefix("sqlite://") or ":memory:"
     if existing and path != ":memory:" and not Path(path).is_file():
-        raise ConfigError(f"no embedded store at {path!r} (`newsflow process` writes one)")
+        inside = Path(path) / "newsflow.sqlite"
+        hint = f"; the one in that directory is {str(inside)!r}" if inside.is_file() else ""
+        raise ConfigError(f"no embedded store at {path!r} (`newsflow process` writes one{hint})")
     try:
         return SqliteStore(path)
     except sqlite3.Error as exc:  # a directory that is not there or not writable

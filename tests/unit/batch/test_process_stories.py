@@ -194,3 +194,22 @@ def test_a_store_that_cannot_be_used_leaves_the_last_run_s_outputs_as_they_were(
     assert {path.name: path.read_bytes() for path in out.glob("*.ndjson")} == before
     error = capsys.readouterr().err
     assert said in error
+
+
+def test_an_empty_directory_is_said_to_hold_no_inputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty").mkdir()
+    assert main(["process", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    assert "processed 0 inputs" in captured.out
+    assert "no inputs" in captured.err
+
+
+def test_newsflow_stories_at_an_output_directory_names_the_store_in_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["process", str(inputs(tmp_path)), "--out", str(out), "--quiet"]) == 0
+    assert main(["stories", "--store-url", str(out)]) == 2
+    assert str(out / "newsflow.sqlite") in capsys.readouterr().err
