@@ -358,11 +358,17 @@ def run_stories(args: argparse.Namespace) -> int:
             f"{_counted(len(story.sources), 'source')} ({shown})  {story.title or ''}"
         )
     if not found and not args.json:
+        prefix = values["store_prefix"]
+        keys = f"; or the keys are not under {prefix!r}: --store-prefix" if _redis(values) else ""
         print(
             f"no story with an article published in the last {hours:g} h (event time: a "
-            "backfill of older articles needs a larger --hours)"
+            f"backfill of older articles needs a larger --hours{keys})"
         )
     return 0
+
+
+def _redis(values: dict[str, Any]) -> bool:
+    return str(values["store_url"]).startswith(("redis://", "rediss://", "unix://"))
 
 
 def _counted(n: int, noun: str) -> str:
