@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import resource
 import signal
 import threading
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 DEFAULT_TIME_LIMIT = 5.0
 STARTUP_LIMIT = 60.0
 READY = "ready"
+STARTUP_OUT_OF_MEMORY = 3
+"""The exit status of a child whose start-up (imports, the language model) ran out of memory."""
 Result = Extraction | Rejection
 T = TypeVar("T")
 
@@ -58,9 +61,12 @@ def _child_main(
     if limits.memory_limit_mb:
         cap = limits.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    warm_up()  # load the language model before the first document's time limit starts
-    if features is not None:  # only then: it imports numpy and datasketch (0.5 s of CPU)
-        from newsflow.stages.features import text_features
+    try:
+        warm_up()  # load the language model before the first document's time limit starts
+        if features is not None:  # only then: it imports numpy and datasketch (0.5 s of CPU)
+            from newsflow.stages.features import text_features
+    except MemoryError:  # the cap is too small to start: the owner says so, once, no traceback
+        os._exit(STARTUP_OUT_OF_MEMORY)
     try:
         conn.send(READY)
     except OSError:  # closed before it was ever used
@@ -239,8 +245,9 @@ class Sandbox:
         if self._process.exitcode is None:
             return  # alive, only slow to start (a loaded machine): the articles will wait
         cap = self.limits.memory_limit_mb
+        likely = "" if self._process.exitcode == STARTUP_OUT_OF_MEMORY else "likely "
         hint = (
-            f"; its address-space cap of {cap} MiB (NEWSFLOW_EXTRACT_MEMORY_MB) is likely too "
+            f"; its address-space cap of {cap} MiB (NEWSFLOW_EXTRACT_MEMORY_MB) is {likely}too "
             "small for it"
             if cap
             else ""
