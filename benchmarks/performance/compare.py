@@ -3,8 +3,9 @@ checkout (DIR, e.g. `git worktree add DIR <commit>`) against this one, alternati
 
 On a machine whose speed moves from minute to minute, two suite runs compare moments, not
 code. This runs the two services in turns (`--rounds`, default 3) on one broker, one Redis and
-one workload (`--articles` pages, default 300), each next to a bare-trafilatura rate taken
-just before it, and prints every round and the medians. `--before-without-hiredis` hides
+one workload (`--articles` pages, default 300; `--recrawls 0.5` makes half of them
+re-crawls), each next to a bare-trafilatura rate taken just before it, and prints every round
+and the medians. `--before-without-hiredis` hides
 hiredis from the other checkout's service (for a checkout that did not depend on it).
 """
 
@@ -29,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--before-without-hiredis", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--recrawls", type=float, default=0.0, help="share of re-crawls (0.5)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="newsflow-compare-"))
@@ -41,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[tuple[str, float, float]] = []
     try:
         with local_bench(args.redis_url, workdir) as bench:
-            work = phases.unique_workload(workdir, args.articles)
+            work = phases.unique_workload(workdir, args.articles, recrawls=args.recrawls)
             for n in range(args.rounds):
                 for name, env in (("before", before), ("after", None)):
                     bare = extraction_rate(work.articles_file, mode="bare", processes=1)
