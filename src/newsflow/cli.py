@@ -35,7 +35,7 @@ from newsflow.sandbox import SandboxLimits
 from newsflow.stages import neardup, stories
 from newsflow.stages.dedup import DEFAULT_TTL_SECONDS
 from newsflow.stages.extract import DEFAULT_MAX_HTML_CHARS, ExtractLimits
-from newsflow.stages.ingest import IngestLimits
+from newsflow.stages.ingest import IngestLimits, format_timestamp
 from newsflow.stages.neardup import NearSettings
 from newsflow.stages.placement import PlacementSettings
 from newsflow.stages.stories import StorySettings
@@ -346,7 +346,7 @@ def run_stories(args: argparse.Namespace) -> int:
         store.close()
     for story in found:
         if args.json:
-            print(orjson.dumps(story.as_dict()).decode())
+            print(orjson.dumps(_story_record(story)).decode())
             continue
         first, last = (
             datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
@@ -365,6 +365,16 @@ def run_stories(args: argparse.Namespace) -> int:
             f"backfill of older articles needs a larger --hours{keys})"
         )
     return 0
+
+
+def _story_record(story: Any) -> dict[str, Any]:
+    """A story as JSON: its seconds, and the same moments as every event writes them (RFC
+    3339 in UTC), which a reader of the listing compares with the events' times."""
+    record: dict[str, Any] = story.as_dict()
+    for field in ("first_seen", "last_seen"):
+        moment = datetime.fromtimestamp(record[field], UTC)
+        record[f"{field}_at"] = format_timestamp(moment)
+    return record
 
 
 def _redis(values: dict[str, Any]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -108,6 +109,10 @@ def test_newsflow_stories_lists_the_largest_story_first(
     assert (first["size"], second["size"]) == (6, 1)  # five seeds and the rewrite
     assert first["title"] == "U.S. accuses Iran of sending ballistic missiles to Russia"
     assert first["first_seen"] <= first["last_seen"]
+    # The same moments as the events write theirs (a README walkthrough: only seconds).
+    seen = datetime.fromisoformat(first["first_seen_at"])
+    assert first["first_seen_at"].endswith("Z")
+    assert seen.timestamp() == pytest.approx(first["first_seen"], abs=1e-5)
 
 
 def test_newsflow_stories_prints_one_line_per_story_with_its_size_and_sources(
