@@ -107,16 +107,48 @@ def add_settings(parser: argparse.ArgumentParser, settings: Iterable[Setting]) -
     for setting in settings:
         shown = "(secret)" if setting.secret and setting.default else setting.default
         default = "" if setting.default is None else f"; default: {shown}"
-        yes_or_no = setting.parse is boolean
+        help_text = f"{setting.help} [env {setting.env}{default}]"
+        if setting.parse is boolean:
+            parser.add_argument(
+                setting.flag,
+                dest=setting.field,
+                default=None,
+                nargs="?",
+                const="true",
+                action=_YesOrNo,
+                metavar="true|false",
+                help=help_text,
+            )
+            continue
         parser.add_argument(
             setting.flag,
             dest=setting.field,
             default=None,
-            nargs="?" if yes_or_no else None,
-            const="true" if yes_or_no else None,
-            metavar="true|false" if yes_or_no else setting.field.split("_")[-1].upper(),
-            help=f"{setting.help} [env {setting.env}{default}]",
+            metavar=setting.field.split("_")[-1].upper(),
+            help=help_text,
         )
+
+
+class _YesOrNo(argparse.Action):
+    """A yes-or-no flag, alone or with its word. Given alone before an input, it takes the
+    input for its word: that is said, rather than that the input is missing."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        try:
+            boolean(str(values))
+        except ValueError:
+            parser.error(
+                f"{option_string} is true or false, not {values!r} (alone before an input, "
+                f"it takes the input for its word: write {option_string}=true, or put it "
+                "after the inputs)"
+            )
+        setattr(namespace, self.dest, values)
 
 
 def resolve(

@@ -218,3 +218,15 @@ def test_newsflow_stories_at_an_output_directory_names_the_store_in_it(
     assert main(["process", str(inputs(tmp_path)), "--out", str(out), "--quiet"]) == 0
     assert main(["stories", "--store-url", str(out)]) == 2
     assert str(out / "newsflow.sqlite") in capsys.readouterr().err
+
+
+def test_a_yes_or_no_flag_alone_before_an_input_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Alone before an input, the flag takes the input for its word: argparse said the input
+    was missing."""
+    folder = str(inputs(tmp_path))
+    with pytest.raises(SystemExit) as exit_:
+        main(["process", "--divert-near-duplicates", folder, "--out", str(tmp_path / "out")])
+    assert exit_.value.code == 2
+    assert f"is true or false, not {folder!r}" in capsys.readouterr().err
