@@ -78,7 +78,8 @@ _DEFAULT_MIN_EXTRACTED_CHARS = DEFAULT_CONFIG.getint("DEFAULT", "min_extracted_s
 # brief's, and a page of one huge paragraph is not extracted twice.
 RESCUED_BRIEF_MAX_CHARS = 20 * _DEFAULT_MIN_EXTRACTED_CHARS
 _CJK_CHARACTER = re.compile(f"[{CJK}]")
-_SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
+# A sentence ends at its mark, or after the quotes and brackets that close on it ("… win.”").
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’»)\]」』]*(?:\s|$)")
 _CLOSING_PUNCTUATION = " .!?。！？\"'”’»)]"
 _LETTER = re.compile(r"[^\W\d_]")
 _SCRIPT_SAMPLE_CHARS = 4000

@@ -552,3 +552,29 @@ def test_a_brief_closed_by_tags_or_share_links_keeps_its_paragraphs(close: str) 
     extraction = run({"url": "https://valleycourier.example/local/route-9", "html": html})
     assert isinstance(extraction, Extraction), extraction
     assert extraction.text == "\n".join(ROAD_BRIEF)
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        ["<p>{}</p>", "<p>{}</p>", "<section>{}</section>"],
+        ["<section>{}</section>", "<p>{}</p>", "<p>{}</p>"],
+    ],
+    ids=["quote-last", "quote-first"],
+)
+def test_a_brief_that_lost_a_paragraph_closed_by_a_quote_is_refused(blocks: list[str]) -> None:
+    """A review: a paragraph the brief lost that ends in a closing quote ('… notice.”') was
+    taken for a byline or tags, no sentence, and dropped from the text."""
+    quote = "The mayor said: \u201cWe apologize for the late notice.\u201d"
+    first, second = ROUTE_SENTENCES[:2]
+    sentences = [first, second, quote] if blocks[0] == "<p>{}</p>" else [quote, first, second]
+    paragraphs = "".join(b.format(s) for b, s in zip(blocks, sentences, strict=True))
+    html = (
+        "<html lang='en'><head><title>Route 9 closes</title></head><body>"
+        "<article><h1>Route 9 closes</h1><div class='byline'>By Jane Roe</div>"
+        f"{paragraphs}</article></body></html>"
+    )
+    extraction = run({"url": "https://valleycourier.example/local/route-9-closes", "html": html})
+    assert isinstance(extraction, Extraction), extraction
+    for sentence in sentences:
+        assert sentence in extraction.text
