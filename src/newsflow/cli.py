@@ -327,7 +327,8 @@ def run_process(args: argparse.Namespace) -> int:
         print(format_summary(summary, out))
     if summary.total == 0:
         print(
-            "newsflow: no inputs: the directories named hold no file of a kind it reads",
+            "newsflow: no inputs: the inputs named hold no article (no file of a kind it "
+            "reads, or only files and WARC records without one)",
             file=sys.stderr,
         )
     return 0

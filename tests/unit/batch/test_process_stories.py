@@ -211,6 +211,18 @@ def test_an_empty_directory_is_said_to_hold_no_inputs(
     assert "no inputs" in captured.err
 
 
+def test_newsflow_process_of_an_empty_file_does_not_speak_of_directories(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A review: an empty .ndjson file named (or a WARC of requests and images only) was
+    "the directories named hold no file of a kind it reads"."""
+    (tmp_path / "empty.ndjson").write_text("")
+    assert main(["process", str(tmp_path / "empty.ndjson"), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "no inputs: the inputs named hold no article" in err
+    assert "directories" not in err
+
+
 def test_newsflow_stories_at_an_output_directory_names_the_store_in_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
