@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import orjson
 import redis
@@ -244,8 +244,9 @@ class RedisStore(RedisIndexOps):
         (e.g. `socket_timeout`) take precedence. No connection is made here.
         """
         redacted = redact_url(url)
-        database = urlsplit(url).path.strip("/") if url.startswith("redis") else ""
-        if database and not database.isdigit():  # redis-py took "/abc" for database 0
+        database = unquote(urlsplit(url).path).strip("/") if url.startswith("redis") else ""
+        # redis-py took "/abc" for database 0, and "/²" too: `isdigit` alone holds it a digit
+        if database and not (database.isascii() and database.isdigit()):
             raise ConfigError(f"invalid Redis URL {redacted}: the database must be a number")
         try:
             client = redis.Redis.from_url(

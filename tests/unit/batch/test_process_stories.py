@@ -183,6 +183,7 @@ def test_newsflow_stories_refuses_a_limit_or_window_of_nothing_or_past_reason(
     [
         ("redis://127.0.0.1:1/7", 1, "unavailable"),  # nothing listens on port 1
         ("redis://127.0.0.1:1/abc", 2, "the database must be a number"),
+        ("redis://127.0.0.1:1/\u00b2", 2, "the database must be a number"),  # not int()'s
     ],
 )
 def test_a_store_that_cannot_be_used_leaves_the_last_run_s_outputs_as_they_were(
