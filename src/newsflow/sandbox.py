@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import re
 import resource
 import signal
 import threading
@@ -40,6 +41,8 @@ STARTUP_LIMIT = 60.0
 READY = "ready"
 STARTUP_OUT_OF_MEMORY = 3
 """The exit status of a child whose start-up (imports, the language model) ran out of memory."""
+_OUT_OF_MEMORY = re.compile(r"failed to map segment|Cannot allocate memory")
+"""What a library that cannot be loaded into the capped address space says (numpy, scipy)."""
 Result = Extraction | Rejection
 T = TypeVar("T")
 
@@ -65,8 +68,10 @@ def _child_main(
         warm_up()  # load the language model before the first document's time limit starts
         if features is not None:  # only then: it imports numpy and datasketch (0.5 s of CPU)
             from newsflow.stages.features import text_features
-    except MemoryError:  # the cap is too small to start: the owner says so, once, no traceback
-        os._exit(STARTUP_OUT_OF_MEMORY)
+    except (MemoryError, ImportError, OSError) as exc:  # the cap too small to start, once
+        if isinstance(exc, MemoryError) or _OUT_OF_MEMORY.search(str(exc)):
+            os._exit(STARTUP_OUT_OF_MEMORY)  # the owner says so, once, without a traceback
+        raise
     try:
         conn.send(READY)
     except OSError:  # closed before it was ever used

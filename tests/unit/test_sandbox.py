@@ -191,3 +191,13 @@ def test_a_child_holds_its_next_articles_while_the_caller_works_on_a_result() ->
     assert first is pages[0] and extracted is not None
     assert len(handed) == IN_FLIGHT_PER_SANDBOX  # the next two went to the child already
     assert [a.article_id for a, _ in results] == [a.article_id for a in pages[1:]]
+
+
+@pytest.mark.parametrize("cap_mb", [100, 400])
+def test_a_cap_too_small_to_start_is_said_once_and_for_certain(cap_mb: int) -> None:
+    """A child out of memory at start-up, in the language model or in numpy's libraries
+    ("failed to map segment", with the text features), printed its traceback and was
+    "likely" too small; it now exits with its own status and the owner says so."""
+    sandbox = Sandbox(SandboxLimits(memory_limit_mb=cap_mb), features=StorySettings())
+    with sandbox, pytest.raises(ConfigError, match=r"exit code 3\); .* is too small"):
+        sandbox.wait_ready()

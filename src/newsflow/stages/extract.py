@@ -79,7 +79,12 @@ _DEFAULT_MIN_EXTRACTED_CHARS = DEFAULT_CONFIG.getint("DEFAULT", "min_extracted_s
 RESCUED_BRIEF_MAX_CHARS = 20 * _DEFAULT_MIN_EXTRACTED_CHARS
 _CJK_CHARACTER = re.compile(f"[{CJK}]")
 # A sentence ends at its mark, or after the quotes and brackets that close on it ("… win.”").
-_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’»)\]」』]*(?:\s|$)")
+_SENTENCE_END = re.compile(
+    r"(?:(?<=[a-zß-ÿα-ωа-яё]{4})|(?<=\d))[.!?][\"'”’»)\]」』]*(?:\s|$)|[。！？]"
+)
+"""A sentence's end: its mark after four small letters or a number, with the quotes and
+brackets that close it; not after "Dr", "Sept", "p.m", "U.S" (a byline or a dateline before
+a brief: "By Jane Roe | Sept. 9, 2024" was taken for a lost sentence)."""
 _CLOSING_PUNCTUATION = " .!?。！？\"'”’»)]"
 _LETTER = re.compile(r"[^\W\d_]")
 _SCRIPT_SAMPLE_CHARS = 4000

@@ -408,9 +408,12 @@ class RedisStore(RedisIndexOps):
             try:
                 self._client.ping()
             except redis.exceptions.ResponseError as exc:
-                if "DB index is out of range" not in str(exc):
-                    raise
-                raise ConfigError(f"Redis at {self._description} has no such database") from exc
+                if _BUSY.search(str(exc)):
+                    raise  # (not now: `StoreUnavailable`)
+                if "DB index is out of range" in str(exc):
+                    raise ConfigError(f"Redis at {self._description} has no such database") from exc
+                # A user the ACL refuses SELECT or PING, a cluster refusing SELECT.
+                raise ConfigError(f"Redis at {self._description} refused: {exc}") from exc
 
     def close(self) -> None:
         """Release the client's connections."""

@@ -578,3 +578,26 @@ def test_a_brief_that_lost_a_paragraph_closed_by_a_quote_is_refused(blocks: list
     assert isinstance(extraction, Extraction), extraction
     for sentence in sentences:
         assert sentence in extraction.text
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "By Dr. Jane Roe",
+        "By Jane Roe | Sept. 9, 2024",
+        "By Jane Roe <time>Updated 5:10 p.m. EDT</time>",
+        "By Jane Roe, U.S. Correspondent",
+    ],
+)
+def test_a_brief_under_a_byline_with_abbreviations_keeps_its_paragraphs(byline: str) -> None:
+    """A third review: "Dr.", "Sept.", "p.m." in the byline before a brief were taken for
+    the end of a lost sentence, the brief refused, the text one line again."""
+    html = short_page(
+        ROAD_BRIEF,
+        language="en",
+        title="Route 9 to close overnight for repaving",
+        byline=f"<div class='byline'>{byline}</div>",
+    )
+    extraction = run({"url": "https://valleycourier.example/local/route-9", "html": html})
+    assert isinstance(extraction, Extraction), extraction
+    assert extraction.text == "\n".join(ROAD_BRIEF)
