@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--before-without-hiredis", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--articles", type=int, default=300)
-    parser.add_argument("--recrawls", type=float, default=0.0, help="share of re-crawls (0.5)")
+    parser.add_argument("--recrawls", type=_share, default=0.0, help="share of re-crawls (0.5)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="newsflow-compare-"))
@@ -63,6 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"ratio to bare {statistics.median(r / b for r, b in mine):.3f}"
         )
     return 0
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError("a share from 0 to under 1")
+    return value
 
 
 if __name__ == "__main__":

@@ -278,10 +278,13 @@ _LD_SCRIPTS = XPath("//script[@type='application/ld+json']")
 _DOM_AUTHORS = XPath(
     "//body//*[@itemprop='author' or @rel='author' or contains(@class, 'byline')"
     " or contains(@class, 'author') or contains(@class, 'autor')"
-    # Their words less the first letter, in either case ("storyWriter", "Firma"); whether
+    # Their words less the first letter ("storyWriter", "Firma"), and in capitals; whether
     # the word is one of the class's is `_BYLINE_CLASS`'s to say (lower-casing every class of
     # the page here cost 0.45 ms a page).
-    + "".join(f" or contains(@class, '{stem}')" for stem in ("irma", "ignature", "riter"))
+    + "".join(
+        f" or contains(@class, '{stem}') or contains(@class, '{stem.upper()}')"
+        for stem in ("irma", "ignature", "riter")
+    )
     + "][not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
 )
 # Other words for a byline, as a word of a class name, not a part of one ("autoresize",

@@ -398,6 +398,7 @@ def test_a_byline_classed_autor_names_the_authors(body: str, expected: list[str]
         ('<p class="articolo-firma">di Giulia Bianchi</p>', ["Giulia Bianchi"]),
         ('<div class="post-signature">By Tom Okafor</div>', ["Tom Okafor"]),
         ('<span class="storyWriter">Priya Nair</span>', ["Priya Nair"]),
+        ('<span class="WRITER">Priya Nair</span>', ["Priya Nair"]),  # (a review)
         ('<span class="typewriter">Lorem Ipsum</span>', []),  # "writer" inside another word
         ('<div class="signature-newsletter">The Morning Dispatch</div>', []),
         (
