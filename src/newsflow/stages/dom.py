@@ -22,14 +22,13 @@ import re
 
 from lxml.html import HtmlElement
 
-from newsflow.stages.fingerprint import CJK, MARKS
-from newsflow.stages.syllables import SYLLABIC
+from newsflow.stages.fingerprint import MARKS, SPACELESS_LETTERS
 from newsflow.stages.textclean import PROSE_END
 
 _WORD = re.compile(r"\w+")
 # Words for scripts written without spaces count one per character (kana, CJK ideographs, Thai,
 # Lao, Khmer, Myanmar).
-_SPACELESS = f"\u0e00-\u0e7f{CJK}{SYLLABIC}"
+_SPACELESS = SPACELESS_LETTERS
 WORD_OR_CHARACTER = re.compile(f"[{_SPACELESS}]|(?:[^\\W{_SPACELESS}]|[{MARKS}])+")
 
 NAME_WORD_START = r"(?:(?<![A-Za-z0-9])|(?<=[a-z0-9])(?=[A-Z]))"

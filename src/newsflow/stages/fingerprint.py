@@ -121,7 +121,10 @@ WORD = re.compile(f"[\\w{MARKS}]+")
 """A word: letters, digits and underscores (`\\w`) with their combining marks."""
 _UNSPACED_WORD = re.compile(f"[{CJK}]|(?:[^\\W{CJK}]|[{MARKS}])+")  # CJK one by one
 HAS_CJK = re.compile(f"[{CJK}]")
-SPACELESS = re.compile(f"[{CJK}{THAI}{SYLLABIC}]")
+SPACELESS_LETTERS = f"{CJK}{THAI}{SYLLABIC}"
+"""The letters of the scripts that leave no space between words (Chinese, Japanese, Thai) or
+only between phrases (Myanmar, Khmer, Lao), as a character class's ranges."""
+SPACELESS = re.compile(f"[{SPACELESS_LETTERS}]")
 """A character of a script written without spaces between words: one search tells most texts
 apart from those that need more (`str.isascii`, constant time, tells most English ones)."""
 

@@ -275,6 +275,9 @@ _ARTICLE_TYPE = re.compile(r"(?:Article|Posting|Report)$")
 _LD_SCRIPTS = XPath("//script[@type='application/ld+json']")
 # Bylines in the page: microdata, rel=author links, elements classed "byline" or "author", or
 # with a word of `_BYLINE_CLASS` in their class (not in reader comments), first found first.
+_BYLINE_WORDS = ("firma", "signature", "writer")
+"""Other words for a byline in class names: "firma" (Spanish and Italian for a signature),
+"signature", "writer"."""
 _DOM_AUTHORS = XPath(
     "//body//*[@itemprop='author' or @rel='author' or contains(@class, 'byline')"
     " or contains(@class, 'author') or contains(@class, 'autor')"
@@ -283,15 +286,15 @@ _DOM_AUTHORS = XPath(
     # the page here cost 0.45 ms a page).
     + "".join(
         f" or contains(@class, '{stem}') or contains(@class, '{stem.upper()}')"
-        for stem in ("irma", "ignature", "riter")
+        for stem in (word[1:] for word in _BYLINE_WORDS)
     )
     + "][not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
 )
 # Other words for a byline, as a word of a class name, not a part of one ("autoresize",
 # "typewriter"): "autor" as sites in German, Spanish, Portuguese, Italian ("autore"), Polish
-# and Czech class it, "firma" (Spanish and Italian for a signature), "signature", "writer".
+# and Czech class it, and `_BYLINE_WORDS`.
 _BYLINE_CLASS = re.compile(
-    NAME_WORD_START + r"(?i:autor(?:e|a|i|es|ka|zy)?|firma|signature|writer)(?![a-z0-9])"
+    NAME_WORD_START + rf"(?i:autor(?:e|a|i|es|ka|zy)?|{'|'.join(_BYLINE_WORDS)})(?![a-z0-9])"
 )
 # An outlet's "signature" newsletter, an e-mail's signature: a box of a sign-up form or one
 # classed so, whose title is no author.

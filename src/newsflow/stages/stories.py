@@ -18,10 +18,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from itertools import chain
 
 from newsflow.stages.fingerprint import CJK, HAS_CJK, MARKS, SPACELESS, unify_letters
+from newsflow.stages.shortcache import cache_short
 from newsflow.stages.syllables import HAS_SYLLABIC, SYLLABIC_RUN, run_syllables
 from newsflow.stages.thai import HAS_THAI, ThaiSplitter, unify_thai
 from newsflow.stages.thai import stopwords as thai_stopwords
@@ -299,14 +299,11 @@ terms and stems hold gigabytes of a worker, where the text features are computed
 extractor's memory cap."""
 
 
+@cache_short(maxsize=65_536, max_chars=CACHED_TOKEN_CHARS)
 def _plain_term(token: str) -> str:
     """The term of a token that does not start with a capital: `Y:` year, `N:` number, a
     stemmed content word, or "" (a stopword, a short word, a sentence break). Computed once
     per distinct word of the stream's last 65,536."""
-    return _cached_term(token) if len(token) <= CACHED_TOKEN_CHARS else _term(token)
-
-
-def _term(token: str) -> str:
     first = token[0]
     if first.isdigit():
         return ("Y:" if _YEAR.fullmatch(token) else "N:") + token
@@ -318,9 +315,6 @@ def _term(token: str) -> str:
     if len(lowered) > 2 and lowered not in STOPWORDS:
         return _stem(lowered)
     return ""
-
-
-_cached_term = lru_cache(maxsize=65_536)(_term)
 
 
 def _count_names(tokens: list[str], names: set[str], counts: dict[str, float]) -> None:
@@ -351,18 +345,12 @@ def _possessive(word: str) -> str:
     return word.removesuffix("'s").removesuffix("’s")
 
 
+@cache_short(maxsize=65_536, max_chars=CACHED_TOKEN_CHARS)
 def _stem(word: str) -> str:
-    return _cached_stem(word) if len(word) <= CACHED_TOKEN_CHARS else _suffix_free(word)
-
-
-def _suffix_free(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
     return word
-
-
-_cached_stem = lru_cache(maxsize=65_536)(_suffix_free)
 
 
 def vectorize(

@@ -32,7 +32,8 @@ own; syllables need neither, and consistency, not word boundaries, is what match
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from newsflow.stages.shortcache import cache_short
 
 MYANMAR = "\u1000-\u109f"
 KHMER = "\u1780-\u17ff\u19e0-\u19ff"
@@ -88,14 +89,8 @@ CACHED_RUN_CHARS = 256
 letters a megabyte long would have had the cache hold gigabytes of a worker."""
 
 
+@cache_short(maxsize=8192, max_chars=CACHED_RUN_CHARS)
 def run_syllables(run: str) -> tuple[str, ...]:
     """A run's syllables. The shingles (of the normalized text) and the story terms (of the
     text as it is) split the same phrases, so the last few thousand are kept."""
-    return _cached_split(run) if len(run) <= CACHED_RUN_CHARS else _split(run)
-
-
-def _split(run: str) -> tuple[str, ...]:
     return tuple(filter(None, _BEFORE_SYLLABLE.split(run)))
-
-
-_cached_split = lru_cache(maxsize=8192)(_split)

@@ -77,11 +77,11 @@ _CREDIT = re.compile(
     r"|\b(?:correspondent|reporter|editor|contributor|columnist|writer)s?\b",
     re.I,
 )  # byline, date, time, staff credit
-_AD_LABEL = re.compile(
-    r"^(?:advertisement|advertising|sponsored(?: content)?|anzeige|werbung|publicité|publicidad"
-    r"|pubblicità|ad feedback)$",
-    re.I,
+_AD_WORDS = (
+    r"advertisement|advertising|sponsored(?: content)?|anzeige|werbung|publicité|publicidad"
+    r"|pubblicità"
 )
+_AD_LABEL = re.compile(rf"^(?:{_AD_WORDS}|ad feedback)$", re.I)
 # Navigation and teaser labels: chrome when they are a whole line.
 _CHROME = (
     r"(?:the )?latest(?: news| stories| headlines)?|breaking(?: news)?|top (?:stories|news)"
@@ -117,8 +117,7 @@ _BRACKETED_NOTE = re.compile(r"^\[([^\[\]]+)\]$")
 # the whole line, or a credit or a prompt follows it after a colon or a dash ("[Photo:
 # Reuters]"): "— Ad Melkert", "— Podcast host Joe Rogan" and "[Video ends]" close a quote.
 _PLACEHOLDER = re.compile(
-    r"^\W*(?:(?:advertisement|advertising|ads?|sponsored(?: content)?|anzeige|werbung"
-    r"|publicité|publicidad|pubblicità|images?|photos?|pictures?|video|embed(?:ded)?"
+    rf"^\W*(?:(?:{_AD_WORDS}|ads?|images?|photos?|pictures?|video|embed(?:ded)?"
     r"(?: content)?|graphic|chart|map|gallery|slideshow|audio|podcast|interactive)"
     r"(?=\W*$|\s*[:|—–―]|\s+-)"
     r"|(?:the )?(?:story|article|text) continues|continue reading|scroll\b)",

@@ -1,0 +1,32 @@
+"""An LRU cache for a function of one string that keeps only short strings.
+
+The stages cache what they compute per word or phrase (a term, a stem, a run's syllables):
+the same words come back in every text. A cache of tens of thousands of entries also kept
+runs of junk letters a megabyte long, in the worker's memory, where the text features are
+computed outside the extractor's memory cap; a longer string is computed each time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def cache_short(
+    *, maxsize: int, max_chars: int
+) -> Callable[[Callable[[str], T]], Callable[[str], T]]:
+    """Cache the last `maxsize` results for strings of at most `max_chars` characters."""
+
+    def decorate(function: Callable[[str], T]) -> Callable[[str], T]:
+        cached = lru_cache(maxsize=maxsize)(function)
+
+        @wraps(function)
+        def call(text: str) -> T:
+            return cached(text) if len(text) <= max_chars else function(text)
+
+        return call
+
+    return decorate
