@@ -49,11 +49,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class SandboxLimits:
-    """Per-document wall-clock limit, child address-space cap (MiB, 0 = none), size cap."""
+    """Per-document wall-clock limit, child address-space cap (MiB, 0 = none), size cap, and
+    how long a child may take to start (imports, the language model)."""
 
     time_limit: float = DEFAULT_TIME_LIMIT
     memory_limit_mb: int = 2048
     extract: ExtractLimits = field(default_factory=ExtractLimits)
+    startup_limit: float = STARTUP_LIMIT
 
 
 def _child_main(
@@ -61,12 +63,16 @@ def _child_main(
 ) -> None:
     # Ctrl-C reaches the whole process group: the owner decides when its extractor stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # numpy's and scipy's OpenBLAS start a thread per core at import, each with its own
+    # buffers; the child does no linear algebra. Under a tight cap the threads cannot start
+    # (OpenBLAS prints four lines for each), and one capped allocation spins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if limits.memory_limit_mb:
         cap = limits.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     try:
         warm_up()  # load the language model before the first document's time limit starts
-        if features is not None:  # only then: it imports numpy and datasketch (0.5 s of CPU)
+        if features is not None:  # only then: it imports numpy (0.05 s of CPU)
             from newsflow.stages.features import text_features
     except (MemoryError, ImportError, OSError) as exc:  # the cap too small to start, once
         if isinstance(exc, MemoryError) or _OUT_OF_MEMORY.search(str(exc)):
@@ -235,32 +241,35 @@ class Sandbox:
             self._warm = True
             # Start-up (imports, the language model) is not the first document's time.
             with suppress(EOFError, OSError):  # a child dead at birth fails at `collect`
-                if self._conn.poll(STARTUP_LIMIT):
+                if self._conn.poll(self.limits.startup_limit):
                     self._ready = self._conn.recv() == READY
         return self._conn
 
     def wait_ready(self) -> None:
         """Wait for the child's start-up (imports, the language model). A child that exits
-        before it is ready could extract nothing: that is a `ConfigError` (most likely an
-        address-space cap too small for it), not a crash to blame on every article."""
+        before it is ready, or is not ready within the start-up limit, could extract nothing:
+        that is a `ConfigError` (most likely an address-space cap too small for it: a library
+        that cannot map its memory may spin rather than fail), not a crash or a timeout to
+        blame on every article."""
         self._ensure_child()
         if self._ready:
             return
         self._process.join(timeout=5)
-        if self._process.exitcode is None:
-            return  # alive, only slow to start (a loaded machine): the articles will wait
+        code = self._process.exitcode
+        if code is None:  # alive, and stuck or starved: no article would get it any further
+            self.close()
+            what, size = f"was not ready within {self.limits.startup_limit:g} s", "may be"
+        else:
+            what = f"exited before it was ready (exit code {code})"
+            size = "is" if code == STARTUP_OUT_OF_MEMORY else "is likely"
         cap = self.limits.memory_limit_mb
-        likely = "" if self._process.exitcode == STARTUP_OUT_OF_MEMORY else "likely "
         hint = (
-            f"; its address-space cap of {cap} MiB (NEWSFLOW_EXTRACT_MEMORY_MB) is {likely}too "
+            f"; its address-space cap of {cap} MiB (NEWSFLOW_EXTRACT_MEMORY_MB) {size} too "
             "small for it"
             if cap
             else ""
         )
-        raise ConfigError(
-            f"the extractor process exited before it was ready (exit code "
-            f"{self._process.exitcode}){hint}"
-        )
+        raise ConfigError(f"the extractor process {what}{hint}")
 
     def _spawn(self) -> None:
         parent, child = self._context.Pipe()

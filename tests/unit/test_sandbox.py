@@ -193,7 +193,19 @@ def test_a_child_holds_its_next_articles_while_the_caller_works_on_a_result() ->
     assert [a.article_id for a, _ in results] == [a.article_id for a in pages[1:]]
 
 
-@pytest.mark.parametrize("cap_mb", [100, 400])
+def test_an_extractor_not_ready_within_the_start_up_limit_is_a_configuration_error() -> None:
+    """Under a 250 MiB cap, loading scipy's OpenBLAS (the text features import it) spun at
+    full CPU and never failed: each child waited out the start-up limit, then each article
+    its time limit, and `newsflow process` seemed to hang. A child that is not ready in time
+    now stops the start as one that died would. Here the limit is shorter than any start-up
+    (the language model alone takes longer)."""
+    sandbox = Sandbox(SandboxLimits(memory_limit_mb=2048, startup_limit=0.001))
+    with sandbox, pytest.raises(ConfigError, match=r"not ready within 0.001 s; .* may be too"):
+        sandbox.wait_ready()
+    assert sandbox._process is None  # stopped, not left running
+
+
+@pytest.mark.parametrize("cap_mb", [100, 200])
 def test_a_cap_too_small_to_start_is_said_once_and_for_certain(cap_mb: int) -> None:
     """A child out of memory at start-up, in the language model or in numpy's libraries
     ("failed to map segment", with the text features), printed its traceback and was

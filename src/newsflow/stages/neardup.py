@@ -19,8 +19,6 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.minhash import _fmix
 
 from newsflow.stages.fingerprint import normalized_words
 from newsflow.store.base import DedupStore
@@ -71,16 +69,17 @@ def signature(text: str) -> bytes | None:
     CRC-32 (mixed by the scheme's finalizer before the permutations; a third of the cost of
     the default SHA-1), so every process and replica computes the same signature.
 
-    This is datasketch's `MinHash(scheme="affine32", hashfunc=zlib.crc32).update_batch`
-    (its permutations and finalizer), computed in one numpy pass over the shingles: the
-    same values (a test pins them to datasketch's MinHash) in 60% of its time, on the
-    worker's critical path (0.64 → 0.39 ms per article over 300 performance-corpus texts).
+    This is datasketch's `MinHash(seed=1, scheme="affine32", hashfunc=zlib.crc32)
+    .update_batch` (its permutations and finalizer), computed in one numpy pass over the
+    shingles: the same values (tests pin them to datasketch's MinHash) in 60% of its time,
+    on the worker's critical path (0.64 → 0.39 ms per article over 300 performance-corpus
+    texts).
     """
     grams = shingles(text)
     if not grams:
         return None
     a, b = _permutations()
-    hashed = _fmix(np.fromiter(map(zlib.crc32, grams), dtype=np.uint32, count=len(grams)), 32)
+    hashed = _fmix(np.fromiter(map(zlib.crc32, grams), dtype=np.uint32, count=len(grams)))
     permuted = np.multiply.outer(a, hashed)  # uint32: wraps around, as the scheme does
     permuted += b[:, np.newaxis]
     return permuted.min(axis=1).astype("<u4").tobytes()
@@ -88,8 +87,30 @@ def signature(text: str) -> bytes | None:
 
 @cache
 def _permutations() -> Any:
-    """The MinHash permutations of `SEED`: constants, made once per process (slow to draw)."""
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    """The affine permutations `a * h + b mod 2**32` (odd `a`) of `SEED`, drawn as datasketch
+    draws them (a test compares them): constants, made once per process.
+
+    Drawn here rather than by `datasketch.MinHash`: importing datasketch imports scipy (its
+    LSH parameter search), 70 MiB more in every worker and extractor process and 0.3 s of
+    CPU at start-up, and scipy's OpenBLAS spun at start-up under a 250–300 MiB cap."""
+    draw = np.random.RandomState(SEED)
+    a = draw.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draw.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+
+
+def _fmix(hashed: Any) -> Any:
+    """MurmurHash3's 32-bit finalizer (datasketch's pre-mix for the affine32 scheme): spreads
+    CRC-32's structure over every bit before the permutations."""
+    s1, m1, s2, m2 = _FMIX32
+    hashed = hashed ^ (hashed >> s1)
+    hashed = hashed * m1
+    hashed = hashed ^ (hashed >> s2)
+    hashed = hashed * m2
+    return hashed ^ (hashed >> s1)
 
 
 def band_keys(sig: bytes) -> list[str]:

@@ -17,6 +17,7 @@ from newsflow.stages.neardup import (
     BANDS,
     NUM_PERM,
     SCHEME,
+    SEED,
     NearSettings,
     _permutations,
     band_keys,
@@ -74,11 +75,16 @@ def datasketch_signature(text: str) -> bytes | None:
     grams = shingles(text)
     if not grams:
         return None
-    minhash = MinHash(
-        num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME, hashfunc=zlib.crc32
-    )
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=zlib.crc32)
     minhash.update_batch(grams)
     return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
+
+
+def test_the_permutations_are_datasketch_s_for_the_seed() -> None:
+    a, b = _permutations()
+    theirs = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    assert a.dtype == b.dtype == np.uint32
+    assert np.array_equal(a, theirs[0]) and np.array_equal(b, theirs[1])
 
 
 @settings(max_examples=200, deadline=None)
