@@ -177,8 +177,6 @@ CALLS_TO_ACTION = [
     [
         "The post Council approves bus line appeared first on Harbor Gazette.",
         "The article appeared first on Harbor Gazette.",
-        "The story was first published by Harbor Gazette.",
-        "This article was originally published on The Conversation.",
         "Disclaimer: This content is for informational purposes only and is not investment advice.",
         "A bus on Fulton Avenue on Tuesday. (AP Photo/Jane Roe)",
         "Riders wait at the new stop. Photo: Jane Roe/Reuters",
@@ -189,19 +187,45 @@ CALLS_TO_ACTION = [
         "Riders board the first bus. (Reuters/Jane Roe)",
         "Photo by Jane Roe",
         "The new stop on Fulton Avenue. Photo courtesy of the Harbor Transit Authority",
-        "This article was first published in The Harbor Gazette.",
-        "This story was originally published by Alaska Beacon. You can sign up for its "
-        "newsletter here.",
-        "This article was originally published on The Conversation. Read the original article.",
-        "This story originally appeared on Grist.org and is republished here with permission.",
-        "This article originally appeared in The Texas Tribune and is republished with permission.",
-        "This story was published by Stateline, an initiative of The Pew Charitable Trusts.",
+        # A feed's or a scraper's note: an origin named by a link's address, a link to it.
+        "This post was originally published on harborgazette.com; read the original at "
+        "harborgazette.com/bus-line.",
+        "This article was originally published on harborgazette.com.",
+        "This story was first published by The Harbor Gazette. Read the original at Harbor "
+        "Gazette.",
         "This content is for informational purposes only and is not intended as investment advice.",
         *CALLS_TO_ACTION,
     ],
 )
 def test_page_furniture_lines_are_dropped_anywhere(line: str) -> None:
     assert clean_text(f"{PROSE}\n{line}\n{MORE}", title="Bus line").text == f"{PROSE}\n{MORE}"
+
+
+# A republishing partner's credit of the article closes the article as its own line: the
+# licence has it printed, readers look for it and annotators keep it. Only a feed's or a
+# scraper's note ("The post <title> appeared first on <site>.", "This post appeared first
+# on washingtonpost.com", "… read the original at …") is furniture.
+PARTNER_CREDITS = [
+    "The story was first published by The Conversation.",
+    "This story was originally published by ProPublica.",
+    "This article first appeared in Kaiser Health News.",
+    "Originally published on Harbor Science.",
+    "The story was first published by Harbor Gazette.",
+    "This article was first published in The Harbor Gazette.",
+    "This article was originally published on The Conversation.",
+    "This article was originally published on The Conversation. Read the original article.",
+    "This story was originally published by Alaska Beacon. You can sign up for its newsletter "
+    "here.",
+    "This article originally appeared in The Texas Tribune and is republished with permission.",
+    "This story originally appeared on Grist.org and is republished here with permission.",
+    "This story was published by Stateline, an initiative of The Pew Charitable Trusts.",
+]
+
+
+@pytest.mark.parametrize("credit", PARTNER_CREDITS)
+def test_a_republishing_partner_s_closing_credit_is_the_article_s(credit: str) -> None:
+    raw = f"{PROSE}\n{MORE}\n{credit}"
+    assert clean_text(raw, title="Bus line").text == raw
 
 
 # Captions, repost notes and disclaimers are lines of their own shape: a credit closing a
@@ -423,7 +447,12 @@ def plain_is_furniture(line: str) -> bool:
     words = len(re.findall(WORD, line))
     return (
         bool(tc._AD_LABEL.match(line) or tc._CHROME_LINE.match(line))
-        or (words <= 40 and bool(tc._APPEARED_FIRST.search(line)) and bool(tc._REPOST.search(line)))
+        or (
+            words <= 40
+            and bool(tc._APPEARED_FIRST.search(line))
+            and bool(tc._REPOST.search(line))
+            and bool(tc._FEED_NOTE.search(line))
+        )
         or (words <= tc.DISCLAIMER_MAX_WORDS and bool(tc._DISCLAIMER.search(line)))
         or (
             words <= tc.ADDRESS_MAX_WORDS
@@ -446,6 +475,7 @@ def plain_is_furniture(line: str) -> bool:
 @example("Smoke rises over the port. REUTERS/Jane Roe")
 @example("It first appeared in The Herald. Source: The Herald")
 @example("This story was originally published by The Herald")
+@example("This post was originally published on herald.com; read the original at herald.com/a")
 @example("The company does not make any guarantee of returns.")
 @example("The author does not provide investment recommendations.")
 @example("For educational purposes only.")
