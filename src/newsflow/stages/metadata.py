@@ -276,8 +276,17 @@ _LD_SCRIPTS = XPath("//script[@type='application/ld+json']")
 # Bylines in the page: microdata, rel=author links, elements classed "byline" or "author", or
 # with a word of `_BYLINE_CLASS` in their class (not in reader comments), first found first.
 _BYLINE_WORDS = ("firma", "signature", "writer")
-"""Other words for a byline in class names: "firma" (Spanish and Italian for a signature),
-"signature", "writer"."""
+"""Other words for a byline in class names: "firma" (Spanish and Italian for a signature, on
+their pages only: `_firma_is_a_signature`), "signature", "writer"."""
+FIRMA_SIGNS_IN = frozenset({"es", "it", "ca", "gl"})
+"""The languages in which "firma" is a signature, the byline; in German, Polish, Czech,
+Slovak, Portuguese, Romanian, Dutch and the Nordic languages it is a company (a box of the
+publisher's or an advertiser's name and address)."""
+# A byline's opening in Spanish, Italian and English ("Por …", "di …", "A cura di …", "By …"):
+# a box classed "firma" that opens so signs the article whatever the page's language.
+_SIGNED = re.compile(r"^(?:por|di|a cura di|by)\s", re.I)
+_PARAGRAPH_TEXT = XPath("//body//p//text()")
+FIRMA_LANGUAGE_MIN_WORDS = 20  # too few words of an undeclared page to tell its language
 _DOM_AUTHORS = XPath(
     "//body//*[@itemprop='author' or @rel='author' or contains(@class, 'byline')"
     " or contains(@class, 'author') or contains(@class, 'autor')"
@@ -1019,7 +1028,7 @@ def _authors(
     for element in _DOM_AUTHORS(tree)[:MAX_CANDIDATES]:
         if _IN_A_BOX(element) or _in_a_teaser(element):  # a "Most Read" box's, another article's
             continue
-        if not _is_byline_element(element):
+        if not _is_byline_element(element, tree, metas):
             continue
         named = element.find(".//*[@itemprop='name']")
         text = _byline_text(named if named is not None else element)
@@ -1032,16 +1041,35 @@ def _authors(
     return []
 
 
-def _is_byline_element(element: HtmlElement) -> bool:
+def _is_byline_element(element: HtmlElement, tree: HtmlElement, metas: Metas) -> bool:
     """Whether an element `_DOM_AUTHORS` found is a byline: its microdata, rel or class
     ("byline", "author") says so, or its class has a word of `_BYLINE_CLASS` and it is in no
-    sign-up box."""
+    sign-up box; "firma" alone, only as a signature (`_firma_is_a_signature`)."""
     classes = element.get("class", "")
     if element.get("itemprop") == "author" or element.get("rel") == "author":
         return True
     if "byline" in classes or "author" in classes:
         return True
-    return bool(_BYLINE_CLASS.search(classes)) and not _SIGN_UP_BOX(element)
+    words = {match[0].lower() for match in _BYLINE_CLASS.finditer(classes)}
+    if not words or _SIGN_UP_BOX(element):
+        return False
+    return words != {"firma"} or _firma_is_a_signature(element, tree, metas)
+
+
+def _firma_is_a_signature(element: HtmlElement, tree: HtmlElement, metas: Metas) -> bool:
+    """Whether a box classed "firma" is the byline: it opens as one ("Por Laura Martín"), or
+    the page is in a language where the word is a signature (`FIRMA_SIGNS_IN`), declared or
+    read from its paragraphs. A German or Polish page's "firma" is a company: "Muster GmbH,
+    Hauptstraße 1, Berlin" was the author of a page that named nobody else."""
+    if _SIGNED.match(_byline_text(element)):
+        return True
+    declared = _declared_language(tree, metas)
+    text = " ".join(" ".join(_PARAGRAPH_TEXT(tree)).split())
+    if declared is None and count_words(text, up_to=FIRMA_LANGUAGE_MIN_WORDS) < (
+        FIRMA_LANGUAGE_MIN_WORDS
+    ):
+        return False
+    return language(declared, text) in FIRMA_SIGNS_IN
 
 
 def _ld_nodes(data: object) -> dict[str, dict[str, object]]:

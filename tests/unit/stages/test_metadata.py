@@ -416,6 +416,58 @@ def test_a_byline_classed_writer_signature_or_firma_names_the_authors(
     assert meta("", body).authors == expected
 
 
+ITALIAN = (
+    "Il consiglio comunale ha approvato martedì sera la nuova linea di autobus lungo il corso "
+    "principale, dopo tre anni di discussioni sul futuro del quartiere e sui costi del progetto."
+)
+POLISH = (
+    "Rada miasta przegłosowała we wtorek wieczorem budowę nowej linii autobusowej wzdłuż "
+    "głównej ulicy. Prace mają się rozpocząć wiosną i potrwać około osiemnastu miesięcy."
+)
+
+
+def firma_page(lang: str | None, text: str, box: str) -> PageMetadata:
+    declared = f' lang="{lang}"' if lang else ""
+    html = f"<html{declared}><head></head><body><article><h1>T</h1><p>{text}</p>{box}</article>"
+    return page_metadata(document_fromstring(html + "</body></html>"), URL)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "box"),
+    [
+        ("de", GERMAN, '<div class="firma">Muster GmbH, Hauptstraße 1, Berlin</div>'),
+        ("de-DE", "", '<div class="firma">Muster GmbH</div>'),
+        ("pl", POLISH, '<div class="firma">Kowalski i Synowie, ul. Długa 5, Gdańsk</div>'),
+        (None, GERMAN, '<div class="firma">Muster GmbH, Hauptstraße 1, Berlin</div>'),
+        (None, POLISH, '<div class="footer-firma">Kowalski i Synowie</div>'),
+    ],
+)
+def test_a_company_box_classed_firma_names_no_author(lang: str | None, text: str, box: str) -> None:
+    """In German and Polish "firma" is a company: its box, the publisher's or an
+    advertiser's name and address, was the author of a page that named nobody else."""
+    assert firma_page(lang, text, box).authors == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "box", "expected"),
+    [
+        ("it", ITALIAN, '<div class="firma">Giulia Bianchi</div>', ["Giulia Bianchi"]),
+        ("es-ES", "", '<span class="firma">Laura Martín</span>', ["Laura Martín"]),
+        (None, ITALIAN, '<p class="articolo-firma">Giulia Bianchi</p>', ["Giulia Bianchi"]),
+        ("en", ITALIAN * 3, '<div class="firma">Giulia Bianchi</div>', ["Giulia Bianchi"]),
+        (None, "", '<div class="firma">Por Laura Martín</div>', ["Laura Martín"]),
+        ("de", GERMAN, '<div class="firma">Por Laura Martín</div>', ["Laura Martín"]),
+    ],
+)
+def test_a_byline_classed_firma_on_an_italian_or_spanish_page_names_its_author(
+    lang: str | None, text: str, box: str, expected: list[str]
+) -> None:
+    """In Italian and Spanish "firma" is the signature, the byline: declared so, read from the
+    paragraphs (a template's `lang="en"` over an Italian text too), or opening as a byline
+    ("Por …") on any page."""
+    assert firma_page(lang, text, box).authors == expected
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
