@@ -25,9 +25,9 @@ def test_raw_batches_in_any_codec_are_read_and_outcomes_written_in_it(
 ) -> None:
     ingest = start_service("ingest", NEWSFLOW_KAFKA_COMPRESSION=codec)
     ingest.wait_ready()
+    url = f"https://example.com/{codec}/"
     good = [
-        orjson.dumps({"id": f"{codec}-{n}", "url": f"https://example.com/{codec}/{n}", "text": TEXT})
-        for n in range(20)
+        orjson.dumps({"id": f"{codec}-{n}", "url": f"{url}{n}", "text": TEXT}) for n in range(20)
     ]
     bad = [b'{"id": "' + codec.encode() + b'-bad", "url": "not a url", "text": "x"}']
     producer = make_producer(KafkaSettings(bootstrap=broker, compression=codec))
