@@ -16,13 +16,8 @@ import redis.exceptions
 from newsflow.errors import ConfigError, StoreUnavailable
 from newsflow.store.line_filters import DEFAULT_MIB, LineFilters
 from newsflow.store.records import Begun, Claim, IndexRequest, Mark
-from newsflow.store.redis_index import (
-    _INDEX_FUNCTION,
-    _TERMS_FUNCTION,
-    RedisIndexOps,
-    _indexed,
-    _statistics,
-)
+from newsflow.store.redis_index import RedisIndexOps, _indexed, _statistics
+from newsflow.store.redis_lua import INDEX_FUNCTION, TERMS_FUNCTION
 
 log = logging.getLogger(__name__)
 DEFAULT_PREFIX = "newsflow:"
@@ -132,8 +127,8 @@ _OBSERVE_LINES_SCRIPT = (
 _BEGIN_DECISION_SCRIPT = (
     _OBSERVE_LINES_FUNCTION
     + _CLAIM_FUNCTION
-    + _INDEX_FUNCTION
-    + _TERMS_FUNCTION
+    + INDEX_FUNCTION
+    + TERMS_FUNCTION
     + """
 local counts = observe_lines(ARGV[1], ARGV[2], cjson.decode(ARGV[3]), cjson.decode(ARGV[4]))
 local recurring_at = tonumber(ARGV[5])
