@@ -34,7 +34,8 @@ from newsflow.stages import placement
 from newsflow.stages.extract import extract
 from newsflow.stages.neardup import NUM_PERM, band_keys
 from newsflow.stages.placement import PlacementSettings, place
-from newsflow.stages.stories import StorySettings, terms
+from newsflow.stages.stories import StorySettings
+from newsflow.stages.story_terms import terms
 from newsflow.store.base import DedupStore
 from newsflow.store.records import POSTINGS, StoryUpdate
 

@@ -17,7 +17,7 @@ from newsflow.stages.fingerprint import (
     normalized_words,
     unify_letters,
 )
-from newsflow.stages.stories import terms
+from newsflow.stages.story_terms import terms
 from newsflow.stages.thai import MAX_RUN_CHARS, MAX_TEXT_CHARS, ThaiSplitter
 
 

@@ -1,0 +1,285 @@
+"""Story terms: name spans, numbers, stems, function words, and the units of other scripts."""
+
+from __future__ import annotations
+
+import re
+import tracemalloc
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsflow.stages.fingerprint import CJK, MARKS, fingerprint, unify_letters
+from newsflow.stages.story_terms import (
+    ENTITY_WEIGHT,
+    FUNCTION_WORDS,
+    KOREAN_PARTICLES,
+    STOPWORDS,
+    _stem,
+    terms,
+)
+from newsflow.stages.syllables import SYLLABIC, run_syllables
+from newsflow.stages.thai import THAI, thai_words, unify_thai
+from newsflow.stages.thai import stopwords as thai_stopwords
+
+ROOT = Path(__file__).resolve().parents[3]
+SEEDS = sorted((ROOT / "samples").glob("0*.txt"))
+OTHER_EVENT = ROOT / "tests" / "fixtures" / "stories" / "other-missile-event.txt"
+NOW = datetime(2024, 9, 10, 12, 0, tzinfo=UTC)
+T0 = NOW.timestamp()
+
+
+def test_terms_weight_name_spans_and_keep_numbers_and_years() -> None:
+    found = terms("Envoy Blinken visits Kyiv", "Antony Blinken said 12 missiles arrived in 2024.")
+    assert found["E:antony blinken"] == ENTITY_WEIGHT
+    assert found["E:blinken"] == 2 * ENTITY_WEIGHT  # in the title and in the span
+    assert found["E:kyiv"] == ENTITY_WEIGHT
+    assert found["N:12"] == 1.0 and found["Y:2024"] == 1.0
+    assert sum(terms(None, "Missiles, missile, missiles").values()) == 3.0  # one stem
+    assert "said" not in found and "the" not in found
+    assert "E:the" not in found
+
+
+def test_hindi_words_are_whole_terms_and_chinese_gives_character_pairs() -> None:
+    hindi = terms(None, "भारत सरकार ने नई शिक्षा नीति की घोषणा की।")
+    assert {"भारत", "सरकार", "शिक्षा", "नीति", "घोषणा"} <= set(hindi)
+    assert set(terms(None, "外交部表示")) == {"外交", "交部", "部表", "表示"}
+
+
+def test_a_capitalized_sentence_start_is_not_a_name() -> None:
+    found = terms(None, "Officials met. Sanctions followed quickly.")
+    assert "E:sanctions" not in found and found["sanction"] == 1.0
+
+
+def reference_terms(title: str | None, text: str) -> dict[str, float]:
+    """`terms` as first written: sentence by sentence, token by token (what the faster
+    `terms` must equal)."""
+    counts: dict[str, float] = {}
+    whole = unify_letters(f"{title or ''}\n{text}")  # as the content hash reads it
+    if re.search(f"[{THAI}]", whole):
+        whole = unify_thai(whole)
+    language = reference_language(whole)
+    stop = STOPWORDS | FUNCTION_WORDS.get(language, frozenset())
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", whole):
+        tokens = re.findall(f"[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*", sentence)
+        tokens = [reference_apostrophe(token, language) for token in tokens]
+        i = 0
+        while i < len(tokens):
+            token, lowered = tokens[i], tokens[i].lower()
+            if unspaced(token):  # Chinese, Japanese: character pairs, and the rest as a word
+                runs = re.findall(f"[{CJK}]+", token)
+                pairs = [run[k : k + 2] for run in runs for k in range(max(1, len(run) - 1))]
+                pairs = [pair for pair in pairs if not re.fullmatch("[ぁ-ゟ]{2}", pair)]
+                rest = [word.lower() for word in re.split(f"[{CJK}]+", token) if word]
+                for term in pairs + [reference_plain(word) for word in rest]:
+                    if term:
+                        counts[term] = counts.get(term, 0.0) + 1.0
+                i += 1
+                continue
+            if re.search(f"[{SYLLABIC}]", token):  # Myanmar, Khmer, Lao: syllable pairs
+                units = [run_syllables(run) for run in re.findall(f"[{SYLLABIC}]+", token)]
+                pairs = [u[k] + u[k + 1] if len(u) > 1 else u[0] for u in units
+                         for k in range(max(1, len(u) - 1))]  # fmt: skip
+                rest = [word.lower() for word in re.split(f"[{SYLLABIC}]+", token) if word]
+                for term in pairs + [reference_plain(word) for word in rest]:
+                    if term:
+                        counts[term] = counts.get(term, 0.0) + 1.0
+                i += 1
+                continue
+            if re.search(f"[{THAI}]", token):  # Thai: its dictionary words, no function words
+                for word in thai_words(token):
+                    if not re.search(f"[{THAI}]", word):
+                        term = reference_plain(word.lower())
+                    else:
+                        term = word if len(word) > 1 and word not in thai_stopwords() else ""
+                    if term:
+                        counts[term] = counts.get(term, 0.0) + 1.0
+                i += 1
+                continue
+            if token[0].isupper() and lowered not in stop:
+                j = i + 1
+                while (
+                    j < len(tokens)
+                    and tokens[j][0].isupper()
+                    and not unspaced(tokens[j])
+                    and not re.search(f"[{THAI}]", tokens[j])
+                    and not re.search(f"[{SYLLABIC}]", tokens[j])
+                ):
+                    if tokens[j].lower() in stop:
+                        break
+                    j += 1
+                span = [t.lower().removesuffix("'s").removesuffix("’s") for t in tokens[i:j]]
+                if i == 0 and len(span) == 1:
+                    counts[_stem(span[0])] = counts.get(_stem(span[0]), 0.0) + 1.0
+                else:
+                    for term in ["E:" + w for w in span] + ["E:" + " ".join(span)] * (j > i + 1):
+                        counts[term] = counts.get(term, 0.0) + ENTITY_WEIGHT
+                i = j
+                continue
+            if (term := reference_plain(token)) and lowered not in stop:
+                counts[term] = counts.get(term, 0.0) + 1.0
+            i += 1
+    return counts
+
+
+def reference_language(text: str) -> str:
+    """The language with most function words among the text's distinct tokens as written
+    (ties: English, then by name), English when there are none."""
+    tokens = set(re.findall(f"[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*", text))
+    lists = {"en": STOPWORDS, **FUNCTION_WORDS}
+    hits = {language: len(tokens & words) for language, words in lists.items()}
+    best = sorted(lists, key=lambda language: (-hits[language], language != "en", language))[0]
+    return best if hits[best] else "en"
+
+
+def reference_apostrophe(token: str, language: str) -> str:
+    """French and Italian: the word after an elided article or pronoun; Turkish: a name
+    without the suffix after its apostrophe."""
+    found = re.fullmatch(r"([^'’]*)['’](.*)", token, re.DOTALL)
+    if found is None or language not in ("fr", "it", "tr"):
+        return token
+    head, tail = found.groups()
+    if language == "tr":
+        return head if head[:1].isupper() else token
+    elided = {"c", "d", "j", "l", "m", "n", "qu", "s", "t", "all", "coll", "dall", "dell",
+              "nell", "quell", "sull", "un"}  # fmt: skip
+    return tail if head.lower() in elided and tail[:1].isalpha() else token
+
+
+def unspaced(token: str) -> bool:
+    return re.search(f"[{CJK}]", token) is not None
+
+
+def reference_plain(token: str) -> str:
+    if token[0].isdigit():
+        return ("Y:" if re.fullmatch(r"(?:19|20)\d\d", token) else "N:") + token
+    if re.fullmatch("[가-힣]+", token):  # Korean: the word less a particle, two syllables up
+        for particle in KOREAN_PARTICLES:  # (longest first)
+            if token.endswith(particle) and len(token) - len(particle) >= 2:
+                return token.removesuffix(particle)
+        return token if len(token) >= 2 else ""
+    lowered = token.lower()
+    if lowered not in STOPWORDS and len(lowered) > 2:
+        return _stem(lowered)
+    return ""
+
+
+PIECES = ["Iran", "The", "missile", "missiles", "U.S.", "Kyiv's", "ǅemal", "2024", "1,000.5",
+          "said", "of", "É", "ébène", "3rd", "x_y", "-", "’", ".", ". ", "! ", "?\n", "\n", " ",
+          ", ", "\t", "(", "²", "٣", "台风", "海", "燕。", "A股", "東京都は", "2024年",
+          "भारत", "सरकार", "\u0301", "ก0", "น้ำท่วม", "เชียงใหม่", "ที่", "Die", "die", "und",
+          "Les", "des", "War", "war", "В", "что", "l'Élysée", "d’Israël", "dell'Ucraina",
+          "qu'il", "İzmir'de", "Ankara’nın", "ve", "bir", "için", "les", "et", "서울", "화재가",
+          "불이", "서울에서", "경찰", "의", "によると", "した", "地震が", "ရန်ကုန်မြို့", "၁၂၀",
+          "ខ្លាំង", "ភ្នំពេញ", "ឆ្នាំ២០២៤", "ລົດເມ", "ວຽງຈັນ", "Yangon"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.none(), st.text(max_size=40)),
+    st.text(max_size=300) | st.lists(st.sampled_from(PIECES), max_size=80).map("".join),
+)
+def test_terms_are_what_the_sentence_by_sentence_definition_gives(
+    title: str | None, text: str
+) -> None:
+    assert terms(title, text) == reference_terms(title, text)
+
+
+def test_terms_of_real_articles_are_what_the_definition_gives() -> None:
+    for path in [*SEEDS, OTHER_EVENT]:
+        assert terms("A Title Line", path.read_text()) == reference_terms(
+            "A Title Line", path.read_text()
+        )
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("قُتِلَ ١٢ شخصاً في زلـزال عام ٢٠٢٤", "قتل 12 شخصا في زلزال عام 2024"),  # harakat, tatweel
+        ("２０２４年に震度７の地震", "2024年に震度7の地震"),  # full-width digits
+        ("वर्ष २०२४ में १२ लोगों", "वर्ष 2024 में 12 लोगों"),  # Devanagari digits
+        ("co\u00adoperation in İstanbul", "cooperation in Istanbul"),  # soft hyphen, İ
+    ],
+)
+def test_texts_with_one_content_hash_give_the_same_story_terms(one: str, other: str) -> None:
+    """The story terms read the text as the content hash does: a year in full-width or
+    Arabic-Indic digits was an `N:` number of its own, and a report written with harakat
+    shared few words with the same report without."""
+    assert fingerprint(one).content_hash == fingerprint(other).content_hash
+    assert terms(None, one) == terms(None, other)
+    assert "Y:2024" in terms(None, one) or "Y:2024" not in terms(None, other)
+
+
+def test_function_words_of_the_texts_language_are_no_terms_nor_names() -> None:
+    """German, French, Spanish… function words were content words, and a capitalized one that
+    begins a sentence began a name span weighted ×5 ("Die Bundesregierung": E:die)."""
+    german = terms(
+        None,
+        "Die Bundesregierung hat am Montag beschlossen, dass der Streik und die Tarifrunde enden.",
+    )
+    assert {"E:bundesregierung", "E:streik", "beschlossen"} <= set(german)
+    assert not {"E:die", "E:die bundesregierung", "der", "und", "dass"} & set(german)
+    french = terms(
+        None,
+        "Les inondations ont touché 200 communes. Selon Météo-France, des pluies sont attendues.",
+    )
+    assert {"inondation", "E:météo-france", "touché"} <= set(french)
+    assert not {"E:les", "E:selon", "des", "ont", "sont"} & set(french)
+    english = terms(None, "At least 12 people die in Sudan as the war goes on, and aid is at risk.")
+    assert {"die", "war"} <= set(english)  # German and French function words, English words
+
+
+def test_what_an_apostrophe_joins_to_a_name_is_not_part_of_it() -> None:
+    """French and Italian elide an article before a name (l'Élysée, d'Israël), Turkish puts a
+    case suffix after it (İzmir'de, İzmir'in): the name was a lowercase word, or a name of its
+    own for every article or suffix."""
+    french = terms(
+        None,
+        "Selon l'Élysée, le président d'Israël est arrivé. Il a rencontré les représentants "
+        "d'Israël et de l'armée.",
+    )
+    assert {"E:élysée", "E:israël", "armée"} <= set(french)
+    assert not {"l'élysée", "d'israël", "l'armée"} & set(french)
+    turkish = terms(
+        None,
+        "Deprem İzmir'de büyük hasara yol açtı. Bakan, İzmir'in Bayraklı ilçesinde ve İzmir'e "
+        "bağlı köylerde inceleme yaptı.",
+    )
+    assert turkish["E:izmir"] == 3 * ENTITY_WEIGHT
+    english = terms(None, "Officials said that it's what O'Brien's team didn't expect.")
+    assert "E:o'brien" in english and "didn't" in english
+
+
+def test_korean_nouns_of_two_syllables_are_terms_without_their_particles() -> None:
+    """A term needed three letters, and a Korean syllable is one: 서울 (Seoul), 화재 (fire) and
+    경찰 (police) were no terms, and 화재가, 화재를 two others: two reports of one Seoul fire
+    shared little but their particles' forms."""
+    found = terms(None, "서울 아파트에서 화재가 발생했다. 경찰은 서울 화재 원인을 조사 중이다.")
+    assert {"서울", "아파트", "화재", "경찰", "원인", "조사"} <= set(found)
+    assert found["서울"] == found["화재"] == 2
+    assert not {"아파트에서", "화재가", "경찰은", "원인을"} & set(found)
+
+
+def test_japanese_pairs_of_hiragana_are_no_terms() -> None:
+    """Pairs of hiragana are inflections and particles (した, による, される): they were among a
+    quake report's heaviest terms, shared with any other report."""
+    found = terms(None, "気象庁によると、能登半島で地震が発生した。")
+    assert {"気象", "能登", "地震"} <= set(found)
+    assert not {"によ", "よる", "ると", "した"} & set(found)
+
+
+def test_runs_of_junk_letters_are_not_kept_in_memory() -> None:
+    """The terms and stems of the stream's last 65,536 words are cached: distinct runs of
+    junk letters, each 100,000 long, were kept too (70 MB here), in the worker's memory."""
+    terms(None, "a. b")  # the sentence breaks' terms (none) are cached once
+    tracemalloc.start()
+    try:
+        for letter, burmese in zip("abcdefgh", "ကခဂဃငစဆဇ", strict=True):
+            junk = letter * 100_000
+            terms(None, f"{junk}. {junk} {junk.upper()} {burmese * 100_000}")
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept < 1_000_000  # the last run of junk itself, 100 kB, is still in hand
