@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import tracemalloc
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,8 +26,6 @@ from newsflow.stages.thai import stopwords as thai_stopwords
 ROOT = Path(__file__).resolve().parents[3]
 SEEDS = sorted((ROOT / "samples").glob("0*.txt"))
 OTHER_EVENT = ROOT / "tests" / "fixtures" / "stories" / "other-missile-event.txt"
-NOW = datetime(2024, 9, 10, 12, 0, tzinfo=UTC)
-T0 = NOW.timestamp()
 
 
 def test_terms_weight_name_spans_and_keep_numbers_and_years() -> None:
