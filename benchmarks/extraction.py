@@ -46,7 +46,7 @@ from newsflow.sandbox import Sandbox, SandboxLimits
 from newsflow.stages.extract import extract
 from newsflow.stages.fingerprint import fingerprint
 from newsflow.stages.ingest import ingest
-from newsflow.stages.metadata import warm_up
+from newsflow.stages.language import warm_up
 
 DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction-dev"
 NOW = datetime(2024, 6, 1, tzinfo=UTC)

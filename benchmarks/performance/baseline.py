@@ -88,7 +88,7 @@ def _extractor(mode: Mode) -> Any:
 
         return lambda article: trafilatura.bare_extraction(article.body, url=article.canonical_url)
     from newsflow.stages.extract import extract
-    from newsflow.stages.metadata import warm_up
+    from newsflow.stages.language import warm_up
 
     warm_up()
     return extract

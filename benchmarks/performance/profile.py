@@ -63,7 +63,7 @@ EXTRACTOR_STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("DOM preparation", ("prepare_tree", "has_prose")),
     ("trafilatura bare_extraction", ("bare_extraction",)),
     ("text cleaning", ("clean_text",)),
-    ("language detection", ("language (newsflow/stages/metadata.py",)),
+    ("language detection", ("language (newsflow/stages/language.py",)),
     ("quality, links", ("score_quality", "_link_texts")),
 ]
 PROCESS_MAIN_STAGES: list[tuple[str, tuple[str, ...]]] = [

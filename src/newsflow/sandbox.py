@@ -29,7 +29,7 @@ from newsflow.errors import ConfigError
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
 from newsflow.stages.extract import ExtractLimits, extract, ran_out_of_memory
-from newsflow.stages.metadata import warm_up
+from newsflow.stages.language import warm_up
 from newsflow.stages.stories import StorySettings
 
 if TYPE_CHECKING:

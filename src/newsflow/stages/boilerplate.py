@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from newsflow.model import Extraction
 from newsflow.stages.fingerprint import fingerprint, normalize_lines, normalize_text
-from newsflow.stages.metadata import score_quality
+from newsflow.stages.quality import score_quality
 from newsflow.store.base import DedupStore
 
 DEFAULT_TTL_SECONDS = 30 * 24 * 3600

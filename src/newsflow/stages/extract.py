@@ -10,9 +10,9 @@ block holds `MIN_PROSE_WORDS` words of running text has no main text, and is rej
 than having its navigation or footer returned as the article.
 
 Both paths then go through `textclean` (headline, byline, chrome lines, captions, notices and
-disclaimers dropped) and `metadata` (declared title without the site name, published date
-in UTC when its offset is declared, authors, language detected when not declared, a `quality`
-score).
+disclaimers dropped), `metadata` (declared title without the site name, published date
+in UTC when its offset is declared: `dates`, authors: `bylines`), `language` (detected when
+not declared) and `quality` (a confidence score).
 
 The stage is pure and may be slow on hostile pages: the time limit is enforced by whoever
 runs it (see `newsflow.sandbox`), which can kill it.
@@ -36,7 +36,7 @@ from trafilatura.utils import fromstring_bytes, is_dubious_html, repair_faulty_h
 from newsflow import rejection as R
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
-from newsflow.stages import metadata
+from newsflow.stages import language, metadata, quality
 from newsflow.stages.dom import MIN_PROSE_WORDS, WORD_OR_CHARACTER, has_prose, prepare_tree
 from newsflow.stages.fingerprint import CJK
 from newsflow.stages.ingest import repair_text
@@ -119,13 +119,13 @@ def _extract_text(article: Article) -> Extraction | Rejection:
         authors=[],
         published_at=None,
         sitename=None,
-        language=metadata.language(article.language, cleaned.text),
+        language=language.language(article.language, cleaned.text),
         description=None,
         image=None,
         tags=[],
         extractor_name=EXTRACTOR_NAME,
         extractor_version=EXTRACTOR_VERSION,
-        quality=metadata.score_quality(cleaned.text),
+        quality=quality.score_quality(cleaned.text),
     )
 
 
@@ -154,7 +154,7 @@ def _extract_html(article: Article) -> Extraction | Rejection:
     if not cjk and len(found) <= RESCUED_BRIEF_MAX_CHARS and "\n" not in found.strip():
         cleaned = _cleaned_brief(tree, url, found, meta.title or article.title) or cleaned
     if (
-        metadata.count_words(cleaned.text, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
+        quality.count_words(cleaned.text, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
         < MIN_PROSE_WORDS
     ):
         return Rejection(R.NO_MAIN_TEXT, f"main text has fewer than {MIN_PROSE_WORDS} words")
@@ -165,13 +165,13 @@ def _extract_html(article: Article) -> Extraction | Rejection:
         authors=meta.authors,
         published_at=meta.published_at,
         sitename=meta.sitename,
-        language=metadata.language(meta.language or article.language, cleaned.text),
+        language=language.language(meta.language or article.language, cleaned.text),
         description=meta.description,
         image=meta.image,
         tags=meta.tags,
         extractor_name=EXTRACTOR_NAME,
         extractor_version=EXTRACTOR_VERSION,
-        quality=metadata.score_quality(cleaned.text, link_lines=link_lines),
+        quality=quality.score_quality(cleaned.text, link_lines=link_lines),
     )
 
 
@@ -223,7 +223,7 @@ def _cleaned_brief(
     if not _holds_the_prose(rescued, text):
         return None
     cleaned = clean_text(text, title=title)
-    words = metadata.count_words(cleaned.text, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
+    words = quality.count_words(cleaned.text, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
     return cleaned if words >= MIN_PROSE_WORDS else None
 
 
@@ -250,7 +250,7 @@ def _holds_the_prose(line: str, brief: str) -> bool:
     close = line[spans[last][2] :].lstrip(_CLOSING_PUNCTUATION)  # the brief's own full stop
     return all(
         not _SENTENCE_END.search(part)
-        and metadata.count_words(part, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
+        and quality.count_words(part, up_to=MIN_PROSE_WORDS, pattern=WORD_OR_CHARACTER)
         < MIN_PROSE_WORDS
         for part in (opening, close)
     )

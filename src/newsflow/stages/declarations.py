@@ -1,0 +1,116 @@
+"""What a page declares, read: its `<meta>` tags by name, its JSON-LD, and the site's names.
+
+The page's metadata (`metadata`), its date (`dates`) and its authors (`bylines`) are all read
+from these declarations; the page's `<meta>` tags and JSON-LD scripts are parsed once and
+handed to each.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+
+_NOT_ALNUM = re.compile(r"\W+|_")
+# schema.org's Article and its kinds: NewsArticle, ReportageNewsArticle, BlogPosting,
+# LiveBlogPosting, SocialMediaPosting, Report, … (also as "https://schema.org/NewsArticle").
+_ARTICLE_TYPE = re.compile(r"(?:Article|Posting|Report)$")
+_LD_SCRIPTS = XPath("//script[@type='application/ld+json']")
+Metas = dict[str, list[str]]
+
+
+def _ld_main_objects(data: object) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_main_objects(item)
+    elif isinstance(data, dict):
+        yield data
+        for key in ("@graph", "mainEntity"):
+            yield from _ld_main_objects(data.get(key))
+
+
+def _is_article(found: dict[str, Any]) -> bool:
+    types = found.get("@type")
+    names = types if isinstance(types, list) else [types]
+    return any(isinstance(n, str) and _ARTICLE_TYPE.search(n) for n in names)
+
+
+def _json_ld(tree: HtmlElement) -> list[object]:
+    return [_json(script.text) for script in _LD_SCRIPTS(tree)]
+
+
+def _json(text: str | None) -> object:
+    try:
+        return json.loads(text or "")
+    except ValueError:
+        return None
+
+
+def _first_string(ld: list[object], key: str) -> str | None:
+    for found in _find_key(ld, key):
+        if isinstance(found, str) and found.strip():
+            return " ".join(found.split())
+    return None
+
+
+def _ld_nodes(data: object) -> dict[str, dict[str, object]]:
+    """The JSON-LD nodes that have an `@id` and say more than it, by their `@id`."""
+    nodes: dict[str, dict[str, object]] = {}
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(node_id := item.get("@id"), str) and len(item) > 1:
+                nodes.setdefault(node_id, item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return nodes
+
+
+def _find_key(data: object, key: str) -> Iterator[object]:
+    if isinstance(data, dict):
+        if key in data:
+            yield data[key]
+        for value in data.values():
+            if isinstance(value, dict | list):
+                yield from _find_key(value, key)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _find_key(item, key)
+
+
+def _meta_tags(tree: HtmlElement) -> Metas:
+    """Every `<meta>` content by its lower-cased name, property, itemprop or http-equiv."""
+    metas: Metas = {}
+    for meta in tree.iter("meta"):
+        content = meta.get("content")
+        if content is None or not content.strip():
+            continue
+        for attribute in ("property", "name", "itemprop", "http-equiv"):
+            if (key := meta.get(attribute)) is not None:
+                metas.setdefault(key.strip().lower(), []).append(" ".join(content.split()))
+    return metas
+
+
+def _meta(metas: Metas, *names: str) -> str | None:
+    for name in names:
+        if values := metas.get(name):
+            return values[0]
+    return None
+
+
+def _site_names(sitename: str | None, url: str) -> set[str]:
+    labels = urlsplit(url).hostname or ""
+    names = {_squash(label) for label in labels.split(".")[:-1] if len(label) >= 3}
+    names |= {_squash(sitename)} if sitename else set()
+    return names - {"", "www"}
+
+
+def _squash(name: str) -> str:
+    return _NOT_ALNUM.sub("", name.casefold()).removeprefix("the")
