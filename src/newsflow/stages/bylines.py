@@ -13,12 +13,12 @@ import re
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from newsflow.stages.declarations import Metas, _find_key, _ld_nodes, _meta, _site_names, _squash
+from newsflow.stages.declarations import Metas, find_key, ld_nodes, meta_content, site_names, squash
 from newsflow.stages.dom import NAME_WORD_START
 from newsflow.stages.fingerprint import WORD
-from newsflow.stages.language import _declared_language, language
+from newsflow.stages.language import declared_language, language
 from newsflow.stages.quality import count_words
-from newsflow.stages.teasers import _IN_A_BOX, _LOWER, MAX_CANDIDATES, _in_a_teaser
+from newsflow.stages.teasers import IN_A_BOX, LOWER, MAX_CANDIDATES, in_a_teaser
 
 # Between people: ";", "and", "&", "|", "•", "·". Between a name and what follows it (an
 # affiliation, a credential, a job title: "Jane Roe, CNN", "Jane Roe. Sputnik International",
@@ -136,7 +136,7 @@ _BYLINE_CLASS = re.compile(
 _SIGN_UP_BOX = XPath(
     "boolean(ancestor-or-self::*[self::form or "
     + " or ".join(
-        f"contains({_LOWER.format('@class')}, '{word}')"
+        f"contains({LOWER.format('@class')}, '{word}')"
         for word in ("newsletter", "mail", "subscri", "signup", "sign-up", "promo")
     )
     + "])"
@@ -158,14 +158,14 @@ def split_authors(value: object, *, sitename: str | None = None, url: str = "") 
     if not isinstance(value, str):
         return []
     value = " ".join(value.split())  # (runs of spaces made the patterns below quadratic)
-    site = _site_names(sitename, url)
+    site = site_names(sitename, url)
     names: list[str] = []
     for group in _PEOPLE_SPLIT.split(_without_date(_EMAIL.sub(" ", _URL.sub(" ", value)))):
         parts = [
             _REPORTER_AFTER.sub("", _BY.sub("", part).strip(_BYLINE_PUNCTUATION)).rstrip()
             for part in _AFTER_NAME_SPLIT.split(group)
         ]
-        parts = [_TITLE.sub("", part) for part in parts if part and _squash(part) not in site]
+        parts = [_TITLE.sub("", part) for part in parts if part and squash(part) not in site]
         if (
             len(parts) == 2
             and "," in group
@@ -195,7 +195,7 @@ def _is_name(name: str, site: set[str], *, first: bool, after_a_name: bool = Fal
     words = WORD.findall(name)
     if not 0 < len(words) <= MAX_AUTHOR_WORDS or _NOT_A_NAME.search(name):
         return False
-    if _squash(name) in site or _ROLE.search(name) or _DISPATCH.search(name):
+    if squash(name) in site or _ROLE.search(name) or _DISPATCH.search(name):
         return False
     if len(words) == 1 and name.islower():
         return False  # an account: "admin", "jdadmin"
@@ -233,23 +233,25 @@ def _without_outlet(name: str, site: set[str]) -> str:
             and words[start].istitle()
         )
         outlet = len(words) - start > 1 and _OUTLET.search(tail)
-        if _squash(tail) in site or changes_case or outlet:
+        if squash(tail) in site or changes_case or outlet:
             return " ".join(head)
     return name
 
 
-def _authors(
+def find_authors(
     tree: HtmlElement, metas: Metas, ld: list[object], *, sitename: str | None, url: str
 ) -> list[str]:
     """The authors the page names: from `<meta name=author>`, else JSON-LD, else the first
     short byline in the page (`split_authors`). A source that names nobody (a URL, the site,
     "Staff Reports", a date alone) gives way to the next."""
-    declared = _meta(metas, "author", "article:author", "byl", "parsely-author", "sailthru.author")
+    declared = meta_content(
+        metas, "author", "article:author", "byl", "parsely-author", "sailthru.author"
+    )
     if declared and (names := split_authors(declared, sitename=sitename, url=url)):
         return names
     found: list[str] = []
-    nodes = _ld_nodes(ld)
-    for author in _find_key(ld, "author"):
+    nodes = ld_nodes(ld)
+    for author in find_key(ld, "author"):
         for item in author if isinstance(author, list) else [author]:
             if isinstance(item, dict) and "name" not in item:
                 item = nodes.get(str(item.get("@id")), item)  # {"@id": …} of a Person node
@@ -259,7 +261,7 @@ def _authors(
     if found and (names := split_authors("; ".join(found), sitename=sitename, url=url)):
         return names
     for element in _DOM_AUTHORS(tree)[:MAX_CANDIDATES]:
-        if _IN_A_BOX(element) or _in_a_teaser(element):  # a "Most Read" box's, another article's
+        if IN_A_BOX(element) or in_a_teaser(element):  # a "Most Read" box's, another article's
             continue
         if not _is_byline_element(element, tree, metas):
             continue
@@ -296,7 +298,7 @@ def _firma_is_a_signature(element: HtmlElement, tree: HtmlElement, metas: Metas)
     Hauptstraße 1, Berlin" was the author of a page that named nobody else."""
     if _SIGNED.match(_byline_text(element)):
         return True
-    declared = _declared_language(tree, metas)
+    declared = declared_language(tree, metas)
     text = " ".join(" ".join(_PARAGRAPH_TEXT(tree)).split())
     if declared is None and count_words(text, up_to=FIRMA_LANGUAGE_MIN_WORDS) < (
         FIRMA_LANGUAGE_MIN_WORDS

@@ -20,17 +20,17 @@ from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from newsflow.stages.declarations import Metas, _is_article, _ld_main_objects
+from newsflow.stages.declarations import Metas, is_article, ld_main_objects
 from newsflow.stages.dom import NAME_WORD_START
 from newsflow.stages.ingest import format_timestamp
-from newsflow.stages.language import _declared_language
+from newsflow.stages.language import declared_language
 from newsflow.stages.teasers import (
-    _IN_A_BOX,
-    _LOWER,
+    IN_A_BOX,
+    LOWER,
     MAX_CANDIDATES,
-    _in_a_teaser,
-    _more_than,
-    _without_other_articles_times,
+    in_a_teaser,
+    more_than,
+    without_other_articles_times,
 )
 
 _PUBLISHED_PROPERTIES = ("article:published_time", "og:published_time")
@@ -43,9 +43,9 @@ _DATE_PROPERTIES = (
 _MARKED_PUBLISHED = XPath(
     "//*[@itemprop][{itemprop}='datepublished']"
     "|//meta[@name or @property][{name}='datepublished' or {property}='datepublished']".format(
-        itemprop=_LOWER.format("@itemprop"),
-        name=_LOWER.format("@name"),
-        property=_LOWER.format("@property"),
+        itemprop=LOWER.format("@itemprop"),
+        name=LOWER.format("@name"),
+        property=LOWER.format("@property"),
     )
 )
 _TIMES = XPath("//time[@datetime]")
@@ -165,11 +165,11 @@ def published_date(
     if (in_url := next(_plausible(_url_day(url), latest), None)) is not None:
         return _iso(in_url)
     if not _URL_DAY_DIGITS.search(urlsplit(url).path) and (
-        written := _written_day(tree, _declared_language(tree, metas), latest)
+        written := _written_day(tree, declared_language(tree, metas), latest)
     ):
         return written
     found = find_date(
-        _without_other_articles_times(tree),
+        without_other_articles_times(tree),
         extensive_search=False,
         original_date=True,
         url=url or None,
@@ -182,7 +182,7 @@ def _published_dates(tree: HtmlElement, metas: Metas, ld: list[object]) -> Itera
     for name in _PUBLISHED_PROPERTIES:
         yield from metas.get(name.lower(), [])
     for element in _MARKED_PUBLISHED(tree)[:MAX_CANDIDATES]:
-        if _IN_A_BOX(element) or _in_a_teaser(element):
+        if IN_A_BOX(element) or in_a_teaser(element):
             continue
         value = element.get("content") if element.tag == "meta" else element.get("datetime")
         if value:
@@ -196,8 +196,8 @@ def _ld_published(ld: list[object]) -> str | None:
     BlogPosting, …) at the top of a script or its `@graph`, or their `mainEntity`, else
     another object there (a WebPage). The articles an ItemList or a related link holds are
     other articles, whatever comes first."""
-    objects = list(_ld_main_objects(ld))
-    articles = [o for o in objects if _is_article(o)]
+    objects = list(ld_main_objects(ld))
+    articles = [o for o in objects if is_article(o)]
     for found in itertools.chain(articles, objects):
         value = found.get("datePublished")
         if isinstance(value, str) and value.strip():
@@ -211,7 +211,7 @@ def _other_dates(tree: HtmlElement, metas: Metas) -> Iterator[str]:
     times = (
         t
         for t in itertools.islice(_TIMES(tree), MAX_CANDIDATES)
-        if not _IN_A_BOX(t) and not _in_a_teaser(t) and not _is_update(t)
+        if not IN_A_BOX(t) and not in_a_teaser(t) and not _is_update(t)
     )
     yield from (str(time.get("datetime")) for time in itertools.islice(times, 3))
 
@@ -227,7 +227,7 @@ def _written_day(tree: HtmlElement, declared: str | None, latest: datetime | Non
     code = (declared or "").strip().lower().replace("_", "-")
     for element in itertools.islice(_date_lines(tree), MAX_CANDIDATES):
         text = _short_text(element, DATE_LINE_MAX_CHARS)
-        if text is None or _IN_A_BOX(element) or _in_a_teaser(element):
+        if text is None or IN_A_BOX(element) or in_a_teaser(element):
             continue
         days = itertools.chain(
             (_digit_day(match, code) for match in _DIGIT_DATE.finditer(text)),
@@ -272,7 +272,7 @@ def _short_text(element: HtmlElement, limit: int) -> str | None:
     """The element's text, or None when it is longer than `limit` (read only that far) or
     holds more than `DATE_LINE_MAX_ELEMENTS` elements (`itertext` walks every element, text
     or not: 100 nested date lines over 30,000 empty elements took 5 s)."""
-    if _more_than(element, DATE_LINE_MAX_ELEMENTS):
+    if more_than(element, DATE_LINE_MAX_ELEMENTS):
         return None
     parts: list[str] = []
     size = 0

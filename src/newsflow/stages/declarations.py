@@ -24,23 +24,23 @@ _LD_SCRIPTS = XPath("//script[@type='application/ld+json']")
 Metas = dict[str, list[str]]
 
 
-def _ld_main_objects(data: object) -> Iterator[dict[str, Any]]:
+def ld_main_objects(data: object) -> Iterator[dict[str, Any]]:
     if isinstance(data, list):
         for item in data:
-            yield from _ld_main_objects(item)
+            yield from ld_main_objects(item)
     elif isinstance(data, dict):
         yield data
         for key in ("@graph", "mainEntity"):
-            yield from _ld_main_objects(data.get(key))
+            yield from ld_main_objects(data.get(key))
 
 
-def _is_article(found: dict[str, Any]) -> bool:
+def is_article(found: dict[str, Any]) -> bool:
     types = found.get("@type")
     names = types if isinstance(types, list) else [types]
     return any(isinstance(n, str) and _ARTICLE_TYPE.search(n) for n in names)
 
 
-def _json_ld(tree: HtmlElement) -> list[object]:
+def json_ld_objects(tree: HtmlElement) -> list[object]:
     return [_json(script.text) for script in _LD_SCRIPTS(tree)]
 
 
@@ -51,14 +51,14 @@ def _json(text: str | None) -> object:
         return None
 
 
-def _first_string(ld: list[object], key: str) -> str | None:
-    for found in _find_key(ld, key):
+def first_string(ld: list[object], key: str) -> str | None:
+    for found in find_key(ld, key):
         if isinstance(found, str) and found.strip():
             return " ".join(found.split())
     return None
 
 
-def _ld_nodes(data: object) -> dict[str, dict[str, object]]:
+def ld_nodes(data: object) -> dict[str, dict[str, object]]:
     """The JSON-LD nodes that have an `@id` and say more than it, by their `@id`."""
     nodes: dict[str, dict[str, object]] = {}
     stack = [data]
@@ -73,19 +73,19 @@ def _ld_nodes(data: object) -> dict[str, dict[str, object]]:
     return nodes
 
 
-def _find_key(data: object, key: str) -> Iterator[object]:
+def find_key(data: object, key: str) -> Iterator[object]:
     if isinstance(data, dict):
         if key in data:
             yield data[key]
         for value in data.values():
             if isinstance(value, dict | list):
-                yield from _find_key(value, key)
+                yield from find_key(value, key)
     elif isinstance(data, list):
         for item in data:
-            yield from _find_key(item, key)
+            yield from find_key(item, key)
 
 
-def _meta_tags(tree: HtmlElement) -> Metas:
+def meta_tags(tree: HtmlElement) -> Metas:
     """Every `<meta>` content by its lower-cased name, property, itemprop or http-equiv."""
     metas: Metas = {}
     for meta in tree.iter("meta"):
@@ -98,19 +98,19 @@ def _meta_tags(tree: HtmlElement) -> Metas:
     return metas
 
 
-def _meta(metas: Metas, *names: str) -> str | None:
+def meta_content(metas: Metas, *names: str) -> str | None:
     for name in names:
         if values := metas.get(name):
             return values[0]
     return None
 
 
-def _site_names(sitename: str | None, url: str) -> set[str]:
+def site_names(sitename: str | None, url: str) -> set[str]:
     labels = urlsplit(url).hostname or ""
-    names = {_squash(label) for label in labels.split(".")[:-1] if len(label) >= 3}
-    names |= {_squash(sitename)} if sitename else set()
+    names = {squash(label) for label in labels.split(".")[:-1] if len(label) >= 3}
+    names |= {squash(sitename)} if sitename else set()
     return names - {"", "www"}
 
 
-def _squash(name: str) -> str:
+def squash(name: str) -> str:
     return _NOT_ALNUM.sub("", name.casefold()).removeprefix("the")

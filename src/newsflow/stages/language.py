@@ -100,7 +100,7 @@ def warm_up() -> None:
     detect_language("warm up")
 
 
-def _declared_language(tree: HtmlElement, metas: Metas) -> str | None:
+def declared_language(tree: HtmlElement, metas: Metas) -> str | None:
     values = tree.xpath("/html/@lang|/html/@xml:lang")
     values = values or metas.get("content-language") or metas.get("og:locale") or []
     return str(values[0]).strip() or None if values else None

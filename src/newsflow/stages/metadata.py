@@ -27,20 +27,20 @@ from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from newsflow.stages.bylines import _authors
+from newsflow.stages.bylines import find_authors
 from newsflow.stages.dates import published_date
 from newsflow.stages.declarations import (
     Metas,
-    _find_key,
-    _first_string,
-    _json_ld,
-    _meta,
-    _meta_tags,
-    _site_names,
-    _squash,
+    find_key,
+    first_string,
+    json_ld_objects,
+    meta_content,
+    meta_tags,
+    site_names,
+    squash,
 )
 from newsflow.stages.fingerprint import WORD
-from newsflow.stages.language import _declared_language
+from newsflow.stages.language import declared_language
 
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—·•»:-]\s+|:\s+")
 
@@ -62,29 +62,29 @@ class PageMetadata:
 def page_metadata(tree: HtmlElement, url: str, fetched_at: str | None = None) -> PageMetadata:
     """The article's metadata as its page declares it (see the module docstring);
     `fetched_at` (RFC 3339), when known, bounds the publication date."""
-    ld = _json_ld(tree)
-    metas = _meta_tags(tree)
+    ld = json_ld_objects(tree)
+    metas = meta_tags(tree)
     sitename = page_sitename(metas, ld)
     title = page_title(tree, metas, ld)
     return PageMetadata(
         title=strip_site_name(title, sitename, url) if title else None,
         sitename=sitename,
-        authors=_authors(tree, metas, ld, sitename=sitename, url=url),
+        authors=find_authors(tree, metas, ld, sitename=sitename, url=url),
         published_at=published_date(tree, metas, ld, url, fetched_at=fetched_at),
-        description=_meta(metas, "og:description", "twitter:description", "description")
-        or _first_string(ld, "description"),
+        description=meta_content(metas, "og:description", "twitter:description", "description")
+        or first_string(ld, "description"),
         image=_absolute(
-            _meta(metas, "og:image", "twitter:image", "og:image:url") or _ld_image(ld), url
+            meta_content(metas, "og:image", "twitter:image", "og:image:url") or _ld_image(ld), url
         ),
-        language=_declared_language(tree, metas),
-        tags=tags(metas.get("article:tag", []), _first_string(ld, "keywords")),
+        language=declared_language(tree, metas),
+        tags=tags(metas.get("article:tag", []), first_string(ld, "keywords")),
     )
 
 
 def page_title(tree: HtmlElement, metas: Metas, ld: list[object]) -> str | None:
     """The page's headline: declared in its metadata, else `<title>`, else its first `<h1>`;
     a declared title that merely wraps the `<h1>` gives way to it."""
-    declared = _meta(metas, "og:title", "twitter:title") or _first_string(ld, "headline")
+    declared = meta_content(metas, "og:title", "twitter:title") or first_string(ld, "headline")
     declared = declared or _text(tree.find(".//title"))
     headings = [text for h1 in tree.iter("h1") if (text := _text(h1))]
     if declared and headings:
@@ -105,19 +105,19 @@ def strip_site_name(title: str, sitename: str | None, url: str) -> str:
     parts = _TITLE_SEPARATOR.split(title)
     if len(parts) < 2:
         return title
-    names = _site_names(sitename, url)
-    if _squash(parts[0]) in names:
+    names = site_names(sitename, url)
+    if squash(parts[0]) in names:
         return title[title.index(parts[1], len(parts[0])) :].strip()
-    if _squash(parts[-1]) in names:
+    if squash(parts[-1]) in names:
         return title[: title.rindex(parts[-1])].rstrip(" |–—·•»:-").strip()
     return title
 
 
 def page_sitename(metas: Metas, ld: list[object]) -> str | None:
     """The site's name as it declares it (`og:site_name`, JSON-LD publisher)."""
-    declared = _meta(metas, "og:site_name", "application-name")
+    declared = meta_content(metas, "og:site_name", "application-name")
     if declared is None:
-        for publisher in _find_key(ld, "publisher"):
+        for publisher in find_key(ld, "publisher"):
             name = publisher.get("name") if isinstance(publisher, dict) else None
             if isinstance(name, str) and name.strip():
                 return " ".join(name.split())
@@ -144,7 +144,7 @@ def _absolute(link: str | None, url: str) -> str | None:
 
 
 def _ld_image(ld: list[object]) -> str | None:
-    for found in _find_key(ld, "image"):
+    for found in find_key(ld, "image"):
         candidate = found[0] if isinstance(found, list) and found else found
         if isinstance(candidate, dict):
             candidate = candidate.get("url")

@@ -17,20 +17,20 @@ from lxml.html import HtmlElement
 from newsflow.stages.dom import WORD_OR_CHARACTER
 from newsflow.stages.quality import count_words
 
-_LOWER = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+LOWER = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 # Boxes of other articles: asides, navigation, elements classed or named related, teaser,
 # recommended, trending, popular (the page's <body> and <html> classes do not count).
 _BOX_WORDS = ("related", "teaser", "recommend", "trending", "popular")
-_IN_A_BOX = XPath(
+IN_A_BOX = XPath(
     "boolean(ancestor-or-self::*[self::aside or self::nav or (("
     + " or ".join(
-        f"contains({_LOWER.format(a)}, '{w}')" for a in ("@class", "@id") for w in _BOX_WORDS
+        f"contains({LOWER.format(a)}, '{w}')" for a in ("@class", "@id") for w in _BOX_WORDS
     )
     + ") and not(self::body or self::html))])"
 )
 _DATED = XPath(
     "//body//*[self::time or @datetime or contains({itemprop}, 'date')]".format(
-        itemprop=_LOWER.format("@itemprop")
+        itemprop=LOWER.format("@itemprop")
     )
 )
 # Teasers of other articles outside any box named as one ("Meistgelesen", "Leia também"): a
@@ -56,22 +56,22 @@ _BYLINE_LINK = XPath(
 )
 
 
-def _without_other_articles_times(tree: HtmlElement) -> HtmlElement:
+def without_other_articles_times(tree: HtmlElement) -> HtmlElement:
     """The page for htmldate: without the dates of boxes and teasers of other articles
     (`<time>`s, `datetime` and `itemprop` dates, which htmldate reads wherever they are), a
     copy when there are any."""
-    if not any(_IN_A_BOX(d) or _in_a_teaser(d) for d in _DATED(tree)[:MAX_CANDIDATES]):
+    if not any(IN_A_BOX(d) or in_a_teaser(d) for d in _DATED(tree)[:MAX_CANDIDATES]):
         return tree
     copy = deepcopy(tree)
-    for dated in [d for d in _DATED(copy)[:MAX_CANDIDATES] if _IN_A_BOX(d) or _in_a_teaser(d)]:
+    for dated in [d for d in _DATED(copy)[:MAX_CANDIDATES] if IN_A_BOX(d) or in_a_teaser(d)]:
         dated.drop_tree()
     return copy
 
 
-def _in_a_teaser(element: HtmlElement) -> bool:
+def in_a_teaser(element: HtmlElement) -> bool:
     """Whether the element is in a teaser of another article (see `_TEASER_CONTAINERS`)."""
     container = next((a for a in element.iterancestors() if a.tag in _TEASER_CONTAINERS), None)
-    if container is None or _more_than(container, TEASER_MAX_ELEMENTS):
+    if container is None or more_than(container, TEASER_MAX_ELEMENTS):
         return False  # (each candidate in it walked all its elements and links: quadratic)
     if not _few_words(container) or container.find(".//h1") is not None:
         return False
@@ -89,7 +89,7 @@ def _in_a_teaser(element: HtmlElement) -> bool:
     return False
 
 
-def _more_than(element: HtmlElement, count: int) -> bool:
+def more_than(element: HtmlElement, count: int) -> bool:
     """Whether the element and its descendants are more than `count` elements (only that many
     are looked at)."""
     return next(itertools.islice(element.iter(), count, None), None) is not None
