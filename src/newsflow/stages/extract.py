@@ -36,7 +36,7 @@ from trafilatura.utils import fromstring_bytes, is_dubious_html, repair_faulty_h
 from newsflow import rejection as R
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
-from newsflow.stages import language, metadata, quality
+from newsflow.stages import language, metadata, quality, zawgyi
 from newsflow.stages.dom import MIN_PROSE_WORDS, WORD_OR_CHARACTER, has_prose, prepare_tree
 from newsflow.stages.fingerprint import CJK
 from newsflow.stages.ingest import repair_text
@@ -101,12 +101,14 @@ def extract(article: Article, *, limits: ExtractLimits | None = None) -> Extract
     """Main text and metadata of an article; `no_main_text` when nothing usable is found."""
     limits = limits or ExtractLimits()
     if article.content_type == "text":
-        return _extract_text(article)
-    if len(article.body) > limits.max_html_chars:
+        found = _extract_text(article)
+    elif len(article.body) > limits.max_html_chars:
         return Rejection(
             R.TOO_LARGE, f"HTML is {len(article.body)} chars, limit {limits.max_html_chars}"
         )
-    return _extract_html(article)
+    else:
+        found = _extract_html(article)
+    return zawgyi.in_unicode(found) if isinstance(found, Extraction) else found
 
 
 def _extract_text(article: Article) -> Extraction | Rejection:
