@@ -9,10 +9,10 @@ site's template gives the same text — exact dedup is only as good as that. A p
 block holds `MIN_PROSE_WORDS` words of running text has no main text, and is rejected rather
 than having its navigation or footer returned as the article.
 
-Both paths then go through `textclean` (headline, byline, chrome lines, captions, notices and
-disclaimers dropped), `metadata` (declared title without the site name, published date
-in UTC when its offset is declared: `dates`, authors: `bylines`), `language` (detected when
-not declared) and `quality` (a confidence score).
+Both paths then go through `textclean` (headline and byline dropped, and with `furniture`
+chrome lines, captions, notices and disclaimers), `metadata` (declared title without the site
+name, published date in UTC when its offset is declared: `dates`, authors: `bylines`),
+`language` (detected when not declared) and `quality` (a confidence score).
 
 The stage is pure and may be slow on hostile pages: the time limit is enforced by whoever
 runs it (see `newsflow.sandbox`), which can kill it.
