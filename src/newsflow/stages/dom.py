@@ -23,7 +23,7 @@ import re
 from lxml.html import HtmlElement
 
 from newsflow.stages.fingerprint import MARKS, SPACELESS_LETTERS
-from newsflow.stages.textclean import PROSE_END
+from newsflow.stages.linewords import PROSE_END
 
 _WORD = re.compile(r"\w+")
 # Words for scripts written without spaces count one per character (kana, CJK ideographs, Thai,

@@ -1,6 +1,7 @@
 """How many words a line has (`word_count`), as the rules on the shape of a line count
-them, and the most words a headline has (`HEADLINE_MAX_WORDS`), which a teaser link to
-another article does not exceed either.
+them, the most words a headline has (`HEADLINE_MAX_WORDS`), which a teaser link to another
+article does not exceed either, and the marks that end a sentence in every script
+(`OTHER_SCRIPTS_ENDS`, `PROSE_END`).
 
 Both the page furniture rules (`newsflow.stages.furniture`) and the headline and byline rules
 (`newsflow.stages.textclean`) measure lines so. Thai, Lao, Khmer and Myanmar leave spaces
@@ -18,6 +19,10 @@ from newsflow.stages.syllables import SYLLABIC
 from newsflow.stages.thai import THAI
 
 HEADLINE_MAX_WORDS = 25
+# Sentence ends beyond Latin and CJK: the danda (Hindi), the Urdu full stop, the Arabic
+# question mark and semicolon, the Greek question mark, the Ethiopic, Myanmar and Khmer stops.
+OTHER_SCRIPTS_ENDS = "।॥۔؟؛\u037e።။។"
+PROSE_END = frozenset('.!?…"”’)。！？」』' + OTHER_SCRIPTS_ENDS)
 PHRASE_SPACED = re.compile(f"[{THAI}{SYLLABIC}]")
 """A letter of Thai, Lao, Khmer or Myanmar: scripts that leave spaces between phrases, not
 between words."""

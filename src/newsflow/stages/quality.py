@@ -12,8 +12,11 @@ import re
 
 from newsflow.stages.dom import WORD_OR_CHARACTER
 from newsflow.stages.fingerprint import HAS_CJK, SPACELESS, WORD
-from newsflow.stages.linewords import PHRASE_SPACED, PHRASE_SPACED_CHARS_PER_WORD
-from newsflow.stages.textclean import OTHER_SCRIPTS_ENDS
+from newsflow.stages.linewords import (
+    OTHER_SCRIPTS_ENDS,
+    PHRASE_SPACED,
+    PHRASE_SPACED_CHARS_PER_WORD,
+)
 
 _SENTENCE_END = re.compile(f"[.!?。！？{OTHER_SCRIPTS_ENDS}]['\"”’)]?$")
 _TRUNCATED_END = re.compile(

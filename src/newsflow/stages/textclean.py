@@ -31,12 +31,9 @@ from newsflow.stages.furniture import (
     drop_trailing_notices,
     is_notice,
 )
-from newsflow.stages.linewords import HEADLINE_MAX_WORDS, word_count
+from newsflow.stages.linewords import HEADLINE_MAX_WORDS, OTHER_SCRIPTS_ENDS, PROSE_END, word_count
 
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-# Sentence ends beyond Latin and CJK: the danda (Hindi), the Urdu full stop, the Arabic
-# question mark and semicolon, the Greek question mark, the Ethiopic, Myanmar and Khmer stops.
-OTHER_SCRIPTS_ENDS = "।॥۔؟؛\u037e።။។"
 _SENTENCE_END = re.compile(f'[.!?…:;,"”’)。！？」』{OTHER_SCRIPTS_ENDS}]$')
 # "a.m." and "p.m." end a time, not a sentence, on a credit line: one that opens as a credit
 # does ("Updated at 1:23 p.m.", "By …") or that is a date and a time and nothing else
@@ -77,7 +74,6 @@ _CREDIT = re.compile(
 )  # byline, date, time, staff credit
 _DATELINE = re.compile(r"^[A-Z][\w.,' ]{1,40}?(?:\s*\([\w .]+\))?\s*[—–-]{1,2}\s+")
 _SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
-PROSE_END = frozenset('.!?…"”’)。！？」』' + OTHER_SCRIPTS_ENDS)
 
 HEADLINE_MIN_WORDS = 3
 HEADLINE_MAX_LINE = 10
