@@ -7,7 +7,10 @@ wrote it until Myanmar's move to Unicode in 2019, and reposts and older pages st
 An extraction whose text is Zawgyi (Google's `myanmartools` detector, a Markov model of both
 encodings) has its text, title, description and authors converted (`python-myanmar`'s
 converter), so a Zawgyi copy of a Unicode article is an exact duplicate of it, and consumers
-get text their fonts show.
+get text their fonts show. The converter is no identity on Unicode ("ရန်ကုန်" becomes
+"ရနျကုနျ"), so each line of the text and each field is converted only unless it reads as
+Unicode by itself: a page's Unicode title over a Zawgyi text, or the Unicode copy of a post
+that carries its report in both encodings, stays as it is.
 """
 
 from __future__ import annotations
@@ -24,6 +27,11 @@ ZAWGYI_PROBABILITY = 0.95
 """From which probability of Zawgyi a text is converted (Unicode texts score about 0)."""
 SAMPLE_CHARS = 1_000
 """Myanmar characters the detector reads: its time grows with the text (11 ms for 13,000)."""
+UNICODE_BELOW = 0.05
+"""Below which probability of Zawgyi a line or a field of a Zawgyi text reads as Unicode and is
+left as it is (a Unicode line of 20 letters scores below it 99 times in 100)."""
+PIECE_SAMPLE_CHARS = 200
+"""Myanmar characters the detector reads of each line or field of a Zawgyi text."""
 _MYANMAR_RUN = re.compile(f"[{MYANMAR}]+")
 _COMMON_BURMESE = "\u1031\u102c\u1039\u103a\u1004"
 """ေ ာ ္ ် င: any Burmese text, in either encoding, has some. Looking for them is a substring
@@ -36,12 +44,14 @@ def in_unicode(extraction: Extraction) -> Extraction:
         return extraction
     return replace(
         extraction,
-        text=_converted(extraction.text),
-        title=_converted(extraction.title) if extraction.title else extraction.title,
+        text="\n".join(map(_unless_unicode, extraction.text.split("\n"))),
+        title=_unless_unicode(extraction.title) if extraction.title else extraction.title,
         description=(
-            _converted(extraction.description) if extraction.description else extraction.description
+            _unless_unicode(extraction.description)
+            if extraction.description
+            else extraction.description
         ),
-        authors=[_converted(author) for author in extraction.authors],
+        authors=[_unless_unicode(author) for author in extraction.authors],
     )
 
 
@@ -54,6 +64,15 @@ def is_zawgyi(text: str) -> bool:
         return False
     sample = " ".join(runs)[:SAMPLE_CHARS]
     return bool(_detector().get_zawgyi_probability(sample) >= ZAWGYI_PROBABILITY)
+
+
+def _unless_unicode(piece: str) -> str:
+    """A line or a field of a Zawgyi text, converted unless it reads as Unicode by itself (or
+    has no Burmese)."""
+    sample = " ".join(_MYANMAR_RUN.findall(piece))[:PIECE_SAMPLE_CHARS]
+    if not sample or _detector().get_zawgyi_probability(sample) < UNICODE_BELOW:
+        return piece
+    return _converted(piece)
 
 
 def _converted(text: str) -> str:

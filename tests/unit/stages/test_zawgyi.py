@@ -78,3 +78,26 @@ def test_unicode_burmese_and_other_texts_are_left_as_they_are(path: str) -> None
     found = extracted(extract(article(text)))
     assert found == zawgyi.in_unicode(found)
     assert zawgyi._MYANMAR_RUN.search(found.text)
+
+
+def test_a_zawgyi_page_s_unicode_title_description_and_author_are_left_as_they_are() -> None:
+    """The converter is no identity on Unicode ("ရန်ကုန်" became "ရနျကုနျ"): a field the page
+    (or the crawler's message) gives in Unicode over a Zawgyi text is not converted again."""
+    title, author = "ရန်ကုန်တွင် ငလျင်လှုပ်", "ကိုအောင်"
+    body = "".join(f"<p>{line}</p>" for line in ZAWGYI.split("\n") if line)
+    page = (
+        f'<html><head><title>{title}</title><meta name="description" content="{title}">'
+        f'<meta name="author" content="{author}"></head>'
+        f"<body><article>{body}</article></body></html>"
+    )
+    found = extracted(extract(article(page, html=True)))
+    assert found.text == extracted(extract(article(UNICODE))).text
+    assert (found.title, found.description, found.authors) == (title, title, [author])
+
+
+def test_a_text_in_both_encodings_has_only_its_zawgyi_converted() -> None:
+    """Posts of 2016–2019 often carry the report twice, in Zawgyi and in Unicode: the Unicode
+    copy is not converted a second time."""
+    other = (FIXTURES / "sea" / "quake_b.txt").read_text().strip()
+    found = extracted(extract(article(ZAWGYI.strip() + "\n\n" + other)))
+    assert found.text == extracted(extract(article(UNICODE.strip() + "\n\n" + other))).text
