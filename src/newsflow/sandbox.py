@@ -192,7 +192,12 @@ class Sandbox:
             conn = self._conn
             try:
                 if conn is not None and conn.poll(max(0.0, deadline - time.monotonic())):
-                    result, found, started, finished = conn.recv()
+                    answer = conn.recv()
+                    if answer == READY:  # a start slower than the start-up limit: it has
+                        self._ready = True  # not begun on the article yet, whose limit
+                        self._free_at = time.monotonic()  # runs from now
+                        continue
+                    result, found, started, finished = answer
                     self._queued.popleft()
                     self._free_at = finished
                     return Extracted(result, job.attempts, finished - started, found)

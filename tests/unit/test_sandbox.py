@@ -213,3 +213,14 @@ def test_a_cap_too_small_to_start_is_said_once_and_for_certain(cap_mb: int) -> N
     sandbox = Sandbox(SandboxLimits(memory_limit_mb=cap_mb), features=StorySettings())
     with sandbox, pytest.raises(ConfigError, match=r"exit code 3\); .* is too small"):
         sandbox.wait_ready()
+
+
+def test_a_child_ready_after_the_start_up_limit_serves_its_articles() -> None:
+    """A replacement child (after a timeout or a crash) is not waited for through
+    `wait_ready`: one slower to start than the start-up limit said "ready" after its owner
+    stopped waiting, and that word was read as the first article's result (ValueError: too
+    many values to unpack), stopping the run or the service."""
+    with Sandbox(SandboxLimits(startup_limit=0.001)) as sandbox:
+        result = sandbox.run(article(PARAGRAPH * 3))
+        assert isinstance(result, Extraction) and sandbox.restarts == 0
+        assert isinstance(sandbox.run(article(PARAGRAPH * 3, 1)), Extraction)
