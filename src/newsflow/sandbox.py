@@ -63,10 +63,6 @@ def _child_main(
 ) -> None:
     # Ctrl-C reaches the whole process group: the owner decides when its extractor stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # numpy's and scipy's OpenBLAS start a thread per core at import, each with its own
-    # buffers; the child does no linear algebra. Under a tight cap the threads cannot start
-    # (OpenBLAS prints four lines for each), and one capped allocation spins.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if limits.memory_limit_mb:
         cap = limits.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))

@@ -194,7 +194,7 @@ def test_a_child_holds_its_next_articles_while_the_caller_works_on_a_result() ->
 
 
 def test_an_extractor_not_ready_within_the_start_up_limit_is_a_configuration_error() -> None:
-    """Under a 250 MiB cap, loading scipy's OpenBLAS (the text features import it) spun at
+    """Under a 250 MiB cap, loading scipy's OpenBLAS (the text features imported it) spun at
     full CPU and never failed: each child waited out the start-up limit, then each article
     its time limit, and `newsflow process` seemed to hang. A child that is not ready in time
     now stops the start as one that died would. Here the limit is shorter than any start-up

@@ -102,16 +102,20 @@ _BYLINE_PUNCTUATION = " ,.:;|-–—·•("
 # Bylines in the page: microdata, rel=author links, elements classed "byline" or "author", or
 # with a word of `_BYLINE_CLASS` in their class (not in reader comments), first found first.
 _BYLINE_WORDS = ("firma", "signature", "writer")
-"""Other words for a byline in class names: "firma" (Spanish and Italian for a signature, on
-their pages only: `_firma_is_a_signature`), "signature", "writer"."""
-FIRMA_SIGNS_IN = frozenset({"es", "it", "ca", "gl"})
-"""The languages in which "firma" is a signature, the byline; in German, Polish, Czech,
-Slovak, Portuguese, Romanian, Dutch and the Nordic languages it is a company (a box of the
-publisher's or an advertiser's name and address)."""
+"""Other words for a byline in class names: "firma" (Spanish and Italian for a signature; not
+on pages in languages where it is a company: `_firma_is_a_signature`), "signature", "writer"."""
+FIRMA_IS_A_COMPANY_IN = frozenset(
+    {"de", "pl", "cs", "sk", "pt", "ro", "nl", "sv", "da", "nb", "no", "fi", "hr", "sl", "sr"}
+    | {"bs", "tr"}
+)
+"""The languages in which "firma" is a company (a box of the publisher's or an advertiser's
+name and address), not a signature, the byline, as in Spanish and Italian (`firma` boxes on
+pages of other languages come from those sites' templates)."""
 # A byline's opening in Spanish, Italian and English ("Por …", "di …", "A cura di …", "By …"):
 # a box classed "firma" that opens so signs the article whatever the page's language.
 _SIGNED = re.compile(r"^(?:por|di|a cura di|by)\s", re.I)
 _PARAGRAPH_TEXT = XPath("//body//p//text()")
+_BODY_TEXT = XPath("//body//text()[not(ancestor::script or ancestor::style)]")
 FIRMA_LANGUAGE_MIN_WORDS = 20  # too few words of an undeclared page to tell its language
 _DOM_AUTHORS = XPath(
     "//body//*[@itemprop='author' or @rel='author' or contains(@class, 'byline')"
@@ -293,18 +297,25 @@ def _is_byline_element(element: HtmlElement, tree: HtmlElement, metas: Metas) ->
 
 def _firma_is_a_signature(element: HtmlElement, tree: HtmlElement, metas: Metas) -> bool:
     """Whether a box classed "firma" is the byline: it opens as one ("Por Laura Martín"), or
-    the page is in a language where the word is a signature (`FIRMA_SIGNS_IN`), declared or
-    read from its paragraphs. A German or Polish page's "firma" is a company: "Muster GmbH,
-    Hauptstraße 1, Berlin" was the author of a page that named nobody else."""
+    the page is in none of the languages where the word is a company (`FIRMA_IS_A_COMPANY_IN`),
+    declared or read from its paragraphs (else its body's text). A German or Polish page's
+    "firma" is a company: "Muster GmbH, Hauptstraße 1, Berlin" was the author of a page that
+    named nobody else."""
     if _SIGNED.match(_byline_text(element)):
         return True
     declared = declared_language(tree, metas)
-    text = " ".join(" ".join(_PARAGRAPH_TEXT(tree)).split())
+    text = _words_of(_PARAGRAPH_TEXT(tree))
+    if count_words(text, up_to=FIRMA_LANGUAGE_MIN_WORDS) < FIRMA_LANGUAGE_MIN_WORDS:
+        text = _words_of(_BODY_TEXT(tree))  # a page whose text is not in paragraphs
     if declared is None and count_words(text, up_to=FIRMA_LANGUAGE_MIN_WORDS) < (
         FIRMA_LANGUAGE_MIN_WORDS
     ):
-        return False
-    return language(declared, text) in FIRMA_SIGNS_IN
+        return True  # too little to tell: a signature, as the class says in Spanish and Italian
+    return language(declared, text) not in FIRMA_IS_A_COMPANY_IN
+
+
+def _words_of(texts: list[str]) -> str:
+    return " ".join(" ".join(texts).split())
 
 
 def _byline_text(element: HtmlElement) -> str:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from lxml.html import document_fromstring
-from tests.metadata_pages import GERMAN, URL, meta
+from tests.metadata_pages import ENGLISH, GERMAN, URL, meta
 
 from newsflow.stages.bylines import split_authors
 from newsflow.stages.metadata import PageMetadata, page_metadata
@@ -190,9 +190,12 @@ POLISH = (
 )
 
 
-def firma_page(lang: str | None, text: str, box: str) -> PageMetadata:
+def firma_page(lang: str | None, text: str, box: str, *, block: str = "p") -> PageMetadata:
     declared = f' lang="{lang}"' if lang else ""
-    html = f"<html{declared}><head></head><body><article><h1>T</h1><p>{text}</p>{box}</article>"
+    html = (
+        f"<html{declared}><head></head><body><article><h1>T</h1>"
+        f"<{block}>{text}</{block}>{box}</article>"
+    )
     return page_metadata(document_fromstring(html + "</body></html>"), URL)
 
 
@@ -206,10 +209,14 @@ def firma_page(lang: str | None, text: str, box: str) -> PageMetadata:
         (None, POLISH, '<div class="footer-firma">Kowalski i Synowie</div>'),
     ],
 )
-def test_a_company_box_classed_firma_names_no_author(lang: str | None, text: str, box: str) -> None:
+@pytest.mark.parametrize("block", ["p", "div"])
+def test_a_company_box_classed_firma_names_no_author(
+    lang: str | None, text: str, box: str, block: str
+) -> None:
     """In German and Polish "firma" is a company: its box, the publisher's or an
-    advertiser's name and address, was the author of a page that named nobody else."""
-    assert firma_page(lang, text, box).authors == []
+    advertiser's name and address, was the author of a page that named nobody else. The
+    page's language is read from its paragraphs, else (text in `<div>`s) its body."""
+    assert firma_page(lang, text, box, block=block).authors == []
 
 
 @pytest.mark.parametrize(
@@ -221,9 +228,12 @@ def test_a_company_box_classed_firma_names_no_author(lang: str | None, text: str
         ("en", ITALIAN * 3, '<div class="firma">Giulia Bianchi</div>', ["Giulia Bianchi"]),
         (None, "", '<div class="firma">Por Laura Martín</div>', ["Laura Martín"]),
         ("de", GERMAN, '<div class="firma">Por Laura Martín</div>', ["Laura Martín"]),
+        # (a review: these lost their author when only Spanish and Italian pages signed)
+        ("en", ENGLISH, '<div class="firma">Laura Martín</div>', ["Laura Martín"]),
+        (None, "", '<div class="firma">Laura Martín</div>', ["Laura Martín"]),
     ],
 )
-def test_a_byline_classed_firma_on_an_italian_or_spanish_page_names_its_author(
+def test_a_byline_classed_firma_on_a_page_not_in_a_company_language_names_its_author(
     lang: str | None, text: str, box: str, expected: list[str]
 ) -> None:
     """In Italian and Spanish "firma" is the signature, the byline: declared so, read from the
