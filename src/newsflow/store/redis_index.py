@@ -1,7 +1,7 @@
 """The near-duplicate index and the story state in Redis (mixed into `RedisStore`).
 
-One Lua script per operation (`newsflow.store.redis_lua`), so each is atomic: indexing a signature (query and insert
-together, so of two near duplicates indexed at once the second sees the first), reading term
+One Lua script per operation (`newsflow.store.redis_lua`), so each is atomic: indexing a
+signature (query and insert together, so of two near duplicates indexed at once the second sees the first), reading term
 statistics (in the same script as the indexing: one round trip for both), and committing a
 decision with its story update, the story chosen among the candidates in the same script. Lists of
 terms and weights travel as one JSON argument (and the statistics come back as one), which
