@@ -1,11 +1,12 @@
 """The near-duplicate index and the story state in Redis (mixed into `RedisStore`).
 
 One Lua script per operation (`newsflow.store.redis_lua`), so each is atomic: indexing a
-signature (query and insert together, so of two near duplicates indexed at once the second sees the first), reading term
-statistics (in the same script as the indexing: one round trip for both), and committing a
-decision with its story update, the story chosen among the candidates in the same script. Lists of
-terms and weights travel as one JSON argument (and the statistics come back as one), which
-costs far less on both sides than hundreds of separate arguments. Every key
+signature (query and insert together, so of two near duplicates indexed at once the second
+sees the first), reading term statistics (in the same script as the indexing: one round trip
+for both), and committing a decision with its story update, the story chosen among the
+candidates in the same script. Lists of terms and weights travel as one JSON argument (and
+the statistics come back as one), which costs far less on both sides than hundreds of
+separate arguments. Every key
 has a TTL of the window (refreshed on write) and sorted sets are trimmed by time, so memory is
 bounded by the window; datasketch's own Redis LSH storage cannot expire entries, hence ours.
 The near-duplicate index is kept per day of event time (one hash per day, band key -> ids),
