@@ -15,7 +15,9 @@ that carries its report in both encodings, stays as it is.
 
 from __future__ import annotations
 
+import io
 import re
+from contextlib import redirect_stdout
 from dataclasses import replace
 from functools import cache
 from typing import Any
@@ -76,9 +78,13 @@ def _unless_unicode(piece: str) -> str:
 
 
 def _converted(text: str) -> str:
+    """The Zawgyi text in Unicode; as it is when the converter cannot read one of its
+    syllables (it then prints the syllable and drops part of it: "ဃႉဳ" became "ဃ")."""
     from myanmar import converter  # only for a Zawgyi text
 
-    return str(converter.convert(text, "zawgyi", "unicode"))
+    with redirect_stdout(io.StringIO()) as complaints:
+        converted = str(converter.convert(text, "zawgyi", "unicode"))
+    return text if complaints.getvalue() else converted
 
 
 @cache

@@ -101,3 +101,17 @@ def test_a_text_in_both_encodings_has_only_its_zawgyi_converted() -> None:
     other = (FIXTURES / "sea" / "quake_b.txt").read_text().strip()
     found = extracted(extract(article(ZAWGYI.strip() + "\n\n" + other)))
     assert found.text == extracted(extract(article(UNICODE.strip() + "\n\n" + other))).text
+
+
+def test_a_line_the_converter_cannot_read_is_kept_as_it_is_and_nothing_is_printed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """python-myanmar prints a syllable it cannot map and drops part of it ("ဃႉဳ" gave "ဃ"):
+    that line stays as written, the others of the text are converted."""
+    unreadable = "ၟဠဃႉဳ၄"
+    assert zawgyi._converted(unreadable) == unreadable
+    lines = ZAWGYI.split("\n")
+    found = extracted(extract(article("\n".join([*lines[:2], unreadable, *lines[2:]]))))
+    assert unreadable in found.text.split("\n")
+    assert extracted(extract(article(UNICODE))).text.split("\n")[0] == found.text.split("\n")[0]
+    assert capsys.readouterr().out == ""
