@@ -32,11 +32,14 @@ def make_producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
 
 
 def make_consumer(settings: KafkaSettings, *, group_id: str, **overrides: Any) -> KafkaConsumer:
-    """A group consumer with auto-commit off: offsets are committed only after outputs are acked."""
+    """A group consumer with auto-commit off: offsets are committed only after outputs are acked.
+    It reads committed records only: a transactional producer's records wait for their commit,
+    and an aborted transaction's are skipped (the default, read_uncommitted, forwarded them)."""
     options = {
         **settings.common(),
         "group_id": group_id,
         "enable_auto_commit": False,
+        "isolation_level": "read_committed",
         "auto_offset_reset": "earliest",
         "session_timeout_ms": settings.session_timeout_ms,
         "heartbeat_interval_ms": settings.heartbeat_interval_ms,
