@@ -243,15 +243,18 @@ def build(config: Any, metrics: Metrics) -> ExtractProcessor:
         "duplicate": config.topics.duplicates,
         "dlq": config.topics.dlq,
     }
+    store = open_store(
+        store_url, prefix=values["store_prefix"], line_filter_mib=values["line_filter_mib"]
+    )
+    try:  # credentials or key access it refuses are a configuration error
+        store.reach()
+    except StoreUnavailable as exc:  # not now: the loop waits for it, /readyz says 503
+        log.warning("store unavailable at start-up: %s", exc)
     sandbox = Sandbox(sandbox_limits, max_attempts=config.max_attempts)
     sandbox.wait_ready()  # an extractor that cannot start is a configuration error
     return ExtractProcessor(
         topics=topics,
-        store=open_store(
-            store_url,
-            prefix=values["store_prefix"],
-            line_filter_mib=values["line_filter_mib"],
-        ),
+        store=store,
         sandbox=sandbox,
         decide=decide,
         metrics=metrics,

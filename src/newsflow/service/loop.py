@@ -24,7 +24,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, Topic
 from kafka.errors import CommitFailedError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata
 
-from newsflow.errors import NewsflowError
+from newsflow.errors import ConfigError, NewsflowError
 from newsflow.rejection import RETRIES_EXHAUSTED, TOO_LARGE
 from newsflow.service.metrics import Metrics
 
@@ -347,8 +347,8 @@ class ConsumeLoop:
             try:
                 return self.processor.process(record)
             except Exception as exc:
-                if is_retriable(exc):
-                    raise
+                if is_retriable(exc) or isinstance(exc, ConfigError):
+                    raise  # a ConfigError (a store refusing the user) stops the worker
                 if attempt < self.max_attempts:  # the last failure dead-letters it instead
                     self.metrics.retries.labels(self.metrics.service).inc()
                 log.exception(

@@ -127,6 +127,9 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
             max_attempts=config.max_attempts,
             offsets_client=lambda: make_offsets_client(config.kafka, client_id=f"{client_id}-lag"),
         ).run()
+    except ConfigError as exc:  # e.g. Redis credentials revoked: nothing committed, none dead
+        log.error("configuration error, the worker stops: %s", exc, extra={"worker": index})
+        sys.exit(CONFIG_ERROR_EXIT)
     finally:
         processor.close()
         producer.close(timeout=10)

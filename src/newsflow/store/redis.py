@@ -398,10 +398,14 @@ class RedisStore(RedisIndexOps):
 
     def reach(self) -> None:
         """Raise what keeps the store from being used now: `StoreUnavailable` when Redis does
-        not answer, `ConfigError` for credentials it refuses or a database it does not have."""
+        not answer, `ConfigError` for credentials it refuses, a database it does not have or a
+        key prefix its ACL keeps the user off."""
         with self._translated():
             try:
                 self._client.ping()
+                self._client.exists(self._prefix + "reach")  # may the user use the prefix?
+            except redis.exceptions.NoPermissionError:
+                raise  # (translated below)
             except redis.exceptions.ResponseError as exc:
                 if _BUSY.search(str(exc)):
                     raise  # (not now: `StoreUnavailable`)
@@ -421,6 +425,11 @@ class RedisStore(RedisIndexOps):
         except _CREDENTIALS as exc:
             raise ConfigError(
                 f"Redis at {self._description} refused the credentials: {exc}"
+            ) from exc
+        except redis.exceptions.NoPermissionError as exc:  # an ACL user kept off the prefix
+            raise ConfigError(
+                f"Redis at {self._description} refused the user for keys under "
+                f"{self._prefix!r}: {exc}"
             ) from exc
         except _TRANSIENT as exc:
             raise StoreUnavailable(f"Redis at {self._description} unavailable: {exc}") from exc
