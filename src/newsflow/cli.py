@@ -23,6 +23,7 @@ from newsflow.config import (
     add_settings,
     boolean,
     fraction,
+    misspelt_variables,
     non_negative_int,
     positive_float,
     positive_int,
@@ -40,7 +41,7 @@ from newsflow.stages.neardup import NearSettings
 from newsflow.stages.placement import PlacementSettings
 from newsflow.stages.stories import StorySettings
 from newsflow.store import line_filters
-from newsflow.store.base import open_store
+from newsflow.store.base import REDIS_SCHEMES, open_store, url_scheme
 from newsflow.store.records import POSTINGS
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     handler: Callable[[argparse.Namespace], int] = args.handler
+    known = {setting.env for settings in command_settings().values() for setting in settings}
+    for name, setting in misspelt_variables(os.environ, known):
+        print(f"newsflow: warning: {name} is no setting, ignored ({setting}?)", file=sys.stderr)
     try:
         return handler(args)
     except ConfigError as exc:
@@ -379,7 +383,7 @@ def _story_record(story: Any) -> dict[str, Any]:
 
 
 def _redis(values: dict[str, Any]) -> bool:
-    return str(values["store_url"]).startswith(("redis://", "rediss://", "unix://"))
+    return url_scheme(str(values["store_url"])) in REDIS_SCHEMES
 
 
 def _counted(n: int, noun: str) -> str:

@@ -8,8 +8,9 @@ A value that does not parse is a `ConfigError` naming the flag and the variable.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,6 +172,25 @@ def resolve(
             shown = "(secret)" if setting.secret else repr(given)
             raise ConfigError(f"invalid {source} {shown}: {exc}") from exc
     return values
+
+
+MISSPELT_CUTOFF = 0.8
+"""How alike (difflib's ratio) a variable's name and a setting's must be for the first to be
+taken for a misspelling of the second: NEWSFLOW_STORE_URLS, NEWSFLOW_REDIS_URL (0.83) and
+NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS (0.86) are; the suite's NEWSFLOW_FAULT_SECONDS (0.79) is not."""
+TEST_PREFIX = ENV_PREFIX + "TEST_"
+"""Variables of the test suite's own (NEWSFLOW_TEST_REDIS_URL), never taken for settings."""
+
+
+def misspelt_variables(environ: Mapping[str, str], known: Collection[str]) -> list[tuple[str, str]]:
+    """The `NEWSFLOW_*` variables that are no setting but nearly spell one, each with that
+    setting: they are ignored, and a setting left at its default by a typo goes unnoticed."""
+    return [
+        (name, close[0])
+        for name in sorted(environ)
+        if name.startswith(ENV_PREFIX) and not name.startswith(TEST_PREFIX) and name not in known
+        if (close := difflib.get_close_matches(name, known, n=1, cutoff=MISSPELT_CUTOFF))
+    ]
 
 
 def redact(values: Mapping[str, Any], settings: Iterable[Setting]) -> dict[str, Any]:

@@ -9,7 +9,14 @@ from tests.recording import RecordingProducer
 
 from newsflow.cli import main
 from newsflow.commands import check_poll_budget, extract_settings
-from newsflow.config import Setting, add_settings, positive_int, redact, resolve
+from newsflow.config import (
+    Setting,
+    add_settings,
+    misspelt_variables,
+    positive_int,
+    redact,
+    resolve,
+)
 from newsflow.errors import ConfigError
 from newsflow.kafka.settings import KAFKA_SETTINGS, KafkaSettings
 from newsflow.service.http import HealthServer
@@ -196,3 +203,33 @@ def test_a_kafka_error_is_said_in_one_line_and_an_unreached_broker_blames_the_ad
     assert said.startswith("newsflow: Kafka: " + said_first)
     assert ("NEWSFLOW_KAFKA_BOOTSTRAP" in said) is hinted
     assert "Traceback" not in said and said.count("\n") == 1
+
+
+def test_a_misspelt_variable_is_told_and_other_variables_are_not() -> None:
+    """NEWSFLOW_STORE_URLS (a typo) was ignored without a word: the command ran on its
+    default store. Names far from every setting's (the suite's own variables) are no typos."""
+    known = {"NEWSFLOW_STORE_URL", "NEWSFLOW_WORKERS", "NEWSFLOW_KAFKA_BOOTSTRAP"}
+    environ = {
+        "NEWSFLOW_STORE_URLS": "redis://x",
+        "NEWSFLOW_REDIS_URL": "redis://x",
+        "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS": "b:9092",
+        "NEWSFLOW_WORKERS": "2",
+        "NEWSFLOW_TEST_REDIS_URL": "redis://y",
+        "NEWSFLOW_FAULT_SECONDS": "10",
+        "STORE_URL": "redis://z",
+    }
+    assert misspelt_variables(environ, known) == [
+        ("NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS", "NEWSFLOW_KAFKA_BOOTSTRAP"),
+        ("NEWSFLOW_REDIS_URL", "NEWSFLOW_STORE_URL"),
+        ("NEWSFLOW_STORE_URLS", "NEWSFLOW_STORE_URL"),
+    ]
+
+
+def test_the_command_warns_of_a_misspelt_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_STORY_TRESHOLD", "0.5")
+    assert main(["stories", "--store-url", ":memory:"]) == 0
+    assert "NEWSFLOW_STORY_TRESHOLD is no setting, ignored (NEWSFLOW_STORY_THRESHOLD?)" in (
+        capsys.readouterr().err
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -251,6 +252,17 @@ def begin_decision_in_steps(
     return Begun(counts, owner, indexed, statistics)
 
 
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def url_scheme(url: str) -> str | None:
+    """The URL's scheme in lower case (schemes ignore case: REDIS:// is redis://), or None for
+    a plain path."""
+    found = _SCHEME.match(url)
+    return found[1].lower() if found else None
+
+
 def open_store(
     url: str,
     *,
@@ -262,15 +274,22 @@ def open_store(
     `line_filter_mib` MiB); `sqlite:///path`, a plain path or `:memory:` → SQLite (which counts
     every line exactly). `existing`: an embedded store file must be there already (a command
     that only reads one would create an empty one at a mistyped path, and find nothing)."""
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    scheme = url_scheme(url)
+    if scheme in REDIS_SCHEMES:
         from newsflow.store.redis import RedisStore
 
-        return RedisStore.from_url(url, prefix=prefix, line_filter_mib=line_filter_mib)
+        lowered = scheme + url[len(scheme) :]  # redis-py reads the scheme as written
+        return RedisStore.from_url(lowered, prefix=prefix, line_filter_mib=line_filter_mib)
+    if scheme not in (None, "sqlite"):  # "redis+sentinel://…" was opened as an SQLite path
+        raise ConfigError(
+            f"store URLs of the scheme {scheme!r} are not supported: give redis://, rediss://,"
+            " unix:// or an SQLite file path"
+        )
     import sqlite3
 
     from newsflow.store.sqlite import SqliteStore
 
-    path = url.removeprefix("sqlite://") or ":memory:"
+    path = _SCHEME.sub("", url, count=1) or ":memory:"
     if existing and path != ":memory:" and not Path(path).is_file():
         inside = Path(path) / "newsflow.sqlite"
         hint = f"; the one in that directory is {str(inside)!r}" if inside.is_file() else ""

@@ -222,6 +222,7 @@ class RedisStore(RedisIndexOps):
         self._prefix = prefix
         self._line_filters = LineFilters(prefix, line_filter_mib)
         self._description = description
+        self._tls = description.lower().startswith("rediss://")
         self._claim_script = client.register_script(_CLAIM_SCRIPT)
         self._claim_and_mark_script = client.register_script(_CLAIM_AND_MARK_SCRIPT)
         self._observe_lines_script = client.register_script(_OBSERVE_LINES_SCRIPT)
@@ -239,7 +240,7 @@ class RedisStore(RedisIndexOps):
         (e.g. `socket_timeout`) take precedence. No connection is made here.
         """
         redacted = redact_url(url)
-        database = unquote(urlsplit(url).path).strip("/") if url.startswith("redis") else ""
+        database = unquote(urlsplit(url).path).strip("/") if url[:5].lower() == "redis" else ""
         # redis-py took "/abc" for database 0, and "/²" too: `isdigit` alone holds it a digit
         if database and not (database.isascii() and database.isdigit()):
             raise ConfigError(f"invalid Redis URL {redacted}: the database must be a number")
@@ -432,7 +433,8 @@ class RedisStore(RedisIndexOps):
                 f"{self._prefix!r}: {exc}"
             ) from exc
         except _TRANSIENT as exc:
-            raise StoreUnavailable(f"Redis at {self._description} unavailable: {exc}") from exc
+            tls = " (a rediss:// URL needs Redis to speak TLS there)" if self._tls else ""
+            raise StoreUnavailable(f"Redis at {self._description} unavailable: {exc}{tls}") from exc
         except redis.exceptions.OutOfMemoryError as exc:  # refuses writes until keys expire
             raise StoreUnavailable(
                 f"Redis at {self._description} is full (maxmemory reached), writes refused: {exc}"

@@ -63,11 +63,23 @@ def test_ping(store: RedisStore) -> None:
     assert store.ping() is True
 
 
-def test_open_store_picks_redis(redis_url: str, client: redis.Redis) -> None:
-    s = open_store(redis_url)
+@pytest.mark.parametrize("upper", [False, True])
+def test_open_store_picks_redis(redis_url: str, client: redis.Redis, upper: bool) -> None:
+    scheme, rest = redis_url.split("://", 1)
+    s = open_store(f"{scheme.upper() if upper else scheme}://{rest}")  # schemes ignore case
     try:
         assert isinstance(s, RedisStore)
         assert s.ping() is True
+    finally:
+        s.close()
+
+
+def test_a_rediss_url_to_a_redis_without_tls_says_so(redis_url: str) -> None:
+    """It timed out with nothing pointing at TLS."""
+    s = open_store("rediss://" + redis_url.split("://", 1)[1])
+    try:
+        with pytest.raises(StoreUnavailable, match="needs Redis to speak TLS"):
+            s.reach()
     finally:
         s.close()
 

@@ -130,13 +130,25 @@ def test_busy_file_raises_retriable_store_unavailable(tmp_path: Path) -> None:
 
 
 def test_open_store_picks_sqlite_for_paths(tmp_path: Path) -> None:
-    for url in (":memory:", str(tmp_path / "a.db"), f"sqlite://{tmp_path / 'b.db'}"):
+    for url in (
+        ":memory:",
+        str(tmp_path / "a.db"),
+        f"sqlite://{tmp_path / 'b.db'}",
+        f"SQLite://{tmp_path / 'c.db'}",
+    ):
         s = open_store(url)
         try:
             assert isinstance(s, SqliteStore)
             assert s.claim("h1", "a1", ttl_seconds=TTL, now=NOW) == "a1"
         finally:
             s.close()
+
+
+@pytest.mark.parametrize("url", ["redis+sentinel://host:26379/0", "memcached://host:11211"])
+def test_a_store_url_of_another_scheme_is_refused_by_name(url: str, tmp_path: Path) -> None:
+    """ "redis+sentinel://…" was opened as an SQLite path ("cannot open the embedded store")."""
+    with pytest.raises(ConfigError, match=r"scheme '[a-z+]+' are not supported"):
+        open_store(url)
 
 
 def test_threads_racing_on_one_store_agree(store: SqliteStore) -> None:
