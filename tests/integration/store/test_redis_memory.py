@@ -6,20 +6,16 @@ its own, so that its memory settings touch nothing else."""
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import redis
 import yaml
+from tests.private_redis import private_redis
 
 from newsflow.errors import StoreUnavailable
-from newsflow.kafka.localbroker import free_port
 from newsflow.store.records import StoryUpdate
 from newsflow.store.redis import RedisStore, eviction_warning
 
@@ -28,33 +24,6 @@ pytestmark = pytest.mark.redis
 ROOT = Path(__file__).resolve().parents[3]
 NOW = 1_700_000_000.0
 WINDOW = 72 * 3600
-
-
-@contextmanager
-def private_redis(*options: str) -> Iterator[redis.Redis]:
-    """A throw-away redis-server on a free port (nothing kept on disk), with `options`."""
-    server = shutil.which("redis-server")
-    if server is None:  # a failure, not a skip: these tests need a Redis of their own
-        pytest.fail("redis-server is not installed (the fault tests need it too)")
-    port = free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", *options],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, socket_timeout=2)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.05)
-        yield client
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(10)
 
 
 def story(article_id: str) -> StoryUpdate:

@@ -8,9 +8,7 @@ middle of a batch was retried, then dead-lettered, article after article."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +17,9 @@ import orjson
 import pytest
 import redis
 from kafka_io import collect, publish_raw
+from tests.private_redis import private_redis
 
 from newsflow.errors import CONFIG_ERROR_EXIT
-from newsflow.kafka.localbroker import free_port
 from newsflow.kafka.settings import Topics
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
@@ -38,30 +36,8 @@ def acl_redis(tmp_path: Path) -> Iterator[int]:
         "user admin on >admin ~* &* +@all\n"
         f"user app on >secret ~{PREFIX}* &* +@all\n"
     )
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail("redis-server is not installed (the fault tests need it too)")
-    port = free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--aclfile", str(acl)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    admin = redis.Redis(
-        port=port, username="admin", password="admin", socket_timeout=1, socket_connect_timeout=1
-    )
-    try:
-        for _ in range(100):
-            assert process.poll() is None, "redis-server did not start"
-            try:
-                admin.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.05)
-        yield port
-    finally:
-        admin.close()
-        process.terminate()
-        process.wait(10)
+    with private_redis("--aclfile", str(acl), username="admin", password="admin") as admin:
+        yield admin.connection_pool.connection_kwargs["port"]
 
 
 def raw(source_id: str) -> bytes:
