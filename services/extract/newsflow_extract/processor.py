@@ -15,8 +15,8 @@ from newsflow.model import Article, Origin
 from newsflow.pipeline import DecideSettings, Outcome, recrawl_outcome, run_decide
 from newsflow.rejection import Rejection
 from newsflow.sandbox import Extracted, Sandbox, SandboxLimits
-from newsflow.service.loop import Output
 from newsflow.service.metrics import Metrics
+from newsflow.service.processor import Output
 from newsflow.stages import recrawl
 from newsflow.stages.ingest import format_timestamp
 from newsflow.stages.recrawl import Recrawl

@@ -11,8 +11,8 @@ from newsflow.contracts.codec import encode
 from newsflow.model import Origin
 from newsflow.pipeline import run_ingest
 from newsflow.rejection import RETRIES_EXHAUSTED, Rejection
-from newsflow.service.loop import Output
 from newsflow.service.metrics import Metrics
+from newsflow.service.processor import Output
 from newsflow.stages.ingest import IngestLimits, format_timestamp, peek_source_id
 
 

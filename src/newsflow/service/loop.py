@@ -17,101 +17,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError, MessageSizeTooLargeError
-from kafka.structs import OffsetAndMetadata
 
 from newsflow.errors import ConfigError, NewsflowError
-from newsflow.rejection import RETRIES_EXHAUSTED, TOO_LARGE
+from newsflow.rejection import TOO_LARGE
+from newsflow.service.lag import EndOffsets
 from newsflow.service.metrics import Metrics
+from newsflow.service.processor import Batch, Output, Processor, Sent
 
 log = logging.getLogger(__name__)
 FLUSH_TIMEOUT = 30.0  # seconds to wait for the batch's acks before rewinding it
 COMMIT_TIMEOUT_MS = 30_000
-LAG_REFRESH = 1.0  # seconds between log-end offset queries for the lag metric
-
-
-@dataclass(frozen=True, slots=True)
-class Output:
-    """One message to produce, and the outcome it records."""
-
-    topic: str
-    key: bytes | None
-    value: bytes
-    outcome: str
-    reason: str | None = None
-    stage: str | None = None
-    latency: float | None = None
-
-
-class Processor(Protocol):
-    """What a service does with one consumed record (the pure stages behind it)."""
-
-    poll_ahead: int
-    """Records before a batch's end at which the next batch is polled and announced (0: only
-    once the batch is committed)."""
-
-    def lookahead(self, records: list[Any], *, continuing: bool = False) -> None:
-        """The records about to be processed, in order (a processor may start on a record's
-        slow part before its turn; it must still answer `process` calls in any order).
-        `continuing`: they follow the records announced before, some not processed yet."""
-        ...
-
-    def process(self, record: Any) -> list[Output]:
-        """The record's outputs; raise a `retriable` error to have the batch rewound."""
-        ...
-
-    def dead_letter(
-        self, record: Any, detail: str, attempts: int, *, reason: str = RETRIES_EXHAUSTED
-    ) -> Output:
-        """The output for a record that kept failing (or whose outcome could not be sent)."""
-        ...
-
-    def healthy(self) -> bool:
-        """True when the processor's dependencies (the store) answer."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class Sent:
-    """An output on its way: the record it is the outcome of, and the producer's future."""
-
-    output: Output
-    future: Any
-    record: Any
-
-
-@dataclass
-class Batch:
-    """The records of one poll, in order, and how far the loop got with them."""
-
-    records: list[Any]
-    announced: bool = False  # the processor was told of them (`lookahead`)
-    processed: int = 0  # records processed, from the first
-    sent: list[Sent] = field(default_factory=list)
-    closed: bool = False  # committed, or left to the partitions' next owner
-
-    @property
-    def size(self) -> int:
-        return len(self.records)
-
-    def first_offsets(self) -> dict[TopicPartition, int]:
-        first: dict[TopicPartition, int] = {}
-        for record in self.records:
-            tp = TopicPartition(record.topic, record.partition)
-            first[tp] = min(first.get(tp, record.offset), record.offset)
-        return first
-
-    def next_offsets(self) -> dict[TopicPartition, OffsetAndMetadata]:
-        """The offsets to commit: past the last processed record of each partition."""
-        last: dict[TopicPartition, int] = {}
-        for record in self.records[: self.processed]:
-            tp = TopicPartition(record.topic, record.partition)
-            last[tp] = max(last.get(tp, record.offset), record.offset)
-        return {tp: OffsetAndMetadata(offset + 1, None, -1) for tp, offset in last.items()}
 
 
 @dataclass
@@ -420,43 +340,6 @@ class ConsumeLoop:
             self.metrics.rejections.labels(service, output.stage or "", output.reason).inc()
         if output.latency is not None:
             self.metrics.end_to_end_seconds.labels(service, output.outcome).observe(output.latency)
-
-
-class EndOffsets(threading.Thread):
-    """The log-end offsets of the worker's partitions, asked for every `LAG_REFRESH` seconds
-    by a client of its own, on this thread.
-
-    On the loop's thread, with the loop's consumer, the request queued behind that consumer's
-    own fetch on the same connection and waited for it: up to `fetch_max_wait_ms` (500 ms by
-    default) once a second, in which the loop decided nothing.
-    """
-
-    def __init__(self, make_client: Callable[[], KafkaConsumer], stop: threading.Event) -> None:
-        super().__init__(daemon=True, name="end-offsets")
-        self.make_client = make_client
-        self.stop = stop
-        self.latest: dict[TopicPartition, int] = {}  # replaced whole: read from any thread
-        self._wanted: frozenset[TopicPartition] = frozenset()
-
-    def want(self, partitions: Any) -> None:
-        """The partitions to ask for from now on (the consumer's assignment)."""
-        self._wanted = frozenset(partitions)
-
-    def run(self) -> None:
-        client: KafkaConsumer | None = None
-        try:
-            while not self.stop.wait(LAG_REFRESH):
-                wanted = self._wanted
-                if not wanted:
-                    continue
-                try:
-                    client = client or self.make_client()
-                    self.latest = client.end_offsets(list(wanted))
-                except Exception as exc:  # the broker may be away; the lag then waits
-                    log.debug("end offsets unavailable: %s", exc)
-        finally:
-            if client is not None:
-                client.close()
 
 
 class _Listener(ConsumerRebalanceListener):

@@ -17,8 +17,9 @@ from tests.integration.kafka_io import publish_raw
 
 from newsflow.kafka.clients import create_topics, delete_topics, make_consumer, make_producer
 from newsflow.kafka.settings import KafkaSettings
-from newsflow.service.loop import ConsumeLoop, Output, WorkerStatus
+from newsflow.service.loop import ConsumeLoop, WorkerStatus
 from newsflow.service.metrics import Metrics
+from newsflow.service.processor import Output
 
 pytestmark = pytest.mark.kafka
 

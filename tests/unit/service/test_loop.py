@@ -13,8 +13,9 @@ from kafka import TopicPartition
 from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 
 from newsflow.errors import StoreUnavailable
-from newsflow.service.loop import ConsumeLoop, Output, WorkerStatus
+from newsflow.service.loop import ConsumeLoop, WorkerStatus
 from newsflow.service.metrics import Metrics
+from newsflow.service.processor import Output
 
 Record = namedtuple("Record", "topic partition offset key value")
 TP0, TP1 = TopicPartition("in", 0), TopicPartition("in", 1)

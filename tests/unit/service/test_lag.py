@@ -9,7 +9,7 @@ from typing import Any
 
 from kafka import TopicPartition
 
-from newsflow.service.loop import LAG_REFRESH, EndOffsets
+from newsflow.service.lag import LAG_REFRESH, EndOffsets
 
 TP = TopicPartition("articles.ingested", 0)
 
