@@ -49,8 +49,8 @@ def ingest_settings() -> tuple[Setting, ...]:
 
 
 def extract_settings() -> tuple[Setting, ...]:
-    from newsflow.cli import STAGE_SETTINGS
     from newsflow.service.runtime import all_settings, service_settings
+    from newsflow.stage_settings import STAGE_SETTINGS
 
     return all_settings(service_settings(group="newsflow-extract", port=8002), STAGE_SETTINGS)
 

@@ -231,7 +231,7 @@ def _article_of(record: Any) -> Article:
 
 def build(config: Any, metrics: Metrics) -> ExtractProcessor:
     """The worker-side factory: store, sandbox and settings from the service configuration."""
-    from newsflow.cli import stage_limits
+    from newsflow.stage_settings import stage_limits
     from newsflow.store.base import open_store
 
     values = config.values

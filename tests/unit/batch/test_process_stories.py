@@ -140,8 +140,10 @@ def test_newsflow_stories_at_a_store_file_that_is_not_there_says_so_and_creates_
 
 
 def test_settings_reach_the_placement_stage() -> None:
-    from newsflow.cli import PROCESS_SETTINGS, build_parser, stage_limits
+    from newsflow.batch_commands import PROCESS_SETTINGS
+    from newsflow.cli import build_parser
     from newsflow.config import resolve
+    from newsflow.stage_settings import stage_limits
 
     args = build_parser().parse_args(
         ["process", "x", "--out", "y", "--story-threshold", "0.3", "--near-dup-window-hours", "2"]

@@ -1,0 +1,251 @@
+"""The commands of `newsflow` that need no broker: `process` (files through the stages into
+DIR/*.ndjson) and `stories` (the largest recent stories in a store), with their settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from newsflow.batch.inputs import InputError, read_inputs, skipped_line
+from newsflow.batch.runner import BatchSettings, BatchSummary, process_items, write_outcomes
+from newsflow.commands import MAX_MESSAGE_BYTES
+from newsflow.config import Setting, add_settings, positive_float, positive_int, resolve
+from newsflow.errors import ConfigError, NewsflowError
+from newsflow.logs import configure_logging
+from newsflow.pipeline import Outcome
+from newsflow.stage_settings import STAGE_SETTINGS, stage_limits
+from newsflow.stages.ingest import IngestLimits, format_timestamp
+from newsflow.store.base import REDIS_SCHEMES, open_store, url_scheme
+
+# `newsflow stories`: the store, and the window to list
+LISTING_SETTINGS = tuple(
+    s for s in STAGE_SETTINGS if s.field in ("store_url", "store_prefix", "story_window_hours")
+)
+PROCESS_SETTINGS = (
+    *STAGE_SETTINGS,
+    MAX_MESSAGE_BYTES,
+    Setting("workers", "parallel extraction processes", os.cpu_count() or 1, positive_int),
+)
+
+
+MAX_STORY_LIMIT = 1_000_000
+
+
+def story_limit(text: str) -> int:
+    """How many stories `newsflow stories` lists: 1 to `MAX_STORY_LIMIT` (a larger number
+    overflowed SQLite's integer in a traceback)."""
+    value = positive_int(text)
+    if value > MAX_STORY_LIMIT:
+        raise ValueError(f"must be at most {MAX_STORY_LIMIT}")
+    return value
+
+
+def add_batch_commands(commands: Any) -> None:
+    """Add the process and stories subcommands to the `newsflow` parser."""
+    process = commands.add_parser(
+        "process",
+        help="run the pipeline over files, no broker",
+        description="Run every input through ingest, extract and dedup; write "
+        "DIR/clean.ndjson, DIR/duplicates.ndjson and DIR/rejected.ndjson.",
+    )
+    process.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="INPUT",
+        help=".ndjson/.jsonl(.gz) raw messages, .html/.htm/.txt files, .warc(.gz)/.wet(.gz) web "
+        "archives, or dirs",
+    )
+    process.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    process.add_argument("--base-url", help="URL prefix for .html/.txt files (default: file://)")
+    process.add_argument("--store", dest="store_url", help=argparse.SUPPRESS)
+    process.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_settings(process, PROCESS_SETTINGS)
+    process.set_defaults(handler=run_process)
+    listing = commands.add_parser(
+        "stories",
+        help="list the largest recent stories in the store",
+        description="The largest stories with an article published (else fetched) within the "
+        "last HOURS: id, size, first and last seen, sources and the first article's title.",
+    )
+    listing.add_argument(
+        "--limit", type=story_limit, default=20, help="how many stories (default 20)"
+    )
+    listing.add_argument(
+        "--hours",
+        type=positive_float,
+        default=None,
+        help="whose latest article was published (else fetched) within this many hours of now "
+        "(event time, as the story window; default: the story window)",
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object per story")
+    listing.add_argument("--store", dest="store_url", help=argparse.SUPPRESS)
+    add_settings(listing, LISTING_SETTINGS)
+    listing.set_defaults(handler=run_stories)
+
+
+def run_process(args: argparse.Namespace) -> int:
+    values = resolve(args, PROCESS_SETTINGS)
+    configure_logging(json=False, level="WARNING")
+    ingest_limits = IngestLimits(max_bytes=values["max_message_bytes"])
+    sandbox_limits, decide = stage_limits(values)
+    settings = BatchSettings(
+        workers=values["workers"], ingest=ingest_limits, sandbox=sandbox_limits, decide=decide
+    )
+    summary = BatchSummary()
+    try:  # the named inputs are checked here, before anything is written
+        items = read_inputs(
+            args.inputs,
+            base_url=args.base_url,
+            max_bytes=ingest_limits.max_bytes,
+            skipped=summary.skipped,
+        )
+    except (FileNotFoundError, InputError) as exc:
+        raise ConfigError(str(exc)) from exc
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    store = open_store(
+        values["store_url"] or str(out / "newsflow.sqlite"),
+        prefix=values["store_prefix"],
+        line_filter_mib=values["line_filter_mib"],
+    )
+    try:  # before the outputs are opened (and an earlier run's emptied)
+        store.reach()
+    except NewsflowError:
+        store.close()
+        raise
+    started = time.perf_counter()
+    with _progress(enabled=not args.quiet and sys.stderr.isatty()) as tick:
+
+        def on_outcome(outcome: Outcome) -> None:
+            if summary.first_seconds is None:
+                summary.first_seconds = time.perf_counter() - started
+            summary.record(outcome)
+            tick()
+
+        try:
+            outcomes = process_items(items, store=store, settings=settings, clock=_utc_now)
+            write_outcomes(outcomes, out, on_outcome=on_outcome)
+        finally:
+            store.close()
+    summary.seconds = time.perf_counter() - started
+    if not args.quiet:
+        print(format_summary(summary, out))
+    if summary.total == 0:
+        print(
+            "newsflow: no inputs: the inputs named hold no article (no file of a kind it "
+            "reads, or only files and WARC records without one)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def run_stories(args: argparse.Namespace) -> int:
+    values = resolve(args, LISTING_SETTINGS)
+    if not values["store_url"]:
+        raise ConfigError("say which store: --store-url or NEWSFLOW_STORE_URL")
+    hours = args.hours if args.hours is not None else values["story_window_hours"]
+    store = open_store(values["store_url"], prefix=values["store_prefix"], existing=True)
+    try:
+        store.reach()
+        found = store.top_stories(limit=args.limit, since=_utc_now().timestamp() - hours * 3600)
+    finally:
+        store.close()
+    for story in found:
+        if args.json:
+            print(orjson.dumps(_story_record(story)).decode())
+            continue
+        first, last = (
+            datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+            for t in (story.first_seen, story.last_seen)
+        )
+        shown = ", ".join(story.sources[:5]) + (", …" if len(story.sources) > 5 else "")
+        print(
+            f"{story.story_id}  {_counted(story.size, 'article'):>13}  {first} → {last}  "
+            f"{_counted(len(story.sources), 'source')} ({shown})  {story.title or ''}"
+        )
+    if not found and not args.json:
+        prefix = values["store_prefix"]
+        keys = f"; or the keys are not under {prefix!r}: --store-prefix" if _redis(values) else ""
+        print(
+            f"no story with an article published in the last {hours:g} h (event time: a "
+            f"backfill of older articles needs a larger --hours{keys})"
+        )
+    return 0
+
+
+def _story_record(story: Any) -> dict[str, Any]:
+    """A story as JSON: its seconds, and the same moments as every event writes them (RFC
+    3339 in UTC), which a reader of the listing compares with the events' times."""
+    record: dict[str, Any] = story.as_dict()
+    for field in ("first_seen", "last_seen"):
+        moment = datetime.fromtimestamp(record[field], UTC)
+        record[f"{field}_at"] = format_timestamp(moment)
+    return record
+
+
+def _redis(values: dict[str, Any]) -> bool:
+    return url_scheme(str(values["store_url"])) in REDIS_SCHEMES
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def format_summary(summary: BatchSummary, out: Path) -> str:
+    """The end-of-run report: counts per outcome, rejection reasons, duplicate ratio, rate."""
+    rate = summary.total / summary.seconds if summary.seconds else 0.0
+    steady = summary.steady_rate
+    after_first = (
+        f"; {steady:.1f}/s after the first, at {summary.first_seconds:.2f} s"
+        if steady is not None
+        else ""
+    )
+    lines = [
+        f"processed {summary.total} input{'' if summary.total == 1 else 's'} in "
+        f"{summary.seconds:.2f} s "
+        f"({rate:.1f} articles/s{after_first})",
+        *(
+            f"  {kind:<10} {summary.outcomes[kind]:>7}"
+            for kind in ("clean", "duplicate", "rejected")
+        ),
+        f"  duplicate ratio {summary.duplicate_ratio:.1%}",
+    ]
+    if summary.reasons:
+        reasons = ", ".join(f"{r} {n}" for r, n in summary.reasons.most_common())
+        lines.append(f"  rejected by reason: {reasons}")
+    if skipped := skipped_line(summary.skipped):
+        lines.append(f"  {skipped}")
+    lines.append(f"  output: {out}/{{clean,duplicates,rejected}}.ndjson")
+    return "\n".join(lines)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _progress:
+    """A tqdm progress bar with a rate when on a terminal; a no-op otherwise."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self._bar: Any = None
+        if enabled:
+            from tqdm import tqdm
+
+            self._bar = tqdm(unit=" articles", dynamic_ncols=True)
+
+    def __enter__(self) -> Callable[[], None]:
+        return self._bar.update if self._bar is not None else lambda: None
+
+    def __exit__(self, *_: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
