@@ -1,6 +1,6 @@
 """The Lua scripts of the near-duplicate index and the story state in Redis
-(`newsflow.store.redis_index` calls them; `newsflow.store.redis` joins the index's and the
-term statistics' functions into the decision's first script).
+(`newsflow.store.redis_index` calls them; `newsflow.store.redis_claim_lua` joins the index's
+and the term statistics' functions into the decision's first script).
 
 Each script is one atomic step on the server: the functions (`INDEX_FUNCTION`,
 `TERMS_FUNCTION`, `CENTROID_FUNCTION`, `CANDIDATES_FUNCTION`) are Lua `local function`s
