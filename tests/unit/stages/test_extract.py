@@ -505,6 +505,18 @@ ROUTE_SENTENCES = [
 ]
 
 
+def route_9_brief(paragraphs: str) -> Extraction:
+    """The Route 9 brief, its headline and byline above `paragraphs`, extracted."""
+    html = (
+        "<html lang='en'><head><title>Route 9 closes</title></head><body>"
+        "<article><h1>Route 9 closes</h1><div class='byline'>By Jane Roe</div>"
+        f"{paragraphs}</article></body></html>"
+    )
+    extraction = run({"url": "https://valleycourier.example/local/route-9-closes", "html": html})
+    assert isinstance(extraction, Extraction), extraction
+    return extraction
+
+
 @pytest.mark.parametrize(
     "blocks",
     [
@@ -519,13 +531,7 @@ def test_a_brief_extracted_again_loses_none_of_its_text(blocks: list[str]) -> No
     words counted with the headline that cleaning takes off, the page was rejected
     `no_main_text`). The rescued line, all of the text in one line, is kept then."""
     paragraphs = "".join(b.format(s) for b, s in zip(blocks, ROUTE_SENTENCES, strict=False))
-    html = (
-        "<html lang='en'><head><title>Route 9 closes</title></head><body>"
-        "<article><h1>Route 9 closes</h1><div class='byline'>By Jane Roe</div>"
-        f"{paragraphs}</article></body></html>"
-    )
-    extraction = run({"url": "https://valleycourier.example/local/route-9-closes", "html": html})
-    assert isinstance(extraction, Extraction), extraction
+    extraction = route_9_brief(paragraphs)
     for sentence in ROUTE_SENTENCES[: len(blocks)]:
         assert sentence in extraction.text
 
@@ -545,13 +551,7 @@ def test_a_brief_that_lost_a_paragraph_closed_by_a_quote_is_refused(blocks: list
     first, second = ROUTE_SENTENCES[:2]
     sentences = [first, second, quote] if blocks[0] == "<p>{}</p>" else [quote, first, second]
     paragraphs = "".join(b.format(s) for b, s in zip(blocks, sentences, strict=True))
-    html = (
-        "<html lang='en'><head><title>Route 9 closes</title></head><body>"
-        "<article><h1>Route 9 closes</h1><div class='byline'>By Jane Roe</div>"
-        f"{paragraphs}</article></body></html>"
-    )
-    extraction = run({"url": "https://valleycourier.example/local/route-9-closes", "html": html})
-    assert isinstance(extraction, Extraction), extraction
+    extraction = route_9_brief(paragraphs)
     for sentence in sentences:
         assert sentence in extraction.text
 
