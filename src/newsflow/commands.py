@@ -148,8 +148,12 @@ def run_ingest_service(args: argparse.Namespace) -> int:
 
     def routes(metrics: Any) -> dict[str, Any]:
         from newsflow.kafka.clients import make_producer
+        from newsflow.kafka.connect import BackgroundProducer
 
-        producer = make_producer(config.kafka, client_id=f"{config.kafka.client_id}-intake")
+        client_id = f"{config.kafka.client_id}-intake"
+        producer = BackgroundProducer(
+            config.kafka, lambda: make_producer(config.kafka, client_id=client_id)
+        )
         route = intake.Intake(
             producer=producer,
             topic=config.topics.raw,

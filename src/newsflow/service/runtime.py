@@ -98,7 +98,10 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     _stop_when_orphaned(stop)
 
+    from kafka.errors import KafkaTimeoutError
+
     from newsflow.kafka.clients import make_consumer, make_offsets_client, make_producer
+    from newsflow.kafka.connect import wait_for_broker
     from newsflow.service.loop import ConsumeLoop, WorkerStatus
     from newsflow.service.metrics import Metrics
 
@@ -109,30 +112,41 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
         log.error("configuration error, the worker cannot start: %s", exc, extra={"worker": index})
         sys.exit(CONFIG_ERROR_EXIT)
     client_id = f"{config.kafka.client_id}-{config.service}-{index}"
-    consumer = make_consumer(config.kafka, group_id=config.group_id, client_id=client_id)
-    producer = make_producer(config.kafka, client_id=client_id)
 
     def set_ready(value: bool) -> None:
         ready_flag.value = 1 if value else 0
 
     try:
-        ConsumeLoop(
-            consumer=consumer,
-            producer=producer,
-            processor=processor,
-            topic=config.input_topic,
-            metrics=metrics,
-            stop=stop,
-            status=WorkerStatus(set_ready=set_ready),
-            max_attempts=config.max_attempts,
-            offsets_client=lambda: make_offsets_client(config.kafka, client_id=f"{client_id}-lag"),
-        ).run()
-    except ConfigError as exc:  # e.g. Redis credentials revoked: nothing committed, none dead
-        log.error("configuration error, the worker stops: %s", exc, extra={"worker": index})
-        sys.exit(CONFIG_ERROR_EXIT)
+        if not wait_for_broker(config.kafka, stop):
+            log.info("worker stopped before it reached the broker", extra={"worker": index})
+            return
+        try:
+            consumer = make_consumer(config.kafka, group_id=config.group_id, client_id=client_id)
+            producer = make_producer(config.kafka, client_id=client_id)
+        except KafkaTimeoutError as exc:  # it takes connections but answers no Kafka request
+            log.error("the broker does not answer: %s", exc, extra={"worker": index})
+            sys.exit(1)  # restarted by the supervisor
+        try:
+            ConsumeLoop(
+                consumer=consumer,
+                producer=producer,
+                processor=processor,
+                topic=config.input_topic,
+                metrics=metrics,
+                stop=stop,
+                status=WorkerStatus(set_ready=set_ready),
+                max_attempts=config.max_attempts,
+                offsets_client=lambda: make_offsets_client(
+                    config.kafka, client_id=f"{client_id}-lag"
+                ),
+            ).run()
+        except ConfigError as exc:  # e.g. Redis credentials revoked: nothing committed, none dead
+            log.error("configuration error, the worker stops: %s", exc, extra={"worker": index})
+            sys.exit(CONFIG_ERROR_EXIT)
+        finally:
+            producer.close(timeout=10)
     finally:
         processor.close()
-        producer.close(timeout=10)
     log.info("worker stopped cleanly", extra={"worker": index})
 
 

@@ -1,0 +1,103 @@
+"""Reach the broker without blocking: a worker or the intake waits for it, and hears SIGTERM.
+
+kafka-python's clients wait for the broker inside their constructors (30 s, deaf to signals)
+and then raise: a service started while its broker is down, or not yet resolvable, stopped
+only when killed, and each worker restarted with a traceback every half minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kafka.cluster import collect_hosts
+from kafka.errors import KafkaConnectionError, KafkaTimeoutError
+
+from newsflow.kafka.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+def wait_for_broker(
+    settings: KafkaSettings,
+    stop: threading.Event,
+    *,
+    attempt_timeout: float = 1.0,
+    interval: float = 1.0,
+    report_every: float = 30.0,
+) -> bool:
+    """Wait until a bootstrap server accepts a connection; False if `stop` was set first.
+
+    kafka-python's clients wait for the broker inside their constructors (30 s, deaf to
+    SIGTERM) and then raise, so a worker started while the broker is down or not yet resolvable
+    would stop only when killed, and restart with a traceback each time. This wait is plain
+    TCP connects, stopped by `stop` within `interval`; TLS and SASL come after, in the client.
+    """
+    hosts = collect_hosts(settings.servers, randomize=False)
+    started = time.monotonic()
+    reported = None
+    while not stop.is_set():
+        for host, port, _family in hosts:
+            try:
+                socket.create_connection((host, port), timeout=attempt_timeout).close()
+            except OSError as exc:  # refused, unreachable, a name not resolvable (yet)
+                problem = f"{host}:{port}: {exc}"
+            else:
+                if reported is not None:
+                    log.info("broker reachable", extra={"waited_s": time.monotonic() - started})
+                return True
+        if reported is None or time.monotonic() - reported >= report_every:
+            log.warning("no bootstrap server reachable; waiting", extra={"last": problem})
+            reported = time.monotonic()
+        stop.wait(interval)
+    return False
+
+
+class BackgroundProducer:
+    """A producer built on a thread once the broker takes connections, so the HTTP intake
+    starts at once; until then `send` raises a retriable KafkaConnectionError (a 503)."""
+
+    def __init__(
+        self, settings: KafkaSettings, build: Callable[[], Any], *, retry_delay: float = 3.0
+    ) -> None:
+        self._settings = settings
+        self._build = build
+        self._retry_delay = retry_delay
+        self._producer: Any = None
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._connect, daemon=True, name="intake-connect")
+        self._thread.start()
+
+    def _connect(self) -> None:
+        while wait_for_broker(self._settings, self._closed):
+            try:
+                self._producer = self._build()
+                return
+            except KafkaTimeoutError as exc:  # takes connections, answers no Kafka request
+                log.error("the broker does not answer: %s", exc)
+                self._closed.wait(self._retry_delay)
+
+    @property
+    def connected(self) -> bool:
+        return self._producer is not None
+
+    def _connected_producer(self) -> Any:
+        producer = self._producer
+        if producer is None:
+            raise KafkaConnectionError("not connected to the broker yet")
+        return producer
+
+    def send(self, *args: Any, **kwargs: Any) -> Any:
+        return self._connected_producer().send(*args, **kwargs)
+
+    def flush(self, timeout: float | None = None) -> None:
+        self._connected_producer().flush(timeout=timeout)
+
+    def close(self, timeout: float | None = None) -> None:
+        self._closed.set()
+        if self._producer is not None:
+            self._producer.close(timeout=timeout)

@@ -1,0 +1,59 @@
+"""Services started before their broker: they wait for it, hear SIGTERM meanwhile, then work.
+
+Compose and Kubernetes start containers in any order. kafka-python's clients wait for the
+broker inside their constructors, deaf to signals: an extract service stopped while its broker
+was down took the supervisor's kill (~20 s, exit status 1), and the ingest service's HTTP
+endpoints did not answer at all until the broker did.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from kafka_io import collect
+from test_intake import ONE, post
+
+from newsflow.kafka.clients import create_topics
+from newsflow.kafka.localbroker import LocalBroker, free_port
+from newsflow.kafka.settings import KafkaSettings, Topics
+
+pytestmark = pytest.mark.kafka
+
+
+def test_a_service_waiting_for_its_broker_stops_at_once_on_sigterm(start_service: Any) -> None:
+    nowhere = f"127.0.0.1:{free_port()}"
+    extract = start_service("extract", NEWSFLOW_KAFKA_BOOTSTRAP=nowhere)
+    extract.wait_http()
+    assert extract.get("/readyz")[0] == 503
+    time.sleep(2)  # the worker is waiting for the broker by now
+    started = time.monotonic()
+    assert extract.terminate(timeout=10) == 0
+    assert time.monotonic() - started < 5
+    assert "Traceback" not in extract.log_text(limit=100_000)
+
+
+def test_services_started_before_their_broker_work_once_it_is_up(
+    topics: Topics, start_service: Any
+) -> None:
+    late = LocalBroker(port=free_port())
+    ingest = start_service("ingest", NEWSFLOW_KAFKA_BOOTSTRAP=late.bootstrap)
+    extract = start_service("extract", NEWSFLOW_KAFKA_BOOTSTRAP=late.bootstrap)
+    ingest.wait_http()
+    extract.wait_http()
+    assert ingest.get("/healthz")[0] == 200
+    assert ingest.get("/readyz")[0] == 503
+    status, body = post(ingest.url("/v1/articles"), ONE)
+    assert status == 503, body  # refused, so the crawler retries: nothing was taken
+    with late:
+        create_topics(KafkaSettings(bootstrap=late.bootstrap), topics.all(), partitions=2,
+                      replication=1)  # fmt: skip
+        ingest.wait_ready()
+        extract.wait_ready()
+        assert post(ingest.url("/v1/articles"), ONE) == (202, b'{"accepted":1}')
+        found = collect(late.bootstrap, [topics.rejected, topics.clean], expected=1, timeout=60)
+        assert [event["source_id"] for events in found.values() for event in events] == ["h1"]
+        assert ingest.terminate() == 0 and extract.terminate() == 0
+    for service in (ingest, extract):
+        assert "Traceback" not in service.log_text(limit=100_000)
