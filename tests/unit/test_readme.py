@@ -1,12 +1,20 @@
-"""The README's configuration table and metric list stay true to the code."""
+"""The README stays true to the code: its configuration table (flags, commands, defaults), its
+metrics (names, types, labels), its Events table (topics, schemas, fields), its commands and
+the files and modules it names."""
 
+import argparse
+import ast
+import json
 import re
 from pathlib import Path
+from typing import Any
 
-from newsflow.cli import command_settings
+from newsflow.cli import build_parser, command_settings
+from newsflow.kafka.settings import Topics
 from newsflow.rejection import REASONS
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
 
 
 TABLE_ROW = re.compile(r"^\| `(NEWSFLOW_\w+)` \| `(--[\w-]+)` \| [^|]* \| ([^|]*) \|", re.M)
@@ -55,3 +63,165 @@ def test_every_metric_is_documented() -> None:
     names = set(re.findall(r'"(newsflow_[a-z_]+)"', source))
     assert names
     assert sorted(n for n in names if f"`{n}`" not in README) == []
+
+
+DEFAULT_CELL = re.compile(r"^\| `(NEWSFLOW_\w+)` \| `--[\w-]+` \| ([^|]*) \|", re.M)
+# The cells the table writes in prose: the store is a path per command, the workers the CPU count.
+PROSE_DEFAULTS = {"NEWSFLOW_STORE_URL", "NEWSFLOW_WORKERS"}
+
+
+def test_the_configuration_table_gives_each_setting_its_default() -> None:
+    defaults: dict[str, list[object]] = {}
+    for settings in command_settings().values():
+        for setting in settings:
+            if setting.default not in defaults.setdefault(setting.env, []):
+                defaults[setting.env].append(setting.default)
+    cells = {env: default.strip() for env, default in DEFAULT_CELL.findall(README)}
+    wrong = {}
+    for env, values in defaults.items():
+        if env in PROSE_DEFAULTS:
+            continue
+        cell = cells[env]
+        if len(values) == 1:
+            expected = "" if values[0] is None else str(values[0])
+            if cell.lower() != expected.lower():
+                wrong[env] = (cell, expected)
+        elif not all(str(value) in cell for value in values):  # one per command: every one named
+            wrong[env] = (cell, values)
+    assert wrong == {}
+
+
+def registered_metrics() -> dict[str, tuple[str, set[str]]]:
+    """Each metric `service/metrics.py` registers: its type and its labels."""
+    source = (ROOT / "src/newsflow/service/metrics.py").read_text()
+    found = {}
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("Counter", "Gauge", "Histogram", "Summary", "Info", "Enum")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            labels = {"service"}  # every metric's first label (`s`)
+            if len(node.args) > 2:
+                labels |= {
+                    c.value
+                    for c in ast.walk(node.args[2])
+                    if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                }
+            found[node.args[0].value] = (node.func.id.lower(), labels)
+    assert found
+    return found
+
+
+def test_the_metrics_table_names_every_metric_with_its_type_and_nothing_else() -> None:
+    rows = dict(re.findall(r"^\| `(newsflow_\w+)` \| (\w+) \|", README, re.M))
+    assert rows == {name: kind for name, (kind, _) in registered_metrics().items()}
+
+
+def test_the_metric_labels_are_the_ones_the_readme_lists() -> None:
+    listed = re.search(r"\*\*Metrics\*\* \(Prometheus, labels bounded: ([^—]*)—", README)
+    assert listed
+    documented = {label.strip() for label in listed[1].replace("\n", " ").split(",")}
+    used = set().union(*(labels for _, labels in registered_metrics().values()))
+    assert documented == used
+
+
+def events_table() -> list[tuple[list[str], str, str]]:
+    """Each row of the Events table: its topics, its schema and its fields cell."""
+    section = README.split("\n## Events\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (`articles\.[^|]*) \| `(\w+)` \| [^|]* \| ([^|]*) \|$", section, re.M)
+    return [(re.findall(r"`([\w.]+)`", topics), schema, fields) for topics, schema, fields in rows]
+
+
+SCHEMAS = ROOT / "src/newsflow/contracts/schemas"
+
+
+def schema(kind: str) -> dict[str, Any]:
+    path = SCHEMAS / f"{kind}.schema.json"
+    return json.loads(path.read_text())
+
+
+def test_the_events_table_has_a_row_for_every_topic_and_schema() -> None:
+    rows = events_table()
+    assert sorted(t for topics, _, _ in rows for t in topics) == sorted(Topics().all())
+    schemas = {p.name.removesuffix(".schema.json") for p in SCHEMAS.glob("*.json")}
+    assert {kind for _, kind, _ in rows} == schemas
+
+
+def test_every_field_the_events_table_names_is_in_its_schema() -> None:
+    wrong = {}
+    for _, kind, fields in events_table():
+        properties = schema(kind)["properties"]
+        known = set(properties)
+        for spec in properties.values():  # values such as the method's `exact` / `near`
+            known |= {str(v) for v in spec.get("enum", [])}
+        named = set(re.findall(r"`([a-z_]+)`", fields))
+        for name, inner in re.findall(r"`(\w+)` \{([\w, ]+)\}", fields):  # `dedup` {status, …}
+            named |= {f"{name}.{sub.strip()}" for sub in inner.split(",")}
+            known |= {f"{name}.{sub}" for sub in properties[name].get("properties", {})}
+        if unknown := named - known:
+            wrong[kind] = sorted(unknown)
+    assert wrong == {}
+
+
+IDS_AND_URLS = {"article_id", "source_id", "url", "canonical_url", "source"}
+
+
+def test_the_ingested_and_clean_rows_name_every_field_of_their_events() -> None:
+    for _, kind, fields in events_table():
+        if kind not in ("ingested", "clean"):
+            continue
+        named = set(re.findall(r"`([a-z_]+)`", fields))
+        if "ids and URLs" in fields:
+            named |= IDS_AND_URLS
+        assert named == set(schema(kind)["properties"]) - {"schema_version"}, kind
+
+
+def test_every_command_is_in_the_commands_table_and_every_row_is_a_command() -> None:
+    section = README.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        " ".join(w for w in words.split() if re.fullmatch(r"[a-z]+", w))
+        for words in re.findall(r"^\| `newsflow ([^`]*)` \|", section, re.M)
+    }
+    assert rows == set(subcommands(build_parser()))
+
+
+def subcommands(parser: argparse.ArgumentParser, prefix: str = "") -> list[str]:
+    """The parser's commands, a group's by its actions (`topics create`)."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += subcommands(sub, f"{prefix}{name} ") or [prefix + name]
+    return found
+
+
+# A path the README names as of this repository (not one a command writes, such as `out/…`).
+REPO_PATH = re.compile(
+    r"`((?:tests|src|services|benchmarks|deploy|docs|samples|stages|store)/[\w./-]*)"
+    r"(?:\{([\w,]+)\})?`"
+)
+
+
+def test_every_file_and_module_the_readme_names_exists() -> None:
+    missing = []
+    for named, choices in set(REPO_PATH.findall(README)):  # `soak.{json,md}`: both
+        for path in [named + choice for choice in choices.split(",")] if choices else [named]:
+            if path.startswith(("stages/", "store/")):
+                path = "src/newsflow/" + path
+            if not (ROOT / path).exists():
+                missing.append(path)
+    for name in set(re.findall(r"`(test_\w+\.py)`", README)):
+        if not any((ROOT / "tests").rglob(name)):
+            missing.append(name)
+    for module in set(re.findall(r"python -m (benchmarks(?:\.\w+)*)", README)):
+        path = ROOT / module.replace(".", "/")
+        if not (path.with_suffix(".py").is_file() or (path / "__main__.py").is_file()):
+            missing.append(module)
+    for module in set(re.findall(r"`(newsflow(?:\.\w+)+)`", README)) - {"newsflow.sqlite"}:
+        path = ROOT / "src" / module.replace(".", "/")
+        if not (path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()):
+            missing.append(module)
+    assert sorted(missing) == []
