@@ -307,6 +307,8 @@ class Sandbox:
 
 IN_FLIGHT_PER_SANDBOX = 3
 """Articles a sandbox of `extract_ordered` holds at once: one extracting, two queued."""
+CRASH_ATTEMPTS = 3
+"""Tries of an article whose child dies in `extract_ordered`: the services' default."""
 
 
 def extract_ordered(
@@ -316,9 +318,12 @@ def extract_ordered(
     workers: int,
     limits: SandboxLimits | None = None,
     features: StorySettings | None = None,
+    max_attempts: int = CRASH_ATTEMPTS,
 ) -> Iterator[tuple[T, Extracted | None]]:
     """Extract the items' articles in `workers` sandboxes at once, yielding in input order
-    (with `features`, each extracted text's features too: see `Sandbox`).
+    (with `features`, each extracted text's features too: see `Sandbox`). An article on which
+    a child died is retried in a fresh child, `max_attempts` times in all, as the extract
+    service retries it (a child may be killed for reasons of its own: the kernel's OOM killer).
 
     Each article goes to the sandbox with the fewest articles in hand, submitted at once from
     this thread, so a child has its next articles while this thread works on the results (a
@@ -327,7 +332,10 @@ def extract_ordered(
     `IN_FLIGHT_PER_SANDBOX * workers` items are in flight, so memory stays bounded on any
     input size.
     """
-    owned = [Sandbox(limits, features=features) for _ in range(max(1, workers))]
+    owned = [
+        Sandbox(limits, features=features, max_attempts=max_attempts)
+        for _ in range(max(1, workers))
+    ]
     pending: deque[tuple[T, Sandbox | None]] = deque()
 
     def oldest() -> tuple[T, Extracted | None]:

@@ -149,6 +149,32 @@ def test_an_article_whose_extractor_was_killed_is_retried_in_a_new_one() -> None
     assert behind.attempts == 1
 
 
+def test_batch_extraction_retries_an_article_whose_extractor_was_killed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`newsflow process` gives such an article a fresh child, as the service does (it was
+    `extractor_crashed` at once: one page, two outcomes, by mode)."""
+    import newsflow.sandbox
+
+    made: list[Sandbox] = []
+
+    class Recorded(Sandbox):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            made.append(self)
+
+    monkeypatch.setattr(newsflow.sandbox, "Sandbox", Recorded)
+    big = article("<html><body>" + PARAGRAPH * 3000 + "</body></html>", 1)
+    pages = [article(PARAGRAPH * 3), big, article(PARAGRAPH * 3, 2)]
+    results = extract_ordered(pages, lambda a: a, workers=1)
+    first = next(results)  # the child now holds the big page and the one behind it
+    os.kill(made[0]._process.pid, signal.SIGKILL)
+    rest = list(results)
+    assert made[0].restarts == 1
+    assert [type(e.result) for _, e in [first, *rest] if e] == [Extraction] * 3
+    assert [e.attempts for _, e in rest if e] == [2, 1]
+
+
 def test_results_come_back_in_input_order_with_several_workers() -> None:
     pages = [
         article(PARAGRAPH * (1 + n % 4) + f"<p>Item number {n} closes.</p>", n) for n in range(12)
