@@ -167,15 +167,19 @@ _REPOST = re.compile(
 # Of those notes, what a feed or a scraper prints under what it took is furniture: WordPress's
 # "appeared first on" ("The post <title> appeared first on <site>.", copied as it stands by
 # the sites that take feeds), a note about a post, a label ("Source: …", "Via …"), an origin
-# named by its web address as a link prints it ("… on example.com"; "Grist.org" is a name) or
-# a link to it ("read the original at …"). A republishing partner's credit is the article's
-# own closing line, which the licence has it print and readers expect to find ("This story
-# was originally published by ProPublica.", "Originally published on Live Science.": the
-# benchmark's annotators keep it), and stays.
+# given by its address as a link prints it, with its scheme, its "www." or a path ("… on
+# https://example.com", "… on www.example.com", "… at example.com/story"), a link to it
+# ("read the original at …") or a disowning of the text ("All rights belong to the original
+# publisher."). A republishing partner's credit is the article's own closing line, which the
+# licence has it print and readers expect to find ("This story was originally published by
+# ProPublica.", "Originally published on Live Science.": the benchmark's annotators keep
+# it), and stays, the partner named by its name or by its bare domain as its own brand
+# ("Grist.org", "… on kffhealthnews.org", "… first appeared on theconversation.com").
 _FEED_NOTE = re.compile(
     r"\bappeared first on\b|^(?:this|the) post\b|^(?:source|via)\b"
-    r"|\b(?:on|at|in|by) (?:https?://)?(?-i:[a-z0-9][\w-]*(?:\.[\w-]+)*\.[a-z]{2,})\b"
-    r"|\bread the original (?:\w+ )?(?:at|on)\b",
+    r"|\b(?:on|at|in|by) (?:https?://|www\.|[a-z0-9][\w-]*(?:\.[\w-]+)*\.[a-z]{2,}/)"
+    r"|\bread the original (?:\w+ )?(?:at|on)\b"
+    r"|\brights belong to the (?:original )?(?:publisher|author|owner|source)s?\b",
     re.I,
 )
 # A disclaimer is about the text itself: it opens with "Disclaimer", or with the text, its

@@ -67,10 +67,15 @@ CALLS_TO_ACTION = [
         "Riders board the first bus. (Reuters/Jane Roe)",
         "Photo by Jane Roe",
         "The new stop on Fulton Avenue. Photo courtesy of the Harbor Transit Authority",
-        # A feed's or a scraper's note: an origin named by a link's address, a link to it.
+        # A feed's or a scraper's note: an origin given by its address as a link prints it
+        # (a scheme, "www.", a path), a link to it, a disowning of the text.
         "This post was originally published on harborgazette.com; read the original at "
         "harborgazette.com/bus-line.",
-        "This article was originally published on harborgazette.com.",
+        "This article was originally published on www.harborgazette.com.",
+        "This story was originally published on harborgazette.com. Read the full story at "
+        "harborgazette.com/bus-line.",
+        "This article was originally published on harborgazette.com. All rights belong to the "
+        "original publisher.",
         "This story was first published by The Harbor Gazette. Read the original at Harbor "
         "Gazette.",
         "This content is for informational purposes only and is not intended as investment advice.",
@@ -99,6 +104,12 @@ PARTNER_CREDITS = [
     "This article originally appeared in The Texas Tribune and is republished with permission.",
     "This story originally appeared on Grist.org and is republished here with permission.",
     "This story was published by Stateline, an initiative of The Pew Charitable Trusts.",
+    # A partner named by its bare domain, its brand written in lower case: an address as a
+    # link prints it has a scheme, "www." or a path (a scraper's note, dropped above).
+    "This story was originally published on kffhealthnews.org.",
+    "This article first appeared on theconversation.com.",
+    "This story originally appeared on grist.org and is republished here with permission.",
+    "This article was originally published on harborgazette.com.",
 ]
 
 
@@ -301,6 +312,9 @@ def plain_is_furniture(line: str) -> bool:
 @example("It first appeared in The Herald. Source: The Herald")
 @example("This story was originally published by The Herald")
 @example("This post was originally published on herald.com; read the original at herald.com/a")
+@example("This story was originally published on herald.com")
+@example("This story was originally published on www.herald.com")
+@example("This story was first published by herald.com. All rights belong to the original author.")
 @example("The company does not make any guarantee of returns.")
 @example("The author does not provide investment recommendations.")
 @example("For educational purposes only.")
