@@ -19,7 +19,12 @@ from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from newsflow.stages.datevalues import _iso, _latest, _plausible, _same_time_with_offset
+from newsflow.stages.datevalues import (
+    iso_moment,
+    latest_plausible,
+    plausible,
+    same_time_with_offset,
+)
 from newsflow.stages.declarations import Metas, is_article, ld_main_objects
 from newsflow.stages.dom import NAME_WORD_START
 from newsflow.stages.language import declared_language
@@ -146,16 +151,16 @@ def published_date(
     the URL with its month in words ("/2019/nov/18/") unless it has one in digits, else
     htmldate's day (it reads the URL's day in digits first, then the page and its text).
     """
-    latest = _latest(fetched_at)
-    declared = next(_plausible(_published_dates(tree, metas, ld), latest), None)
-    declared = declared or next(_plausible(_other_dates(tree, metas), latest), None)
+    latest = latest_plausible(fetched_at)
+    declared = next(plausible(_published_dates(tree, metas, ld), latest), None)
+    declared = declared or next(plausible(_other_dates(tree, metas), latest), None)
     if isinstance(declared, datetime) and declared.tzinfo is None:
         every = itertools.chain(_published_dates(tree, metas, ld), _other_dates(tree, metas))
-        declared = _same_time_with_offset(declared, _plausible(every, latest))
+        declared = same_time_with_offset(declared, plausible(every, latest))
     if declared is not None:
-        return _iso(declared)
-    if (in_url := next(_plausible(_url_day(url), latest), None)) is not None:
-        return _iso(in_url)
+        return iso_moment(declared)
+    if (in_url := next(plausible(_url_day(url), latest), None)) is not None:
+        return iso_moment(in_url)
     if not _URL_DAY_DIGITS.search(urlsplit(url).path) and (
         written := _written_day(tree, declared_language(tree, metas), latest)
     ):
@@ -226,7 +231,7 @@ def _written_day(tree: HtmlElement, declared: str | None, latest: datetime | Non
             (_named_month_day(match) for match in _NAMED_MONTH_DATE.finditer(text)),
         )
         for day in days:
-            if day is not None and next(_plausible(iter([day]), latest), None) is not None:
+            if day is not None and next(plausible(iter([day]), latest), None) is not None:
                 return day
     return None
 

@@ -47,7 +47,7 @@ def _moment(value: str) -> date | datetime | None:
         return None
 
 
-def _latest(fetched_at: str | None) -> datetime | None:
+def latest_plausible(fetched_at: str | None) -> datetime | None:
     """The latest plausible publication time: a day after the fetch, in UTC."""
     if not fetched_at:
         return None
@@ -60,7 +60,7 @@ def _latest(fetched_at: str | None) -> datetime | None:
     return fetched.astimezone(UTC) + timedelta(days=1)
 
 
-def _plausible(values: Iterator[str], latest: datetime | None) -> Iterator[date | datetime]:
+def plausible(values: Iterator[str], latest: datetime | None) -> Iterator[date | datetime]:
     """The values that are dates an article can have (not placeholders, not after `latest`);
     a time without offset is compared as if in UTC, a day with `latest`'s day."""
     for value in values:
@@ -79,7 +79,7 @@ def _plausible(values: Iterator[str], latest: datetime | None) -> Iterator[date 
         yield moment
 
 
-def _same_time_with_offset(moment: datetime, others: Iterator[date | datetime]) -> datetime:
+def same_time_with_offset(moment: datetime, others: Iterator[date | datetime]) -> datetime:
     """`moment`, a time without offset, or another of the same time with one."""
     written = moment.replace(microsecond=0)
     for other in others:
@@ -92,7 +92,7 @@ def _same_time_with_offset(moment: datetime, others: Iterator[date | datetime]) 
     return moment
 
 
-def _iso(moment: date | datetime) -> str:
+def iso_moment(moment: date | datetime) -> str:
     """RFC 3339 in UTC for a time with offset, else ISO 8601 as written."""
     if isinstance(moment, datetime) and moment.tzinfo is not None:
         return format_timestamp(moment)
