@@ -6,6 +6,7 @@ the outcomes are the same whatever the number of workers.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -18,12 +19,16 @@ from typing import IO
 from newsflow import events
 from newsflow.batch.inputs import InputItem
 from newsflow.contracts.codec import EventKind, encode
+from newsflow.errors import ConfigError
 from newsflow.model import Article
 from newsflow.pipeline import DecideSettings, Outcome, recrawl_outcome, run_decide, run_ingest
+from newsflow.rejection import RETRIES_EXHAUSTED, Rejection
 from newsflow.sandbox import SandboxLimits, extract_ordered
 from newsflow.stages import recrawl
 from newsflow.stages.ingest import WEB_SCHEMES, IngestLimits, format_timestamp
 from newsflow.store.base import DedupStore
+
+log = logging.getLogger(__name__)
 
 OUTPUT_FILES: dict[str, tuple[str, EventKind]] = {
     "clean": ("clean.ndjson", "clean"),
@@ -100,7 +105,10 @@ def process_items(
             )
             return item, Outcome("rejected", event)
         limits = local_limits if item.local_file else settings.ingest
-        return item, run_ingest(item.raw, origin=item.origin, now=clock(), limits=limits)
+        try:
+            return item, run_ingest(item.raw, origin=item.origin, now=clock(), limits=limits)
+        except Exception as exc:
+            return item, dead_letter(item, exc, stage="ingest", now=clock())
 
     def recrawls_decided(pairs: list[tuple[InputItem, Outcome]]) -> list[tuple[InputItem, Outcome]]:
         """A re-crawl of a body decided before needs no extraction. (One whose first copy is
@@ -140,16 +148,40 @@ def process_items(
         if first.kind != "ingested" or first.article is None or extracted is None:
             yield first
             continue
-        yield run_decide(
-            first.article,
-            extracted.result,
-            store=store,
-            now=clock(),
-            origin=item.origin,
-            original=item.raw,
-            settings=settings.decide,
-            features=extracted.features,
-        )
+        try:
+            outcome = run_decide(
+                first.article,
+                extracted.result,
+                store=store,
+                now=clock(),
+                origin=item.origin,
+                original=item.raw,
+                settings=settings.decide,
+                features=extracted.features,
+            )
+        except Exception as exc:
+            outcome = dead_letter(item, exc, stage="extract", now=clock())
+        yield outcome
+
+
+def dead_letter(item: InputItem, exc: Exception, *, stage: str, now: datetime) -> Outcome:
+    """An input on which a stage raised is dead-lettered `retries_exhausted`, as the services
+    dead-letter it after their tries (here one: the stages are deterministic), and the run
+    goes on; it stopped the whole run with a traceback. What a retry may mend — the store
+    unreachable (`retriable`) — or a configuration error still stops the run."""
+    if getattr(exc, "retriable", False) or isinstance(exc, ConfigError):
+        raise exc
+    log.exception("processing failed; dead-lettered: %s", item.origin)
+    detail = f"{type(exc).__name__}: {exc}"[:1000]
+    event = events.rejection_event(
+        Rejection(RETRIES_EXHAUSTED, detail),
+        stage=stage,
+        original=item.raw,
+        origin=item.origin,
+        rejected_at=format_timestamp(now),
+        attempts=1,
+    )
+    return Outcome("dlq", event)
 
 
 def write_outcomes(

@@ -15,6 +15,7 @@ from newsflow.batch import runner
 from newsflow.batch.inputs import InputItem, decode_document
 from newsflow.cli import main
 from newsflow.contracts.codec import decode
+from newsflow.errors import ConfigError, StoreUnavailable
 from newsflow.model import Origin
 from newsflow.store.sqlite import SqliteStore
 
@@ -140,6 +141,43 @@ def test_extraction_failures_are_rejected_not_lost(tmp_path: Path) -> None:
     assert rejected["stage"] == "extract"
     assert rejected["reason"] == "no_main_text"
     assert rejected["article_id"]
+
+
+def test_an_input_a_stage_raises_on_is_dead_lettered_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A defect one page triggers costs that page, recorded, not the backfill."""
+    decide = runner.run_decide
+
+    def raising_on_the_second_seed(article: Any, *args: Any, **kwargs: Any) -> Any:
+        if article.url.endswith(SEEDS[1].name):
+            raise KeyError("a defect this page triggers")
+        return decide(article, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_decide", raising_on_the_second_seed)
+    assert process(*SEEDS, "--out", tmp_path) == 0
+    result = outcomes(tmp_path)
+    assert len(result["clean"]) == 4
+    [dead] = result["rejected"]
+    assert (dead["reason"], dead["stage"], dead["attempts"]) == ("retries_exhausted", "extract", 1)
+    assert dead["detail"] == "KeyError: 'a defect this page triggers'"
+    assert orjson.loads(dead["original"])["text"] == SEEDS[1].read_text()  # for a replay
+
+
+@pytest.mark.parametrize(
+    ("error", "status"), [(StoreUnavailable("Redis is down"), 1), (ConfigError("refused"), 2)]
+)
+def test_a_store_down_or_refusing_the_user_stops_the_run_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, status: int
+) -> None:
+    """What a later run may mend is no article's fault: nothing is dead-lettered for it."""
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(runner, "run_decide", failing)
+    assert process(*SEEDS, "--out", tmp_path) == status
+    assert outcomes(tmp_path)["rejected"] == []
 
 
 @pytest.mark.parametrize(
