@@ -22,6 +22,7 @@ from newsflow_ingest.guard import RateLimiter, TokenAuth
 
 log = logging.getLogger(__name__)
 PATH = "/v1/articles"
+BROKER_RETRY_AFTER = "5"  # seconds a crawler waits after a 503 (the broker down or not reached)
 
 
 class Intake:
@@ -67,7 +68,7 @@ class Intake:
         if request.headers.get("Content-Encoding", "identity").lower() != "identity":
             return 415, {"error": "compressed bodies are not accepted"}, {}
         status, body = self._accept(request)
-        return status, body, {}
+        return status, body, {"Retry-After": BROKER_RETRY_AFTER} if status == 503 else {}
 
     def _accept(self, request: Request) -> tuple[int, dict[str, Any]]:
         length_header = request.headers.get("Content-Length") or ""

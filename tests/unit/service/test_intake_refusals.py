@@ -83,8 +83,9 @@ def test_messages_within_the_limits_are_sent_and_a_broker_failure_asks_for_a_ret
     assert intake(producer, metrics)(Request(ONE + b"\n" + ONE))[0] == 202  # type: ignore[arg-type]
     assert producer.sent == [ONE, ONE]
     failing = intake(Producer(fails=RuntimeError("the broker went away")), metrics)
-    status, body, _ = failing(Request(ONE))  # type: ignore[arg-type]
+    status, body, headers = failing(Request(ONE))  # type: ignore[arg-type]
     assert (status, body["error"]) == (503, "the broker did not accept the messages; retry")
+    assert headers == {"Retry-After": "5"}  # as a 429 says when to come back
     too_large = intake(Producer(fails=MessageSizeTooLargeError("17200177 bytes")), metrics)
     assert too_large(Request(ONE))[0] == 413  # type: ignore[arg-type]
 
