@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import os
+import stat
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -75,9 +76,11 @@ def check_named(paths: Iterable[Path]) -> None:
 
 
 def _walk(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
+    """Files of a supported name under each path. An entry of such a name that is no regular
+    file (a broken symbolic link, a FIFO) is listed too: its reader rejects it."""
     for path in paths:
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            for child in sorted(p for p in path.rglob("*") if not p.is_dir()):
                 if child.name.lower().endswith(SUPPORTED):
                     yield child, path
         else:
@@ -102,16 +105,44 @@ def _read_all(
     files: Iterator[tuple[Path, Path]], base_url: str | None, max_bytes: int, skipped: Counter[str]
 ) -> Iterator[InputItem]:
     for file, root in files:
-        name = file.name.lower()
-        if name.endswith(NDJSON_SUFFIXES):
-            yield from _read_ndjson(file, max_bytes)
-        elif name.endswith(WARC_SUFFIXES):
-            from newsflow.batch.warc import read_warc  # imports warcio: only for WARC inputs
+        try:
+            if (problem := _not_regular(file)) is not None:
+                yield _unreadable(file, problem)
+            else:
+                yield from _read_file(file, root, base_url, max_bytes, skipped)
+        except OSError as exc:  # gone since it was listed, a read error
+            yield _unreadable(file, f"{type(exc).__name__}: {exc.strerror or exc}")
 
-            yield from read_warc(file, max_bytes=max_bytes, skipped=skipped)
-        else:
-            kind = "html" if name.endswith(HTML_SUFFIXES) else "text"
-            yield _read_document(file, root, kind, base_url=base_url, max_bytes=max_bytes)
+
+def _read_file(
+    file: Path, root: Path, base_url: str | None, max_bytes: int, skipped: Counter[str]
+) -> Iterator[InputItem]:
+    name = file.name.lower()
+    if name.endswith(NDJSON_SUFFIXES):
+        yield from _read_ndjson(file, max_bytes)
+    elif name.endswith(WARC_SUFFIXES):
+        from newsflow.batch.warc import read_warc  # imports warcio: only for WARC inputs
+
+        yield from read_warc(file, max_bytes=max_bytes, skipped=skipped)
+    else:
+        kind = "html" if name.endswith(HTML_SUFFIXES) else "text"
+        yield _read_document(file, root, kind, base_url=base_url, max_bytes=max_bytes)
+
+
+def _not_regular(file: Path) -> str | None:
+    """Why `file` is not read (a broken link, a FIFO that would block the run), else None."""
+    try:
+        mode = file.stat().st_mode
+    except FileNotFoundError:
+        return "a broken symbolic link" if file.is_symlink() else "gone since it was listed"
+    return None if stat.S_ISREG(mode) else "not a regular file (a FIFO, socket or device)"
+
+
+def _unreadable(file: Path, problem: str) -> InputItem:
+    """The rejection of a file that could not be read at all (the reason the vocabulary has
+    for input that cannot be read, as for an NDJSON file that stops being readable)."""
+    detail = f"file not readable: {problem}"[:500]
+    return InputItem(b"", Origin(file=file_name(file)), rejection=Rejection(R.BAD_ENCODING, detail))
 
 
 def file_name(file: Path) -> str:

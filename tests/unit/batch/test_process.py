@@ -12,7 +12,7 @@ import pytest
 from benchmarks.performance.phases import _SUMMARY
 
 from newsflow.batch import runner
-from newsflow.batch.inputs import InputItem, decode_document
+from newsflow.batch.inputs import InputItem, decode_document, read_inputs
 from newsflow.cli import main
 from newsflow.contracts.codec import decode
 from newsflow.errors import ConfigError, StoreUnavailable
@@ -386,3 +386,49 @@ def test_a_document_that_is_not_utf8_is_read_in_its_charset(text: str, charset: 
 )
 def test_a_utf8_document_with_a_bad_byte_is_read_as_utf8(data: bytes, expected: str) -> None:
     assert decode_document(data) == expected
+
+
+def test_directory_entries_that_are_no_readable_file_are_rejected_by_name_and_the_rest_read(
+    tmp_path: Path,
+) -> None:
+    """A broken link, a symbolic-link loop and a FIFO (which would block a reader forever)
+    were passed over without a word; each is now one rejection naming it."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(SEEDS[0], inputs / "good.txt")
+    (inputs / "broken.html").symlink_to(tmp_path / "gone.html")
+    (inputs / "loop.txt").symlink_to(inputs / "loop.txt")
+    os.mkfifo(inputs / "pipe.html")
+    assert process(inputs, "--out", tmp_path / "out") == 0
+    result = outcomes(tmp_path / "out")
+    assert [Path(e["url"]).name for e in result["clean"]] == ["good.txt"]
+    details = {Path(e["origin"]["file"]).name: e["detail"] for e in result["rejected"]}
+    assert details == {
+        "broken.html": "file not readable: a broken symbolic link",
+        "loop.txt": "file not readable: OSError: Too many levels of symbolic links",
+        "pipe.html": "file not readable: not a regular file (a FIFO, socket or device)",
+    }
+    assert {e["reason"] for e in result["rejected"]} == {"bad_encoding"}
+
+
+@pytest.mark.parametrize("kind", ["page.html", "page.txt", "lines.ndjson", "archive.warc"])
+def test_a_file_gone_between_listing_and_reading_is_rejected_and_the_rest_read(
+    tmp_path: Path, kind: str
+) -> None:
+    """A crawler's directory changes under a long run: a file listed, then removed before its
+    turn, stopped the run with a traceback (FileNotFoundError)."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(SEEDS[0], inputs / "a-first.txt")
+    (inputs / f"b-{kind}").write_bytes(b"soon gone")
+    shutil.copy(SEEDS[1], inputs / "c-last.txt")
+    items = read_inputs([inputs], max_bytes=1 << 20)
+    first = next(items)
+    (inputs / f"b-{kind}").unlink()
+    rest = list(items)
+    assert first.origin.file.endswith("a-first.txt") and first.rejection is None
+    [gone, last] = rest
+    assert gone.origin.file.endswith(f"b-{kind}")
+    assert gone.rejection is not None and gone.rejection.reason == "bad_encoding"
+    assert gone.rejection.detail == "file not readable: gone since it was listed"
+    assert last.origin.file.endswith("c-last.txt") and last.rejection is None
