@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
 
+from newsflow.errors import ConfigError
 from newsflow.kafka.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,54 @@ def create_topics(
         return created
     finally:
         admin.close()
+
+
+ASK_TIMEOUT_MS = 5000
+"""How long a topic not listed is waited for after it was asked for (a broker that creates
+topics on demand creates it at once)."""
+
+
+def check_topics(settings: KafkaSettings, names: Sequence[str]) -> None:
+    """Raise `ConfigError` naming the topics the cluster does not have.
+
+    The listing creates nothing. A topic not listed is asked for once, through the metadata
+    request every producer makes, so a cluster that creates topics when asked
+    (`auto.create.topics.enable`) goes on working; one that does not would leave a consumer
+    idle on a missing input without a word, and block every send to a missing output for
+    `max_block_ms`, batch after batch."""
+    admin = KafkaAdminClient(**settings.common())
+    try:
+        missing = _unlisted(admin, names)
+        if missing:
+            _ask_for(settings, missing)
+            missing = _unlisted(admin, missing)
+    finally:
+        admin.close()
+    if missing:
+        raise ConfigError(
+            f"the Kafka cluster at {settings.bootstrap} has no topic {', '.join(missing)}, and "
+            "did not create it when asked (auto.create.topics.enable=false): `newsflow topics "
+            "create`, with the same NEWSFLOW_TOPIC_* settings, creates the missing topics"
+        )
+
+
+def _unlisted(admin: KafkaAdminClient, names: Sequence[str]) -> list[str]:
+    listed = set(admin.list_topics())
+    return [name for name in dict.fromkeys(names) if name not in listed]
+
+
+def _ask_for(settings: KafkaSettings, names: Sequence[str]) -> None:
+    producer = KafkaProducer(**settings.common(), max_block_ms=ASK_TIMEOUT_MS)
+    try:
+        for name in names:
+            try:
+                producer.partitions_for(name)
+            except KafkaTimeoutError:
+                pass  # not created: said by the listing after
+            except ValueError as exc:  # kafka-python refuses an illegal name before asking
+                raise ConfigError(f"invalid topic name {name!r}: {exc}") from exc
+    finally:
+        producer.close(timeout=5)
 
 
 def delete_topics(settings: KafkaSettings, names: Iterable[str]) -> None:

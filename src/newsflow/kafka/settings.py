@@ -110,6 +110,12 @@ class Topics:
     def all(self) -> list[str]:
         return [self.raw, self.ingested, self.rejected, self.clean, self.duplicates, self.dlq]
 
+    def used_by(self, service: str) -> list[str]:
+        """The topics a service reads and writes, its input first."""
+        if service == "ingest":  # (its HTTP intake writes to its input)
+            return [self.raw, self.ingested, self.rejected]
+        return [self.ingested, self.clean, self.duplicates, self.dlq]
+
 
 @dataclass(frozen=True)
 class KafkaSettings:

@@ -100,7 +100,12 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
 
     from kafka.errors import KafkaTimeoutError
 
-    from newsflow.kafka.clients import make_consumer, make_offsets_client, make_producer
+    from newsflow.kafka.clients import (
+        check_topics,
+        make_consumer,
+        make_offsets_client,
+        make_producer,
+    )
     from newsflow.kafka.connect import wait_for_broker
     from newsflow.service.loop import ConsumeLoop, WorkerStatus
     from newsflow.service.metrics import Metrics
@@ -121,11 +126,17 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
             log.info("worker stopped before it reached the broker", extra={"worker": index})
             return
         try:
+            check_topics(config.kafka, config.topics.used_by(config.service))
             consumer = make_consumer(config.kafka, group_id=config.group_id, client_id=client_id)
             producer = make_producer(config.kafka, client_id=client_id)
         except KafkaTimeoutError as exc:  # it takes connections but answers no Kafka request
             log.error("the broker does not answer: %s", exc, extra={"worker": index})
             sys.exit(1)  # restarted by the supervisor
+        except ConfigError as exc:  # a topic missing, or named as Kafka allows no topic
+            log.error(
+                "configuration error, the worker cannot start: %s", exc, extra={"worker": index}
+            )
+            sys.exit(CONFIG_ERROR_EXIT)
         try:
             ConsumeLoop(
                 consumer=consumer,
