@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -16,7 +17,13 @@ from typing import Any
 import orjson
 
 from newsflow.batch.inputs import InputError, read_inputs, skipped_line
-from newsflow.batch.runner import BatchSettings, BatchSummary, process_items, write_outcomes
+from newsflow.batch.runner import (
+    OUTPUT_FILES,
+    BatchSettings,
+    BatchSummary,
+    process_items,
+    write_outcomes,
+)
 from newsflow.commands import MAX_MESSAGE_BYTES
 from newsflow.config import Setting, add_settings, positive_float, positive_int, resolve
 from newsflow.errors import ConfigError, NewsflowError
@@ -133,8 +140,14 @@ def run_process(args: argparse.Namespace) -> int:
             tick()
 
         try:
-            outcomes = process_items(items, store=store, settings=settings, clock=_utc_now)
-            write_outcomes(outcomes, out, on_outcome=on_outcome)
+            with _terminated_as_interrupted():
+                outcomes = process_items(items, store=store, settings=settings, clock=_utc_now)
+                write_outcomes(outcomes, out, on_outcome=on_outcome)
+        except (KeyboardInterrupt, NewsflowError) as exc:
+            print(stopped_note(out), file=sys.stderr)
+            if isinstance(exc, Terminated):
+                return 128 + signal.SIGTERM
+            raise
         finally:
             store.close()
     summary.seconds = time.perf_counter() - started
@@ -147,6 +160,46 @@ def run_process(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the run stands, as Ctrl-C raises `KeyboardInterrupt`."""
+
+
+class _terminated_as_interrupted:
+    """SIGTERM (a `timeout`, a job runner stopping the run) ends the run as Ctrl-C does: the
+    outcomes decided so far are written out and the store closed. It ended it on the spot
+    before, the outcomes still in the files' buffers unwritten, and without a word."""
+
+    def __enter__(self) -> None:
+        self._before = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+    def __exit__(self, *_: object) -> None:
+        signal.signal(signal.SIGTERM, self._before)
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+def stopped_note(out: Path) -> str:
+    """What a run stopped before its end (interrupted, a store gone) leaves, and what a re-run
+    does."""
+    written = sum(_lines(out / name) for name, _ in set(OUTPUT_FILES.values()))
+    return (
+        f"newsflow: stopped after {written} outcome{'' if written == 1 else 's'}: "
+        f"{out}/{{clean,duplicates,rejected}}.ndjson hold them, each a whole line, and the inputs "
+        "after them have none yet. A re-run over the same inputs writes the files again from "
+        "the start; the store keeps the decisions made, so those come out the same."
+    )
+
+
+def _lines(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with path.open("rb") as stream:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
 
 
 def run_stories(args: argparse.Namespace) -> int:

@@ -2,7 +2,12 @@
 
 import gzip
 import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -432,3 +437,35 @@ def test_a_file_gone_between_listing_and_reading_is_rejected_and_the_rest_read(
     assert gone.rejection is not None and gone.rejection.reason == "bad_encoding"
     assert gone.rejection.detail == "file not readable: gone since it was listed"
     assert last.origin.file.endswith("c-last.txt") and last.rejection is None
+
+
+def test_sigterm_mid_run_writes_what_was_decided_and_says_what_a_rerun_does(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM (`timeout`, a job runner) ended a run on the spot, exit status -15, the outcomes
+    in the files' buffers unwritten, and nothing said; now it ends as Ctrl-C does."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    text = SEEDS[0].read_text()
+    for n in range(400):
+        (inputs / f"{n:03d}.txt").write_text(f"Report {n} of the series.\n\n{text}")
+    out = tmp_path / "out"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "newsflow", "process", str(inputs), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NEWSFLOW_WORKERS": "1"},
+    )
+    clean = out / "clean.ndjson"
+    while not (clean.exists() and clean.stat().st_size) and run.poll() is None:
+        time.sleep(0.02)  # until the first outcomes are flushed to the file
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=30)
+    assert run.returncode == 128 + signal.SIGTERM
+    written = outcomes(out)  # each line whole (decodes)
+    total = sum(len(events) for events in written.values())
+    assert 0 < total < 400
+    said = re.search(r"newsflow: stopped after (\d+) outcomes?: (.+?)/\{", err)
+    assert said is not None and (int(said[1]), said[2]) == (total, str(out))
+    assert "A re-run over the same inputs writes the files again from the start" in err
