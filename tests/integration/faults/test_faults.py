@@ -412,3 +412,40 @@ def test_backpressure_bounded_memory_visible_lag_nothing_dropped(
     assert extract.metric("newsflow_worker_restarts_total") == 0
     assert min(rss) > 0
     assert max(rss[third:]) < 1.5 * max(rss[:third]) + 50
+
+
+@pytest.mark.redis
+def test_redis_losing_all_its_data_mid_run_loses_nothing_and_stops_nothing(
+    broker: str, topics: Topics, start_service: Any, fault_report: Any
+) -> None:
+    """FLUSHDB, or a Redis restarted with nothing on disk, while extract decides: the claims,
+    decisions and stories made before are gone (a copy of an earlier article can then pass as
+    unique), but every input still gets exactly one outcome, none dead-lettered, and the
+    service stays up."""
+    from tests.private_redis import private_redis
+
+    corpus = messages(MESSAGES)
+    ids = [source_id for source_id, _ in corpus]
+    with private_redis() as client:
+        url = f"redis://127.0.0.1:{client.connection_pool.connection_kwargs['port']}/0"
+        ingest = start_service("ingest")
+        extract = start_service("extract", "--workers", "2", NEWSFLOW_STORE_URL=url)
+        ingest.wait_ready()
+        extract.wait_ready()
+        publish_raw(broker, topics.raw, [raw for _, raw in corpus])
+        flushed = []
+        for share in (0.2, 0.5, 0.8):  # three times, with keys to lose each time
+            deadline = time.monotonic() + 120
+            while extract.metric("newsflow_outcomes_total") < share * len(ids):
+                assert time.monotonic() < deadline, extract.log_text()
+                time.sleep(0.1)
+            flushed.append(client.dbsize())
+            client.flushdb()
+        found = collect_ids(broker, list(outcome_topics(topics)), set(ids), timeout=300)
+        extract.check_alive()
+    report = accounting(found, topics, ids)
+    fault_report(report_row("Redis data lost (FLUSHDB ×3)", report, len(ids)))
+    assert_accounted(report)
+    assert min(flushed) > 0
+    assert extract.metric("newsflow_outcomes_total", outcome="dlq") == 0
+    assert extract.metric("newsflow_worker_restarts_total") == 0
