@@ -7,14 +7,16 @@ the outcomes are the same whatever the number of workers.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from newsflow import events
 from newsflow.batch.inputs import InputItem
@@ -29,6 +31,7 @@ from newsflow.stages.ingest import WEB_SCHEMES, IngestLimits, format_timestamp
 from newsflow.store.base import DedupStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OUTPUT_FILES: dict[str, tuple[str, EventKind]] = {
     "clean": ("clean.ndjson", "clean"),
@@ -119,7 +122,9 @@ def process_items(
             return pairs
         now = clock()
         articles = [article for _, article in found]
-        hits = recrawl.recognize_many(articles, store, now=now.timestamp())
+        hits = with_store_retries(
+            lambda: recrawl.recognize_many(articles, store, now=now.timestamp())
+        )
         for (n, article), hit in zip(found, hits, strict=True):
             if hit is not None:
                 pairs[n] = (pairs[n][0], recrawl_outcome(article, hit, now=now))
@@ -149,7 +154,8 @@ def process_items(
             yield first
             continue
         try:
-            outcome = run_decide(
+            decide = partial(
+                run_decide,
                 first.article,
                 extracted.result,
                 store=store,
@@ -159,9 +165,34 @@ def process_items(
                 settings=settings.decide,
                 features=extracted.features,
             )
+            outcome = with_store_retries(decide)
         except Exception as exc:
             outcome = dead_letter(item, exc, stage="extract", now=clock())
         yield outcome
+
+
+STORE_WAIT_SECONDS = 120.0
+"""How long a run waits out a store that is unreachable (a Redis restarting, failing over)
+before it stops: a run of hours is not lost to a blip."""
+
+
+def with_store_retries(call: Callable[[], T]) -> T:
+    """`call()`, tried again while it fails retriably (the store unreachable), with backoff,
+    for up to `STORE_WAIT_SECONDS` in all; then the failure stands. A decision tried again is
+    the same decision: the store keeps it per article (first writer wins), as it does for the
+    services, which rewind their batch and wait the same way."""
+    waited = 0.0
+    delay = 0.5
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            if not getattr(exc, "retriable", False) or waited >= STORE_WAIT_SECONDS:
+                raise
+            log.warning("store unavailable, trying again in %.1f s: %s", delay, exc)
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 10.0)
 
 
 def dead_letter(item: InputItem, exc: Exception, *, stage: str, now: datetime) -> Outcome:

@@ -180,9 +180,35 @@ def test_a_store_down_or_refusing_the_user_stops_the_run_instead(
     def failing(*args: Any, **kwargs: Any) -> Any:
         raise error
 
+    waits: list[float] = []
     monkeypatch.setattr(runner, "run_decide", failing)
+    monkeypatch.setattr(runner.time, "sleep", waits.append)
     assert process(*SEEDS, "--out", tmp_path) == status
     assert outcomes(tmp_path)["rejected"] == []
+    if error.retriable:  # waited out first, with backoff, for as long as the run waits
+        assert waits[:5] == [0.5, 1.0, 2.0, 4.0, 8.0] and sum(waits) >= runner.STORE_WAIT_SECONDS
+    else:
+        assert waits == []
+
+
+def test_a_store_unreachable_for_a_moment_costs_the_run_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Redis restarting or failing over under a backfill of hours: the run waits it out."""
+    decide = runner.run_decide
+    failures = iter([StoreUnavailable("Connection closed by server")] * 3)
+
+    def down_for_a_moment(*args: Any, **kwargs: Any) -> Any:
+        if (failure := next(failures, None)) is not None:
+            raise failure
+        return decide(*args, **kwargs)
+
+    waits: list[float] = []
+    monkeypatch.setattr(runner, "run_decide", down_for_a_moment)
+    monkeypatch.setattr(runner.time, "sleep", waits.append)
+    assert process(*SEEDS, "--out", tmp_path) == 0
+    assert len(outcomes(tmp_path)["clean"]) == 5
+    assert waits == [0.5, 1.0, 2.0]
 
 
 @pytest.mark.parametrize(
