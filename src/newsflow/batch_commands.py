@@ -9,7 +9,8 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -166,17 +167,16 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the run stands, as Ctrl-C raises `KeyboardInterrupt`."""
 
 
-class _terminated_as_interrupted:
+@contextmanager
+def _terminated_as_interrupted() -> Iterator[None]:
     """SIGTERM (a `timeout`, a job runner stopping the run) ends the run as Ctrl-C does: the
     outcomes decided so far are written out and the store closed. It ended it on the spot
     before, the outcomes still in the files' buffers unwritten, and without a word."""
-
-    def __enter__(self) -> None:
-        self._before = signal.getsignal(signal.SIGTERM)
-        signal.signal(signal.SIGTERM, _raise_terminated)
-
-    def __exit__(self, *_: object) -> None:
-        signal.signal(signal.SIGTERM, self._before)
+    before = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _raise_terminated(signum: int, frame: Any) -> None:
