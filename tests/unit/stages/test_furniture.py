@@ -2,6 +2,7 @@
 disclaimers and closing notices are dropped; sentences of the article that use their words,
 a republishing partner's credit, a quote's attribution and a transcript's note stay."""
 
+import math
 import re
 import string
 import time
@@ -14,7 +15,12 @@ from newsflow.stages import furniture as fu
 from newsflow.stages import textclean as tc
 from newsflow.stages.fingerprint import MARKS
 from newsflow.stages.furniture import is_furniture
-from newsflow.stages.linewords import HEADLINE_MAX_WORDS, word_count
+from newsflow.stages.linewords import (
+    HEADLINE_MAX_WORDS,
+    PHRASE_SPACED,
+    PHRASE_SPACED_CHARS_PER_WORD,
+    word_count,
+)
 from newsflow.stages.textclean import clean_text
 
 WORD = f"[\\w{MARKS}]+"  # a word keeps its combining marks
@@ -274,13 +280,22 @@ def test_a_closing_label_between_dashes_or_brackets_is_still_a_heading(closing: 
 INVISIBLE = dict.fromkeys([*range(0x80, 0xA0), 0xAD, *range(0x200B, 0x2010), 0x2060, 0xFEFF])
 
 
+def plain_word_count(line: str) -> int:
+    """A word counts once; a word with a letter of Thai, Lao, Khmer or Myanmar (scripts with
+    no spaces between words) counts one per `PHRASE_SPACED_CHARS_PER_WORD` characters."""
+    return sum(
+        math.ceil(len(word) / PHRASE_SPACED_CHARS_PER_WORD) if PHRASE_SPACED.search(word) else 1
+        for word in re.findall(WORD, line)
+    )
+
+
 def plain_is_caption(line: str) -> bool:
-    words = len(re.findall(WORD, line))
+    words = plain_word_count(line)
     return words <= fu.CAPTION_MAX_WORDS and bool(fu._CAPTION.search(line))
 
 
 def plain_is_furniture(line: str) -> bool:
-    words = len(re.findall(WORD, line))
+    words = plain_word_count(line)
     return (
         bool(fu._AD_LABEL.match(line) or fu._CHROME_LINE.match(line))
         or (
@@ -319,11 +334,13 @@ def plain_is_furniture(line: str) -> bool:
 @example("The author does not provide investment recommendations.")
 @example("For educational purposes only.")
 @example("This should not be construed as tax advice.")
+@example("0000ກ")  # a Lao letter: five characters are two words
+@example("Photo: " + "ก" * 400)  # a hundred Thai words: too long for a caption
 def test_line_rules_are_their_plain_definitions(line: str) -> None:
     assert fu.is_caption(line) == plain_is_caption(line)
     assert fu.is_furniture(line) == plain_is_furniture(line)
     assert tc._key(line) == " ".join(re.findall(WORD, line.translate(INVISIBLE).casefold()))
-    assert word_count(line) == len(re.findall(WORD, line))
+    assert word_count(line) == plain_word_count(line)
 
 
 def test_the_rules_still_recognize_furniture() -> None:
