@@ -119,7 +119,7 @@ def test_similarity_separates_a_rewrite_from_another_report() -> None:
 def test_a_rewrite_is_a_near_duplicate_of_the_original(store: SqliteStore) -> None:
     assert decide_near(A, ORIGINAL, store, at=T0, now=T0) is None
     match = decide_near(B, rewrite(ORIGINAL), store, at=T0 + 60, now=T0 + 60)
-    assert match is not None and match.article_id == A
+    assert match is not None and (match.article_id, match.at) == (A, T0)  # the original's time
     assert 0.7 < match.similarity <= 1.0
 
 
@@ -132,7 +132,15 @@ def test_the_earliest_match_wins(store: SqliteStore) -> None:
     decide_near(B, ORIGINAL, store, at=T0 + 100, now=T0)
     decide_near(A, ORIGINAL + " Updated.", store, at=T0, now=T0 + 1)
     match = decide_near(C, rewrite(ORIGINAL), store, at=T0 + 200, now=T0 + 2)
-    assert match is not None and match.article_id == A
+    assert match is not None and (match.article_id, match.at) == (A, T0)
+
+
+def test_of_matches_at_one_event_time_the_first_indexed_wins(store: SqliteStore) -> None:
+    """Ties go by index order, not by id: C was indexed before B."""
+    decide_near(C, ORIGINAL, store, at=T0, now=T0)
+    decide_near(B, ORIGINAL, store, at=T0, now=T0 + 1)
+    match = decide_near(A, rewrite(ORIGINAL), store, at=T0, now=T0 + 2)
+    assert match is not None and match.article_id == C
 
 
 def test_a_redelivered_article_never_matches_itself_or_later_ones(store: SqliteStore) -> None:
@@ -157,6 +165,13 @@ def test_entries_older_than_the_window_are_forgotten(store: SqliteStore) -> None
     decide_near(A, ORIGINAL, store, at=T0, now=T0, settings=window)
     late = decide_near(B, rewrite(ORIGINAL), store, at=T0 + 7200, now=T0 + 7200, settings=window)
     assert late is None
+
+
+def test_a_similarity_equal_to_the_threshold_is_a_near_duplicate(store: SqliteStore) -> None:
+    exact = NearSettings(threshold=1.0)
+    decide_near(A, ORIGINAL, store, at=T0, now=T0, settings=exact)
+    match = decide_near(B, ORIGINAL, store, at=T0, now=T0 + 1, settings=exact)
+    assert match is not None and (match.article_id, match.similarity) == (A, 1.0)
 
 
 def test_a_higher_threshold_asks_for_closer_texts(store: SqliteStore) -> None:

@@ -70,6 +70,18 @@ def test_a_rewrite_is_a_near_duplicate_in_its_originals_story(store: SqliteStore
     assert story.size == 2
 
 
+def test_a_rewrite_joins_its_originals_story_as_its_near_duplicate_not_by_similarity(
+    store: SqliteStore,
+) -> None:
+    """With a story threshold no cosine reaches, similarity joins nothing: the rewrite is in
+    A's story because it repeats A (above, similarity alone would put it there too)."""
+    settings = PlacementSettings(stories=StorySettings(threshold=1.01))
+    put(store, A, ORIGINAL, 0, settings)
+    assert put(store, C, OTHER, 1, settings).story_id == C  # (similarity joins nothing)
+    near = put(store, B, REWRITE, 2, settings)
+    assert (near.status, near.near_duplicate_of, near.story_id) == ("near_duplicate", A, A)
+
+
 def test_a_rewrite_after_its_originals_story_ended_is_placed_as_any_article(
     store: SqliteStore,
 ) -> None:
