@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,6 +99,33 @@ def test_event_time_prefers_published_then_fetched_then_now() -> None:
     # A publication date after the fetch is a parsing accident; so is garbage.
     assert event_time("2030-01-01", None, NOW) == T0
     assert event_time("yesterday", None, NOW) == T0
+
+
+def test_a_publication_more_than_a_day_after_the_fetch_is_a_parsing_accident() -> None:
+    """Up to a day after the fetch is a time zone or a clock off; later, before now, is not."""
+    fetched = "2024-09-08T08:00:00Z"
+    fetch_time = datetime(2024, 9, 8, 8, tzinfo=UTC).timestamp()
+    assert event_time("2024-09-09T08:00:00Z", fetched, NOW) == fetch_time + 86_400
+    assert event_time("2024-09-09T08:00:01Z", fetched, NOW) == fetch_time
+    assert event_time("2024-09-10T08:00:00Z", fetched, NOW) == fetch_time
+
+
+@pytest.fixture
+def local_time_is_not_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local time 5 h 45 min ahead of UTC (a POSIX rule: no time zone files)."""
+    monkeypatch.setenv("TZ", "NPT-5:45")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("local_time_is_not_utc")
+def test_a_date_without_an_offset_is_utc_whatever_the_local_time() -> None:
+    midnight = datetime(2024, 9, 9, tzinfo=UTC).timestamp()
+    assert event_time("2024-09-09", None, NOW) == midnight
+    assert event_time(None, "2024-09-09T00:00:00", NOW) == midnight
+    assert event_time("2024-09-09T05:45:00+05:45", None, NOW) == midnight
 
 
 def test_the_five_seed_reports_share_a_story_the_other_missile_event_does_not(
