@@ -194,6 +194,11 @@ def test_a_timestamp_that_is_not_an_rfc_3339_moment_is_rejected(value: str) -> N
         "http://2130706433/",
         "http://intranet/page",
         "http://printer.local/",
+        "http://app.localhost/",
+        "http://metadata.google.internal/computeMetadata/v1/",
+        "http://10.0.0.1/",  # private, and below, link-local (the cloud metadata address)
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fd00::1]/",
         "https://" + "a" * 64 + ".com/",
     ],
 )
@@ -212,6 +217,8 @@ def test_a_url_whose_host_is_no_public_web_host_is_rejected(url: str) -> None:
         ("https://example.com./a", "https://example.com./a"),
         ("http://8.8.8.8/a", "http://8.8.8.8/a"),
         ("https://news.example:8443/a", "https://news.example:8443/a"),
+        ("http://news.example:80/a", "http://news.example/a"),  # each scheme's default port
+        ("http://news.example:443/a", "http://news.example:443/a"),
     ],
 )
 def test_public_hosts_are_accepted_in_all_their_forms(url: str, canonical: str) -> None:
@@ -222,6 +229,22 @@ def test_public_hosts_are_accepted_in_all_their_forms(url: str, canonical: str) 
 def test_binary_data_read_as_text_in_html_is_not_html(magic: bytes) -> None:
     result = ingest(message(html=(magic + b"compressed data").decode("latin-1")), now=NOW)
     assert isinstance(result, Rejection) and result.reason == "not_html"
+
+
+def test_html_that_is_mostly_replacement_characters_is_not_html() -> None:
+    """Binary data decoded as UTF-8 by its sender: more than 16 U+FFFD (or 1 %) is not a page;
+    a few, as a badly encoded page has, are."""
+    page = "<p>" + "text " * 100 + "</p>"
+    result = ingest(message(html="\ufffd" * 17 + page), now=NOW)
+    assert isinstance(result, Rejection) and result.reason == "not_html"
+    assert isinstance(ingest(message(html="\ufffd" * 16 + page), now=NOW), Article)
+
+
+def test_a_fetch_time_up_to_a_day_ahead_of_the_clock_is_accepted() -> None:
+    """A crawler's clock may be off by up to a day (NOW is 2024-09-10T12:00:00Z)."""
+    assert isinstance(ingest(message(fetched_at="2024-09-11T12:00:00Z"), now=NOW), Article)
+    result = ingest(message(fetched_at="2024-09-11T12:00:01Z"), now=NOW)
+    assert isinstance(result, Rejection) and result.reason == "bad_timestamp"
 
 
 def test_file_urls_only_when_allowed() -> None:
