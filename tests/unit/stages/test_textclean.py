@@ -125,6 +125,19 @@ def test_a_seed_article_keeps_its_paragraphs_and_loses_its_boilerplate(name: str
         assert phrase not in cleaned.text
 
 
+def test_a_credit_above_a_subheading_and_its_text_is_dropped() -> None:
+    raw = f"By Maria Delgado\nWhere the new line runs\n{PROSE}"
+    assert clean_text(raw, title="Bus").text == f"Where the new line runs\n{PROSE}"
+
+
+def test_a_title_from_the_lead_is_its_first_sentence_cut_after_twelve_words() -> None:
+    twelve = "Officials in the harbor city said on Tuesday that buses run late."
+    assert clean_text(f"{twelve} More follows.\n{PROSE}").title == twelve
+    thirteen = "Officials in the harbor city said on Tuesday that the buses run late."
+    expected = "Officials in the harbor city said on Tuesday that the buses run …"
+    assert clean_text(f"{thirteen}\n{PROSE}").title == expected
+
+
 def test_a_seed_without_a_headline_gets_its_title_from_the_lead() -> None:
     lead = "Sept. 10 (UPI) — Long having supplied drones to Russia, Iran has now sent missiles."
     expected = "Long having supplied drones to Russia, Iran has now sent missiles."
@@ -175,6 +188,25 @@ def test_a_sentence_giving_a_date_and_a_time_is_a_sentence_first_or_last(sentenc
 def test_a_closing_list_of_teaser_headings_is_dropped_but_a_list_stays() -> None:
     teasers = "Story Timeline\nCouncil weighs new fares\nBridge closes for repairs"
     assert clean_text(f"{PROSE}\n{MORE}\n{teasers}", title="Bus").text == f"{PROSE}\n{MORE}"
+    # More than three short lines are a list of the article's: they stay.
+    stations = "Fulton Avenue\nHarbor Street\nEastgate\nNinth Street"
+    listed = f"{PROSE}\n{MORE}\n{stations}"
+    assert clean_text(listed, title="Bus").text == listed
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "- Fulton Avenue\n- Harbor Street",
+        "* Fulton Avenue\n* Harbor Street",
+        "• Fulton Avenue\n• Harbor Street",
+        "Route | Stops | Minutes\nBRT 1 | 14 | 32",
+    ],
+    ids=["dashes", "asterisks", "bullets", "a table"],
+)
+def test_a_closing_bulleted_list_or_table_is_the_article_s_not_headings(closing: str) -> None:
+    raw = f"{PROSE}\n{MORE}\n{closing}"
+    assert clean_text(raw, title="Bus").text == raw
 
 
 # --- the faster rules say what the plain definitions say ---------------------------------
@@ -274,6 +306,7 @@ def test_bylines_and_date_lines_of_other_languages_are_credits(credits: list[str
         "Von der Leyen warnt vor einem Handelskrieg",
         "Por qué importa",
         "Par ailleurs la mairie proteste",
+        "Von / der Redaktion heute",  # a separator, then no name at all
     ],
 )
 def test_a_line_opening_with_the_word_for_by_before_no_name_is_no_byline(line: str) -> None:
