@@ -96,8 +96,11 @@ def test_invisible_characters_are_dropped(invisible: str) -> None:
 @pytest.mark.parametrize(
     ("styled", "plain"),
     [
-        *((f"it{quote}s", "it's") for quote in "\u2018\u2019\u201a\u201b\u2032`"),
-        *((f"{quote}yes{quote}", '"yes"') for quote in "\u201c\u201d\u201e\u201f\u00ab\u00bb"),
+        *((f"it{quote}s", "it's") for quote in "\u2018\u2019\u201a\u201b\u2032`\u00b4"),
+        *(
+            (f"{quote}yes{quote}", '"yes"')
+            for quote in "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033"
+        ),
         *((f"6{dash}1", "6-1") for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"),
         ("wait\u2026", "wait..."),
     ],
