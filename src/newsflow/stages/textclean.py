@@ -116,7 +116,12 @@ def drop_trailing_headings(lines: list[str]) -> list[str]:
     while start > 0 and _is_heading_like(lines[start - 1]):
         start -= 1
     run = len(lines) - start
-    return lines[:start] if 0 < run <= TRAILING_HEADINGS_MAX and start > 0 else lines
+    introduced = start > 0 and lines[start - 1].rstrip().endswith(":")  # "…stops are at:"
+    return (
+        lines[:start]
+        if 0 < run <= TRAILING_HEADINGS_MAX and start > 0 and not introduced
+        else lines
+    )
 
 
 def _is_heading_like(line: str) -> bool:

@@ -194,6 +194,14 @@ def test_a_closing_list_of_teaser_headings_is_dropped_but_a_list_stays() -> None
     assert clean_text(listed, title="Bus").text == listed
 
 
+def test_a_short_closing_list_a_sentence_introduces_stays_and_teasers_under_a_label_go() -> None:
+    stops = "Fulton Avenue\nHarbor Street\nEastgate"
+    introduced = f"{PROSE}\nFrom March the line will stop at three new places along the harbor:"
+    assert clean_text(f"{introduced}\n{stops}", title="Bus").text == f"{introduced}\n{stops}"
+    teasers = "Read more:\nCouncil weighs new fares\nBridge closes for repairs"
+    assert clean_text(f"{PROSE}\n{MORE}\n{teasers}", title="Bus").text == f"{PROSE}\n{MORE}"
+
+
 @pytest.mark.parametrize(
     "closing",
     [
