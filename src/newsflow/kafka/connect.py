@@ -69,17 +69,24 @@ class BackgroundProducer:
         self._retry_delay = retry_delay
         self._producer: Any = None
         self._closed = threading.Event()
+        self._lock = threading.Lock()  # a producer built as `close` runs is closed, not kept
         self._thread = threading.Thread(target=self._connect, daemon=True, name="intake-connect")
         self._thread.start()
 
     def _connect(self) -> None:
         while wait_for_broker(self._settings, self._closed):
             try:
-                self._producer = self._build()
-                return
+                producer = self._build()
             except KafkaTimeoutError as exc:  # takes connections, answers no Kafka request
                 log.error("the broker does not answer: %s", exc)
                 self._closed.wait(self._retry_delay)
+                continue
+            with self._lock:
+                if not self._closed.is_set():
+                    self._producer = producer
+                    return
+            producer.close(timeout=0)  # closed while it was being built
+            return
 
     @property
     def connected(self) -> bool:
@@ -98,6 +105,8 @@ class BackgroundProducer:
         self._connected_producer().flush(timeout=timeout)
 
     def close(self, timeout: float | None = None) -> None:
-        self._closed.set()
-        if self._producer is not None:
-            self._producer.close(timeout=timeout)
+        with self._lock:
+            self._closed.set()
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.close(timeout=timeout)

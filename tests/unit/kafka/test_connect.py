@@ -1,0 +1,55 @@
+"""`BackgroundProducer` builds its producer on a thread: closing it while the thread builds
+must not leave a producer built after the close, open and taking messages."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from newsflow.kafka.connect import BackgroundProducer
+from newsflow.kafka.settings import KafkaSettings
+
+
+@pytest.fixture
+def listening() -> Iterator[KafkaSettings]:
+    """A port that takes TCP connections, as a broker does (`wait_for_broker` needs no more)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    yield KafkaSettings(bootstrap=f"127.0.0.1:{server.getsockname()[1]}")
+    server.close()
+
+
+class SlowProducer:
+    closed = False
+
+    def close(self, timeout: float | None = None) -> None:
+        self.closed = True
+
+    def send(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+def test_a_producer_built_after_close_is_closed_and_never_used(listening: KafkaSettings) -> None:
+    building = threading.Event()
+    release = threading.Event()
+    built: list[SlowProducer] = []
+
+    def build() -> SlowProducer:
+        building.set()
+        release.wait(5)  # kafka-python's constructor, waiting for the broker's answers
+        built.append(SlowProducer())
+        return built[-1]
+
+    background = BackgroundProducer(listening, build)
+    assert building.wait(5)
+    background.close(timeout=1)  # the intake stops while the producer is being built
+    release.set()
+    background._thread.join(5)
+    assert len(built) == 1
+    assert built[0].closed  # not left open (its connections, its sender thread)
+    assert not background.connected
+    with pytest.raises(Exception, match="not connected"):
+        background.send("articles.raw", value=b"{}")
