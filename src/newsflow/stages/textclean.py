@@ -116,7 +116,10 @@ def drop_trailing_headings(lines: list[str]) -> list[str]:
     while start > 0 and _is_heading_like(lines[start - 1]):
         start -= 1
     run = len(lines) - start
-    introduced = start > 0 and lines[start - 1].rstrip().endswith(":")  # "…stops are at:"
+    # A list a sentence introduces ("…will stop at three new places:") is the article's; one
+    # under a short label ("Also read:", itself heading-like without its colon) is teasers.
+    before = lines[start - 1].rstrip() if start > 0 else ""
+    introduced = before.endswith(":") and not _is_heading_like(before[:-1])
     return (
         lines[:start]
         if 0 < run <= TRAILING_HEADINGS_MAX and start > 0 and not introduced

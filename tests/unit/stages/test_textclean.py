@@ -203,6 +203,19 @@ def test_a_short_closing_list_a_sentence_introduces_stays_and_teasers_under_a_la
 
 
 @pytest.mark.parametrize(
+    "label",
+    ["Also read:", "Further reading:", "More on this story:", "More from the Harbor Gazette:"],
+)
+def test_teasers_under_a_label_furniture_does_not_know_go_too(label: str) -> None:
+    """A short label ending in a colon introduces no list of the article's: the teasers under
+    it went before the 'introduced' rule, and go still (the label, not known as furniture,
+    stays, as it did)."""
+    teasers = "Council weighs new fares\nBridge closes for repairs"
+    text = f"{PROSE}\n{MORE}\n{label}\n{teasers}"
+    assert clean_text(text, title="Bus").text == f"{PROSE}\n{MORE}\n{label}"
+
+
+@pytest.mark.parametrize(
     "closing",
     [
         "- Fulton Avenue\n- Harbor Street",
