@@ -8,7 +8,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
+from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError, TopicAuthorizationFailedError
 
 from newsflow.errors import ConfigError
 from newsflow.kafka.settings import KafkaSettings
@@ -114,16 +114,26 @@ def _unlisted(admin: KafkaAdminClient, names: Sequence[str]) -> list[str]:
 
 def _ask_for(settings: KafkaSettings, names: Sequence[str]) -> None:
     producer = KafkaProducer(**settings.common(), max_block_ms=ASK_TIMEOUT_MS)
+    refused: list[str] = []
     try:
         for name in names:
             try:
                 producer.partitions_for(name)
             except KafkaTimeoutError:
                 pass  # not created: said by the listing after
+            except TopicAuthorizationFailedError:  # ACLs: the broker says not whether it exists
+                refused.append(name)
             except ValueError as exc:  # kafka-python refuses an illegal name before asking
                 raise ConfigError(f"invalid topic name {name!r}: {exc}") from exc
     finally:
         producer.close(timeout=5)
+    if refused:
+        raise ConfigError(
+            f"the Kafka cluster at {settings.bootstrap} did not list topic {', '.join(refused)} "
+            "and said this client is not authorized to describe it: it may not exist, or the "
+            "ACLs do not let the principal use it (a service needs READ on its input, WRITE on "
+            "its outputs, each implying DESCRIBE)"
+        )
 
 
 def delete_topics(settings: KafkaSettings, names: Iterable[str]) -> None:
