@@ -1,6 +1,7 @@
 """Settings: flag beats environment beats default; bad values fail at start-up, clearly."""
 
 import argparse
+import re
 import socket
 from pathlib import Path
 
@@ -77,6 +78,18 @@ def test_security_settings_pass_through_to_kafka_python() -> None:
 def test_unknown_security_protocol_is_refused() -> None:
     with pytest.raises(ConfigError, match="expected one of PLAINTEXT"):
         resolve(argparse.Namespace(), KAFKA_SETTINGS, {"NEWSFLOW_KAFKA_SECURITY_PROTOCOL": "TLS"})
+
+
+@pytest.mark.parametrize(
+    ("bootstrap", "said"),
+    [(",", "names no server"), ("kafka:ninety", "is no host:port list"), ("[::1", "host:port")],
+)
+def test_a_bootstrap_list_kafka_python_cannot_read_is_refused(bootstrap: str, said: str) -> None:
+    """It was taken, and a worker waiting for "," failed with an UnboundLocalError."""
+    with pytest.raises(ConfigError, match=f"NEWSFLOW_KAFKA_BOOTSTRAP.*{re.escape(said)}"):
+        resolve(argparse.Namespace(), KAFKA_SETTINGS, {"NEWSFLOW_KAFKA_BOOTSTRAP": bootstrap})
+    for good in ("kafka-0:9092,kafka-1:9092", "SASL_SSL://broker:9093", "[::1]:9092", "kafka"):
+        resolve(argparse.Namespace(), KAFKA_SETTINGS, {"NEWSFLOW_KAFKA_BOOTSTRAP": good})
 
 
 def test_the_default_poll_budget_fits_and_a_too_large_batch_is_refused() -> None:

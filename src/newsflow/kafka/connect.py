@@ -40,6 +40,7 @@ def wait_for_broker(
     hosts = collect_hosts(settings.servers, randomize=False)
     started = time.monotonic()
     reported = None
+    problem = "no bootstrap server given"
     while not stop.is_set():
         for host, port, _family in hosts:
             try:

@@ -23,8 +23,24 @@ def _choice(options: tuple[str, ...]) -> Any:
     return parse
 
 
+def _bootstrap(text: str) -> str:
+    """At least one `host[:port]`, comma-separated, each as kafka-python reads it."""
+    from kafka.cluster import collect_hosts
+
+    servers = [server.strip() for server in text.split(",") if server.strip()]
+    if not servers:
+        raise ValueError("names no server (host:port, comma-separated)")
+    try:
+        collect_hosts(servers, randomize=False)
+    except ValueError as exc:  # a port that is no number, an unclosed IPv6 bracket
+        raise ValueError(f"is no host:port list ({exc})") from exc
+    return text
+
+
 KAFKA_SETTINGS = (
-    Setting("kafka_bootstrap", "Kafka bootstrap servers, comma-separated", "localhost:9092"),
+    Setting(
+        "kafka_bootstrap", "Kafka bootstrap servers, comma-separated", "localhost:9092", _bootstrap
+    ),
     Setting("kafka_client_id", "client id prefix sent to the broker", "newsflow"),
     Setting(
         "kafka_security_protocol",
