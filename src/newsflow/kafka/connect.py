@@ -20,6 +20,11 @@ from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 from newsflow.kafka.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+BROKER_SILENT = (
+    "the broker takes connections but answers no Kafka request: %s (a TLS or SASL setting "
+    "that does not match the listener, a wrong password, or no Kafka on that port: kafka-"
+    "python's errors above say which)"
+)
 
 
 def wait_for_broker(
@@ -79,7 +84,7 @@ class BackgroundProducer:
             try:
                 producer = self._build()
             except KafkaTimeoutError as exc:  # takes connections, answers no Kafka request
-                log.error("the broker does not answer: %s", exc)
+                log.error(BROKER_SILENT, exc)
                 self._closed.wait(self._retry_delay)
                 continue
             with self._lock:

@@ -106,7 +106,7 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
         make_offsets_client,
         make_producer,
     )
-    from newsflow.kafka.connect import wait_for_broker
+    from newsflow.kafka.connect import BROKER_SILENT, wait_for_broker
     from newsflow.service.loop import ConsumeLoop, WorkerStatus
     from newsflow.service.metrics import Metrics
 
@@ -130,7 +130,7 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
             consumer = make_consumer(config.kafka, group_id=config.group_id, client_id=client_id)
             producer = make_producer(config.kafka, client_id=client_id)
         except KafkaTimeoutError as exc:  # it takes connections but answers no Kafka request
-            log.error("the broker does not answer: %s", exc, extra={"worker": index})
+            log.error(BROKER_SILENT, exc, extra={"worker": index})
             sys.exit(1)  # restarted by the supervisor
         except ConfigError as exc:  # a topic missing, or named as Kafka allows no topic
             log.error(
