@@ -178,20 +178,23 @@ before it stops: a run of hours is not lost to a blip."""
 
 def with_store_retries(call: Callable[[], T]) -> T:
     """`call()`, tried again while it fails retriably (the store unreachable), with backoff,
-    for up to `STORE_WAIT_SECONDS` in all; then the failure stands. A decision tried again is
-    the same decision: the store keeps it per article (first writer wins), as it does for the
-    services, which rewind their batch and wait the same way."""
-    waited = 0.0
+    for up to `STORE_WAIT_SECONDS` in all, the tries' own time counted (each may spend a
+    socket timeout); then the failure stands. A decision tried again is the same decision:
+    the store keeps it per article (first writer wins), as it does for the services, which
+    rewind their batch and wait the same way."""
+    started = time.monotonic()
+    slept = 0.0
     delay = 0.5
     while True:
         try:
             return call()
         except Exception as exc:
+            waited = max(slept, time.monotonic() - started)
             if not getattr(exc, "retriable", False) or waited >= STORE_WAIT_SECONDS:
                 raise
             log.warning("store unavailable, trying again in %.1f s: %s", delay, exc)
             time.sleep(delay)
-            waited += delay
+            slept += delay
             delay = min(delay * 2, 10.0)
 
 

@@ -260,8 +260,7 @@ def normalize_lines(text: str) -> tuple[str, ...]:
 
 
 def _unify(text: str) -> str:
-    if "\u00b4" in text or "\u2033" in text:  # (a substring search: a class costs 40 µs)
-        text = _UNIFIED_BEFORE_NFKC.sub(lambda match: _BEFORE_NFKC[match.group()], text)
+    text = _unified_before_nfkc(text)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     # Only the few characters that change are visited (str.translate with non-ASCII keys
@@ -270,6 +269,12 @@ def _unify(text: str) -> str:
     if DOUBLE_SARA_E in text:  # Thai: two SARA E typed for SARA AE
         text = text.replace(DOUBLE_SARA_E, "\u0e41")
     return text if text.isascii() else _unify_spellings(text)  # (most English texts are now)
+
+
+def _unified_before_nfkc(text: str) -> str:
+    if "\u00b4" in text or "\u2033" in text:  # (a substring search: a class costs 40 µs)
+        return _UNIFIED_BEFORE_NFKC.sub(lambda match: _BEFORE_NFKC[match.group()], text)
+    return text
 
 
 def _unified_char(match: re.Match[str]) -> str:
@@ -284,6 +289,7 @@ def unify_letters(text: str) -> str:
     the story terms read, so that two texts with one content hash give the same terms
     (full-width digits, ２０２４年, were no year; a report with harakat shared few terms with
     one without)."""
+    text = _unified_before_nfkc(text)  # "l´Europe" is "l'Europe", as in the hash
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     if _LETTER_OR_SCRIPT.search(text) is None:  # one scan for most texts, as before

@@ -1,6 +1,7 @@
 """`newsflow process` end to end over files: every input ends in exactly one outcome file."""
 
 import gzip
+import itertools
 import os
 import re
 import shutil
@@ -189,6 +190,24 @@ def test_a_store_down_or_refusing_the_user_stops_the_run_instead(
         assert waits[:5] == [0.5, 1.0, 2.0, 4.0, 8.0] and sum(waits) >= runner.STORE_WAIT_SECONDS
     else:
         assert waits == []
+
+
+def test_the_store_wait_counts_the_tries_own_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each try at a Redis that does not answer spends a socket timeout: 120 s of sleeps
+    alone were minutes of waiting."""
+    clock = itertools.count(0, 50)  # each try takes 50 s
+    monkeypatch.setattr(runner.time, "monotonic", lambda: float(next(clock)))
+    monkeypatch.setattr(runner.time, "sleep", lambda seconds: None)
+    tries = 0
+
+    def unreachable() -> None:
+        nonlocal tries
+        tries += 1
+        raise StoreUnavailable("Timeout connecting to server")
+
+    with pytest.raises(StoreUnavailable):
+        runner.with_store_retries(unreachable)
+    assert tries == 3  # at 50 and 100 s it tries again; at 150 s it gives up
 
 
 def test_a_store_unreachable_for_a_moment_costs_the_run_nothing(

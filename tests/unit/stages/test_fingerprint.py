@@ -197,6 +197,13 @@ def test_what_the_normalization_unifies_stays_in_the_basic_multilingual_plane() 
     assert max(map(ord, module._LOOK_ALIKES)) < 0x10000
 
 
+def test_an_acute_accent_typed_for_an_apostrophe_changes_neither_hash_nor_story_terms() -> None:
+    typed = "Aujourd´hui, l´Europe répond à ″l´urgence″ climatique à Bruxelles."
+    plain = "Aujourd'hui, l'Europe répond à \"l'urgence\" climatique à Bruxelles."
+    assert fingerprint(typed).content_hash == fingerprint(plain).content_hash
+    assert terms(None, typed) == terms(None, plain)
+
+
 def test_hebrew_points_do_not_change_the_hash_or_the_story_terms() -> None:
     """Niqqud and cantillation marks, which one site writes (often on a few words only) and
     another leaves out, like Arabic's harakat; Hebrew punctuation (maqaf, sof pasuq) stays."""
