@@ -77,14 +77,31 @@ def check_named(paths: Iterable[Path]) -> None:
 
 def _walk(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
     """Files of a supported name under each path. An entry of such a name that is no regular
-    file (a broken symbolic link, a FIFO) is listed too: its reader rejects it."""
+    file (a broken symbolic link, a FIFO) is listed too, and so is a directory that cannot be
+    listed (its permissions): the reader rejects each."""
     for path in paths:
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if not p.is_dir()):
-                if child.name.lower().endswith(SUPPORTED):
+            files, unlisted = _entries_under(path)
+            for child in sorted(files + unlisted):
+                if child in unlisted or child.name.lower().endswith(SUPPORTED):
                     yield child, path
         else:
             yield path, path.parent
+
+
+def _entries_under(root: Path) -> tuple[list[Path], list[Path]]:
+    """The entries under `root` that are no directories (symbolic links to directories are
+    not followed, as `Path.rglob` does not), and the directories that could not be listed
+    (`rglob` passed over them without a word: their files were silently not read)."""
+    files: list[Path] = []
+    unlisted: list[Path] = []
+
+    def not_listed(error: OSError) -> None:
+        unlisted.append(Path(error.filename))
+
+    for directory, _, names in os.walk(root, onerror=not_listed):
+        files.extend(Path(directory, name) for name in names)
+    return files, unlisted
 
 
 def read_inputs(
@@ -135,6 +152,8 @@ def _not_regular(file: Path) -> str | None:
         mode = file.stat().st_mode
     except FileNotFoundError:
         return "a broken symbolic link" if file.is_symlink() else "gone since it was listed"
+    if stat.S_ISDIR(mode):
+        return "a directory that cannot be listed (its permissions)"
     return None if stat.S_ISREG(mode) else "not a regular file (a FIFO, socket or device)"
 
 

@@ -461,6 +461,35 @@ def test_directory_entries_that_are_no_readable_file_are_rejected_by_name_and_th
     assert {e["reason"] for e in result["rejected"]} == {"bad_encoding"}
 
 
+def test_a_directory_that_cannot_be_listed_is_rejected_by_name_and_the_rest_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its files were passed over without a word (`Path.rglob` skips what it may not list).
+    The tests run as root, whom permissions do not stop: the listing is refused here."""
+    inputs = tmp_path / "in"
+    (inputs / "locked").mkdir(parents=True)
+    (inputs / "open").mkdir()
+    shutil.copy(SEEDS[0], inputs / "locked" / "hidden.txt")
+    shutil.copy(SEEDS[1], inputs / "open" / "seen.txt")
+    (inputs / "open" / "link-to-locked").symlink_to(inputs / "locked")  # not followed
+    scandir = os.scandir
+
+    def refusing(path: Any = ".") -> Any:
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    assert process(inputs, "--out", tmp_path / "out") == 0
+    result = outcomes(tmp_path / "out")
+    assert [Path(e["url"]).name for e in result["clean"]] == ["seen.txt"]
+    [locked] = result["rejected"]
+    assert Path(locked["origin"]["file"]) == inputs / "locked"
+    assert locked["detail"] == (
+        "file not readable: a directory that cannot be listed (its permissions)"
+    )
+
+
 @pytest.mark.parametrize("kind", ["page.html", "page.txt", "lines.ndjson", "archive.warc"])
 def test_a_file_gone_between_listing_and_reading_is_rejected_and_the_rest_read(
     tmp_path: Path, kind: str
