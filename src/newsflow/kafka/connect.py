@@ -15,15 +15,15 @@ from collections.abc import Callable
 from typing import Any
 
 from kafka.cluster import collect_hosts
-from kafka.errors import KafkaConnectionError, KafkaTimeoutError
+from kafka.errors import KafkaConnectionError, KafkaError
 
 from newsflow.kafka.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 BROKER_SILENT = (
-    "the broker takes connections but answers no Kafka request: %s (a TLS or SASL setting "
-    "that does not match the listener, a wrong password, or no Kafka on that port: kafka-"
-    "python's errors above say which)"
+    "the broker takes connections but no Kafka client could be made: %s (a TLS or SASL "
+    "setting that does not match the listener, a wrong password, or no Kafka on that port: "
+    "kafka-python's errors above say which)"
 )
 
 
@@ -83,7 +83,7 @@ class BackgroundProducer:
         while wait_for_broker(self._settings, self._closed):
             try:
                 producer = self._build()
-            except KafkaTimeoutError as exc:  # takes connections, answers no Kafka request
+            except KafkaError as exc:  # takes connections, but no client could be made
                 log.error(BROKER_SILENT, exc)
                 self._closed.wait(self._retry_delay)
                 continue

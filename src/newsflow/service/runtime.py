@@ -98,7 +98,7 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     _stop_when_orphaned(stop)
 
-    from kafka.errors import KafkaTimeoutError
+    from kafka.errors import KafkaError
 
     from newsflow.kafka.clients import (
         check_topics,
@@ -129,7 +129,7 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
             check_topics(config.kafka, config.topics.used_by(config.service))
             consumer = make_consumer(config.kafka, group_id=config.group_id, client_id=client_id)
             producer = make_producer(config.kafka, client_id=client_id)
-        except KafkaTimeoutError as exc:  # it takes connections but answers no Kafka request
+        except KafkaError as exc:  # it takes connections, but no client could be made
             log.error(BROKER_SILENT, exc, extra={"worker": index})
             sys.exit(1)  # restarted by the supervisor
         except ConfigError as exc:  # a topic missing, or named as Kafka allows no topic

@@ -31,7 +31,7 @@ def test_a_service_waiting_for_its_broker_stops_at_once_on_sigterm(start_service
     started = time.monotonic()
     assert extract.terminate(timeout=10) == 0
     assert time.monotonic() - started < 5
-    assert "Traceback" not in extract.log_text(limit=100_000)
+    assert "Traceback" not in (log := extract.log_text(limit=100_000)), log
 
 
 def test_services_started_before_their_broker_work_once_it_is_up(
@@ -53,7 +53,8 @@ def test_services_started_before_their_broker_work_once_it_is_up(
         extract.wait_ready()
         assert post(ingest.url("/v1/articles"), ONE) == (202, b'{"accepted":1}')
         found = collect(late.bootstrap, [topics.rejected, topics.clean], expected=1, timeout=60)
-        assert [event["source_id"] for events in found.values() for event in events] == ["h1"]
-        assert ingest.terminate() == 0 and extract.terminate() == 0
+        outcomes = [event["source_id"] for events in found.values() for event in events]
+        assert outcomes == ["h1"], ingest.log_text() + extract.log_text()
+        assert (ingest.terminate(), extract.terminate()) == (0, 0), extract.log_text()
     for service in (ingest, extract):
-        assert "Traceback" not in service.log_text(limit=100_000)
+        assert "Traceback" not in (log := service.log_text(limit=100_000)), log
