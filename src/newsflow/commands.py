@@ -152,7 +152,11 @@ def run_ingest_service(args: argparse.Namespace) -> int:
 
         client_id = f"{config.kafka.client_id}-intake"
         producer = BackgroundProducer(
-            config.kafka, lambda: make_producer(config.kafka, client_id=client_id)
+            config.kafka,
+            # `send` waits for metadata or buffer room no longer than a POST waits for its acks
+            lambda: make_producer(
+                config.kafka, client_id=client_id, max_block_ms=intake.ACK_SECONDS * 1000
+            ),
         )
         route = intake.Intake(
             producer=producer,

@@ -22,6 +22,9 @@ from newsflow_ingest.guard import RateLimiter, TokenAuth
 
 log = logging.getLogger(__name__)
 PATH = "/v1/articles"
+ACK_SECONDS = 10
+"""How long a POST waits for the broker's acknowledgements before it answers 503: a leader
+election takes seconds, and a crawler's own timeout is often 30 s (it waited 30)."""
 BROKER_RETRY_AFTER = "5"  # seconds a crawler waits after a 503 (the broker down or not reached)
 
 
@@ -92,7 +95,7 @@ class Intake:
                 return 413, {"error": f"message {number} is {len(message)} bytes, limit {limit}"}
         try:
             futures = [self.producer.send(self.topic, key=_key(m), value=m) for m in messages]
-            self.producer.flush(timeout=30)
+            self.producer.flush(timeout=ACK_SECONDS)
             for future in futures:
                 future.get(timeout=0)
         except MessageSizeTooLargeError as exc:  # larger than a produce request: no retry helps

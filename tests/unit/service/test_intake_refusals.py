@@ -33,6 +33,7 @@ class Producer:
         self.sent: list[bytes] = []
         self.keys: list[bytes | None] = []
         self.fails = fails
+        self.waits: list[float] = []
 
     def send(self, topic: str, *, key: bytes | None, value: bytes) -> Producer:
         if self.fails:
@@ -45,7 +46,7 @@ class Producer:
         return None
 
     def flush(self, timeout: float) -> None:
-        return None
+        self.waits.append(timeout)
 
 
 def intake(producer: Producer, metrics: Metrics, **limits: Any) -> Intake:
@@ -82,6 +83,7 @@ def test_messages_within_the_limits_are_sent_and_a_broker_failure_asks_for_a_ret
     producer = Producer()
     assert intake(producer, metrics)(Request(ONE + b"\n" + ONE))[0] == 202  # type: ignore[arg-type]
     assert producer.sent == [ONE, ONE]
+    assert producer.waits == [10]  # then a 503: a crawler's own timeout is often 30 s
     failing = intake(Producer(fails=RuntimeError("the broker went away")), metrics)
     status, body, headers = failing(Request(ONE))  # type: ignore[arg-type]
     assert (status, body["error"]) == (503, "the broker did not accept the messages; retry")
