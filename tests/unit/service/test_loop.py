@@ -40,14 +40,20 @@ class Consumer:
         self.stop = stop
         self.listener: Any = None
         self.after_revoke: dict[TopicPartition, list[Record]] = {}
-        self.paused = False  # while the loop waits out a failure: polls fetch nothing
+        self.paused: set[TopicPartition] = set()  # while any is, polls fetch nothing
         self.assigned: set[TopicPartition] = set()
+        self.revoke_while_paused: set[TopicPartition] = set()  # a rebalance during a pause
 
     def subscribe(self, topics: list[str], listener: Any) -> None:
         self.listener = listener
 
     def poll(self, timeout_ms: int) -> dict[TopicPartition, list[Record]]:
         if self.paused:
+            if self.revoke_while_paused:
+                self.assigned -= self.revoke_while_paused  # and their paused state with them
+                self.paused -= self.revoke_while_paused
+                self.listener.on_partitions_revoked(self.revoke_while_paused)
+                self.revoke_while_paused = set()
             return {}
         self.log.append(("poll", timeout_ms))
         if not self.script:
@@ -78,10 +84,13 @@ class Consumer:
         return None
 
     def pause(self, *partitions: TopicPartition) -> None:
-        self.paused = True
+        self.paused.update(partitions)
 
     def resume(self, *partitions: TopicPartition) -> None:
-        self.paused = False
+        for tp in partitions:
+            if tp not in self.assigned:  # as kafka-python: only an assigned partition resumes
+                raise KeyError(tp)
+            self.paused.discard(tp)
 
     def close(self, autocommit: bool) -> None: ...
 
@@ -154,18 +163,30 @@ def run(
     consumer = Consumer(script, log, stop)
     consumer.after_revoke = after_revoke or {}
     consumer.assigned = {TP0, TP1}
+    run_until_done(consumer, Processor(log, **processor), metrics, failing_flushes)
+    return log
+
+
+def run_until_done(
+    consumer: Consumer, processor: Processor, metrics: Metrics, failing_flushes: int = 0
+) -> None:
+    """Run the loop until its consumer's script ran out, or for 10 s at most: a loop that
+    stopped fetching (its partitions left paused) is stopped, so the test fails, not hangs."""
     loop = ConsumeLoop(
         consumer=consumer,  # type: ignore[arg-type]
-        producer=Producer(log, failing_flushes),  # type: ignore[arg-type]
-        processor=Processor(log, **processor),
+        producer=Producer(consumer.log, failing_flushes),  # type: ignore[arg-type]
+        processor=processor,
         topic="in",
         metrics=metrics,
-        stop=stop,
+        stop=consumer.stop,
         status=WorkerStatus(set_ready=lambda ready: None),
         max_backoff=0.01,
     )
-    loop.run()
-    return log
+    worker = threading.Thread(target=loop.run)
+    worker.start()
+    worker.join(10)
+    consumer.stop.set()
+    worker.join()
 
 
 def test_the_next_batch_is_announced_before_this_one_is_committed(metrics: Metrics) -> None:
@@ -306,6 +327,33 @@ def test_a_batch_polled_ahead_and_dropped_at_a_rewind_leaves_the_flight(
     again = {TP0: records(TP0, 0, 4), TP1: records(TP1, 7, 2)}
     run([first, upcoming, again], metrics, poll_ahead=2, fail_at=2)
     assert gauge._value.get() == before
+
+
+def test_after_a_rewind_the_partitions_fetch_again(metrics: Metrics) -> None:
+    """A retriable failure pauses the partitions while the loop waits (keeping its place in
+    the group); once the wait is over they are resumed, and the batch is processed again."""
+    log = run(
+        [{TP0: records(TP0, 0, 2)}, {TP0: records(TP0, 0, 2)}], metrics, poll_ahead=0, fail_at=1
+    )
+    assert [entry[1:] for entry in log if entry[0] == "process"] == [(0, 0), (0, 0), (0, 1)]
+    assert [entry[1] for entry in log if entry[0] == "commit"] == [{0: 2}]
+
+
+def test_a_partition_revoked_during_the_wait_after_a_rewind_is_not_resumed(
+    metrics: Metrics,
+) -> None:
+    """kafka-python refuses to resume a partition no longer assigned; the ones still assigned
+    are resumed and fetch again."""
+    log: list[Any] = []
+    stop = threading.Event()
+    first = {TP0: records(TP0, 0, 2), TP1: records(TP1, 0, 1)}
+    consumer = Consumer([first, {TP1: records(TP1, 0, 1)}], log, stop)
+    consumer.assigned = {TP0, TP1}
+    consumer.revoke_while_paused = {TP0}
+    run_until_done(consumer, Processor(log, poll_ahead=0, fail_at=1), metrics)
+    assert consumer.assigned == {TP1} and consumer.paused == set()
+    assert [entry[1:] for entry in log if entry[0] == "process"] == [(0, 0), (1, 0)]
+    assert [entry[1] for entry in log if entry[0] == "commit"] == [{1: 1}]
 
 
 class JoiningConsumer(Consumer):
