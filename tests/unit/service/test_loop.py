@@ -9,10 +9,11 @@ import threading
 from collections import namedtuple
 from typing import Any
 
+import pytest
 from kafka import TopicPartition
 from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 
-from newsflow.errors import StoreUnavailable
+from newsflow.errors import ConfigError, StoreUnavailable
 from newsflow.service.loop import ConsumeLoop, WorkerStatus
 from newsflow.service.metrics import Metrics
 from newsflow.service.processor import Output
@@ -356,6 +357,48 @@ def test_a_partition_revoked_during_the_wait_after_a_rewind_is_not_resumed(
     assert [entry[1] for entry in log if entry[0] == "commit"] == [{1: 1}]
 
 
+class FailsOnceAtEach(Processor):
+    """Fails once at each of the offsets `fail_at_each` of partition 0."""
+
+    def __init__(self, log: list[Any], fail_at_each: set[int]) -> None:
+        super().__init__(log, poll_ahead=0)
+        self.fail_at_each = set(fail_at_each)
+
+    def process(self, record: Any) -> list[Output]:
+        if record.partition == 0 and record.offset in self.fail_at_each:
+            self.fail_at_each.discard(record.offset)
+            raise StoreUnavailable("store away")
+        return super().process(record)
+
+
+def test_the_backoff_after_a_rewind_starts_over_once_a_batch_gets_through(
+    metrics: Metrics, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each failure in a row doubles the wait; a batch that gets through resets it, so a
+    store away for a moment much later is not waited out as if it had been away since."""
+    log: list[Any] = []
+    stop = threading.Event()
+    script = [{TP0: records(TP0, 0, 1)}] * 2 + [{TP0: records(TP0, 1, 1)}] * 2
+    consumer = Consumer(script, log, stop)
+    consumer.assigned = {TP0}
+    ConsumeLoop(
+        consumer=consumer,  # type: ignore[arg-type]
+        producer=Producer(log),  # type: ignore[arg-type]
+        processor=FailsOnceAtEach(log, {0, 1}),
+        topic="in",
+        metrics=metrics,
+        stop=stop,
+        status=WorkerStatus(set_ready=lambda ready: None),
+        max_backoff=5.0,
+    ).run()
+    waits = [r.getMessage() for r in caplog.records if "batch rewound" in r.getMessage()]
+    assert [message.split(":")[0] for message in waits] == [
+        "retriable failure, batch rewound; retrying in 1.0 s",
+        "retriable failure, batch rewound; retrying in 1.0 s",  # not 2.0: offset 0 got through
+    ]
+    assert [entry[1] for entry in log if entry[0] == "commit"] == [{0: 1}, {0: 2}]
+
+
 class JoiningConsumer(Consumer):
     """Polls nothing; is assigned a partition at its `joins_at`-th poll and stops the loop
     at its `stops_at`-th. Each poll takes 0.1 s, as a poll with nothing to fetch does."""
@@ -377,16 +420,24 @@ class JoiningConsumer(Consumer):
         return {}
 
 
-def test_a_worker_is_ready_only_once_it_has_joined_its_group(metrics: Metrics) -> None:
-    """Readiness (`/readyz`) waits for the group's assignment, however healthy the rest."""
+class Unhealthy(Processor):
+    """A processor whose dependencies (its store) do not answer."""
+
+    def healthy(self) -> bool:
+        return False
+
+
+def readiness(metrics: Metrics, processor_class: type[Processor]) -> list[tuple[bool, bool]]:
+    """(joined yet, ready) at each readiness update of a worker that joins its group at its
+    15th poll of 0.1 s and stops at its 30th."""
     log: list[Any] = []
     stop = threading.Event()
     consumer = JoiningConsumer(log, stop, joins_at=15, stops_at=30)
-    readiness: list[tuple[bool, bool]] = []  # (joined yet, ready)
+    readiness: list[tuple[bool, bool]] = []
     loop = ConsumeLoop(
         consumer=consumer,  # type: ignore[arg-type]
         producer=Producer(log),  # type: ignore[arg-type]
-        processor=Processor(log, poll_ahead=0),
+        processor=processor_class(log, poll_ahead=0),
         topic="in",
         metrics=metrics,
         stop=stop,
@@ -396,10 +447,24 @@ def test_a_worker_is_ready_only_once_it_has_joined_its_group(metrics: Metrics) -
         health_interval=0.1,
     )
     loop.run()
-    before = [ready for joined, ready in readiness if not joined]
-    after = [ready for joined, ready in readiness if joined]
+    return readiness
+
+
+def test_a_worker_is_ready_only_once_it_has_joined_its_group(metrics: Metrics) -> None:
+    """Readiness (`/readyz`) waits for the group's assignment, however healthy the rest."""
+    updates = readiness(metrics, Processor)
+    before = [ready for joined, ready in updates if not joined]
+    after = [ready for joined, ready in updates if joined]
     assert before and not any(before)
     assert True in after
+
+
+def test_a_worker_whose_processor_is_unhealthy_is_not_ready_though_joined(
+    metrics: Metrics,
+) -> None:
+    updates = readiness(metrics, Unhealthy)
+    after = [ready for joined, ready in updates if joined]
+    assert after and not any(after)
 
 
 class Poisoned(Processor):
@@ -518,3 +583,45 @@ def test_an_outcome_the_broker_refuses_as_too_large_dead_letters_its_record(
     [(_, offset, _, detail)] = [entry for entry in log if entry[0] == "dead"]
     assert offset == 1 and "MessageSizeTooLargeError" in detail
     assert ("commit", {0: 3}) in log
+
+
+class Misconfigured(Poisoned):
+    """The store refuses the user at the record at `poisoned`: a `ConfigError`."""
+
+    def process(self, record: Any) -> list[Output]:
+        if (record.partition, record.offset) == (0, self.poisoned):
+            raise ConfigError("the store refused the user")
+        return super().process(record)
+
+
+def test_a_configuration_error_stops_the_worker_without_dead_lettering_or_committing(
+    metrics: Metrics,
+) -> None:
+    """Every record would fail the same way: dead-lettering them would empty the topic into
+    the dead letters. The worker stops (the operator fixes it) and commits nothing."""
+    log: list[Any] = []
+    with pytest.raises(ConfigError, match="refused the user"):
+        run_three(metrics, log, Misconfigured(log, poisoned=1), Producer(log))
+    assert [entry for entry in log if entry[0] in ("dead", "commit", "seek")] == []
+
+
+class DeadLettersRefusedToo(BrokerLimitedProducer):
+    """The broker also refuses every dead letter (say, the dead-letter topic's own limit)."""
+
+    def send(self, topic: str, key: bytes | None, value: bytes) -> Any:
+        if topic == "dlq":
+            self.sent.append((topic, value))
+            return Refused()
+        return super().send(topic, key, value)
+
+
+def test_a_dead_letter_the_broker_refuses_in_turn_stops_the_worker_uncommitted(
+    metrics: Metrics,
+) -> None:
+    """Committing would lose the record: nothing of it would be published anywhere."""
+    log: list[Any] = []
+    producer = DeadLettersRefusedToo(log)
+    with pytest.raises(MessageSizeTooLargeError):
+        run_three(metrics, log, Oversized(log, poisoned=1), producer)
+    assert [topic for topic, _ in producer.sent] == ["out", "out", "out", "dlq"]
+    assert [entry for entry in log if entry[0] in ("commit", "commit_async")] == []
