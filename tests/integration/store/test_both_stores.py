@@ -14,6 +14,7 @@ from tests.story_updates import T0, WINDOW, update
 
 from newsflow.store.base import DedupStore
 from newsflow.store.records import (
+    LINES_SUFFIX,
     Begun,
     Claim,
     IndexedSignature,
@@ -270,6 +271,16 @@ def test_a_claim_can_set_a_mark_naming_its_owner_in_the_same_step(store: DedupSt
     store.claim("hash:c1", "a3", ttl_seconds=TTL, now=T0, mark=again)
     assert store.peek("raw:b1", now=T0) == "a1 a1 c1"
     assert store.peek("raw:b2", now=T0) == "a2 a1 c1"
+
+
+def test_the_lines_a_mark_keeps_are_the_first_claimers(store: DedupStore) -> None:
+    """A mark's lines, like the mark, are set once: a later claim (a redelivery, a copy)
+    leaves them as the first claimer left them."""
+    first = Mark("raw:b1", "a1 ", " c1", lines="l1 l2")
+    store.claim("hash:c1", "a1", ttl_seconds=TTL, now=T0, mark=first)
+    again = Mark("raw:b1", "a2 ", " c1", lines="l3")
+    store.claim("hash:c1", "a2", ttl_seconds=TTL, now=T0, mark=again)
+    assert store.peek("raw:b1" + LINES_SUFFIX, now=T0) == "l1 l2"
 
 
 def test_peek_many_reads_several_claims_in_one_call(store: DedupStore) -> None:

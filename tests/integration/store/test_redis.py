@@ -13,6 +13,7 @@ import redis
 
 from newsflow.errors import StoreUnavailable
 from newsflow.store import open_store
+from newsflow.store.records import LINES_SUFFIX, Mark
 from newsflow.store.redis import RedisStore, redact_url
 
 pytestmark = pytest.mark.redis
@@ -48,6 +49,16 @@ def test_claim_sets_ttl_on_the_prefixed_key(
     # A losing claim does not extend the winner's TTL.
     store.claim("h1", "a2", ttl_seconds=10 * TTL, now=NOW)
     assert 0 < client.ttl(f"{prefix}h1") <= TTL
+
+
+def test_a_mark_and_its_lines_expire_with_their_claim(
+    store: RedisStore, client: redis.Redis, prefix: str
+) -> None:
+    """Set in the claim's script, with the claim's TTL, so they do not outlive it."""
+    store.claim("h1", "a1", ttl_seconds=TTL, now=NOW, mark=Mark("m1", "a1 ", "", lines="l1"))
+    assert client.get(f"{prefix}m1") == b"a1 a1"
+    assert 0 < client.ttl(f"{prefix}m1") <= TTL
+    assert 0 < client.ttl(f"{prefix}m1{LINES_SUFFIX}") <= TTL
 
 
 def test_expired_claim_can_be_won_again(
