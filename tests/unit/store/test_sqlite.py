@@ -102,6 +102,12 @@ def test_claims_purge_now_and_then(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert count_rows(path) == 2
         s.claim("k3", "a", ttl_seconds=TTL, now=NOW + 5)  # third claim: k1 and k2 purged
         assert count_rows(path) == 1
+        # The count starts over: the next two claims purge nothing, however expired.
+        s.claim("k4", "a", ttl_seconds=1, now=NOW + 5)
+        s.claim("k5", "a", ttl_seconds=TTL, now=NOW + 10)
+        assert count_rows(path) == 3
+        s.claim("k6", "a", ttl_seconds=TTL, now=NOW + 10)  # the third since: k4 purged
+        assert count_rows(path) == 3
     finally:
         s.close()
 
