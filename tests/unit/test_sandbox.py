@@ -134,6 +134,19 @@ def test_a_timeout_does_not_cost_the_article_queued_behind_it() -> None:
     assert isinstance(behind.result, Extraction)  # handed to the replacement child
 
 
+def test_a_queued_articles_time_limit_runs_from_when_the_child_could_start_on_it() -> None:
+    """Eight pages of about 0.25 s each, queued at once under a 1 s limit: every one is
+    within its limit, though the last comes back about 2 s after it was submitted."""
+    pages = [article("<html><body>" + PARAGRAPH * 2000 + "</body></html>", n) for n in range(8)]
+    with Sandbox(SandboxLimits(time_limit=1.0)) as sandbox:
+        sandbox.run(article(PARAGRAPH))  # warm the child up
+        for page in pages:
+            sandbox.submit(page)
+        results = [sandbox.collect() for _ in pages]
+        assert sandbox.restarts == 0
+    assert all(isinstance(extracted.result, Extraction) for extracted in results)
+
+
 def test_an_article_whose_extractor_was_killed_is_retried_in_a_new_one() -> None:
     big = article("<html><body>" + PARAGRAPH * 3000 + "</body></html>", 1)
     with Sandbox(max_attempts=2) as sandbox:
@@ -186,6 +199,23 @@ def test_results_come_back_in_input_order_with_several_workers() -> None:
         assert isinstance(extracted.result, Extraction)
         assert f"Item number {n} closes" in extracted.result.text
         assert extracted.features is None  # not asked for
+
+
+def test_articles_are_shared_among_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each goes to the sandbox with the fewest in hand: three workers extract two each."""
+    import newsflow.sandbox
+
+    submitted: list[int] = []
+
+    class Counted(Sandbox):
+        def submit(self, article: Article) -> None:
+            submitted.append(id(self))
+            super().submit(article)
+
+    monkeypatch.setattr(newsflow.sandbox, "Sandbox", Counted)
+    pages = [article(PARAGRAPH * 3, n) for n in range(6)]
+    assert len(list(extract_ordered(pages, lambda a: a, workers=3))) == 6
+    assert sorted(submitted.count(box) for box in set(submitted)) == [2, 2, 2]
 
 
 def test_with_story_settings_each_text_comes_with_its_features() -> None:
