@@ -125,6 +125,7 @@ def rejection_of(original: bytes) -> dict:
         b"\x01" * 3_000_000,  # each byte written \u0001 in JSON: 18 MB
         b"\xff" + bytes(range(256)) * 40_000,  # not UTF-8: base64
         "é".encode() * 2_000_000,
+        "😀".encode() * 750_000,  # the cut falls inside a 4-byte character: it is left out
     ],
 )
 def test_a_rejection_carries_the_beginning_of_an_original_too_large_to_carry_whole(
@@ -146,3 +147,13 @@ def test_a_rejection_carries_an_original_that_fits_whole() -> None:
     original = b'{"url": "ftp://example.com/a"}'
     event = rejection_of(original)
     assert "original_truncated" not in event and original_bytes(event) == original
+
+
+def test_an_original_is_cut_only_when_its_json_takes_more_than_the_limit() -> None:
+    from newsflow.events import ORIGINAL_LIMIT, original_bytes
+
+    fits = b"a" * (ORIGINAL_LIMIT - 2)  # with its two quotes, exactly the limit
+    event = rejection_of(fits)
+    assert "original_truncated" not in event and original_bytes(event) == fits
+    over = rejection_of(fits + b"a")
+    assert over["original_truncated"] is True and over["original_bytes"] == len(fits) + 1
