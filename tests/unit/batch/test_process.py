@@ -409,6 +409,13 @@ def test_a_single_outcome_has_no_rate_after_the_first() -> None:
     assert summary.steady_rate == pytest.approx(2 / 0.1)
 
 
+def test_the_duplicate_ratio_is_of_the_articles_decided_rejections_aside() -> None:
+    summary = runner.BatchSummary()
+    assert summary.duplicate_ratio == 0.0  # nothing decided
+    summary.outcomes.update({"clean": 3, "duplicate": 1, "rejected": 4})
+    assert summary.duplicate_ratio == 0.25
+
+
 @pytest.mark.parametrize(
     ("text", "charset"),
     [
