@@ -23,6 +23,7 @@ from newsflow.cli import main
 from newsflow.contracts.codec import decode
 from newsflow.errors import ConfigError, StoreUnavailable
 from newsflow.model import Origin
+from newsflow.pipeline import Outcome
 from newsflow.store.sqlite import SqliteStore
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
@@ -414,6 +415,30 @@ def test_the_duplicate_ratio_is_of_the_articles_decided_rejections_aside() -> No
     assert summary.duplicate_ratio == 0.0  # nothing decided
     summary.outcomes.update({"clean": 3, "duplicate": 1, "rejected": 4})
     assert summary.duplicate_ratio == 0.25
+
+
+def test_a_dead_lettered_input_is_counted_with_the_rejections_by_its_reason() -> None:
+    summary = runner.BatchSummary()
+    summary.record(Outcome("dlq", {"reason": "retries_exhausted"}))
+    summary.record(Outcome("rejected", {"reason": "too_large"}))
+    assert summary.outcomes == {"rejected": 2}
+    assert summary.reasons == {"retries_exhausted": 1, "too_large": 1}
+
+
+def test_an_ndjson_line_of_the_size_limit_is_read_and_one_byte_more_is_too_large(
+    tmp_path: Path,
+) -> None:
+    lines = tmp_path / "lines.ndjson"
+    lines.write_bytes(b"a" * 100 + b"\n" + b"b" * 101 + b"\r\n" + b"c" * 100 + b"\r\nd\n")
+    items = list(read_inputs([lines], max_bytes=100))
+    assert [
+        (item.origin.line, item.raw[:1], item.rejection and item.rejection.reason) for item in items
+    ] == [
+        (1, b"a", None),
+        (2, b"", "too_large"),
+        (3, b"c", None),  # its line break (\r\n) is not part of the size
+        (4, b"d", None),
+    ]
 
 
 @pytest.mark.parametrize(
