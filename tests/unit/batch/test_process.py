@@ -18,12 +18,13 @@ import pytest
 from benchmarks.performance.phases import _SUMMARY
 
 from newsflow.batch import runner
-from newsflow.batch.inputs import InputItem, decode_document, read_inputs
+from newsflow.batch.inputs import InputItem, decode_document, gunzip_bounded, read_inputs
 from newsflow.cli import main
 from newsflow.contracts.codec import decode
 from newsflow.errors import ConfigError, StoreUnavailable
 from newsflow.model import Origin
 from newsflow.pipeline import Outcome
+from newsflow.rejection import Rejection
 from newsflow.store.sqlite import SqliteStore
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
@@ -337,6 +338,16 @@ def test_a_gzipped_page_is_read_whole_or_rejected(
     else:
         [rejection] = result["rejected"]
         assert rejection["reason"] == reason
+
+
+def test_a_gzipped_input_may_inflate_to_the_size_limit_and_no_more() -> None:
+    """Across its members too: the limit is on the whole."""
+    assert gunzip_bounded(gzip.compress(b"a" * 100), 100) == b"a" * 100
+    two = gzip.compress(b"a" * 60) + gzip.compress(b"b" * 40)
+    assert gunzip_bounded(two, 100) == b"a" * 60 + b"b" * 40
+    for over in (gzip.compress(b"a" * 101), two + gzip.compress(b"c")):
+        rejection = gunzip_bounded(over, 100)
+        assert isinstance(rejection, Rejection) and rejection.reason == "too_large"
 
 
 def test_a_bad_setting_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
