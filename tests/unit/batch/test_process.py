@@ -350,6 +350,38 @@ def test_a_gzipped_input_may_inflate_to_the_size_limit_and_no_more() -> None:
         assert isinstance(rejection, Rejection) and rejection.reason == "too_large"
 
 
+def test_more_bad_bytes_than_one_for_ten_utf8_characters_is_not_read_as_utf8() -> None:
+    ten = ("Größe " * 5).encode()  # ten characters that are not ASCII
+    one_for_ten = (ten + b"\xff") * 4
+    assert decode_document(one_for_ten) == one_for_ten.decode("utf-8", "replace")
+    more = ten + b"\xff\xfe"
+    assert decode_document(more) != more.decode("utf-8", "replace")
+
+
+def test_a_local_document_of_the_size_limit_is_read_and_one_byte_more_is_too_large(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "fits.txt").write_bytes(b"a" * 100)
+    (tmp_path / "over.txt").write_bytes(b"a" * 101)
+    fits, over = read_inputs([tmp_path], max_bytes=100)
+    assert fits.rejection is None and orjson.loads(fits.raw)["text"] == "a" * 100
+    assert over.rejection is not None and over.rejection.reason == "too_large"
+
+
+def test_with_a_base_url_a_document_is_named_by_its_path_under_the_input_directory(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "world" / "2024").mkdir(parents=True)
+    (tmp_path / "world" / "2024" / "a b.html").write_text("<p>x</p>")
+    [item] = read_inputs([tmp_path], base_url="https://example.com/news/", max_bytes=1000)
+    assert orjson.loads(item.raw)["url"] == "https://example.com/news/world/2024/a%20b.html"
+    # Named alone, a file is under its own directory.
+    [named] = read_inputs(
+        [tmp_path / "world" / "2024" / "a b.html"], base_url="https://example.com", max_bytes=1000
+    )
+    assert orjson.loads(named.raw)["url"] == "https://example.com/a%20b.html"
+
+
 def test_a_bad_setting_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert process(SAMPLES, "--out", tmp_path, "--workers", "0") == 2
     assert "invalid --workers '0': must be at least 1" in capsys.readouterr().err
