@@ -94,10 +94,9 @@ _TRANSLATE = str.maketrans(
     }
 )
 _UNIFIED = re.compile("[" + "".join(re.escape(chr(c)) for c in _TRANSLATE) + "]")
-_BEFORE_NFKC = {"\u00b4": "'", "\u2033": '"'}
+_BEFORE_NFKC = str.maketrans({"\u00b4": "'", "\u2033": '"'})
 """Quotes NFKC takes apart, unified before it: the acute accent typed for an apostrophe
 ("it´s") becomes a space and a combining accent, the double prime two primes ('' not ")."""
-_UNIFIED_BEFORE_NFKC = re.compile("[" + "".join(_BEFORE_NFKC) + "]")
 _UNIFIED_LETTERS = re.compile("[" + "".join(re.escape(c) for c in _LETTERS) + "]")
 
 
@@ -273,7 +272,7 @@ def _unify(text: str) -> str:
 
 def _unified_before_nfkc(text: str) -> str:
     if "\u00b4" in text or "\u2033" in text:  # (a substring search: a class costs 40 µs)
-        return _UNIFIED_BEFORE_NFKC.sub(lambda match: _BEFORE_NFKC[match.group()], text)
+        return text.translate(_BEFORE_NFKC)
     return text
 
 

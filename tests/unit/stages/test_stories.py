@@ -18,9 +18,7 @@ from newsflow.stages.stories import (
     plan_story,
     vectorize,
 )
-from newsflow.stages.story_terms import (
-    terms,
-)
+from newsflow.stages.story_terms import terms
 from newsflow.store.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[3]

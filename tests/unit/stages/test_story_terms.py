@@ -54,6 +54,14 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
     """`terms` as first written: sentence by sentence, token by token (what the faster
     `terms` must equal)."""
     counts: dict[str, float] = {}
+
+    def count_units(pairs: list[str], others: list[str]) -> None:
+        """An unspaced token's pairs, and its other words as plain words."""
+        rest = [reference_plain(word.lower()) for word in others if word]
+        for term in pairs + rest:
+            if term:
+                counts[term] = counts.get(term, 0.0) + 1.0
+
     whole = unify_letters(f"{title or ''}\n{text}")  # as the content hash reads it
     if re.search(f"[{THAI}]", whole):
         whole = unify_thai(whole)
@@ -69,20 +77,14 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
                 runs = re.findall(f"[{CJK}]+", token)
                 pairs = [run[k : k + 2] for run in runs for k in range(max(1, len(run) - 1))]
                 pairs = [pair for pair in pairs if not re.fullmatch("[ぁ-ゟ]{2}", pair)]
-                rest = [word.lower() for word in re.split(f"[{CJK}]+", token) if word]
-                for term in pairs + [reference_plain(word) for word in rest]:
-                    if term:
-                        counts[term] = counts.get(term, 0.0) + 1.0
+                count_units(pairs, re.split(f"[{CJK}]+", token))
                 i += 1
                 continue
             if re.search(f"[{SYLLABIC}]", token):  # Myanmar, Khmer, Lao: syllable pairs
                 units = [run_syllables(run) for run in re.findall(f"[{SYLLABIC}]+", token)]
                 pairs = [u[k] + u[k + 1] if len(u) > 1 else u[0] for u in units
                          for k in range(max(1, len(u) - 1))]  # fmt: skip
-                rest = [word.lower() for word in re.split(f"[{SYLLABIC}]+", token) if word]
-                for term in pairs + [reference_plain(word) for word in rest]:
-                    if term:
-                        counts[term] = counts.get(term, 0.0) + 1.0
+                count_units(pairs, re.split(f"[{SYLLABIC}]+", token))
                 i += 1
                 continue
             if re.search(f"[{THAI}]", token):  # Thai: its dictionary words, no function words
