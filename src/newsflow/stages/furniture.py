@@ -143,8 +143,9 @@ _CAPTION = re.compile(
 # A repost note names where the text first ran, and ends there ("… appeared first on
 # Harbor Gazette."), or with one short sentence after it ("This story was originally published
 # by Alaska Beacon. Read the original article."): "first published in Nature in 2019, and …"
-# is a sentence of the article.
-_SITE = r"(?:(?-i:[A-Z0-9][\w.'’&-]*)|[\w-]+(?:\.[\w-]+)+)"
+# is a sentence of the article. The place is a name or an address, in any form ("Grist.org",
+# "grist.org", "www.grist.org", "https://grist.org/article/…").
+_SITE = r"(?:(?-i:[A-Z0-9][\w.'’&-]*)|(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/[^\s/]*)*)"
 _APPEARED_FIRST = re.compile(
     r"\b(?:appeared|was (?:first |originally )?published|first published|originally published"
     rf"|originally appeared) (?:first |originally )?(?:on|in|at|by) "
@@ -164,21 +165,20 @@ _REPOST = re.compile(
     r"|^(?:source|via)\b|^originally (?:published|appeared|posted)\b",
     re.I,
 )
-# Of those notes, what a feed or a scraper prints under what it took is furniture: WordPress's
-# "appeared first on" ("The post <title> appeared first on <site>.", copied as it stands by
-# the sites that take feeds), a note about a post, a label ("Source: …", "Via …"), an origin
-# given by its address as a link prints it, with its scheme, its "www." or a path ("… on
-# https://example.com", "… on www.example.com", "… at example.com/story"), a link to it
-# ("read the original at …") or a disowning of the text ("All rights belong to the original
-# publisher."). A republishing partner's credit is the article's own closing line, which the
-# licence has it print and readers expect to find ("This story was originally published by
-# ProPublica.", "Originally published on Live Science.": the benchmark's annotators keep
-# it), and stays, the partner named by its name or by its bare domain as its own brand
-# ("Grist.org", "… on kffhealthnews.org", "… first appeared on theconversation.com").
+# Of those notes, what a feed or a scraper prints under what it took is furniture, and says
+# so in its words: WordPress's "appeared first on" ("The post <title> appeared first on
+# <site>.", copied as it stands by the sites that take feeds), a note about a post, a label
+# ("Source: …", "Via …"), a link to the original ("read the original at …", "Read the full
+# story at …") or a disowning of the text ("All rights belong to the original publisher.").
+# A republishing partner's credit is the article's own closing line, which the licence has it
+# print and readers expect to find ("This story was originally published by ProPublica.",
+# "Originally published on Live Science.": the benchmark's annotators keep it), and stays
+# (`credits_a_partner`), the partner named by its name or by its address in whichever form
+# ("Grist.org", "… on kffhealthnews.org", "… on https://www.texastribune.org"): the form
+# of an address says nothing of who printed the line.
 _FEED_NOTE = re.compile(
     r"\bappeared first on\b|^(?:this|the) post\b|^(?:source|via)\b"
-    r"|\b(?:on|at|in|by) (?:https?://|www\.|[a-z0-9][\w-]*(?:\.[\w-]+)*\.[a-z]{2,}/)"
-    r"|\bread the original (?:\w+ )?(?:at|on)\b"
+    r"|\bread the (?:original|full|complete|whole) (?:\w+ )?(?:at|on)\b"
     r"|\brights belong to the (?:original )?(?:publisher|author|owner|source)s?\b",
     re.I,
 )
@@ -232,6 +232,7 @@ _SOURCE_CREDIT = re.compile(r"^(?:source|sources|via|with (?:files|reporting) fr
 _MEDIA_LABEL = re.compile(r"^(?:\w+\W*){1,4}:$")
 
 NOTICE_MAX_WORDS = 40
+REPOST_MAX_WORDS = 40
 CAPTION_MAX_WORDS = 80
 DISCLAIMER_MAX_WORDS = 250
 ADDRESS_MAX_WORDS = 10
@@ -261,13 +262,7 @@ def is_furniture(line: str) -> bool:
     words = word_count(line)
     return (
         bool(_AD_LABEL.match(line) or _CHROME_LINE.match(line))
-        or (
-            words <= 40
-            and _mentions(line, _APPEARED_FIRST_WORDS)
-            and bool(_APPEARED_FIRST.search(line))
-            and bool(_REPOST.search(line))
-            and bool(_FEED_NOTE.search(line))
-        )
+        or (_is_repost_note(line, words) and bool(_FEED_NOTE.search(line)))
         or (
             words <= DISCLAIMER_MAX_WORDS
             and _mentions(line, _DISCLAIMER_WORDS)
@@ -279,6 +274,21 @@ def is_furniture(line: str) -> bool:
         )
         or (words <= HEADLINE_MAX_WORDS and bool(_TEASER_TAG.match(line)))
         or (words <= CALL_TO_ACTION_MAX_WORDS and bool(_CALL_TO_ACTION.match(line)))
+    )
+
+
+def credits_a_partner(line: str) -> bool:
+    """A republishing partner's credit of the article ("This story was originally published
+    on kffhealthnews.org"): the article's line, a sentence even without its full stop."""
+    return _is_repost_note(line, word_count(line)) and not _FEED_NOTE.search(line)
+
+
+def _is_repost_note(line: str, words: int) -> bool:
+    return (
+        words <= REPOST_MAX_WORDS
+        and _mentions(line, _APPEARED_FIRST_WORDS)
+        and bool(_APPEARED_FIRST.search(line))
+        and bool(_REPOST.search(line))
     )
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from newsflow.stages.fingerprint import WORD
 from newsflow.stages.furniture import (
     closes_a_quote,
+    credits_a_partner,
     cut_at_tail_marker,
     drop_furniture,
     drop_trailing_notices,
@@ -110,8 +111,9 @@ def clean_text(text: str, *, title: str | None = None) -> CleanText:
 def drop_trailing_headings(lines: list[str]) -> list[str]:
     """Remove the short non-sentence lines closing the text after its prose: headings of
     removed blocks and teaser titles ("Story Timeline"). More than `TRAILING_HEADINGS_MAX` of
-    them are a list, and stay; a quote's attribution and a transcript's "[Applause]" are the
-    article's (`closes_a_quote`), and end the run."""
+    them are a list, and stay; a quote's attribution, a transcript's "[Applause]" and a
+    partner's credit without its full stop are the article's (`closes_a_quote`,
+    `credits_a_partner`), and end the run."""
     start = len(lines)
     while start > 0 and _is_heading_like(lines[start - 1]):
         start -= 1
@@ -134,6 +136,7 @@ def _is_heading_like(line: str) -> bool:
         and not line.startswith(("- ", "* ", "• "))
         and not is_row
         and not closes_a_quote(line)
+        and not credits_a_partner(line)
     )
 
 

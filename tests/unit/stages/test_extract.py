@@ -592,3 +592,45 @@ def test_a_brief_between_its_byline_and_its_close_keeps_its_paragraphs(
     extraction = run({"url": "https://valleycourier.example/local/route-9", "html": html})
     assert isinstance(extraction, Extraction), extraction
     assert extraction.text == "\n".join(ROAD_BRIEF)
+
+
+BUS_LINE = [
+    "The council voted 6-1 on Tuesday night to build a bus rapid transit line along Fulton"
+    " Avenue, ending nearly three years of debate over the future of the corridor.",
+    "Construction is scheduled to begin next spring and last about eighteen months in all,"
+    " the transit authority said in a statement on Wednesday morning.",
+]
+
+
+def bus_line_page(closing: str) -> str:
+    """A made-up article page: the bus-line paragraphs, then `closing`."""
+    paragraphs = "".join(f"<p>{p}</p>" for p in BUS_LINE)
+    return (
+        "<html lang='en'><head><title>Council approves bus line</title></head><body><article>"
+        f"<h1>Council approves bus line</h1>{paragraphs}{closing}</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://www.harborgazette.example",
+        "www.harborgazette.example",
+        "harborgazette.example/news/bus",
+    ],
+)
+def test_a_partner_s_credit_naming_it_by_an_address_is_kept_and_the_chrome_after_it_goes(
+    address: str,
+) -> None:
+    """The credit was dropped with "www." (taken for a scraper's note) and without a full stop
+    (taken for a heading), whatever the form of the address."""
+    credit = f"This story was originally published on <a href='https://{address}'>{address}</a>"
+    chrome = (
+        "<p><a href='https://x.example/share'>Share on X</a></p><p>Follow us on Facebook</p>"
+        "<p>Read more at <a href='https://harborgazette.example/news'>harborgazette.example</a></p>"
+    )
+    html = bus_line_page(f"<p>{credit}</p>{chrome}")
+    extraction = run({"url": "https://partner.example/bus", "html": html})
+    assert isinstance(extraction, Extraction), extraction
+    expected = f"This story was originally published on {address}"
+    assert extraction.text == "\n".join([*BUS_LINE, expected])

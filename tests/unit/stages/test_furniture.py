@@ -73,15 +73,18 @@ CALLS_TO_ACTION = [
         "Riders board the first bus. (Reuters/Jane Roe)",
         "Photo by Jane Roe",
         "The new stop on Fulton Avenue. Photo courtesy of the Harbor Transit Authority",
-        # A feed's or a scraper's note: an origin given by its address as a link prints it
-        # (a scheme, "www.", a path), a link to it, a disowning of the text.
+        # A feed's or a scraper's note: WordPress's "appeared first on", a note about a post,
+        # a link to the original, a disowning of the text; the origin named in any form.
         "This post was originally published on harborgazette.com; read the original at "
         "harborgazette.com/bus-line.",
-        "This article was originally published on www.harborgazette.com.",
         "This story was originally published on harborgazette.com. Read the full story at "
         "harborgazette.com/bus-line.",
         "This article was originally published on harborgazette.com. All rights belong to the "
         "original publisher.",
+        "The post Council approves bus line appeared first on https://harborgazette.com.",
+        "This post was originally published on https://harborgazette.com/bus-line.",
+        "This article was originally published on https://harborgazette.com. All rights belong "
+        "to the original publisher.",
         "This story was first published by The Harbor Gazette. Read the original at Harbor "
         "Gazette.",
         "This content is for informational purposes only and is not intended as investment advice.",
@@ -110,12 +113,23 @@ PARTNER_CREDITS = [
     "This article originally appeared in The Texas Tribune and is republished with permission.",
     "This story originally appeared on Grist.org and is republished here with permission.",
     "This story was published by Stateline, an initiative of The Pew Charitable Trusts.",
-    # A partner named by its bare domain, its brand written in lower case: an address as a
-    # link prints it has a scheme, "www." or a path (a scraper's note, dropped above).
+    # A partner named by its bare domain, its brand written in lower case, or by its address
+    # with a scheme, "www." or a path: the form of the address says nothing of who wrote the
+    # line (a scraper's note says it in its words, dropped above).
     "This story was originally published on kffhealthnews.org.",
     "This article first appeared on theconversation.com.",
     "This story originally appeared on grist.org and is republished here with permission.",
     "This article was originally published on harborgazette.com.",
+    "This article was originally published on www.harborgazette.com.",
+    "This story was originally published on https://www.harborgazette.com.",
+    "This story was originally published on harborgazette.com/news/bus-line.",
+    "This article originally appeared on https://harborgazette.com and is republished with "
+    "permission.",
+    # Without its full stop (a line closing on an address often has none), it is no heading.
+    "This story was originally published on https://www.harborgazette.com",
+    "This story was originally published on harborgazette.com/news/bus-line",
+    "This story was originally published on kffhealthnews.org",
+    "This story was originally published by KFF Health News",
 ]
 
 
@@ -123,6 +137,13 @@ PARTNER_CREDITS = [
 def test_a_republishing_partner_s_closing_credit_is_the_article_s(credit: str) -> None:
     raw = f"{PROSE}\n{MORE}\n{credit}"
     assert clean_text(raw, title="Bus line").text == raw
+
+
+def test_the_chrome_closing_the_page_after_a_partner_s_credit_still_goes() -> None:
+    credit = "This story was originally published on https://www.harborgazette.com"
+    chrome = "Share this article\nFollow us on Twitter\nRead more at https://harborgazette.com/news"
+    raw = f"{PROSE}\n{MORE}\n{credit}\n{chrome}"
+    assert clean_text(raw, title="Bus line").text == f"{PROSE}\n{MORE}\n{credit}"
 
 
 # Captions, repost notes and disclaimers are lines of their own shape: a credit closing a
@@ -299,7 +320,7 @@ def plain_is_furniture(line: str) -> bool:
     return (
         bool(fu._AD_LABEL.match(line) or fu._CHROME_LINE.match(line))
         or (
-            words <= 40
+            words <= fu.REPOST_MAX_WORDS
             and bool(fu._APPEARED_FIRST.search(line))
             and bool(fu._REPOST.search(line))
             and bool(fu._FEED_NOTE.search(line))
@@ -329,6 +350,8 @@ def plain_is_furniture(line: str) -> bool:
 @example("This post was originally published on herald.com; read the original at herald.com/a")
 @example("This story was originally published on herald.com")
 @example("This story was originally published on www.herald.com")
+@example("This story was originally published on https://herald.com/news/a")
+@example("The post A appeared first on https://www.herald.com/a/")
 @example("This story was first published by herald.com. All rights belong to the original author.")
 @example("The company does not make any guarantee of returns.")
 @example("The author does not provide investment recommendations.")
