@@ -75,6 +75,11 @@ _CREDIT = re.compile(
 )  # byline, date, time, staff credit
 _DATELINE = re.compile(r"^[A-Z][\w.,' ]{1,40}?(?:\s*\([\w .]+\))?\s*[—–-]{1,2}\s+")
 _SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
+# The verbs by which a clause announces the list after its colon ("The stops are:", "They
+# include:", "Here are the stops:"). A label has no verb but an imperative ("Also read:",
+# "Read more:"), a participle ("Related:") or a subordinate one ("Stories you might have
+# missed:").
+_ANNOUNCING_VERB = re.compile(r"\b(?:is|are|was|were|be|been|include[sd]?)\b", re.I)
 
 HEADLINE_MIN_WORDS = 3
 HEADLINE_MAX_LINE = 10
@@ -118,10 +123,13 @@ def drop_trailing_headings(lines: list[str]) -> list[str]:
     while start > 0 and _is_heading_like(lines[start - 1]):
         start -= 1
     run = len(lines) - start
-    # A list a sentence introduces ("…will stop at three new places:") is the article's; one
-    # under a short label ("Also read:", itself heading-like without its colon) is teasers.
+    # A list a sentence introduces ("…will stop at three new places:"), or a clause however
+    # short ("The stops are:"), is the article's; one under a short label ("Also read:",
+    # itself heading-like without its colon, and no clause) is teasers.
     before = lines[start - 1].rstrip() if start > 0 else ""
-    introduced = before.endswith(":") and not _is_heading_like(before[:-1])
+    introduced = before.endswith(":") and (
+        not _is_heading_like(before[:-1]) or bool(_ANNOUNCING_VERB.search(before))
+    )
     return (
         lines[:start]
         if 0 < run <= TRAILING_HEADINGS_MAX and start > 0 and not introduced

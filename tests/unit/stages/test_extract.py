@@ -634,3 +634,19 @@ def test_a_partner_s_credit_naming_it_by_an_address_is_kept_and_the_chrome_after
     assert isinstance(extraction, Extraction), extraction
     expected = f"This story was originally published on {address}"
     assert extraction.text == "\n".join([*BUS_LINE, expected])
+
+
+def test_a_list_a_very_short_clause_introduces_closes_the_text_and_teasers_under_a_label_go() -> (
+    None
+):
+    """ "The stops are:" was taken for a label, and the stops in their paragraphs after it
+    were dropped as teaser headings."""
+    stops = ["Fulton Avenue", "Harbor Street", "Eastgate"]
+    closing = "<p>The stops are:</p>" + "".join(f"<p>{stop}</p>" for stop in stops)
+    teasers = "<p>More from the Harbor Gazette:</p><p>Council weighs new fares</p>"
+    extraction = run({"url": "https://harbor.example/bus", "html": bus_line_page(closing)})
+    assert isinstance(extraction, Extraction), extraction
+    assert extraction.text == "\n".join([*BUS_LINE, "The stops are:", *stops])
+    extraction = run({"url": "https://harbor.example/bus", "html": bus_line_page(teasers)})
+    assert isinstance(extraction, Extraction), extraction
+    assert extraction.text == "\n".join([*BUS_LINE, "More from the Harbor Gazette:"])

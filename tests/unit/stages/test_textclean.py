@@ -203,8 +203,27 @@ def test_a_short_closing_list_a_sentence_introduces_stays_and_teasers_under_a_la
 
 
 @pytest.mark.parametrize(
+    "intro",
+    ["The stops are:", "They include:", "Here are the stops:", "The new stops will be:"],
+)
+def test_a_short_closing_list_a_very_short_clause_introduces_stays(intro: str) -> None:
+    """A clause of a few words ending in a colon ("The stops are:") was taken for a label,
+    itself as short as a heading, and the list it introduces was dropped."""
+    text = f"{PROSE}\n{MORE}\n{intro}\nFulton Avenue\nHarbor Street\nEastgate"
+    assert clean_text(text, title="Bus").text == text
+
+
+@pytest.mark.parametrize(
     "label",
-    ["Also read:", "Further reading:", "More on this story:", "More from the Harbor Gazette:"],
+    [
+        "Also read:",
+        "Further reading:",
+        "More on this story:",
+        "More from the Harbor Gazette:",
+        "Must read:",
+        "Stories you might have missed:",
+        "What we're reading:",
+    ],
 )
 def test_teasers_under_a_label_furniture_does_not_know_go_too(label: str) -> None:
     """A short label ending in a colon introduces no list of the article's: the teasers under
