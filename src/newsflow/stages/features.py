@@ -32,6 +32,7 @@ class TextFeatures:
     line_hashes: list[str]
     signature: bytes | None
     counts: dict[str, float]
+    language: str  # of the counted terms' words
 
     def fits(self, title: str | None, text: str, stories: StorySettings) -> bool:
         """Whether these are the features of that title and text under those settings."""
@@ -40,6 +41,7 @@ class TextFeatures:
 
 def text_features(title: str | None, text: str, stories: StorySettings) -> TextFeatures:
     """Every feature of the title and text that a decision needs."""
+    counts, language = counted_terms(title, text, stories)
     return TextFeatures(
         title=title,
         text=text,
@@ -47,5 +49,6 @@ def text_features(title: str | None, text: str, stories: StorySettings) -> TextF
         fingerprint=fingerprint(text),
         line_hashes=line_hashes(text),
         signature=signature(text),
-        counts=counted_terms(title, text, stories),
+        counts=counts,
+        language=language,
     )

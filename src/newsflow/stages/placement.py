@@ -110,9 +110,10 @@ def place(
     stamp = now.timestamp()
     at = event_time(published_at, fetched_at, now)
     if features is not None and features.fits(title, text, settings.stories):
-        sig, counts = features.signature, features.counts
+        sig, counts, language = features.signature, features.counts, features.language
     else:
-        sig, counts = signature(text), counted_terms(title, text, settings.stories)
+        sig = signature(text)
+        counts, language = counted_terms(title, text, settings.stories)
     if indexed is not None and sig is not None:
         entries, stats = indexed
         match = nearest(sig, entries, settings.near)
@@ -132,6 +133,7 @@ def place(
         title,
         counts,
         stats,
+        language=language,
         source=source,
         at=at,
         settings=settings.stories,

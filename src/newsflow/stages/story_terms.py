@@ -105,6 +105,11 @@ for _language, _words in [("en", STOPWORDS), *FUNCTION_WORDS.items()]:
 
 
 def terms(title: str | None, text: str) -> dict[str, float]:
+    """The article's weighted terms (`terms_and_language`)."""
+    return terms_and_language(title, text)[0]
+
+
+def terms_and_language(title: str | None, text: str) -> tuple[dict[str, float], str]:
     """The article's weighted terms: stemmed content words, `E:` name spans (each word and
     the whole span, weighted `ENTITY_WEIGHT`), `N:` numbers and `Y:` years.
 
@@ -115,7 +120,8 @@ def terms(title: str | None, text: str) -> dict[str, float]:
     token is counted once per distinct token (this runs for every token of every article,
     on the worker's critical path). Chinese and Japanese, written without spaces, give
     overlapping character pairs (`_unspaced_terms`); Myanmar, Khmer and Lao, overlapping
-    syllable pairs (`_syllable_terms`); Thai, its dictionary words.
+    syllable pairs (`_syllable_terms`); Thai, its dictionary words. And the language whose
+    function words it left out (English when none is the text's).
     """
     whole = f"{title or ''}\n{text}"
     if not whole.isascii():
@@ -156,7 +162,7 @@ def terms(title: str | None, text: str) -> dict[str, float]:
             counts[term] = get(term, 0.0) + n
     if names:
         _count_names(tokens, names, counts)
-    return counts
+    return counts, language
 
 
 def _text_language(tokens: Counter[str]) -> str:

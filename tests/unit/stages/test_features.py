@@ -77,7 +77,7 @@ def test_the_features_are_the_stages_own_results() -> None:
     assert found.fingerprint == fingerprint(text)
     assert found.line_hashes == line_hashes(text)
     assert found.signature == signature(text)
-    assert found.counts == counted_terms(title, text, STORIES)
+    assert (found.counts, found.language) == counted_terms(title, text, STORIES)
 
 
 def test_features_fit_only_their_own_title_text_and_settings() -> None:

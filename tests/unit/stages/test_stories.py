@@ -11,9 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsflow.stages.background import background_share
 from newsflow.stages.stories import (
     StorySettings,
     _most_frequent,
+    counted_terms,
     event_time,
     plan_story,
     vectorize,
@@ -67,10 +69,51 @@ def test_the_counted_terms_are_the_first_k_of_all_terms_sorted(
 
 
 def test_vectors_are_unit_length_and_keep_the_heaviest_terms() -> None:
-    counts = {"rare": 3.0, "common": 3.0, "other": 1.0}
-    vector = vectorize(counts, 1000, [0, 900, 5], size=2)
-    assert list(vector) == ["rare", "other"]
+    counts = {"zorblat": 3.0, "quimbly": 3.0, "frendex": 1.0}  # no words of the language
+    vector = vectorize(counts, 1000, [0, 900, 5], size=2, language="en")
+    assert list(vector) == ["zorblat", "frendex"]
     assert sum(w * w for w in vector.values()) == pytest.approx(1.0)
+
+
+def test_a_name_common_in_the_language_weighs_less_than_a_rare_one_in_a_new_window() -> None:
+    # Nothing seen yet: the window cannot tell them apart, the language at large can.
+    counts = {"E:monday": 5.0, "E:klitschko": 5.0, "E:police": 5.0, "E:kurpiewski": 5.0}
+    vector = vectorize(counts, 0, [0, 0, 0, 0], size=4, language="en")
+    assert vector["E:klitschko"] == vector["E:kurpiewski"]
+    assert vector["E:monday"] < vector["E:klitschko"]
+    assert vector["E:police"] < vector["E:monday"]  # (police is the commoner word)
+
+
+def test_the_window_still_counts_over_the_language_at_large() -> None:
+    # A rare name every article of the window holds weighs less than a common word none does.
+    counts = {"E:klitschko": 5.0, "E:police": 5.0}
+    vector = vectorize(counts, 5000, [5000, 0], size=2, language="en")
+    assert vector["E:klitschko"] < vector["E:police"]
+
+
+def test_the_language_at_large_is_the_texts_own() -> None:
+    assert background_share("E:polizei", "de") > 0.01
+    assert background_share("E:polizei", "en") == 0.0
+    assert background_share("police", "en") > background_share("monday", "en") > 0.0
+
+
+def test_numbers_years_and_languages_without_a_list_have_no_background() -> None:
+    assert background_share("N:2", "en") == background_share("Y:2008", "en") == 0.0
+    assert background_share("police", "xx") == 0.0
+    assert background_share("E:police", "ja") == 0.0
+
+
+def test_a_name_span_is_as_common_as_its_rarest_word() -> None:
+    assert background_share("E:police klitschko", "en") == background_share("E:klitschko", "en")
+    assert background_share("E:los angeles", "en") == min(
+        background_share("E:los", "en"), background_share("E:angeles", "en")
+    )
+
+
+def test_the_counted_terms_come_with_the_language_whose_words_they_are() -> None:
+    german = "Die Polizei hat am Montag in der Stadt einen Mann festgenommen, der mit dem Auto"
+    assert counted_terms(None, german, StorySettings())[1] == "de"
+    assert counted_terms(None, SEEDS[0].read_text(), StorySettings())[1] == "en"
 
 
 def test_an_article_counts_its_50_most_frequent_terms_and_keeps_50_in_its_vector(
