@@ -33,15 +33,15 @@ class StorySettings:
     """How similar an article must be to join a story, within which window, and how much of
     each article and story is kept.
 
-    An article counts (and is weighed by) its `counted_terms` most frequent terms and keeps
-    the `vector_terms` heaviest, and the `candidates` stories sharing most of its
-    `index_terms` (of each term, the `postings` stories joined last) are scored. On the
-    stories dev set (B-cubed F1 over 20 orders, before the background prior) 50 terms and 4 candidates decide as well
+    An article counts (and is weighed by) its `counted_terms` most frequent terms and keeps the
+    `vector_terms` heaviest, and the `candidates` stories sharing most of its `index_terms` (of
+    each term, the `postings` stories joined last) are scored. On the stories dev set (B-cubed
+    F1 over 20 orders, before the background prior) 50 terms and 4 candidates decide as well
     (0.865) as 60 (0.864), 100 and 8 (0.860) or 250/150 terms did; 40 terms (0.862) begin to
     lose the worst order, and 12 index terms instead of 20 lose recall (0.862 over 5 orders,
-    against 0.873). A story's centroid keeps its `centroid_terms` heaviest terms: 200 decide
-    as 300 did (0.865 over 20 orders, 0.878 over 5) for a tenth less Redis time per
-    placement; 150 begin to lose (0.864).
+    against 0.873). A story's centroid keeps its `centroid_terms` heaviest terms: 200 decide as
+    300 did (0.865 over 20 orders, 0.878 over 5) for a tenth less Redis time per placement; 150
+    begin to lose (0.864).
     """
 
     threshold: float = DEFAULT_THRESHOLD
