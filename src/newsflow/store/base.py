@@ -108,6 +108,19 @@ class DedupStore(Protocol):
         redelivered article that dropped lines finds which it dropped."""
         ...
 
+    def release_claim(self, claim: Claim, *, now: float) -> bool:
+        """Give back what `claim` (or `begin_decision` with it) wrote for an article whose
+        decision then failed, so that the article, dead-lettered, owns nothing: the claim's
+        key if `claim.owner` still holds it, the mark's key (and its lines key) if it still
+        holds `claim.mark.value(claim.owner)`, and the near-duplicate index entry of the
+        article `claim.owner`. Nothing is released when a decision is stored for the article
+        (`commit_decision`): a redelivered article decided before keeps what it was decided
+        with. One atomic compare-and-delete; True when the claim's key was released.
+
+        A later copy of the text is then decided as if the article had never come, and the
+        article itself, tried again or replayed, claims anew."""
+        ...
+
     def recall_decision(self, article_id: str, *, now: float) -> dict[str, Any] | None:
         """The near-duplicate/story decision `commit_decision` stored for `article_id`, if any
         and not expired at `now`: a redelivered article gets its first decision back."""

@@ -15,12 +15,13 @@ import redis.exceptions
 
 from newsflow.errors import ConfigError, StoreUnavailable
 from newsflow.store.line_filters import DEFAULT_MIB, LineFilters
-from newsflow.store.records import Begun, Claim, IndexRequest, Mark
+from newsflow.store.records import LINES_SUFFIX, Begun, Claim, IndexRequest, Mark
 from newsflow.store.redis_claim_lua import (
     BEGIN_DECISION_SCRIPT,
     CLAIM_AND_MARK_SCRIPT,
     CLAIM_SCRIPT,
     OBSERVE_LINES_SCRIPT,
+    RELEASE_SCRIPT,
 )
 from newsflow.store.redis_index import RedisIndexOps, _indexed, _statistics
 
@@ -102,6 +103,7 @@ class RedisStore(RedisIndexOps):
         self._claim_and_mark_script = client.register_script(CLAIM_AND_MARK_SCRIPT)
         self._observe_lines_script = client.register_script(OBSERVE_LINES_SCRIPT)
         self._begin_decision_script = client.register_script(BEGIN_DECISION_SCRIPT)
+        self._release_script = client.register_script(RELEASE_SCRIPT)
         self._policy_checked = False
 
     @classmethod
@@ -152,6 +154,19 @@ class RedisStore(RedisIndexOps):
                     args=[owner, ttl_seconds, mark.before, mark.after, mark.lines],
                 )
         return _as_str(holder)
+
+    def release_claim(self, claim: Claim, *, now: float) -> bool:
+        """See `DedupStore.release_claim`: one script (compare-and-delete on each key), so a
+        claim another article took meanwhile stays. Redis expires keys itself: `now` is not
+        used."""
+        p, mark = self._prefix, claim.mark
+        mark_key = p + (mark.key if mark else claim.key)
+        keys = [p + claim.key, mark_key, mark_key + LINES_SUFFIX]
+        keys += [f"{p}sig:{claim.owner}", f"{p}decision:{claim.owner}"]
+        args = [claim.owner, "1" if mark else "0", mark.value(claim.owner) if mark else ""]
+        with self._translated():
+            released = self._release_script(keys=keys, args=args)
+        return bool(released)
 
     def peek(self, key: str, *, now: float) -> str | None:
         """The current value of `key`, or None (Redis expires keys itself; `now` is unused)."""

@@ -39,6 +39,26 @@ CLAIM_AND_MARK_SCRIPT = (
     CLAIM_FUNCTION + "return claim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])"
 )
 
+# Give back an article's claim (`release_claim`), unless its decision is stored (KEYS[5]):
+# the claim (KEYS[1]) if the article (ARGV[1]) holds it, the mark (KEYS[2]) and its lines
+# (KEYS[3]) if the mark holds the article's value (ARGV[3]; ARGV[2] '1': there is a mark), and
+# the article's signature (KEYS[4]; the day buckets' lists keep its id, and a lookup skips an
+# id without a signature, as when the signature expired). Returns 1 when the claim was
+# released.
+RELEASE_SCRIPT = """
+if redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
+local released = 0
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('DEL', KEYS[1])
+    released = 1
+end
+if ARGV[2] == '1' and redis.call('GET', KEYS[2]) == ARGV[3] then
+    redis.call('DEL', KEYS[2], KEYS[3])
+end
+redis.call('DEL', KEYS[4])
+return released
+"""
+
 # Count a document once per line of a source. A line's first sighting is remembered in Bloom
 # filters (`LineFilters`), so only a line seen again gets a counter key: INCRed (from 2: the
 # first sighting is the filter's) and its TTL refreshed, or, for a document seen before, only

@@ -132,6 +132,39 @@ class SqliteStore(SqliteIndexOps):
         holder: str = row[0]
         return holder
 
+    def release_claim(self, claim: Claim, *, now: float) -> bool:
+        """See `DedupStore.release_claim`: one transaction, so a claim taken meanwhile by
+        another article (once this one's had expired) stays."""
+        with self._lock, _translated():
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                decided = self._conn.execute(
+                    "SELECT 1 FROM decisions WHERE article_id = ? AND expires_at > ?",
+                    (claim.owner, now),
+                ).fetchone()
+                released = decided is None and self._release_locked(claim)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+        return released
+
+    def _release_locked(self, claim: Claim) -> bool:
+        released = self._delete_held(claim.key, claim.owner)
+        mark = claim.mark
+        if mark is not None and self._delete_held(mark.key, mark.value(claim.owner)):
+            self._conn.execute("DELETE FROM claims WHERE key = ?", (mark.key + LINES_SUFFIX,))
+        # Its band rows stay until they expire: a band lookup joins the signatures, so rows
+        # without one are never found (and deleting them by article would scan the table).
+        self._conn.execute("DELETE FROM signatures WHERE article_id = ?", (claim.owner,))
+        return released
+
+    def _delete_held(self, key: str, value: str) -> bool:
+        """Delete `key` if it holds `value`; whether it did."""
+        cursor = self._conn.execute("DELETE FROM claims WHERE key = ? AND owner = ?", (key, value))
+        return cursor.rowcount > 0
+
     def peek(self, key: str, *, now: float) -> str | None:
         """The live owner of `key`, or None when it is absent or expired at `now`."""
         with self._lock, _translated():

@@ -358,11 +358,17 @@ def test_a_line_ttl_below_one_second_is_refused(store: DedupStore) -> None:
         store.observe_lines("a.example", "d1", ["x"], ttl_seconds=0, now=T0)
 
 
+def claim_of(article_id: str, content: str, body: str | None = None) -> Claim:
+    """The claim of an article whose text hashes to `content`, marking its body (by default
+    a body of its own)."""
+    return Claim(f"hash:{content}", article_id, TTL, Mark(f"raw:{body or article_id}", "", " m"))
+
+
 def begin(
     store: DedupStore, article_id: str, lines: list[str], *, content: str, bands: list[str]
 ) -> Begun:
     """`begin_decision` for an article of source "s" whose text hashes to `content`."""
-    claim = Claim(f"hash:{content}", article_id, TTL, Mark(f"raw:{article_id}", "", " m"))
+    claim = claim_of(article_id, content)
     request = IndexRequest(article_id, bands, article_id.encode(), ["iran"], T0, WINDOW, WINDOW)
     return store.begin_decision(
         "s", content, lines, lines_ttl_seconds=TTL, recurring_at=3, claim=claim, index=request,
@@ -424,3 +430,43 @@ def test_a_redelivered_article_that_claimed_its_whole_text_keeps_it_when_a_line_
     begin(store, C, ["plug", "own c"], content="hc", bands=["0:c"])  # the plug is learned
     again = begin(store, A, ["plug", "own a"], content="ha", bands=["0:a"])
     assert (again.line_counts, again.owner, again.indexed) == ([3, 1], A, [])
+
+
+def test_a_released_claim_leaves_nothing_of_its_article(store: DedupStore) -> None:
+    """A's decision failed after its claim (it is dead-lettered): its text, its body and its
+    index entry are free, and B, a copy that comes next, is decided as if A never came."""
+    begin(store, A, ["l1"], content="ha", bands=["0:x"])
+    store.claim(f"raw:{A}:lines", "0", ttl_seconds=TTL, now=T0)  # as a mark's lines would be
+    assert store.release_claim(claim_of(A, "ha"), now=T0) is True
+    assert store.peek_many(["hash:ha", f"raw:{A}", f"raw:{A}:lines"], now=T0) == [None] * 3
+    assert index(store, C, ["0:x"]) == []  # A is no longer in the near-duplicate index
+    copy = begin(store, B, ["l1"], content="ha", bands=["0:x"])
+    assert copy.owner == B and copy.indexed is not None  # not a copy of A, nor a near one
+    assert [e.article_id for e in copy.indexed] == [C]
+    again = begin(store, A, ["l1"], content="ha", bands=["0:x"])  # A replayed
+    assert (again.owner, again.indexed) == (B, None)  # a duplicate of B now
+    assert store.release_claim(claim_of(A, "ha"), now=T0) is False  # B's claim stays
+    assert store.peek("hash:ha", now=T0) == B
+
+
+def test_only_what_still_names_the_article_is_released(store: DedupStore) -> None:
+    """Compare-and-delete: a claim and a mark another article holds stay."""
+    begin(store, A, ["l1"], content="ha", bands=["0:x"])
+    begin(store, B, ["l2"], content="ha", bands=["0:y"])  # a copy: its body marked with A
+    assert store.release_claim(claim_of(B, "ha"), now=T0) is False
+    assert store.release_claim(claim_of(C, "ha", body=A), now=T0) is False
+    assert store.peek_many(["hash:ha", f"raw:{A}", f"raw:{B}"], now=T0) == [
+        A,
+        f"{A} m",
+        f"{A} m",  # (B's body names A: a copy of it)
+    ]
+    assert index(store, D, ["0:x"]) == [A]
+
+
+def test_an_article_with_a_stored_decision_keeps_its_claim(store: DedupStore) -> None:
+    """A decided before (published) and redelivered: a failure now gives nothing back."""
+    begin(store, A, ["l1"], content="ha", bands=["0:x"])
+    store.commit_decision(A, {"story_id": A}, story=None, ttl_seconds=TTL, now=T0)
+    assert store.release_claim(claim_of(A, "ha"), now=T0) is False
+    assert store.peek_many(["hash:ha", f"raw:{A}"], now=T0) == [A, f"{A} m"]
+    assert index(store, C, ["0:x"]) == [A]
