@@ -8,12 +8,15 @@ only stage that can be slow or crash.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from newsflow import events
 from newsflow import rejection as R
+from newsflow.errors import ConfigError
 from newsflow.model import Article, Decision, Extraction, Fingerprint, Origin
 from newsflow.rejection import Rejection
 from newsflow.stages import recrawl
@@ -32,7 +35,7 @@ from newsflow.stages.ingest import IngestLimits, format_timestamp, ingest, peek_
 from newsflow.stages.placement import Indexed, PlacementSettings, index_request, place
 from newsflow.stages.stories import StorySettings
 from newsflow.store.base import DedupStore
-from newsflow.store.records import Begun
+from newsflow.store.records import Begun, Claim
 
 OutcomeKind = Literal["ingested", "rejected", "clean", "duplicate", "dlq"]
 NO_WORDS_LEFT = (
@@ -149,7 +152,8 @@ def run_decide(
     The line counts of learned boilerplate, the claim and the near-duplicate index are one
     store call (`DedupStore.begin_decision`), then the story commit another: two round trips
     for a unique article on Redis. When a line recurs, the claim and the index follow on
-    the text without it, one call each.
+    the text without it, one call each. Should a step after the claim raise (the article is
+    then dead-lettered), the claim, the body's mark and the index entry are given back.
     """
     settings = settings or DecideSettings()
     stamp = format_timestamp(now)
@@ -186,62 +190,96 @@ def run_decide(
         now=now,
         settings=settings.placement,
     )
-    begun = store.begin_decision(
-        article.source,
-        fp.content_hash,
-        features.line_hashes,
-        lines_ttl_seconds=settings.boilerplate.ttl_seconds,
-        recurring_at=settings.boilerplate.min_documents,
-        claim=claim,
-        index=index,
-        now=now.timestamp(),
-    )
-    indexed: Indexed | None = None
-    if begun.owner is not None:  # no line recurs: the text stays, and so do its features
-        decision = decision_of(article.article_id, begun.owner)
-        if begun.indexed is not None and begun.statistics is not None:
-            indexed = (begun.indexed, begun.statistics)
-    else:  # learned boilerplate: the claim (and what follows) on the text without it
-        extracted, dropped = _without_boilerplate(extracted, article, begun, settings.boilerplate)
-        features = _features(extracted, features, stories)
-        fp = features.fingerprint
-        decision = decide_exact(
-            article.article_id,
-            fp,
-            store,
+    claims = [claim]  # each claim the decision makes: given back should it fail
+    with _given_back_on_failure(store, claims, now=now.timestamp()):
+        begun = store.begin_decision(
+            article.source,
+            fp.content_hash,
+            features.line_hashes,
+            lines_ttl_seconds=settings.boilerplate.ttl_seconds,
+            recurring_at=settings.boilerplate.min_documents,
+            claim=claim,
+            index=index,
             now=now.timestamp(),
-            ttl_seconds=settings.dedup_ttl_seconds,
-            mark=recrawl.mark(article, fp.content_hash, dropped),
         )
-    key = article.article_id.encode()
-    if decision.status == "duplicate":
-        event = events.duplicate_event(article, fp, decision, decided_at=stamp)
-        return Outcome("duplicate", event, key=key, article=article)
-    placement = place(
-        article.article_id,
-        source=article.source,
-        title=extracted.title,
-        text=extracted.text,
-        published_at=extracted.published_at,
-        fetched_at=article.fetched_at,
-        store=store,
-        now=now,
-        settings=settings.placement,
-        features=features,
-        indexed=indexed,
-    )
-    if placement.diverted:
-        near = Decision("duplicate", placement.near_duplicate_of, NEAR)
-        event = events.duplicate_event(
-            article, fp, near, decided_at=stamp, similarity=placement.similarity
+        indexed: Indexed | None = None
+        if begun.owner is not None:  # no line recurs: the text stays, and so do its features
+            decision = decision_of(article.article_id, begun.owner)
+            if begun.indexed is not None and begun.statistics is not None:
+                indexed = (begun.indexed, begun.statistics)
+        else:  # learned boilerplate: the claim (and what follows) on the text without it
+            extracted, dropped = _without_boilerplate(
+                extracted, article, begun, settings.boilerplate
+            )
+            features = _features(extracted, features, stories)
+            fp = features.fingerprint
+            mark = recrawl.mark(article, fp.content_hash, dropped)
+            claims.append(
+                exact_claim(
+                    article.article_id, fp, ttl_seconds=settings.dedup_ttl_seconds, mark=mark
+                )
+            )
+            decision = decide_exact(
+                article.article_id,
+                fp,
+                store,
+                now=now.timestamp(),
+                ttl_seconds=settings.dedup_ttl_seconds,
+                mark=mark,
+            )
+        key = article.article_id.encode()
+        if decision.status == "duplicate":
+            event = events.duplicate_event(article, fp, decision, decided_at=stamp)
+            return Outcome("duplicate", event, key=key, article=article)
+        placement = place(
+            article.article_id,
+            source=article.source,
+            title=extracted.title,
+            text=extracted.text,
+            published_at=extracted.published_at,
+            fetched_at=article.fetched_at,
+            store=store,
+            now=now,
+            settings=settings.placement,
+            features=features,
+            indexed=indexed,
         )
-        return Outcome("duplicate", event, key=key, article=article)
-    event = events.clean_event(
-        article,
-        extracted,
-        fp,
-        extracted_at=stamp,
-        dedup=placement.dedup(),
-        story_id=placement.story_id,
-    )
-    return Outcome("clean", event, key=key, article=article)
+        if placement.diverted:
+            near = Decision("duplicate", placement.near_duplicate_of, NEAR)
+            event = events.duplicate_event(
+                article, fp, near, decided_at=stamp, similarity=placement.similarity
+            )
+            return Outcome("duplicate", event, key=key, article=article)
+        event = events.clean_event(
+            article,
+            extracted,
+            fp,
+            extracted_at=stamp,
+            dedup=placement.dedup(),
+            story_id=placement.story_id,
+        )
+        return Outcome("clean", event, key=key, article=article)
+
+
+@contextmanager
+def _given_back_on_failure(store: DedupStore, claims: list[Claim], *, now: float) -> Iterator[None]:
+    """Release `claims` (`DedupStore.release_claim`) when the decision under way fails: the
+    article is dead-lettered for it (after its tries, each of which claims anew), and a
+    dead-lettered article owns nothing, so that a later copy of its text is not a duplicate
+    of an article that never reached the clean stream. A failure that is retried as it stands
+    (the store unreachable: `retriable`) or that stops the worker (`ConfigError`) keeps the
+    claims, as does an article with a stored decision (the store's rule). A release the store
+    cannot make now is raised instead, retriable: the decision is tried again."""
+    try:
+        yield
+    except Exception as exc:
+        if getattr(exc, "retriable", False) or isinstance(exc, ConfigError):
+            raise
+        for claim in claims:
+            try:
+                store.release_claim(claim, now=now)
+            except Exception as failed:
+                if getattr(failed, "retriable", False) or isinstance(failed, ConfigError):
+                    raise failed from exc
+                exc.add_note(f"giving back its claim failed: {type(failed).__name__}: {failed}")
+        raise

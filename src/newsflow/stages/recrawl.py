@@ -5,8 +5,9 @@ exact dedup would call it a duplicate of that text's owner. So when an article's
 its content hash (clean, or a duplicate), the same store call stores `article_id target
 content_hash` under its raw body hash (`mark`), and `recognize` answers the same decision for
 a later article with the same body, with no extraction. The first article of a body, and its
-redeliveries, always go the whole way; an article whose extraction failed claims nothing, so
-its re-crawls are extracted again.
+redeliveries, always go the whole way; an article whose extraction failed claims nothing, and
+one whose decision failed gives its claim and mark back (`DedupStore.release_claim`), so their
+re-crawls are extracted again.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import orjson
 import pytest
 from benchmarks.performance.phases import _SUMMARY
 
+from newsflow import pipeline
 from newsflow.batch import runner
 from newsflow.batch.inputs import InputItem, decode_document, gunzip_bounded, read_inputs
 from newsflow.cli import main
@@ -170,6 +171,44 @@ def test_an_input_a_stage_raises_on_is_dead_lettered_and_the_run_goes_on(
     assert (dead["reason"], dead["stage"], dead["attempts"]) == ("retries_exhausted", "extract", 1)
     assert dead["detail"] == "KeyError: 'a defect this page triggers'"
     assert orjson.loads(dead["original"])["text"] == SEEDS[1].read_text()  # for a replay
+
+
+def test_a_dead_lettered_input_leaves_its_text_to_the_next_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stage raised after the decision claimed the text: the copies after it were reported
+    duplicates of an article that never reached clean.ndjson. Now the first copy is clean,
+    and the dead-lettered input, processed again once mended, is its duplicate."""
+    inputs, store = tmp_path / "in", tmp_path / "store.sqlite"
+    inputs.mkdir()
+    shutil.copy(SEEDS[2], inputs / "1-first.txt")
+    shutil.copy(SEEDS[2], inputs / "2-copy.txt")  # the same bytes: the body's mark
+    (inputs / "3-spaced.txt").write_text(SEEDS[2].read_text().replace(". ", ".  "))
+    place, calls = pipeline.place, []
+
+    def raising_the_first_time(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        if len(calls) == 1:  # 1-first.txt's, after its claim
+            raise KeyError("a defect this page triggers")
+        return place(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "place", raising_the_first_time)
+    assert process(inputs, "--out", tmp_path / "a", "--store", store) == 0
+    result = outcomes(tmp_path / "a")
+    [dead] = result["rejected"]
+    assert (dead["reason"], dead["origin"]["file"]) == (
+        "retries_exhausted",
+        str(inputs / "1-first.txt"),
+    )
+    [copy] = result["clean"]
+    assert copy["url"].endswith("2-copy.txt")
+    [spaced] = result["duplicates"]
+    assert spaced["url"].endswith("3-spaced.txt") and spaced["duplicate_of"] == copy["article_id"]
+
+    monkeypatch.undo()  # mended: the dead-lettered input is processed again
+    assert process(inputs / "1-first.txt", "--out", tmp_path / "b", "--store", store) == 0
+    [again] = outcomes(tmp_path / "b")["duplicates"]
+    assert again["url"].endswith("1-first.txt") and again["duplicate_of"] == copy["article_id"]
 
 
 @pytest.mark.parametrize(

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections import namedtuple
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
 
 import orjson
 import pytest
+from kafka import TopicPartition
 
-from newsflow.contracts.codec import decode
+from newsflow import pipeline
+from newsflow.contracts.codec import EventKind, decode
 from newsflow.pipeline import DecideSettings
 from newsflow.sandbox import Sandbox
+from newsflow.service.loop import ConsumeLoop, WorkerStatus
 from newsflow.service.metrics import Metrics
 from newsflow.stages.ingest import IngestLimits
 from newsflow.store.sqlite import SqliteStore
@@ -264,6 +270,94 @@ def test_a_body_already_on_its_way_to_the_extractor_is_not_sent_again(
         processor.close()
     assert outcomes == ["clean", "duplicate"]
     assert len(extracted) == 2  # 3 was decided as a re-crawl of 2, from its raw body
+
+
+class ScriptedConsumer:
+    """Delivers `batches` of partition 0 one poll each, then stops the loop."""
+
+    def __init__(self, batches: list[list[Record]], stop: threading.Event) -> None:
+        self.batches, self.stop = batches, stop
+        self.config = {"max_poll_interval_ms": 300_000}
+
+    def poll(self, timeout_ms: int) -> dict[TopicPartition, list[Record]]:
+        if not self.batches:
+            self.stop.set()
+            return {}
+        return {TopicPartition("ing", 0): self.batches.pop(0)}
+
+    def assignment(self) -> set[TopicPartition]:
+        return {TopicPartition("ing", 0)}
+
+    def subscribe(self, topics: list[str], listener: object) -> None: ...
+    def commit(self, offsets: object, timeout_ms: int) -> None: ...
+    def commit_async(self, offsets: object, callback: object) -> None: ...
+    def highwater(self, tp: TopicPartition) -> None: ...
+    def position(self, tp: TopicPartition) -> int:
+        return 0
+
+    def close(self, autocommit: bool) -> None: ...
+
+
+class RecordingProducer:
+    """Keeps what is sent, each acknowledged at once."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes]] = []
+
+    def send(self, topic: str, key: bytes | None, value: bytes) -> Any:
+        self.sent.append((topic, value))
+        return SimpleNamespace(get=lambda timeout: None)
+
+    def flush(self, timeout: float) -> None: ...
+
+
+def test_an_article_dead_lettered_after_its_tries_leaves_its_text_to_the_next_copy(
+    metrics: Metrics, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decision raises after the claim on each of the first record's three tries: it is
+    dead-lettered `retries_exhausted`, and the copy after it (another URL, the same body) is
+    clean, no longer a duplicate of an article that never reached articles.clean; the dead
+    letter's original replayed later is a duplicate of the copy."""
+    first, copy = ingested(1), ingested(2)
+    first_id = decode("ingested", first.value)["article_id"]
+    place = pipeline.place
+
+    def raising_for_the_first(article_id: str, **kwargs: Any) -> Any:
+        if article_id == first_id and failing:
+            raise KeyError("a defect this page triggers")
+        return place(article_id, **kwargs)
+
+    failing = True
+    monkeypatch.setattr(pipeline, "place", raising_for_the_first)
+    store = SqliteStore(":memory:")
+    stop, producer = threading.Event(), RecordingProducer()
+
+    def run(batches: list[list[Record]]) -> list[tuple[str, dict[str, Any]]]:
+        stop.clear()
+        producer.sent.clear()
+        ConsumeLoop(
+            consumer=ScriptedConsumer(batches, stop),
+            producer=producer,
+            processor=extract_processor(metrics, store),
+            topic="ing",
+            metrics=metrics,
+            stop=stop,
+            status=WorkerStatus(set_ready=lambda ready: None),
+            max_backoff=0.01,
+        ).run()
+        kinds: dict[str, EventKind] = {"c": "clean", "d": "duplicate", "q": "rejection"}
+        return [(topic, decode(kinds[topic], value)) for topic, value in producer.sent]
+
+    [(dlq, dead), (clean, clean_copy)] = run([[first, copy]])
+    assert (dlq, dead["reason"], dead["attempts"]) == ("q", "retries_exhausted", 3)
+    assert dead["detail"] == "KeyError: 'a defect this page triggers'"
+    assert (clean, clean_copy["article_id"]) == ("c", decode("ingested", copy.value)["article_id"])
+
+    failing = False  # mended: the dead letter's original is replayed
+    replayed = Record("ing", 0, 3, first.key, dead["original"].encode())
+    [(topic, again)] = run([[replayed]])
+    assert (topic, again["article_id"]) == ("d", first_id)
+    assert again["duplicate_of"] == clean_copy["article_id"]
 
 
 class CountingStore(SqliteStore):
