@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from kafka.cluster import collect_hosts
 from kafka.errors import KafkaConnectionError, KafkaError
@@ -20,6 +20,7 @@ from kafka.errors import KafkaConnectionError, KafkaError
 from newsflow.kafka.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 BROKER_SILENT = (
     "the broker takes connections but no Kafka client could be made: %s (a TLS or SASL "
     "setting that does not match the listener, a wrong password, or no Kafka on that port: "
@@ -61,6 +62,36 @@ def wait_for_broker(
             reported = time.monotonic()
         stop.wait(interval)
     return False
+
+
+def made_unless_stopped(
+    make: Callable[[], T], stop: threading.Event, poll: float = 0.1
+) -> T | None:
+    """`make()`, run on a thread; None when `stop` is set first. Its exception is raised here.
+
+    Once the broker takes connections, kafka-python's constructors and metadata requests still
+    wait up to 30 s for one that does not answer (a listener that is not Kafka's, a broker
+    still starting, TLS expected), deaf to SIGTERM: the caller hears `stop` within `poll`
+    meanwhile, and leaves what the thread makes to the process's exit.
+    """
+    made: list[T] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            made.append(make())
+        except BaseException as exc:  # raised in the caller's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True, name="kafka-connect")
+    thread.start()
+    while thread.is_alive():
+        if stop.wait(poll):
+            return None
+        thread.join(poll)
+    if failed:
+        raise failed[0]
+    return made[0]
 
 
 class BackgroundProducer:

@@ -8,6 +8,7 @@ endpoints did not answer at all until the broker did.
 
 from __future__ import annotations
 
+import socket
 import time
 from typing import Any
 
@@ -32,6 +33,23 @@ def test_a_service_waiting_for_its_broker_stops_at_once_on_sigterm(start_service
     assert extract.terminate(timeout=10) == 0
     assert time.monotonic() - started < 5
     assert "Traceback" not in (log := extract.log_text(limit=100_000)), log
+
+
+def test_a_service_whose_broker_takes_connections_but_never_answers_stops_at_once_on_sigterm(
+    start_service: Any,
+) -> None:
+    # The kernel completes the connections (the listen backlog); nothing ever answers them.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        bootstrap = f"127.0.0.1:{silent.getsockname()[1]}"
+        extract = start_service("extract", NEWSFLOW_KAFKA_BOOTSTRAP=bootstrap)
+        extract.wait_http()
+        time.sleep(3)  # past the TCP wait: the worker's Kafka clients wait for an answer
+        started = time.monotonic()
+        assert extract.terminate(timeout=40) == 0
+        assert time.monotonic() - started < 5
+        log = extract.log_text(limit=100_000)
+        assert "Traceback" not in log, log
+        assert "worker stopped before it reached the broker" in log, log
 
 
 def test_services_started_before_their_broker_work_once_it_is_up(

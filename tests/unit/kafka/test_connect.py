@@ -1,5 +1,5 @@
-"""`BackgroundProducer` builds its producer on a thread: closing it while the thread builds
-must not leave a producer built after the close, open and taking messages."""
+"""Reaching the broker on a thread: `BackgroundProducer` closed while it builds leaves no
+producer built after the close; `made_unless_stopped` hears a stop while kafka-python waits."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from kafka.errors import KafkaConnectionError
 
-from newsflow.kafka.connect import BackgroundProducer
+from newsflow.kafka.connect import BackgroundProducer, made_unless_stopped
 from newsflow.kafka.settings import KafkaSettings
 
 
@@ -53,3 +54,22 @@ def test_a_producer_built_after_close_is_closed_and_never_used(listening: KafkaS
     assert not background.connected
     with pytest.raises(Exception, match="not connected"):
         background.send("articles.raw", value=b"{}")
+
+
+def test_clients_made_on_a_thread_come_back_when_made() -> None:
+    assert made_unless_stopped(lambda: "clients", threading.Event()) == "clients"
+
+
+def test_a_stop_while_the_clients_wait_for_the_broker_is_heard_at_once() -> None:
+    stop, never = threading.Event(), threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    assert made_unless_stopped(lambda: never.wait(30), stop) is None
+    never.set()
+
+
+def test_what_making_the_clients_raised_is_raised_to_the_caller() -> None:
+    def refuse() -> None:
+        raise KafkaConnectionError("no answer")
+
+    with pytest.raises(KafkaConnectionError, match="no answer"):
+        made_unless_stopped(refuse, threading.Event())
