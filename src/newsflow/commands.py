@@ -109,7 +109,18 @@ def add_streaming_commands(commands: Any) -> None:
     replay.add_argument("--from", dest="source", choices=("dlq", "rejected"), default="dlq")
     replay.add_argument("--reason", action="append", help="only these reasons (repeatable)")
     replay.add_argument("--dry-run", action="store_true")
-    replay.add_argument("--idle-timeout", type=float, default=5.0)
+    replay.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=5.0,
+        help="stop after this many seconds without records, once partitions are assigned",
+    )
+    replay.add_argument(
+        "--join-timeout",
+        type=float,
+        default=60.0,
+        help="give up (exit 1) when no partition is assigned within this many seconds",
+    )
     add_settings(replay, TOOL_SETTINGS)
     replay.set_defaults(handler=run_replay)
 
@@ -281,6 +292,7 @@ def run_replay(args: argparse.Namespace) -> int:
             reasons=args.reason,
             dry_run=args.dry_run,
             idle_timeout=args.idle_timeout,
+            join_timeout=args.join_timeout,
         )
     finally:
         consumer.close()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections import namedtuple
 from typing import Any
 
 import orjson
+import pytest
 from kafka import TopicPartition
 from tests.recording import RecordingProducer
 
 from newsflow import events
+from newsflow.errors import NewsflowError
 from newsflow.model import Origin
 from newsflow.rejection import Rejection
 from newsflow.tools.replay import replay, replay_group
@@ -30,12 +33,28 @@ def rejection(reason: str, original: bytes) -> bytes:
 
 
 class Consumer:
-    def __init__(self, values: list[bytes]) -> None:
+    """Assigned its partition at the `joins_after`-th poll (never: None), which brings the
+    records."""
+
+    def __init__(self, values: list[bytes], *, joins_after: int | None = 1) -> None:
         self.batches = [{TP: [Record(n, 0, b"k", v) for n, v in enumerate(values)]}]
         self.committed: dict[TopicPartition, int] = {}
+        self.joins_after = joins_after
+        self.polls = 0
 
     def poll(self, timeout_ms: int) -> dict[TopicPartition, list[Record]]:
+        self.polls += 1
+        if not self.assignment():
+            time.sleep(timeout_ms / 1000)  # a poll waits while the group has not assigned
+            return {}
         return self.batches.pop(0) if self.batches else {}
+
+    def assignment(self) -> set[TopicPartition]:
+        joined = self.joins_after is not None and self.polls >= self.joins_after
+        return {TP} if joined else set()
+
+    def subscription(self) -> set[str]:
+        return {TP.topic}
 
     def commit(self, offsets: dict[TopicPartition, Any]) -> None:
         self.committed.update({tp: meta.offset for tp, meta in offsets.items()})
@@ -70,3 +89,35 @@ def test_a_replay_of_some_reasons_keeps_its_own_progress() -> None:
     )
     counts, producer = run([rejection("bad_url", b"a"), rejection("wrong_type", b"b")], ["bad_url"])
     assert counts == {"ingest": 1, "skipped": 1} and producer.sent == [b"a"]
+
+
+def test_the_idle_time_counts_from_when_the_group_assigned_the_partitions() -> None:
+    """The join took longer than the idle timeout: the replay said "nothing" (by hand, on the
+    local broker, whose group joins take half the session timeout: 23 s)."""
+    producer = RecordingProducer()
+    consumer = Consumer([rejection("bad_url", b"first")], joins_after=4)  # 1.5 s of polls
+    counts = replay(
+        consumer,
+        producer,
+        targets={"ingest": "articles.raw"},
+        reasons=None,
+        dry_run=False,
+        idle_timeout=0.2,
+    )
+    assert counts == {"ingest": 1} and producer.sent == [b"first"]
+    assert consumer.committed == {TP: 1}
+
+
+def test_a_replay_never_assigned_a_partition_says_so_instead_of_nothing_to_replay() -> None:
+    producer = RecordingProducer()
+    with pytest.raises(NewsflowError, match=r"no partition of articles\.rejected was assigned"):
+        replay(
+            Consumer([rejection("bad_url", b"first")], joins_after=None),
+            producer,
+            targets={"ingest": "articles.raw"},
+            reasons=None,
+            dry_run=False,
+            idle_timeout=0.2,
+            join_timeout=1.0,
+        )
+    assert producer.sent == []

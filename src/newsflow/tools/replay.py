@@ -19,7 +19,13 @@ from typing import Any
 import orjson
 from kafka.structs import OffsetAndMetadata
 
+from newsflow.errors import NewsflowError
 from newsflow.events import original_bytes
+
+JOIN_TIMEOUT = 60.0
+"""Seconds a replay waits for its group to assign it partitions before it gives up: a group
+whose last member went away without leaving waits for that member's session to expire (45 s
+by default)."""
 
 
 def replay_group(source: str, reasons: Collection[str] | None) -> str:
@@ -37,13 +43,31 @@ def replay(
     reasons: Collection[str] | None,
     dry_run: bool,
     idle_timeout: float,
+    join_timeout: float = JOIN_TIMEOUT,
 ) -> dict[str, int]:
-    """Re-publish every matching record's original; returns counts by stage (and skipped)."""
+    """Re-publish every matching record's original; returns counts by stage (and skipped).
+
+    The `idle_timeout` without records counts from when the group assigned this replay its
+    partitions: the join alone can take longer (seconds on Kafka, more after a replay that
+    went away without leaving), and a replay that ended before it said "nothing" to replay.
+    No assignment within `join_timeout` raises `NewsflowError`."""
     started_ms = int(time.time() * 1000)
     counts: dict[str, int] = {}
-    last = time.monotonic()
-    while time.monotonic() - last < idle_timeout:
+    joined_by = time.monotonic() + join_timeout
+    last: float | None = None  # when records last came, once the group assigned partitions
+    while last is None or time.monotonic() - last < idle_timeout:
         batch = consumer.poll(timeout_ms=500)
+        if last is None:
+            if consumer.assignment():
+                last = time.monotonic()
+            elif time.monotonic() > joined_by:
+                topics = ", ".join(sorted(consumer.subscription() or ()))
+                raise NewsflowError(
+                    f"no partition of {topics} was assigned to the replay within "
+                    f"{join_timeout:.0f} s, nothing replayed: another replay of the same "
+                    "source and reasons may hold them, or the group still waits for a member "
+                    "that went away (--join-timeout)"
+                )
         if not batch:
             continue
         last = time.monotonic()
