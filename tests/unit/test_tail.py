@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from kafka import TopicPartition
 
+from newsflow.errors import ConfigError
 from newsflow.tools.tail import tail
 
 Record = namedtuple("Record", "topic value")
@@ -19,8 +20,8 @@ class Consumer:
     def __init__(self, values: list[bytes | None]) -> None:
         self.batches = [{TP: [Record(TP.topic, value) for value in values]}]
 
-    def partitions_for_topic(self, topic: str) -> set[int]:
-        return {0}
+    def partitions_for_topic(self, topic: str) -> set[int] | None:
+        return {0} if topic == TP.topic else None  # kafka-python: None for a topic not known
 
     def assign(self, partitions: list[TopicPartition]) -> None: ...
 
@@ -45,3 +46,19 @@ def test_a_record_without_a_value_gets_a_line_of_its_own(as_json: bool, shown: s
     )
     lines = out.getvalue().splitlines()
     assert count == 3 and lines[1] == shown and lines[2] == "not json"
+
+
+@pytest.mark.parametrize("topics", [["articles.nope"], ["articles.raw", "articles.nope"]])
+def test_a_topic_the_cluster_does_not_have_is_named(topics: list[str]) -> None:
+    """`newsflow tail articles.nope` ended in a traceback (ValueError from seek_to_end, "No
+    partitions are currently assigned"); beside a topic that exists it was passed over."""
+    with pytest.raises(ConfigError, match=r"no topic articles\.nope in the Kafka cluster"):
+        tail(
+            Consumer([]),
+            topics,
+            as_json=False,
+            from_beginning=False,
+            limit=None,
+            idle_timeout=0.1,
+            out=io.StringIO(),
+        )

@@ -10,6 +10,8 @@ from typing import IO, Any
 import orjson
 from kafka import TopicPartition
 
+from newsflow.errors import ConfigError
+
 _FIELDS = {
     "clean": ("article_id", "title", "url", "word_count", "dedup", "story_id"),
     "duplicate": ("article_id", "url", "duplicate_of", "method"),
@@ -44,11 +46,15 @@ def summarize(value: bytes) -> str:
 
 
 def assign_all(consumer: Any, topics: list[str], *, from_beginning: bool) -> None:
-    partitions = [
-        TopicPartition(topic, p)
-        for topic in topics
-        for p in (consumer.partitions_for_topic(topic) or ())
-    ]
+    """Every partition of `topics`; `ConfigError` naming the topics the cluster does not have
+    (one missing was passed over in silence, and all missing ended in a traceback)."""
+    found = {topic: consumer.partitions_for_topic(topic) for topic in topics}
+    if missing := [topic for topic, numbers in found.items() if not numbers]:
+        raise ConfigError(
+            f"no topic {', '.join(missing)} in the Kafka cluster (is NEWSFLOW_KAFKA_BOOTSTRAP "
+            "right? the topic names are the arguments, not the NEWSFLOW_TOPIC_* settings)"
+        )
+    partitions = [TopicPartition(topic, p) for topic, numbers in found.items() for p in numbers]
     consumer.assign(partitions)
     if from_beginning:
         consumer.seek_to_beginning(*partitions)
