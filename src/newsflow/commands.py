@@ -39,6 +39,12 @@ INGEST_EXTRA = (
         non_negative_float,
     ),
     Setting("intake_burst", "intake requests a client may send at once", 20, positive_int),
+    Setting(
+        "intake_max_inflight_bytes",
+        "bytes of request bodies the intake handles at once (a body waits for room, then 503)",
+        64 * 1024 * 1024,
+        positive_int,
+    ),
 )
 
 
@@ -177,6 +183,7 @@ def run_ingest_service(args: argparse.Namespace) -> int:
             metrics=metrics,
             auth=auth,
             limiter=limiter,
+            max_inflight_bytes=values["intake_max_inflight_bytes"],
         )
         return {intake.PATH: route}
 

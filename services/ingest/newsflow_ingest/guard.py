@@ -1,8 +1,10 @@
-"""Intake guards: bearer-token authentication and a per-client rate limit."""
+"""Intake guards: bearer-token authentication, a per-client rate limit, and a bound on the
+request bodies held in memory at once."""
 
 from __future__ import annotations
 
 import hmac
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -88,3 +90,32 @@ class RateLimiter:
         if len(self._buckets) > self.max_clients:
             self._buckets.popitem(last=False)
         return wait
+
+
+class BodyBudget:
+    """Bytes of request bodies the intake holds at once, across its clients.
+
+    A body is read whole, split into messages and handed to the producer, which keeps them
+    until the broker acknowledges them: about four times its size in memory until its answer.
+    `take` waits for room; a body is let in alone whatever its size (the body limit caps it).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._room = threading.Condition()
+
+    def take(self, size: int, timeout: float) -> bool:
+        """Hold `size` bytes, waiting up to `timeout` seconds for room; False if none came."""
+        with self._room:
+            if not self._room.wait_for(
+                lambda: self.held == 0 or self.held + size <= self.limit, timeout
+            ):
+                return False
+            self.held += size
+            return True
+
+    def give_back(self, size: int) -> None:
+        with self._room:
+            self.held -= size
+            self._room.notify_all()

@@ -18,7 +18,7 @@ from kafka.errors import MessageSizeTooLargeError
 
 from newsflow.service.http import READ_TIMEOUT, Request, Response
 from newsflow.stages.ingest import DEFAULT_MAX_BYTES, MAX_URL_CHARS
-from newsflow_ingest.guard import RateLimiter, TokenAuth
+from newsflow_ingest.guard import BodyBudget, RateLimiter, TokenAuth
 
 log = logging.getLogger(__name__)
 PATH = "/v1/articles"
@@ -26,6 +26,10 @@ ACK_SECONDS = 10
 """How long a POST waits for the broker's acknowledgements before it answers 503: a leader
 election takes seconds, and a crawler's own timeout is often 30 s (it waited 30)."""
 BROKER_RETRY_AFTER = "5"  # seconds a crawler waits after a 503 (the broker down or not reached)
+DEFAULT_MAX_INFLIGHT_BYTES = 64 * 1024 * 1024
+BUDGET_WAIT = 10.0
+"""How long a POST waits for room when the bodies being handled fill the budget, before it
+answers 503 (as long as it waits for the broker's acknowledgements)."""
 
 
 class Intake:
@@ -41,6 +45,8 @@ class Intake:
         metrics: Any,
         auth: TokenAuth | None = None,
         limiter: RateLimiter | None = None,
+        max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES,
+        budget_wait: float = BUDGET_WAIT,
     ) -> None:
         self.producer = producer
         self.topic = topic
@@ -49,6 +55,8 @@ class Intake:
         self.metrics = metrics
         self.auth = auth or TokenAuth(())
         self.limiter = limiter or RateLimiter(0, 1)
+        self.budget = BodyBudget(max_inflight_bytes)
+        self.budget_wait = budget_wait
         self._lock = threading.Lock()
 
     def __call__(self, request: Request) -> Response:
@@ -80,6 +88,19 @@ class Intake:
         length = int(length_header)
         if length > self.max_body_bytes:
             return 413, {"error": f"body is {length} bytes, limit {self.max_body_bytes}"}
+        if not self.budget.take(length, self.budget_wait):
+            log.warning(
+                "intake busy: %d bytes of bodies held, a body of %d refused",
+                self.budget.held,
+                length,
+            )
+            return 503, {"error": "the intake holds as many bodies as it may; retry"}
+        try:
+            return self._send(request, length)
+        finally:
+            self.budget.give_back(length)
+
+    def _send(self, request: Request, length: int) -> tuple[int, dict[str, Any]]:
         try:
             body = request.read(length)
         except TimeoutError:

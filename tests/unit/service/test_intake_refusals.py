@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -118,3 +119,56 @@ def test_a_body_that_trickles_in_is_timed_out_as_a_whole(monkeypatch: pytest.Mon
     monkeypatch.setattr(http, "READ_TIMEOUT", 0.3)
     with pytest.raises(TimeoutError):
         http.Request(Handler()).read(100)  # type: ignore[arg-type]
+
+
+class HeldProducer(Producer):
+    """Its flush waits until `acked` is set: the broker has not acknowledged yet."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.acked = threading.Event()
+        self.flushing = threading.Event()
+
+    def flush(self, timeout: float) -> None:
+        self.flushing.set()
+        self.acked.wait(5)
+
+
+def test_bodies_beyond_the_inflight_budget_wait_for_room_then_are_asked_to_retry(
+    metrics: Metrics,
+) -> None:
+    """Each body is held about four times over until the broker acknowledges it (eight
+    concurrent POSTs of 28.5 MB took the ingest supervisor from 78 to 839 MB, over the
+    Kubernetes manifest's 512 MiB limit): the bodies handled at once are bounded."""
+    producer = HeldProducer()
+    route = Intake(
+        producer=producer,
+        topic="articles.raw",
+        max_body_bytes=100_000,
+        metrics=metrics,
+        max_inflight_bytes=len(ONE) + 10,
+        budget_wait=0.2,
+    )
+    answers: list[int] = []
+    first = threading.Thread(target=lambda: answers.append(route(Request(ONE))[0]))  # type: ignore[arg-type]
+    first.start()
+    assert producer.flushing.wait(5)
+    status, body, headers = route(Request(ONE))  # type: ignore[arg-type]
+    assert (status, headers) == (503, {"Retry-After": "5"})
+    assert "retry" in body["error"]
+    producer.acked.set()
+    first.join(5)
+    assert answers == [202]
+    assert route(Request(ONE))[0] == 202  # type: ignore[arg-type]  # its room was given back
+    assert producer.sent == [ONE, ONE]
+
+
+def test_a_body_larger_than_the_budget_is_taken_alone() -> None:
+    from newsflow_ingest.guard import BodyBudget
+
+    budget = BodyBudget(100)
+    assert budget.take(500, timeout=0)
+    assert not budget.take(1, timeout=0.05)
+    budget.give_back(500)
+    assert budget.take(60, timeout=0) and budget.take(40, timeout=0)
+    assert not budget.take(1, timeout=0)
