@@ -21,6 +21,7 @@ Route = Callable[["Request"], Response]
 
 
 READ_TIMEOUT = 30.0  # seconds a request may go without sending a byte
+GET_PATHS = ("/metrics", "/healthz", "/readyz")
 
 
 class Request:
@@ -65,21 +66,31 @@ class HealthServer:
             timeout = READ_TIMEOUT  # a client that stops sending does not hold a thread
 
             def do_GET(self) -> None:
-                if self.path == "/metrics":
+                path = self.path.split("?")[0]  # a scrape may carry parameters
+                if path == "/metrics":
                     body, content_type = metrics.render()
                     self._send(200, body, content_type)
-                elif self.path == "/healthz":
+                elif path == "/healthz":
                     self._json(200, {"status": "alive"})
-                elif self.path == "/readyz":
+                elif path == "/readyz":
                     ok, detail = server.ready()
                     self._json(200 if ok else 503, {"ready": ok, **detail})
+                elif path in server.routes:
+                    self._json(405, {"error": "method not allowed"}, {"Allow": "POST"})
                 else:
                     self._json(404, {"error": "not found"})
 
+            def do_HEAD(self) -> None:
+                self.do_GET()  # `_send` leaves the body out
+
             def do_POST(self) -> None:
-                route = server.routes.get(self.path.split("?")[0])
+                path = self.path.split("?")[0]
+                route = server.routes.get(path)
                 if route is None:
-                    self._json(404, {"error": "not found"})
+                    if path in GET_PATHS:
+                        self._json(405, {"error": "method not allowed"}, {"Allow": "GET, HEAD"})
+                    else:
+                        self._json(404, {"error": "not found"})
                     return
                 try:
                     status, body, headers = route(Request(self))
@@ -109,7 +120,26 @@ class HealthServer:
                     self.send_header("Connection", "close")
                     self.close_connection = True
                 self.end_headers()
-                self.wfile.write(body)
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def send_error(
+                self, code: int, message: str | None = None, explain: str | None = None
+            ) -> None:
+                """What http.server answers by itself (a method it has no handler for, a
+                request line or header it cannot parse), as JSON like every other answer: it
+                was an HTML page."""
+                self.log_error("code %d, message %s", code, message)
+                error = message or HTTPStatus(code).phrase
+                self.close_connection = True
+                self.send_response(code, error)
+                self.send_header("Connection", "close")
+                body = orjson.dumps({"error": error})
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
 
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("http %s", format % args)
