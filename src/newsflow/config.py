@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import math
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -56,6 +57,8 @@ def positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
         raise ValueError("must be greater than 0")
+    if not math.isfinite(value):  # `inf` made a shutdown timeout an OverflowError mid-stop
+        raise ValueError("must be a finite number")
     return value
 
 
@@ -82,6 +85,8 @@ def non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0:
         raise ValueError("must not be negative")
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
     return value
 
 

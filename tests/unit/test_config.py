@@ -176,6 +176,43 @@ def test_a_service_refuses_a_bad_log_level_or_port_before_it_starts(
     assert f"invalid {variable} {value!r}: {said}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("NEWSFLOW_SHUTDOWN_TIMEOUT", "inf", "must be a finite number"),
+        ("NEWSFLOW_INTAKE_RATE_LIMIT", "inf", "must be a finite number"),
+        ("NEWSFLOW_KAFKA_LINGER_MS", "-1", "must not be negative"),
+    ],
+)
+def test_a_service_refuses_a_value_at_no_edge_before_it_starts(
+    variable: str,
+    value: str,
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    """`NEWSFLOW_SHUTDOWN_TIMEOUT=inf newsflow ingest` ran, and ended its first stop in an
+    OverflowError traceback (selectors: cannot convert float infinity to integer); a negative
+    linger was handed to kafka-python."""
+    monkeypatch.setenv(variable, value)
+    assert main(["ingest"]) == 2
+    assert f"invalid {variable} {value!r}: {said}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["ingest"], ["extract"], ["topics", "create"]])
+def test_a_heartbeat_no_shorter_than_the_session_is_refused_before_anything_starts(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """`NEWSFLOW_KAFKA_SESSION_TIMEOUT_MS=1000 newsflow ingest` (the heartbeat left at 3000):
+    kafka-python refused the consumer in each worker, which died with exit 1 and was restarted
+    every second, for ever."""
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SESSION_TIMEOUT_MS", "1000")
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "kafka_heartbeat_interval_ms (3000) must be lower than" in err
+    assert "kafka_session_timeout_ms (1000)" in err
+
+
 def test_an_http_address_that_cannot_be_served_is_a_configuration_error() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

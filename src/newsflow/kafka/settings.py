@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsflow.config import Setting, boolean, positive_int
+from newsflow.config import Setting, boolean, non_negative_int, positive_int
+from newsflow.errors import ConfigError
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI")
@@ -81,7 +82,7 @@ KAFKA_SETTINGS = (
         "kafka_linger_ms",
         "producer batching delay (a batch's outputs go at its flush at the latest)",
         100,
-        int,
+        non_negative_int,
     ),
     Setting("kafka_batch_bytes", "producer batch size per partition", 256 * 1024, positive_int),
     Setting(
@@ -149,6 +150,16 @@ class KafkaSettings:
     batch_bytes: int = 256 * 1024
     max_request_bytes: int = 16 * 1024 * 1024
     idempotence: bool = True
+
+    def __post_init__(self) -> None:
+        # kafka-python refuses such a consumer when it is made, in each worker: the workers
+        # died and were restarted every second, the service never stopping nor working.
+        if self.heartbeat_interval_ms >= self.session_timeout_ms:
+            raise ConfigError(
+                f"kafka_heartbeat_interval_ms ({self.heartbeat_interval_ms}) must be lower than "
+                f"kafka_session_timeout_ms ({self.session_timeout_ms}); a third of it or less "
+                "(NEWSFLOW_KAFKA_HEARTBEAT_INTERVAL_MS, NEWSFLOW_KAFKA_SESSION_TIMEOUT_MS)"
+            )
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> KafkaSettings:
