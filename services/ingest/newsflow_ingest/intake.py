@@ -8,6 +8,7 @@ and the size limit from Content-Length.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import math
 import threading
@@ -129,8 +130,9 @@ class Intake:
 
 
 def split_messages(body: bytes) -> list[bytes] | str:
-    """One JSON object, or one object per line; an error string names the first bad line."""
-    stripped = body.strip()
+    """One JSON object, or one object per line; an error string names the first bad line. A
+    byte-order mark before the body is dropped (RFC 8259 lets a reader skip it)."""
+    stripped = body.removeprefix(codecs.BOM_UTF8).strip()
     if not stripped:
         return "empty body"
     try:

@@ -7,6 +7,7 @@ deterministic `article_id`, so a redelivered message keeps its id and a re-crawl
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import ipaddress
 import re
@@ -70,15 +71,19 @@ def _parse_json(raw: bytes) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        error = exc
+    if raw.startswith(codecs.BOM_UTF8):  # a byte-order mark, which RFC 8259 lets a reader skip
         try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as bad:
-            return Rejection(
-                R.BAD_ENCODING, f"message is not UTF-8: {bad.reason} at byte {bad.start}"
-            )
-        if "surrogate" in str(exc):
-            return Rejection(R.BAD_ENCODING, f"invalid Unicode escape: {exc}")
-        return Rejection(R.INVALID_JSON, str(exc))
+            return orjson.loads(raw[len(codecs.BOM_UTF8) :])
+        except orjson.JSONDecodeError as exc:
+            error = exc
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return Rejection(R.BAD_ENCODING, f"message is not UTF-8: {bad.reason} at byte {bad.start}")
+    if "surrogate" in str(error):
+        return Rejection(R.BAD_ENCODING, f"invalid Unicode escape: {error}")
+    return Rejection(R.INVALID_JSON, str(error))
 
 
 def _validate(
@@ -292,7 +297,7 @@ def _type(value: object) -> str:
 def peek_source_id(raw: bytes) -> str | None:
     """The sender's `id` of a message, if it can be read at all (for rejections' provenance)."""
     try:
-        msg = orjson.loads(raw)
+        msg = orjson.loads(raw.removeprefix(codecs.BOM_UTF8))
     except orjson.JSONDecodeError:
         return None
     value = msg.get("id") if isinstance(msg, dict) else None

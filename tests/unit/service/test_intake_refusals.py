@@ -172,3 +172,13 @@ def test_a_body_larger_than_the_budget_is_taken_alone() -> None:
     budget.give_back(500)
     assert budget.take(60, timeout=0) and budget.take(40, timeout=0)
     assert not budget.take(1, timeout=0)
+
+
+def test_a_byte_order_mark_before_the_body_is_skipped(metrics: Metrics) -> None:
+    """`curl --data-binary @body.json` of a file saved with a byte-order mark: 400, "line 1 is
+    not JSON"."""
+    producer = Producer()
+    route = intake(producer, metrics)
+    assert route(Request(b"\xef\xbb\xbf" + ONE + b"\n" + ONE))[0] == 202  # type: ignore[arg-type]
+    assert route(Request(b"\xef\xbb\xbf" + ONE))[0] == 202  # type: ignore[arg-type]
+    assert producer.sent == [ONE, ONE, ONE]

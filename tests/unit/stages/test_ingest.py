@@ -37,6 +37,18 @@ def test_a_valid_message_becomes_an_article() -> None:
     assert len(article.article_id) == 32
 
 
+def test_a_byte_order_mark_before_the_message_is_skipped() -> None:
+    """A message sent with a UTF-8 byte-order mark (as .NET's and PowerShell's UTF-8 writers
+    put one) was rejected invalid_json, "UTF-8 byte order mark (BOM) is not supported", where
+    `newsflow process` drops it from a file's first line."""
+    article = ingest(b"\xef\xbb\xbf" + message(id="bom"), now=NOW)
+    assert isinstance(article, Article) and article.source_id == "bom"
+    assert article.article_id == ingest(message(id="bom"), now=NOW).article_id  # type: ignore[union-attr]
+    assert ingest(b"\xef\xbb\xbf\xef\xbb\xbf" + message(), now=NOW).reason == "invalid_json"  # type: ignore[union-attr]
+    bad = ingest(b"\xef\xbb\xbf" + b'{"url": "\xff"}', now=NOW)
+    assert isinstance(bad, Rejection) and bad.reason == "bad_encoding"
+
+
 def test_article_id_is_stable_for_a_redelivery_and_new_for_a_recrawl() -> None:
     first = ingest(message(fetched_at="2024-09-10T10:00:00Z"), now=NOW)
     again = ingest(message(fetched_at="2024-09-10T12:00:00+02:00"), now=datetime.now(UTC))
