@@ -362,6 +362,12 @@ class _Listener(ConsumerRebalanceListener):
         log.info(
             "partitions assigned", extra={"partitions": sorted(tp.partition for tp in assigned)}
         )
+        if not assigned:  # it said only "partitions assigned" with an empty list
+            log.warning(
+                "this worker was assigned no partition of %s and idles: the group has more "
+                "members (replicas × NEWSFLOW_WORKERS) than the topic has partitions",
+                self.loop.topic,
+            )
 
 
 def group_reachable(consumer: KafkaConsumer) -> bool:

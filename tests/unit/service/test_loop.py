@@ -625,3 +625,23 @@ def test_a_dead_letter_the_broker_refuses_in_turn_stops_the_worker_uncommitted(
         run_three(metrics, log, Oversized(log, poisoned=1), producer)
     assert [topic for topic, _ in producer.sent] == ["out", "out", "out", "dlq"]
     assert [entry for entry in log if entry[0] in ("commit", "commit_async")] == []
+
+
+def test_a_worker_assigned_no_partition_says_it_idles(caplog: pytest.LogCaptureFixture) -> None:
+    """With more group members than partitions (`NEWSFLOW_WORKERS=4` on a topic of 3), the
+    idle worker logged only "partitions assigned" with an empty list."""
+    from types import SimpleNamespace
+
+    from kafka import TopicPartition
+
+    from newsflow.service.loop import _Listener
+
+    loop = SimpleNamespace(_joined=False, topic="articles.raw")
+    listener = _Listener(loop)  # type: ignore[arg-type]
+    with caplog.at_level("INFO", logger="newsflow.service.loop"):
+        listener.on_partitions_assigned({TopicPartition("articles.raw", 0)})
+        assert not [r for r in caplog.records if r.levelname == "WARNING"]
+        listener.on_partitions_assigned(set())
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1 and "assigned no partition of articles.raw and idles" in warned[0]
+    assert loop._joined  # still ready: an idle member is a healthy one
