@@ -121,3 +121,10 @@ def test_a_replay_never_assigned_a_partition_says_so_instead_of_nothing_to_repla
             join_timeout=1.0,
         )
     assert producer.sent == []
+
+
+def test_a_record_that_holds_no_rejection_is_counted_and_passed_over() -> None:
+    """A record of another writer on the topic (not JSON, not an object, a tombstone) ended
+    the replay in an orjson traceback, before the commit: every later run stopped there."""
+    counts, producer = run([b"not json", b"[1]", None, rejection("bad_url", b"after")])  # type: ignore[list-item]
+    assert counts == {"unreadable": 3, "ingest": 1} and producer.sent == [b"after"]

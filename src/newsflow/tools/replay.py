@@ -79,7 +79,10 @@ def replay(
                     consumer.pause(tp)
                     break
                 offsets[tp] = OffsetAndMetadata(record.offset + 1, None, -1)
-                event = orjson.loads(record.value)
+                event = _event(record.value)
+                if event is None:  # a tombstone, or a record newsflow did not write
+                    counts["unreadable"] = counts.get("unreadable", 0) + 1
+                    continue
                 stage = event.get("stage", "")
                 if (reasons and event.get("reason") not in reasons) or stage not in targets:
                     counts["skipped"] = counts.get("skipped", 0) + 1
@@ -98,3 +101,13 @@ def replay(
         if offsets and not dry_run:
             consumer.commit(offsets)
     return counts
+
+
+def _event(value: bytes | None) -> dict[str, Any] | None:
+    """The rejection event a record holds, or None when it holds none (it raised, and every
+    later replay of the topic stopped at the same record)."""
+    try:
+        event = orjson.loads(value or b"")
+    except orjson.JSONDecodeError:
+        return None
+    return event if isinstance(event, dict) else None
