@@ -25,6 +25,7 @@ def test_tokens_from_a_secret_file(tmp_path: Path) -> None:
     path.write_text("# intake clients\nalpha\n\n beta \n")
     auth = TokenAuth.from_settings("gamma", str(path))
     assert all(auth.allows(f"Bearer {t}") for t in ("alpha", "beta", "gamma"))
+    assert not auth.allows("Bearer # intake clients")  # a comment is no token
     with pytest.raises(ConfigError, match="tokens file"):
         TokenAuth.from_settings(None, str(tmp_path / "missing"))
 
@@ -37,6 +38,23 @@ def test_rate_limit_allows_a_burst_then_asks_to_wait() -> None:
     assert limiter.allow("b") == 0.0  # clients are limited separately
     now[0] += 0.5
     assert limiter.allow("a") == 0.0
+
+
+def test_a_client_idle_for_long_still_gets_only_its_burst_at_once() -> None:
+    now = [0.0]
+    limiter = RateLimiter(1.0, 2, clock=lambda: now[0])
+    assert limiter.allow("a") == 0.0
+    now[0] += 3600.0  # an hour of quiet does not save up an hour of requests
+    assert [limiter.allow("a") for _ in range(3)] == [0.0, 0.0, pytest.approx(1.0)]
+
+
+def test_when_the_table_is_full_the_client_seen_longest_ago_is_forgotten() -> None:
+    now = [0.0]
+    limiter = RateLimiter(1.0, 1, max_clients=2, clock=lambda: now[0])
+    assert [limiter.allow(client) for client in ("a", "b", "c")] == [0.0, 0.0, 0.0]
+    assert limiter.allow("a") == 0.0  # forgotten for "c": a fresh bucket
+    assert limiter.allow("c") > 0.0  # the newest client is remembered, and limited
+    assert limiter.allow("a") > 0.0
 
 
 def test_rate_limiter_memory_is_bounded() -> None:
