@@ -8,9 +8,10 @@ from typing import Any
 
 import orjson
 import pytest
-from kafka.errors import MessageSizeTooLargeError
+from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 
 from newsflow.service.metrics import Metrics
+from newsflow_ingest.guard import RateLimiter
 from newsflow_ingest.intake import Intake
 
 ONE = orjson.dumps({"url": "https://example.com/1", "text": "word " * 20})
@@ -30,10 +31,16 @@ class Request:
 
 
 class Producer:
-    def __init__(self, fails: Exception | None = None) -> None:
+    """`fails`: raised by `send`; `undelivered`: by a future's `get` (a batch the broker did
+    not acknowledge in time, found only once the flush is over)."""
+
+    def __init__(
+        self, fails: Exception | None = None, *, undelivered: Exception | None = None
+    ) -> None:
         self.sent: list[bytes] = []
         self.keys: list[bytes | None] = []
         self.fails = fails
+        self.undelivered = undelivered
         self.waits: list[float] = []
 
     def send(self, topic: str, *, key: bytes | None, value: bytes) -> Producer:
@@ -44,19 +51,23 @@ class Producer:
         return self
 
     def get(self, timeout: float) -> None:
-        return None
+        if self.undelivered:
+            raise self.undelivered
 
     def flush(self, timeout: float) -> None:
         self.waits.append(timeout)
 
 
-def intake(producer: Producer, metrics: Metrics, **limits: Any) -> Intake:
+def intake(
+    producer: Producer, metrics: Metrics, *, limiter: RateLimiter | None = None, **limits: Any
+) -> Intake:
     return Intake(
         producer=producer,
         topic="articles.raw",
         max_body_bytes=limits.get("max_body_bytes", 100_000),
         max_message_bytes=limits.get("max_message_bytes", 1_000),
         metrics=metrics,
+        limiter=limiter,
     )
 
 
@@ -91,6 +102,39 @@ def test_messages_within_the_limits_are_sent_and_a_broker_failure_asks_for_a_ret
     assert headers == {"Retry-After": "5"}  # as a 429 says when to come back
     too_large = intake(Producer(fails=MessageSizeTooLargeError("17200177 bytes")), metrics)
     assert too_large(Request(ONE))[0] == 413  # type: ignore[arg-type]
+
+
+def test_a_body_of_exactly_the_limit_is_taken(metrics: Metrics) -> None:
+    producer = Producer()
+    assert intake(producer, metrics, max_body_bytes=len(ONE))(Request(ONE))[0] == 202  # type: ignore[arg-type]
+    assert intake(producer, metrics, max_body_bytes=len(ONE) - 1)(Request(ONE))[0] == 413  # type: ignore[arg-type]
+
+
+def test_messages_the_broker_did_not_acknowledge_by_the_end_of_the_flush_ask_for_a_retry(
+    metrics: Metrics,
+) -> None:
+    """A send can fail after it was queued (a batch expired, the leader gone): a 202 would say
+    the crawler may forget articles that never reached the topic."""
+    producer = Producer(undelivered=KafkaTimeoutError("Batch for articles.raw-0 expired"))
+    status, _, headers = intake(producer, metrics)(Request(ONE))  # type: ignore[arg-type]
+    assert (status, headers) == (503, {"Retry-After": "5"})
+
+
+@pytest.mark.parametrize(("rate", "retry_after"), [(2.0, "1"), (0.4, "3")])
+def test_a_client_over_its_rate_is_told_the_whole_seconds_to_wait_rounded_up(
+    metrics: Metrics, rate: float, retry_after: str
+) -> None:
+    """Retry-After is whole seconds: a wait of 0.5 s is 1, one of 2.5 s is 3 (2 would bring
+    the crawler back too early, to another 429)."""
+    limiter = RateLimiter(rate, 1, clock=lambda: 0.0)
+    route = intake(Producer(), metrics, limiter=limiter)
+    assert route(Request(ONE))[0] == 202  # type: ignore[arg-type]
+    status, body, headers = route(Request(ONE))  # type: ignore[arg-type]
+    assert (status, body, headers) == (
+        429,
+        {"error": "rate limit exceeded"},
+        {"Retry-After": retry_after},
+    )
 
 
 def test_a_url_too_long_to_be_a_key_goes_without_one_for_ingest_to_refuse(
