@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from kafka import TopicPartition
 
 from newsflow.service.lag import LAG_REFRESH, EndOffsets
@@ -55,3 +56,26 @@ def test_offsets_are_asked_for_the_wanted_partitions_and_survive_a_failure() -> 
         stop.set()
         reader.join(5)
     assert not reader.is_alive() and client.closed
+
+
+def test_one_client_serves_every_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client is made once and kept (each one made holds connections to the brokers)."""
+    from newsflow.service import lag
+
+    monkeypatch.setattr(lag, "LAG_REFRESH", 0.01)
+    made: list[FakeClient] = []
+
+    def make_client() -> FakeClient:
+        made.append(FakeClient([]))
+        return made[-1]
+
+    stop = threading.Event()
+    reader = EndOffsets(make_client, stop)  # type: ignore[arg-type]
+    reader.want({TP})
+    reader.start()
+    try:
+        assert wait_for(lambda: bool(made) and len(made[0].asked) >= 3)
+    finally:
+        stop.set()
+        reader.join(5)
+    assert len(made) == 1 and made[0].closed
