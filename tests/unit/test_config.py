@@ -40,6 +40,11 @@ def test_flag_beats_environment_beats_default() -> None:
     assert resolve(parse("--workers", "5"), SETTINGS, {"NEWSFLOW_WORKERS": "3"})["workers"] == 5
 
 
+def test_an_empty_variable_means_the_default() -> None:
+    """Compose files and Helm values pass `NEWSFLOW_WORKERS: ""` for a setting left unset."""
+    assert resolve(parse(), SETTINGS, {"NEWSFLOW_WORKERS": ""})["workers"] == 1
+
+
 def test_a_bad_value_names_its_source() -> None:
     with pytest.raises(ConfigError, match="invalid NEWSFLOW_WORKERS 'many'"):
         resolve(parse(), SETTINGS, {"NEWSFLOW_WORKERS": "many"})

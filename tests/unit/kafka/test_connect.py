@@ -73,3 +73,29 @@ def test_what_making_the_clients_raised_is_raised_to_the_caller() -> None:
 
     with pytest.raises(KafkaConnectionError, match="no answer"):
         made_unless_stopped(refuse, threading.Event())
+
+
+class RecordingProducer(SlowProducer):
+    def __init__(self) -> None:
+        self.flushes: list[float | None] = []
+        self.closed_with: list[float | None] = []
+
+    def flush(self, timeout: float | None = None) -> None:
+        self.flushes.append(timeout)
+
+    def close(self, timeout: float | None = None) -> None:
+        self.closed_with.append(timeout)
+
+
+def test_the_connected_producer_flushes_and_closes_with_the_caller_s_timeouts(
+    listening: KafkaSettings,
+) -> None:
+    """The intake's flush waits `ACK_SECONDS`, no longer, before it answers 503; a closed
+    intake closes its producer (its sender thread, its connections)."""
+    producer = RecordingProducer()
+    background = BackgroundProducer(listening, lambda: producer)
+    background._thread.join(5)
+    assert background.connected
+    background.flush(timeout=10)
+    background.close(timeout=1)
+    assert (producer.flushes, producer.closed_with) == ([10], [1])
