@@ -17,6 +17,7 @@ from newsflow.config import (
     positive_int,
     redact,
     resolve,
+    tcp_port,
 )
 from newsflow.errors import ConfigError
 from newsflow.kafka.settings import KAFKA_SETTINGS, KafkaSettings
@@ -58,6 +59,23 @@ def test_secrets_are_redacted() -> None:
         {**resolve(argparse.Namespace(), KAFKA_SETTINGS, {}), "kafka_sasl_password": "hunter2"}
     )
     assert "hunter2" not in repr(kafka)
+
+
+def test_a_secret_that_does_not_parse_is_not_shown_in_the_error() -> None:
+    token = Setting("intake_token", "token", parse=bytes.fromhex, secret=True)
+    with pytest.raises(ConfigError) as raised:
+        resolve(argparse.Namespace(), [token], {"NEWSFLOW_INTAKE_TOKEN": "hunter2-not-hex"})
+    assert "hunter2" not in str(raised.value)
+    assert str(raised.value).startswith("invalid NEWSFLOW_INTAKE_TOKEN (secret): ")
+
+
+@pytest.mark.parametrize(("text", "port"), [("0", 0), ("65535", 65535), ("65536", None)])
+def test_a_port_is_any_from_0_for_a_free_one_to_65535(text: str, port: int | None) -> None:
+    if port is None:
+        with pytest.raises(ValueError, match="from 0 to 65535"):
+            tcp_port(text)
+    else:
+        assert tcp_port(text) == port
 
 
 def test_security_settings_pass_through_to_kafka_python() -> None:
