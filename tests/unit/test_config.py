@@ -250,6 +250,9 @@ def test_an_http_address_that_cannot_be_served_is_a_configuration_error() -> Non
     ("error", "said_first", "hinted"),
     [
         ("KafkaTimeoutError", "KafkaTimeoutError: Unable to bootstrap", True),
+        ("KafkaConnectionError", "KafkaConnectionError: Unable to bootstrap", True),
+        ("NodeNotReadyError", "NodeNotReadyError: Unable to bootstrap", True),
+        ("BrokerNotAvailableError", "[Error 8] BrokerNotAvailableError: Unable", True),
         ("TopicAuthorizationFailedError", "[Error 29] TopicAuthorizationFailedError", False),
     ],
 )
@@ -276,6 +279,23 @@ def test_a_kafka_error_is_said_in_one_line_and_an_unreached_broker_blames_the_ad
     assert said.startswith("newsflow: Kafka: " + said_first)
     assert ("NEWSFLOW_KAFKA_BOOTSTRAP" in said) is hinted
     assert "Traceback" not in said and said.count("\n") == 1
+
+
+def test_ctrl_c_ends_a_command_with_status_130_and_no_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`newsflow tail` runs until Ctrl-C: that is its normal end, as the shell's 128 + SIGINT."""
+    import newsflow.commands as commands
+
+    def interrupted(args: argparse.Namespace) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "run_tail", interrupted)
+    try:
+        status = main(["tail", "articles.clean"])
+    except KeyboardInterrupt:  # (caught here, or it would stop the test run)
+        status = None
+    assert status == 130
 
 
 def test_a_misspelt_variable_is_told_and_other_variables_are_not() -> None:
