@@ -120,6 +120,10 @@ def test_the_default_poll_budget_fits_and_a_too_large_batch_is_refused() -> None
     check_poll_budget(defaults)
     with pytest.raises(ConfigError, match="kafka_max_poll_records"):
         check_poll_budget({**defaults, "kafka_max_poll_records": 500})
+    # 25 records × (5 s + 1 s) is half of the default 300 s interval: that fits, one more not
+    check_poll_budget({**defaults, "kafka_max_poll_records": 25})
+    with pytest.raises(ConfigError, match="= 156 s exceeds half"):
+        check_poll_budget({**defaults, "kafka_max_poll_records": 26})
 
 
 def test_service_help_documents_every_variable(capsys: pytest.CaptureFixture) -> None:
