@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pytest
 from kafka import TopicPartition
+from kafka.errors import KafkaTimeoutError
 from tests.recording import RecordingProducer
 
 from newsflow import events
@@ -128,3 +129,64 @@ def test_a_record_that_holds_no_rejection_is_counted_and_passed_over() -> None:
     the replay in an orjson traceback, before the commit: every later run stopped there."""
     counts, producer = run([b"not json", b"[1]", None, rejection("bad_url", b"after")])  # type: ignore[list-item]
     assert counts == {"unreadable": 3, "ingest": 1} and producer.sent == [b"after"]
+
+
+class Seeking(Consumer):
+    """A consumer that records where the replay leaves a partition."""
+
+    def __init__(self, records: list[Record]) -> None:
+        super().__init__([])
+        self.batches = [{TP: records}]
+        self.sought: list[tuple[TopicPartition, int]] = []
+        self.paused: list[TopicPartition] = []
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.sought.append((tp, offset))
+
+    def pause(self, tp: TopicPartition) -> None:
+        self.paused.append(tp)
+
+
+def replay_of(consumer: Consumer, producer: Any, *, dry_run: bool = False) -> dict[str, int]:
+    return replay(
+        consumer,
+        producer,
+        targets={"ingest": "articles.raw"},
+        reasons=None,
+        dry_run=dry_run,
+        idle_timeout=0.2,
+    )
+
+
+def test_the_next_replay_starts_after_the_last_record_replayed() -> None:
+    consumer = Consumer([rejection("bad_url", b"a"), rejection("bad_url", b"b")])
+    replay_of(consumer, RecordingProducer())
+    assert consumer.committed == {TP: 2}  # the offset of the next record, as Kafka counts
+
+
+def test_a_dry_run_sends_nothing_and_leaves_the_records_for_the_real_run() -> None:
+    consumer, producer = Consumer([rejection("bad_url", b"a")]), RecordingProducer()
+    assert replay_of(consumer, producer, dry_run=True) == {"ingest": 1}
+    assert (producer.sent, consumer.committed) == ([], {})
+
+
+def test_records_rejected_after_the_replay_started_are_left_for_the_next_one() -> None:
+    """A replayed message that is rejected again comes back to the topic being replayed: it
+    is not replayed again in the same run, which would loop for ever."""
+    later = int(time.time() * 1000) + 60_000
+    records = [Record(0, 0, b"k", rejection("bad_url", b"a")),
+               Record(1, later, b"k", rejection("bad_url", b"a"))]  # fmt: skip
+    consumer, producer = Seeking(records), RecordingProducer()
+    assert replay_of(consumer, producer) == {"ingest": 1}
+    assert (consumer.sought, consumer.paused, consumer.committed) == ([(TP, 1)], [TP], {TP: 1})
+
+
+def test_nothing_is_committed_when_a_replayed_message_was_not_delivered() -> None:
+    class Undelivered(RecordingProducer):
+        def get(self, timeout: float) -> None:
+            raise KafkaTimeoutError("Batch for articles.raw-0 expired")
+
+    consumer = Consumer([rejection("bad_url", b"a")])
+    with pytest.raises(KafkaTimeoutError):
+        replay_of(consumer, Undelivered())
+    assert consumer.committed == {}
