@@ -62,3 +62,42 @@ def test_a_topic_the_cluster_does_not_have_is_named(topics: list[str]) -> None:
             idle_timeout=0.1,
             out=io.StringIO(),
         )
+
+
+class TwoTopics(Consumer):
+    def __init__(self) -> None:
+        clean = TopicPartition("articles.clean", 0)
+        rejected = TopicPartition("articles.rejected", 0)
+        self.batches = [
+            {
+                clean: [Record(clean.topic, b'{"article_id": "a1", "text": "x"}')] * 2,
+                rejected: [Record(rejected.topic, b'{"stage": "ingest", "reason": "bad_url"}')],
+            }
+        ]
+
+    def partitions_for_topic(self, topic: str) -> set[int] | None:
+        return {0} if topic in ("articles.clean", "articles.rejected") else None
+
+
+def tail_of_two(limit: int | None) -> tuple[int, list[str]]:
+    out = io.StringIO()
+    count = tail(
+        TwoTopics(),
+        ["articles.clean", "articles.rejected"],
+        as_json=False,
+        from_beginning=True,
+        limit=limit,
+        idle_timeout=0.1,
+        out=out,
+    )
+    return count, out.getvalue().splitlines()
+
+
+def test_tailing_several_topics_names_each_line_s_topic() -> None:
+    count, lines = tail_of_two(None)
+    assert count == 3
+    assert [line.split()[:2] for line in lines] == [
+        ["articles.clean", "clean"],
+        ["articles.clean", "clean"],
+        ["articles.rejected", "rejection"],
+    ]
