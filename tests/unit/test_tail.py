@@ -101,3 +101,9 @@ def test_tailing_several_topics_names_each_line_s_topic() -> None:
         ["articles.clean", "clean"],
         ["articles.rejected", "rejection"],
     ]
+
+
+def test_max_stops_the_tail_inside_a_batch() -> None:
+    """`--max 1` printed every record of the first poll (up to 500), not one."""
+    count, lines = tail_of_two(1)
+    assert (count, len(lines)) == (1, 1)

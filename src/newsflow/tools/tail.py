@@ -96,4 +96,6 @@ def tail(
                 if on_record:
                     on_record(record)
                 count += 1
+                if count == limit:  # (a poll brings up to max_poll_records)
+                    return count
     return count
