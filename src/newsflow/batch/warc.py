@@ -63,7 +63,7 @@ def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[
                 origin = Origin(file=file_name(file), offset=offset)
                 if record.format != "warc":
                     raise ValueError(f"not a WARC record but {record.format!r}")
-                if not isinstance(getattr(record.raw_stream, "limit", None), int):
+                if not _has_length(record):
                     if not _blank_tail(again, offset):  # (padding read as a record)
                         problem = f"the record at offset {offset} has no valid Content-Length"
                     break  # its end is unknown, and so where the next record starts
@@ -94,6 +94,18 @@ def read_warc(file: Path, *, max_bytes: int, skipped: Counter[str]) -> Iterator[
     if problem is not None:
         origin = Origin(file=file_name(file), offset=offset)
         yield InputItem(b"", origin, rejection=Rejection(R.BAD_ENCODING, problem.strip()[:500]))
+
+
+def _has_length(record: Any) -> bool:
+    """Whether the record's `Content-Length` is a number of bytes: warcio reads a record
+    without one to the end of the file, and one whose value is not a number (a file cut
+    inside that header line) as 0 bytes, an empty page."""
+    if not isinstance(getattr(record.raw_stream, "limit", None), int):
+        return False
+    try:
+        return int(record.rec_headers.get_header("Content-Length") or "") >= 0
+    except ValueError:
+        return False
 
 
 def _article_kind(record: Any) -> str | None:

@@ -602,6 +602,22 @@ def test_a_damaged_crawl_never_raises_and_loses_no_article_silently(
         assert items and items[-1].rejection is not None  # a cut inside a record is reported
 
 
+def test_a_file_cut_inside_a_content_length_line_is_reported_not_read_as_an_empty_page(
+    tmp_path: Path,
+) -> None:
+    """warcio reads a Content-Length that is no number as 0: a crawl cut just after
+    `Content-Length: ` gave the record as an article of no content, and no rejection."""
+    whole = small_crawl()
+    starts = [n for n in range(len(whole)) if whole.startswith(b"\r\nWARC/1.0\r\n", n)]
+    last = whole.index(b"\r\nContent-Length: ", starts[-1])  # the last record's own header
+    path = tmp_path / "crawl.warc"
+    path.write_bytes(whole[: last + len(b"\r\nContent-Length: ")])
+    items = list(read_inputs([path], max_bytes=10_000_000, skipped=Counter()))
+    assert [item.rejection.reason for item in items if item.rejection] == ["bad_encoding"]
+    assert items[-1].rejection is not None and items[-1].origin.offset == starts[-1] + 2
+    assert "no valid Content-Length" in items[-1].rejection.detail
+
+
 def member_ends(data: bytes) -> list[int]:
     """Where each gzip member of `data` ends."""
     ends, at = [], 0
