@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,13 @@ from benchmarks.performance.phases import _SUMMARY
 
 from newsflow import pipeline
 from newsflow.batch import runner
-from newsflow.batch.inputs import InputItem, decode_document, gunzip_bounded, read_inputs
+from newsflow.batch.inputs import (
+    InputItem,
+    decode_document,
+    gunzip_bounded,
+    read_inputs,
+    skipped_line,
+)
 from newsflow.cli import main
 from newsflow.contracts.codec import decode
 from newsflow.errors import ConfigError, StoreUnavailable
@@ -657,3 +664,11 @@ def test_sigterm_mid_run_writes_what_was_decided_and_says_what_a_rerun_does(
     said = re.search(r"newsflow: stopped after (\d+) outcomes?: (.+?)/\{", err)
     assert said is not None and (int(said[1]), said[2]) == (total, str(out))
     assert "A re-run over the same inputs writes the files again from the start" in err
+
+
+def test_the_skipped_records_are_reported_by_kind_most_first() -> None:
+    skipped = Counter({"request": 1, "response 301": 3, "metadata": 2})
+    assert skipped_line(skipped) == (
+        "skipped WARC records that hold no article: response 301 3, metadata 2, request 1"
+    )
+    assert skipped_line(Counter()) is None

@@ -245,3 +245,22 @@ def test_a_yes_or_no_flag_alone_before_an_input_says_so(
         main(["process", "--divert-near-duplicates", folder, "--out", str(tmp_path / "out")])
     assert exit_.value.code == 2
     assert f"is true or false, not {folder!r}" in capsys.readouterr().err
+
+
+def test_newsflow_stories_lists_the_stories_of_the_hours_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--hours, not the story window, says how recent a story's latest article must be."""
+    from datetime import UTC, timedelta
+
+    import newsflow.batch_commands as batch_commands
+
+    out, store = tmp_path / "out", str(tmp_path / "store.sqlite")
+    assert main(["process", str(SEEDS[0]), "--out", str(out), "--store", store, "--quiet"]) == 0
+    later = datetime.now(UTC) + timedelta(hours=2)  # the seed has no date: fetched now
+    monkeypatch.setattr(batch_commands, "_utc_now", lambda: later)
+    capsys.readouterr()
+    assert main(["stories", "--store-url", store, "--json", "--hours", "1"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["stories", "--store-url", store, "--json", "--hours", "3"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1
