@@ -460,6 +460,14 @@ def test_a_record_over_the_size_limit_is_rejected_where_it_stands(tmp_path: Path
     assert small.rejection is None and orjson.loads(small.raw)["url"].endswith("/small")
 
 
+def test_a_page_of_exactly_the_size_limit_is_read(tmp_path: Path) -> None:
+    page = article_page("Exact", SEED).encode()
+    archive = Archive(tmp_path / "exact.warc.gz")
+    archive.response("https://news.example/exact", page)
+    [item] = read_inputs([archive.close()], max_bytes=len(page))
+    assert item.rejection is None
+
+
 @pytest.mark.parametrize(
     ("damage", "readable", "said"),
     [
