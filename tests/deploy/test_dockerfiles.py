@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from deploy_support import ROOT, SERVICES, parses_as_newsflow_command, setting_default
+
+from newsflow.service.http import HealthServer
 
 Instruction = tuple[str, str]
 
@@ -86,6 +92,34 @@ def test_health_check_stop_signal_port_and_command(service: str) -> None:
     assert command == [service]
     parses_as_newsflow_command(command)
     assert last(runtime, "ENTRYPOINT").endswith('"newsflow"]')
+
+
+def health_command(service: str) -> list[str]:
+    """The HEALTHCHECK's CMD, as the container runs it."""
+    check = last(stages(service)[1], "HEALTHCHECK")
+    return list(json.loads(check.split(" CMD ", 1)[1]))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("host", [None, "0.0.0.0", "127.0.0.2"])
+def test_the_health_check_passes_where_the_service_listens(
+    service: str, host: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With NEWSFLOW_HTTP_HOST one address (127.0.0.2 here), the check asked 127.0.0.1: a
+    working container was marked unhealthy."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    server = HealthServer(host or "0.0.0.0", 0, ready=lambda: (True, {}), routes={})
+    server.start()
+    try:
+        env = {**os.environ, "NEWSFLOW_HTTP_PORT": str(server.port)}
+        if host is not None:
+            env["NEWSFLOW_HTTP_HOST"] = host
+        command = health_command(service)
+        assert command[0] == "python"
+        checked = subprocess.run([sys.executable, *command[1:]], env=env, timeout=20)
+        assert checked.returncode == 0
+    finally:
+        server.stop()
 
 
 def test_build_context_sends_only_what_the_images_need() -> None:
