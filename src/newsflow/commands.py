@@ -86,8 +86,8 @@ def add_streaming_commands(commands: Any) -> None:
         title="actions", metavar="ACTION"
     )
     create = topics.add_parser("create", help="create every newsflow topic (idempotent)")
-    create.add_argument("--partitions", type=int, default=6)
-    create.add_argument("--replication", type=int, default=1)
+    create.add_argument("--partitions", type=positive_int, default=6)
+    create.add_argument("--replication", type=positive_int, default=1)
     add_settings(create, TOOL_SETTINGS)
     create.set_defaults(handler=run_topics_create)
 

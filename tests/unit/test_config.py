@@ -330,3 +330,19 @@ def test_the_command_warns_of_a_misspelt_variable(
     assert "NEWSFLOW_STORY_TRESHOLD is no setting, ignored (NEWSFLOW_STORY_THRESHOLD?)" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize("flag", ["--partitions", "--replication"])
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_topics_create_refuses_no_partitions_or_replicas_before_asking_the_broker(
+    flag: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """Tansu created a topic of 0 partitions, which no worker can read (Kafka refuses it)."""
+    import newsflow.kafka.clients as clients
+
+    asked: list[object] = []
+    monkeypatch.setattr(clients, "create_topics", lambda *args, **kwargs: asked.append(args))
+    with pytest.raises(SystemExit) as stopped:
+        main(["topics", "create", "--kafka-bootstrap", "127.0.0.1:1", flag, value])
+    assert stopped.value.code == 2 and asked == []
+    assert f"argument {flag}" in capsys.readouterr().err
