@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +23,13 @@ Route = Callable[["Request"], Response]
 
 
 READ_TIMEOUT = 30.0  # seconds a request may go without sending a byte
+HEAD_SECONDS = 30.0
+"""Seconds a connection has to send a request's line and headers in all, however they trickle
+in (a client sending a byte every 29 s held its thread for ever), and an idle kept-alive
+connection to start its next request."""
+MAX_CONNECTIONS = 256
+"""Connections served at once, each on a thread; one more is closed at once (they were
+unbounded: a thread each)."""
 GET_PATHS = ("/metrics", "/healthz", "/readyz")
 
 
@@ -64,6 +73,18 @@ class HealthServer:
 
         class Handler(BaseHTTPRequestHandler):
             timeout = READ_TIMEOUT  # a client that stops sending does not hold a thread
+
+            def handle_one_request(self) -> None:
+                server._deadlines.arm(self.connection, HEAD_SECONDS)
+                try:
+                    super().handle_one_request()
+                finally:
+                    server._deadlines.disarm(self.connection)
+
+            def parse_request(self) -> bool:
+                parsed = super().parse_request()  # the headers are read: the body has its own
+                server._deadlines.disarm(self.connection)
+                return parsed
 
             def do_GET(self) -> None:
                 path = self.path.split("?")[0]  # a scrape may carry parameters
@@ -146,20 +167,85 @@ class HealthServer:
 
         self.ready = ready
         self.routes = routes or {}
+        self._deadlines = _Deadlines()
         try:
-            self._server = ThreadingHTTPServer((host, port), Handler)
+            self._server = _BoundedServer((host, port), Handler)
         except OSError as exc:  # in use, not this machine's address, no such host
             raise ConfigError(
                 f"cannot serve HTTP on {host}:{port}: {exc} (NEWSFLOW_HTTP_HOST, "
                 "NEWSFLOW_HTTP_PORT)"
             ) from exc
-        self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="http")
 
     def start(self) -> None:
         self._thread.start()
+        self._deadlines.start()
 
     def stop(self) -> None:
+        self._deadlines.stop()
         self._server.shutdown()
         self._server.server_close()
+
+
+class _BoundedServer(ThreadingHTTPServer):
+    """A thread per connection, up to `MAX_CONNECTIONS`; a connection past them is closed."""
+
+    daemon_threads = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            log.warning("HTTP connections at their limit (%d): one closed", MAX_CONNECTIONS)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+class _Deadlines:
+    """Connections that must have sent their request's head by a time: one thread checks them
+    each quarter second and shuts a late one down, which ends its handler's read."""
+
+    def __init__(self) -> None:
+        self._due: dict[socket.socket, float] = {}
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="http-deadlines")
+
+    def arm(self, connection: socket.socket, seconds: float) -> None:
+        with self._lock:
+            self._due[connection] = time.monotonic() + seconds
+
+    def disarm(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._due.pop(connection, None)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _watch(self) -> None:
+        while not self._stopped.wait(0.25):
+            now = time.monotonic()
+            with self._lock:
+                late = [c for c, due in self._due.items() if due <= now]
+                for connection in late:
+                    del self._due[connection]
+            for connection in late:
+                with contextlib.suppress(OSError):  # closed meanwhile
+                    connection.shutdown(socket.SHUT_RDWR)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import http.client
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
 
+from newsflow.service import http as http_module
 from newsflow.service.http import HealthServer, Request, Response
 
 
@@ -81,3 +83,57 @@ def test_a_scrape_with_parameters_gets_the_metrics(port: int) -> None:
     status, headers, _ = ask(port, "GET", "/metrics?format=prometheus")
     assert status == 200 and headers["Content-Type"].startswith("text/plain")
     assert ask(port, "GET", "/healthz?probe=1")[0] == 200
+
+
+def closed_within(connection: socket.socket, seconds: float) -> bool:
+    """Whether the server closes `connection` within `seconds` (it sends nothing more)."""
+    connection.settimeout(seconds)
+    try:
+        return connection.recv(1024) == b""
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_a_request_head_trickled_in_is_cut_off_at_its_deadline(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A byte every second kept the read timeout from ever firing: the thread was held for ever
+    (a byte every 29 s against the 30 s timeout)."""
+    monkeypatch.setattr(http_module, "HEAD_SECONDS", 1.0)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    server = HealthServer("127.0.0.1", 0, ready=lambda: (True, {}), routes={})
+    server.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as slow:
+            slow.sendall(b"GET /healthz HTTP/1.1\r\n")
+            started = time.monotonic()
+            for _ in range(3):
+                slow.sendall(b"X")  # a header that never ends
+                time.sleep(0.5)
+            assert closed_within(slow, 3.0)
+            assert time.monotonic() - started < 4.0
+        assert ask(server.port, "GET", "/healthz")[0] == 200  # a prompt request is served
+    finally:
+        server.stop()
+
+
+def test_connections_past_the_limit_are_closed_and_the_others_served(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http_module, "MAX_CONNECTIONS", 2)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    server = HealthServer("127.0.0.1", 0, ready=lambda: (True, {}), routes={})
+    server.start()
+    try:
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)]
+        time.sleep(0.2)  # both taken by their threads
+        with socket.create_connection(("127.0.0.1", server.port)) as third:
+            assert closed_within(third, 3.0)
+        idle.pop().close()
+        time.sleep(0.2)  # its thread ends and gives its slot back
+        assert ask(server.port, "GET", "/healthz")[0] == 200
+        idle.pop().close()
+    finally:
+        server.stop()
