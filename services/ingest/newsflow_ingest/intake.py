@@ -19,6 +19,7 @@ from kafka.errors import MessageSizeTooLargeError
 
 from newsflow.service.http import READ_TIMEOUT, Request, Response
 from newsflow.stages.ingest import DEFAULT_MAX_BYTES, MAX_URL_CHARS
+from newsflow_ingest.encoding import CODINGS, TooLarge, inflate
 from newsflow_ingest.guard import BodyBudget, RateLimiter, TokenAuth
 
 log = logging.getLogger(__name__)
@@ -77,12 +78,13 @@ class Intake:
         if wait:
             retry = str(max(1, math.ceil(wait)))
             return 429, {"error": "rate limit exceeded"}, {"Retry-After": retry}
-        if request.headers.get("Content-Encoding", "identity").lower() != "identity":
-            return 415, {"error": "compressed bodies are not accepted"}, {}
-        status, body = self._accept(request)
+        coding = request.headers.get("Content-Encoding", "identity").strip().lower()
+        if coding != "identity" and coding not in CODINGS:
+            return 415, {"error": f"Content-Encoding {coding!r}: gzip, deflate or none"}, {}
+        status, body = self._accept(request, coding)
         return status, body, {"Retry-After": BROKER_RETRY_AFTER} if status == 503 else {}
 
-    def _accept(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def _accept(self, request: Request, coding: str) -> tuple[int, dict[str, Any]]:
         length_header = request.headers.get("Content-Length") or ""
         if not (length_header.isascii() and length_header.isdigit()):
             return 411, {"error": "Content-Length is required, in decimal digits"}
@@ -96,18 +98,37 @@ class Intake:
                 length,
             )
             return 503, {"error": "the intake holds as many bodies as it may; retry"}
+        held = [length]  # the budget this request holds: an inflated body holds its size
         try:
-            return self._send(request, length)
+            return self._receive(request, length, coding, held)
         finally:
-            self.budget.give_back(length)
+            self.budget.give_back(held[0])
 
-    def _send(self, request: Request, length: int) -> tuple[int, dict[str, Any]]:
+    def _receive(
+        self, request: Request, length: int, coding: str, held: list[int]
+    ) -> tuple[int, dict[str, Any]]:
         try:
             body = request.read(length)
         except TimeoutError:
             return 408, {"error": f"the body was not received within {READ_TIMEOUT:.0f} s"}
         if len(body) < length:
             return 400, {"error": f"the body ended after {len(body)} of {length} bytes"}
+        if coding == "identity":
+            return self._send(body)
+        try:
+            body = inflate(body, coding, limit=self.max_body_bytes)
+        except TooLarge as exc:
+            return 413, {"error": f"{exc}, limit {self.max_body_bytes}"}
+        except ValueError as exc:
+            return 400, {"error": str(exc)}
+        self.budget.give_back(held[0])  # the compressed body's room, for the inflated one's
+        held[0] = 0
+        if not self.budget.take(len(body), self.budget_wait):
+            return 503, {"error": "the intake holds as many bodies as it may; retry"}
+        held[0] = len(body)
+        return self._send(body)
+
+    def _send(self, body: bytes) -> tuple[int, dict[str, Any]]:
         messages = split_messages(body)
         if isinstance(messages, str):
             return 400, {"error": messages}
