@@ -284,8 +284,9 @@ def test_a_child_ready_after_the_start_up_limit_serves_its_articles() -> None:
     """A replacement child (after a timeout or a crash) is not waited for through
     `wait_ready`: one slower to start than the start-up limit said "ready" after its owner
     stopped waiting, and that word was read as the first article's result (ValueError: too
-    many values to unpack), stopping the run or the service."""
-    with Sandbox(SandboxLimits(startup_limit=0.001)) as sandbox:
+    many values to unpack), stopping the run or the service. (The time limit is long: a
+    loaded machine took more than the default 5 s to start the child and extract.)"""
+    with Sandbox(SandboxLimits(startup_limit=0.001, time_limit=60)) as sandbox:
         result = sandbox.run(article(PARAGRAPH * 3))
         assert isinstance(result, Extraction) and sandbox.restarts == 0
         assert isinstance(sandbox.run(article(PARAGRAPH * 3, 1)), Extraction)

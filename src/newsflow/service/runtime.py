@@ -129,6 +129,7 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
     try:
         made = None
         if wait_for_broker(config.kafka, stop):
+            log.info("broker reachable; making the Kafka clients", extra={"worker": index})
             try:
                 made = made_unless_stopped(clients, stop)
             except KafkaError as exc:  # it takes connections, but no client could be made

@@ -43,7 +43,11 @@ def test_a_service_whose_broker_takes_connections_but_never_answers_stops_at_onc
         bootstrap = f"127.0.0.1:{silent.getsockname()[1]}"
         extract = start_service("extract", NEWSFLOW_KAFKA_BOOTSTRAP=bootstrap)
         extract.wait_http()
-        time.sleep(3)  # past the TCP wait: the worker's Kafka clients wait for an answer
+        waited = time.monotonic() + 60
+        while "making the Kafka clients" not in extract.log_text(limit=100_000):
+            assert time.monotonic() < waited, extract.log_text(limit=100_000)
+            time.sleep(0.2)
+        time.sleep(1)  # the worker's Kafka clients wait for an answer
         started = time.monotonic()
         assert extract.terminate(timeout=40) == 0
         assert time.monotonic() - started < 5
