@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+# prometheus_client picks its value class when first imported, by PROMETHEUS_MULTIPROC_DIR: a
+# test that sets the variable (an HTTP server serving /metrics) and imported it first made
+# every metric created later in that process look for a directory that was gone.
+import prometheus_client.values  # noqa: F401
 import pytest
 
 FAULT_ROWS: list[dict[str, Any]] = []

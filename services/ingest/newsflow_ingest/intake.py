@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from kafka.errors import MessageSizeTooLargeError
 
-from newsflow.service.http import READ_TIMEOUT, Request, Response
+from newsflow.service.http import READ_TIMEOUT, BodyTooLarge, Refused, Request, Response
 from newsflow.stages.ingest import DEFAULT_MAX_BYTES, MAX_URL_CHARS
 from newsflow_ingest.encoding import CODINGS, TooLarge, inflate
 from newsflow_ingest.guard import BodyBudget, RateLimiter, TokenAuth
@@ -29,6 +29,7 @@ ACK_SECONDS = 10
 election takes seconds, and a crawler's own timeout is often 30 s (it waited 30)."""
 BROKER_RETRY_AFTER = "5"  # seconds a crawler waits after a 503 (the broker down or not reached)
 DEFAULT_MAX_INFLIGHT_BYTES = 64 * 1024 * 1024
+BUSY = 503, {"error": "the intake holds as many bodies as it may; retry"}
 BUDGET_WAIT = 10.0
 """How long a POST waits for room when the bodies being handled fill the budget, before it
 answers 503 (as long as it waits for the broker's acknowledgements)."""
@@ -85,9 +86,11 @@ class Intake:
         return status, body, {"Retry-After": BROKER_RETRY_AFTER} if status == 503 else {}
 
     def _accept(self, request: Request, coding: str) -> tuple[int, dict[str, Any]]:
+        if request.chunked:
+            return self._accept_chunked(request, coding)
         length_header = request.headers.get("Content-Length") or ""
         if not (length_header.isascii() and length_header.isdigit()):
-            return 411, {"error": "Content-Length is required, in decimal digits"}
+            return 411, {"error": "a Content-Length in digits or a chunked body is required"}
         length = int(length_header)
         if length > self.max_body_bytes:
             return 413, {"error": f"body is {length} bytes, limit {self.max_body_bytes}"}
@@ -97,7 +100,7 @@ class Intake:
                 self.budget.held,
                 length,
             )
-            return 503, {"error": "the intake holds as many bodies as it may; retry"}
+            return BUSY
         held = [length]  # the budget this request holds: an inflated body holds its size
         try:
             return self._receive(request, length, coding, held)
@@ -113,6 +116,36 @@ class Intake:
             return 408, {"error": f"the body was not received within {READ_TIMEOUT:.0f} s"}
         if len(body) < length:
             return 400, {"error": f"the body ended after {len(body)} of {length} bytes"}
+        return self._decoded(body, coding, held)
+
+    def _accept_chunked(self, request: Request, coding: str) -> tuple[int, dict[str, Any]]:
+        """A body of no announced length, sent in chunks: room in the budget is taken piece
+        by piece as they come (it was refused 411)."""
+        held = [0]
+
+        def reserve(size: int) -> bool:
+            if not self.budget.take(size, self.budget_wait):
+                return False
+            held[0] += size
+            return True
+
+        try:
+            try:
+                body = request.read_chunked(limit=self.max_body_bytes, reserve=reserve)
+            except Refused:
+                return BUSY
+            except BodyTooLarge as exc:
+                return 413, {"error": f"{exc}, limit {self.max_body_bytes}"}
+            except TimeoutError:
+                return 408, {"error": f"the body was not received within {READ_TIMEOUT:.0f} s"}
+            except ValueError as exc:
+                return 400, {"error": f"chunked body: {exc}"}
+            return self._decoded(body, coding, held)
+        finally:
+            self.budget.give_back(held[0])
+
+    def _decoded(self, body: bytes, coding: str, held: list[int]) -> tuple[int, dict[str, Any]]:
+        """The body sent, its content coding undone, holding its inflated size."""
         if coding == "identity":
             return self._send(body)
         try:
@@ -124,7 +157,7 @@ class Intake:
         self.budget.give_back(held[0])  # the compressed body's room, for the inflated one's
         held[0] = 0
         if not self.budget.take(len(body), self.budget_wait):
-            return 503, {"error": "the intake holds as many bodies as it may; retry"}
+            return BUSY
         held[0] = len(body)
         return self._send(body)
 

@@ -41,6 +41,16 @@ class Request:
         self.headers = handler.headers
         self.client = handler.client_address[0]
 
+    @property
+    def chunked(self) -> bool:
+        """Whether the body is sent with `Transfer-Encoding: chunked` (its last coding)."""
+        codings = (self.headers.get("Transfer-Encoding") or "").lower().split(",")
+        return codings[-1].strip() == "chunked"
+
+    def read_chunked(self, *, limit: int, reserve: Callable[[int], bool]) -> bytes:
+        """The chunked body (`read_chunked`)."""
+        return read_chunked(self._handler.rfile, limit=limit, reserve=reserve)
+
     def read(self, length: int) -> bytes:
         """The body's `length` bytes (fewer if the client stops); `TimeoutError` when they take
         longer than `READ_TIMEOUT` in all, however they trickle in."""
@@ -56,6 +66,60 @@ class Request:
             pieces.append(piece)
             got += len(piece)
         return b"".join(pieces)
+
+
+class BodyTooLarge(ValueError):
+    """A chunked body longer than the limit its reader was given."""
+
+
+class Refused(Exception):
+    """The reader's `reserve` refused room for the next piece of a chunked body."""
+
+
+CHUNK_SIZE_LINE = 4096  # the longest chunk-size line read (the size and its extensions)
+
+
+def read_chunked(
+    rfile: Any, *, limit: int, reserve: Callable[[int], bool], timeout: float = READ_TIMEOUT
+) -> bytes:
+    """A body sent with `Transfer-Encoding: chunked`, its framing undone, read in pieces of at
+    most 64 KiB: `reserve(n)` is asked before each piece is read (`Refused` when it says no),
+    `BodyTooLarge` past `limit` bytes, `TimeoutError` when it takes longer than `timeout` in
+    all, `ValueError` for framing that is not chunked's (trailers are read and dropped)."""
+    deadline = time.monotonic() + timeout
+    pieces: list[bytes] = []
+    got = 0
+    while True:
+        line = rfile.readline(CHUNK_SIZE_LINE + 1)
+        size_text = line.split(b";", 1)[0].strip()
+        if not line.endswith(b"\n") or not size_text or len(size_text) > 16:
+            raise ValueError("a chunk's size line is not one")
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise ValueError(f"a chunk's size is not hexadecimal: {size_text[:20]!r}") from None
+        if size == 0:
+            break
+        if got + size > limit:
+            raise BodyTooLarge(f"the body is more than {limit} bytes")
+        while size:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the body took more than {timeout:.0f} s")
+            want = min(size, 1 << 16)
+            if not reserve(want):
+                raise Refused
+            piece = rfile.read(want)
+            if len(piece) < want:
+                raise ValueError("the body ended inside a chunk")
+            pieces.append(piece)
+            got += want
+            size -= want
+        if rfile.readline(3) not in (b"\r\n", b"\n"):
+            raise ValueError("a chunk does not end where its size says")
+    for _ in range(100):  # trailers, up to the empty line
+        if rfile.readline(CHUNK_SIZE_LINE + 1) in (b"\r\n", b"\n", b""):
+            return b"".join(pieces)
+    raise ValueError("too many trailer lines")
 
 
 class HealthServer:

@@ -4,6 +4,7 @@ method get what HTTP says."""
 from __future__ import annotations
 
 import http.client
+import io
 import socket
 import time
 from collections.abc import Iterator
@@ -13,7 +14,14 @@ import orjson
 import pytest
 
 from newsflow.service import http as http_module
-from newsflow.service.http import HealthServer, Request, Response
+from newsflow.service.http import (
+    BodyTooLarge,
+    HealthServer,
+    Refused,
+    Request,
+    Response,
+    read_chunked,
+)
 
 
 def accept(request: Request) -> Response:
@@ -137,3 +145,47 @@ def test_connections_past_the_limit_are_closed_and_the_others_served(
         idle.pop().close()
     finally:
         server.stop()
+
+
+def chunked(*pieces: bytes, ending: bytes = b"0\r\n\r\n") -> io.BytesIO:
+    return io.BytesIO(b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + ending)
+
+
+def test_a_chunked_body_is_read_whole_its_framing_undone() -> None:
+    reserved: list[int] = []
+    body = chunked(b'{"url": ', b'"https://example.com/a"}')
+    assert read_chunked(body, limit=100, reserve=lambda n: reserved.append(n) or True) == (
+        b'{"url": "https://example.com/a"}'
+    )
+    assert sum(reserved) == 32  # room asked for every byte before it was read
+
+
+def test_chunk_extensions_and_trailers_are_read_past() -> None:
+    body = io.BytesIO(b"5;name=value\r\nhello\r\n0\r\nX-Checksum: 1\r\n\r\n")
+    assert read_chunked(body, limit=100, reserve=lambda n: True) == b"hello"
+
+
+def test_a_chunked_body_past_the_limit_is_refused_before_its_chunk_is_read() -> None:
+    body = chunked(b"a" * 60, b"b" * 60)
+    with pytest.raises(BodyTooLarge, match="more than 100 bytes"):
+        read_chunked(body, limit=100, reserve=lambda n: True)
+    assert body.tell() < 120  # the second chunk was not read
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        (b"zz\r\nhello\r\n0\r\n\r\n", "not hexadecimal"),
+        (b"5\r\nhel", "ended inside a chunk"),
+        (b"3\r\nhello\r\n0\r\n\r\n", "does not end where its size says"),
+        (b"", "size line"),
+    ],
+)
+def test_framing_that_is_not_chunked_is_named(raw: bytes, said: str) -> None:
+    with pytest.raises(ValueError, match=said):
+        read_chunked(io.BytesIO(raw), limit=100, reserve=lambda n: True)
+
+
+def test_no_room_for_the_next_piece_stops_the_read() -> None:
+    with pytest.raises(Refused):
+        read_chunked(chunked(b"hello"), limit=100, reserve=lambda n: False)

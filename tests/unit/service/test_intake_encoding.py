@@ -56,6 +56,8 @@ def test_a_body_that_is_not_what_its_coding_says_is_refused_by_name(body: bytes,
 
 
 class Request:
+    chunked = False
+
     def __init__(self, body: bytes, coding: str) -> None:
         self.headers = {"Content-Length": str(len(body)), "Content-Encoding": coding}
         self.client = "10.0.0.1"

@@ -18,6 +18,8 @@ ONE = orjson.dumps({"url": "https://example.com/1", "text": "word " * 20})
 
 
 class Request:
+    chunked = False
+
     def __init__(self, body: bytes, length: str | None = None, *, stalls: bool = False) -> None:
         self.headers = {"Content-Length": str(len(body)) if length is None else length}
         self.client = "10.0.0.1"
@@ -75,7 +77,7 @@ def intake(
     ("request_", "status", "said"),
     [
         (Request(ONE + b"\n" + b'{"url": "' + b"x" * 2_000 + b'"}'), 413, b"message 2 is"),
-        (Request(ONE, length="\u00b2"), 411, b"decimal digits"),
+        (Request(ONE, length="\u00b2"), 411, b"in digits"),
         (Request(ONE, length=str(len(ONE) + 50)), 400, b"ended after"),
         (Request(ONE, stalls=True), 408, b"not received within"),
     ],
