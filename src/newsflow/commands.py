@@ -40,6 +40,10 @@ INGEST_EXTRA = (
     ),
     Setting("intake_burst", "intake requests a client may send at once", 20, positive_int),
     Setting(
+        "intake_trusted_proxies",
+        "proxies whose X-Forwarded-For names the client, comma-separated addresses or networks",
+    ),
+    Setting(
         "intake_max_inflight_bytes",
         "bytes of request bodies the intake handles at once (a body waits for room, then 503)",
         64 * 1024 * 1024,
@@ -156,12 +160,13 @@ def _service_config(service: str, args: argparse.Namespace, settings: Any, topic
 def run_ingest_service(args: argparse.Namespace) -> int:
     from newsflow.service.runtime import run_service
     from newsflow_ingest import intake, processor
-    from newsflow_ingest.guard import RateLimiter, TokenAuth
+    from newsflow_ingest.guard import ClientAddress, RateLimiter, TokenAuth
 
     config = _service_config("ingest", args, ingest_settings(), "topic_raw")
     values = config.values
     auth = TokenAuth.from_settings(values["intake_tokens"], values["intake_tokens_file"])
     limiter = RateLimiter(values["intake_rate_limit"], values["intake_burst"])
+    client_address = ClientAddress.from_setting(values["intake_trusted_proxies"])
 
     def routes(metrics: Any) -> dict[str, Any]:
         from newsflow.kafka.clients import make_producer
@@ -184,6 +189,7 @@ def run_ingest_service(args: argparse.Namespace) -> int:
             auth=auth,
             limiter=limiter,
             max_inflight_bytes=values["intake_max_inflight_bytes"],
+            client_address=client_address,
         )
         return {intake.PATH: route}
 

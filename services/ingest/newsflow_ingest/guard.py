@@ -4,6 +4,7 @@ request bodies held in memory at once."""
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import threading
 import time
 from collections import OrderedDict
@@ -119,3 +120,41 @@ class BodyBudget:
         with self._room:
             self.held -= size
             self._room.notify_all()
+
+
+class ClientAddress:
+    """Which client a request comes from, for the rate limit: the connection's peer, or, when
+    the peer is one of the `trusted` proxies (an ingress, a load balancer), the address the
+    proxies put last in `X-Forwarded-For` that is not one of theirs. Behind an ingress every
+    crawler was its address: one bucket for all of them.
+
+    Only the trusted proxies' word is taken: what a client writes into the header itself is
+    left of what they append, and is never read past an untrusted hop.
+    """
+
+    def __init__(self, trusted: Iterable[str]) -> None:
+        try:
+            self._trusted = [ipaddress.ip_network(t.strip(), strict=False) for t in trusted]
+        except ValueError as exc:
+            raise ConfigError(f"intake_trusted_proxies: {exc}") from None
+
+    @classmethod
+    def from_setting(cls, value: str | None) -> ClientAddress:
+        """Addresses or networks, comma-separated (none: the peer is the client)."""
+        return cls(t for t in (value or "").split(",") if t.strip())
+
+    def __call__(self, peer: str, forwarded_for: str | None) -> str:
+        if not self._is_trusted(peer):
+            return peer
+        hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if not self._is_trusted(hop):
+                return hop
+        return peer
+
+    def _is_trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:  # not an address: no proxy of ours
+            return False
+        return any(ip in network for network in self._trusted)

@@ -20,7 +20,7 @@ from kafka.errors import MessageSizeTooLargeError
 from newsflow.service.http import READ_TIMEOUT, BodyTooLarge, Refused, Request, Response
 from newsflow.stages.ingest import DEFAULT_MAX_BYTES, MAX_URL_CHARS
 from newsflow_ingest.encoding import CODINGS, TooLarge, inflate
-from newsflow_ingest.guard import BodyBudget, RateLimiter, TokenAuth
+from newsflow_ingest.guard import BodyBudget, ClientAddress, RateLimiter, TokenAuth
 
 log = logging.getLogger(__name__)
 PATH = "/v1/articles"
@@ -50,6 +50,7 @@ class Intake:
         limiter: RateLimiter | None = None,
         max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES,
         budget_wait: float = BUDGET_WAIT,
+        client_address: ClientAddress | None = None,
     ) -> None:
         self.producer = producer
         self.topic = topic
@@ -60,6 +61,7 @@ class Intake:
         self.limiter = limiter or RateLimiter(0, 1)
         self.budget = BodyBudget(max_inflight_bytes)
         self.budget_wait = budget_wait
+        self.client_address = client_address or ClientAddress(())
         self._lock = threading.Lock()
 
     def __call__(self, request: Request) -> Response:
@@ -75,7 +77,8 @@ class Intake:
                 {"WWW-Authenticate": 'Bearer realm="newsflow"'},
             )
         with self._lock:
-            wait = self.limiter.allow(request.client)
+            client = self.client_address(request.client, request.headers.get("X-Forwarded-For"))
+            wait = self.limiter.allow(client)
         if wait:
             retry = str(max(1, math.ceil(wait)))
             return 429, {"error": "rate limit exceeded"}, {"Retry-After": retry}

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.errors import ConfigError
-from newsflow_ingest.guard import RateLimiter, TokenAuth
+from newsflow_ingest.guard import ClientAddress, RateLimiter, TokenAuth
 
 
 def test_no_tokens_means_open_intake() -> None:
@@ -67,3 +67,37 @@ def test_rate_limiter_memory_is_bounded() -> None:
 def test_zero_rate_disables_the_limit() -> None:
     limiter = RateLimiter(0, 1)
     assert all(limiter.allow("a") == 0.0 for _ in range(100))
+
+
+PROXY = "10.0.0.5"  # an ingress
+
+
+def test_without_trusted_proxies_the_client_is_the_connections_peer() -> None:
+    client = ClientAddress.from_setting(None)
+    assert client(PROXY, "203.0.113.7") == PROXY
+
+
+def test_behind_a_trusted_proxy_the_client_is_the_address_it_appended() -> None:
+    client = ClientAddress.from_setting("10.0.0.0/24, 192.0.2.1")
+    assert client(PROXY, "203.0.113.7") == "203.0.113.7"
+    # a client writing the header itself: what the proxy appended is read, not what it wrote
+    assert client(PROXY, "198.51.100.1, 203.0.113.7") == "203.0.113.7"
+    # two proxies of ours in a row: the first address before them
+    assert client(PROXY, "203.0.113.7, 192.0.2.1") == "203.0.113.7"
+
+
+def test_the_header_is_not_read_from_a_peer_that_is_no_trusted_proxy() -> None:
+    client = ClientAddress.from_setting("10.0.0.0/24")
+    assert client("203.0.113.9", "198.51.100.1") == "203.0.113.9"
+
+
+def test_a_trusted_proxy_naming_no_client_is_the_client() -> None:
+    client = ClientAddress.from_setting("10.0.0.0/24, 2001:db8::/32")
+    assert client(PROXY, None) == PROXY
+    assert client("2001:db8::1", "10.0.0.7") == "2001:db8::1"
+    assert client("2001:db8::1", "2001:db8:ffff::1, 2001:db8::2") == "2001:db8::1"
+
+
+def test_a_trusted_proxy_that_is_no_address_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigError, match="intake_trusted_proxies"):
+        ClientAddress.from_setting("10.0.0.0/24, ingress.local")

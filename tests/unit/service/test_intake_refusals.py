@@ -11,7 +11,7 @@ import pytest
 from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 
 from newsflow.service.metrics import Metrics
-from newsflow_ingest.guard import RateLimiter
+from newsflow_ingest.guard import ClientAddress, RateLimiter
 from newsflow_ingest.intake import Intake
 
 ONE = orjson.dumps({"url": "https://example.com/1", "text": "word " * 20})
@@ -228,3 +228,24 @@ def test_a_byte_order_mark_before_the_body_is_skipped(metrics: Metrics) -> None:
     assert route(Request(b"\xef\xbb\xbf" + ONE + b"\n" + ONE))[0] == 202  # type: ignore[arg-type]
     assert route(Request(b"\xef\xbb\xbf" + ONE))[0] == 202  # type: ignore[arg-type]
     assert producer.sent == [ONE, ONE, ONE]
+
+
+def test_crawlers_behind_a_trusted_proxy_have_a_rate_limit_each(metrics: Metrics) -> None:
+    """Behind an ingress every crawler was the ingress's address: one bucket for all."""
+    route = Intake(
+        producer=Producer(),
+        topic="articles.raw",
+        max_body_bytes=100_000,
+        metrics=metrics,
+        limiter=RateLimiter(0.001, 1),
+        client_address=ClientAddress.from_setting("10.0.0.0/8"),
+    )
+
+    def post_from(crawler: str) -> int:
+        request = Request(ONE)
+        request.client = "10.0.0.5"
+        request.headers["X-Forwarded-For"] = crawler
+        return route(request)[0]  # type: ignore[arg-type]
+
+    assert [post_from("203.0.113.1"), post_from("203.0.113.2")] == [202, 202]
+    assert post_from("203.0.113.1") == 429
