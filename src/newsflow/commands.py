@@ -11,7 +11,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from newsflow.config import Setting, add_settings, non_negative_float, positive_int, resolve
+from newsflow.config import (
+    Setting,
+    add_settings,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    resolve,
+)
 from newsflow.errors import ConfigError
 from newsflow.kafka.settings import KAFKA_SETTINGS, TOPIC_SETTINGS, KafkaSettings, Topics
 from newsflow.stages.ingest import DEFAULT_MAX_BYTES
@@ -105,10 +112,10 @@ def add_streaming_commands(commands: Any) -> None:
     tail.add_argument("topic", nargs="+", metavar="TOPIC")
     tail.add_argument("--json", action="store_true", help="raw JSON, one event per line")
     tail.add_argument("--from-beginning", action="store_true")
-    tail.add_argument("--max", type=int, default=None, help="stop after this many events")
+    tail.add_argument("--max", type=positive_int, default=None, help="stop after this many events")
     tail.add_argument(
         "--idle-timeout",
-        type=float,
+        type=positive_float,
         default=None,
         help="stop after this many seconds without events",
     )
@@ -121,13 +128,13 @@ def add_streaming_commands(commands: Any) -> None:
     replay.add_argument("--dry-run", action="store_true")
     replay.add_argument(
         "--idle-timeout",
-        type=float,
+        type=positive_float,
         default=5.0,
         help="stop after this many seconds without records, once partitions are assigned",
     )
     replay.add_argument(
         "--join-timeout",
-        type=float,
+        type=positive_float,
         default=60.0,
         help="give up (exit 1) when no partition is assigned within this many seconds",
     )

@@ -346,3 +346,21 @@ def test_topics_create_refuses_no_partitions_or_replicas_before_asking_the_broke
         main(["topics", "create", "--kafka-bootstrap", "127.0.0.1:1", flag, value])
     assert stopped.value.code == 2 and asked == []
     assert f"argument {flag}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["tail", "articles.clean", "--max", "0"],  # never stopped: it counted from 1
+        ["tail", "articles.clean", "--idle-timeout", "nan"],
+        ["replay", "--idle-timeout", "-1"],
+        ["replay", "--join-timeout", "inf"],
+    ],
+)
+def test_the_tools_refuse_a_count_or_a_wait_that_cannot_end(
+    command: list[str], capsys: pytest.CaptureFixture
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(command)
+    assert stopped.value.code == 2
+    assert f"argument {command[-2]}" in capsys.readouterr().err
