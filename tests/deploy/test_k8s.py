@@ -177,3 +177,39 @@ def test_hpa_scales_extract_on_an_exported_metric() -> None:
 def test_images_are_set_in_one_place() -> None:
     images = {c["image"] for c in containers(list(render("base").values()))}
     assert images == {f"newsflow-{service}:0.1.0" for service in SERVICES}
+
+
+WORKER_RSS_MIB = 150
+"""A worker's resident memory (README, Performance: 130–150 MiB)."""
+SUPERVISOR_MIB = 100
+"""The supervisor process and its HTTP server, with room to spare."""
+
+
+def mebibytes(quantity: str) -> float:
+    """A Kubernetes memory quantity (512Mi, 3Gi, 1G, 1048576) in MiB."""
+    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "K": 10**3, "M": 10**6, "G": 10**9}
+    for suffix, factor in units.items():
+        if quantity.endswith(suffix) and quantity[: -len(suffix)].isdigit():
+            return int(quantity[: -len(suffix)]) * factor / 2**20
+    return int(quantity) / 2**20
+
+
+def test_extract_memory_limit_holds_every_extractor_at_its_cap() -> None:
+    """Every extractor at its address-space cap stays under the container's limit: the cap
+    refuses the page (extractor_crashed) instead of the OOM killer ending the container, with
+    every worker's batch in it (the default cap, 2048 MiB, with 2 workers needs 4.5 GiB)."""
+    objects = render("base")
+    spec = deployment(objects, "extract")["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    env = container_env(objects, container)
+    workers = int(env["NEWSFLOW_WORKERS"])
+    cap = int(
+        env.get(
+            "NEWSFLOW_EXTRACT_MEMORY_MB", setting_default("extract", "NEWSFLOW_EXTRACT_MEMORY_MB")
+        )
+    )
+    assert cap > 0, "an extractor without a cap can take the whole container"
+    (tmp,) = [v for v in spec["volumes"] if v["name"] == container["volumeMounts"][0]["name"]]
+    in_memory = mebibytes(tmp["emptyDir"]["sizeLimit"]) if tmp["emptyDir"].get("medium") else 0
+    needed = workers * (cap + WORKER_RSS_MIB) + SUPERVISOR_MIB + in_memory
+    assert needed <= mebibytes(container["resources"]["limits"]["memory"])
