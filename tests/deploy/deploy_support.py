@@ -226,4 +226,6 @@ def render_kustomization(directory: Path) -> list[dict[str, Any]]:
 def containers(objects: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for obj in objects:
         if obj["kind"] == "Deployment":
-            yield from obj["spec"]["template"]["spec"]["containers"]
+            pod = obj["spec"]["template"]["spec"]
+            yield from pod.get("initContainers", [])
+            yield from pod["containers"]

@@ -213,3 +213,33 @@ def test_extract_memory_limit_holds_every_extractor_at_its_cap() -> None:
     in_memory = mebibytes(tmp["emptyDir"]["sizeLimit"]) if tmp["emptyDir"].get("medium") else 0
     needed = workers * (cap + WORKER_RSS_MIB) + SUPERVISOR_MIB + in_memory
     assert needed <= mebibytes(container["resources"]["limits"]["memory"])
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_topics_are_created_before_the_service_starts(service: str) -> None:
+    """The service stops on a missing topic, and a broker creating it on demand gives it its
+    default partition count (1): every pod first creates the topics (idempotent), with the
+    service's own settings and enough partitions for the autoscalers' largest scale."""
+    objects = render("base")
+    spec = deployment(objects, service)["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    (init,) = spec.get("initContainers", [])
+    assert init["image"] == container["image"]
+    assert init["args"][:2] == ["topics", "create"]
+    parses_as_newsflow_command(init["args"])
+    assert init["envFrom"] == container["envFrom"]
+    env = container_env(objects, init)
+    unknown = {key for key in env if key.startswith("NEWSFLOW_")} - settings_by_command()["topics"]
+    assert unknown <= settings_by_command()[service]  # the shared ConfigMap, read by the service
+    assert (
+        env["NEWSFLOW_KAFKA_BOOTSTRAP"]
+        == container_env(objects, container)["NEWSFLOW_KAFKA_BOOTSTRAP"]
+    )
+    created = int(init["args"][init["args"].index("--partitions") + 1])
+    assert created == partitions()
+    security = init["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"]["drop"] == ["ALL"]
+    assert [m["mountPath"] for m in init["volumeMounts"]] == ["/tmp"]
+    assert "memory" in init["resources"]["limits"]
