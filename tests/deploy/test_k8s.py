@@ -10,6 +10,7 @@ import pytest
 from deploy_support import (
     COMPOSE,
     K8S,
+    RULES,
     SERVICES,
     containers,
     exported_metrics,
@@ -22,7 +23,7 @@ from deploy_support import (
 
 KUBERNETES_VERSION = "1.33.0"
 OVERLAYS = ("base", "keda", "hpa")
-CUSTOM_KINDS = {"ServiceMonitor", "ScaledObject"}
+CUSTOM_KINDS = {"ServiceMonitor", "ScaledObject", "PrometheusRule"}
 
 
 def partitions() -> int:
@@ -243,3 +244,13 @@ def test_the_topics_are_created_before_the_service_starts(service: str) -> None:
     assert security["capabilities"]["drop"] == ["ALL"]
     assert [m["mountPath"] for m in init["volumeMounts"]] == ["/tmp"]
     assert "memory" in init["resources"]["limits"]
+
+
+def test_the_alert_rules_reach_the_operators_prometheus() -> None:
+    """The ServiceMonitor feeds a Prometheus Operator, which loads rules only from
+    PrometheusRule objects: without one, no alert of deploy/prometheus/alerts.yml fired on
+    Kubernetes. Its groups are alerts.yml's (promtool checks and tests those)."""
+    objects = render("base")
+    rule = objects[("PrometheusRule", "newsflow")]
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    assert rule["spec"] == load_yaml(RULES)
