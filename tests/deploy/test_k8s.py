@@ -254,3 +254,16 @@ def test_the_alert_rules_reach_the_operators_prometheus() -> None:
     rule = objects[("PrometheusRule", "newsflow")]
     assert rule["apiVersion"] == "monitoring.coreos.com/v1"
     assert rule["spec"] == load_yaml(RULES)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_kafka_password_reaches_every_container_of_both_services(overlay: str) -> None:
+    """The ConfigMap said to put it "in a Secret", but each service read only its own: a
+    password added to one reached one service."""
+    objects = render(overlay)
+    objects[("Secret", "newsflow-kafka")]["stringData"]["NEWSFLOW_KAFKA_SASL_PASSWORD"] = "pw"
+    for service in SERVICES:
+        spec = deployment(objects, service)["spec"]["template"]["spec"]
+        for container in [*spec.get("initContainers", []), *spec["containers"]]:
+            env = container_env(objects, container)
+            assert env.get("NEWSFLOW_KAFKA_SASL_PASSWORD") == "pw", (service, container["name"])
