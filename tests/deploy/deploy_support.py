@@ -229,3 +229,9 @@ def containers(objects: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             pod = obj["spec"]["template"]["spec"]
             yield from pod.get("initContainers", [])
             yield from pod["containers"]
+
+
+WORKER_RSS_MIB = 150
+"""A worker's resident memory (README, Performance: 130–150 MiB)."""
+SUPERVISOR_MIB = 100
+"""The supervisor process and its HTTP server, with room to spare."""

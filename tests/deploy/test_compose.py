@@ -14,6 +14,8 @@ from deploy_support import (
     COMPOSE,
     ROOT,
     SERVICES,
+    SUPERVISOR_MIB,
+    WORKER_RSS_MIB,
     load_yaml,
     parses_as_newsflow_command,
     setting_default,
@@ -207,3 +209,24 @@ def test_prometheus_scrapes_every_replica_by_service_name(
         assert sd["port"] == int(environment(services[name])["NEWSFLOW_HTTP_PORT"])
     for rule_file in config["rule_files"]:
         assert (config_dir / rule_file).is_file()
+
+
+def test_the_services_memory_is_limited_and_every_extractor_at_its_cap_fits(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """No limit was set: what the README measured was enforced on Kubernetes only, and an
+    extractor at the default cap (2048 MiB) in each worker could take the host's memory."""
+    limits = {name: services[name].get("mem_limit") for name in SERVICES}
+    assert all(limits.values()), limits
+    extract = environment(services["extract"])
+    cap = int(extract.get("NEWSFLOW_EXTRACT_MEMORY_MB") or 0)
+    assert cap > 0, "an extractor without a cap can take the whole container"
+    needed = int(extract["NEWSFLOW_WORKERS"]) * (cap + WORKER_RSS_MIB) + SUPERVISOR_MIB
+    assert needed <= megabytes(str(limits["extract"]))
+
+
+def megabytes(limit: str) -> float:
+    """A Compose memory limit (512m, 3g, bytes) in MiB."""
+    units = {"k": 2**10, "m": 2**20, "g": 2**30}
+    factor = units.get(limit[-1].lower(), 1)
+    return int(limit.rstrip("kKmMgG")) * factor / 2**20

@@ -12,6 +12,8 @@ from deploy_support import (
     K8S,
     RULES,
     SERVICES,
+    SUPERVISOR_MIB,
+    WORKER_RSS_MIB,
     containers,
     exported_metrics,
     load_yaml,
@@ -178,12 +180,6 @@ def test_hpa_scales_extract_on_an_exported_metric() -> None:
 def test_images_are_set_in_one_place() -> None:
     images = {c["image"] for c in containers(list(render("base").values()))}
     assert images == {f"newsflow-{service}:0.1.0" for service in SERVICES}
-
-
-WORKER_RSS_MIB = 150
-"""A worker's resident memory (README, Performance: 130–150 MiB)."""
-SUPERVISOR_MIB = 100
-"""The supervisor process and its HTTP server, with room to spare."""
 
 
 def mebibytes(quantity: str) -> float:
