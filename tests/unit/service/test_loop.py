@@ -58,7 +58,8 @@ class Consumer:
             return {}
         self.log.append(("poll", timeout_ms))
         if not self.script:
-            self.stop.set()
+            if timeout_ms:  # the loop asks for its next batch: the run is over (not ahead)
+                self.stop.set()
             return {}
         step = self.script.pop(0)
         if step == "revoke":
@@ -206,7 +207,13 @@ def test_the_next_batch_is_announced_before_this_one_is_committed(metrics: Metri
         ("poll", 0),  # the second batch is as short as the poll ahead: polled at its start
         ("process", 0, 4),
     ]
-    assert log[12:] == [("process", 0, 5), ("flush",), ("commit", {0: 6}), ("flush",)]  # and stops
+    assert log[12:] == [
+        ("process", 0, 5),
+        ("flush",),
+        ("commit", {0: 6}),
+        ("poll", 500),  # the script has run out: the run stops
+        ("flush",),
+    ]
 
 
 def test_without_a_poll_ahead_the_next_batch_is_polled_after_the_commit(
@@ -254,6 +261,7 @@ def test_a_rebalance_during_the_poll_ahead_commits_what_was_processed(metrics: M
         ("process", 1, 1),
         ("flush",),
         ("commit", {1: 2}),
+        ("poll", 500),  # the script has run out
         ("flush",),  # stopping
     ]
 
@@ -645,3 +653,30 @@ def test_a_worker_assigned_no_partition_says_it_idles(caplog: pytest.LogCaptureF
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warned) == 1 and "assigned no partition of articles.raw and idles" in warned[0]
     assert loop._joined  # still ready: an idle member is a healthy one
+
+
+class StopsAt(Processor):
+    """Sets the worker's stop (SIGTERM) while it processes the record at `offset`."""
+
+    def __init__(self, log: list[Any], stop: threading.Event, offset: int) -> None:
+        super().__init__(log, poll_ahead=0)
+        self.stop, self.offset = stop, offset
+
+    def process(self, record: Any) -> list[Output]:
+        if record.offset == self.offset:
+            self.stop.set()
+        return super().process(record)
+
+
+def test_a_stop_within_a_batch_commits_the_records_done_and_leaves_the_rest(
+    metrics: Metrics,
+) -> None:
+    """The whole batch was finished first: 20 slow pages outlasted the shutdown timeout, and
+    the worker was killed with none of it committed."""
+    log: list[Any] = []
+    stop = threading.Event()
+    consumer = Consumer([{TP0: records(TP0, 0, 5)}], log, stop)
+    consumer.assigned = {TP0}
+    run_until_done(consumer, StopsAt(log, stop, offset=1), metrics)
+    assert [entry[2] for entry in log if entry[0] == "process"] == [0, 1]
+    assert [entry[1] for entry in log if entry[0] == "commit"] == [{0: 2}]

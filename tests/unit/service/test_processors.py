@@ -281,7 +281,8 @@ class ScriptedConsumer:
 
     def poll(self, timeout_ms: int) -> dict[TopicPartition, list[Record]]:
         if not self.batches:
-            self.stop.set()
+            if timeout_ms:  # the loop asks for its next batch (not one ahead): the run is over
+                self.stop.set()
             return {}
         return {TopicPartition("ing", 0): self.batches.pop(0)}
 
