@@ -110,16 +110,17 @@ def run_process(args: argparse.Namespace) -> int:
         workers=values["workers"], ingest=ingest_limits, sandbox=sandbox_limits, decide=decide
     )
     summary = BatchSummary()
+    out: Path = args.out
     try:  # the named inputs are checked here, before anything is written
         items = read_inputs(
             args.inputs,
             base_url=args.base_url,
             max_bytes=ingest_limits.max_bytes,
             skipped=summary.skipped,
+            outputs=[out / name for name, _ in set(OUTPUT_FILES.values())],
         )
     except (FileNotFoundError, InputError) as exc:
         raise ConfigError(str(exc)) from exc
-    out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     store = open_store(
         values["store_url"] or str(out / "newsflow.sqlite"),

@@ -49,19 +49,24 @@ class InputItem:
     rejection: Rejection | None = None
 
 
-def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
+def discover(paths: Iterable[Path], outputs: Iterable[Path] = ()) -> Iterator[tuple[Path, Path]]:
     """Every supported file under the given paths, in a stable order, with its input root.
 
     The named inputs are checked first, before anything is read: each must be a directory or
     a file of a supported kind (`FileNotFoundError` for one that is not there, `InputError`
-    otherwise), so a mistyped input stops a run before it writes anything."""
+    otherwise), so a mistyped input stops a run before it writes anything. `outputs` are the
+    files the run writes: one named is an `InputError` (the run would empty it before reading
+    it), and one in a directory named is passed over (read while written, the run fed on its
+    own rejections without end: 4 GB in two minutes)."""
     paths = list(paths)
-    check_named(paths)
-    return _walk(paths)
+    written = frozenset(path.resolve() for path in outputs)
+    check_named(paths, written)
+    return _walk(paths, written)
 
 
-def check_named(paths: Iterable[Path]) -> None:
-    """Raise for a named input that is not there or not of a kind newsflow reads."""
+def check_named(paths: Iterable[Path], outputs: frozenset[Path] = frozenset()) -> None:
+    """Raise for a named input that is not there, not of a kind newsflow reads, or one of the
+    run's `outputs` (resolved paths)."""
     for path in paths:
         if path.is_dir():
             continue
@@ -69,19 +74,21 @@ def check_named(paths: Iterable[Path]) -> None:
             raise FileNotFoundError(f"input not found: {path}")
         if not path.is_file():
             raise InputError(f"input is neither a file nor a directory: {path}")
+        if path.resolve() in outputs:
+            raise InputError(f"input is an output of this run (--out): {path}")
         if not path.name.lower().endswith(SUPPORTED):
             raise InputError(
                 f"input is not of a kind newsflow reads ({', '.join(SUPPORTED)}): {path}"
             )
 
 
-def _walk(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
-    """Files of a supported name under each path. An entry of such a name that is no regular
-    file (a broken symbolic link, a FIFO) is listed too, and so is a directory that cannot be
-    listed (its permissions): the reader rejects each."""
+def _walk(paths: list[Path], outputs: frozenset[Path]) -> Iterator[tuple[Path, Path]]:
+    """Files of a supported name under each path, but for the run's `outputs`. An entry of
+    such a name that is no regular file (a broken symbolic link, a FIFO) is listed too, and so
+    is a directory that cannot be listed (its permissions): the reader rejects each."""
     for path in paths:
         if path.is_dir():
-            files, unlisted = _entries_under(path)
+            files, unlisted = _entries_under(path, outputs)
             for child in sorted(files + unlisted):
                 if child in unlisted or child.name.lower().endswith(SUPPORTED):
                     yield child, path
@@ -89,10 +96,11 @@ def _walk(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
             yield path, path.parent
 
 
-def _entries_under(root: Path) -> tuple[list[Path], list[Path]]:
+def _entries_under(root: Path, outputs: frozenset[Path]) -> tuple[list[Path], list[Path]]:
     """The entries under `root` that are no directories (symbolic links to directories are
-    not followed, as `Path.rglob` does not), and the directories that could not be listed
-    (`rglob` passed over them without a word: their files were silently not read)."""
+    not followed, as `Path.rglob` does not) nor `outputs`, and the directories that could not
+    be listed (`rglob` passed over them without a word: their files were silently not
+    read)."""
     files: list[Path] = []
     unlisted: list[Path] = []
 
@@ -100,7 +108,12 @@ def _entries_under(root: Path) -> tuple[list[Path], list[Path]]:
         unlisted.append(Path(error.filename))
 
     for directory, _, names in os.walk(root, onerror=not_listed):
-        files.extend(Path(directory, name) for name in names)
+        resolved = Path(directory).resolve() if outputs else None
+        files.extend(
+            Path(directory, name)
+            for name in names
+            if resolved is None or resolved / name not in outputs
+        )
     return files, unlisted
 
 
@@ -110,11 +123,12 @@ def read_inputs(
     base_url: str | None = None,
     max_bytes: int,
     skipped: Counter[str] | None = None,
+    outputs: Iterable[Path] = (),
 ) -> Iterator[InputItem]:
     """The raw messages of all inputs, in order (the named inputs are checked at the call:
-    `discover`). `skipped` counts, by kind, the records of WARC files that hold no article
-    (requests, images, redirects…)."""
-    files = discover(paths)
+    `discover`; the run's `outputs` are no inputs). `skipped` counts, by kind, the records of
+    WARC files that hold no article (requests, images, redirects…)."""
+    files = discover(paths, outputs)
     return _read_all(files, base_url, max_bytes, Counter() if skipped is None else skipped)
 
 

@@ -672,3 +672,25 @@ def test_the_skipped_records_are_reported_by_kind_most_first() -> None:
         "skipped WARC records that hold no article: response 301 3, metadata 2, request 1"
     )
     assert skipped_line(Counter()) is None
+
+
+def test_an_out_directory_inside_an_input_directory_is_not_read_as_input(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    shutil.copytree(SAMPLES, inputs)
+    bad = b'{"url": "ftp://example.com/x", "text": "not an accepted scheme"}\n'
+    (inputs / "more.ndjson").write_bytes(bad * 3000)  # rejections enough to reach the disk
+    for _ in range(2):  # the second run finds the first's outputs there
+        assert process(inputs, "--out", inputs / "out") == 0
+        result = outcomes(inputs / "out")
+        assert (len(result["clean"]), len(result["duplicates"])) == (6, 1)
+        assert len(result["rejected"]) == 5 + 3000
+
+
+def test_an_output_of_the_run_named_as_its_input_stops_it_before_it_is_emptied(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert process(SAMPLES, "--out", tmp_path) == 0
+    before = (tmp_path / "clean.ndjson").read_bytes()
+    assert process(tmp_path / "." / "clean.ndjson", "--out", tmp_path) == 2
+    assert "input is an output of this run (--out)" in capsys.readouterr().err
+    assert (tmp_path / "clean.ndjson").read_bytes() == before
