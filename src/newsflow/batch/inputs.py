@@ -125,8 +125,9 @@ def read_inputs(
     skipped: Counter[str] | None = None,
     outputs: Iterable[Path] = (),
 ) -> Iterator[InputItem]:
-    """The raw messages of all inputs, in order (the named inputs are checked at the call:
-    `discover`; the run's `outputs` are no inputs). `skipped` counts, by kind, the records of
+    """The raw messages of all inputs, in order, each file once however often it is named or
+    reached (the named inputs are checked at the call: `discover`; the run's `outputs` are no
+    inputs). `skipped` counts, by kind, the records of
     WARC files that hold no article (requests, images, redirects…)."""
     files = discover(paths, outputs)
     return _read_all(files, base_url, max_bytes, Counter() if skipped is None else skipped)
@@ -135,12 +136,17 @@ def read_inputs(
 def _read_all(
     files: Iterator[tuple[Path, Path]], base_url: str | None, max_bytes: int, skipped: Counter[str]
 ) -> Iterator[InputItem]:
+    read: set[tuple[int, int]] = set()  # device and inode of each file read
     for file, root in files:
         try:
             if (problem := _not_regular(file)) is not None:
                 yield _unreadable(file, problem)
-            else:
-                yield from _read_file(file, root, base_url, max_bytes, skipped)
+                continue
+            found = file.stat()
+            if (found.st_dev, found.st_ino) in read:
+                continue  # named twice, or by two paths (a directory and a file in it, a link)
+            read.add((found.st_dev, found.st_ino))
+            yield from _read_file(file, root, base_url, max_bytes, skipped)
         except OSError as exc:  # gone since it was listed, a read error
             yield _unreadable(file, f"{type(exc).__name__}: {exc.strerror or exc}")
 

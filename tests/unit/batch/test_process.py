@@ -694,3 +694,14 @@ def test_an_output_of_the_run_named_as_its_input_stops_it_before_it_is_emptied(
     assert process(tmp_path / "." / "clean.ndjson", "--out", tmp_path) == 2
     assert "input is an output of this run (--out)" in capsys.readouterr().err
     assert (tmp_path / "clean.ndjson").read_bytes() == before
+
+
+def test_a_file_named_twice_or_by_two_paths_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "link.ndjson").symlink_to(SAMPLES / "crawl.ndjson")
+    os.link(SEEDS[0], tmp_path / "hard.txt")
+    crawl = SAMPLES / "crawl.ndjson"
+    named = [SAMPLES, crawl, SAMPLES / ".." / "samples" / crawl.name, tmp_path / "link.ndjson"]
+    out = tmp_path / "out"
+    assert process(*named, SEEDS[0], tmp_path / "hard.txt", "--out", out) == 0
+    result = outcomes(out)
+    assert (len(result["clean"]), len(result["duplicates"]), len(result["rejected"])) == (6, 1, 5)
