@@ -146,7 +146,9 @@ def run_process(args: argparse.Namespace) -> int:
                 outcomes = process_items(items, store=store, settings=settings, clock=_utc_now)
                 write_outcomes(outcomes, out, on_outcome=on_outcome)
         except (KeyboardInterrupt, NewsflowError) as exc:
-            print(stopped_note(out), file=sys.stderr)
+            began = summary.first_seconds is not None
+            if began or not isinstance(exc, ConfigError):  # (the error says it all)
+                print(stopped_note(out, began=began), file=sys.stderr)
             if isinstance(exc, Terminated):
                 return 128 + signal.SIGTERM
             raise
@@ -184,9 +186,14 @@ def _raise_terminated(signum: int, frame: Any) -> None:
     raise Terminated
 
 
-def stopped_note(out: Path) -> str:
+def stopped_note(out: Path, *, began: bool = True) -> str:
     """What a run stopped before its end (interrupted, a store gone) leaves, and what a re-run
-    does."""
+    does. A run stopped before its first outcome (`began` false) has not touched the files."""
+    if not began:
+        return (
+            f"newsflow: stopped before the first outcome: {out}/{{clean,duplicates,rejected}}"
+            ".ndjson are as they were."
+        )
     written = sum(_lines(out / name) for name, _ in set(OUTPUT_FILES.values()))
     return (
         f"newsflow: stopped after {written} outcome{'' if written == 1 else 's'}: "

@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -221,14 +221,19 @@ def dead_letter(item: InputItem, exc: Exception, *, stage: str, now: datetime) -
 def write_outcomes(
     outcomes: Iterable[Outcome], out_dir: Path, *, on_outcome: Callable[[Outcome], None]
 ) -> None:
-    """Append each outcome's event to its file in `out_dir` (files are created empty first)."""
+    """Write each outcome's event to its file in `out_dir`. The files are created empty (an
+    earlier run's emptied) once the first outcome is in hand or the outcomes end: what stops
+    a run before that — the extractor processes unable to start, Ctrl-C while they start —
+    leaves an earlier run's files as they were (they were emptied)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    stream = iter(outcomes)
+    first = next(stream, None)
     with ExitStack() as stack:
         files: dict[str, IO[bytes]] = {}
         for name, _ in OUTPUT_FILES.values():
             if name not in files:
                 files[name] = stack.enter_context(open(out_dir / name, "wb"))
-        for outcome in outcomes:
+        for outcome in chain([first] if first is not None else [], stream):
             name, schema_kind = OUTPUT_FILES[outcome.kind]
             files[name].write(encode(schema_kind, outcome.event) + b"\n")
             on_outcome(outcome)

@@ -233,7 +233,7 @@ def test_a_store_down_or_refusing_the_user_stops_the_run_instead(
     monkeypatch.setattr(runner, "run_decide", failing)
     monkeypatch.setattr(runner.time, "sleep", waits.append)
     assert process(*SEEDS, "--out", tmp_path) == status
-    assert outcomes(tmp_path)["rejected"] == []
+    assert not list(tmp_path.glob("*.ndjson"))  # stopped before its first outcome: none written
     if error.retriable:  # waited out first, with backoff, for as long as the run waits
         assert waits[:5] == [0.5, 1.0, 2.0, 4.0, 8.0] and sum(waits) >= runner.STORE_WAIT_SECONDS
     else:
@@ -705,3 +705,31 @@ def test_a_file_named_twice_or_by_two_paths_is_read_once(tmp_path: Path) -> None
     assert process(*named, SEEDS[0], tmp_path / "hard.txt", "--out", out) == 0
     result = outcomes(out)
     assert (len(result["clean"]), len(result["duplicates"]), len(result["rejected"])) == (6, 1, 5)
+
+
+def test_extractors_that_cannot_start_leave_the_outputs_of_an_earlier_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert process(SAMPLES, "--out", tmp_path) == 0
+    before = {path.name: path.read_bytes() for path in tmp_path.glob("*.ndjson")}
+    assert process(SAMPLES, "--out", tmp_path, "--extract-memory-mb", "100") == 2
+    err = capsys.readouterr().err
+    assert "configuration error: the extractor process exited before it was ready" in err
+    assert "stopped after" not in err  # (0 outcomes, and a re-run would do the same)
+    assert {path.name: path.read_bytes() for path in tmp_path.glob("*.ndjson")} == before
+
+
+def test_a_run_stopped_before_its_first_outcome_leaves_the_files_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    assert process(SAMPLES, "--out", tmp_path) == 0
+    before = {path.name: path.read_bytes() for path in tmp_path.glob("*.ndjson")}
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt  # Ctrl-C while the extractors start
+        yield
+
+    monkeypatch.setattr(runner, "extract_ordered", interrupted)
+    assert process(SAMPLES, "--out", tmp_path) == 130
+    assert "stopped before the first outcome" in capsys.readouterr().err
+    assert {path.name: path.read_bytes() for path in tmp_path.glob("*.ndjson")} == before
