@@ -5,12 +5,14 @@ DIR/*.ndjson) and `stories` (the largest recent stories in a store), with their 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -106,6 +108,10 @@ def run_process(args: argparse.Namespace) -> int:
     configure_logging(json=False, level="WARNING")
     ingest_limits = IngestLimits(max_bytes=values["max_message_bytes"])
     sandbox_limits, decide = stage_limits(values)
+    sandbox_limits = replace(
+        sandbox_limits,
+        startup_limit=sandbox_limits.startup_limit * starts_per_cpu(values["workers"]),
+    )
     settings = BatchSettings(
         workers=values["workers"], ingest=ingest_limits, sandbox=sandbox_limits, decide=decide
     )
@@ -164,6 +170,13 @@ def run_process(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def starts_per_cpu(workers: int) -> int:
+    """How many extractor processes start on each CPU at once, the factor of their start-up
+    limit: each needs about a second of CPU to start, and `--workers 64` on two CPUs was not
+    ready within the 60 s of one, a configuration error that blamed the memory cap."""
+    return max(1, math.ceil(workers / (os.cpu_count() or 1)))
 
 
 class Terminated(KeyboardInterrupt):

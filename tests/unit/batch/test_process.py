@@ -733,3 +733,20 @@ def test_a_run_stopped_before_its_first_outcome_leaves_the_files_and_says_so(
     assert process(SAMPLES, "--out", tmp_path) == 130
     assert "stopped before the first outcome" in capsys.readouterr().err
     assert {path.name: path.read_bytes() for path in tmp_path.glob("*.ndjson")} == before
+
+
+@pytest.mark.parametrize(("workers", "limit"), [("1", 60.0), ("2", 60.0), ("5", 180.0)])
+def test_more_workers_than_cpus_have_longer_to_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str, limit: float
+) -> None:
+    """They start at once and share the CPUs: 64 on two were not ready within 60 s."""
+    given: list[runner.BatchSettings] = []
+
+    def recording(items: Any, *, settings: runner.BatchSettings, **kwargs: Any) -> Any:
+        given.append(settings)
+        return iter([])
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr("newsflow.batch_commands.process_items", recording)
+    assert process(SEEDS[0], "--out", tmp_path, "--workers", workers) == 0
+    assert given[0].sandbox.startup_limit == limit
