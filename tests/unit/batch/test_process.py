@@ -750,3 +750,39 @@ def test_more_workers_than_cpus_have_longer_to_start(
     monkeypatch.setattr("newsflow.batch_commands.process_items", recording)
     assert process(SEEDS[0], "--out", tmp_path, "--workers", workers) == 0
     assert given[0].sandbox.startup_limit == limit
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("suffix", [".ndjson", ".jsonl.gz"])
+def test_a_utf16_ndjson_file_with_its_byte_order_mark_is_read_line_by_line(
+    tmp_path: Path, encoding: str, suffix: str
+) -> None:
+    """As Windows PowerShell writes it (`… > file.ndjson`), CRLF line breaks and all."""
+    lines = [
+        orjson.dumps({"url": f"https://example.com/{n}", "text": seed.read_text()}).decode()
+        for n, seed in enumerate(SEEDS[:3])
+    ]
+    data = ("\ufeff" + "\r\n".join(lines) + "\r\n").encode(encoding)
+    source = tmp_path / f"lines{suffix}"
+    source.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    assert process(source, "--out", tmp_path / "out") == 0
+    result = outcomes(tmp_path / "out")
+    assert [e["url"] for e in result["clean"]] == [f"https://example.com/{n}" for n in range(3)]
+    assert result["rejected"] == []
+
+
+def test_a_line_of_a_utf16_ndjson_file_that_is_not_utf16_is_rejected_and_the_rest_read(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        orjson.dumps({"url": f"https://example.com/{n}", "text": seed.read_text()}).decode()
+        for n, seed in enumerate(SEEDS[:2])
+    ]
+    source = tmp_path / "lines.ndjson"
+    lone_surrogate = b"\x00\xd8\n\x00"
+    data = ("\ufeff" + lines[0] + "\n").encode("utf-16-le") + lone_surrogate
+    source.write_bytes(data + (lines[1] + "\n").encode("utf-16-le"))
+    assert process(source, "--out", tmp_path / "out") == 0
+    result = outcomes(tmp_path / "out")
+    assert len(result["clean"]) == 2
+    assert [(e["reason"], e["origin"]["line"]) for e in result["rejected"]] == [("bad_encoding", 2)]
