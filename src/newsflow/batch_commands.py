@@ -127,7 +127,10 @@ def run_process(args: argparse.Namespace) -> int:
         )
     except (FileNotFoundError, InputError) as exc:
         raise ConfigError(str(exc)) from exc
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file of that name, a directory it may not write in
+        raise ConfigError(f"--out {out}: cannot make the output directory: {exc.strerror}") from exc
     store = open_store(
         values["store_url"] or str(out / "newsflow.sqlite"),
         prefix=values["store_prefix"],

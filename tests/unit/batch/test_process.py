@@ -786,3 +786,13 @@ def test_a_line_of_a_utf16_ndjson_file_that_is_not_utf16_is_rejected_and_the_res
     result = outcomes(tmp_path / "out")
     assert len(result["clean"]) == 2
     assert [(e["reason"], e["origin"]["line"]) for e in result["rejected"]] == [("bad_encoding", 2)]
+
+
+def test_an_out_that_is_a_file_is_a_configuration_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    taken = tmp_path / "taken.ndjson"
+    taken.write_bytes(b"kept\n")
+    assert process(SEEDS[0], "--out", taken) == 2
+    assert "cannot make the output directory: File exists" in capsys.readouterr().err
+    assert taken.read_bytes() == b"kept\n"
