@@ -97,14 +97,7 @@ def test_the_idle_time_counts_from_when_the_group_assigned_the_partitions() -> N
     local broker, whose group joins take half the session timeout: 23 s)."""
     producer = RecordingProducer()
     consumer = Consumer([rejection("bad_url", b"first")], joins_after=4)  # 1.5 s of polls
-    counts = replay(
-        consumer,
-        producer,
-        targets={"ingest": "articles.raw"},
-        reasons=None,
-        dry_run=False,
-        idle_timeout=0.2,
-    )
+    counts = replay_of(consumer, producer)
     assert counts == {"ingest": 1} and producer.sent == [b"first"]
     assert consumer.committed == {TP: 1}
 
