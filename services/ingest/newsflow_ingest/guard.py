@@ -121,6 +121,41 @@ class BodyBudget:
             self.held -= size
             self._room.notify_all()
 
+    def holding(self, timeout: float) -> Holding:
+        """One request's part of the budget, given back whole when the request ends."""
+        return Holding(self, timeout)
+
+
+class Holding:
+    """The bytes one request holds of a `BodyBudget`: taken as they come (a chunked body
+    piece by piece), or swapped for another size (a compressed body for what it inflates
+    to), each wait up to `timeout`; all of them given back at the `with` block's end."""
+
+    def __init__(self, budget: BodyBudget, timeout: float) -> None:
+        self.budget, self.timeout, self.size = budget, timeout, 0
+
+    def take(self, size: int) -> bool:
+        """Hold `size` bytes more; False when no room came in time."""
+        if not self.budget.take(size, self.timeout):
+            return False
+        self.size += size
+        return True
+
+    def swap(self, size: int) -> bool:
+        """Hold `size` bytes instead of those held; False (holding none) when no room came."""
+        self.give_back()
+        return self.take(size)
+
+    def give_back(self) -> None:
+        self.budget.give_back(self.size)
+        self.size = 0
+
+    def __enter__(self) -> Holding:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.give_back()
+
 
 class ClientAddress:
     """Which client a request comes from, for the rate limit: the connection's peer, or, when

@@ -20,7 +20,7 @@ from kafka.errors import MessageSizeTooLargeError
 from newsflow.service.http import READ_TIMEOUT, BodyTooLarge, Refused, Request, Response
 from newsflow.stages.ingest import DEFAULT_MAX_BYTES, MAX_URL_CHARS
 from newsflow_ingest.encoding import CODINGS, TooLarge, inflate
-from newsflow_ingest.guard import BodyBudget, ClientAddress, RateLimiter, TokenAuth
+from newsflow_ingest.guard import BodyBudget, ClientAddress, Holding, RateLimiter, TokenAuth
 
 log = logging.getLogger(__name__)
 PATH = "/v1/articles"
@@ -30,6 +30,7 @@ election takes seconds, and a crawler's own timeout is often 30 s (it waited 30)
 BROKER_RETRY_AFTER = "5"  # seconds a crawler waits after a 503 (the broker down or not reached)
 DEFAULT_MAX_INFLIGHT_BYTES = 64 * 1024 * 1024
 BUSY = 503, {"error": "the intake holds as many bodies as it may; retry"}
+NOT_RECEIVED = 408, {"error": f"the body was not received within {READ_TIMEOUT:.0f} s"}
 BUDGET_WAIT = 10.0
 """How long a POST waits for room when the bodies being handled fill the budget, before it
 answers 503 (as long as it waits for the broker's acknowledgements)."""
@@ -97,58 +98,40 @@ class Intake:
         length = int(length_header)
         if length > self.max_body_bytes:
             return 413, {"error": f"body is {length} bytes, limit {self.max_body_bytes}"}
-        if not self.budget.take(length, self.budget_wait):
-            log.warning(
-                "intake busy: %d bytes of bodies held, a body of %d refused",
-                self.budget.held,
-                length,
-            )
-            return BUSY
-        held = [length]  # the budget this request holds: an inflated body holds its size
-        try:
-            return self._receive(request, length, coding, held)
-        finally:
-            self.budget.give_back(held[0])
-
-    def _receive(
-        self, request: Request, length: int, coding: str, held: list[int]
-    ) -> tuple[int, dict[str, Any]]:
-        try:
-            body = request.read(length)
-        except TimeoutError:
-            return 408, {"error": f"the body was not received within {READ_TIMEOUT:.0f} s"}
-        if len(body) < length:
-            return 400, {"error": f"the body ended after {len(body)} of {length} bytes"}
-        return self._decoded(body, coding, held)
+        with self.budget.holding(self.budget_wait) as holding:
+            if not holding.take(length):
+                log.warning(
+                    "intake busy: %d bytes of bodies held, a body of %d refused",
+                    self.budget.held,
+                    length,
+                )
+                return BUSY
+            try:
+                body = request.read(length)
+            except TimeoutError:
+                return NOT_RECEIVED
+            if len(body) < length:
+                return 400, {"error": f"the body ended after {len(body)} of {length} bytes"}
+            return self._decoded(body, coding, holding)
 
     def _accept_chunked(self, request: Request, coding: str) -> tuple[int, dict[str, Any]]:
         """A body of no announced length, sent in chunks: room in the budget is taken piece
         by piece as they come (it was refused 411)."""
-        held = [0]
-
-        def reserve(size: int) -> bool:
-            if not self.budget.take(size, self.budget_wait):
-                return False
-            held[0] += size
-            return True
-
-        try:
+        with self.budget.holding(self.budget_wait) as holding:
             try:
-                body = request.read_chunked(limit=self.max_body_bytes, reserve=reserve)
+                body = request.read_chunked(limit=self.max_body_bytes, reserve=holding.take)
             except Refused:
                 return BUSY
             except BodyTooLarge as exc:
                 return 413, {"error": f"{exc}, limit {self.max_body_bytes}"}
             except TimeoutError:
-                return 408, {"error": f"the body was not received within {READ_TIMEOUT:.0f} s"}
+                return NOT_RECEIVED
             except ValueError as exc:
                 return 400, {"error": f"chunked body: {exc}"}
-            return self._decoded(body, coding, held)
-        finally:
-            self.budget.give_back(held[0])
+            return self._decoded(body, coding, holding)
 
-    def _decoded(self, body: bytes, coding: str, held: list[int]) -> tuple[int, dict[str, Any]]:
-        """The body sent, its content coding undone, holding its inflated size."""
+    def _decoded(self, body: bytes, coding: str, holding: Holding) -> tuple[int, dict[str, Any]]:
+        """The body sent, its content coding undone, `holding` its inflated size."""
         if coding == "identity":
             return self._send(body)
         try:
@@ -157,11 +140,8 @@ class Intake:
             return 413, {"error": f"{exc}, limit {self.max_body_bytes}"}
         except ValueError as exc:
             return 400, {"error": str(exc)}
-        self.budget.give_back(held[0])  # the compressed body's room, for the inflated one's
-        held[0] = 0
-        if not self.budget.take(len(body), self.budget_wait):
+        if not holding.swap(len(body)):  # the compressed body's room, for the inflated one's
             return BUSY
-        held[0] = len(body)
         return self._send(body)
 
     def _send(self, body: bytes) -> tuple[int, dict[str, Any]]:
