@@ -89,6 +89,7 @@ def stream(order: Sequence[Report]) -> dict[str, str]:
             store=store,
             now=NOW + timedelta(minutes=index),
         )
+        assert placement.story_id is not None  # every text with words is placed
         stories[name] = placement.story_id
     return stories
 

@@ -17,7 +17,11 @@ FAULT_ROWS: list[dict[str, Any]] = []
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call":
-        FAULT_ROWS.extend(row for key, row in report.user_properties if key == "fault_row")
+        FAULT_ROWS.extend(
+            row  # type: ignore[misc]  # user_properties are (str, object) pairs
+            for key, row in report.user_properties
+            if key == "fault_row"
+        )
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

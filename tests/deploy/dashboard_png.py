@@ -85,12 +85,12 @@ def render(
             title = panel["title"].replace("$instance", instance.replace("\\", ""))
             figure.text(0.01, top - 0.7 * scale_y, title, fontsize=11, weight="bold", color="#444")
             continue
-        box = [
+        box = (
             LEFT + grid["x"] * scale_x,
             top - (grid["h"] - 0.8) * scale_y,
             grid["w"] * scale_x - LEFT,
             (grid["h"] - 1.4) * scale_y,
-        ]
+        )
         axes = figure.add_axes(box)
         axes.set_title(panel["title"], fontsize=9, loc="left")
         unit = panel["fieldConfig"]["defaults"].get("unit", "short")

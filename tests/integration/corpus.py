@@ -55,13 +55,13 @@ WORDS = [
 
 
 def article_html(rng: random.Random, title: str, paragraphs: int = 4) -> str:
-    paragraphs = "".join(
+    body = "".join(
         "<p>" + " ".join(rng.choice(WORDS) for _ in range(45)).capitalize() + ".</p>"
         for _ in range(paragraphs)
     )
     return (
         f"<html lang='en'><head><title>{title}</title></head><body><nav><a href='/'>Home</a>"
-        f"</nav><article><h1>{title}</h1>{paragraphs}</article><footer>About us</footer>"
+        f"</nav><article><h1>{title}</h1>{body}</article><footer>About us</footer>"
         "</body></html>"
     )
 

@@ -227,9 +227,9 @@ def test_an_http_address_that_cannot_be_served_is_a_configuration_error() -> Non
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         with pytest.raises(ConfigError, match="NEWSFLOW_HTTP_PORT"):
-            HealthServer("127.0.0.1", taken.getsockname()[1], ready=lambda: True)
+            HealthServer("127.0.0.1", taken.getsockname()[1], ready=lambda: (True, {}))
     with pytest.raises(ConfigError, match="NEWSFLOW_HTTP_HOST"):
-        HealthServer("no-such-host.invalid", 0, ready=lambda: True)
+        HealthServer("no-such-host.invalid", 0, ready=lambda: (True, {}))
 
 
 @pytest.mark.parametrize(

@@ -77,7 +77,7 @@ def test_the_configuration_table_gives_each_setting_its_default() -> None:
             if setting.default not in defaults.setdefault(setting.env, []):
                 defaults[setting.env].append(setting.default)
     cells = {env: default.strip() for env, default in DEFAULT_CELL.findall(README)}
-    wrong = {}
+    wrong: dict[str, tuple[str, object]] = {}
     for env, values in defaults.items():
         if env in PROSE_DEFAULTS:
             continue
@@ -94,7 +94,7 @@ def test_the_configuration_table_gives_each_setting_its_default() -> None:
 def registered_metrics() -> dict[str, tuple[str, set[str]]]:
     """Each metric `service/metrics.py` registers: its type and its labels."""
     source = (ROOT / "src/newsflow/service/metrics.py").read_text()
-    found = {}
+    found: dict[str, tuple[str, set[str]]] = {}
     for node in ast.walk(ast.parse(source)):
         if (
             isinstance(node, ast.Call)
@@ -102,6 +102,7 @@ def registered_metrics() -> dict[str, tuple[str, set[str]]]:
             and node.func.id in ("Counter", "Gauge", "Histogram", "Summary", "Info", "Enum")
             and node.args
             and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
         ):
             labels = {"service"}  # every metric's first label (`s`)
             if len(node.args) > 2:

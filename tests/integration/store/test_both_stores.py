@@ -312,14 +312,24 @@ def test_the_candidate_search_reads_only_the_latest_stories_of_each_term(
     # A choice with the same cut cannot reach A through "iran": an article indexed under
     # "iran" alone, A's twin (cosine 0.48 to the others), founds its own story; without the
     # cut it joins A.
-    twin = {"centroid": {"iran": 0.8, "missile": 0.6}, "index_terms": ["iran"]}
+    twin = {"iran": 0.8, "missile": 0.6}
     cut = StoryChoice(threshold=0.5, candidates=4, window_seconds=WINDOW, postings=2)
     alone = store.commit_decision(
-        E, {"story_id": E}, story=update(E, **twin), choice=cut, ttl_seconds=WINDOW, now=T0
+        E,
+        {"story_id": E},
+        story=update(E, centroid=twin, index_terms=["iran"]),
+        choice=cut,
+        ttl_seconds=WINDOW,
+        now=T0,
     )
     assert alone == {"story_id": E}
     joined = store.commit_decision(
-        F, {"story_id": F}, story=update(F, **twin), choice=CHOICE, ttl_seconds=WINDOW, now=T0
+        F,
+        {"story_id": F},
+        story=update(F, centroid=twin, index_terms=["iran"]),
+        choice=CHOICE,
+        ttl_seconds=WINDOW,
+        now=T0,
     )
     assert joined == {"story_id": A}
 

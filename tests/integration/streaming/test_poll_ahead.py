@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
-from tests.integration.kafka_io import publish_raw
+from kafka_io import publish_raw
 
 from newsflow.kafka.clients import create_topics, delete_topics, make_consumer, make_producer
 from newsflow.kafka.settings import KafkaSettings
@@ -47,7 +47,9 @@ class Recorder:
         self.processed.append((self.name, record.partition, record.offset))
         return [Output(self.out, None, f"{record.partition}:{record.offset}".encode(), "clean")]
 
-    def dead_letter(self, record: Any, detail: str, attempts: int) -> Output:
+    def dead_letter(
+        self, record: Any, detail: str, attempts: int, *, reason: str = "retries_exhausted"
+    ) -> Output:
         raise AssertionError(detail)
 
     def healthy(self) -> bool:

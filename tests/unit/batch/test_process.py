@@ -28,8 +28,8 @@ from newsflow.batch.inputs import (
     skipped_line,
 )
 from newsflow.cli import main
-from newsflow.contracts.codec import decode
-from newsflow.errors import ConfigError, StoreUnavailable
+from newsflow.contracts.codec import EventKind, decode
+from newsflow.errors import ConfigError, NewsflowError, StoreUnavailable
 from newsflow.model import Origin
 from newsflow.pipeline import Outcome
 from newsflow.rejection import Rejection
@@ -41,7 +41,11 @@ NOW = datetime(2024, 9, 10, 12, 0, tzinfo=UTC)
 
 
 def outcomes(out: Path) -> dict[str, list[dict]]:
-    files = {"clean": "clean", "duplicates": "duplicate", "rejected": "rejection"}
+    files: dict[str, EventKind] = {
+        "clean": "clean",
+        "duplicates": "duplicate",
+        "rejected": "rejection",
+    }
     return {
         name: [decode(kind, line) for line in (out / f"{name}.ndjson").read_bytes().splitlines()]
         for name, kind in files.items()
@@ -222,7 +226,7 @@ def test_a_dead_lettered_input_leaves_its_text_to_the_next_copy(
     ("error", "status"), [(StoreUnavailable("Redis is down"), 1), (ConfigError("refused"), 2)]
 )
 def test_a_store_down_or_refusing_the_user_stops_the_run_instead(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, status: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: NewsflowError, status: int
 ) -> None:
     """What a later run may mend is no article's fault: nothing is dead-lettered for it."""
 
@@ -626,12 +630,12 @@ def test_a_file_gone_between_listing_and_reading_is_rejected_and_the_rest_read(
     first = next(items)
     (inputs / f"b-{kind}").unlink()
     rest = list(items)
-    assert first.origin.file.endswith("a-first.txt") and first.rejection is None
+    assert str(first.origin.file).endswith("a-first.txt") and first.rejection is None
     [gone, last] = rest
-    assert gone.origin.file.endswith(f"b-{kind}")
+    assert str(gone.origin.file).endswith(f"b-{kind}")
     assert gone.rejection is not None and gone.rejection.reason == "bad_encoding"
     assert gone.rejection.detail == "file not readable: gone since it was listed"
-    assert last.origin.file.endswith("c-last.txt") and last.rejection is None
+    assert str(last.origin.file).endswith("c-last.txt") and last.rejection is None
 
 
 def test_sigterm_mid_run_writes_what_was_decided_and_says_what_a_rerun_does(

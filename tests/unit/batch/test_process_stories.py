@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from newsflow.cli import main
-from newsflow.contracts.codec import decode
+from newsflow.contracts.codec import EventKind, decode
 
 ROOT = Path(__file__).resolve().parents[3]
 SEEDS = sorted((ROOT / "samples").glob("0*.txt"))
@@ -18,7 +18,7 @@ OTHER_EVENT = ROOT / "tests" / "fixtures" / "stories" / "other-missile-event.txt
 
 
 def outcomes(out: Path) -> dict[str, list[dict]]:
-    files = {"clean": "clean", "duplicates": "duplicate"}
+    files: dict[str, EventKind] = {"clean": "clean", "duplicates": "duplicate"}
     return {
         name: [decode(kind, line) for line in (out / f"{name}.ndjson").read_bytes().splitlines()]
         for name, kind in files.items()

@@ -24,7 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsflow.batch.inputs import read_inputs
+from newsflow.batch.inputs import InputItem, read_inputs
 from newsflow.batch.warc import LONGEST_LINE
 from newsflow.cli import main
 from newsflow.contracts.codec import decode
@@ -129,6 +129,12 @@ def crawl(path: Path) -> Path:
     return archive.close()
 
 
+def offset(item: InputItem) -> int:
+    """The item's byte offset in its WARC file (every WARC record has one)."""
+    assert item.origin.offset is not None
+    return item.origin.offset
+
+
 @pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
 def test_each_captured_article_is_one_raw_message_and_the_other_records_are_counted(
     tmp_path: Path, name: str
@@ -159,7 +165,7 @@ def test_each_captured_article_is_one_raw_message_and_the_other_records_are_coun
             "revisit": 1,
         }
     )
-    offsets = [item.origin.offset for item in items]
+    offsets = [offset(item) for item in items]
     assert all(item.origin.file == str(tmp_path / name) for item in items)
     assert offsets == sorted(set(offsets)) and offsets[0] > 0
 
@@ -180,7 +186,7 @@ def test_a_revisit_of_an_article_is_its_recrawl_and_dedup_calls_it_a_duplicate(
     assert again["html"] == original["html"] == page.decode()
     assert (again["url"], again["fetched_at"]) == ("https://news.example/a", "2024-09-11T08:00:00Z")
     assert again["id"] != original["id"]
-    assert recrawl.origin.offset is not None and recrawl.origin.offset > first.origin.offset
+    assert offset(recrawl) > offset(first)
     assert skipped == Counter({"revisit": 1})  # of a capture this file does not hold
 
     out = tmp_path / "out"
@@ -496,8 +502,7 @@ def test_a_damaged_warc_gives_the_articles_before_the_damage_then_one_rejection(
     ]
     assert last.rejection is not None and last.rejection.reason == "bad_encoding"
     assert last.rejection.detail.startswith(said)
-    after_the_good = good[-1].origin.offset if good else -1
-    assert last.origin.offset is not None and last.origin.offset > after_the_good
+    assert offset(last) > (offset(good[-1]) if good else -1)
 
 
 @pytest.mark.parametrize("name", ["long.warc", "long.warc.gz"])
@@ -514,7 +519,7 @@ def test_a_header_line_without_end_is_damage_found_in_time(tmp_path: Path, name:
     assert orjson.loads(before.raw)["url"] == "https://news.example/before"
     assert damage.rejection is not None and damage.rejection.reason == "bad_encoding"
     assert f"a line longer than {LONGEST_LINE} bytes" in damage.rejection.detail
-    assert damage.origin.offset is not None and damage.origin.offset > before.origin.offset
+    assert offset(damage) > offset(before)
 
 
 def test_long_header_lines_under_the_limit_are_read(tmp_path: Path) -> None:

@@ -43,7 +43,18 @@ def test_decode_round_trips_and_checks() -> None:
 
 def _mutations(event: dict) -> list[dict]:
     """The event, and copies with one field missing, of another type, or out of pattern."""
-    wrong = [None, 5, 1.5, "x", "", [], {}, True, "2024-01-01T00:00:00+01:00", "f" * 32]
+    wrong: list[object] = [
+        None,
+        5,
+        1.5,
+        "x",
+        "",
+        [],
+        {},
+        True,
+        "2024-01-01T00:00:00+01:00",
+        "f" * 32,
+    ]
     variants = [event]
     for key in event:
         variants.append({k: v for k, v in event.items() if k != key})

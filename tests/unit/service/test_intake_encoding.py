@@ -70,7 +70,7 @@ class Request:
 def test_the_intake_sends_what_a_gzip_body_inflates_to(metrics: Metrics) -> None:
     producer = Producer()
     body = gzip.compress(PAGE + b"\n" + OTHER, mtime=0)
-    answer = intake(producer, metrics, max_message_bytes=10_000)(Request(body, "GZIP"))
+    answer = intake(producer, metrics, max_message_bytes=10_000)(Request(body, "GZIP"))  # type: ignore[arg-type]
     assert answer[:2] == (202, {"accepted": 2})
     assert producer.sent == [PAGE, OTHER]
 
@@ -87,6 +87,6 @@ def test_the_intake_refuses_a_body_it_cannot_inflate_within_the_limit(
     body: bytes, coding: str, status: int, said: str, metrics: Metrics
 ) -> None:
     producer = Producer()
-    answer = intake(producer, metrics)(Request(body, coding))
+    answer = intake(producer, metrics)(Request(body, coding))  # type: ignore[arg-type]
     assert answer[0] == status and said in answer[1]["error"]
     assert producer.sent == []

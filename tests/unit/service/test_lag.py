@@ -44,7 +44,7 @@ def wait_for(condition: Any, timeout: float = 5 * LAG_REFRESH) -> bool:
 def test_offsets_are_asked_for_the_wanted_partitions_and_survive_a_failure() -> None:
     client = FakeClient([TimeoutError("broker away"), {TP: 42}])
     stop = threading.Event()
-    reader = EndOffsets(lambda: client, stop)  # type: ignore[arg-type, return-value]
+    reader = EndOffsets(lambda: client, stop)
     reader.start()
     try:
         time.sleep(1.5 * LAG_REFRESH)
@@ -70,7 +70,7 @@ def test_one_client_serves_every_refresh(monkeypatch: pytest.MonkeyPatch) -> Non
         return made[-1]
 
     stop = threading.Event()
-    reader = EndOffsets(make_client, stop)  # type: ignore[arg-type]
+    reader = EndOffsets(make_client, stop)
     reader.want({TP})
     reader.start()
     try:

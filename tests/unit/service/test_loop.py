@@ -65,7 +65,7 @@ class Consumer:
         if step == "revoke":
             self.listener.on_partitions_revoked({TP0, TP1})
             return self.after_revoke
-        return step  # type: ignore[no-any-return]
+        return step
 
     def commit(self, offsets: dict[TopicPartition, Any], timeout_ms: int) -> None:
         self.log.append(("commit", {tp.partition: meta.offset for tp, meta in offsets.items()}))
@@ -144,7 +144,9 @@ class Processor:
             self.log.append(("watched", self.watch()))
         return [Output("out", None, b"v", "clean")]
 
-    def dead_letter(self, record: Any, detail: str, attempts: int, **reason: str) -> Output:
+    def dead_letter(
+        self, record: Any, detail: str, attempts: int, *, reason: str = "retries_exhausted"
+    ) -> Output:
         raise AssertionError("nothing is dead-lettered here")
 
     def healthy(self) -> bool:
@@ -175,8 +177,8 @@ def run_until_done(
     """Run the loop until its consumer's script ran out, or for 10 s at most: a loop that
     stopped fetching (its partitions left paused) is stopped, so the test fails, not hangs."""
     loop = ConsumeLoop(
-        consumer=consumer,  # type: ignore[arg-type]
-        producer=Producer(consumer.log, failing_flushes),  # type: ignore[arg-type]
+        consumer=consumer,
+        producer=Producer(consumer.log, failing_flushes),
         processor=processor,
         topic="in",
         metrics=metrics,
@@ -390,8 +392,8 @@ def test_the_backoff_after_a_rewind_starts_over_once_a_batch_gets_through(
     consumer = Consumer(script, log, stop)
     consumer.assigned = {TP0}
     ConsumeLoop(
-        consumer=consumer,  # type: ignore[arg-type]
-        producer=Producer(log),  # type: ignore[arg-type]
+        consumer=consumer,
+        producer=Producer(log),
         processor=FailsOnceAtEach(log, {0, 1}),
         topic="in",
         metrics=metrics,
@@ -443,8 +445,8 @@ def readiness(metrics: Metrics, processor_class: type[Processor]) -> list[tuple[
     consumer = JoiningConsumer(log, stop, joins_at=15, stops_at=30)
     readiness: list[tuple[bool, bool]] = []
     loop = ConsumeLoop(
-        consumer=consumer,  # type: ignore[arg-type]
-        producer=Producer(log),  # type: ignore[arg-type]
+        consumer=consumer,
+        producer=Producer(log),
         processor=processor_class(log, poll_ahead=0),
         topic="in",
         metrics=metrics,
@@ -501,8 +503,8 @@ def run_three(metrics: Metrics, log: list[Any], processor: Processor, producer: 
     consumer = Consumer([{TP0: records(TP0, 0, 3)}], log, stop)
     consumer.assigned = {TP0}
     ConsumeLoop(
-        consumer=consumer,  # type: ignore[arg-type]
-        producer=producer,  # type: ignore[arg-type]
+        consumer=consumer,
+        producer=producer,
         processor=processor,
         topic="in",
         metrics=metrics,

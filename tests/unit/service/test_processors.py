@@ -17,6 +17,7 @@ from kafka import TopicPartition
 
 from newsflow import pipeline
 from newsflow.contracts.codec import EventKind, decode
+from newsflow.model import Article
 from newsflow.pipeline import DecideSettings
 from newsflow.sandbox import Sandbox
 from newsflow.service.loop import ConsumeLoop, WorkerStatus
@@ -259,7 +260,12 @@ def test_a_body_already_on_its_way_to_the_extractor_is_not_sent_again(
     batch = [ingested(1, html=other_body(1)), ingested(2), ingested(3)]  # 3 repeats 2's body
     extracted: list[str] = []
     submit = processor.sandbox.submit
-    processor.sandbox.submit = lambda article: (extracted.append(article.url), submit(article))[1]  # type: ignore[method-assign]
+
+    def submit_recorded(article: Article) -> None:
+        extracted.append(article.url)
+        submit(article)
+
+    processor.sandbox.submit = submit_recorded  # type: ignore[method-assign]
     try:
         processor.lookahead(batch)
         processor.process(batch[0])  # 2 is sent ahead; 3 waits: 2 will have decided its body
