@@ -97,21 +97,33 @@ def add_streaming_commands(commands: Any) -> None:
         title="actions", metavar="ACTION"
     )
     create = topics.add_parser("create", help="create every newsflow topic (idempotent)")
-    create.add_argument("--partitions", type=positive_int, default=6)
-    create.add_argument("--replication", type=positive_int, default=1)
+    create.add_argument(
+        "--partitions", type=positive_int, default=6, help="partitions of each topic (default 6)"
+    )
+    create.add_argument(
+        "--replication", type=positive_int, default=1, help="replicas of each (default 1)"
+    )
     add_settings(create, TOOL_SETTINGS)
     create.set_defaults(handler=run_topics_create)
 
     publish = commands.add_parser("publish", help="send files to articles.raw")
-    publish.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
+    publish.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="INPUT",
+        help="the inputs `newsflow process` reads: raw messages, pages, web archives, or dirs",
+    )
     publish.add_argument("--base-url", default=None, help="URL prefix for .html/.txt files")
     add_settings(publish, PUBLISH_SETTINGS)
     publish.set_defaults(handler=run_publish)
 
     tail = commands.add_parser("tail", help="print a topic's events as they arrive")
-    tail.add_argument("topic", nargs="+", metavar="TOPIC")
+    tail.add_argument("topic", nargs="+", metavar="TOPIC", help="topics to read")
     tail.add_argument("--json", action="store_true", help="raw JSON, one event per line")
-    tail.add_argument("--from-beginning", action="store_true")
+    tail.add_argument(
+        "--from-beginning", action="store_true", help="the events already there too, not only new"
+    )
     tail.add_argument("--max", type=positive_int, default=None, help="stop after this many events")
     tail.add_argument(
         "--idle-timeout",
@@ -123,9 +135,15 @@ def add_streaming_commands(commands: Any) -> None:
     tail.set_defaults(handler=run_tail)
 
     replay = commands.add_parser("replay", help="re-publish rejected / DLQ originals")
-    replay.add_argument("--from", dest="source", choices=("dlq", "rejected"), default="dlq")
+    replay.add_argument(
+        "--from",
+        dest="source",
+        choices=("dlq", "rejected"),
+        default="dlq",
+        help="the topic whose originals are re-published (default dlq)",
+    )
     replay.add_argument("--reason", action="append", help="only these reasons (repeatable)")
-    replay.add_argument("--dry-run", action="store_true")
+    replay.add_argument("--dry-run", action="store_true", help="count them, send nothing")
     replay.add_argument(
         "--idle-timeout",
         type=positive_float,

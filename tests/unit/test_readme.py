@@ -226,3 +226,20 @@ def test_every_file_and_module_the_readme_names_exists() -> None:
         if not (path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()):
             missing.append(module)
     assert sorted(missing) == []
+
+
+def test_every_option_and_input_of_every_command_says_in_its_help_what_it_is() -> None:
+    """ "Every command has `--help`": one that lists `--partitions` or `--dry-run` bare says
+    neither what they do nor their default."""
+
+    def unexplained(parser: argparse.ArgumentParser, prefix: str = "") -> list[str]:
+        found = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found += unexplained(sub, f"{prefix}{name} ")
+            elif not action.help:
+                found.append(prefix + (action.option_strings or [action.dest])[0])
+        return found
+
+    assert unexplained(build_parser()) == []
