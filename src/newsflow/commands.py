@@ -167,7 +167,7 @@ def add_streaming_commands(commands: Any) -> None:
         metavar="INPUT",
         help="what to publish (default: the repo's samples/)",
     )
-    demo.add_argument("--workers", type=int, default=1, help="extract workers")
+    demo.add_argument("--workers", type=positive_int, default=1, help="extract workers")
     demo.add_argument(
         "--keep-running",
         action="store_true",

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 from kafka import KafkaConsumer
 
+from newsflow.config import ENV_PREFIX
 from newsflow.kafka.clients import create_topics, make_producer
 from newsflow.kafka.localbroker import LocalBroker, free_port
 from newsflow.kafka.settings import KafkaSettings, Topics
@@ -39,7 +40,7 @@ def run_demo(inputs: Sequence[Path], *, workers: int, keep_running: bool, out: I
         create_topics(kafka, topics.all(), partitions=3, replication=1)
         print(f"broker  {broker.bootstrap} (Tansu, in memory)", file=out)
         env = {
-            **os.environ,
+            **without_settings(os.environ),
             **DEMO_GROUP_TIMINGS,
             "NEWSFLOW_KAFKA_BOOTSTRAP": broker.bootstrap,
             "NEWSFLOW_STORE_URL": str(workdir / "store.sqlite"),
@@ -76,6 +77,13 @@ def run_demo(inputs: Sequence[Path], *, workers: int, keep_running: bool, out: I
             return 0
         finally:
             stop_all(services, timeout=20)
+
+
+def without_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment without its `NEWSFLOW_*` settings: the demo reads none. A shell set up
+    for a deployment (NEWSFLOW_TOPIC_RAW, NEWSFLOW_KAFKA_SECURITY_PROTOCOL) sent the demo's
+    services to other topics than the ones it made, or to a listener its broker does not have."""
+    return {k: v for k, v in environ.items() if not k.startswith(ENV_PREFIX)}
 
 
 def _start(name: str, env: dict[str, str], workers: int, workdir: Path) -> ServiceProcess:
