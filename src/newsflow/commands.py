@@ -114,7 +114,12 @@ def add_streaming_commands(commands: Any) -> None:
         metavar="INPUT",
         help="the inputs `newsflow process` reads: raw messages, pages, web archives, or dirs",
     )
-    publish.add_argument("--base-url", default=None, help="URL prefix for .html/.txt files")
+    publish.add_argument(
+        "--base-url",
+        default=None,
+        help="URL prefix for .html/.txt files (default: https://newsflow.example/files/; the "
+        "services refuse file:// URLs)",
+    )
     add_settings(publish, PUBLISH_SETTINGS)
     publish.set_defaults(handler=run_publish)
 

@@ -243,3 +243,18 @@ def test_every_option_and_input_of_every_command_says_in_its_help_what_it_is() -
         return found
 
     assert unexplained(build_parser()) == []
+
+
+def test_publish_help_and_the_commands_table_give_its_default_base_url() -> None:
+    from newsflow.tools.publish import DEFAULT_BASE_URL
+
+    (publish,) = [
+        sub
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name, sub in action.choices.items()
+        if name == "publish"
+    ]
+    assert DEFAULT_BASE_URL in publish.format_help()
+    (row,) = [line for line in README.splitlines() if line.startswith("| `newsflow publish")]
+    assert f"`--base-url` default `{DEFAULT_BASE_URL}`" in row
