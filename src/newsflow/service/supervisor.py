@@ -101,7 +101,7 @@ class Supervisor:
     def _shutdown(self) -> int:
         for process in self.processes:
             if process is not None and process.is_alive():
-                process.terminate()  # SIGTERM: the worker finishes its batch and commits
+                process.terminate()  # SIGTERM: the worker finishes its record, commits what is done
         deadline = time.monotonic() + self.shutdown_timeout
         status = 0
         for index, process in enumerate(self.processes):
