@@ -2,8 +2,8 @@
 
 Each worker is a separate consumer-group member (a spawned process, so no state is shared by
 accident). The supervisor owns the HTTP endpoints; workers report readiness through shared
-flags. SIGTERM/SIGINT: workers are asked to stop (finish the batch, commit, leave the group)
-and are killed only if they overrun the shutdown timeout.
+flags. SIGTERM/SIGINT: workers are asked to stop (finish the record in hand, commit what is
+done, leave the group) and are killed only if they overrun the shutdown timeout.
 """
 
 from __future__ import annotations
