@@ -6,11 +6,12 @@ import io
 from collections import namedtuple
 from typing import Any
 
+import orjson
 import pytest
 from kafka import TopicPartition
 
 from newsflow.errors import ConfigError
-from newsflow.tools.tail import tail
+from newsflow.tools.tail import summarize, tail
 
 Record = namedtuple("Record", "topic value")
 TP = TopicPartition("articles.raw", 0)
@@ -70,7 +71,7 @@ class TwoTopics(Consumer):
         rejected = TopicPartition("articles.rejected", 0)
         self.batches = [
             {
-                clean: [Record(clean.topic, b'{"article_id": "a1", "text": "x"}')] * 2,
+                clean: [Record(clean.topic, b'{"article_id": "a1", "extracted_at": "x"}')] * 2,
                 rejected: [Record(rejected.topic, b'{"stage": "ingest", "reason": "bad_url"}')],
             }
         ]
@@ -107,3 +108,35 @@ def test_max_stops_the_tail_inside_a_batch() -> None:
     """`--max 1` printed every record of the first poll (up to 500), not one."""
     count, lines = tail_of_two(1)
     assert (count, len(lines)) == (1, 1)
+
+
+def test_a_raw_message_of_text_is_shown_as_raw_not_as_a_clean_event() -> None:
+    """`newsflow tail articles.raw` showed every text message (a .txt file published, a WET
+    record) as `clean {"article_id":null,"title":null,…}`: a clean event was told by `text`."""
+    from newsflow.events import clean_event
+    from newsflow.model import Article, Extraction, Fingerprint
+
+    raw = b'{"url": "https://example.com/a", "text": "Some words.", "title": "A"}'
+    assert summarize(raw) == '{"url":"https://example.com/a","title":"A"}'
+    article = Article(
+        article_id="a" * 32,
+        source_id=None,
+        url="https://example.com/a",
+        canonical_url="https://example.com/a",
+        source="example.com",
+        content_type="text",
+        body="Some words.",
+        body_hash="b" * 64,
+        fetched_at=None,
+        ingested_at="2026-12-07T00:00:00Z",
+        language=None,
+        title=None,
+        metadata={},
+    )
+    clean = clean_event(
+        article,
+        Extraction("Some words.", None, [], None, None, "en", None, None, [], "x", "1", 1.0),
+        Fingerprint(content_hash="c" * 64, word_count=2),
+        extracted_at="2026-12-07T00:00:01Z",
+    )
+    assert summarize(orjson.dumps(clean)).startswith('clean      {"article_id":"aaaa')

@@ -34,7 +34,7 @@ def summarize(value: bytes) -> str:
         else "duplicate"
         if "duplicate_of" in event
         else "clean"
-        if "text" in event
+        if "extracted_at" in event  # (a raw message may have a `text`)
         else "ingested"
         if "body" in event
         else None

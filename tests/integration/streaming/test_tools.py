@@ -122,7 +122,7 @@ def test_tail_prints_events(broker: str, topics: Topics) -> None:
     publish_raw(
         broker,
         topics.clean,
-        [orjson.dumps({"article_id": "a" * 32, "title": "Hello", "text": "x", "url": "u"})],
+        [orjson.dumps({"article_id": "a" * 32, "title": "Hello", "extracted_at": "x", "url": "u"})],
     )
     result = newsflow(
         "tail",
