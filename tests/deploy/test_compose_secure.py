@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from importlib.resources import files
@@ -71,3 +72,11 @@ def test_make_certs_writes_a_ca_and_a_pem_keystore(tmp_path: Path) -> None:
         capture_output=True, text=True,
     )  # fmt: skip
     assert verify.returncode == 0, verify.stderr
+
+
+def test_what_compose_takes_from_the_shell_is_a_setting_of_that_name() -> None:
+    """Exported in a shell, a NEWSFLOW_* name that is no setting draws a warning from every
+    newsflow command run there (NEWSFLOW_KAFKA_PASSWORD was taken for the SSL password's)."""
+    text = SECURE.read_text() + (ROOT / "docker-compose.yml").read_text()
+    taken = set(re.findall(r"\$\{(NEWSFLOW_\w+)", text))
+    assert taken and taken <= set().union(*settings_by_command().values())
