@@ -20,8 +20,9 @@ from typing import Any
 import orjson
 
 from newsflow.batch.inputs import InputError, read_inputs, skipped_line
+from newsflow.batch.recorded import read_recorded
 from newsflow.batch.runner import (
-    OUTPUT_FILES,
+    OUTPUT_NAMES,
     BatchSettings,
     BatchSummary,
     process_items,
@@ -65,7 +66,8 @@ def add_batch_commands(commands: Any) -> None:
         "process",
         help="run the pipeline over files, no broker",
         description="Run every input through ingest, extract and dedup; write "
-        "DIR/clean.ndjson, DIR/duplicates.ndjson and DIR/rejected.ndjson.",
+        "DIR/clean.ndjson, DIR/duplicates.ndjson and DIR/rejected.ndjson, after the outcomes "
+        "an earlier run wrote there (an input whose outcome they hold is skipped).",
     )
     process.add_argument(
         "inputs",
@@ -123,7 +125,7 @@ def run_process(args: argparse.Namespace) -> int:
             base_url=args.base_url,
             max_bytes=ingest_limits.max_bytes,
             skipped=summary.skipped,
-            outputs=[out / name for name, _ in set(OUTPUT_FILES.values())],
+            outputs=[out / name for name in OUTPUT_NAMES],
         )
     except (FileNotFoundError, InputError) as exc:
         raise ConfigError(str(exc)) from exc
@@ -136,11 +138,14 @@ def run_process(args: argparse.Namespace) -> int:
         prefix=values["store_prefix"],
         line_filter_mib=values["line_filter_mib"],
     )
-    try:  # before the outputs are opened (and an earlier run's emptied)
+    try:  # before the outputs are touched (a last line cut short mended)
         store.reach()
+        recorded, notes = read_recorded(out / name for name in OUTPUT_NAMES)
     except NewsflowError:
         store.close()
         raise
+    for note in notes:
+        print(note, file=sys.stderr)
     started = time.perf_counter()
     with _progress(enabled=not args.quiet and sys.stderr.isatty()) as tick:
 
@@ -152,21 +157,23 @@ def run_process(args: argparse.Namespace) -> int:
 
         try:
             with _terminated_as_interrupted():
-                outcomes = process_items(items, store=store, settings=settings, clock=_utc_now)
+                outcomes = process_items(
+                    items, store=store, settings=settings, clock=_utc_now, recorded=recorded
+                )
                 write_outcomes(outcomes, out, on_outcome=on_outcome)
         except (KeyboardInterrupt, NewsflowError) as exc:
-            began = summary.first_seconds is not None
-            if began or not isinstance(exc, ConfigError):  # (the error says it all)
-                print(stopped_note(out, began=began), file=sys.stderr)
+            if summary.total or not isinstance(exc, ConfigError):  # (the error says it all)
+                print(stopped_note(out, written=summary.total), file=sys.stderr)
             if isinstance(exc, Terminated):
                 return 128 + signal.SIGTERM
             raise
         finally:
             store.close()
     summary.seconds = time.perf_counter() - started
+    summary.recorded = recorded.skipped
     if not args.quiet:
         print(format_summary(summary, out))
-    if summary.total == 0:
+    if summary.total == 0 and summary.recorded == 0:
         print(
             "newsflow: no inputs: the inputs named hold no article (no file of a kind it "
             "reads, or only files and WARC records without one)",
@@ -202,28 +209,19 @@ def _raise_terminated(signum: int, frame: Any) -> None:
     raise Terminated
 
 
-def stopped_note(out: Path, *, began: bool = True) -> str:
+def stopped_note(out: Path, *, written: int) -> str:
     """What a run stopped before its end (interrupted, a store gone) leaves, and what a re-run
-    does. A run stopped before its first outcome (`began` false) has not touched the files."""
-    if not began:
-        return (
-            f"newsflow: stopped before the first outcome: {out}/{{clean,duplicates,rejected}}"
-            ".ndjson are as they were."
-        )
-    written = sum(_lines(out / name) for name, _ in set(OUTPUT_FILES.values()))
+    does. A run stopped before its first outcome (`written` 0) has not added to the files."""
+    files = f"{out}/{{clean,duplicates,rejected}}.ndjson"
+    if not written:
+        return f"newsflow: stopped before the first outcome: {files} are as they were."
     return (
-        f"newsflow: stopped after {written} outcome{'' if written == 1 else 's'}: "
-        f"{out}/{{clean,duplicates,rejected}}.ndjson hold them, each a whole line, and the inputs "
-        "after them have none yet. A re-run over the same inputs writes the files again from "
-        "the start; the store keeps the decisions made, so those come out the same."
+        f"newsflow: stopped after {written} outcome{'' if written == 1 else 's'}: {files} hold "
+        "them, each a whole line (after those of any earlier run), and the inputs after them have "
+        "none yet. A re-run over the same inputs appends what is missing: an input whose outcome "
+        "the files hold is skipped, and the store keeps the decisions made, so the rest come "
+        "out as they would have."
     )
-
-
-def _lines(path: Path) -> int:
-    if not path.exists():
-        return 0
-    with path.open("rb") as stream:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
 
 
 def run_stories(args: argparse.Namespace) -> int:
@@ -302,6 +300,11 @@ def format_summary(summary: BatchSummary, out: Path) -> str:
         lines.append(f"  rejected by reason: {reasons}")
     if skipped := skipped_line(summary.skipped):
         lines.append(f"  {skipped}")
+    if summary.recorded:
+        lines.append(
+            f"  skipped {_counted(summary.recorded, 'input')} already recorded (an outcome in "
+            "the files, or the same message earlier in this run)"
+        )
     lines.append(f"  output: {out}/{{clean,duplicates,rejected}}.ndjson")
     return "\n".join(lines)
 

@@ -20,6 +20,7 @@ from typing import IO, TypeVar
 
 from newsflow import events
 from newsflow.batch.inputs import InputItem
+from newsflow.batch.recorded import Recorded
 from newsflow.contracts.codec import EventKind, encode
 from newsflow.errors import ConfigError
 from newsflow.model import Article
@@ -39,16 +40,18 @@ OUTPUT_FILES: dict[str, tuple[str, EventKind]] = {
     "rejected": ("rejected.ndjson", "rejection"),
     "dlq": ("rejected.ndjson", "rejection"),
 }
+OUTPUT_NAMES = sorted({name for name, _ in OUTPUT_FILES.values()})
 
 
 @dataclass
 class BatchSummary:
     """What a run did: outcomes by kind, rejections by reason, WARC records skipped by kind,
-    time taken."""
+    inputs skipped for an outcome recorded before, time taken."""
 
     outcomes: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)  # WARC records holding no article
+    recorded: int = 0  # inputs whose outcome the output files already held
     seconds: float = 0.0
     first_seconds: float | None = None  # until the first outcome (extractors starting, mostly)
 
@@ -93,8 +96,12 @@ def process_items(
     store: DedupStore,
     settings: BatchSettings,
     clock: Callable[[], datetime],
+    recorded: Recorded | None = None,
 ) -> Iterator[Outcome]:
-    """Every item's one outcome, in input order."""
+    """Every item's one outcome, in input order, but for the items whose outcome is
+    `recorded` (in the output files, or given earlier in the run: the same message twice),
+    which are skipped before extraction and counted in `recorded.skipped`."""
+    recorded = Recorded() if recorded is None else recorded
     local_limits = IngestLimits(settings.ingest.max_bytes, WEB_SCHEMES | {"file"})
 
     def ingested(item: InputItem) -> tuple[InputItem, Outcome]:
@@ -133,7 +140,7 @@ def process_items(
     def chunks() -> Iterator[tuple[InputItem, Outcome]]:
         stream = iter(items)
         while chunk := [ingested(item) for item in islice(stream, RECRAWL_LOOKUPS)]:
-            yield from recrawls_decided(chunk)
+            yield from recrawls_decided([pair for pair in chunk if recorded.admit(pair[1].event)])
 
     def article_of(pair: tuple[InputItem, Outcome]) -> Article | None:
         return pair[1].article if pair[1].kind == "ingested" else None
@@ -167,7 +174,7 @@ def process_items(
             )
             outcome = with_store_retries(decide)
         except Exception as exc:
-            outcome = dead_letter(item, exc, stage="extract", now=clock())
+            outcome = dead_letter(item, exc, stage="extract", now=clock(), article=first.article)
         yield outcome
 
 
@@ -198,11 +205,15 @@ def with_store_retries(call: Callable[[], T]) -> T:
             delay = min(delay * 2, 10.0)
 
 
-def dead_letter(item: InputItem, exc: Exception, *, stage: str, now: datetime) -> Outcome:
+def dead_letter(
+    item: InputItem, exc: Exception, *, stage: str, now: datetime, article: Article | None = None
+) -> Outcome:
     """An input on which a stage raised is dead-lettered `retries_exhausted`, as the services
     dead-letter it after their tries (here one: the stages are deterministic), and the run
     goes on; it stopped the whole run with a traceback. What a retry may mend — the store
-    unreachable (`retriable`) — or a configuration error still stops the run."""
+    unreachable (`retriable`) — or a configuration error still stops the run. The `article`
+    it was, if ingested, is named in the event (its `article_id`, by which a later run into the
+    same directory knows the input's outcome recorded)."""
     if getattr(exc, "retriable", False) or isinstance(exc, ConfigError):
         raise exc
     log.exception("processing failed; dead-lettered: %s", item.origin)
@@ -213,6 +224,7 @@ def dead_letter(item: InputItem, exc: Exception, *, stage: str, now: datetime) -
         original=item.raw,
         origin=item.origin,
         rejected_at=format_timestamp(now),
+        article=article,
         attempts=1,
     )
     return Outcome("dlq", event)
@@ -221,10 +233,11 @@ def dead_letter(item: InputItem, exc: Exception, *, stage: str, now: datetime) -
 def write_outcomes(
     outcomes: Iterable[Outcome], out_dir: Path, *, on_outcome: Callable[[Outcome], None]
 ) -> None:
-    """Write each outcome's event to its file in `out_dir`. The files are created empty (an
-    earlier run's emptied) once the first outcome is in hand or the outcomes end: what stops
-    a run before that — the extractor processes unable to start, Ctrl-C while they start —
-    leaves an earlier run's files as they were (they were emptied)."""
+    """Append each outcome's event to its file in `out_dir`, after an earlier run's outcomes
+    (they were emptied; a day's run into the directory of the day before lost that day's, to
+    which its duplicates pointed). The files are opened, made if need be, once the first
+    outcome is in hand or the outcomes end: what stops a run before that — the extractor
+    processes unable to start, Ctrl-C while they start — leaves the directory as it was."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stream = iter(outcomes)
     first = next(stream, None)
@@ -232,7 +245,7 @@ def write_outcomes(
         files: dict[str, IO[bytes]] = {}
         for name, _ in OUTPUT_FILES.values():
             if name not in files:
-                files[name] = stack.enter_context(open(out_dir / name, "wb"))
+                files[name] = stack.enter_context(open(out_dir / name, "ab"))
         for outcome in chain([first] if first is not None else [], stream):
             name, schema_kind = OUTPUT_FILES[outcome.kind]
             files[name].write(encode(schema_kind, outcome.event) + b"\n")

@@ -667,7 +667,7 @@ def test_sigterm_mid_run_writes_what_was_decided_and_says_what_a_rerun_does(
     assert 0 < total < 400
     said = re.search(r"newsflow: stopped after (\d+) outcomes?: (.+?)/\{", err)
     assert said is not None and (int(said[1]), said[2]) == (total, str(out))
-    assert "A re-run over the same inputs writes the files again from the start" in err
+    assert "A re-run over the same inputs appends what is missing" in err
 
 
 def test_the_skipped_records_are_reported_by_kind_most_first() -> None:

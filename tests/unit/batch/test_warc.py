@@ -654,3 +654,21 @@ def test_a_gzipped_warc_cut_near_the_end_of_a_member_is_reported(
         items = list(read_inputs([path], max_bytes=10_000_000))
         assert items and items[-1].rejection is not None, end
         assert items[-1].rejection.reason == "bad_encoding"
+
+
+def test_a_rerun_over_the_same_warc_files_appends_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its articles (their ids from each record's URI, date and content) and its rejections
+    (by file and offset) are known to be recorded: `newsflow process` into the same --out."""
+    whole = crawl(tmp_path / "crawl.warc.gz").read_bytes()
+    (tmp_path / "cut.warc.gz").write_bytes(whole[: len(whole) - 200])
+    named = [str(tmp_path / "crawl.warc.gz"), str(tmp_path / "cut.warc.gz")]
+    out = tmp_path / "out"
+    assert main(["process", *named, "--out", str(out)]) == 0
+    before = {path.name: path.read_bytes() for path in out.glob("*.ndjson")}
+    assert b'"offset"' in before["rejected.ndjson"]
+    capsys.readouterr()
+    assert main(["process", *named, "--out", str(out)]) == 0
+    assert {path.name: path.read_bytes() for path in out.glob("*.ndjson")} == before
+    assert "processed 0 inputs" in capsys.readouterr().out
