@@ -35,6 +35,9 @@ TEXT_SUFFIXES = (".txt",)
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz")  # WET: Common Crawl's text
 SUPPORTED = NDJSON_SUFFIXES + HTML_SUFFIXES + TEXT_SUFFIXES + WARC_SUFFIXES
 WESTERN = "cp1252"  # windows-1252
+OUTCOME_NAMES = frozenset({"clean.ndjson", "duplicates.ndjson", "rejected.ndjson"})
+"""The files `newsflow process` writes in its --out, all three at once: a directory holding
+the three is an output directory, its outcomes no input."""
 
 
 class InputError(ValueError):
@@ -100,9 +103,11 @@ def _walk(paths: list[Path], outputs: frozenset[Path]) -> Iterator[tuple[Path, P
 
 def _entries_under(root: Path, outputs: frozenset[Path]) -> tuple[list[Path], list[Path]]:
     """The entries under `root` that are no directories (symbolic links to directories are
-    not followed, as `Path.rglob` does not) nor `outputs`, and the directories that could not
-    be listed (`rglob` passed over them without a word: their files were silently not
-    read)."""
+    not followed, as `Path.rglob` does not) nor `outputs`, nor the outcome files of an
+    earlier run's output directory (`OUTCOME_NAMES`: their clean events were read as
+    articles, their duplicates and rejections rejected, 12 outcomes more over the samples),
+    and the directories that could not be listed (`rglob` passed over them without a word:
+    their files were silently not read)."""
     files: list[Path] = []
     unlisted: list[Path] = []
 
@@ -111,10 +116,11 @@ def _entries_under(root: Path, outputs: frozenset[Path]) -> tuple[list[Path], li
 
     for directory, _, names in os.walk(root, onerror=not_listed):
         resolved = Path(directory).resolve() if outputs else None
+        earlier = OUTCOME_NAMES if OUTCOME_NAMES.issubset(names) else frozenset()
         files.extend(
             Path(directory, name)
             for name in names
-            if resolved is None or resolved / name not in outputs
+            if name not in earlier and (resolved is None or resolved / name not in outputs)
         )
     return files, unlisted
 

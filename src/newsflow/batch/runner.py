@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 from newsflow import events
-from newsflow.batch.inputs import InputItem
+from newsflow.batch.inputs import OUTCOME_NAMES, InputItem
 from newsflow.batch.recorded import Recorded
 from newsflow.contracts.codec import EventKind, encode
 from newsflow.errors import ConfigError
@@ -34,13 +34,13 @@ from newsflow.store.base import DedupStore
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-OUTPUT_FILES: dict[str, tuple[str, EventKind]] = {
+OUTPUT_FILES: dict[str, tuple[str, EventKind]] = {  # by outcome kind: one of OUTCOME_NAMES
     "clean": ("clean.ndjson", "clean"),
     "duplicate": ("duplicates.ndjson", "duplicate"),
     "rejected": ("rejected.ndjson", "rejection"),
     "dlq": ("rejected.ndjson", "rejection"),
 }
-OUTPUT_NAMES = sorted({name for name, _ in OUTPUT_FILES.values()})
+OUTPUT_NAMES = sorted(OUTCOME_NAMES)
 
 
 @dataclass

@@ -690,6 +690,30 @@ def test_an_out_directory_inside_an_input_directory_is_not_read_as_input(tmp_pat
         assert len(result["rejected"]) == 5 + 3000
 
 
+def test_an_earlier_run_s_output_directory_inside_an_input_directory_is_not_read(
+    tmp_path: Path,
+) -> None:
+    """Only the run's own outputs were passed over: the earlier run's clean events were read as
+    articles, its duplicates and rejections rejected (24 outcomes over the samples for 12)."""
+    inputs = tmp_path / "in"
+    shutil.copytree(SAMPLES, inputs)
+    assert process(inputs, "--out", inputs / "last-week") == 0
+    assert process(inputs, "--out", tmp_path / "out") == 0
+    result = outcomes(tmp_path / "out")
+    assert (len(result["clean"]), len(result["duplicates"]), len(result["rejected"])) == (6, 1, 5)
+    written = sorted(path.name for path in (inputs / "last-week").glob("*.ndjson"))
+    assert written == runner.OUTPUT_NAMES  # (the names passed over)
+
+
+def test_raw_messages_under_one_outcome_file_name_are_read(tmp_path: Path) -> None:
+    """A directory holding only some of the three names is no output directory."""
+    line = orjson.dumps({"url": "https://example.com/a", "text": "a"})
+    (tmp_path / "clean.ndjson").write_bytes(line + b"\n")
+    (tmp_path / "rejected.ndjson").write_bytes(line + b"\n")
+    items = read_inputs([tmp_path], max_bytes=1000)
+    assert [Path(item.origin.file).name for item in items] == ["clean.ndjson", "rejected.ndjson"]
+
+
 def test_an_output_of_the_run_named_as_its_input_stops_it_before_it_is_emptied(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
