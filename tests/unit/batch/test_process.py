@@ -711,7 +711,8 @@ def test_raw_messages_under_one_outcome_file_name_are_read(tmp_path: Path) -> No
     (tmp_path / "clean.ndjson").write_bytes(line + b"\n")
     (tmp_path / "rejected.ndjson").write_bytes(line + b"\n")
     items = read_inputs([tmp_path], max_bytes=1000)
-    assert [Path(item.origin.file).name for item in items] == ["clean.ndjson", "rejected.ndjson"]
+    names = [Path(str(item.origin.file)).name for item in items]
+    assert names == ["clean.ndjson", "rejected.ndjson"]
 
 
 def test_an_output_of_the_run_named_as_its_input_stops_it_before_it_is_emptied(

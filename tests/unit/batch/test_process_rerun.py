@@ -16,7 +16,7 @@ import pytest
 from newsflow.batch import runner
 from newsflow.batch.recorded import outcome_key, read_recorded
 from newsflow.cli import main
-from newsflow.contracts.codec import decode
+from newsflow.contracts.codec import EventKind, decode
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 SEEDS = sorted(SAMPLES.glob("0*.txt"))
@@ -24,7 +24,11 @@ NAMES = ("clean", "duplicates", "rejected")
 
 
 def outcomes(out: Path) -> dict[str, list[dict]]:
-    kinds = {"clean": "clean", "duplicates": "duplicate", "rejected": "rejection"}
+    kinds: dict[str, EventKind] = {
+        "clean": "clean",
+        "duplicates": "duplicate",
+        "rejected": "rejection",
+    }
     found = files(out)
     return {name: [decode(kinds[name], e) for e in found[name].splitlines()] for name in NAMES}
 
@@ -225,7 +229,7 @@ def test_a_rejection_is_known_by_its_file_however_the_path_is_spelt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    event = {"origin": {"file": "in/bad.ndjson", "line": 3}, "original": "[1]"}
+    event: dict[str, Any] = {"origin": {"file": "in/bad.ndjson", "line": 3}, "original": "[1]"}
     absolute = {**event, "origin": {"file": str(tmp_path / "in" / "bad.ndjson"), "line": 3}}
     assert outcome_key(event) == outcome_key(absolute)
     assert outcome_key(event) != outcome_key({**event, "origin": {**event["origin"], "line": 4}})
