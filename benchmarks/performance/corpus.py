@@ -116,9 +116,17 @@ class PageMaker:
     """Makes unique pages: `pages(n)` is the same sequence for the same seed and pool."""
 
     def __init__(
-        self, *, seed: int = 7, pool: Sequence[str] = (), dev: Sequence[Page] = ()
+        self,
+        *,
+        seed: int = 7,
+        pool: Sequence[str] = (),
+        dev: Sequence[Page] = (),
+        weight: bool = True,
     ) -> None:
+        """`weight`: add the app state, CSS and menu real pages carry (False: the bare page,
+        a small file of a few KB)."""
         self.seed = seed
+        self.weight = weight
         self.pool = list(pool)
         self.dev = list(dev)
 
@@ -151,7 +159,9 @@ class PageMaker:
             pullquote=self._sentence(rng),
             blocks=tuple(blocks),
         )
-        html = _add_weight(page(site, body), rng)
+        html = page(site, body)
+        if self.weight:
+            html = _add_weight(html, rng)
         return Page(site.base_url + slug, html)
 
     def _sentence(self, rng: random.Random) -> str:
