@@ -174,6 +174,7 @@ def run(
         "articles": n,
         "outcomes": dict(kinds),
         "write_bytes": (after_run["write_bytes"] - before["write_bytes"]) / n,
+        "cancelled": (after_run["cancelled_write_bytes"] - before["cancelled_write_bytes"]) / n,
         "wchar": (after_run["wchar"] - before["wchar"]) / n,
         "close_wchar": after["wchar"] - after_run["wchar"],
         "write_transactions": tally.writes / n,
@@ -191,6 +192,8 @@ def report(figures: dict[str, Any]) -> str:
     lines = [
         f"articles: {figures['articles']} {figures['outcomes']}  ({figures['seconds']:.0f} s)",
         f"written per article: {figures['write_bytes'] / kib:,.0f} KiB write_bytes,"
+        f" ({figures['cancelled'] / kib:,.0f} KiB of it cancelled: files deleted before"
+        " they reached the disk),"
         f" {figures['wchar'] / kib:,.0f} KiB wchar"
         f"  (closing: {figures['close_wchar'] / kib / kib:,.1f} MiB)",
         f"transactions per article: {figures['write_transactions']:.2f} write,"

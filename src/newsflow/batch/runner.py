@@ -26,7 +26,7 @@ from newsflow.errors import ConfigError
 from newsflow.model import Article
 from newsflow.pipeline import DecideSettings, Outcome, recrawl_outcome, run_decide, run_ingest
 from newsflow.rejection import RETRIES_EXHAUSTED, Rejection
-from newsflow.sandbox import SandboxLimits, extract_ordered
+from newsflow.sandbox import Extracted, SandboxLimits, extract_ordered
 from newsflow.stages import recrawl
 from newsflow.stages.ingest import WEB_SCHEMES, IngestLimits, format_timestamp
 from newsflow.store.base import DedupStore
@@ -145,21 +145,9 @@ def process_items(
     def article_of(pair: tuple[InputItem, Outcome]) -> Article | None:
         return pair[1].article if pair[1].kind == "ingested" else None
 
-    # This thread decides in input order. Beside one extraction process it keeps up, and
-    # computing the text features here overlaps them with the next extraction; beside more,
-    # its own work per article caps the run, so they compute the features beside each
-    # extraction.
-    features = settings.decide.placement.stories if settings.workers > 1 else None
-    for (item, first), extracted in extract_ordered(
-        chunks(),
-        article_of,
-        workers=settings.workers,
-        limits=settings.sandbox,
-        features=features,
-    ):
+    def decided(item: InputItem, first: Outcome, extracted: Extracted | None) -> Outcome:
         if first.kind != "ingested" or first.article is None or extracted is None:
-            yield first
-            continue
+            return first
         try:
             decide = partial(
                 run_decide,
@@ -172,10 +160,42 @@ def process_items(
                 settings=settings.decide,
                 features=extracted.features,
             )
-            outcome = with_store_retries(decide)
+            return with_store_retries(decide)
         except Exception as exc:
-            outcome = dead_letter(item, exc, stage="extract", now=clock(), article=first.article)
-        yield outcome
+            return dead_letter(item, exc, stage="extract", now=clock(), article=first.article)
+
+    # This thread decides in input order. Beside one extraction process it keeps up, and
+    # computing the text features here overlaps them with the next extraction; beside more,
+    # its own work per article caps the run, so they compute the features beside each
+    # extraction.
+    features = settings.decide.placement.stories if settings.workers > 1 else None
+    ordered = extract_ordered(
+        chunks(), article_of, workers=settings.workers, limits=settings.sandbox, features=features
+    )
+    # The store commits the decisions of up to GROUP_DECISIONS articles together, and only
+    # then are their outcomes given out: an outcome written is a decision stored.
+    with store.grouped() as commit:
+        pending: list[Outcome] = []
+        since = time.monotonic()
+        for (item, first), extracted in ordered:
+            if not pending:
+                since = time.monotonic()
+            pending.append(decided(item, first, extracted))
+            if len(pending) >= GROUP_DECISIONS or time.monotonic() - since >= GROUP_SECONDS:
+                with_store_retries(commit)
+                yield from pending
+                pending.clear()
+        with_store_retries(commit)
+        yield from pending
+
+
+GROUP_DECISIONS = 32
+"""Articles whose decisions the store commits together (`DedupStore.grouped`). On the
+embedded store a page several of them change is written once: 32 cut the bytes written per
+article by 3× and more (`python -m benchmarks.store_writes`), the file's write lock held for
+as long as 32 articles take to extract and decide."""
+GROUP_SECONDS = 1.0
+"""A group of decisions is committed once this old at its next article, however few."""
 
 
 STORE_WAIT_SECONDS = 120.0

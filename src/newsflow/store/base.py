@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -207,6 +208,18 @@ class DedupStore(Protocol):
 
     def top_stories(self, *, limit: int, since: float) -> list[StorySummary]:
         """The largest stories joined at or after `since`, for `newsflow stories`."""
+        ...
+
+    def grouped(self) -> AbstractContextManager[Callable[[], None]]:
+        """A block whose writes may be committed together, by the function it gives (and at its
+        end; rolled back when it raises): a caller that says what it decided only once that
+        function has returned (`newsflow process` writing outcome lines) loses no decision it
+        said. Each call stays atomic and first-writer-wins for every process meanwhile.
+
+        The embedded store makes the block's writes one transaction, holding the file's write
+        lock until the commit: a page several articles change is written to disk once, where
+        a transaction per call wrote it each time. A server store applies each call as it is
+        made, and the function does nothing."""
         ...
 
     def ping(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
@@ -305,6 +305,12 @@ class RedisStore(RedisIndexOps):
                 # A user the ACL refuses SELECT or PING, a cluster refusing SELECT.
                 raise ConfigError(f"Redis at {self._description} refused: {exc}") from exc
 
+    @contextmanager
+    def grouped(self) -> Iterator[Callable[[], None]]:
+        """Nothing to group: each call is applied on the server as it is made (see
+        `DedupStore.grouped`)."""
+        yield _nothing
+
     def close(self) -> None:
         """Release the client's connections."""
         self._client.close()
@@ -333,6 +339,10 @@ class RedisStore(RedisIndexOps):
             if _BUSY.search(str(exc)):
                 raise StoreUnavailable(f"Redis at {self._description} is busy: {exc}") from exc
             raise
+
+
+def _nothing() -> None:
+    """What committing a group of Redis calls does."""
 
 
 def _as_str(value: Any) -> str:

@@ -67,8 +67,9 @@ class SqliteStore(SqliteIndexOps):
     """`DedupStore` over SQLite: the default for one process and for batch mode.
 
     Claims are atomic across threads (one connection behind a lock) and across processes
-    sharing the file (each claim is one `BEGIN IMMEDIATE` transaction, WAL journal, busy
-    timeout). Expiry uses the caller's `now`, so tests and batch reruns control the clock.
+    sharing the file (each claim is one `BEGIN IMMEDIATE` transaction, or a savepoint of the
+    one `grouped` holds, WAL journal, busy timeout). Expiry uses the caller's `now`, so tests
+    and batch reruns control the clock.
     """
 
     def __init__(self, path: str, *, busy_timeout: float = 10.0) -> None:
@@ -109,8 +110,7 @@ class SqliteStore(SqliteIndexOps):
         if ttl_seconds < 1:
             raise ValueError(f"ttl_seconds must be at least 1, got {ttl_seconds}")
         with self._lock, _translated():
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._write():
                 self._conn.execute(_CLAIM, (key, owner, now + ttl_seconds, now))
                 row = self._conn.execute(
                     "SELECT owner FROM claims WHERE key = ?", (key,)
@@ -121,11 +121,6 @@ class SqliteStore(SqliteIndexOps):
                     if mark.lines:
                         lines = (mark.key + LINES_SUFFIX, mark.lines, now + ttl_seconds, now)
                         self._conn.execute(_CLAIM, lines)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
             self._claims_since_purge += 1
             if self._claims_since_purge >= PURGE_EVERY:
                 self._purge_locked(now)
@@ -135,19 +130,12 @@ class SqliteStore(SqliteIndexOps):
     def release_claim(self, claim: Claim, *, now: float) -> bool:
         """See `DedupStore.release_claim`: one transaction, so a claim taken meanwhile by
         another article (once this one's had expired) stays."""
-        with self._lock, _translated():
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                decided = self._conn.execute(
-                    "SELECT 1 FROM decisions WHERE article_id = ? AND expires_at > ?",
-                    (claim.owner, now),
-                ).fetchone()
-                released = decided is None and self._release_locked(claim)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+        with self._lock, _translated(), self._write():
+            decided = self._conn.execute(
+                "SELECT 1 FROM decisions WHERE article_id = ? AND expires_at > ?",
+                (claim.owner, now),
+            ).fetchone()
+            released = decided is None and self._release_locked(claim)
         return released
 
     def _release_locked(self, claim: Claim) -> bool:
@@ -211,8 +199,7 @@ class SqliteStore(SqliteIndexOps):
         lines = list(dict.fromkeys(line_hashes))
         expires_at = now + ttl_seconds
         with self._lock, _translated():
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._write():
                 seen = self._conn.execute(
                     "SELECT 1 FROM line_documents WHERE source = ? AND document = ?"
                     " AND expires_at > ?",
@@ -227,11 +214,6 @@ class SqliteStore(SqliteIndexOps):
                         _COUNT_LINE, [(source, line, expires_at, now) for line in lines]
                     )
                 counts = dict(self._live_counts(source, lines, now))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
             self._observations_since_purge += 1
             if self._observations_since_purge >= PURGE_EVERY:
                 self._observations_since_purge = 0

@@ -1,8 +1,9 @@
 """The near-duplicate index and the story state in SQLite (mixed into `SqliteStore`).
 
-Every write is one `BEGIN IMMEDIATE` transaction, so processes sharing the file see each
-other's articles in a definite order. Rows carry `expires_at` (the caller's `now` plus the
-window) and are purged every `PURGE_EVERY` commits; reads ignore expired rows meanwhile.
+Every write is one `BEGIN IMMEDIATE` transaction (or a savepoint of one, inside `grouped`), so
+processes sharing the file see each other's articles in a definite order. Rows carry
+`expires_at` (the caller's `now` plus the window) and are purged every `PURGE_EVERY` commits;
+reads ignore expired rows meanwhile.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import json
 import math
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from newsflow.errors import StoreUnavailable
+from newsflow.errors import NewsflowError, StoreUnavailable
 from newsflow.store.records import (
     POSTINGS,
     IndexedSignature,
@@ -72,11 +73,98 @@ _EXPIRING = ("decisions", "signatures", "lsh_bands", "term_counts", "day_documen
 
 
 class SqliteIndexOps:
-    """`DedupStore`'s near-duplicate and story operations over the store's connection."""
+    """`DedupStore`'s near-duplicate and story operations over the store's connection, and the
+    transactions every write of the store is made in."""
 
     _conn: sqlite3.Connection
     _lock: threading.Lock
     _commits_since_purge: int = 0
+    _grouped: bool = False  # inside `grouped`: writes join one transaction
+    _group_lost: bool = False  # SQLite rolled that transaction back on an error
+
+    @contextmanager
+    def grouped(self) -> Iterator[Callable[[], None]]:
+        """Make the writes of the calls inside one transaction, committed by the function
+        this yields and at the end (rolled back if the block raises). See `DedupStore.grouped`.
+
+        Each call stays atomic (a savepoint of the group's transaction: a call that fails
+        undoes its own writes only), and the transaction, begun `IMMEDIATE` by the first
+        write, holds the file's write lock until it is committed: other processes wait
+        (`busy_timeout`) and then see the whole group. A page changed by several articles of
+        a group is written once, where each commit wrote it again."""
+        with self._lock:
+            if self._grouped:
+                raise RuntimeError("writes are grouped already")
+            self._grouped = True
+        try:
+            yield self.commit_group
+            self.commit_group()
+        except BaseException:
+            with self._lock:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+            raise
+        finally:
+            with self._lock:
+                self._grouped = self._group_lost = False
+
+    def commit_group(self) -> None:
+        """Commit the writes grouped since the last commit (see `grouped`)."""
+        with self._lock, _busy():
+            if self._group_lost:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                self._group_lost = False
+                raise NewsflowError(
+                    "the store rolled back the decisions not yet committed (an error in a write "
+                    "undid its whole transaction); a re-run decides them again"
+                )
+            if self._conn.in_transaction:
+                self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction that takes the file's write lock up front; inside `grouped`,
+        a savepoint of the group's transaction (begun by the group's first write)."""
+        conn = self._conn
+        if not self._grouped:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return
+        if not conn.in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+        conn.execute("SAVEPOINT step")
+        try:
+            yield
+            conn.execute("RELEASE step")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO step")
+                conn.execute("RELEASE step")
+            else:  # SQLite ended the transaction itself (disk full, I/O error)
+                self._group_lost = True
+            raise
+
+    @contextmanager
+    def _read(self) -> Iterator[None]:
+        """One read transaction: a consistent snapshot across several queries (inside an open
+        write transaction, that one)."""
+        conn = self._conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
 
     def recall_decision(self, article_id: str, *, now: float) -> dict[str, Any] | None:
         """The stored decision of `article_id`, unless it expired at `now`."""
@@ -99,7 +187,7 @@ class SqliteIndexOps:
     ) -> list[IndexedSignature]:
         """Index the signature (once) and return earlier live entries sharing a band."""
         expires_at = now + window_seconds
-        with self._lock, _busy(), _write(self._conn):
+        with self._lock, _busy(), self._write():
             row = self._conn.execute(
                 "SELECT seq FROM signatures WHERE article_id = ? AND expires_at > ?",
                 (article_id, now),
@@ -135,7 +223,7 @@ class SqliteIndexOps:
         day_marks = _marks(days)
         counts: dict[str, int] = {}
         unique = list(dict.fromkeys(terms))
-        with self._lock, _busy(), _read(self._conn):
+        with self._lock, _busy(), self._read():
             (documents,) = self._conn.execute(
                 f"SELECT COALESCE(SUM(count), 0) FROM day_documents WHERE day IN ({day_marks})",
                 days,
@@ -181,7 +269,7 @@ class SqliteIndexOps:
     ) -> list[StoryMatch]:
         """Stories sharing the most index terms (of each term, the `postings` joined last),
         joined within the window, with the cosine of `vector` to each centroid."""
-        with self._lock, _busy(), _read(self._conn):
+        with self._lock, _busy(), self._read():
             return self._candidates(vector, index_terms, at - window_seconds, limit, postings)
 
     def _candidates(
@@ -236,7 +324,7 @@ class SqliteIndexOps:
         """Store the decision and apply the story update (to the story `choice` picks, if
         given), unless a decision exists; all in one write transaction."""
         with self._lock, _busy():
-            with _write(self._conn):
+            with self._write():
                 row = self._conn.execute(
                     "SELECT decision FROM decisions WHERE article_id = ? AND expires_at > ?",
                     (article_id, now),
@@ -340,7 +428,7 @@ class SqliteIndexOps:
         )
 
     def _purge_index_locked(self, now: float) -> None:
-        with _write(self._conn):
+        with self._write():
             for table in _EXPIRING:
                 self._conn.execute(f"DELETE FROM {table} WHERE expires_at <= ?", (now,))
             self._conn.execute("DELETE FROM story_index WHERE expires_at <= ?", (now,))
@@ -356,30 +444,6 @@ def _marks(values: Sequence[Any]) -> str:
 def _decision(text: str) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(text)
     return loaded
-
-
-@contextmanager
-def _write(conn: sqlite3.Connection) -> Iterator[None]:
-    """One write transaction that takes the file's write lock up front."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-
-
-@contextmanager
-def _read(conn: sqlite3.Connection) -> Iterator[None]:
-    """One read transaction: a consistent snapshot across several queries."""
-    conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        if conn.in_transaction:
-            conn.execute("COMMIT")
 
 
 @contextmanager

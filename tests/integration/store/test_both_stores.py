@@ -480,3 +480,16 @@ def test_an_article_with_a_stored_decision_keeps_its_claim(store: DedupStore) ->
     assert store.release_claim(claim_of(A, "ha"), now=T0) is False
     assert store.peek_many(["hash:ha", f"raw:{A}"], now=T0) == [A, f"{A} m"]
     assert index(store, C, ["0:x"]) == [A]
+
+
+def test_claims_made_in_a_group_are_every_store_objects_once_committed(opener: Opener) -> None:
+    """`grouped` (one transaction on SQLite, nothing to group on Redis): each claim in the
+    block is first-writer-wins, and committed, for every store object sharing the state."""
+    first, second = opener(), opener()
+    with first.grouped() as commit:
+        assert first.claim("h1", A, ttl_seconds=TTL, now=T0) == A
+        assert first.claim("h1", B, ttl_seconds=TTL, now=T0) == A
+        commit()
+        assert second.claim("h1", C, ttl_seconds=TTL, now=T0) == A
+        assert first.claim("h2", B, ttl_seconds=TTL, now=T0) == B
+    assert second.peek_many(["h1", "h2"], now=T0) == [A, B]

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -478,6 +479,39 @@ def test_re_crawls_are_looked_up_a_chunk_at_a_time_and_decided_as_extraction_dec
     assert near["content_hash"] == far["content_hash"] == found[0].event["content_hash"]
     assert (near["method"], near["similarity"]) == (far["method"], far["similarity"])
     assert handed.count("https://example.com/0") == 2  # the far re-crawl was not extracted
+
+
+def test_outcomes_are_given_out_once_their_group_of_decisions_is_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store commits a group of decisions at once (each page written once, where a
+    transaction per call wrote it each time), and an outcome is given out only after its
+    decision is committed: an outcome written is never one a crash takes back."""
+    monkeypatch.setattr(runner, "GROUP_DECISIONS", 2)
+
+    def raw(n: int) -> InputItem:
+        page = f"<html><body><article><p>{f'Report {n} on the harbour vote. ' * 12}</p>"
+        message = {"url": f"https://example.com/{n}", "html": page + "</article></body></html>",
+                   "fetched_at": "2024-09-10T10:00:00Z"}  # fmt: skip
+        return InputItem(orjson.dumps(message), Origin(file="in", line=n))
+
+    path = tmp_path / "store.sqlite"
+    store = SqliteStore(str(path))
+    other = sqlite3.connect(path)  # another process's view: what is committed
+    committed = []
+    try:
+        items = [raw(n) for n in range(5)]
+        settings = runner.BatchSettings()
+        for outcome in runner.process_items(
+            items, store=store, settings=settings, clock=lambda: NOW
+        ):
+            assert outcome.kind == "clean"
+            (decisions,) = other.execute("SELECT COUNT(*) FROM decisions").fetchone()
+            committed.append(decisions)
+    finally:
+        store.close()
+        other.close()
+    assert committed == [2, 2, 4, 4, 5]  # the outcomes given out, and the next of their group
 
 
 def test_the_summary_gives_the_rate_with_and_after_the_start_up(

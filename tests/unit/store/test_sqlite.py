@@ -6,14 +6,16 @@ import multiprocessing
 import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import newsflow.store.sqlite as sqlite_store
-from newsflow.errors import ConfigError, StoreUnavailable
+from newsflow.errors import ConfigError, NewsflowError, StoreUnavailable
 from newsflow.store import open_store
+from newsflow.store.records import Mark
 from newsflow.store.sqlite import SqliteStore
 
 NOW = 1_700_000_000.0
@@ -157,30 +159,50 @@ def test_a_store_url_of_another_scheme_is_refused_by_name(url: str, tmp_path: Pa
         open_store(url)
 
 
-def test_threads_racing_on_one_store_agree(store: SqliteStore) -> None:
+@pytest.mark.parametrize("grouped", [False, True])
+def test_threads_racing_on_one_store_agree(store: SqliteStore, grouped: bool) -> None:
     keys = [f"h{i}" for i in range(200)]
 
     def claim_all(owner: str) -> dict[str, str]:
         return {k: store.claim(k, owner, ttl_seconds=TTL, now=NOW) for k in keys}
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(claim_all, ["t0", "t1", "t2", "t3"]))
+    with ExitStack() as stack:
+        if grouped:  # the threads' claims join the one transaction
+            stack.enter_context(store.grouped())
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(claim_all, ["t0", "t1", "t2", "t3"]))
 
     assert all(r == results[0] for r in results)
     assert set(results[0].values()) <= {"t0", "t1", "t2", "t3"}
+    assert store.peek_many(keys, now=NOW) == [results[0][k] for k in keys]
 
 
-def claim_in_process(path: str, keys: list[str], owner: str, start: Any, out: Any) -> None:
-    """Child process body: wait for the others, then claim every key; report what it saw."""
+def claim_in_process(
+    path: str, keys: list[str], owner: str, start: Any, out: Any, group: int | None
+) -> None:
+    """Child process body: wait for the others, then claim every key (`group` claims at a
+    time in one `grouped` transaction, if given); report what it saw."""
     s = SqliteStore(path)
     try:
         start.wait()
-        out.put((owner, {k: s.claim(k, owner, ttl_seconds=TTL, now=NOW) for k in keys}))
+        if group is None:
+            out.put((owner, {k: s.claim(k, owner, ttl_seconds=TTL, now=NOW) for k in keys}))
+            return
+        seen = {}
+        with s.grouped() as commit:
+            for n, key in enumerate(keys, start=1):
+                seen[key] = s.claim(key, owner, ttl_seconds=TTL, now=NOW)
+                if n % group == 0:
+                    commit()
+        out.put((owner, seen))
     finally:
         s.close()
 
 
-def test_processes_racing_on_one_file_agree_on_one_owner_per_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize("group", [None, 7])
+def test_processes_racing_on_one_file_agree_on_one_owner_per_key(
+    tmp_path: Path, group: int | None
+) -> None:
     path = str(tmp_path / "dedup.db")
     SqliteStore(path).close()  # create schema and WAL up front
     keys = [f"h{i}" for i in range(200)]
@@ -189,7 +211,7 @@ def test_processes_racing_on_one_file_agree_on_one_owner_per_key(tmp_path: Path)
     start = ctx.Barrier(len(owners))
     out = ctx.Queue()
     procs = [
-        ctx.Process(target=claim_in_process, args=(path, keys, owner, start, out))
+        ctx.Process(target=claim_in_process, args=(path, keys, owner, start, out, group))
         for owner in owners
     ]
     for p in procs:
@@ -210,6 +232,95 @@ def test_processes_racing_on_one_file_agree_on_one_owner_per_key(tmp_path: Path)
             assert check.claim(key, "late", ttl_seconds=TTL, now=NOW) == seen["p0"][key]
     finally:
         check.close()
+
+
+def test_grouped_writes_are_seen_by_another_process_once_committed_and_hold_off_its_writes(
+    tmp_path: Path,
+) -> None:
+    """`grouped`: one transaction for many calls (each page written once), holding the file's
+    write lock until committed, so a claim elsewhere waits and then sees the group."""
+    path = str(tmp_path / "dedup.db")
+    store, other = SqliteStore(path), SqliteStore(path, busy_timeout=0.05)
+    try:
+        with store.grouped() as commit:
+            assert store.claim("h1", "a1", ttl_seconds=TTL, now=NOW) == "a1"
+            assert store.claim("h2", "a2", ttl_seconds=TTL, now=NOW) == "a2"
+            assert store.peek("h1", now=NOW) == "a1"  # its own writes, not yet committed
+            assert other.peek("h1", now=NOW) is None
+            with pytest.raises(StoreUnavailable):
+                other.claim("h1", "b1", ttl_seconds=TTL, now=NOW)
+            commit()
+            assert other.peek_many(["h1", "h2"], now=NOW) == ["a1", "a2"]
+            assert other.claim("h1", "b1", ttl_seconds=TTL, now=NOW) == "a1"
+            store.claim("h3", "a3", ttl_seconds=TTL, now=NOW)
+        assert other.claim("h3", "b3", ttl_seconds=TTL, now=NOW) == "a3"  # committed at the end
+    finally:
+        store.close()
+        other.close()
+
+
+class FailingMark(Mark):
+    """A mark whose value cannot be made: the claim fails after its first write."""
+
+    def value(self, owner: str) -> str:
+        raise RuntimeError("no value")
+
+
+def test_a_call_that_fails_in_a_group_undoes_its_own_writes_only(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "dedup.db"))
+    try:
+        with store.grouped():
+            store.claim("h1", "a1", ttl_seconds=TTL, now=NOW)
+            with pytest.raises(RuntimeError, match="no value"):
+                store.claim("h2", "a2", ttl_seconds=TTL, now=NOW, mark=FailingMark("m", "", ""))
+            store.claim("h3", "a3", ttl_seconds=TTL, now=NOW)
+        assert store.peek_many(["h1", "h2", "h3"], now=NOW) == ["a1", None, "a3"]
+    finally:
+        store.close()
+
+
+def test_a_block_that_raises_leaves_its_uncommitted_writes_undone(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "dedup.db"))
+    try:
+        with pytest.raises(KeyboardInterrupt), store.grouped() as commit:
+            store.claim("h1", "a1", ttl_seconds=TTL, now=NOW)
+            commit()
+            store.claim("h2", "a2", ttl_seconds=TTL, now=NOW)
+            raise KeyboardInterrupt
+        assert store.peek_many(["h1", "h2"], now=NOW) == ["a1", None]
+    finally:
+        store.close()
+
+
+class EndingMark(Mark):
+    """A mark that ends the transaction and fails, as SQLite does on a full disk."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__("m", "", "")
+        object.__setattr__(self, "conn", conn)
+
+    def value(self, owner: str) -> str:
+        self.conn.execute("ROLLBACK")  # type: ignore[attr-defined]
+        raise sqlite3.DatabaseError("database or disk is full")
+
+
+def test_a_group_that_sqlite_rolled_back_is_not_committed_as_if_whole(tmp_path: Path) -> None:
+    """Writes after SQLite ended the group's transaction would begin another, and the commit
+    would store them alone: the outcomes waiting on the lost ones would be given out."""
+    store = SqliteStore(str(tmp_path / "dedup.db"))
+    try:
+        with pytest.raises(NewsflowError, match="rolled back"), store.grouped() as commit:
+            store.claim("h1", "a1", ttl_seconds=TTL, now=NOW)
+            with pytest.raises(sqlite3.DatabaseError):
+                store.claim("h2", "a2", ttl_seconds=TTL, now=NOW, mark=EndingMark(store._conn))
+            store.claim("h3", "a3", ttl_seconds=TTL, now=NOW)
+            commit()
+        assert store.peek_many(["h1", "h2", "h3"], now=NOW) == [None, None, None]
+        with store.grouped():  # and the next group is a group again
+            store.claim("h4", "a4", ttl_seconds=TTL, now=NOW)
+        assert store.peek("h4", now=NOW) == "a4"
+    finally:
+        store.close()
 
 
 def test_peek_reads_a_live_claim_and_ignores_an_expired_one() -> None:
