@@ -348,3 +348,21 @@ def test_a_store_file_that_cannot_be_opened_is_a_configuration_error(tmp_path: P
     traceback and was restarted forever, instead of stopping with exit 2 and saying why."""
     with pytest.raises(ConfigError, match="NEWSFLOW_STORE_URL"):
         open_store(str(tmp_path / "missing" / "store.sqlite"))
+
+
+def test_every_connection_to_a_store_file_has_its_write_settings(tmp_path: Path) -> None:
+    """A group's pages stay in the page cache until its commit, statement journals in memory,
+    and checkpoints are 10,000 frames apart: each connection's own settings, so each process
+    sharing the file sets them (SQLite's defaults wrote ~1 MB per article)."""
+    path = str(tmp_path / "dedup.db")
+    for store in (SqliteStore(path), SqliteStore(path)):
+        try:
+            settings = [
+                store._conn.execute(f"PRAGMA {name}").fetchone()[0]
+                for name in ("journal_mode", "synchronous", "cache_size", "temp_store")
+            ]
+            assert settings == ["wal", 1, -sqlite_store.CACHE_KIB, 2]  # NORMAL, MEMORY
+            (pages,) = store._conn.execute("PRAGMA wal_autocheckpoint").fetchone()
+            assert pages == sqlite_store.CHECKPOINT_PAGES == 10_000
+        finally:
+            store.close()
