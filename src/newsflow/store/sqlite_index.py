@@ -13,7 +13,7 @@ import math
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from typing import Any
 
@@ -100,7 +100,9 @@ class SqliteIndexOps:
             yield self.commit_group
             self.commit_group()
         except BaseException:
-            with self._lock:
+            # (A store closed meanwhile, as a run interrupted closes it before its generator
+            # of outcomes ends, rolled the transaction back itself.)
+            with self._lock, suppress(sqlite3.ProgrammingError):
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
             raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import sqlite3
 from collections.abc import Iterator
@@ -290,6 +291,31 @@ def test_a_block_that_raises_leaves_its_uncommitted_writes_undone(tmp_path: Path
         assert store.peek_many(["h1", "h2"], now=NOW) == ["a1", None]
     finally:
         store.close()
+
+
+def test_a_group_left_open_when_the_store_is_closed_ends_quietly_undone(tmp_path: Path) -> None:
+    """`newsflow process` interrupted closes the store, then its generator of outcomes ends
+    inside `grouped`: that printed "Exception ignored … Cannot operate on a closed database"."""
+    path = str(tmp_path / "dedup.db")
+    store = SqliteStore(path)
+
+    def outcomes() -> Iterator[int]:
+        with store.grouped() as commit:
+            store.claim("h1", "a1", ttl_seconds=TTL, now=NOW)
+            commit()
+            yield 1
+            store.claim("h2", "a2", ttl_seconds=TTL, now=NOW)
+            yield 2
+
+    running = outcomes()
+    assert list(itertools.islice(running, 2)) == [1, 2]
+    store.close()
+    running.close()  # raised ProgrammingError
+    reopened = SqliteStore(path)
+    try:
+        assert reopened.peek_many(["h1", "h2"], now=NOW) == ["a1", None]
+    finally:
+        reopened.close()
 
 
 class EndingMark(Mark):
