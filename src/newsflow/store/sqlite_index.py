@@ -80,7 +80,8 @@ class SqliteIndexOps:
     _lock: threading.Lock
     _commits_since_purge: int = 0
     _grouped: bool = False  # inside `grouped`: writes join one transaction
-    _group_lost: bool = False  # SQLite rolled that transaction back on an error
+    _group_open: bool = False  # the group's writes since its last commit are in one
+    _group_lost: bool = False  # and SQLite ended that transaction itself (an error)
 
     @contextmanager
     def grouped(self) -> Iterator[Callable[[], None]]:
@@ -108,21 +109,30 @@ class SqliteIndexOps:
             raise
         finally:
             with self._lock:
-                self._grouped = self._group_lost = False
+                self._grouped = self._group_open = self._group_lost = False
 
     def commit_group(self) -> None:
         """Commit the writes grouped since the last commit (see `grouped`)."""
         with self._lock, _busy():
+            self._check_group()
             if self._group_lost:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
-                self._group_lost = False
+                self._group_open = self._group_lost = False
                 raise NewsflowError(
                     "the store rolled back the decisions not yet committed (an error in a write "
                     "undid its whole transaction); a re-run decides them again"
                 )
             if self._conn.in_transaction:
                 self._conn.execute("COMMIT")
+            self._group_open = False
+
+    def _check_group(self) -> None:
+        """Note a group whose transaction SQLite ended itself (disk full, an I/O error), in
+        whatever statement: its writes are gone, and a commit of the writes after them must
+        not give out the outcomes waiting on them."""
+        if self._group_open and not self._conn.in_transaction:
+            self._group_lost = True
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -139,8 +149,10 @@ class SqliteIndexOps:
                     conn.execute("ROLLBACK")
                 raise
             return
+        self._check_group()
         if not conn.in_transaction:
             conn.execute("BEGIN IMMEDIATE")
+            self._group_open = True
         conn.execute("SAVEPOINT step")
         try:
             yield
@@ -149,8 +161,6 @@ class SqliteIndexOps:
             if conn.in_transaction:
                 conn.execute("ROLLBACK TO step")
                 conn.execute("RELEASE step")
-            else:  # SQLite ended the transaction itself (disk full, I/O error)
-                self._group_lost = True
             raise
 
     @contextmanager

@@ -349,6 +349,20 @@ def test_a_group_that_sqlite_rolled_back_is_not_committed_as_if_whole(tmp_path: 
         store.close()
 
 
+def test_a_group_ended_outside_a_write_is_not_committed_as_if_whole(tmp_path: Path) -> None:
+    """SQLite may end the transaction in any statement (the purge after a claim, a read)."""
+    store = SqliteStore(str(tmp_path / "dedup.db"))
+    try:
+        with pytest.raises(NewsflowError, match="rolled back"), store.grouped() as commit:
+            store.claim("h1", "a1", ttl_seconds=TTL, now=NOW)
+            store._conn.execute("ROLLBACK")  # as SQLite does on an I/O error
+            store.claim("h2", "a2", ttl_seconds=TTL, now=NOW)
+            commit()
+        assert store.peek_many(["h1", "h2"], now=NOW) == [None, None]
+    finally:
+        store.close()
+
+
 def test_peek_reads_a_live_claim_and_ignores_an_expired_one() -> None:
     store = SqliteStore(":memory:")
     assert store.peek("raw:h", now=0) is None
