@@ -154,7 +154,7 @@ def run(
     started = time.perf_counter()
     outcomes = process_items(
         items(articles, recrawls),
-        store=metered,  # type: ignore[arg-type]
+        store=metered,
         settings=BatchSettings(workers=workers),
         clock=lambda: datetime.now(UTC),
     )

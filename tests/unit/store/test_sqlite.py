@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -299,7 +299,7 @@ def test_a_group_left_open_when_the_store_is_closed_ends_quietly_undone(tmp_path
     path = str(tmp_path / "dedup.db")
     store = SqliteStore(path)
 
-    def outcomes() -> Iterator[int]:
+    def outcomes() -> Generator[int, None, None]:
         with store.grouped() as commit:
             store.claim("h1", "a1", ttl_seconds=TTL, now=NOW)
             commit()
