@@ -78,7 +78,7 @@ class Intake:
                 {"WWW-Authenticate": 'Bearer realm="newsflow"'},
             )
         with self._lock:
-            client = self.client_address(request.client, request.headers.get("X-Forwarded-For"))
+            client = self.client_address(request.client, request.forwarded_for)
             wait = self.limiter.allow(client)
         if wait:
             retry = str(max(1, math.ceil(wait)))

@@ -42,6 +42,14 @@ class Request:
         self.client = handler.client_address[0]
 
     @property
+    def forwarded_for(self) -> str | None:
+        """Every `X-Forwarded-For` line, joined in order as one list: a proxy that adds a line
+        of its own (HAProxy's `option forwardfor`) puts the client's address last, below any
+        line the client wrote itself (the first line alone was that one, the client's word)."""
+        lines = self.headers.get_all("X-Forwarded-For") or []
+        return ", ".join(lines) or None
+
+    @property
     def chunked(self) -> bool:
         """Whether the body is sent with `Transfer-Encoding: chunked` (its last coding)."""
         codings = (self.headers.get("Transfer-Encoding") or "").lower().split(",")
@@ -66,6 +74,26 @@ class Request:
             pieces.append(piece)
             got += len(piece)
         return b"".join(pieces)
+
+
+def framing_refused(headers: Any) -> tuple[int, str] | None:
+    """The status and reason for a request whose body's end is in doubt, else None: two
+    Content-Length lines, Content-Length beside Transfer-Encoding, or a transfer coding
+    other than chunked alone. A proxy in front may read such a request's body otherwise (its
+    last Content-Length, its Content-Length over Transfer-Encoding): it would check, log or
+    size one body and the intake take another (request smuggling; the rest is not served as
+    a request, since every connection closes after its answer). The body was read by
+    Transfer-Encoding whatever its codings, else by the first Content-Length line."""
+    lengths = headers.get_all("Content-Length") or []
+    codings = headers.get_all("Transfer-Encoding") or []
+    if len(lengths) > 1:
+        return 400, "more than one Content-Length"
+    if lengths and codings:
+        return 400, "both Content-Length and Transfer-Encoding"
+    named = [coding.strip().lower() for line in codings for coding in line.split(",")]
+    if codings and named != ["chunked"]:
+        return 501, "Transfer-Encoding other than chunked alone"
+    return None
 
 
 class BodyTooLarge(ValueError):
@@ -148,7 +176,12 @@ class HealthServer:
             def parse_request(self) -> bool:
                 parsed = super().parse_request()  # the headers are read: the body has its own
                 server._deadlines.disarm(self.connection)
-                return parsed
+                if not parsed:
+                    return False
+                if refused := framing_refused(self.headers):
+                    self.send_error(*refused)
+                    return False
+                return True
 
             def do_GET(self) -> None:
                 path = self.path.split("?")[0]  # a scrape may carry parameters

@@ -57,6 +57,7 @@ def test_a_body_that_is_not_what_its_coding_says_is_refused_by_name(body: bytes,
 
 class Request:
     chunked = False
+    forwarded_for = None
 
     def __init__(self, body: bytes, coding: str) -> None:
         self.headers = {"Content-Length": str(len(body)), "Content-Encoding": coding}

@@ -26,6 +26,10 @@ class Request:
         self.body = body
         self.stalls = stalls
 
+    @property
+    def forwarded_for(self) -> str | None:
+        return self.headers.get("X-Forwarded-For")
+
     def read(self, length: int) -> bytes:
         if self.stalls:
             raise TimeoutError("timed out")
