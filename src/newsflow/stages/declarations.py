@@ -45,9 +45,12 @@ def json_ld_objects(tree: HtmlElement) -> list[object]:
 
 
 def _json(text: str | None) -> object:
+    """The script's JSON, or None: not JSON, or nested deeper than the decoder recurses (a
+    page's JSON-LD of 1,000 nested arrays raised RecursionError, and its article was
+    dead-lettered `extraction_failed` instead of extracted)."""
     try:
         return json.loads(text or "")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

@@ -650,3 +650,20 @@ def test_a_list_a_very_short_clause_introduces_closes_the_text_and_teasers_under
     extraction = run({"url": "https://harbor.example/bus", "html": bus_line_page(teasers)})
     assert isinstance(extraction, Extraction), extraction
     assert extraction.text == "\n".join([*BUS_LINE, "More from the Harbor Gazette:"])
+
+
+@pytest.mark.parametrize("nested", ["[" * 5_000 + "]" * 5_000, '{"a":' * 5_000 + "1" + "}" * 5_000])
+def test_json_ld_nested_past_the_decoder_s_depth_is_left_out_and_the_page_extracted(
+    nested: str,
+) -> None:
+    """json.loads raised RecursionError on it, which only ValueError was caught for: the
+    article was dead-lettered `extraction_failed` (a security review)."""
+    prose = "<p>" + "The council approved the new budget for the city on Tuesday. " * 4 + "</p>"
+    html = (
+        f'<html><head><title>Budget passes</title><script type="application/ld+json">{nested}'
+        f"</script></head><body><article><h1>Budget passes</h1>{prose}{prose}</article></body>"
+        "</html>"
+    )
+    extracted = run({"url": "https://example.com/news/budget", "html": html})
+    assert isinstance(extracted, Extraction), extracted
+    assert "council approved the new budget" in extracted.text
