@@ -132,3 +132,16 @@ def test_a_client_behind_a_proxy_that_adds_its_own_line_cannot_choose_its_addres
         assert post("198.51.100.2") == [429]  # the same client, 203.0.113.9
     finally:
         server.stop()
+
+
+def test_a_request_head_past_the_header_limit_is_refused(routed: tuple[int, Routed]) -> None:
+    """100 header lines of 64 KiB each were taken (http.server's limits), held in memory
+    before any token was checked: 64 connections held 410 MB (a security review)."""
+    port, route = routed
+    lines = b"X-Padding: " + b"a" * 10_000 + b"\r\n"
+    head = b"POST /v1/articles HTTP/1.1\r\nHost: a\r\n" + lines * 7 + b"Content-Length: 2\r\n"
+    assert exchange(port, head + b"\r\n{}") == [431]
+    assert route.bodies == []
+    fits = b"POST /v1/articles HTTP/1.1\r\nHost: a\r\n" + lines * 6 + b"Content-Length: 2\r\n"
+    assert exchange(port, fits + b"\r\n{}") == [202]
+    assert route.bodies == [b"{}"]
