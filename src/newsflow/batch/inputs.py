@@ -137,12 +137,18 @@ def read_inputs(
     reached (the named inputs are checked at the call: `discover`; the run's `outputs` are no
     inputs). `skipped` counts, by kind, the records of
     WARC files that hold no article (requests, images, redirects…)."""
+    outputs = list(outputs)
     files = discover(paths, outputs)
-    return _read_all(files, base_url, max_bytes, Counter() if skipped is None else skipped)
+    skipped = Counter() if skipped is None else skipped
+    return _read_all(files, base_url, max_bytes, skipped, outputs)
 
 
 def _read_all(
-    files: Iterator[tuple[Path, Path]], base_url: str | None, max_bytes: int, skipped: Counter[str]
+    files: Iterator[tuple[Path, Path]],
+    base_url: str | None,
+    max_bytes: int,
+    skipped: Counter[str],
+    outputs: list[Path],
 ) -> Iterator[InputItem]:
     read: set[tuple[int, int]] = set()  # device and inode of each file read
     for file, root in files:
@@ -153,10 +159,25 @@ def _read_all(
             found = file.stat()
             if (found.st_dev, found.st_ino) in read:
                 continue  # named twice, or by two paths (a directory and a file in it, a link)
+            if (found.st_dev, found.st_ino) in _identities(outputs):
+                continue  # an output reached by a link: read while written, it fed the run
             read.add((found.st_dev, found.st_ino))
             yield from _read_file(file, root, base_url, max_bytes, skipped)
         except OSError as exc:  # gone since it was listed, a read error
             yield _unreadable(file, f"{type(exc).__name__}: {exc.strerror or exc}")
+
+
+def _identities(files: list[Path]) -> set[tuple[int, int]]:
+    """The device and inode of each of `files` that is there: a symbolic or hard link in an
+    input directory to an output of the run is that output (its path is not: a run whose
+    input held a link to its clean.ndjson read its own events back, 111,339 outcomes from 50
+    inputs in two minutes, without end)."""
+    found = set()
+    for file in files:
+        with suppress(OSError):
+            status = file.stat()
+            found.add((status.st_dev, status.st_ino))
+    return found
 
 
 def _read_file(

@@ -860,3 +860,16 @@ def test_an_out_that_is_a_file_is_a_configuration_error(
     assert process(SEEDS[0], "--out", taken) == 2
     assert "cannot make the output directory: File exists" in capsys.readouterr().err
     assert taken.read_bytes() == b"kept\n"
+
+
+@pytest.mark.parametrize("link", [os.symlink, os.link])
+def test_a_link_to_an_output_in_an_input_directory_is_not_read(tmp_path: Path, link: Any) -> None:
+    """Its path is not the output's: read while written, the run read its own clean events
+    back as input without end (111,339 outcomes from 50 inputs in two minutes)."""
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    shutil.copytree(SAMPLES, inputs)
+    assert process(inputs, "--out", out) == 0  # the outputs are there for a hard link
+    link(out / "clean.ndjson", inputs / "zz-clean.ndjson")
+    assert process(inputs, "--out", out) == 0
+    result = outcomes(out)
+    assert (len(result["clean"]), len(result["duplicates"]), len(result["rejected"])) == (6, 1, 5)
