@@ -2,7 +2,7 @@
 
 The edge only checks that the body is JSON objects within the size limit; the ingest stage
 validates them like any other raw message, so every accepted object gets a recorded outcome.
-Before the body is read: the bearer token (if tokens are configured), the client's rate limit,
+Before the body is read: the client's rate limit, the bearer token (if tokens are configured),
 and the size limit from Content-Length.
 """
 
@@ -71,18 +71,20 @@ class Intake:
         return status, body, headers
 
     def _handle(self, request: Request) -> Response:
-        if not self.auth.allows(request.headers.get("Authorization")):
-            return (
-                401,
-                {"error": "a valid bearer token is required"},
-                {"WWW-Authenticate": 'Bearer realm="newsflow"'},
-            )
+        # The rate first: a request with a wrong token counts too, so tokens cannot be tried
+        # faster than the limit (checked after the token, they could, without end).
         with self._lock:
             client = self.client_address(request.client, request.forwarded_for)
             wait = self.limiter.allow(client)
         if wait:
             retry = str(max(1, math.ceil(wait)))
             return 429, {"error": "rate limit exceeded"}, {"Retry-After": retry}
+        if not self.auth.allows(request.headers.get("Authorization")):
+            return (
+                401,
+                {"error": "a valid bearer token is required"},
+                {"WWW-Authenticate": 'Bearer realm="newsflow"'},
+            )
         coding = request.headers.get("Content-Encoding", "identity").strip().lower()
         if coding != "identity" and coding not in CODINGS:
             return 415, {"error": f"Content-Encoding {coding!r}: gzip, deflate or none"}, {}

@@ -11,7 +11,7 @@ import pytest
 from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 
 from newsflow.service.metrics import Metrics
-from newsflow_ingest.guard import ClientAddress, RateLimiter
+from newsflow_ingest.guard import ClientAddress, RateLimiter, TokenAuth
 from newsflow_ingest.intake import Intake
 
 ONE = orjson.dumps({"url": "https://example.com/1", "text": "word " * 20})
@@ -253,3 +253,24 @@ def test_crawlers_behind_a_trusted_proxy_have_a_rate_limit_each(metrics: Metrics
 
     assert [post_from("203.0.113.1"), post_from("203.0.113.2")] == [202, 202]
     assert post_from("203.0.113.1") == 429
+
+
+def test_tokens_cannot_be_tried_faster_than_the_rate_limit(metrics: Metrics) -> None:
+    """The token was checked before the rate: a client could try tokens without end, each
+    answered 401 (a security review)."""
+    route = Intake(
+        producer=Producer(),
+        topic="articles.raw",
+        max_body_bytes=100_000,
+        metrics=metrics,
+        auth=TokenAuth(["s3cret-token"]),
+        limiter=RateLimiter(0.001, 2),
+    )
+
+    def post(token: str) -> int:
+        request = Request(ONE)
+        request.headers["Authorization"] = f"Bearer {token}"
+        return route(request)[0]  # type: ignore[arg-type]
+
+    assert [post("guess-1"), post("guess-2"), post("guess-3")] == [401, 401, 429]
+    assert post("s3cret-token") == 429  # the right one waits as well: no answer says which
