@@ -4,7 +4,10 @@ proxy adds below a client's own: sent raw to the service's HTTP server on a loop
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import struct
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -145,3 +148,18 @@ def test_a_request_head_past_the_header_limit_is_refused(routed: tuple[int, Rout
     fits = b"POST /v1/articles HTTP/1.1\r\nHost: a\r\n" + lines * 6 + b"Content-Length: 2\r\n"
     assert exchange(port, fits + b"\r\n{}") == [202]
     assert route.bodies == [b"{}"]
+
+
+def test_clients_that_reset_their_connection_leave_no_traceback_on_stderr(
+    routed: tuple[int, Routed], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """socketserver printed a plain traceback to stderr for each (some 45 lines, outside the
+    JSON log): five such clients wrote 235 lines."""
+    port, _ = routed
+    for _ in range(5):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            with contextlib.suppress(OSError):  # (the server may close first)
+                sock.sendall(b"POST /v1/articles HTTP/1.1\r\n" + b"X-A: " + b"a" * 65_000 * 3)
+    time.sleep(1.0)  # the handlers' threads finish
+    assert "Traceback" not in capsys.readouterr().err
