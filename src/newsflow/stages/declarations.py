@@ -49,9 +49,21 @@ def _json(text: str | None) -> object:
     page's JSON-LD of 1,000 nested arrays raised RecursionError, and its article was
     dead-lettered `extraction_failed` instead of extracted)."""
     try:
-        return json.loads(text or "")
+        data = json.loads(text or "")
+        if _SURROGATE_ESCAPE.search(text or ""):  # (only then written out and read again)
+            written = json.dumps(data, ensure_ascii=False)
+            data = json.loads(_LONE_SURROGATE.sub("\ufffd", written))
     except (ValueError, RecursionError):
         return None
+    return data
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # (json.loads joins those of a pair)
+"""JSON lets a surrogate's escape stand alone ("\\ud800"), and json.loads keeps it: a
+character no UTF-8 can hold. A title or author carrying it made the decision raise (the
+store's encoding, and the event's), and its article ended in the DLQ after every try; it
+is U+FFFD now, as an invalid byte of the page is."""
 
 
 def first_string(ld: list[object], key: str) -> str | None:

@@ -667,3 +667,23 @@ def test_json_ld_nested_past_the_decoder_s_depth_is_left_out_and_the_page_extrac
     extracted = run({"url": "https://example.com/news/budget", "html": html})
     assert isinstance(extracted, Extraction), extracted
     assert "council approved the new budget" in extracted.text
+
+
+def test_lone_surrogates_escaped_in_json_ld_come_out_as_replacement_characters() -> None:
+    """json.loads keeps "\\ud800" as a character no UTF-8 holds: the title and author that
+    carried it made the decision raise (the store's encoding, the event's), and the article
+    was dead-lettered after every try (a security review)."""
+    ld = (
+        '{"@type": "NewsArticle", "headline": "Budget \\ud800 passes", "author": {"name":'
+        ' "Jane \\udc00 Roe"}, "description": "Paired \\ud83d\\ude00 stays"}'
+    )
+    prose = "<p>" + "The council approved the new budget for the city on Tuesday. " * 4 + "</p>"
+    html = (
+        f'<html><head><script type="application/ld+json">{ld}</script></head><body><article>'
+        f"{prose}{prose}</article></body></html>"
+    )
+    extracted = run({"url": "https://example.com/news/budget", "html": html})
+    assert isinstance(extracted, Extraction), extracted
+    assert (extracted.title, extracted.authors) == ("Budget \ufffd passes", ["Jane \ufffd Roe"])
+    assert extracted.description == "Paired \U0001f600 stays"
+    orjson.dumps([extracted.title, extracted.authors, extracted.description])  # UTF-8 holds them
