@@ -15,9 +15,11 @@ from newsflow.stages.story_terms import (
     ENTITY_WEIGHT,
     FUNCTION_WORDS,
     KOREAN_PARTICLES,
+    MAX_TERM_CHARS,
     STOPWORDS,
     _stem,
     terms,
+    terms_and_language,
 )
 from newsflow.stages.syllables import SYLLABIC, run_syllables
 from newsflow.stages.thai import THAI, thai_words, unify_thai
@@ -282,3 +284,12 @@ def test_runs_of_junk_letters_are_not_kept_in_memory() -> None:
     finally:
         tracemalloc.stop()
     assert kept < 1_000_000  # the last run of junk itself, 100 kB, is still in hand
+
+
+def test_no_term_is_longer_than_the_limit_however_long_the_words() -> None:
+    """Terms are stored as written: a page of long capitalized words, one name span, gave
+    terms of 750,000 characters, 60 times the store's memory of a report of its size."""
+    long_words = " ".join(f"Zq{i}" + "x" * 400 for i in range(250))
+    counts, _ = terms_and_language("Budget talks", f"{long_words}\nThe council voted today.")
+    assert max(map(len, counts)) <= MAX_TERM_CHARS
+    assert {"council", "voted", "budget"} <= set(counts)  # the other words' terms stay
