@@ -60,9 +60,13 @@ def eviction_warning(memory: dict[str, Any]) -> str | None:
 def redact_url(url: str) -> str:
     """Return `url` with any password (in the userinfo or the query) replaced by `***`.
 
-    So that a store URL can be logged and shown in reprs and error messages.
+    So that a store URL can be logged and shown in reprs and error messages. One that does
+    not parse (an IPv6 host without its closing bracket) is not shown at all.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(not shown: it does not parse)"
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")
@@ -117,7 +121,11 @@ class RedisStore(RedisIndexOps):
         (e.g. `socket_timeout`) take precedence. No connection is made here.
         """
         redacted = redact_url(url)
-        database = unquote(urlsplit(url).path).strip("/") if url[:5].lower() == "redis" else ""
+        try:
+            path = urlsplit(url).path
+        except ValueError as exc:  # a traceback before, the URL in it
+            raise ConfigError(f"invalid Redis URL {redacted}: {exc}") from exc
+        database = unquote(path).strip("/") if url[:5].lower() == "redis" else ""
         # redis-py took "/abc" for database 0, and "/²" too: `isdigit` alone holds it a digit
         if database and not (database.isascii() and database.isdigit()):
             raise ConfigError(f"invalid Redis URL {redacted}: the database must be a number")

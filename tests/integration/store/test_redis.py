@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import redis
 
-from newsflow.errors import StoreUnavailable
+from newsflow.errors import ConfigError, StoreUnavailable
 from newsflow.store import open_store
 from newsflow.store.records import LINES_SUFFIX, Mark
 from newsflow.store.redis import RedisStore, redact_url
@@ -162,6 +162,12 @@ def test_repr_redacts_password(url: str) -> None:
         assert "127.0.0.1:6379" in repr(s)
     finally:
         s.close()
+
+
+def test_a_url_that_does_not_parse_is_a_configuration_error_that_does_not_show_it() -> None:
+    with pytest.raises(ConfigError, match=r"invalid Redis URL .*not shown.*Invalid IPv6") as error:
+        RedisStore.from_url("redis://:s3cret@[::1/0")
+    assert "s3cret" not in str(error.value)
 
 
 def test_redact_url_keeps_what_is_not_secret() -> None:
