@@ -8,9 +8,11 @@ that dies (segfault, OOM kill) gives `extractor_crashed`; an exception gives `ex
 
 from __future__ import annotations
 
+import io
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import re
 import resource
 import signal
@@ -44,6 +46,33 @@ STARTUP_OUT_OF_MEMORY = 3
 _OUT_OF_MEMORY = re.compile(r"failed to map segment|Cannot allocate memory")
 """What a library that cannot be loaded into the capped address space says (numpy, scipy)."""
 Result = Extraction | Rejection
+RESULT_CLASSES = frozenset(
+    {
+        ("newsflow.model", "Extraction"),
+        ("newsflow.model", "Fingerprint"),
+        ("newsflow.rejection", "Rejection"),
+        ("newsflow.stages.features", "TextFeatures"),
+        ("newsflow.stages.stories", "StorySettings"),
+    }
+)
+"""The classes an extractor's answer is made of: all the parent unpickles from a child."""
+
+
+class _AnswerUnpickler(pickle.Unpickler):
+    """Unpickles a child's answer, refusing any class but `RESULT_CLASSES`: a plain `recv`
+    calls whatever the pickle names, so a page that took over its child (a parser's memory
+    bug) would have taken over the deciding process too."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in RESULT_CLASSES:
+            raise pickle.UnpicklingError(f"an extractor sent {module}.{name}: no result class")
+        return super().find_class(module, name)
+
+
+def _answer(conn: Connection) -> Any:
+    return _AnswerUnpickler(io.BytesIO(conn.recv_bytes())).load()
+
+
 T = TypeVar("T")
 
 
@@ -188,7 +217,7 @@ class Sandbox:
             conn = self._conn
             try:
                 if conn is not None and conn.poll(max(0.0, deadline - time.monotonic())):
-                    answer = conn.recv()
+                    answer = _answer(conn)
                     if answer == READY:  # a start slower than the start-up limit: it has
                         self._ready = True  # not begun on the article yet, whose limit
                         self._free_at = time.monotonic()  # runs from now
@@ -197,10 +226,10 @@ class Sandbox:
                     self._queued.popleft()
                     self._free_at = finished
                     return Extracted(result, job.attempts, finished - started, found)
-            except (EOFError, OSError):
+            except (EOFError, OSError, pickle.UnpicklingError):
                 if job.attempts < self.max_attempts:
                     log.warning(
-                        "extractor died (attempt %d of %d); retrying the article",
+                        "extractor died or sent no result (attempt %d of %d); retrying the article",
                         job.attempts,
                         self.max_attempts,
                         extra={"article_id": job.article.article_id},
@@ -241,9 +270,9 @@ class Sandbox:
         if not self._warm:
             self._warm = True
             # Start-up (imports, the language model) is not the first document's time.
-            with suppress(EOFError, OSError):  # a child dead at birth fails at `collect`
+            with suppress(EOFError, OSError, pickle.UnpicklingError):  # fails at `collect`
                 if self._conn.poll(self.limits.startup_limit):
-                    self._ready = self._conn.recv() == READY
+                    self._ready = _answer(self._conn) == READY
         return self._conn
 
     def wait_ready(self) -> None:

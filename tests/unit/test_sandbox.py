@@ -1,10 +1,13 @@
 """The sandbox really interrupts a slow extraction and survives a crashing one."""
 
 import math
+import multiprocessing
 import os
+import pickle
 import signal
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 import pytest
@@ -12,7 +15,13 @@ import pytest
 from newsflow.errors import ConfigError
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
-from newsflow.sandbox import IN_FLIGHT_PER_SANDBOX, Sandbox, SandboxLimits, extract_ordered
+from newsflow.sandbox import (
+    IN_FLIGHT_PER_SANDBOX,
+    Sandbox,
+    SandboxLimits,
+    _answer,
+    extract_ordered,
+)
 from newsflow.stages.features import text_features
 from newsflow.stages.ingest import ingest
 from newsflow.stages.stories import StorySettings
@@ -290,3 +299,28 @@ def test_a_child_ready_after_the_start_up_limit_serves_its_articles() -> None:
         result = sandbox.run(article(PARAGRAPH * 3))
         assert isinstance(result, Extraction) and sandbox.restarts == 0
         assert isinstance(sandbox.run(article(PARAGRAPH * 3, 1)), Extraction)
+
+
+class _Planted:
+    """What a child taken over by its page could send: a pickle that makes a directory."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.mkdir, (self.path,)
+
+
+def test_a_child_answer_naming_anything_but_a_result_class_is_refused_not_run(
+    tmp_path: Path,
+) -> None:
+    """`Connection.recv` unpickles whatever it is sent, calls included."""
+    parent, child = multiprocessing.Pipe()
+    planted = tmp_path / "planted"
+    child.send((_Planted(str(planted)), None, 0.0, 1.0))
+    with pytest.raises(pickle.UnpicklingError, match=r"posix\.mkdir"):
+        _answer(parent)
+    assert not planted.exists()
+    result = Rejection("no_main_text", "nothing")  # a result class goes through
+    child.send((result, None, 0.0, 1.0))
+    assert _answer(parent) == (result, None, 0.0, 1.0)
