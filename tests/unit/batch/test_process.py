@@ -164,18 +164,23 @@ def test_extraction_failures_are_rejected_not_lost(tmp_path: Path) -> None:
     assert rejected["article_id"]
 
 
-def test_an_input_a_stage_raises_on_is_dead_lettered_and_the_run_goes_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A defect one page triggers costs that page, recorded, not the backfill."""
+def raise_on_the_second_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deciding the second seed raises, as a defect one page triggers would."""
     decide = runner.run_decide
 
-    def raising_on_the_second_seed(article: Any, *args: Any, **kwargs: Any) -> Any:
+    def raising(article: Any, *args: Any, **kwargs: Any) -> Any:
         if article.url.endswith(SEEDS[1].name):
             raise KeyError("a defect this page triggers")
         return decide(article, *args, **kwargs)
 
-    monkeypatch.setattr(runner, "run_decide", raising_on_the_second_seed)
+    monkeypatch.setattr(runner, "run_decide", raising)
+
+
+def test_an_input_a_stage_raises_on_is_dead_lettered_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A defect one page triggers costs that page, recorded, not the backfill."""
+    raise_on_the_second_seed(monkeypatch)
     assert process(*SEEDS, "--out", tmp_path) == 0
     result = outcomes(tmp_path)
     assert len(result["clean"]) == 4

@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 import pytest
+from test_process import raise_on_the_second_seed
 
-from newsflow.batch import runner
 from newsflow.batch.recorded import outcome_key, read_recorded
 from newsflow.cli import main
 from newsflow.contracts.codec import EventKind, decode
@@ -122,14 +122,7 @@ def test_an_input_dead_lettered_is_recorded_by_its_article(
 ) -> None:
     """A stage raising on an article dead-letters it naming the article (it named none, so a
     re-run into the directory did not know its outcome recorded and wrote it a second)."""
-    decide = runner.run_decide
-
-    def raising_on_the_second_seed(article: Any, *args: Any, **kwargs: Any) -> Any:
-        if article.url.endswith(SEEDS[1].name):
-            raise KeyError("a defect this page triggers")
-        return decide(article, *args, **kwargs)
-
-    monkeypatch.setattr(runner, "run_decide", raising_on_the_second_seed)
+    raise_on_the_second_seed(monkeypatch)
     out = tmp_path / "out"
     assert process(*SEEDS, "--out", out) == 0
     [dead] = outcomes(out)["rejected"]
