@@ -188,6 +188,8 @@ def _written_in_cjk(tree: HtmlElement) -> bool:
         if size >= _SCRIPT_SAMPLE_CHARS:
             break
     text = "".join(sample)[:_SCRIPT_SAMPLE_CHARS]
+    if _CJK_CHARACTER.search(text) is None:  # (most pages: their letters are not counted)
+        return False
     letters = len(_LETTER.findall(text))
     return letters > 0 and 2 * len(_CJK_CHARACTER.findall(text)) >= letters
 

@@ -31,7 +31,13 @@ from newsflow import rejection as R
 from newsflow.model import Article, Extraction
 from newsflow.rejection import Rejection
 from newsflow.stages.dom import is_layout_table
-from newsflow.stages.extract import ExtractLimits, extract, load_html, ran_out_of_memory
+from newsflow.stages.extract import (
+    ExtractLimits,
+    _written_in_cjk,
+    extract,
+    load_html,
+    ran_out_of_memory,
+)
 from newsflow.stages.fingerprint import fingerprint, normalize_text
 from newsflow.stages.ingest import format_timestamp, ingest
 from newsflow.stages.metadata import strip_site_name
@@ -425,6 +431,24 @@ def test_a_short_chinese_report_keeps_its_paragraphs_without_headline_or_byline(
     assert isinstance(extraction, Extraction), extraction
     assert extraction.text == "\n".join(CHINESE_BRIEF)
     assert extraction.authors == ["陳怡君"]
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "cjk"),
+    [
+        (["北市夜間公車延長至凌晨一點，市府今日宣布。"], True),
+        (["Taipei buses run later: 北市夜間公車 from Monday."], False),  # a third CJK
+        (["北市夜間公車延長 until 1 a.m."], True),  # (8 of 15 letters)
+        (["No Chinese here at all, only English words."], False),
+        (["・・・", "- 123 -"], False),  # CJK punctuation and no letter: no CJK text
+    ],
+)
+def test_a_page_is_written_in_cjk_when_its_paragraphs_are_half_cjk_letters(
+    paragraphs: list[str], cjk: bool
+) -> None:
+    tree = load_html(short_page(paragraphs, language="und", title="t"))
+    assert tree is not None
+    assert _written_in_cjk(tree) is cjk
 
 
 UNSPACED = FIXTURES / "unspaced"
