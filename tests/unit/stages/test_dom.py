@@ -13,7 +13,7 @@ from lxml import etree
 from lxml.etree import XPath
 from lxml.html import HtmlElement, document_fromstring
 
-from newsflow.stages.dom import box_candidates, is_boilerplate_box, prepare_tree
+from newsflow.stages.dom import box_candidates, has_prose, is_boilerplate_box, prepare_tree
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "golden"
 # The candidates as first written: an XPath over every element of the body.
@@ -142,3 +142,30 @@ def test_boxes_named_in_other_languages_are_boilerplate(attributes: str, boilerp
     the site's language were read into the text on pages without <article>."""
     element = document_fromstring(f"<html><body><div {attributes}>x</div></body></html>")
     assert is_boilerplate_box(element.find(".//div")) is boilerplate
+
+
+SENTENCE = "The council approved the harbour plan on Tuesday after a debate."  # 11 words
+PROSE_CASES = {
+    "a paragraph of 20 words": (f"<p>{SENTENCE} {SENTENCE}</p>", True),
+    "links only": ("<ul>" + f"<li><a href='/a'>{SENTENCE}</a></li>" * 3 + "</ul>", False),
+    "a div's own text after short paragraphs": (
+        "<p>Home</p><p>News</p>" + f"<div>{SENTENCE} {SENTENCE}</div>",
+        True,
+    ),
+    "a paragraph and a quote, sentences of one block": (
+        f"<div><p>{SENTENCE}</p><blockquote>{SENTENCE}</blockquote></div>",
+        True,
+    ),
+    "sentences of two blocks": (
+        f"<div><p>{SENTENCE}</p></div><div><blockquote>{SENTENCE}</blockquote></div>",
+        False,
+    ),
+    "no sentence's end": (f"<div><p>{SENTENCE[:-1]}</p><p>{SENTENCE[:-1]}</p></div>", False),
+}
+
+
+@pytest.mark.parametrize(("body", "prose"), PROSE_CASES.values(), ids=PROSE_CASES)
+def test_a_page_has_prose_when_a_block_or_a_block_s_sentences_hold_20_words(
+    body: str, prose: bool
+) -> None:
+    assert has_prose(document_fromstring(f"<html><body>{body}</body></html>")) is prose
