@@ -214,9 +214,12 @@ def _unreadable(file: Path, problem: str) -> InputItem:
 
 
 def file_name(file: Path) -> str:
-    """The file's path as text for an event: bytes that are not UTF-8 in its name (a name is
-    bytes on POSIX) written as `\\xNN` escapes, which JSON can carry."""
-    return os.fsencode(file).decode("utf-8", "backslashreplace")
+    """The file's absolute path as text for an event: bytes that are not UTF-8 in its name (a
+    name is bytes on POSIX) written as `\\xNN` escapes, which JSON can carry. Absolute, since
+    a later run into the same --out knows a rejection by it (`batch.recorded`): a path as
+    named, relative to where the run started, named another file from where a re-run
+    started, and every rejection before ingest was written again."""
+    return os.fsencode(os.path.abspath(file)).decode("utf-8", "backslashreplace")
 
 
 def skipped_line(skipped: Counter[str]) -> str | None:

@@ -229,6 +229,24 @@ def test_a_rejection_is_known_by_its_file_however_the_path_is_spelt(
     assert outcome_key(event) != outcome_key({**event, "original": "[2]"})
 
 
+def test_a_rerun_from_another_directory_appends_no_rejection_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inputs named relative to where each run starts: a rejection's origin was written as
+    named ("crawl/bad.ndjson"), and the re-run made it absolute from its own directory, another
+    file: every rejection before ingest was appended again."""
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    bad_lines(crawl / "bad.ndjson", "day1")
+    shutil.copy(SEEDS[0], crawl / SEEDS[0].name)
+    monkeypatch.chdir(tmp_path)
+    assert process("crawl", "--out", "out") == 0
+    before = files(tmp_path / "out")
+    monkeypatch.chdir(crawl)
+    assert process(".", "--out", "../out") == 0
+    assert files(tmp_path / "out") == before
+
+
 def test_the_ids_of_100_000_outcomes_take_about_9_mib(tmp_path: Path) -> None:
     import tracemalloc
 
