@@ -16,6 +16,7 @@ import pickle
 import re
 import resource
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -70,7 +71,33 @@ class _AnswerUnpickler(pickle.Unpickler):
 
 
 def _answer(conn: Connection) -> Any:
-    return _AnswerUnpickler(io.BytesIO(conn.recv_bytes())).load()
+    """A child's answer: `READY`, or its result, features and times. Anything else (a class not
+    allowed, an allowed class given a state it cannot take, another shape) is an
+    `UnpicklingError`, handled as a child that died: raised as it came, a TypeError or
+    ValueError stopped the deciding process."""
+    data = conn.recv_bytes()
+    try:
+        answer = _AnswerUnpickler(io.BytesIO(data)).load()
+    except pickle.UnpicklingError:
+        raise
+    except Exception as exc:
+        raise pickle.UnpicklingError(f"an extractor sent no answer: {exc!r}"[:300]) from exc
+    if answer == READY or _is_result(answer):
+        return answer
+    raise pickle.UnpicklingError(f"an extractor sent no answer: {type(answer).__name__}")
+
+
+def _is_result(answer: object) -> bool:
+    if not (isinstance(answer, tuple) and len(answer) == 4):
+        return False
+    result, found, started, finished = answer
+    # (Features unpickled imported their module; the parent imports numpy with it only then.)
+    features = sys.modules.get("newsflow.stages.features")
+    return (
+        isinstance(result, Extraction | Rejection)
+        and (found is None or (features is not None and isinstance(found, features.TextFeatures)))
+        and all(isinstance(t, float) for t in (started, finished))
+    )
 
 
 T = TypeVar("T")

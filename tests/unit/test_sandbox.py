@@ -324,3 +324,25 @@ def test_a_child_answer_naming_anything_but_a_result_class_is_refused_not_run(
     result = Rejection("no_main_text", "nothing")  # a result class goes through
     child.send((result, None, 0.0, 1.0))
     assert _answer(parent) == (result, None, 0.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        # An allowed class given a state it cannot take: TypeError from its __setstate__.
+        b"\x80\x02cnewsflow.model\nExtraction\n)\x81K\x05b.",
+        pickle.dumps(5),  # no answer's shape: the caller's unpacking raised TypeError
+        pickle.dumps(("ready", None, 0.0, 1.0)),  # a result that is no result
+        pickle.dumps((Rejection("no_main_text", "x"), "features", 0.0, 1.0)),
+    ],
+)
+def test_a_child_answer_that_is_no_result_is_refused_as_one_naming_another_class(
+    sent: bytes,
+) -> None:
+    """A child taken over by its page can send any bytes: whatever is no answer is refused as
+    a class not allowed is (handled as a child that died), not raised in the deciding
+    process, which stopped `newsflow process` with a traceback."""
+    parent, child = multiprocessing.Pipe()
+    child.send_bytes(sent)
+    with pytest.raises(pickle.UnpicklingError):
+        _answer(parent)
