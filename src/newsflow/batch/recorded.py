@@ -65,31 +65,40 @@ def read_recorded(paths: Iterable[Path]) -> tuple[Recorded, list[str]]:
     at a time, and a note for each file mended: a last line without its line break (a run
     killed while writing it) is cut off, its input then processed again, or, when it is a
     whole event, given its line break. A whole line that is no outcome event is a
-    `ConfigError`: the files are appended to, and that line's input could not be told."""
+    `ConfigError`: the files are appended to, and that line's input could not be told; so is
+    a file that cannot be read or mended (a directory of its name, no permission)."""
     recorded, notes = Recorded(), []
     for path in paths:
-        if not path.exists():
-            continue
-        with path.open("rb") as stream:
-            number, end, torn = 0, 0, None
-            while line := stream.readline():
-                number += 1
-                key = _key_of(line)
-                if not line.endswith(b"\n"):
-                    torn = key
-                    break
-                if key is None:
-                    raise ConfigError(
-                        f"--out: {path} line {number} is no outcome newsflow wrote; a run "
-                        "appends to that file and skips the inputs it records: mend or move it"
-                    )
-                recorded.keys.add(key)
-                end += len(line)
-        if line:  # the last, without its line break
-            notes.append(_mend(path, end, whole=torn is not None))
-            if torn is not None:
-                recorded.keys.add(torn)
+        try:
+            _read_into(recorded, notes, path)
+        except OSError as exc:  # a traceback before, the store left open
+            raise ConfigError(f"--out: cannot read {path}: {exc.strerror or exc}") from exc
     return recorded, notes
+
+
+def _read_into(recorded: Recorded, notes: list[str], path: Path) -> None:
+    """Add the identities of the file at `path` (if it exists), mending its last line."""
+    if not path.exists():
+        return
+    with path.open("rb") as stream:
+        number, end, torn = 0, 0, None
+        while line := stream.readline():
+            number += 1
+            key = _key_of(line)
+            if not line.endswith(b"\n"):
+                torn = key
+                break
+            if key is None:
+                raise ConfigError(
+                    f"--out: {path} line {number} is no outcome newsflow wrote; a run "
+                    "appends to that file and skips the inputs it records: mend or move it"
+                )
+            recorded.keys.add(key)
+            end += len(line)
+    if line:  # the last, without its line break
+        notes.append(_mend(path, end, whole=torn is not None))
+        if torn is not None:
+            recorded.keys.add(torn)
 
 
 def _key_of(line: bytes) -> int | None:

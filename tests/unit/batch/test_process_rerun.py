@@ -218,6 +218,16 @@ def test_a_line_that_is_no_outcome_stops_the_run_before_it_writes(
     assert (out / "clean.ndjson").read_bytes() == mixed
 
 
+def test_an_outcome_file_that_cannot_be_read_is_a_configuration_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A directory of the file's name was a traceback, the store left open."""
+    out = tmp_path / "out"
+    (out / "duplicates.ndjson").mkdir(parents=True)
+    assert process(*SEEDS[:2], "--out", out) == 2
+    assert f"--out: cannot read {out / 'duplicates.ndjson'}" in capsys.readouterr().err
+
+
 def test_a_rejection_is_known_by_its_file_however_the_path_is_spelt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
