@@ -67,7 +67,7 @@ def read_recorded(paths: Iterable[Path]) -> tuple[Recorded, list[str]]:
     whole event, given its line break. A whole line that is no outcome event is a
     `ConfigError`: the files are appended to, and that line's input could not be told; so is
     a file that cannot be read or mended (a directory of its name, no permission)."""
-    recorded, notes = Recorded(), []
+    recorded, notes = Recorded(), list[str]()
     for path in paths:
         try:
             _read_into(recorded, notes, path)
