@@ -61,12 +61,10 @@ def discover(paths: Iterable[Path], outputs: Iterable[Path] = ()) -> Iterator[tu
     a file of a supported kind (`FileNotFoundError` for one that is not there, `InputError`
     otherwise), so a mistyped input stops a run before it writes anything. `outputs` are the
     files the run writes: one named is an `InputError` (the run would empty it before reading
-    it), and one in a directory named is passed over (read while written, the run fed on its
-    own rejections without end: 4 GB in two minutes)."""
+    it); one reached in a directory named is passed over when it is read (`read_inputs`)."""
     paths = list(paths)
-    written = frozenset(path.resolve() for path in outputs)
-    check_named(paths, written)
-    return _walk(paths, written)
+    check_named(paths, frozenset(path.resolve() for path in outputs))
+    return _walk(paths)
 
 
 def check_named(paths: Iterable[Path], outputs: frozenset[Path] = frozenset()) -> None:
@@ -87,13 +85,13 @@ def check_named(paths: Iterable[Path], outputs: frozenset[Path] = frozenset()) -
             )
 
 
-def _walk(paths: list[Path], outputs: frozenset[Path]) -> Iterator[tuple[Path, Path]]:
-    """Files of a supported name under each path, but for the run's `outputs`. An entry of
+def _walk(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
+    """Files of a supported name under each path. An entry of
     such a name that is no regular file (a broken symbolic link, a FIFO) is listed too, and so
     is a directory that cannot be listed (its permissions): the reader rejects each."""
     for path in paths:
         if path.is_dir():
-            files, unlisted = _entries_under(path, outputs)
+            files, unlisted = _entries_under(path)
             for child in sorted(files + unlisted):
                 if child in unlisted or child.name.lower().endswith(SUPPORTED):
                     yield child, path
@@ -101,9 +99,9 @@ def _walk(paths: list[Path], outputs: frozenset[Path]) -> Iterator[tuple[Path, P
             yield path, path.parent
 
 
-def _entries_under(root: Path, outputs: frozenset[Path]) -> tuple[list[Path], list[Path]]:
+def _entries_under(root: Path) -> tuple[list[Path], list[Path]]:
     """The entries under `root` that are no directories (symbolic links to directories are
-    not followed, as `Path.rglob` does not) nor `outputs`, nor the outcome files of an
+    not followed, as `Path.rglob` does not) nor the outcome files of an
     earlier run's output directory (`OUTCOME_NAMES`: their clean events were read as
     articles, their duplicates and rejections rejected, 12 outcomes more over the samples),
     and the directories that could not be listed (`rglob` passed over them without a word:
@@ -115,13 +113,8 @@ def _entries_under(root: Path, outputs: frozenset[Path]) -> tuple[list[Path], li
         unlisted.append(Path(error.filename))
 
     for directory, _, names in os.walk(root, onerror=not_listed):
-        resolved = Path(directory).resolve() if outputs else None
         earlier = OUTCOME_NAMES if OUTCOME_NAMES.issubset(names) else frozenset()
-        files.extend(
-            Path(directory, name)
-            for name in names
-            if name not in earlier and (resolved is None or resolved / name not in outputs)
-        )
+        files.extend(Path(directory, name) for name in names if name not in earlier)
     return files, unlisted
 
 
@@ -160,7 +153,7 @@ def _read_all(
             if (found.st_dev, found.st_ino) in read:
                 continue  # named twice, or by two paths (a directory and a file in it, a link)
             if (found.st_dev, found.st_ino) in _identities(outputs):
-                continue  # an output reached by a link: read while written, it fed the run
+                continue  # an output (by its path or a link): read while written, it fed the run
             read.add((found.st_dev, found.st_ino))
             yield from _read_file(file, root, base_url, max_bytes, skipped)
         except OSError as exc:  # gone since it was listed, a read error
@@ -168,10 +161,11 @@ def _read_all(
 
 
 def _identities(files: list[Path]) -> set[tuple[int, int]]:
-    """The device and inode of each of `files` that is there: a symbolic or hard link in an
-    input directory to an output of the run is that output (its path is not: a run whose
-    input held a link to its clean.ndjson read its own events back, 111,339 outcomes from 50
-    inputs in two minutes, without end)."""
+    """The device and inode of each of `files` that is there (taken again for each input: the
+    outputs are made at the run's first outcome). An output in an input directory, by its path
+    or by a symbolic or hard link, is passed over by these: read while written, it fed the run
+    its own rejections without end (4 GB in two minutes), and a link to its clean.ndjson its own
+    events (111,339 outcomes from 50 inputs in two minutes)."""
     found = set()
     for file in files:
         with suppress(OSError):
