@@ -88,6 +88,8 @@ class Metrics:
     store_errors: Any = None
     in_flight: Any = None
     worker_restarts: Any = None
+    workers: Any = None
+    workers_ready: Any = None
     retries: Any = None
     commits: Any = None
     http_requests: Any = None
@@ -137,6 +139,18 @@ class Metrics:
         )
         self.worker_restarts = Counter(
             "newsflow_worker_restarts_total", "Worker processes restarted after dying", s
+        )
+        self.workers = Gauge(
+            "newsflow_workers",
+            "Worker processes the service runs (NEWSFLOW_WORKERS)",
+            s,
+            multiprocess_mode="livemax",
+        )
+        self.workers_ready = Gauge(
+            "newsflow_workers_ready",
+            "Workers alive, in their consumer group and reaching their store (as /readyz)",
+            s,
+            multiprocess_mode="livemax",
         )
         self.retries = Counter(
             "newsflow_retries_total", "Messages processed again after an unexpected error", s

@@ -54,13 +54,22 @@ class Supervisor:
             "workers": self.count,
         }
 
+    def publish_readiness(self) -> None:
+        """The workers ready, as a gauge: /readyz is seen by a probe, which restarts nothing
+        for it, and workers that never get ready (a broker address that answers nothing, a
+        store away) raised no alert while the service itself was up."""
+        ready = self.ready()[1]["workers_ready"]
+        self.metrics.workers_ready.labels(self.metrics.service).set(ready)
+
     def run(self) -> int:
         """Supervise until SIGTERM/SIGINT; returns 0 when every worker stopped cleanly."""
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         for index in range(self.count):
             self._start(index)
+        self.metrics.workers.labels(self.metrics.service).set(self.count)
         while not self.stopping.wait(0.2):
+            self.publish_readiness()
             for index, process in enumerate(self.processes):
                 if process.exitcode == CONFIG_ERROR_EXIT:
                     log.error(

@@ -58,6 +58,22 @@ def test_the_service_is_ready_only_when_every_worker_is(metrics: Metrics) -> Non
     assert stopping.ready()[0] is False
 
 
+def test_the_workers_ready_are_exported_for_alerting(metrics: Metrics) -> None:
+    """/readyz is read by a probe, which restarts nothing: workers that never joined their
+    group (a broker address that answers nothing) raised no alert while the service was up."""
+    from prometheus_client import REGISTRY
+
+    def exported() -> float | None:
+        return REGISTRY.get_sample_value("newsflow_workers_ready", {"service": metrics.service})
+
+    supervisor(metrics, [Worker(), Worker()], [1, 0]).publish_readiness()
+    assert exported() == 1
+    supervisor(metrics, [Worker(), Worker(alive=False)], [1, 1]).publish_readiness()
+    assert exported() == 1
+    supervisor(metrics, [Worker(), Worker()], [1, 1]).publish_readiness()
+    assert exported() == 2
+
+
 @pytest.mark.parametrize(("exitcode", "status"), [(None, 0), (0, 0), (1, 1), (-9, 1)])
 def test_the_service_exits_0_only_when_every_worker_stopped_cleanly(
     metrics: Metrics, monkeypatch: pytest.MonkeyPatch, exitcode: int | None, status: int
