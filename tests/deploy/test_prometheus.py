@@ -26,6 +26,7 @@ REQUIRED_ALERTS = {
     "NewsflowServiceUnavailable",
     "NewsflowReplicaDown",
     "NewsflowWorkerRestarts",
+    "NewsflowExtractorsDying",
     "NewsflowWorkersNotReady",
 }
 

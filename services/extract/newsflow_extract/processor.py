@@ -170,8 +170,15 @@ class ExtractProcessor:
         return None if found is None else recrawl_outcome(article, found, now=self.clock())
 
     def _observe(self, extracted: Extracted) -> None:
-        """The extraction's own time; a timeout counts as the limit, a crash not at all."""
+        """The extraction's own time (a timeout counts as the limit, a crash not at all), and
+        the extractor processes it cost: each that died on the page, one stopped at the limit."""
         reason = extracted.result.reason if isinstance(extracted.result, Rejection) else None
+        restarts, service = self.metrics.extractor_restarts, self.metrics.service
+        died = extracted.attempts if reason == R.EXTRACTOR_CRASHED else extracted.attempts - 1
+        if died:
+            restarts.labels(service, "died").inc(died)
+        if reason == R.EXTRACTION_TIMEOUT:
+            restarts.labels(service, "timed_out").inc()
         if reason == R.EXTRACTOR_CRASHED:
             return
         limit = self.sandbox.limits.time_limit
@@ -236,6 +243,8 @@ def build(config: Any, metrics: Metrics) -> ExtractProcessor:
 
     values = config.values
     metrics.prime(outcomes=("clean", "duplicate", "dlq"), stage="extract")
+    for cause in ("died", "timed_out"):
+        metrics.extractor_restarts.labels(metrics.service, cause)
     sandbox_limits, decide = stage_limits(values)
     store_url = values["store_url"] or "newsflow-extract.sqlite"
     topics = {

@@ -83,6 +83,7 @@ class Metrics:
     outcomes: Any = None
     rejections: Any = None
     extraction_seconds: Any = None
+    extractor_restarts: Any = None
     end_to_end_seconds: Any = None
     consumer_lag: Any = None
     store_errors: Any = None
@@ -115,6 +116,11 @@ class Metrics:
         )
         self.extraction_seconds = Histogram(
             "newsflow_extraction_seconds", "Time to extract one article", s, buckets=SECONDS_BUCKETS
+        )
+        self.extractor_restarts = Counter(
+            "newsflow_extractor_restarts_total",
+            "Extractor processes replaced: died on a page (a crash, the memory cap) or timed_out",
+            (*s, "cause"),
         )
         self.end_to_end_seconds = Histogram(
             "newsflow_end_to_end_seconds",

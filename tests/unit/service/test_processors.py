@@ -9,7 +9,7 @@ from collections import namedtuple
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
@@ -19,7 +19,8 @@ from newsflow import pipeline
 from newsflow.contracts.codec import EventKind, decode
 from newsflow.model import Article
 from newsflow.pipeline import DecideSettings
-from newsflow.sandbox import Sandbox
+from newsflow.rejection import Rejection
+from newsflow.sandbox import Extracted, Sandbox, SandboxLimits
 from newsflow.service.loop import ConsumeLoop, WorkerStatus
 from newsflow.service.metrics import Metrics
 from newsflow.stages.ingest import IngestLimits
@@ -136,6 +137,57 @@ def test_extract_dead_letters_what_it_cannot_use(metrics: Metrics) -> None:
         3,
         "RuntimeError: boom",
     )
+
+
+class ScriptedSandbox:
+    """A sandbox answering what it is told to, as the real one reports a page its extractor
+    processes died on (`attempts`: the processes it took) or that one ran out of time on."""
+
+    limits = SandboxLimits()
+
+    def __init__(self, answers: list[Extracted]) -> None:
+        self.answers = answers
+
+    def submit(self, article: Article) -> None:
+        pass
+
+    def collect(self) -> Extracted:
+        return self.answers.pop(0)
+
+    def close(self) -> None:
+        pass
+
+
+def test_extractor_processes_that_died_or_were_stopped_are_counted(metrics: Metrics) -> None:
+    """A page that kills its extractor (a crash, the memory cap) costs a new process, also
+    when a retry in the next one succeeds: nothing counted them, and a dead letter showed only
+    the pages that killed every try."""
+    from prometheus_client import REGISTRY
+
+    def restarts(cause: str) -> float:
+        labels = {"service": metrics.service, "cause": cause}
+        return REGISTRY.get_sample_value("newsflow_extractor_restarts_total", labels) or 0.0
+
+    before = restarts("died"), restarts("timed_out")
+    sandbox = ScriptedSandbox(
+        [
+            Extracted(Rejection("extractor_crashed", "died on it"), attempts=3),
+            Extracted(Rejection("extraction_timeout", "took too long"), attempts=2),
+            Extracted(Rejection("no_main_text", "a menu"), attempts=2),
+            Extracted(Rejection("no_main_text", "a menu"), attempts=1),
+        ]
+    )
+    processor = ExtractProcessor(
+        topics={"clean": "c", "duplicate": "d", "dlq": "q"},
+        store=SqliteStore(":memory:"),
+        sandbox=cast(Sandbox, sandbox),
+        decide=DecideSettings(),
+        metrics=metrics,
+        clock=lambda: NOW,
+    )
+    for n in range(4):
+        processor.process(ingested(n, html=other_body(n)))
+    assert (restarts("died") - before[0], restarts("timed_out") - before[1]) == (3 + 1 + 1, 1)
 
 
 def other_body(n: int) -> str:
