@@ -20,6 +20,7 @@ REQUIRED_ALERTS = {
     "NewsflowNoProgress",
     "NewsflowDeadLetterRateHigh",
     "NewsflowRejectionRateHigh",
+    "NewsflowIntakeFailing",
     "NewsflowExtractionSlow",
     "NewsflowDuplicateRatioAnomaly",
     "NewsflowStoreErrors",

@@ -66,7 +66,11 @@ class Intake:
         self._lock = threading.Lock()
 
     def __call__(self, request: Request) -> Response:
-        status, body, headers = self._handle(request)
+        try:
+            status, body, headers = self._handle(request)
+        except Exception:  # the HTTP layer answers 500 (and logs it): counted as one
+            self.metrics.http_requests.labels(self.metrics.service, "500").inc()
+            raise
         self.metrics.http_requests.labels(self.metrics.service, str(status)).inc()
         return status, body, headers
 

@@ -110,6 +110,28 @@ def test_messages_within_the_limits_are_sent_and_a_broker_failure_asks_for_a_ret
     assert too_large(Request(ONE))[0] == 413  # type: ignore[arg-type]
 
 
+class FailingRequest(Request):
+    def read(self, length: int) -> bytes:
+        raise RuntimeError("a defect the intake did not foresee")
+
+
+def test_a_request_the_intake_fails_on_is_counted_as_the_500_it_is_answered(
+    metrics: Metrics,
+) -> None:
+    """The HTTP layer answers 500 for a route that raises: the intake counted only what it
+    answered itself, and its failures were missing from newsflow_http_requests_total."""
+    from prometheus_client import REGISTRY
+
+    def internal_errors() -> float:
+        labels = {"service": metrics.service, "code": "500"}
+        return REGISTRY.get_sample_value("newsflow_http_requests_total", labels) or 0.0
+
+    before = internal_errors()
+    with pytest.raises(RuntimeError):
+        intake(Producer(), metrics)(FailingRequest(ONE))  # type: ignore[arg-type]
+    assert internal_errors() == before + 1
+
+
 def test_a_body_of_exactly_the_limit_is_taken(metrics: Metrics) -> None:
     producer = Producer()
     assert intake(producer, metrics, max_body_bytes=len(ONE))(Request(ONE))[0] == 202  # type: ignore[arg-type]
