@@ -68,9 +68,20 @@ def promtool(*args: str | Path, cwd: Path = PROMETHEUS_DIR) -> str:
     return output
 
 
-@cache
 def exported_metrics() -> dict[str, frozenset[str]]:
-    """Series names the services export (as Prometheus stores them) → their label names.
+    """Series names the services export (as Prometheus stores them) → their label names."""
+    return {name: labels for name, (_, labels) in exported_series().items()}
+
+
+def counter_series() -> frozenset[str]:
+    """The exported series that only go up (counters, and histograms' buckets, sums and
+    counts), reset to 0 when a service restarts: read through rate() or increase()."""
+    return frozenset(name for name, (kind, _) in exported_series().items() if kind != "gauge")
+
+
+@cache
+def exported_series() -> dict[str, tuple[str, frozenset[str]]]:
+    """Series names the services export → (counter, histogram or gauge; their label names).
 
     Read from `newsflow.service.metrics` in a fresh interpreter, so no registry is shared.
     """
@@ -86,16 +97,16 @@ print(json.dumps(found))
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
-    series: dict[str, frozenset[str]] = {"up": frozenset(TARGET_LABELS)}
+    series: dict[str, tuple[str, frozenset[str]]] = {"up": ("gauge", frozenset(TARGET_LABELS))}
     for name, (kind, labels) in json.loads(done.stdout).items():
-        names = set(labels) | TARGET_LABELS
+        names = frozenset(set(labels) | TARGET_LABELS)
         if kind == "counter":
-            series[name + "_total"] = frozenset(names)
+            series[name + "_total"] = (kind, names)
         elif kind == "histogram":
-            series[name + "_bucket"] = frozenset(names | {"le"})
-            series[name + "_sum"] = series[name + "_count"] = frozenset(names)
+            series[name + "_bucket"] = (kind, names | {"le"})
+            series[name + "_sum"] = series[name + "_count"] = (kind, names)
         else:
-            series[name] = frozenset(names)
+            series[name] = (kind, names)
     return series
 
 

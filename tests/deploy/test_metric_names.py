@@ -12,13 +12,24 @@ import ast
 import re
 from functools import cache
 
-from deploy_support import DEPLOY, ROOT, exported_metrics
+from deploy_support import (
+    DEPLOY,
+    ROOT,
+    alert_rules,
+    counter_series,
+    dashboard_queries,
+    exported_metrics,
+)
 
 from newsflow.rejection import REASONS
 
 NAME = re.compile(r"\bnewsflow_[a-z_]+\b")
 MATCHER = re.compile(r'\b(outcome|service|stage|reason|job)\s*(=~|=)\s*\\?"([^"\\]*)\\?"')
 GRAFANA_VARIABLE = re.compile(r"\$\w+|\$\{\w+\}")
+SERIES = re.compile(r"\b(newsflow_[a-z_]+|up)\b")
+RATE_FUNCTIONS = {"rate", "irate", "increase", "resets"}
+"""What a counter is read through: its value alone starts over at every restart of a service
+(the metrics directory is emptied at start), and a rate of a gauge means nothing."""
 
 
 def deploy_texts() -> dict[str, str]:
@@ -111,3 +122,57 @@ def test_the_readme_names_only_exported_metrics() -> None:
     packages = {p.name for p in ROOT.glob("services/*/newsflow_*")}
     named = set(NAME.findall((ROOT / "README.md").read_text())) - packages
     assert named and sorted(named - known_names()) == []
+
+
+def misread_series(expr: str) -> list[str]:
+    """Counters not read through rate() or increase(), and gauges that are: each series with
+    the function it is the argument of (none: an aggregation's, a comparison's)."""
+    counters = counter_series()
+    unquoted = re.sub(r'"[^"]*"', lambda m: '"' + "_" * (len(m[0]) - 2) + '"', expr)
+    problems = []
+    for match in SERIES.finditer(unquoted):
+        name, function = match[1], enclosing_function(unquoted, match.start())
+        if (name in counters) != (function in RATE_FUNCTIONS):
+            problems.append(f"{name} in {function or 'no function'}()")
+    return problems
+
+
+def enclosing_function(expr: str, position: int) -> str:
+    """The name of the function whose parentheses hold `position` ('' for an aggregation's
+    body `by (…) (…)` or plain parentheses, or none at all)."""
+    depth = 0
+    for at in range(position - 1, -1, -1):
+        if expr[at] == ")":
+            depth += 1
+        elif expr[at] == "(":
+            if depth == 0:
+                return re.search(r"(\w*)\s*$", expr[:at])[1]  # type: ignore[index]
+            depth -= 1
+    return ""
+
+
+def test_counters_are_read_through_rates_and_gauges_never_are() -> None:
+    queries = [*dashboard_queries(), *((r["alert"], r["expr"]) for r in alert_rules())]
+    problems = {where: misread_series(expr) for where, expr in queries}
+    assert {where: found for where, found in problems.items() if found} == {}
+
+
+def test_the_rate_check_catches_a_counter_read_alone_and_a_rate_of_a_gauge() -> None:
+    assert misread_series("sum(rate(newsflow_outcomes_total[5m]))") == []
+    assert (
+        misread_series(
+            "histogram_quantile(0.9, sum by (le) "
+            '(rate(newsflow_end_to_end_seconds_bucket{job=~"a(b)"}[5m])))'
+        )
+        == []
+    )
+    assert misread_series("max by (topic) (newsflow_consumer_lag_messages) > 0") == []
+    assert misread_series("sum(newsflow_offset_commits_total) > 0") == [
+        "newsflow_offset_commits_total in sum()"
+    ]
+    assert misread_series("rate(newsflow_in_flight_messages[5m])") == [
+        "newsflow_in_flight_messages in rate()"
+    ]
+    assert misread_series("max_over_time(newsflow_store_errors_total[5m])") == [
+        "newsflow_store_errors_total in max_over_time()"
+    ]
