@@ -189,22 +189,35 @@ class ExtractProcessor:
         self, record: Any, detail: str, attempts: int, *, reason: str = R.RETRIES_EXHAUSTED
     ) -> Output:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
-        return self._dead(record, origin, Rejection(reason, detail), attempts)
+        rejection = Rejection(reason, detail)
+        return self._dead(record, origin, rejection, attempts, _article_or_none(record))
 
     def healthy(self) -> bool:
         return self.store.ping()
+
+    def context(self, record: Any) -> dict[str, str]:
+        article = _article_or_none(record)
+        return {"article_id": article.article_id} if article else {}
 
     def close(self) -> None:
         self.sandbox.close()
         self.store.close()
 
-    def _dead(self, record: Any, origin: Origin, rejection: Rejection, attempts: int) -> Output:
+    def _dead(
+        self,
+        record: Any,
+        origin: Origin,
+        rejection: Rejection,
+        attempts: int,
+        article: Article | None = None,
+    ) -> Output:
         event = events.rejection_event(
             rejection,
             stage="extract",
             original=record.value or b"",  # (a tombstone has no value)
             origin=origin,
             rejected_at=format_timestamp(self.clock()),
+            article=article,
             attempts=attempts,
         )
         return Output(
@@ -228,6 +241,13 @@ class ExtractProcessor:
             stage="extract" if outcome.kind == "dlq" else None,
             latency=max(0.0, latency),
         )
+
+
+def _article_or_none(record: Any) -> Article | None:
+    try:
+        return _article_of(record)
+    except ContractError:
+        return None
 
 
 def _article_of(record: Any) -> Article:

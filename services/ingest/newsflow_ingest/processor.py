@@ -83,6 +83,10 @@ class IngestProcessor:
     def healthy(self) -> bool:
         return True
 
+    def context(self, record: Any) -> dict[str, str]:
+        """Nothing: a raw message's article_id is known only once it is valid."""
+        return {}
+
     def close(self) -> None:
         pass
 

@@ -184,7 +184,7 @@ class ConsumeLoop:
         return Sent(output, future, record)
 
     def _send_dead_letter(self, record: Any, exc: Exception) -> Sent:
-        log.error("an outcome too large to publish: dead-lettered", extra=_where(record))
+        log.error("an outcome too large to publish: dead-lettered", extra=self._where(record))
         detail = f"its outcome could not be published: {exc}"[:1000]
         dead = self.processor.dead_letter(record, detail, 1, reason=TOO_LARGE)
         return Sent(dead, self.producer.send(dead.topic, key=dead.key, value=dead.value), record)
@@ -285,10 +285,15 @@ class ConsumeLoop:
                     "processing failed (attempt %d of %d)",
                     attempt,
                     self.max_attempts,
-                    extra=_where(record),
+                    extra=self._where(record),
                 )
                 detail = f"{type(exc).__name__}: {exc}"
         return [self.processor.dead_letter(record, detail[:1000], self.max_attempts)]
+
+    def _where(self, record: Any) -> dict[str, Any]:
+        """A log line's context for a record: where it is, and the article it is."""
+        where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+        return {**where, **self.processor.context(record)}
 
     def _rewind(self, batch: Batch, exc: BaseException) -> None:
         """Seek back to the batch start and wait, keeping group membership, until healthy. A
@@ -384,7 +389,3 @@ def group_reachable(consumer: KafkaConsumer) -> bool:
     """False while the group coordinator (the broker) is unknown, e.g. during a broker outage."""
     coordinator = getattr(consumer, "_coordinator", None)
     return coordinator is None or not coordinator.coordinator_unknown()
-
-
-def _where(record: Any) -> dict[str, Any]:
-    return {"topic": record.topic, "partition": record.partition, "offset": record.offset}

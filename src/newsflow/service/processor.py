@@ -56,6 +56,11 @@ class Processor(Protocol):
         """True when the processor's dependencies (the store) answer."""
         ...
 
+    def context(self, record: Any) -> dict[str, str]:
+        """What a log line about the record names it by, beside its topic, partition and
+        offset: its article_id, when the record says it."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Sent:

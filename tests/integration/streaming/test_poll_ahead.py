@@ -55,6 +55,9 @@ class Recorder:
     def healthy(self) -> bool:
         return True
 
+    def context(self, record: Any) -> dict[str, str]:
+        return {}
+
 
 class CountingLoop(ConsumeLoop):
     """Counts the revocations that found a batch in the middle of its poll ahead."""

@@ -152,6 +152,9 @@ class Processor:
     def healthy(self) -> bool:
         return True
 
+    def context(self, record: Any) -> dict[str, str]:
+        return {}
+
 
 def run(
     script: list[Any],
@@ -531,6 +534,27 @@ def test_a_record_that_always_raises_is_tried_three_times_counted_as_two_retries
     ]
     assert retries._value.get() - before == 2  # processed again twice; the third try is the last
     assert ("commit", {0: 3}) in log or ("commit_async", {0: 3}) in log
+
+
+def test_a_record_that_raises_is_logged_with_where_it_is_and_its_article_id(
+    metrics: Metrics, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An operator finds the dead letter's article in the logs by its id (the style's rule for
+    error logs); they said topic, partition and offset only."""
+
+    class Named(Poisoned):
+        def context(self, record: Any) -> dict[str, str]:
+            return {"article_id": f"article-{record.offset}"}
+
+    log: list[Any] = []
+    with caplog.at_level("ERROR", logger="newsflow.service.loop"):
+        run_three(metrics, log, Named(log, poisoned=1), Producer(log))
+    failures = [r for r in caplog.records if r.getMessage().startswith("processing failed")]
+    assert len(failures) == 3
+    for failure in failures:
+        where = {key: getattr(failure, key, None) for key in ("topic", "partition", "offset")}
+        assert where == {"topic": "in", "partition": 0, "offset": 1}
+        assert getattr(failure, "article_id", None) == "article-1"
 
 
 class Oversized(Poisoned):

@@ -137,6 +137,10 @@ def test_extract_dead_letters_what_it_cannot_use(metrics: Metrics) -> None:
         3,
         "RuntimeError: boom",
     )
+    # The article it was, as the other dead letters say, to find it in the logs.
+    assert event["article_id"] == decode("ingested", ingested(4).value)["article_id"]
+    assert processor.context(ingested(4)) == {"article_id": event["article_id"]}
+    assert processor.context(Record("ing", 1, 8, b"k", None)) == {}
 
 
 class ScriptedSandbox:
