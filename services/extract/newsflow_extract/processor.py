@@ -230,8 +230,10 @@ class ExtractProcessor:
         )
 
     def _output(self, outcome: Outcome, article: Article) -> Output:
+        now = self.clock()
         started = article.fetched_at or article.ingested_at
-        latency = (self.clock() - datetime.fromisoformat(started)).total_seconds()
+        latency = (now - datetime.fromisoformat(started)).total_seconds()
+        since_ingested = (now - datetime.fromisoformat(article.ingested_at)).total_seconds()
         return Output(
             topic=self.topics[outcome.kind],
             key=outcome.key,
@@ -240,6 +242,7 @@ class ExtractProcessor:
             reason=outcome.event.get("reason") if outcome.kind == "dlq" else None,
             stage="extract" if outcome.kind == "dlq" else None,
             latency=max(0.0, latency),
+            since_ingested=max(0.0, since_ingested),
         )
 
 

@@ -355,6 +355,9 @@ class ConsumeLoop:
             self.metrics.rejections.labels(service, output.stage or "", output.reason).inc()
         if output.latency is not None:
             self.metrics.end_to_end_seconds.labels(service, output.outcome).observe(output.latency)
+        if output.since_ingested is not None:
+            pipeline = self.metrics.pipeline_seconds.labels(service, output.outcome)
+            pipeline.observe(output.since_ingested)
 
 
 class _Listener(ConsumerRebalanceListener):

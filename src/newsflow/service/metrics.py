@@ -91,6 +91,7 @@ class Metrics:
     extraction_seconds: Any = None
     extractor_restarts: Any = None
     end_to_end_seconds: Any = None
+    pipeline_seconds: Any = None
     consumer_lag: Any = None
     store_errors: Any = None
     in_flight: Any = None
@@ -131,6 +132,12 @@ class Metrics:
         self.end_to_end_seconds = Histogram(
             "newsflow_end_to_end_seconds",
             "From fetched_at (else ingested_at) to the outcome",
+            (*s, "outcome"),
+            buckets=SECONDS_BUCKETS,
+        )
+        self.pipeline_seconds = Histogram(
+            "newsflow_pipeline_seconds",
+            "From ingested_at (the ingest service's validation) to the outcome",
             (*s, "outcome"),
             buckets=SECONDS_BUCKETS,
         )

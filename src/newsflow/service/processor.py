@@ -26,7 +26,8 @@ class Output:
     outcome: str
     reason: str | None = None
     stage: str | None = None
-    latency: float | None = None
+    latency: float | None = None  # seconds since the article's fetched_at (else ingested_at)
+    since_ingested: float | None = None  # seconds since its ingested_at: newsflow's own time
 
 
 class Processor(Protocol):

@@ -7,7 +7,7 @@ import sys
 import threading
 from collections import namedtuple
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -106,6 +106,32 @@ def test_extract_decides_unique_then_duplicate_and_redelivery_keeps_the_decision
     assert a_again.outcome == "clean" and b_again.outcome == "duplicate"
     assert decode("duplicate", b_again.value)["duplicate_of"] == clean["article_id"]
     assert a.latency is not None and a.latency >= 0
+
+
+def test_an_outcome_tells_its_time_since_ingestion_apart_from_its_age_since_the_fetch(
+    metrics: Metrics,
+) -> None:
+    """A crawler's fetched_at may be hours or years back (a backfill): the end-to-end time
+    from it said nothing of newsflow's own speed (the samples' crawl line, fetched in 2024,
+    counted 2.2 years), so the time from ingestion is kept too."""
+    processor = ExtractProcessor(
+        topics={"clean": "c", "duplicate": "d", "dlq": "q"},
+        store=SqliteStore(":memory:"),
+        sandbox=Sandbox(),
+        decide=DecideSettings(),
+        metrics=metrics,
+        clock=lambda: NOW + timedelta(seconds=2),  # ingested at NOW
+    )
+    try:
+        [fresh] = processor.process(ingested(1))
+        [old] = processor.process(
+            ingested(2, html=other_body(2), fetched_at="2020-01-01T00:00:00Z")
+        )
+    finally:
+        processor.close()
+    assert (fresh.latency, fresh.since_ingested) == (2.0, 2.0)
+    assert old.since_ingested == 2.0
+    assert old.latency is not None and old.latency > 4 * 365 * 86400
 
 
 def test_extract_dead_letters_what_it_cannot_use(metrics: Metrics) -> None:
