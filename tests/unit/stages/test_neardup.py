@@ -178,3 +178,31 @@ def test_a_higher_threshold_asks_for_closer_texts(store: SqliteStore) -> None:
     strict = NearSettings(threshold=0.99)
     decide_near(A, ORIGINAL, store, at=T0, now=T0, settings=strict)
     assert decide_near(B, rewrite(ORIGINAL), store, at=T0, now=T0, settings=strict) is None
+
+
+def test_the_similarity_given_is_the_share_of_equal_values_to_four_places(
+    store: SqliteStore,
+) -> None:
+    """97 of the 128 values are equal: 0.7578125, given as 0.7578 (not 0.76)."""
+    original, copy = signature(ORIGINAL), signature(rewrite(ORIGINAL))
+    assert original and copy and similarity(original, copy) == 97 / NUM_PERM
+    decide_near(A, ORIGINAL, store, at=T0, now=T0)
+    match = decide_near(B, rewrite(ORIGINAL), store, at=T0 + 60, now=T0 + 60)
+    assert match is not None and match.similarity == 0.7578
+
+
+def test_every_byte_of_a_band_is_in_its_key() -> None:
+    """Two signatures that differ in the last byte of a band share no key for that band."""
+    sig = signature(ORIGINAL)
+    assert sig is not None
+    width = len(sig) // BANDS
+    for band in (0, BANDS - 1):
+        last = (band + 1) * width - 1
+        changed = sig[:last] + bytes([sig[last] ^ 1]) + sig[last + 1 :]
+        assert band_keys(changed)[band] != band_keys(sig)[band]
+        assert band_keys(changed)[:band] == band_keys(sig)[:band]
+
+
+def test_a_key_names_its_band_so_equal_rows_in_two_bands_are_two_keys() -> None:
+    """A candidate shares rows in the same band, not equal rows anywhere."""
+    assert len(set(band_keys(bytes(4 * NUM_PERM)))) == BANDS
