@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsflow.stages.background import background_share
+from newsflow.stages.background import BACKGROUND_DOCUMENTS, background_share
 from newsflow.stages.stories import (
     StorySettings,
     _most_frequent,
@@ -21,6 +23,7 @@ from newsflow.stages.stories import (
     vectorize,
 )
 from newsflow.stages.story_terms import terms
+from newsflow.store.records import StoryChoice
 from newsflow.store.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -73,6 +76,24 @@ def test_vectors_are_unit_length_and_keep_the_heaviest_terms() -> None:
     vector = vectorize(counts, 1000, [0, 900, 5], size=2, language="en")
     assert list(vector) == ["zorblat", "frendex"]
     assert sum(w * w for w in vector.values()) == pytest.approx(1.0)
+
+
+def test_a_term_weighs_its_sublinear_count_times_its_smoothed_idf() -> None:
+    """(1 + ln tf) × ln((N + 2 + B) / (df + 1.5)) for a language without a background list:
+    the article itself is counted in, and B documents of the language at large."""
+    counts = {"zorblat": 10.0, "quimbly": 1.0, "frendex": 1.0}
+    vector = vectorize(counts, 3, [0, 0, 3], size=3, language="xx")
+    documents = 3 + 2 + BACKGROUND_DOCUMENTS
+    assert vector["zorblat"] / vector["quimbly"] == pytest.approx(1 + math.log(10))
+    assert vector["quimbly"] / vector["frendex"] == pytest.approx(
+        math.log(documents / 1.5) / math.log(documents / 4.5)
+    )
+
+
+def test_of_terms_that_weigh_alike_the_vector_keeps_the_alphabetically_first() -> None:
+    vector = vectorize({"cobalt": 1.0, "amber": 1.0, "bronze": 1.0}, 9, [0, 0, 0], size=2,
+                       language="xx")  # fmt: skip
+    assert list(vector) == ["amber", "bronze"]
 
 
 def test_a_name_common_in_the_language_weighs_less_than_a_rare_one_in_a_new_window() -> None:
@@ -217,3 +238,28 @@ def test_reports_of_one_event_share_a_story_another_event_of_its_kind_does_not(
     assert join(store, "b" * 32, a2, T0 + 60) == first
     assert join(store, "c" * 32, b, T0 + 120) != first
     assert join(store, "d" * 32, u, T0 + 180) not in (first, "c" * 32)
+
+
+def test_the_store_chooses_and_keeps_a_story_with_the_settings_given(store: SqliteStore) -> None:
+    own = StorySettings(threshold=0.3, window_seconds=3600, candidates=2, postings=7)
+    plan = plan_story("a" * 32, None, SEEDS[0].read_text(), store, source="s", at=T0,
+                      settings=own)  # fmt: skip
+    assert plan.choice == StoryChoice(threshold=0.3, candidates=2, window_seconds=3600, postings=7)
+    assert plan.update.ttl_seconds == 3600
+
+
+def test_document_frequencies_count_only_the_days_of_the_story_window(
+    store: SqliteStore,
+) -> None:
+    """An article further back than the window (kept by day) weighs no term of a later one."""
+    day = StorySettings(window_seconds=86_400)
+    join(store, "a" * 32, SEEDS[0].read_text(), T0, settings=day)
+    later = plan_story("b" * 32, None, SEEDS[1].read_text(), store, source="s",
+                       at=T0 + 2 * 86_400, settings=day)  # fmt: skip
+    with closing(SqliteStore(":memory:")) as empty:
+        alone = plan_story("b" * 32, None, SEEDS[1].read_text(), empty, source="s",
+                           at=T0 + 2 * 86_400, settings=day)  # fmt: skip
+    assert later.update.centroid == alone.update.centroid
+    near = plan_story("b" * 32, None, SEEDS[1].read_text(), store, source="s",
+                      at=T0 + 3600, settings=day)  # fmt: skip
+    assert near.update.centroid != alone.update.centroid  # (within it, the first counts)
