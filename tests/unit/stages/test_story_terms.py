@@ -52,6 +52,35 @@ def test_a_capitalized_sentence_start_is_not_a_name() -> None:
     assert "E:sanctions" not in found and found["sanction"] == 1.0
 
 
+def test_a_name_weighs_five_times_a_word_and_years_of_both_centuries_are_years() -> None:
+    """The README's ×5 for a capitalized name; 1999 is a year as 2024 is."""
+    found = terms(None, "Officials met Antony Blinken in 1999 and in 2024.")
+    assert found["E:blinken"] == found["E:antony blinken"] == 5.0
+    assert found["Y:1999"] == found["Y:2024"] == 1.0
+    assert terms(None, "In 1899 and 2100 nothing.")["N:1899"] == 1.0
+
+
+def test_a_plural_or_a_past_tense_shares_its_words_stem() -> None:
+    """A suffix goes when four letters or more remain: talks and talk, walked and walk;
+    companies and company (ies as y)."""
+    assert _stem("talks") == _stem("talk") == "talk"
+    assert _stem("walked") == _stem("walk") == "walk"
+    assert _stem("companies") == _stem("company") == "company"
+    assert _stem("news") == "news"  # (three letters would remain)
+
+
+def test_a_question_or_an_exclamation_ends_a_sentence_too() -> None:
+    """So the capitalized word after it starts a sentence, and is no name."""
+    found = terms(None, "Officials met! Sanctions followed. Was it true? Ministers agreed.")
+    assert {"sanction", "minister"} <= set(found)
+    assert not {"E:sanctions", "E:ministers"} & set(found)
+
+
+def test_a_text_with_as_many_function_words_of_english_as_of_another_language_is_english() -> None:
+    assert terms_and_language(None, "und the")[1] == "en"
+    assert terms_and_language(None, "und der")[1] == "de"
+
+
 def reference_terms(title: str | None, text: str) -> dict[str, float]:
     """`terms` as first written: sentence by sentence, token by token (what the faster
     `terms` must equal)."""
@@ -293,3 +322,8 @@ def test_no_term_is_longer_than_the_limit_however_long_the_words() -> None:
     counts, _ = terms_and_language("Budget talks", f"{long_words}\nThe council voted today.")
     assert max(map(len, counts)) <= MAX_TERM_CHARS
     assert {"council", "voted", "budget"} <= set(counts)  # the other words' terms stay
+
+
+def test_a_term_of_exactly_the_limit_is_kept() -> None:
+    counts, _ = terms_and_language(None, f"{'q' * MAX_TERM_CHARS} {'z' * (MAX_TERM_CHARS + 1)}")
+    assert set(counts) == {"q" * MAX_TERM_CHARS}
