@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -15,6 +16,7 @@ from newsflow.stages.boilerplate import (
     line_hashes,
     strip_learned_boilerplate,
 )
+from newsflow.stages.quality import score_quality
 from newsflow.store.sqlite import SqliteStore
 
 NOW = 1_700_000_000.0
@@ -80,6 +82,39 @@ def test_a_text_mostly_of_known_lines_is_left_whole() -> None:
     assert drop_lines(extraction(text), {1}).text == f"{paragraph(1)}\n{paragraph(3)}"
 
 
+def words(n: int, word: str = "council") -> str:
+    return " ".join([word] * n)
+
+
+def test_by_default_a_line_four_articles_of_a_source_had_is_boilerplate(
+    store: SqliteStore,
+) -> None:
+    """(The README's "4 or more articles"; the article being decided is one of them.)"""
+    texts = [
+        strip_learned_boilerplate("a.example", article(n), store, now=NOW).text for n in range(5)
+    ]
+    assert [PLUG in text for text in texts] == [True, True, True, False, False]
+
+
+def test_dropping_lines_may_leave_20_words_and_half_of_them_no_fewer() -> None:
+    def kept(*lines: str) -> str:
+        return drop_lines(extraction("\n".join(lines)), {1}).text
+
+    assert kept(words(20), words(10, "plug")) == words(20)
+    assert kept(words(19), words(10, "plug")) == f"{words(19)}\n{words(10, 'plug')}"
+    assert kept(words(30), words(30, "plug")) == words(30)  # half the words
+    assert kept(words(30), words(32, "plug")) == f"{words(30)}\n{words(32, 'plug')}"
+
+
+def test_dropping_lines_can_lower_the_quality_never_raise_it() -> None:
+    """The quality is the lower of the extraction's and the remaining text's scores."""
+    whole = f"{paragraph(1)}\n{paragraph(2)}\n{paragraph(3)}"
+    modest = replace(extraction(whole), quality=0.05)
+    assert drop_lines(modest, {2}).quality == 0.05
+    dropped = drop_lines(extraction(whole), {2})
+    assert dropped.quality == score_quality(dropped.text) < 1.0
+
+
 def test_line_hashes_ignore_case_spacing_and_quote_style() -> None:
     assert line_hash("It’s  the LATEST") == line_hash("it's the latest")
     assert line_hash("one line") != line_hash("another line")
@@ -94,3 +129,4 @@ def test_only_the_first_thousand_lines_are_counted() -> None:
     """A text of 250,000 lines sent every line to the store in one call, past its timeout."""
     lines = [f"Item {n} rose {n % 7} points." for n in range(5000)]
     assert line_hashes("\n".join(lines)) == [line_hash(line) for line in lines[:MAX_COUNTED_LINES]]
+    assert MAX_COUNTED_LINES == 1000
