@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from newsflow.stages.features import text_features
 from newsflow.stages.neardup import NearSettings
-from newsflow.stages.placement import Placement, PlacementSettings, place
+from newsflow.stages.placement import Placement, PlacementSettings, index_request, place
 from newsflow.stages.stories import StorySettings
 from newsflow.store.sqlite import SqliteStore
 
@@ -96,6 +98,96 @@ def test_a_rewrite_after_its_originals_story_ended_is_placed_as_any_article(
     assert (late.status, late.near_duplicate_of, late.story_id) == ("near_duplicate", A, B)
     later = put(store, C, "WASHINGTON — " + REWRITE, 125, settings)
     assert (later.near_duplicate_of, later.story_id) == (A, B)  # B's story, by similarity
+
+
+ONLY_AS_NEAR_DUPLICATES = PlacementSettings(  # (no cosine reaches the story threshold)
+    NearSettings(window_seconds=4 * 3600), StorySettings(window_seconds=3600, threshold=1.01)
+)
+
+
+def test_a_rewrite_one_story_window_after_its_original_still_joins_its_story(
+    store: SqliteStore,
+) -> None:
+    put(store, A, ORIGINAL, 0, ONLY_AS_NEAR_DUPLICATES)
+    near = put(store, B, REWRITE, 60, ONLY_AS_NEAR_DUPLICATES)
+    assert (near.near_duplicate_of, near.story_id) == (A, A)
+
+
+def test_a_rewrite_published_long_before_its_original_is_placed_as_any_article(
+    store: SqliteStore,
+) -> None:
+    """Near duplicates are matched in index order, so the original a rewrite names can be
+    published after it: further apart than the story window, before or after, the
+    original's story is not the rewrite's. The event times count, not when they were placed."""
+    for article_id, text, published, minutes in [
+        (A, ORIGINAL, NOW, 0),
+        (B, REWRITE, NOW - timedelta(hours=2), 1),
+    ]:
+        placed = place(
+            article_id,
+            source="example.com",
+            title=None,
+            text=text,
+            published_at=published.isoformat(),
+            fetched_at=None,
+            store=store,
+            now=NOW + timedelta(minutes=minutes),
+            settings=ONLY_AS_NEAR_DUPLICATES,
+        )
+    assert (placed.near_duplicate_of, placed.story_id) == (A, B)
+
+
+def test_a_decision_is_remembered_for_the_longer_of_the_two_windows(store: SqliteStore) -> None:
+    """Redelivered after its story window, within the near-duplicate window, an article gets
+    its first decision (decided again, the rewrite would found a story of its own)."""
+    assert ONLY_AS_NEAR_DUPLICATES.memory_seconds == 4 * 3600
+    put(store, A, ORIGINAL, 0, ONLY_AS_NEAR_DUPLICATES)
+    first = put(store, B, REWRITE, 1, ONLY_AS_NEAR_DUPLICATES)
+    assert first.story_id == A
+    assert put(store, B, REWRITE, 180, ONLY_AS_NEAR_DUPLICATES) == first
+
+
+def test_features_of_another_text_are_not_used(store: SqliteStore) -> None:
+    other = text_features(None, OTHER, StorySettings())
+    assert place(A, source="example.com", title=None, text=ORIGINAL, published_at=None,
+                 fetched_at=None, store=store, now=NOW, features=other).story_id == A  # fmt: skip
+    assert put(store, B, REWRITE, 1).near_duplicate_of == A
+
+
+class Counting(SqliteStore):
+    """A store that counts the index requests it answers."""
+
+    asked = 0
+
+    def index_and_term_statistics(self, *args: Any, **kwargs: Any) -> Any:
+        self.asked += 1
+        return super().index_and_term_statistics(*args, **kwargs)
+
+
+def test_an_index_answer_given_is_not_asked_for_again() -> None:
+    """`run_decide` asks for it with the claim (one round trip); the placement uses it."""
+    store = Counting(":memory:")
+    settings = PlacementSettings()
+    features = text_features(None, ORIGINAL, settings.stories)
+    published = (NOW - timedelta(hours=5)).isoformat()
+    request = index_request(
+        A, features, published_at=published, fetched_at=None, now=NOW, settings=settings
+    )
+    assert request is not None and request.at == (NOW - timedelta(hours=5)).timestamp()
+    entries, stats = store.index_and_term_statistics(
+        A,
+        request.bands,
+        request.signature,
+        request.terms,
+        at=request.at,
+        near_window_seconds=request.near_window_seconds,
+        story_window_seconds=request.story_window_seconds,
+        now=NOW.timestamp(),
+    )
+    placed = place(A, source="example.com", title=None, text=ORIGINAL, published_at=published,
+                   fetched_at=None, store=store, now=NOW, features=features,
+                   indexed=(entries, stats))  # fmt: skip
+    assert (store.asked, placed) == (1, Placement("unique", story_id=A))
 
 
 def test_diverted_near_duplicates_get_no_story(store: SqliteStore) -> None:
