@@ -282,6 +282,22 @@ def test_what_an_apostrophe_joins_to_a_name_is_not_part_of_it() -> None:
     assert "E:o'brien" in english and "didn't" in english
 
 
+def test_an_elided_article_goes_whatever_its_case_and_apostrophe_only_before_a_word() -> None:
+    """Typographic apostrophes (l’Élysée) as typewriter ones; a sentence's capital L' too;
+    an apostrophe before a digit or a space elides nothing. In Turkish only a name loses
+    what follows its apostrophe."""
+    typographic = terms(None, "Selon l’Élysée, le président d’Israël est arrivé.")
+    assert {"E:élysée", "E:israël"} <= set(typographic)
+    assert not {"l’élysée", "E:l’élysée", "d’israël"} & set(typographic)
+    french = terms(
+        None, "Selon le président, L'Élysée a confirmé que l' armée et d'1 avion sont là."
+    )
+    assert {"E:élysée", "armée", "d'1"} <= set(french)
+    assert not {"E:l'élysée", "N:1"} & set(french)
+    turkish = terms(None, "Deprem İzmir'de oldu ve bir rock'n'roll konseri iptal edildi.")
+    assert {"E:izmir", "rock'n'roll"} <= set(turkish)
+
+
 def test_korean_nouns_of_two_syllables_are_terms_without_their_particles() -> None:
     """A term needed three letters, and a Korean syllable is one: 서울 (Seoul), 화재 (fire) and
     경찰 (police) were no terms, and 화재가, 화재를 two others: two reports of one Seoul fire
@@ -290,6 +306,11 @@ def test_korean_nouns_of_two_syllables_are_terms_without_their_particles() -> No
     assert {"서울", "아파트", "화재", "경찰", "원인", "조사"} <= set(found)
     assert found["서울"] == found["화재"] == 2
     assert not {"아파트에서", "화재가", "경찰은", "원인을"} & set(found)
+    assert set(terms(None, "서울에서는 화재가 발생했다")) == {
+        "서울",
+        "화재",
+        "발생했다",
+    }  # 는, 에서는
 
 
 def test_japanese_pairs_of_hiragana_are_no_terms() -> None:
@@ -327,3 +348,7 @@ def test_no_term_is_longer_than_the_limit_however_long_the_words() -> None:
 def test_a_term_of_exactly_the_limit_is_kept() -> None:
     counts, _ = terms_and_language(None, f"{'q' * MAX_TERM_CHARS} {'z' * (MAX_TERM_CHARS + 1)}")
     assert set(counts) == {"q" * MAX_TERM_CHARS}
+
+
+def test_a_thai_word_of_two_letters_is_a_term() -> None:
+    assert "ฝน" in terms(None, "ฝนตกหนักในกรุงเทพ")  # "rain"
