@@ -194,3 +194,17 @@ def test_a_redelivered_article_keeps_the_text_it_was_decided_on_when_more_lines_
     again = decide(store, 4, text, None)
     assert again.event["text"] == first.event["text"]
     assert again.event["content_hash"] == first.event["content_hash"]
+
+
+def test_a_redelivered_article_whose_text_comes_out_otherwise_drops_the_lines_recurring_now(
+    store: SqliteStore,
+) -> None:
+    """Its first decision dropped the plug, its third line. Extracted again otherwise (another
+    extractor version: a heading first, the plug fourth), its third line is a sentence: the
+    lines that recur now are dropped, not the first decision's line numbers."""
+    for n in range(4):
+        decide(store, n, report(n), None)  # the plug is learned
+    assert PLUG not in decide(store, 4, report(4), None).event["text"]
+    headed = f"Harbour news\n{report(4)}"
+    again = decide(store, 4, headed, None)
+    assert again.event["text"] == headed.replace(f"\n{PLUG}", "")

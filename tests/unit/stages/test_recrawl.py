@@ -112,3 +112,19 @@ def test_a_marker_naming_the_lines_its_text_lost_still_decides_re_crawls() -> No
     found = recrawl.first_text(first, marked, lines)
     assert found == recrawl.FirstText("h1", frozenset({2, 7}))
     assert recrawl.first_text(later, marked, lines) is None
+
+
+def test_a_recrawl_of_a_duplicate_is_a_duplicate_of_the_texts_owner() -> None:
+    """The mirror's page differs (its body was never seen) but its text is the first's: its
+    re-crawl names the first article, as extracting it would, not the mirror; the mirror
+    itself redelivered is decided the whole way, as a first article is."""
+    store = SqliteStore(":memory:")
+    first = article("https://example.com/a")
+    mirrored = BODY.replace("<body>", "<body><!-- mirrored -->")
+    copy = article("https://mirror.example.net/a", mirrored)
+    assert decide(store, first) == ("clean", None)
+    assert decide(store, copy) == ("duplicate", first.article_id)
+    assert run_recrawl(copy, store=store, now=NOW) is None  # redelivered: the whole way
+    shortcut = run_recrawl(article("https://mirror.example.net/a", mirrored, 30), store=store,
+                           now=NOW)  # fmt: skip
+    assert shortcut is not None and shortcut.event["duplicate_of"] == first.article_id
