@@ -219,6 +219,7 @@ def test_a_near_duplicate_joins_the_story_of_its_original(store: SqliteStore) ->
         "b" * 32, None, "unrelated words", store, source="s", at=T0, story_of_original="a" * 32
     )
     assert (plan.update.story_id, plan.choice, plan.update.centroid) == ("a" * 32, None, {})
+    assert plan.update.index_terms == []  # nor is the story found by its terms
 
 
 MULTILINGUAL = ROOT / "tests" / "fixtures" / "multilingual"
@@ -246,6 +247,17 @@ def test_the_store_chooses_and_keeps_a_story_with_the_settings_given(store: Sqli
                       settings=own)  # fmt: skip
     assert plan.choice == StoryChoice(threshold=0.3, candidates=2, window_seconds=3600, postings=7)
     assert plan.update.ttl_seconds == 3600
+
+
+def test_an_article_counts_keeps_and_indexes_as_many_terms_as_the_settings_say(
+    store: SqliteStore,
+) -> None:
+    own = StorySettings(counted_terms=10, vector_terms=5, index_terms=3, centroid_terms=30)
+    plan = plan_story("a" * 32, None, SEEDS[0].read_text(), store, source="s", at=T0,
+                      settings=own)  # fmt: skip
+    update = plan.update
+    assert (len(update.counted_terms), len(update.centroid), len(update.index_terms)) == (10, 5, 3)
+    assert update.centroid_terms == 30
 
 
 def test_document_frequencies_count_only_the_days_of_the_story_window(
