@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from tests.recording import RecordingProducer
+from tests.tls_certs import make_certs
 
 from newsflow.cli import main
 from newsflow.commands import check_poll_budget, extract_settings
@@ -55,9 +56,13 @@ def test_secrets_are_redacted() -> None:
     values = resolve(parse(), SETTINGS, {"NEWSFLOW_KAFKA_SASL_PASSWORD": "hunter2"})
     assert values["kafka_sasl_password"] == "hunter2"
     assert redact(values, SETTINGS)["kafka_sasl_password"] == "***"
-    kafka = KafkaSettings.from_values(
-        {**resolve(argparse.Namespace(), KAFKA_SETTINGS, {}), "kafka_sasl_password": "hunter2"}
-    )
+    sasl = {
+        "NEWSFLOW_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "NEWSFLOW_KAFKA_SASL_MECHANISM": "PLAIN",
+        "NEWSFLOW_KAFKA_SASL_USERNAME": "svc",
+        "NEWSFLOW_KAFKA_SASL_PASSWORD": "hunter2",
+    }
+    kafka = KafkaSettings.from_values(resolve(argparse.Namespace(), KAFKA_SETTINGS, sasl))
     assert "hunter2" not in repr(kafka)
 
 
@@ -78,13 +83,14 @@ def test_a_port_is_any_from_0_for_a_free_one_to_65535(text: str, port: int | Non
         assert tcp_port(text) == port
 
 
-def test_security_settings_pass_through_to_kafka_python() -> None:
+def test_security_settings_pass_through_to_kafka_python(tmp_path: Path) -> None:
+    ca = make_certs(tmp_path).ca  # (it must be a CA file: tests/unit/kafka/test_security.py)
     environ = {
         "NEWSFLOW_KAFKA_SECURITY_PROTOCOL": "sasl_ssl",
         "NEWSFLOW_KAFKA_SASL_MECHANISM": "scram-sha-512",
         "NEWSFLOW_KAFKA_SASL_USERNAME": "svc",
         "NEWSFLOW_KAFKA_SASL_PASSWORD": "pw",
-        "NEWSFLOW_KAFKA_SSL_CAFILE": "/etc/ca.pem",
+        "NEWSFLOW_KAFKA_SSL_CAFILE": str(ca),
     }
     kafka = KafkaSettings.from_values(resolve(argparse.Namespace(), KAFKA_SETTINGS, environ))
     assert kafka.common() == {
@@ -94,7 +100,7 @@ def test_security_settings_pass_through_to_kafka_python() -> None:
         "sasl_mechanism": "SCRAM-SHA-512",
         "sasl_plain_username": "svc",
         "sasl_plain_password": "pw",
-        "ssl_cafile": "/etc/ca.pem",
+        "ssl_cafile": str(ca),
     }
 
 

@@ -17,6 +17,12 @@ from typing import Any, TypeVar
 from kafka.cluster import collect_hosts
 from kafka.errors import KafkaConnectionError, KafkaError
 
+from newsflow.errors import ConfigError
+from newsflow.kafka.security import (
+    check_broker_certificate,
+    credentials_refused_as_config_error,
+    tls_context,
+)
 from newsflow.kafka.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -41,8 +47,11 @@ def wait_for_broker(
     kafka-python's clients wait for the broker inside their constructors (30 s, deaf to
     SIGTERM) and then raise, so a worker started while the broker is down or not yet resolvable
     would stop only when killed, and restart with a traceback each time. This wait is plain
-    TCP connects, stopped by `stop` within `interval`; TLS and SASL come after, in the client.
+    TCP connects, stopped by `stop` within `interval`; SASL comes after, in the client. With
+    TLS, the first connection's handshake checks the broker's certificate: one that does not
+    verify raises `ConfigError` (kafka-python retried it as an outage, for ever).
     """
+    context = tls_context(settings.security)
     hosts = collect_hosts(settings.servers, randomize=False)
     started = time.monotonic()
     reported = None
@@ -50,10 +59,13 @@ def wait_for_broker(
     while not stop.is_set():
         for host, port, _family in hosts:
             try:
-                socket.create_connection((host, port), timeout=attempt_timeout).close()
+                sock = socket.create_connection((host, port), timeout=attempt_timeout)
             except OSError as exc:  # refused, unreachable, a name not resolvable (yet)
                 problem = f"{host}:{port}: {exc}"
             else:
+                with sock:
+                    if context is not None:
+                        check_broker_certificate(sock, host, port, context)
                 if reported is not None:
                     log.info("broker reachable", extra={"waited_s": time.monotonic() - started})
                 return True
@@ -111,9 +123,16 @@ class BackgroundProducer:
         self._thread.start()
 
     def _connect(self) -> None:
+        try:
+            self._connect_until_made()
+        except ConfigError as exc:  # the service's workers stop on it too, and the service
+            log.error("configuration error, the intake cannot reach the broker: %s", exc)
+
+    def _connect_until_made(self) -> None:
         while wait_for_broker(self._settings, self._closed):
             try:
-                producer = self._build()
+                with credentials_refused_as_config_error():
+                    producer = self._build()
             except KafkaError as exc:  # takes connections, but no client could be made
                 log.error(BROKER_SILENT, exc)
                 self._closed.wait(self._retry_delay)

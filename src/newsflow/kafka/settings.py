@@ -1,4 +1,5 @@
-"""Kafka client settings: bootstrap, security (SASL/SSL passed through), group timings, topics."""
+"""Kafka client settings: bootstrap, security (SASL/SSL, checked, then passed through), group
+timings, topics."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from newsflow.config import Setting, boolean, non_negative_int, positive_int
 from newsflow.errors import ConfigError
+from newsflow.kafka.security import OPTIONS, check_security
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI")
@@ -51,7 +53,7 @@ KAFKA_SETTINGS = (
     ),
     Setting(
         "kafka_sasl_mechanism",
-        "SASL mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, …)",
+        "SASL mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (or GSSAPI with the gssapi package)",
         None,
         _choice(SASL_MECHANISMS),
     ),
@@ -160,22 +162,13 @@ class KafkaSettings:
                 f"kafka_session_timeout_ms ({self.session_timeout_ms}); a third of it or less "
                 "(NEWSFLOW_KAFKA_HEARTBEAT_INTERVAL_MS, NEWSFLOW_KAFKA_SESSION_TIMEOUT_MS)"
             )
+        # kafka-python reads these files and uses these credentials only at each connect, and
+        # retries any failure there as an outage: the workers restarted again and again.
+        check_security(self.security)
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> KafkaSettings:
-        security: dict[str, Any] = {"security_protocol": values["kafka_security_protocol"]}
-        passthrough = {
-            "kafka_sasl_mechanism": "sasl_mechanism",
-            "kafka_sasl_username": "sasl_plain_username",
-            "kafka_sasl_password": "sasl_plain_password",
-            "kafka_ssl_cafile": "ssl_cafile",
-            "kafka_ssl_certfile": "ssl_certfile",
-            "kafka_ssl_keyfile": "ssl_keyfile",
-            "kafka_ssl_password": "ssl_password",
-        }
-        for name, option in passthrough.items():
-            if values.get(name):
-                security[option] = values[name]
+        security = {option: values[name] for option, name in OPTIONS.items() if values.get(name)}
         return cls(
             bootstrap=values["kafka_bootstrap"],
             client_id=values["kafka_client_id"],

@@ -107,6 +107,7 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
         make_producer,
     )
     from newsflow.kafka.connect import BROKER_SILENT, made_unless_stopped, wait_for_broker
+    from newsflow.kafka.security import credentials_refused_as_config_error
     from newsflow.service.loop import ConsumeLoop, WorkerStatus
     from newsflow.service.metrics import Metrics
 
@@ -122,24 +123,26 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
         ready_flag.value = 1 if value else 0
 
     def clients() -> tuple[Any, Any]:
-        check_topics(config.kafka, config.topics.used_by(config.service))
-        consumer = make_consumer(config.kafka, group_id=config.group_id, client_id=client_id)
-        return consumer, make_producer(config.kafka, client_id=client_id)
+        with credentials_refused_as_config_error():
+            check_topics(config.kafka, config.topics.used_by(config.service))
+            consumer = make_consumer(config.kafka, group_id=config.group_id, client_id=client_id)
+            return consumer, make_producer(config.kafka, client_id=client_id)
 
     try:
         made = None
-        if wait_for_broker(config.kafka, stop):
-            log.info("broker reachable; making the Kafka clients", extra={"worker": index})
-            try:
+        try:
+            if wait_for_broker(config.kafka, stop):
+                log.info("broker reachable; making the Kafka clients", extra={"worker": index})
                 made = made_unless_stopped(clients, stop)
-            except KafkaError as exc:  # it takes connections, but no client could be made
-                log.error(BROKER_SILENT, exc, extra={"worker": index})
-                sys.exit(1)  # restarted by the supervisor
-            except ConfigError as exc:  # a topic missing, or named as Kafka allows no topic
-                log.error(
-                    "configuration error, the worker cannot start: %s", exc, extra={"worker": index}
-                )
-                sys.exit(CONFIG_ERROR_EXIT)
+        except KafkaError as exc:  # it takes connections, but no client could be made
+            log.error(BROKER_SILENT, exc, extra={"worker": index})
+            sys.exit(1)  # restarted by the supervisor
+        except ConfigError as exc:  # a topic missing or misnamed, a broker certificate that
+            # does not verify, SASL credentials refused
+            log.error(
+                "configuration error, the worker cannot start: %s", exc, extra={"worker": index}
+            )
+            sys.exit(CONFIG_ERROR_EXIT)
         if made is None:
             log.info("worker stopped before it reached the broker", extra={"worker": index})
             return

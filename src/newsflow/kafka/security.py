@@ -1,0 +1,218 @@
+"""Kafka security settings checked before any broker is asked, and the broker's certificate
+at the first connect.
+
+kafka-python reads the CA bundle, the client certificate and its key only as it opens a
+connection, and takes any failure there, or in the TLS handshake, for an outage: it retries
+until its bootstrap times out (30 s), then raises a retriable `KafkaTimeoutError`, the same as
+for a broker that is down, and the worker was restarted to fail the same way, again and
+again. Each such mistake is a `ConfigError` here, naming the `NEWSFLOW_*` variable to fix and
+never a secret's value.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import ssl
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from kafka.errors import SaslAuthenticationFailedError
+
+from newsflow.config import ENV_PREFIX
+from newsflow.errors import ConfigError
+
+OPTIONS = {
+    "security_protocol": "kafka_security_protocol",
+    "sasl_mechanism": "kafka_sasl_mechanism",
+    "sasl_plain_username": "kafka_sasl_username",
+    "sasl_plain_password": "kafka_sasl_password",
+    "ssl_cafile": "kafka_ssl_cafile",
+    "ssl_certfile": "kafka_ssl_certfile",
+    "ssl_keyfile": "kafka_ssl_keyfile",
+    "ssl_password": "kafka_ssl_password",
+}
+"""Each kafka-python security option → the newsflow setting it comes from."""
+
+SSL_PROTOCOLS = ("SSL", "SASL_SSL")
+SASL_PROTOCOLS = ("SASL_PLAINTEXT", "SASL_SSL")
+PASSWORD_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+SASL_OPTIONS = ("sasl_mechanism", "sasl_plain_username", "sasl_plain_password")
+SSL_OPTIONS = ("ssl_cafile", "ssl_certfile", "ssl_keyfile", "ssl_password")
+
+
+def variable(option: str) -> str:
+    """The environment variable behind a kafka-python option (`ssl_cafile` →
+    `NEWSFLOW_KAFKA_SSL_CAFILE`)."""
+    return ENV_PREFIX + OPTIONS[option].upper()
+
+
+def check_security(security: Mapping[str, Any]) -> None:
+    """Raise `ConfigError` for a security setting kafka-python would fail on at every connect,
+    or ignore: SASL or TLS settings under a protocol without SASL or TLS are refused too,
+    since credentials the user gave and the client never sends are a mistake either way (the
+    listener wants them: the same endless retry; or it does not: no authentication, no
+    encryption, where the user asked for them)."""
+    protocol = security.get("security_protocol", "PLAINTEXT")
+    _check_sasl(security, protocol)
+    tls_context(security)
+
+
+def _check_sasl(security: Mapping[str, Any], protocol: str) -> None:
+    given = [option for option in SASL_OPTIONS if security.get(option)]
+    if protocol not in SASL_PROTOCOLS:
+        if given:
+            raise ConfigError(
+                f"{_names(given)} set, but {variable('security_protocol')} is {protocol}, "
+                "which sends no SASL credentials: set it to SASL_SSL (or SASL_PLAINTEXT), or "
+                "unset them"
+            )
+        return
+    mechanism = security.get("sasl_mechanism")
+    if not mechanism:
+        raise ConfigError(
+            f"{variable('security_protocol')} {protocol} needs {variable('sasl_mechanism')}: "
+            f"{', '.join(PASSWORD_MECHANISMS)}"
+        )
+    if mechanism in PASSWORD_MECHANISMS:
+        missing = [o for o in ("sasl_plain_username", "sasl_plain_password") if not security.get(o)]
+        if missing:
+            raise ConfigError(f"{variable('sasl_mechanism')} {mechanism} needs {_names(missing)}")
+    elif mechanism == "OAUTHBEARER":
+        raise ConfigError(
+            f"{variable('sasl_mechanism')} OAUTHBEARER: kafka-python takes its tokens from a "
+            "token provider object, which no newsflow setting gives; use "
+            f"{', '.join(PASSWORD_MECHANISMS)}"
+        )
+    elif mechanism == "GSSAPI":
+        if importlib.util.find_spec("gssapi") is None:
+            raise ConfigError(
+                f"{variable('sasl_mechanism')} GSSAPI (Kerberos) needs the Python package "
+                "gssapi, which is not installed here (nor in newsflow's images)"
+            )
+    else:
+        raise ConfigError(
+            f"{variable('sasl_mechanism')} {mechanism!r} is no mechanism kafka-python knows; use "
+            f"{', '.join(PASSWORD_MECHANISMS)}"
+        )
+
+
+def tls_context(security: Mapping[str, Any]) -> ssl.SSLContext | None:
+    """The TLS context kafka-python makes for each connection, None without TLS.
+
+    Made as kafka-python 3.0.12 makes it (`kafka.net.transport.KafkaSSLTransport.
+    _build_ssl_context`: TLS 1.2 at least, host names checked, the CA file else the system's
+    CAs, the client certificate), step by step so that a failure names its setting."""
+    if security.get("security_protocol", "PLAINTEXT") not in SSL_PROTOCOLS:
+        given = [option for option in SSL_OPTIONS if security.get(option)]
+        if given:
+            raise ConfigError(
+                f"{_names(given)} set, but {variable('security_protocol')} is "
+                f"{security.get('security_protocol', 'PLAINTEXT')}, which does not use TLS: "
+                "set it to SSL or SASL_SSL, or unset them"
+            )
+        return None
+    for option in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+        if security.get(option):
+            _check_readable(option, security[option])
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.check_hostname = True
+    cafile = security.get("ssl_cafile")
+    if cafile:
+        try:
+            context.load_verify_locations(cafile)
+        except ssl.SSLError as exc:
+            raise ConfigError(
+                f"{variable('ssl_cafile')} {cafile} holds no certificate in PEM form ({exc})"
+            ) from exc
+    else:
+        context.load_default_certs()
+    if security.get("ssl_certfile"):
+        _load_client_certificate(context, security)
+    elif security.get("ssl_keyfile") or security.get("ssl_password"):
+        given = [o for o in ("ssl_keyfile", "ssl_password") if security.get(o)]
+        raise ConfigError(
+            f"{_names(given)} set without {variable('ssl_certfile')}: the client certificate "
+            "(mutual TLS) is the certificate file, with its key in the key file"
+        )
+    return context
+
+
+def _check_readable(option: str, path: str) -> None:
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:  # missing, a directory, no permission
+        raise ConfigError(f"{variable(option)} {path}: {exc.strerror or exc}") from exc
+
+
+PASSWORD = variable("ssl_password")
+
+
+def _load_client_certificate(context: ssl.SSLContext, security: Mapping[str, Any]) -> None:
+    certfile, keyfile = security["ssl_certfile"], security.get("ssl_keyfile")
+    password = security.get("ssl_password")
+    asked: list[bool] = []
+
+    def give_password() -> str:  # called only for an encrypted key; never a terminal prompt
+        asked.append(True)
+        return str(password or "")
+
+    try:
+        context.load_cert_chain(certfile, keyfile, password=give_password)
+    except ssl.SSLError as exc:
+        files = f"{variable('ssl_certfile')} {certfile}"
+        if keyfile:
+            files += f" and {variable('ssl_keyfile')} {keyfile}"
+        if exc.reason == "KEY_VALUES_MISMATCH":
+            problem = "the private key does not belong to the certificate"
+        elif asked and password:
+            problem = (
+                f"the private key is encrypted, and {variable('ssl_password')} does not open it"
+            )
+        elif asked:
+            problem = f"the private key is encrypted: set {variable('ssl_password')}"
+        else:
+            problem = "no certificate and private key in PEM form can be read from them"
+        raise ConfigError(f"{files}: {problem}") from exc
+
+
+def check_broker_certificate(
+    sock: socket.socket, host: str, port: int, context: ssl.SSLContext
+) -> None:
+    """A TLS handshake on a connection to a broker; `ConfigError` when its certificate fails
+    verification (a CA that did not sign it, a name it does not carry, expired): trying again
+    cannot help, and kafka-python would retry it as an outage. Anything else (no answer, a
+    listener that is not TLS) is left to kafka-python's own connect."""
+    try:
+        with context.wrap_socket(sock, server_hostname=host.rstrip(".")):
+            pass
+    except ssl.SSLCertVerificationError as exc:
+        raise ConfigError(
+            f"the broker at {host}:{port} presented a certificate that does not verify "
+            f"({exc.verify_message}): {variable('ssl_cafile')} must name the CA that signed "
+            "it (unset, the system's CAs are used), and the certificate must carry the name "
+            f"the client connects to ({host}, from NEWSFLOW_KAFKA_BOOTSTRAP)"
+        ) from exc
+    except OSError:
+        pass
+
+
+@contextmanager
+def credentials_refused_as_config_error() -> Iterator[None]:
+    """SASL credentials the broker refuses are a `ConfigError`: kafka-python raises
+    `SaslAuthenticationFailedError`, which the callers otherwise retried with any Kafka error.
+    (Untested against a broker with SASL: the local one, Tansu, has none.)"""
+    try:
+        yield
+    except SaslAuthenticationFailedError as exc:
+        raise ConfigError(
+            f"the broker refused the SASL credentials ({variable('sasl_plain_username')}, "
+            f"{variable('sasl_plain_password')}, {variable('sasl_mechanism')}): {exc}"
+        ) from exc
+
+
+def _names(options: list[str]) -> str:
+    return ", ".join(variable(option) for option in options)

@@ -1,0 +1,67 @@
+"""A service whose broker presents a certificate the configured CA does not verify stops with
+a configuration error (exit status 2), as real processes, against a real TLS listener.
+
+Before, kafka-python logged the failed handshake and retried until its bootstrap timed out
+(30 s), raising a retriable KafkaTimeoutError; the worker exited 1 and was restarted to fail
+the same way, again and again, and the service never stopped nor worked. The listener is
+Python's ssl module serving a certificate made by the test (Tansu has no TLS listener); a
+client gets no further than the handshake, which is all this is about."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.tls_certs import Certs, make_certs, tls_listener
+
+from newsflow.errors import CONFIG_ERROR_EXIT
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture
+def certs(tmp_path: Path) -> Certs:
+    return make_certs(tmp_path)
+
+
+@pytest.fixture
+def listener(certs: Certs) -> Iterator[str]:
+    with tls_listener(certs) as port:
+        yield f"localhost:{port}"
+
+
+@pytest.mark.parametrize("service", ["ingest", "extract"])
+def test_a_service_whose_broker_certificate_does_not_verify_stops_with_exit_status_2(
+    start_service: Any, certs: Certs, listener: str, service: str
+) -> None:
+    running = start_service(
+        service,
+        NEWSFLOW_KAFKA_BOOTSTRAP=listener,
+        NEWSFLOW_KAFKA_SECURITY_PROTOCOL="SSL",
+        NEWSFLOW_KAFKA_SSL_CAFILE=str(certs.other_ca),
+    )
+    try:
+        status = running.process.wait(60)
+    except subprocess.TimeoutExpired:
+        status = None
+    log = running.log_text(limit=100_000)
+    assert status == CONFIG_ERROR_EXIT, log
+    assert f"the broker at {listener} presented a certificate that does not verify" in log
+    assert "worker died; restarting it" not in log, log
+
+
+def test_a_service_given_a_ca_file_that_is_not_pem_does_not_start(
+    start_service: Any, certs: Certs, listener: str
+) -> None:
+    running = start_service(
+        "extract",
+        NEWSFLOW_KAFKA_BOOTSTRAP=listener,
+        NEWSFLOW_KAFKA_SECURITY_PROTOCOL="SSL",
+        NEWSFLOW_KAFKA_SSL_CAFILE=str(certs.not_pem),
+    )
+    assert running.process.wait(60) == CONFIG_ERROR_EXIT
+    log = running.log_text()
+    assert f"configuration error: NEWSFLOW_KAFKA_SSL_CAFILE {certs.not_pem} holds no" in log, log

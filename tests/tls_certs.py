@@ -1,0 +1,146 @@
+"""Throw-away certificates and a TLS listener, for the Kafka security tests.
+
+`make_certs(directory)` writes a CA, a broker certificate it signed (for localhost and
+127.0.0.1), a client certificate with its key (plain and encrypted), a stranger's key, another
+CA, and a file that is no certificate. `tls_listener(certs)` serves the broker certificate on
+a free port: it completes TLS handshakes and says nothing, enough for a client's first connect.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+KEY_PASSWORD = "key-password-0451"
+
+
+@dataclass(frozen=True)
+class Certs:
+    ca: Path
+    other_ca: Path
+    broker: Path  # certificate and key, for the listener
+    client_cert: Path
+    client_key: Path
+    client_key_encrypted: Path  # with KEY_PASSWORD
+    stranger_key: Path  # belongs to no certificate here
+    not_pem: Path
+
+
+def _key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _certificate(
+    key: ec.EllipticCurvePrivateKey,
+    name: str,
+    issuer: tuple[ec.EllipticCurvePrivateKey, str] | None = None,
+) -> x509.Certificate:
+    signer, issuer_name = issuer or (key, name)
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
+    )
+    if issuer is not None:
+        names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return builder.sign(signer, hashes.SHA256())
+
+
+def _pem(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey, password: str | None = None) -> bytes:
+    encryption = (
+        serialization.BestAvailableEncryption(password.encode())
+        if password
+        else serialization.NoEncryption()
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+
+
+def make_certs(directory: Path) -> Certs:
+    ca_key, other_key, broker_key, client_key = _key(), _key(), _key(), _key()
+    ca = _certificate(ca_key, "newsflow-test-ca")
+    certs = Certs(
+        ca=directory / "ca.pem",
+        other_ca=directory / "other-ca.pem",
+        broker=directory / "broker.pem",
+        client_cert=directory / "client.pem",
+        client_key=directory / "client.key",
+        client_key_encrypted=directory / "client-encrypted.key",
+        stranger_key=directory / "stranger.key",
+        not_pem=directory / "not-a-certificate.txt",
+    )
+    certs.ca.write_bytes(_pem(ca))
+    certs.other_ca.write_bytes(_pem(_certificate(other_key, "another-ca")))
+    broker = _certificate(broker_key, "localhost", (ca_key, "newsflow-test-ca"))
+    certs.broker.write_bytes(_pem(broker) + _key_pem(broker_key))
+    certs.client_cert.write_bytes(
+        _pem(_certificate(client_key, "newsflow", (ca_key, "newsflow-test-ca")))
+    )
+    certs.client_key.write_bytes(_key_pem(client_key))
+    certs.client_key_encrypted.write_bytes(_key_pem(client_key, KEY_PASSWORD))
+    certs.stranger_key.write_bytes(_key_pem(_key()))
+    certs.not_pem.write_text("a CA bundle copied from a wiki page, or a DER file\n")
+    return certs
+
+
+@contextmanager
+def tls_listener(certs: Certs, host: str = "127.0.0.1") -> Iterator[int]:
+    """A port on `host` serving the broker certificate; closed at the end."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certs.broker)
+    server = socket.create_server((host, 0))
+    server.settimeout(0.2)
+    closed = threading.Event()
+
+    def handshake(connection: socket.socket) -> None:
+        connection.settimeout(5)
+        try:
+            with context.wrap_socket(connection, server_side=True) as tls:
+                tls.recv(1)  # until the client goes (or sends a request, never answered)
+        except OSError:
+            pass  # the client refused the certificate, or went
+        finally:
+            connection.close()
+
+    def serve() -> None:
+        while not closed.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=handshake, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True, name="tls-listener")
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        closed.set()
+        thread.join(5)
+        server.close()

@@ -1,0 +1,284 @@
+"""Kafka security mistakes stop a command or a service with a configuration error naming the
+setting, instead of kafka-python retrying them as an outage for ever.
+
+kafka-python reads the CA bundle and the client certificate only as it connects, and retried
+every failure there until its bootstrap timed out (30 s): a retriable KafkaTimeoutError, the
+same as for a broker that is down, and the worker was restarted to fail again, and again. A
+genuine outage (connection refused) stays something to wait for."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from kafka.errors import KafkaConnectionError, SaslAuthenticationFailedError
+from tests.tls_certs import KEY_PASSWORD, Certs, make_certs, tls_listener
+
+from newsflow.cli import main
+from newsflow.config import resolve
+from newsflow.errors import CONFIG_ERROR_EXIT, ConfigError
+from newsflow.kafka.connect import BackgroundProducer, wait_for_broker
+from newsflow.kafka.localbroker import free_port
+from newsflow.kafka.security import credentials_refused_as_config_error
+from newsflow.kafka.settings import KAFKA_SETTINGS, KafkaSettings
+
+SASL_PASSWORD = "sasl-password-2718"
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
+    return make_certs(tmp_path_factory.mktemp("tls"))
+
+
+def settings(**environ: str) -> KafkaSettings:
+    """KafkaSettings from NEWSFLOW_KAFKA_* variables, as every command builds them."""
+    named = {f"NEWSFLOW_KAFKA_{key.upper()}": value for key, value in environ.items()}
+    return KafkaSettings.from_values(resolve(argparse.Namespace(), KAFKA_SETTINGS, named))
+
+
+def refused(**environ: str) -> str:
+    with pytest.raises(ConfigError) as raised:
+        settings(**environ)
+    message = str(raised.value)
+    assert SASL_PASSWORD not in message and KEY_PASSWORD not in message
+    return message
+
+
+def test_a_ca_file_that_is_missing_or_no_file_is_named(certs: Certs) -> None:
+    missing = certs.ca.parent / "ca-bundle.pem"
+    message = refused(security_protocol="SSL", ssl_cafile=str(missing))
+    assert message == f"NEWSFLOW_KAFKA_SSL_CAFILE {missing}: No such file or directory"
+    message = refused(security_protocol="SSL", ssl_cafile=str(certs.ca.parent))
+    assert message == f"NEWSFLOW_KAFKA_SSL_CAFILE {certs.ca.parent}: Is a directory"
+
+
+def test_a_ca_file_that_is_not_pem_is_refused(certs: Certs) -> None:
+    message = refused(security_protocol="SSL", ssl_cafile=str(certs.not_pem))
+    assert message.startswith(
+        f"NEWSFLOW_KAFKA_SSL_CAFILE {certs.not_pem} holds no certificate in PEM form"
+    )
+
+
+def test_a_client_key_that_does_not_belong_to_the_certificate_is_refused(certs: Certs) -> None:
+    message = refused(
+        security_protocol="SSL",
+        ssl_cafile=str(certs.ca),
+        ssl_certfile=str(certs.client_cert),
+        ssl_keyfile=str(certs.stranger_key),
+    )
+    assert message.endswith("the private key does not belong to the certificate")
+    assert "NEWSFLOW_KAFKA_SSL_CERTFILE" in message and "NEWSFLOW_KAFKA_SSL_KEYFILE" in message
+
+
+def test_an_encrypted_key_needs_its_password_and_a_wrong_one_is_refused(certs: Certs) -> None:
+    mutual = {
+        "security_protocol": "SSL",
+        "ssl_certfile": str(certs.client_cert),
+        "ssl_keyfile": str(certs.client_key_encrypted),
+    }
+    assert refused(**mutual, ssl_password="not-the-password").endswith(
+        "the private key is encrypted, and NEWSFLOW_KAFKA_SSL_PASSWORD does not open it"
+    )
+    # (without a password OpenSSL asked for one on the terminal, where there is one)
+    assert refused(**mutual).endswith(
+        "the private key is encrypted: set NEWSFLOW_KAFKA_SSL_PASSWORD"
+    )
+    assert settings(**mutual, ssl_password=KEY_PASSWORD).security["ssl_password"] == KEY_PASSWORD
+
+
+def test_a_key_without_its_certificate_is_refused(certs: Certs) -> None:
+    message = refused(security_protocol="SSL", ssl_keyfile=str(certs.client_key))
+    assert message.startswith("NEWSFLOW_KAFKA_SSL_KEYFILE set without NEWSFLOW_KAFKA_SSL_CERTFILE")
+
+
+def test_an_unknown_sasl_mechanism_is_refused_as_it_is_read() -> None:
+    message = refused(security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-1")
+    assert message.startswith("invalid NEWSFLOW_KAFKA_SASL_MECHANISM 'SCRAM-SHA-1'")
+
+
+def test_a_mechanism_no_setting_can_feed_is_refused() -> None:
+    """kafka-python's OAUTHBEARER needs a token provider object; GSSAPI the gssapi package,
+    which the images do not have."""
+    message = refused(security_protocol="SASL_SSL", sasl_mechanism="OAUTHBEARER")
+    assert "token provider object" in message
+    message = refused(security_protocol="SASL_SSL", sasl_mechanism="GSSAPI")
+    assert "needs the Python package gssapi" in message
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
+def test_sasl_without_username_or_password_is_refused(mechanism: str) -> None:
+    """kafka-python's PLAIN failed at each connect on a None password (a TypeError, retried);
+    its SCRAM checks build their errors and forget to raise them."""
+    message = refused(security_protocol="SASL_SSL", sasl_mechanism=mechanism)
+    assert message == (
+        f"NEWSFLOW_KAFKA_SASL_MECHANISM {mechanism} needs NEWSFLOW_KAFKA_SASL_USERNAME, "
+        "NEWSFLOW_KAFKA_SASL_PASSWORD"
+    )
+    message = refused(
+        security_protocol="SASL_SSL", sasl_mechanism=mechanism, sasl_password=SASL_PASSWORD
+    )
+    assert message.endswith("needs NEWSFLOW_KAFKA_SASL_USERNAME")
+
+
+def test_a_sasl_protocol_without_a_mechanism_is_refused() -> None:
+    message = refused(security_protocol="SASL_PLAINTEXT", sasl_username="svc")
+    assert message.startswith(
+        "NEWSFLOW_KAFKA_SECURITY_PROTOCOL SASL_PLAINTEXT needs NEWSFLOW_KAFKA_SASL_MECHANISM"
+    )
+
+
+def test_credentials_or_tls_files_the_protocol_would_not_use_are_refused(certs: Certs) -> None:
+    """Set, they were silently dropped: against a listener that wants them, the endless retry;
+    against a plaintext one, no authentication and no encryption where the user asked for
+    them."""
+    message = refused(sasl_mechanism="PLAIN", sasl_username="svc", sasl_password=SASL_PASSWORD)
+    assert message.startswith(
+        "NEWSFLOW_KAFKA_SASL_MECHANISM, NEWSFLOW_KAFKA_SASL_USERNAME, "
+        "NEWSFLOW_KAFKA_SASL_PASSWORD set, but NEWSFLOW_KAFKA_SECURITY_PROTOCOL is PLAINTEXT"
+    )
+    message = refused(
+        security_protocol="SASL_PLAINTEXT",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_username="svc",
+        sasl_password=SASL_PASSWORD,
+        ssl_cafile=str(certs.ca),
+    )
+    assert message.startswith(
+        "NEWSFLOW_KAFKA_SSL_CAFILE set, but NEWSFLOW_KAFKA_SECURITY_PROTOCOL is SASL_PLAINTEXT"
+    )
+
+
+def test_complete_security_settings_are_taken(certs: Certs) -> None:
+    kafka = settings(
+        security_protocol="SASL_SSL",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_username="svc",
+        sasl_password=SASL_PASSWORD,
+        ssl_cafile=str(certs.ca),
+        ssl_certfile=str(certs.client_cert),
+        ssl_keyfile=str(certs.client_key),
+    )
+    assert kafka.common()["ssl_keyfile"] == str(certs.client_key)
+    assert SASL_PASSWORD not in repr(kafka)
+
+
+def test_a_command_stops_with_exit_status_2_naming_the_setting(
+    certs: Certs, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SECURITY_PROTOCOL", "SSL")
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SSL_CAFILE", str(certs.not_pem))
+    started = time.monotonic()
+    assert main(["topics", "create"]) == CONFIG_ERROR_EXIT
+    assert time.monotonic() - started < 5  # no broker asked: none runs here
+    assert "configuration error: NEWSFLOW_KAFKA_SSL_CAFILE" in capsys.readouterr().err
+
+
+# --- the broker's certificate, at the first connect ---------------------------------------
+
+
+@pytest.fixture
+def listener(certs: Certs) -> Iterator[str]:
+    with tls_listener(certs) as port:
+        yield f"localhost:{port}"
+
+
+def bounded(seconds: float = 10) -> threading.Event:
+    """A stop that comes by itself: a test that would wait for ever fails instead."""
+    stop = threading.Event()
+    timer = threading.Timer(seconds, stop.set)
+    timer.daemon = True
+    timer.start()
+    return stop
+
+
+def test_a_broker_certificate_the_ca_did_not_sign_stops_the_first_connect(
+    certs: Certs, listener: str
+) -> None:
+    kafka = settings(bootstrap=listener, security_protocol="SSL", ssl_cafile=str(certs.other_ca))
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as raised:
+        wait_for_broker(kafka, bounded())
+    assert time.monotonic() - started < 5
+    assert re.match(
+        rf"the broker at {listener} presented a certificate that does not verify "
+        r"\(unable to get local issuer certificate\): NEWSFLOW_KAFKA_SSL_CAFILE must name",
+        str(raised.value),
+    )
+
+
+def test_a_broker_certificate_without_the_name_connected_to_stops_the_first_connect(
+    certs: Certs, listener: str
+) -> None:
+    """The certificate names localhost and 127.0.0.1, and the broker listens on 127.0.0.2."""
+    with tls_listener(certs, "127.0.0.2") as port:
+        kafka = settings(
+            bootstrap=f"127.0.0.2:{port}", security_protocol="SSL", ssl_cafile=str(certs.ca)
+        )
+        with pytest.raises(ConfigError, match=r"does not verify \(IP address mismatch"):
+            wait_for_broker(kafka, bounded())
+
+
+def test_a_broker_certificate_the_ca_signed_is_taken(certs: Certs, listener: str) -> None:
+    kafka = settings(
+        bootstrap=listener,
+        security_protocol="SSL",
+        ssl_cafile=str(certs.ca),
+        ssl_certfile=str(certs.client_cert),
+        ssl_keyfile=str(certs.client_key),
+    )
+    assert wait_for_broker(kafka, bounded()) is True
+
+
+def test_a_broker_that_is_down_is_still_waited_for(certs: Certs) -> None:
+    """Connection refused is an outage: the worker waits for the broker, and hears a stop."""
+    kafka = settings(
+        bootstrap=f"localhost:{free_port()}", security_protocol="SSL", ssl_cafile=str(certs.ca)
+    )
+    stop = threading.Event()
+    threading.Timer(1.5, stop.set).start()
+    started = time.monotonic()
+    assert wait_for_broker(kafka, stop, interval=0.2) is False
+    assert time.monotonic() - started >= 1.4
+
+
+def test_the_intake_stops_trying_a_broker_whose_certificate_does_not_verify(
+    certs: Certs, listener: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    built: list[object] = []
+    kafka = settings(bootstrap=listener, security_protocol="SSL", ssl_cafile=str(certs.other_ca))
+    background = BackgroundProducer(kafka, lambda: built.append(object()), retry_delay=0.1)
+    background._thread.join(5)
+    assert not background._thread.is_alive()
+    assert built == [] and not background.connected
+    assert "the intake cannot reach the broker" in caplog.text
+
+
+# --- SASL credentials the broker refuses (untested against a SASL broker: Tansu has none) --
+
+
+def test_refused_sasl_credentials_are_a_configuration_error() -> None:
+    """kafka-python remembers the refusal per broker and raises it from the next connect, so
+    a client's constructor raises SaslAuthenticationFailedError (net/manager.py); the worker
+    took it for any KafkaError and was restarted."""
+    with (
+        pytest.raises(ConfigError, match="refused the SASL credentials") as raised,
+        credentials_refused_as_config_error(),
+    ):
+        raise SaslAuthenticationFailedError("Authentication failed: invalid credentials")
+    assert "NEWSFLOW_KAFKA_SASL_USERNAME" in str(raised.value)
+
+
+def test_other_kafka_errors_pass_through_to_be_retried() -> None:
+    with pytest.raises(KafkaConnectionError), credentials_refused_as_config_error():
+        raise KafkaConnectionError("socket disconnected")
+
+
+def test_every_security_variable_is_a_setting() -> None:
+    from newsflow.kafka.security import OPTIONS, variable
+
+    envs = {setting.env for setting in KAFKA_SETTINGS}
+    assert {variable(option) for option in OPTIONS} <= envs
