@@ -25,7 +25,7 @@ from deploy_support import (
 
 KUBERNETES_VERSION = "1.33.0"
 OVERLAYS = ("base", "keda", "hpa")
-CUSTOM_KINDS = {"ServiceMonitor", "ScaledObject", "PrometheusRule"}
+CUSTOM_KINDS = {"ServiceMonitor", "ScaledObject", "TriggerAuthentication", "PrometheusRule"}
 
 
 def partitions() -> int:
@@ -167,6 +167,47 @@ def test_keda_scales_extract_on_the_lag_of_its_consumer_group() -> None:
     assert trigger["metadata"]["topic"] == env["NEWSFLOW_TOPIC_INGESTED"]
     assert trigger["metadata"]["bootstrapServers"] == env["NEWSFLOW_KAFKA_BOOTSTRAP"]
     assert scaled["maxReplicaCount"] * int(env["NEWSFLOW_WORKERS"]) <= partitions()
+
+
+KEDA_KAFKA_PARAMETERS = {"sasl", "username", "password", "tls", "ca", "cert", "key", "keyPassword"}
+"""What KEDA's kafka scaler reads from a TriggerAuthentication (keda.sh, Apache Kafka scaler)."""
+KEDA_SASL = {"PLAIN": "plaintext", "SCRAM-SHA-256": "scram_sha256", "SCRAM-SHA-512": "scram_sha512"}
+
+
+def secret_value(objects: dict[tuple[str, str], dict[str, Any]], name: str, key: str) -> str:
+    secret = objects[("Secret", name)]
+    values = {**secret.get("data", {}), **secret.get("stringData", {})}
+    assert key in values, f"Secret {name} has no key {key}"
+    return str(values[key])
+
+
+def test_keda_reads_the_lag_with_the_services_kafka_credentials() -> None:
+    """The ScaledObject had no TriggerAuthentication: against a SASL or TLS listener KEDA
+    could not read the lag, and extract was never scaled. Each parameter comes from a Secret
+    key that exists, the password from the services' own, and the rest agrees with the
+    services' security settings."""
+    objects = render("keda")
+    (trigger,) = objects[("ScaledObject", "newsflow-extract")]["spec"]["triggers"]
+    auth = objects[("TriggerAuthentication", trigger["authenticationRef"]["name"])]
+    assert auth["apiVersion"] == "keda.sh/v1alpha1"
+    refs = {ref["parameter"]: ref for ref in auth["spec"]["secretTargetRef"]}
+    assert set(refs) == KEDA_KAFKA_PARAMETERS
+    assert all(set(ref) == {"parameter", "name", "key"} for ref in refs.values())
+    value = {p: secret_value(objects, ref["name"], ref["key"]) for p, ref in refs.items()}
+    assert (refs["password"]["name"], refs["password"]["key"]) == (
+        "newsflow-kafka",
+        "NEWSFLOW_KAFKA_SASL_PASSWORD",
+    )
+    env = container_env(
+        objects, deployment(objects, "extract")["spec"]["template"]["spec"]["containers"][0]
+    )
+    protocol = env.get("NEWSFLOW_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    assert value["tls"] == ("enable" if protocol in ("SSL", "SASL_SSL") else "disable")
+    if protocol.startswith("SASL_"):
+        assert value["sasl"] == KEDA_SASL[env["NEWSFLOW_KAFKA_SASL_MECHANISM"]]
+        assert value["username"] == env["NEWSFLOW_KAFKA_SASL_USERNAME"]
+    else:
+        assert value["sasl"] == "none"
 
 
 def test_hpa_scales_extract_on_an_exported_metric() -> None:
