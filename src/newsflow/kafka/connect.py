@@ -18,11 +18,7 @@ from kafka.cluster import collect_hosts
 from kafka.errors import KafkaConnectionError, KafkaError
 
 from newsflow.errors import ConfigError
-from newsflow.kafka.security import (
-    check_broker_certificate,
-    credentials_refused_as_config_error,
-    tls_context,
-)
+from newsflow.kafka.security import check_broker_certificate, check_credentials, tls_context
 from newsflow.kafka.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -130,9 +126,9 @@ class BackgroundProducer:
 
     def _connect_until_made(self) -> None:
         while wait_for_broker(self._settings, self._closed):
+            check_credentials(self._settings.servers, self._settings.security)
             try:
-                with credentials_refused_as_config_error():
-                    producer = self._build()
+                producer = self._build()
             except KafkaError as exc:  # takes connections, but no client could be made
                 log.error(BROKER_SILENT, exc)
                 self._closed.wait(self._retry_delay)

@@ -1,5 +1,5 @@
-"""Kafka security settings checked before any broker is asked, and the broker's certificate
-at the first connect.
+"""Kafka security settings checked before any broker is asked, then the broker's certificate
+and the SASL credentials at the first connect.
 
 kafka-python reads the CA bundle, the client certificate and its key only as it opens a
 connection, and takes any failure there, or in the TLS handshake, for an outage: it retries
@@ -14,11 +14,11 @@ from __future__ import annotations
 import importlib.util
 import socket
 import ssl
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
-from kafka.errors import SaslAuthenticationFailedError
+from kafka.errors import SaslAuthenticationFailedError, UnsupportedSaslMechanismError
+from kafka.net import KafkaConnectionManager, NetworkSelector
 
 from newsflow.config import ENV_PREFIX
 from newsflow.errors import ConfigError
@@ -200,18 +200,48 @@ def check_broker_certificate(
         pass
 
 
-@contextmanager
-def credentials_refused_as_config_error() -> Iterator[None]:
-    """SASL credentials the broker refuses are a `ConfigError`: kafka-python raises
-    `SaslAuthenticationFailedError`, which the callers otherwise retried with any Kafka error.
-    (Untested against a broker with SASL: the local one, Tansu, has none.)"""
+CREDENTIALS_TIMEOUT_MS = 10_000
+"""How long the credentials check waits for a broker to answer; one that does not is left to
+the clients (a broker still starting is waited for, not refused)."""
+
+
+def check_credentials(servers: list[str], security: Mapping[str, Any]) -> None:
+    """One connection to the first bootstrap server, authenticated as the clients will; a
+    `ConfigError` when the broker refuses the credentials or does not enable the mechanism.
+
+    kafka-python 3.0.12 retries both as outages until its bootstrap times out (30 s), then
+    raises a retriable `KafkaTimeoutError`: the worker was restarted to be refused again, for
+    ever. Its own connection machinery (`kafka.net`) is used here, so the check is the
+    clients' handshake itself. Anything else (no answer, refused) is left to the clients."""
+    if security.get("security_protocol") not in SASL_PROTOCOLS:
+        return
+    net = NetworkSelector()
+    manager = KafkaConnectionManager(net, bootstrap_servers=servers, **security)
+    first = manager.cluster.bootstrap_brokers()[0]
+
+    async def connect() -> None:
+        await manager.get_connection(first.node_id, timeout_ms=CREDENTIALS_TIMEOUT_MS)
+
     try:
-        yield
+        net.run(connect)
     except SaslAuthenticationFailedError as exc:
         raise ConfigError(
-            f"the broker refused the SASL credentials ({variable('sasl_plain_username')}, "
-            f"{variable('sasl_plain_password')}, {variable('sasl_mechanism')}): {exc}"
+            f"the broker at {first.host}:{first.port} refused the SASL credentials "
+            f"({variable('sasl_plain_username')}, {variable('sasl_plain_password')}, "
+            f"{variable('sasl_mechanism')} {security.get('sasl_mechanism')}): {exc}"
         ) from exc
+    except UnsupportedSaslMechanismError as exc:
+        raise ConfigError(
+            f"the broker at {first.host}:{first.port} does not take "
+            f"{variable('sasl_mechanism')} {security.get('sasl_mechanism')} on that listener "
+            f"({exc}): check the mechanism, and that {variable('security_protocol')} is the "
+            "listener's"
+        ) from exc
+    except Exception:  # an outage, a broker still starting: the clients wait for it, and say
+        pass
+    finally:
+        manager.close()
+        net.close()
 
 
 def _names(options: list[str]) -> str:

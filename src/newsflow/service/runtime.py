@@ -107,7 +107,7 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
         make_producer,
     )
     from newsflow.kafka.connect import BROKER_SILENT, made_unless_stopped, wait_for_broker
-    from newsflow.kafka.security import credentials_refused_as_config_error
+    from newsflow.kafka.security import check_credentials
     from newsflow.service.loop import ConsumeLoop, WorkerStatus
     from newsflow.service.metrics import Metrics
 
@@ -123,10 +123,10 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
         ready_flag.value = 1 if value else 0
 
     def clients() -> tuple[Any, Any]:
-        with credentials_refused_as_config_error():
-            check_topics(config.kafka, config.topics.used_by(config.service))
-            consumer = make_consumer(config.kafka, group_id=config.group_id, client_id=client_id)
-            return consumer, make_producer(config.kafka, client_id=client_id)
+        check_credentials(config.kafka.servers, config.kafka.security)
+        check_topics(config.kafka, config.topics.used_by(config.service))
+        consumer = make_consumer(config.kafka, group_id=config.group_id, client_id=client_id)
+        return consumer, make_producer(config.kafka, client_id=client_id)
 
     try:
         made = None

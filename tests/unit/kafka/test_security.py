@@ -15,7 +15,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from kafka.errors import KafkaConnectionError, SaslAuthenticationFailedError
+from tests.sasl_broker import PASSWORD as BROKER_PASSWORD
+from tests.sasl_broker import sasl_broker
 from tests.tls_certs import KEY_PASSWORD, Certs, make_certs, tls_listener
 
 from newsflow.cli import main
@@ -23,7 +24,7 @@ from newsflow.config import resolve
 from newsflow.errors import CONFIG_ERROR_EXIT, ConfigError
 from newsflow.kafka.connect import BackgroundProducer, wait_for_broker
 from newsflow.kafka.localbroker import free_port
-from newsflow.kafka.security import credentials_refused_as_config_error
+from newsflow.kafka.security import check_credentials
 from newsflow.kafka.settings import KAFKA_SETTINGS, KafkaSettings
 
 SASL_PASSWORD = "sasl-password-2718"
@@ -257,24 +258,49 @@ def test_the_intake_stops_trying_a_broker_whose_certificate_does_not_verify(
     assert "the intake cannot reach the broker" in caplog.text
 
 
-# --- SASL credentials the broker refuses (untested against a SASL broker: Tansu has none) --
+# --- SASL credentials, at the first connect (a fake broker: Tansu has no SASL) ------------
 
 
-def test_refused_sasl_credentials_are_a_configuration_error() -> None:
-    """kafka-python remembers the refusal per broker and raises it from the next connect, so
-    a client's constructor raises SaslAuthenticationFailedError (net/manager.py); the worker
-    took it for any KafkaError and was restarted."""
-    with (
-        pytest.raises(ConfigError, match="refused the SASL credentials") as raised,
-        credentials_refused_as_config_error(),
-    ):
-        raise SaslAuthenticationFailedError("Authentication failed: invalid credentials")
-    assert "NEWSFLOW_KAFKA_SASL_USERNAME" in str(raised.value)
+def sasl(bootstrap: str, password: str, mechanism: str = "PLAIN") -> KafkaSettings:
+    return settings(
+        bootstrap=bootstrap,
+        security_protocol="SASL_PLAINTEXT",
+        sasl_mechanism=mechanism,
+        sasl_username="newsflow",
+        sasl_password=password,
+    )
 
 
-def test_other_kafka_errors_pass_through_to_be_retried() -> None:
-    with pytest.raises(KafkaConnectionError), credentials_refused_as_config_error():
-        raise KafkaConnectionError("socket disconnected")
+def test_sasl_credentials_the_broker_refuses_are_a_configuration_error() -> None:
+    """kafka-python 3.0.12 retried the refusal until its bootstrap timed out (30 s), then
+    raised the retriable KafkaTimeoutError of a broker that is down."""
+    with sasl_broker() as bootstrap:
+        kafka = sasl(bootstrap, "not-the-password")
+        started = time.monotonic()
+        with pytest.raises(ConfigError) as raised:
+            check_credentials(kafka.servers, kafka.security)
+    assert time.monotonic() - started < 5
+    message = str(raised.value)
+    assert message.startswith(f"the broker at {bootstrap} refused the SASL credentials")
+    assert "NEWSFLOW_KAFKA_SASL_PASSWORD" in message and "not-the-password" not in message
+
+
+def test_a_mechanism_the_broker_does_not_enable_is_a_configuration_error() -> None:
+    with sasl_broker() as bootstrap:
+        kafka = sasl(bootstrap, SASL_PASSWORD, mechanism="SCRAM-SHA-512")
+        with pytest.raises(ConfigError, match="does not take NEWSFLOW_KAFKA_SASL_MECHANISM"):
+            check_credentials(kafka.servers, kafka.security)
+
+
+def test_sasl_credentials_the_broker_takes_pass() -> None:
+    with sasl_broker() as bootstrap:
+        kafka = sasl(bootstrap, BROKER_PASSWORD)
+        check_credentials(kafka.servers, kafka.security)
+
+
+def test_a_sasl_broker_that_is_down_is_left_to_the_clients_to_wait_for() -> None:
+    kafka = sasl(f"127.0.0.1:{free_port()}", "not-the-password")
+    check_credentials(kafka.servers, kafka.security)
 
 
 def test_every_security_variable_is_a_setting() -> None:

@@ -1,11 +1,12 @@
-"""A service whose broker presents a certificate the configured CA does not verify stops with
-a configuration error (exit status 2), as real processes, against a real TLS listener.
+"""A service whose broker presents a certificate the configured CA does not verify, or refuses
+its SASL credentials, stops with a configuration error (exit status 2): real processes.
 
-Before, kafka-python logged the failed handshake and retried until its bootstrap timed out
-(30 s), raising a retriable KafkaTimeoutError; the worker exited 1 and was restarted to fail
-the same way, again and again, and the service never stopped nor worked. The listener is
-Python's ssl module serving a certificate made by the test (Tansu has no TLS listener); a
-client gets no further than the handshake, which is all this is about."""
+Before, kafka-python logged the failed handshake or the refusal and retried until its
+bootstrap timed out (30 s), raising a retriable KafkaTimeoutError; the worker exited 1 and was
+restarted to fail the same way, again and again, and the service never stopped nor worked.
+Tansu has neither TLS nor SASL: the TLS listener is Python's ssl module serving a certificate
+made by the test, the SASL one a fake broker that answers the handshake and nothing more
+(tests/sasl_broker.py); a client gets no further than either, which is all this is about."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.sasl_broker import sasl_broker
 from tests.tls_certs import Certs, make_certs, tls_listener
 
 from newsflow.errors import CONFIG_ERROR_EXIT
@@ -65,3 +67,27 @@ def test_a_service_given_a_ca_file_that_is_not_pem_does_not_start(
     assert running.process.wait(60) == CONFIG_ERROR_EXIT
     log = running.log_text()
     assert f"configuration error: NEWSFLOW_KAFKA_SSL_CAFILE {certs.not_pem} holds no" in log, log
+
+
+@pytest.mark.parametrize("service", ["ingest", "extract"])
+def test_a_service_whose_sasl_credentials_are_refused_stops_with_exit_status_2(
+    start_service: Any, service: str
+) -> None:
+    with sasl_broker() as bootstrap:
+        running = start_service(
+            service,
+            NEWSFLOW_KAFKA_BOOTSTRAP=bootstrap,
+            NEWSFLOW_KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT",
+            NEWSFLOW_KAFKA_SASL_MECHANISM="PLAIN",
+            NEWSFLOW_KAFKA_SASL_USERNAME="newsflow",
+            NEWSFLOW_KAFKA_SASL_PASSWORD="not-the-password",
+        )
+        try:
+            status = running.process.wait(60)
+        except subprocess.TimeoutExpired:
+            status = None
+    log = running.log_text(limit=100_000)
+    assert status == CONFIG_ERROR_EXIT, log
+    assert f"the broker at {bootstrap} refused the SASL credentials" in log
+    assert "not-the-password" not in log
+    assert "worker died; restarting it" not in log, log

@@ -1,0 +1,105 @@
+"""A fake broker that speaks just enough Kafka for a client's SASL/PLAIN handshake.
+
+ApiVersions, then SaslHandshake (it enables PLAIN only), then SaslAuthenticate: the password
+`PASSWORD` is taken, any other refused with error 58 (SASL_AUTHENTICATION_FAILED), as Apache
+Kafka refuses it. Anything after that is not answered. Tansu, the local broker, has no SASL;
+this is what lets a test see kafka-python's own handshake refused.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from kafka.protocol.metadata.api_versions import ApiVersionsResponse
+from kafka.protocol.sasl import SaslAuthenticateResponse, SaslHandshakeResponse
+
+PASSWORD = "the-right-password"
+API_VERSIONS, SASL_HANDSHAKE, SASL_AUTHENTICATE = 18, 17, 36
+OFFERED = [(API_VERSIONS, 3), (SASL_HANDSHAKE, 1), (SASL_AUTHENTICATE, 2), (3, 9)]  # 3: Metadata
+
+
+def _read(connection: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def _reply(message: Any, version: int, correlation_id: int) -> bytes:
+    message.API_VERSION = version
+    message.with_header(correlation_id=correlation_id)
+    return bytes(message.encode(header=True, framed=True))
+
+
+def _answer(api_key: int, version: int, correlation_id: int, body: bytes) -> bytes | None:
+    if api_key == API_VERSIONS:
+        offered = [
+            ApiVersionsResponse.ApiVersion(api_key=key, min_version=0, max_version=highest)
+            for key, highest in OFFERED
+        ]
+        response: Any = ApiVersionsResponse(error_code=0, api_keys=offered, throttle_time_ms=0)
+        return _reply(response, min(version, 3), correlation_id)
+    if api_key == SASL_HANDSHAKE:
+        response = SaslHandshakeResponse(error_code=0, mechanisms=["PLAIN"])
+        return _reply(response, version, correlation_id)
+    if api_key == SASL_AUTHENTICATE:
+        taken = b"\0" + PASSWORD.encode() in body  # PLAIN: authzid \0 user \0 password
+        response = SaslAuthenticateResponse(
+            error_code=0 if taken else 58,
+            error_message=None if taken else "Authentication failed: Invalid username or password",
+            auth_bytes=b"",
+            session_lifetime_ms=0,
+        )
+        return _reply(response, version, correlation_id)
+    return None
+
+
+def _serve(connection: socket.socket) -> None:
+    try:
+        while True:
+            (size,) = struct.unpack(">i", _read(connection, 4))
+            request = _read(connection, size)
+            api_key, version, correlation_id = struct.unpack(">hhi", request[:8])
+            answer = _answer(api_key, version, correlation_id, request)
+            if answer is None:
+                return
+            connection.sendall(answer)
+    except (EOFError, OSError):
+        pass
+    finally:
+        connection.close()
+
+
+@contextmanager
+def sasl_broker() -> Iterator[str]:
+    """A fake SASL_PLAINTEXT listener on 127.0.0.1; yields its `host:port`."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    closed = threading.Event()
+
+    def accept() -> None:
+        while not closed.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=_serve, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True, name="sasl-broker")
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        closed.set()
+        thread.join(5)
+        server.close()
