@@ -43,9 +43,10 @@ def wait_for_broker(
     kafka-python's clients wait for the broker inside their constructors (30 s, deaf to
     SIGTERM) and then raise, so a worker started while the broker is down or not yet resolvable
     would stop only when killed, and restart with a traceback each time. This wait is plain
-    TCP connects, stopped by `stop` within `interval`; SASL comes after, in the client. With
-    TLS, the first connection's handshake checks the broker's certificate: one that does not
-    verify raises `ConfigError` (kafka-python retried it as an outage, for ever).
+    TCP connects, stopped by `stop` within `interval`; SASL comes after (`check_credentials`,
+    then the clients). With TLS, the first connection's handshake checks the broker's
+    certificate: one that does not verify raises `ConfigError` (kafka-python retried it as an
+    outage, for ever).
     """
     context = tls_context(settings.security)
     hosts = collect_hosts(settings.servers, randomize=False)

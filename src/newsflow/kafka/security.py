@@ -148,9 +148,6 @@ def _check_readable(option: str, path: str) -> None:
         raise ConfigError(f"{variable(option)} {path}: {exc.strerror or exc}") from exc
 
 
-PASSWORD = variable("ssl_password")
-
-
 def _load_client_certificate(context: ssl.SSLContext, security: Mapping[str, Any]) -> None:
     certfile, keyfile = security["ssl_certfile"], security.get("ssl_keyfile")
     password = security.get("ssl_password")
