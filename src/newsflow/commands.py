@@ -297,12 +297,11 @@ def run_publish(args: argparse.Namespace) -> int:
 
 
 def run_tail(args: argparse.Namespace) -> int:
-    from kafka import KafkaConsumer
-
+    from newsflow.kafka.clients import make_groupless_consumer
     from newsflow.tools.tail import tail
 
     kafka, _ = _tool_kafka(args, KAFKA_SETTINGS)
-    consumer = KafkaConsumer(**kafka.common(), enable_auto_commit=False)
+    consumer = make_groupless_consumer(kafka)
     try:
         tail(
             consumer,

@@ -11,16 +11,23 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError, TopicAuthorizationFailedError
 
 from newsflow.errors import ConfigError
+from newsflow.kafka.security import check_at_broker
 from newsflow.kafka.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+
+
+def _options(settings: KafkaSettings) -> dict[str, Any]:
+    """The client options, once the broker took the TLS and SASL settings (`check_at_broker`)."""
+    check_at_broker(settings.servers, settings.security)
+    return settings.common()
 
 
 def make_producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
     """An idempotent producer that waits for all in-sync replicas (acks=all): nothing is lost."""
     compression = None if settings.compression == "none" else settings.compression
     options = {
-        **settings.common(),
+        **_options(settings),
         "acks": "all",
         "enable_idempotence": settings.idempotence,
         "compression_type": compression,
@@ -37,7 +44,7 @@ def make_consumer(settings: KafkaSettings, *, group_id: str, **overrides: Any) -
     It reads committed records only: a transactional producer's records wait for their commit,
     and an aborted transaction's are skipped (the default, read_uncommitted, forwarded them)."""
     options = {
-        **settings.common(),
+        **_options(settings),
         "group_id": group_id,
         "enable_auto_commit": False,
         "isolation_level": "read_committed",
@@ -53,16 +60,16 @@ def make_consumer(settings: KafkaSettings, *, group_id: str, **overrides: Any) -
     return KafkaConsumer(**options)
 
 
-def make_offsets_client(settings: KafkaSettings, **overrides: Any) -> KafkaConsumer:
-    """A consumer in no group that only asks for log-end offsets (the lag gauge's)."""
-    return KafkaConsumer(**{**settings.common(), "enable_auto_commit": False, **overrides})
+def make_groupless_consumer(settings: KafkaSettings, **overrides: Any) -> KafkaConsumer:
+    """A consumer in no group, committing nothing (the lag gauge's log-end offsets, `tail`)."""
+    return KafkaConsumer(**{**_options(settings), "enable_auto_commit": False, **overrides})
 
 
 def create_topics(
     settings: KafkaSettings, names: Iterable[str], *, partitions: int, replication: int
 ) -> list[str]:
     """Create the topics that do not exist yet (idempotent); return the names created."""
-    admin = KafkaAdminClient(**settings.common())
+    admin = KafkaAdminClient(**_options(settings))
     try:
         existing = set(admin.list_topics())
         missing = [name for name in names if name not in existing]
@@ -91,7 +98,7 @@ def check_topics(settings: KafkaSettings, names: Sequence[str]) -> None:
     (`auto.create.topics.enable`) goes on working; one that does not would leave a consumer
     idle on a missing input without a word, and block every send to a missing output for
     `max_block_ms`, batch after batch."""
-    admin = KafkaAdminClient(**settings.common())
+    admin = KafkaAdminClient(**_options(settings))
     try:
         missing = _unlisted(admin, names)
         if missing:
@@ -113,7 +120,7 @@ def _unlisted(admin: KafkaAdminClient, names: Sequence[str]) -> list[str]:
 
 
 def _ask_for(settings: KafkaSettings, names: Sequence[str]) -> None:
-    producer = KafkaProducer(**settings.common(), max_block_ms=ASK_TIMEOUT_MS)
+    producer = KafkaProducer(**_options(settings), max_block_ms=ASK_TIMEOUT_MS)
     refused: list[str] = []
     try:
         for name in names:
@@ -137,7 +144,7 @@ def _ask_for(settings: KafkaSettings, names: Sequence[str]) -> None:
 
 
 def delete_topics(settings: KafkaSettings, names: Iterable[str]) -> None:
-    admin = KafkaAdminClient(**settings.common())
+    admin = KafkaAdminClient(**_options(settings))
     try:
         admin.delete_topics(list(names))
     finally:

@@ -18,7 +18,7 @@ from kafka.cluster import collect_hosts
 from kafka.errors import KafkaConnectionError, KafkaError
 
 from newsflow.errors import ConfigError
-from newsflow.kafka.security import check_broker_certificate, check_credentials, tls_context
+from newsflow.kafka.security import check_at_broker, check_broker_certificate, tls_context
 from newsflow.kafka.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def wait_for_broker(
     kafka-python's clients wait for the broker inside their constructors (30 s, deaf to
     SIGTERM) and then raise, so a worker started while the broker is down or not yet resolvable
     would stop only when killed, and restart with a traceback each time. This wait is plain
-    TCP connects, stopped by `stop` within `interval`; SASL comes after (`check_credentials`,
+    TCP connects, stopped by `stop` within `interval`; SASL comes after (`check_at_broker`,
     then the clients). With TLS, the first connection's handshake checks the broker's
     certificate: one that does not verify raises `ConfigError` (kafka-python retried it as an
     outage, for ever).
@@ -127,7 +127,7 @@ class BackgroundProducer:
 
     def _connect_until_made(self) -> None:
         while wait_for_broker(self._settings, self._closed):
-            check_credentials(self._settings.servers, self._settings.security)
+            check_at_broker(self._settings.servers, self._settings.security)
             try:
                 producer = self._build()
             except KafkaError as exc:  # takes connections, but no client could be made

@@ -17,6 +17,7 @@ import ssl
 from collections.abc import Mapping
 from typing import Any
 
+from kafka.cluster import collect_hosts
 from kafka.errors import SaslAuthenticationFailedError, UnsupportedSaslMechanismError
 from kafka.net import KafkaConnectionManager, NetworkSelector
 
@@ -243,3 +244,38 @@ def check_credentials(servers: list[str], security: Mapping[str, Any]) -> None:
 
 def _names(options: list[str]) -> str:
     return ", ".join(variable(option) for option in options)
+
+
+_ACCEPTED: set[tuple[object, ...]] = set()
+"""The settings `check_at_broker` found accepted in this process."""
+
+
+def check_at_broker(
+    servers: list[str], security: Mapping[str, Any], *, attempt_timeout: float = 1.0
+) -> None:
+    """With TLS or SASL, once per process and settings: the first bootstrap server that takes a
+    connection is asked as the clients will ask it (its certificate verified, the SASL
+    credentials tried), a `ConfigError` for what it refuses. A server that takes none is left
+    to the clients, which wait for it and say so.
+
+    The services check at start-up; without this, the commands (`topics create`, the
+    Kubernetes init container; `publish`, `replay`, `tail`) met a certificate that does not
+    verify or refused credentials as an outage: after kafka-python's 30 s, "is the broker
+    up?"."""
+    context = tls_context(security)
+    if context is None and security.get("security_protocol") not in SASL_PROTOCOLS:
+        return
+    key = (tuple(servers), tuple(sorted(security.items())))
+    if key in _ACCEPTED:
+        return
+    for host, port, _family in collect_hosts(servers, randomize=False):
+        try:
+            sock = socket.create_connection((host, port), timeout=attempt_timeout)
+        except OSError:  # refused, unreachable: the next, else the clients' wait
+            continue
+        with sock:
+            if context is not None:
+                check_broker_certificate(sock, host, port, context)
+        check_credentials(servers, security)
+        _ACCEPTED.add(key)
+        return

@@ -103,11 +103,11 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
     from newsflow.kafka.clients import (
         check_topics,
         make_consumer,
-        make_offsets_client,
+        make_groupless_consumer,
         make_producer,
     )
     from newsflow.kafka.connect import BROKER_SILENT, made_unless_stopped, wait_for_broker
-    from newsflow.kafka.security import check_credentials
+    from newsflow.kafka.security import check_at_broker
     from newsflow.service.loop import ConsumeLoop, WorkerStatus
     from newsflow.service.metrics import Metrics
 
@@ -123,7 +123,7 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
         ready_flag.value = 1 if value else 0
 
     def clients() -> tuple[Any, Any]:
-        check_credentials(config.kafka.servers, config.kafka.security)
+        check_at_broker(config.kafka.servers, config.kafka.security)
         check_topics(config.kafka, config.topics.used_by(config.service))
         consumer = make_consumer(config.kafka, group_id=config.group_id, client_id=client_id)
         return consumer, make_producer(config.kafka, client_id=client_id)
@@ -157,7 +157,7 @@ def run_worker(build: Builder, config: ServiceConfig, index: int, ready_flag: An
                 stop=stop,
                 status=WorkerStatus(set_ready=set_ready),
                 max_attempts=config.max_attempts,
-                offsets_client=lambda: make_offsets_client(
+                offsets_client=lambda: make_groupless_consumer(
                     config.kafka, client_id=f"{client_id}-lag"
                 ),
             ).run()

@@ -10,7 +10,10 @@ made by the test, the SASL one a fake broker that answers the handshake and noth
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -91,3 +94,39 @@ def test_a_service_whose_sasl_credentials_are_refused_stops_with_exit_status_2(
     assert f"the broker at {bootstrap} refused the SASL credentials" in log
     assert "not-the-password" not in log
     assert "worker died; restarting it" not in log, log
+
+
+def topics_create(bootstrap: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`newsflow topics create` (the Kubernetes init container) against `bootstrap`."""
+    settings = {**os.environ, "NEWSFLOW_KAFKA_BOOTSTRAP": bootstrap, **env}
+    command = [sys.executable, "-m", "newsflow", "topics", "create"]
+    return subprocess.run(command, env=settings, capture_output=True, text=True, timeout=60)
+
+
+def test_topics_create_meeting_a_certificate_that_does_not_verify_is_a_configuration_error(
+    certs: Certs, listener: str
+) -> None:
+    """It waited kafka-python's 30 s, then asked whether the broker was up (exit status 1)."""
+    started = time.monotonic()
+    done = topics_create(
+        listener,
+        NEWSFLOW_KAFKA_SECURITY_PROTOCOL="SSL",
+        NEWSFLOW_KAFKA_SSL_CAFILE=str(certs.other_ca),
+    )
+    assert done.returncode == CONFIG_ERROR_EXIT, done.stderr
+    assert f"the broker at {listener} presented a certificate that does not verify" in done.stderr
+    assert time.monotonic() - started < 20
+
+
+def test_topics_create_whose_sasl_credentials_are_refused_is_a_configuration_error() -> None:
+    with sasl_broker() as bootstrap:
+        done = topics_create(
+            bootstrap,
+            NEWSFLOW_KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT",
+            NEWSFLOW_KAFKA_SASL_MECHANISM="PLAIN",
+            NEWSFLOW_KAFKA_SASL_USERNAME="newsflow",
+            NEWSFLOW_KAFKA_SASL_PASSWORD="not-the-password",
+        )
+    assert done.returncode == CONFIG_ERROR_EXIT, done.stderr
+    assert f"the broker at {bootstrap} refused the SASL credentials" in done.stderr
+    assert "not-the-password" not in done.stderr
