@@ -14,7 +14,7 @@ import orjson
 import pytest
 from test_process import raise_on_the_second_seed
 
-from newsflow.batch.recorded import outcome_key, read_recorded
+from newsflow.batch.recorded import outcome_key
 from newsflow.cli import main
 from newsflow.contracts.codec import EventKind, decode
 
@@ -255,18 +255,3 @@ def test_a_rerun_from_another_directory_appends_no_rejection_again(
     monkeypatch.chdir(crawl)
     assert process(".", "--out", "../out") == 0
     assert files(tmp_path / "out") == before
-
-
-def test_the_ids_of_100_000_outcomes_take_about_9_mib(tmp_path: Path) -> None:
-    import tracemalloc
-
-    clean = tmp_path / "clean.ndjson"
-    with clean.open("wb") as stream:
-        for n in range(100_000):
-            stream.write(b'{"article_id": "%032x"}\n' % (n * 7919 + 2**100))
-    tracemalloc.start()
-    recorded, notes = read_recorded([clean])
-    held, _ = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    assert len(recorded.keys) == 100_000 and notes == []
-    assert held < 12 << 20

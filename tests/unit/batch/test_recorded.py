@@ -1,0 +1,84 @@
+"""The identities a run into an --out holds: those of the outcomes in its files, and those of
+the inputs it takes on, kept compact and told apart by all their 128 bits."""
+
+import tracemalloc
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsflow.batch.recorded import Recorded, read_recorded
+
+
+def clean(key: int) -> dict[str, str]:
+    """An event of the input `key` names (what `outcome_key` reads of a clean event)."""
+    return {"article_id": f"{key:032x}"}
+
+
+def outcome_file(path: Path, keys: list[int]) -> Path:
+    path.write_bytes(b"".join(b'{"article_id": "%032x"}\n' % key for key in keys))
+    return path
+
+
+def test_an_input_is_known_by_the_files_or_by_this_run(tmp_path: Path) -> None:
+    recorded, _ = read_recorded([outcome_file(tmp_path / "clean.ndjson", [7, 2**127, 3])])
+    assert not recorded.admit(clean(2**127))  # in the files
+    assert recorded.admit(clean(5))  # new: taken on
+    assert not recorded.admit(clean(5))  # the same message again in this run
+    assert recorded.skipped == 2
+    assert sorted(key for key in range(10) if key in recorded) == [3, 5, 7]
+
+
+def test_keys_taken_on_stay_known_after_they_are_merged_into_the_files_keys() -> None:
+    recorded = Recorded(range(0, 1000, 2), fresh_limit=4)
+    for key in range(1, 1000, 2):
+        assert recorded.admit(clean(key))
+        assert not recorded.admit(clean(key - 1)) and not recorded.admit(clean(key))
+    assert len(recorded) == 1000
+    assert all(key in recorded for key in range(1000)) and 1000 not in recorded
+    assert recorded.skipped == 1000
+
+
+def test_keys_alike_but_for_one_bit_are_two_inputs() -> None:
+    """All 128 bits count: a key cut shorter would take the second input for the first."""
+    key = 0x0123456789ABCDEF_FEDCBA9876543210
+    others = [key ^ 1, key ^ (1 << 63), key ^ (1 << 64), key ^ (1 << 127)]
+    recorded = Recorded([key], fresh_limit=2)
+    assert all(recorded.admit(clean(other)) for other in others)
+    assert recorded.skipped == 0 and len(recorded) == 5
+
+
+def test_an_outcome_recorded_twice_in_the_files_is_one_key(tmp_path: Path) -> None:
+    recorded, _ = read_recorded(
+        [outcome_file(tmp_path / "clean.ndjson", [4, 9]), outcome_file(tmp_path / "x", [9, 4])]
+    )
+    assert len(recorded) == 2 and 4 in recorded and 9 in recorded and 5 not in recorded
+
+
+@given(
+    st.lists(st.integers(0, 2**128 - 1), max_size=40),
+    st.lists(st.integers(0, 2**128 - 1) | st.integers(0, 40), max_size=80),
+    st.integers(1, 8),
+)
+def test_admitting_skips_exactly_the_inputs_known_before(
+    in_files: list[int], this_run: list[int], fresh_limit: int
+) -> None:
+    recorded = Recorded(in_files, fresh_limit=fresh_limit)
+    known, skipped = set(in_files), 0
+    for key in this_run:
+        assert recorded.admit(clean(key)) == (key not in known)
+        skipped += key in known
+        known.add(key)
+    assert len(recorded) == len(known) and all(key in recorded for key in known)
+    assert recorded.skipped == skipped
+
+
+def test_the_ids_of_100_000_outcomes_take_16_bytes_each(tmp_path: Path) -> None:
+    """A set of `int`s held 9 MiB for them, 850 MiB for 10 million."""
+    path = outcome_file(tmp_path / "clean.ndjson", [n * 7919 + 2**100 for n in range(100_000)])
+    tracemalloc.start()
+    recorded, notes = read_recorded([path])
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert notes == [] and not recorded.admit(clean(2**100 + 7919 * 99_999))
+    assert held < 2 << 20 and peak < 4 << 20
