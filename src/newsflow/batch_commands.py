@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -19,7 +19,8 @@ from typing import Any
 
 import orjson
 
-from newsflow.batch.inputs import InputError, read_inputs, skipped_line
+from newsflow.batch.inputs import InputError, InputItem, read_inputs, skipped_line
+from newsflow.batch.lock import exclusive
 from newsflow.batch.recorded import read_recorded
 from newsflow.batch.runner import (
     OUTPUT_NAMES,
@@ -133,6 +134,21 @@ def run_process(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file of that name, a directory it may not write in
         raise ConfigError(f"--out {out}: cannot make the output directory: {exc.strerror}") from exc
+    with exclusive(out):  # one run at a time appends to its files
+        return _process_into(out, items, settings, summary, values=values, quiet=args.quiet)
+
+
+def _process_into(
+    out: Path,
+    items: Iterable[InputItem],
+    settings: BatchSettings,
+    summary: BatchSummary,
+    *,
+    values: dict[str, Any],
+    quiet: bool,
+) -> int:
+    """The run, its output directory `out` held: the store opened, the outcome files read,
+    the inputs processed and their outcomes appended."""
     store = open_store(
         values["store_url"] or str(out / "newsflow.sqlite"),
         prefix=values["store_prefix"],
@@ -147,7 +163,7 @@ def run_process(args: argparse.Namespace) -> int:
     for note in notes:
         print(note, file=sys.stderr)
     started = time.perf_counter()
-    with _progress(enabled=not args.quiet and sys.stderr.isatty()) as tick:
+    with _progress(enabled=not quiet and sys.stderr.isatty()) as tick:
 
         def on_outcome(outcome: Outcome) -> None:
             if summary.first_seconds is None:
@@ -171,7 +187,7 @@ def run_process(args: argparse.Namespace) -> int:
             store.close()
     summary.seconds = time.perf_counter() - started
     summary.recorded = recorded.skipped
-    if not args.quiet:
+    if not quiet:
         print(format_summary(summary, out))
     if summary.total == 0 and summary.recorded == 0:
         print(

@@ -255,3 +255,37 @@ def test_a_rerun_from_another_directory_appends_no_rejection_again(
     monkeypatch.chdir(crawl)
     assert process(".", "--out", "../out") == 0
     assert files(tmp_path / "out") == before
+
+
+HOLD_THE_LOCK = """
+import sys, time
+from pathlib import Path
+from newsflow.batch.lock import exclusive
+with exclusive(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(300)
+"""
+
+
+def test_a_second_run_into_a_directory_in_use_stops_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two runs into one --out at once appended to the same files, neither skipping the inputs
+    the other had taken on: outcomes written twice, lines interleaved. The second stops before
+    it reads or writes anything; a lock whose process was killed holds nothing back."""
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(out)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        assert process(*SEEDS, "--out", out) == 2
+        err = capsys.readouterr().err
+        assert f"--out {out}: another newsflow process (pid {holder.pid}) is writing to it" in err
+        assert sorted(path.name for path in out.iterdir()) == ["newsflow.lock"]
+    finally:
+        holder.kill()  # SIGKILL: no code of its own lets go of the lock
+        holder.communicate(timeout=30)
+    assert process(*SEEDS, "--out", out) == 0
+    assert len(outcomes(out)["clean"]) == len(SEEDS)
