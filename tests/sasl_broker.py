@@ -62,7 +62,9 @@ def _answer(api_key: int, version: int, correlation_id: int, body: bytes) -> byt
     return None
 
 
-def _serve(connection: socket.socket) -> None:
+def serve(connection: socket.socket) -> None:
+    """Answer ApiVersions and the SASL handshake on `connection` (the TLS listener's too),
+    until a request this broker does not know; then close it."""
     try:
         while True:
             (size,) = struct.unpack(">i", _read(connection, 4))
@@ -93,7 +95,7 @@ def sasl_broker() -> Iterator[str]:
                 continue
             except OSError:
                 return
-            threading.Thread(target=_serve, args=(connection,), daemon=True).start()
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True, name="sasl-broker")
     thread.start()

@@ -1,9 +1,11 @@
 """Throw-away certificates and a TLS listener, for the Kafka security tests.
 
 `make_certs(directory)` writes a CA, a broker certificate it signed (for localhost and
-127.0.0.1), a client certificate with its key (plain and encrypted), a stranger's key, another
-CA, and a file that is no certificate. `tls_listener(certs)` serves the broker certificate on
-a free port: it completes TLS handshakes and says nothing, enough for a client's first connect.
+127.0.0.1), a client certificate with its key (plain and encrypted), an expired one, a
+stranger's key, another CA, and a file that is no certificate. `tls_listener(certs)` serves
+the broker certificate on a free port and answers as much Kafka as `tests/sasl_broker.py`
+(ApiVersions, the SASL handshake), enough for a client's first connect; it can also require a
+client certificate (mutual TLS), cap the TLS version, or answer nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from tests.sasl_broker import serve
 
 KEY_PASSWORD = "key-password-0451"
 
@@ -34,6 +37,7 @@ class Certs:
     client_cert: Path
     client_key: Path
     client_key_encrypted: Path  # with KEY_PASSWORD
+    client_cert_expired: Path  # signed by the CA, for the client's key; expired yesterday
     stranger_key: Path  # belongs to no certificate here
     not_pem: Path
 
@@ -46,9 +50,12 @@ def _certificate(
     key: ec.EllipticCurvePrivateKey,
     name: str,
     issuer: tuple[ec.EllipticCurvePrivateKey, str] | None = None,
+    expired: bool = False,
 ) -> x509.Certificate:
     signer, issuer_name = issuer or (key, name)
     now = datetime.datetime.now(datetime.UTC)
+    if expired:
+        now -= datetime.timedelta(days=2)
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
@@ -90,6 +97,7 @@ def make_certs(directory: Path) -> Certs:
         client_cert=directory / "client.pem",
         client_key=directory / "client.key",
         client_key_encrypted=directory / "client-encrypted.key",
+        client_cert_expired=directory / "client-expired.pem",
         stranger_key=directory / "stranger.key",
         not_pem=directory / "not-a-certificate.txt",
     )
@@ -101,6 +109,8 @@ def make_certs(directory: Path) -> Certs:
         _pem(_certificate(client_key, "newsflow", (ca_key, "newsflow-test-ca")))
     )
     certs.client_key.write_bytes(_key_pem(client_key))
+    expired = _certificate(client_key, "newsflow", (ca_key, "newsflow-test-ca"), expired=True)
+    certs.client_cert_expired.write_bytes(_pem(expired))
     certs.client_key_encrypted.write_bytes(_key_pem(client_key, KEY_PASSWORD))
     certs.stranger_key.write_bytes(_key_pem(_key()))
     certs.not_pem.write_text("a CA bundle copied from a wiki page, or a DER file\n")
@@ -108,25 +118,44 @@ def make_certs(directory: Path) -> Certs:
 
 
 @contextmanager
-def tls_listener(certs: Certs, host: str = "127.0.0.1") -> Iterator[int]:
-    """A port on `host` serving the broker certificate; closed at the end."""
+def tls_listener(
+    certs: Certs,
+    host: str = "127.0.0.1",
+    *,
+    client_ca: Path | None = None,
+    tls_version: ssl.TLSVersion = ssl.TLSVersion.MAXIMUM_SUPPORTED,
+    answers: bool = True,
+) -> Iterator[int]:
+    """A port on `host` serving the broker certificate; closed at the end. With `client_ca`,
+    a client must present a certificate that CA signed (Kafka's `ssl.client.auth=required`);
+    `tls_version` is the highest it speaks; unless `answers`, it reads requests and answers
+    none."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certs.broker)
+    context.maximum_version = tls_version
+    if client_ca is not None:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(client_ca)
     server = socket.create_server((host, 0))
     server.settimeout(0.2)
     closed = threading.Event()
 
     def handshake(connection: socket.socket) -> None:
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as Kafka's listener
         connection.settimeout(5)
         try:
             with context.wrap_socket(connection, server_side=True) as tls:
-                tls.recv(1)  # until the client goes (or sends a request, never answered)
+                if answers:
+                    serve(tls)
+                else:
+                    while tls.recv(4096):  # until the client goes
+                        pass
         except OSError:
-            pass  # the client refused the certificate, or went
+            pass  # a certificate refused, by either side, or the client went
         finally:
             connection.close()
 
-    def serve() -> None:
+    def accept() -> None:
         while not closed.is_set():
             try:
                 connection, _ = server.accept()
@@ -136,7 +165,7 @@ def tls_listener(certs: Certs, host: str = "127.0.0.1") -> Iterator[int]:
                 return
             threading.Thread(target=handshake, args=(connection,), daemon=True).start()
 
-    thread = threading.Thread(target=serve, daemon=True, name="tls-listener")
+    thread = threading.Thread(target=accept, daemon=True, name="tls-listener")
     thread.start()
     try:
         yield server.getsockname()[1]

@@ -45,8 +45,9 @@ def wait_for_broker(
     would stop only when killed, and restart with a traceback each time. This wait is plain
     TCP connects, stopped by `stop` within `interval`; SASL comes after (`check_at_broker`,
     then the clients). With TLS, the first connection's handshake checks the broker's
-    certificate: one that does not verify raises `ConfigError` (kafka-python retried it as an
-    outage, for ever).
+    certificate, and its first request whether the broker takes the client's: one that does
+    not verify, or is refused, raises `ConfigError` (kafka-python retried both as an outage,
+    for ever).
     """
     context = tls_context(settings.security)
     hosts = collect_hosts(settings.servers, randomize=False)
@@ -62,7 +63,7 @@ def wait_for_broker(
             else:
                 with sock:
                     if context is not None:
-                        check_broker_certificate(sock, host, port, context)
+                        check_broker_certificate(sock, host, port, context, settings.security)
                 if reported is not None:
                     log.info("broker reachable", extra={"waited_s": time.monotonic() - started})
                 return True

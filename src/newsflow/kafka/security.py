@@ -2,15 +2,16 @@
 and the SASL credentials at the first connect.
 
 kafka-python reads the CA bundle, the client certificate and its key only as it opens a
-connection, and takes any failure there, or in the TLS handshake, for an outage: it retries
-until its bootstrap times out (30 s), then raises a retriable `KafkaTimeoutError`, the same as
-for a broker that is down, and the worker was restarted to fail the same way, again and
-again. Each such mistake is a `ConfigError` here, naming the `NEWSFLOW_*` variable to fix and
-never a secret's value.
+connection, and takes any failure there, in the TLS handshake, or a broker refusing the
+client's certificate, for an outage: it retries until its bootstrap times out (30 s), then
+raises a retriable `KafkaTimeoutError`, the same as for a broker that is down, and the worker
+was restarted to fail the same way, again and again. Each such mistake is a `ConfigError`
+here, naming the `NEWSFLOW_*` variable to fix and never a secret's value.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import socket
 import ssl
@@ -20,6 +21,8 @@ from typing import Any
 from kafka.cluster import collect_hosts
 from kafka.errors import SaslAuthenticationFailedError, UnsupportedSaslMechanismError
 from kafka.net import KafkaConnectionManager, NetworkSelector
+from kafka.protocol.metadata import ApiVersionsRequest
+from kafka.version import __version__ as kafka_python_version
 
 from newsflow.config import ENV_PREFIX
 from newsflow.errors import ConfigError
@@ -177,16 +180,39 @@ def _load_client_certificate(context: ssl.SSLContext, security: Mapping[str, Any
         raise ConfigError(f"{files}: {problem}") from exc
 
 
+REFUSED_CLIENT_CERTIFICATE = {
+    "SSLV3_ALERT_BAD_CERTIFICATE": "bad_certificate",
+    "SSLV3_ALERT_UNSUPPORTED_CERTIFICATE": "unsupported_certificate",
+    "SSLV3_ALERT_CERTIFICATE_REVOKED": "certificate_revoked",
+    "SSLV3_ALERT_CERTIFICATE_EXPIRED": "certificate_expired",
+    "SSLV3_ALERT_CERTIFICATE_UNKNOWN": "certificate_unknown",
+    "TLSV1_ALERT_UNKNOWN_CA": "unknown_ca",
+    "TLSV13_ALERT_CERTIFICATE_REQUIRED": "certificate_required",
+}
+"""OpenSSL's reason for a TLS alert the broker sent → the alert (RFC 8446 6.2): each says the
+broker refused the client's certificate, or wanted one (mutual TLS)."""
+
+
 def check_broker_certificate(
-    sock: socket.socket, host: str, port: int, context: ssl.SSLContext
+    sock: socket.socket,
+    host: str,
+    port: int,
+    context: ssl.SSLContext,
+    security: Mapping[str, Any],
 ) -> None:
-    """A TLS handshake on a connection to a broker; `ConfigError` when its certificate fails
-    verification (a CA that did not sign it, a name it does not carry, expired): trying again
-    cannot help, and kafka-python would retry it as an outage. Anything else (no answer, a
-    listener that is not TLS) is left to kafka-python's own connect."""
+    """A TLS handshake on a connection to a broker, then kafka-python's first request; a
+    `ConfigError` when the broker's certificate fails verification (a CA that did not sign
+    it, a name it does not carry, expired), or the broker refuses the client's (mutual TLS):
+    trying again cannot help, and kafka-python would retry either as an outage. Anything else
+    (no answer, a listener that is not TLS) is left to kafka-python's own connect.
+
+    Under TLS 1.3 the client's handshake is over before the broker has checked the client's
+    certificate, and the broker's refusal comes at the client's first read: the ApiVersions
+    request every kafka-python connection opens with is sent and its answer awaited, one
+    round trip where the broker takes the certificate."""
     try:
-        with context.wrap_socket(sock, server_hostname=host.rstrip(".")):
-            pass
+        with context.wrap_socket(sock, server_hostname=host.rstrip(".")) as tls:
+            _ask_api_versions(tls)
     except ssl.SSLCertVerificationError as exc:
         raise ConfigError(
             f"the broker at {host}:{port} presented a certificate that does not verify "
@@ -194,8 +220,40 @@ def check_broker_certificate(
             "it (unset, the system's CAs are used), and the certificate must carry the name "
             f"the client connects to ({host}, from NEWSFLOW_KAFKA_BOOTSTRAP)"
         ) from exc
+    except ssl.SSLError as exc:
+        alert = REFUSED_CLIENT_CERTIFICATE.get(exc.reason or "")
+        if alert is not None:
+            raise ConfigError(_client_certificate_refused(host, port, alert, security)) from exc
     except OSError:
         pass
+
+
+def _ask_api_versions(tls: ssl.SSLSocket) -> None:
+    request = ApiVersionsRequest(
+        version=ApiVersionsRequest.max_version,
+        client_software_name="kafka-python",
+        client_software_version=kafka_python_version,
+    )
+    request.with_header(correlation_id=1, client_id="newsflow")
+    with contextlib.suppress(OSError):  # a broker that refused may have closed: its alert is read
+        tls.sendall(bytes(request.encode(framed=True, header=True)))
+    tls.recv(1)  # the answer's first byte, or the broker's alert (raised), or nothing: closed
+
+
+def _client_certificate_refused(
+    host: str, port: int, alert: str, security: Mapping[str, Any]
+) -> str:
+    if not security.get("ssl_certfile"):
+        return (
+            f"the broker at {host}:{port} requires a client certificate (mutual TLS), and "
+            f"none is set ({alert}): set {variable('ssl_certfile')} and "
+            f"{variable('ssl_keyfile')}, to a certificate signed by a CA the listener trusts"
+        )
+    return (
+        f"the broker at {host}:{port} refused the client certificate {variable('ssl_certfile')} "
+        f"{security['ssl_certfile']} ({alert}): it must be signed by a CA the listener trusts, "
+        f"be valid now and not revoked, with its private key in {variable('ssl_keyfile')}"
+    )
 
 
 CREDENTIALS_TIMEOUT_MS = 10_000
@@ -254,14 +312,14 @@ def check_at_broker(
     servers: list[str], security: Mapping[str, Any], *, attempt_timeout: float = 1.0
 ) -> None:
     """With TLS or SASL, once per process and settings: the first bootstrap server that takes a
-    connection is asked as the clients will ask it (its certificate verified, the SASL
-    credentials tried), a `ConfigError` for what it refuses. A server that takes none is left
-    to the clients, which wait for it and say so.
+    connection is asked as the clients will ask it (its certificate verified, the client's
+    offered, the SASL credentials tried), a `ConfigError` for what it refuses. A server that
+    takes none is left to the clients, which wait for it and say so.
 
     The services check at start-up; without this, the commands (`topics create`, the
     Kubernetes init container; `publish`, `replay`, `tail`) met a certificate that does not
-    verify or refused credentials as an outage: after kafka-python's 30 s, "is the broker
-    up?"."""
+    verify, or a refused certificate or credentials, as an outage: after kafka-python's 30 s,
+    "is the broker up?"."""
     context = tls_context(security)
     if context is None and security.get("security_protocol") not in SASL_PROTOCOLS:
         return
@@ -275,7 +333,7 @@ def check_at_broker(
             continue
         with sock:
             if context is not None:
-                check_broker_certificate(sock, host, port, context)
+                check_broker_certificate(sock, host, port, context, security)
         check_credentials(servers, security)
         _ACCEPTED.add(key)
         return

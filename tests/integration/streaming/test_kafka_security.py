@@ -1,5 +1,6 @@
 """A service whose broker presents a certificate the configured CA does not verify, or refuses
-its SASL credentials, stops with a configuration error (exit status 2): real processes.
+its client certificate or its SASL credentials, stops with a configuration error (exit status
+2): real processes.
 
 Before, kafka-python logged the failed handshake or the refusal and retried until its
 bootstrap timed out (30 s), raising a retriable KafkaTimeoutError; the worker exited 1 and was
@@ -55,6 +56,35 @@ def test_a_service_whose_broker_certificate_does_not_verify_stops_with_exit_stat
     log = running.log_text(limit=100_000)
     assert status == CONFIG_ERROR_EXIT, log
     assert f"the broker at {listener} presented a certificate that does not verify" in log
+    assert "worker died; restarting it" not in log, log
+
+
+@pytest.mark.parametrize("service", ["ingest", "extract"])
+def test_a_service_whose_client_certificate_the_broker_refuses_stops_with_exit_status_2(
+    start_service: Any, certs: Certs, service: str
+) -> None:
+    """Mutual TLS, a listener trusting another CA: under TLS 1.3 its refusal comes after the
+    client's handshake, at the first read. The check was a handshake alone, and let it
+    through; kafka-python retried the refusal as an outage, and the worker was restarted."""
+    with tls_listener(certs, client_ca=certs.other_ca) as port:
+        running = start_service(
+            service,
+            NEWSFLOW_KAFKA_BOOTSTRAP=f"localhost:{port}",
+            NEWSFLOW_KAFKA_SECURITY_PROTOCOL="SSL",
+            NEWSFLOW_KAFKA_SSL_CAFILE=str(certs.ca),
+            NEWSFLOW_KAFKA_SSL_CERTFILE=str(certs.client_cert),
+            NEWSFLOW_KAFKA_SSL_KEYFILE=str(certs.client_key),
+        )
+        try:
+            status = running.process.wait(60)
+        except subprocess.TimeoutExpired:
+            status = None
+    log = running.log_text(limit=100_000)
+    assert status == CONFIG_ERROR_EXIT, log
+    assert (
+        f"the broker at localhost:{port} refused the client certificate "
+        f"NEWSFLOW_KAFKA_SSL_CERTFILE {certs.client_cert} (unknown_ca)"
+    ) in log
     assert "worker died; restarting it" not in log, log
 
 

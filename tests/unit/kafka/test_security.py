@@ -9,7 +9,9 @@ genuine outage (connection refused) stays something to wait for."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +26,7 @@ from newsflow.config import resolve
 from newsflow.errors import CONFIG_ERROR_EXIT, ConfigError
 from newsflow.kafka.connect import BackgroundProducer, wait_for_broker
 from newsflow.kafka.localbroker import free_port
-from newsflow.kafka.security import check_credentials
+from newsflow.kafka.security import check_at_broker, check_credentials
 from newsflow.kafka.settings import KAFKA_SETTINGS, KafkaSettings
 
 SASL_PASSWORD = "sasl-password-2718"
@@ -256,6 +258,111 @@ def test_the_intake_stops_trying_a_broker_whose_certificate_does_not_verify(
     assert not background._thread.is_alive()
     assert built == [] and not background.connected
     assert "the intake cannot reach the broker" in caplog.text
+
+
+# --- the client's certificate (mutual TLS), at the first connect -------------------------
+
+
+def mutual(port: int, certs: Certs, certfile: str | None = None) -> KafkaSettings:
+    """TLS to localhost:`port`, presenting `certfile` (with the client's encrypted key)."""
+    if certfile is None:
+        return settings(
+            bootstrap=f"localhost:{port}", security_protocol="SSL", ssl_cafile=str(certs.ca)
+        )
+    return settings(
+        bootstrap=f"localhost:{port}",
+        security_protocol="SSL",
+        ssl_cafile=str(certs.ca),
+        ssl_certfile=certfile,
+        ssl_keyfile=str(certs.client_key_encrypted),
+        ssl_password=KEY_PASSWORD,
+    )
+
+
+def refused_at_connect(kafka: KafkaSettings) -> str:
+    """The `ConfigError` both the services' wait and the commands' check raise, promptly."""
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as waited:
+        wait_for_broker(kafka, bounded())
+    with pytest.raises(ConfigError) as checked:
+        check_at_broker(kafka.servers, kafka.security)
+    assert time.monotonic() - started < 5
+    assert str(waited.value) == str(checked.value)
+    assert KEY_PASSWORD not in str(waited.value)
+    return str(waited.value)
+
+
+@pytest.mark.parametrize(
+    "tls_version", [ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2], ids=["TLS 1.3", "TLS 1.2"]
+)
+def test_a_client_certificate_the_broker_does_not_trust_stops_the_first_connect(
+    certs: Certs, tls_version: ssl.TLSVersion
+) -> None:
+    """Under TLS 1.3 the client's handshake completes, and the broker's refusal comes at its
+    first read: kafka-python 3.0.12 retried it as an outage until its bootstrap timed out
+    (30 s), and the check, a handshake alone, let it through. Under TLS 1.2 the handshake
+    failed, and the check took that for an outage too."""
+    with tls_listener(certs, client_ca=certs.other_ca, tls_version=tls_version) as port:
+        message = refused_at_connect(mutual(port, certs, str(certs.client_cert)))
+    assert message == (
+        f"the broker at localhost:{port} refused the client certificate "
+        f"NEWSFLOW_KAFKA_SSL_CERTFILE {certs.client_cert} (unknown_ca): it must be signed by a "
+        "CA the listener trusts, be valid now and not revoked, with its private key in "
+        "NEWSFLOW_KAFKA_SSL_KEYFILE"
+    )
+
+
+def test_an_expired_client_certificate_stops_the_first_connect(certs: Certs) -> None:
+    with tls_listener(certs, client_ca=certs.ca) as port:
+        message = refused_at_connect(mutual(port, certs, str(certs.client_cert_expired)))
+    assert message.startswith(
+        f"the broker at localhost:{port} refused the client certificate "
+        f"NEWSFLOW_KAFKA_SSL_CERTFILE {certs.client_cert_expired} (certificate_expired)"
+    )
+
+
+def test_a_listener_that_requires_a_client_certificate_and_gets_none_stops_the_first_connect(
+    certs: Certs,
+) -> None:
+    """TLS 1.3's certificate_required. (Under TLS 1.2, an OpenSSL listener sends the
+    handshake_failure of any failed negotiation, which names no certificate: left to the
+    clients.)"""
+    with tls_listener(certs, client_ca=certs.ca) as port:
+        message = refused_at_connect(mutual(port, certs))
+    assert message == (
+        f"the broker at localhost:{port} requires a client certificate (mutual TLS), and none "
+        "is set (certificate_required): set NEWSFLOW_KAFKA_SSL_CERTFILE and "
+        "NEWSFLOW_KAFKA_SSL_KEYFILE, to a certificate signed by a CA the listener trusts"
+    )
+
+
+def test_a_client_certificate_the_broker_trusts_is_taken_without_waiting_for_a_timeout(
+    certs: Certs,
+) -> None:
+    """The broker answers kafka-python's first request (ApiVersions): one round trip, where
+    a read waiting for the absence of a refusal would wait out its timeout (here 5 s)."""
+    with tls_listener(certs, client_ca=certs.ca) as port:
+        kafka = mutual(port, certs, str(certs.client_cert))
+        started = time.monotonic()
+        assert wait_for_broker(kafka, bounded(), attempt_timeout=5) is True
+        check_at_broker(kafka.servers, kafka.security, attempt_timeout=5)
+        assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("listener_kind", ["TLS, answering nothing", "not TLS"])
+def test_a_listener_that_refuses_nothing_but_does_not_answer_is_an_outage(
+    certs: Certs, listener_kind: str
+) -> None:
+    """A broker still starting, or TLS expected of a plaintext listener: after one attempt's
+    timeout, the clients are left to wait for the broker and to say what they meet."""
+    with contextlib.ExitStack() as stack:
+        if listener_kind == "not TLS":  # plaintext Kafka: a ClientHello is no request it reads
+            port = int(stack.enter_context(sasl_broker()).rsplit(":", 1)[1])
+        else:
+            port = stack.enter_context(tls_listener(certs, client_ca=certs.ca, answers=False))
+        kafka = mutual(port, certs, str(certs.client_cert))
+        assert wait_for_broker(kafka, bounded(), attempt_timeout=0.5) is True
+        check_at_broker(kafka.servers, kafka.security, attempt_timeout=0.5)
 
 
 # --- SASL credentials, at the first connect (a fake broker: Tansu has no SASL) ------------
