@@ -18,6 +18,7 @@ from newsflow.config import (
     positive_float,
     positive_int,
     resolve,
+    tcp_port,
 )
 from newsflow.errors import ConfigError
 from newsflow.kafka.settings import KAFKA_SETTINGS, TOPIC_SETTINGS, KafkaSettings, Topics
@@ -55,6 +56,12 @@ INGEST_EXTRA = (
         "bytes of request bodies the intake handles at once (a body waits for room, then 503)",
         64 * 1024 * 1024,
         positive_int,
+    ),
+    Setting(
+        "metrics_port",
+        "port of /metrics, /healthz, /readyz on a listener of their own, which the intake's "
+        "connections cannot fill (none: on NEWSFLOW_HTTP_PORT only; 0 = any free port)",
+        parse=tcp_port,
     ),
 )
 
@@ -194,6 +201,11 @@ def run_ingest_service(args: argparse.Namespace) -> int:
 
     config = _service_config("ingest", args, ingest_settings(), "topic_raw")
     values = config.values
+    if values["metrics_port"] == config.http_port != 0:
+        raise ConfigError(
+            f"NEWSFLOW_METRICS_PORT is NEWSFLOW_HTTP_PORT ({config.http_port}): the probes' and "
+            "scrapes' listener needs a port of its own"
+        )
     auth = TokenAuth.from_settings(values["intake_tokens"], values["intake_tokens_file"])
     limiter = RateLimiter(values["intake_rate_limit"], values["intake_burst"])
     client_address = ClientAddress.from_setting(values["intake_trusted_proxies"])
@@ -223,7 +235,7 @@ def run_ingest_service(args: argparse.Namespace) -> int:
         )
         return {intake.PATH: route}
 
-    return run_service(config, processor.build, routes=routes)
+    return run_service(config, processor.build, routes=routes, metrics_port=values["metrics_port"])
 
 
 def run_extract_service(args: argparse.Namespace) -> int:

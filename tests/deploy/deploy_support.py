@@ -24,6 +24,17 @@ RULE_TESTS = PROMETHEUS_DIR / "alerts_test.yml"
 DASHBOARD = DEPLOY / "grafana" / "dashboards" / "newsflow.json"
 K8S = DEPLOY / "k8s"
 SERVICES = ("ingest", "extract")
+METRICS_PORT = 9001
+"""Ingest's NEWSFLOW_METRICS_PORT wherever it is deployed: its probes and scrapes ask this port,
+which the intake's connections cannot fill (extract has no intake: its HTTP port)."""
+
+
+def probed_port(service: str) -> int:
+    """The port a service's health checks, probes and scrapes ask."""
+    return (
+        METRICS_PORT if service == "ingest" else int(setting_default(service, "NEWSFLOW_HTTP_PORT"))
+    )
+
 
 # Grafana's variables, replaced by values any Prometheus accepts.
 GRAFANA_VARIABLES = {

@@ -12,12 +12,14 @@ import jsonschema
 import pytest
 from deploy_support import (
     COMPOSE,
+    METRICS_PORT,
     ROOT,
     SERVICES,
     SUPERVISOR_MIB,
     WORKER_RSS_MIB,
     load_yaml,
     parses_as_newsflow_command,
+    probed_port,
     setting_default,
     settings_by_command,
 )
@@ -137,7 +139,10 @@ def test_ports_agree_with_the_settings(services: dict[str, dict[str, Any]]) -> N
     for name in SERVICES:
         port = int(environment(services[name])["NEWSFLOW_HTTP_PORT"])
         assert port == setting_default(name, "NEWSFLOW_HTTP_PORT")
-    assert services["ingest"]["ports"] == ["8001:8001"]
+    assert services["ingest"]["ports"] == ["8001:8001"]  # the intake, for crawlers on the host
+    metrics_port = int(environment(services["ingest"])["NEWSFLOW_METRICS_PORT"])
+    assert metrics_port == METRICS_PORT
+    assert services["ingest"]["expose"] == [str(METRICS_PORT)]  # for Prometheus, not the host
     assert services["extract"]["expose"] == ["8002"]
 
 
@@ -206,7 +211,7 @@ def test_prometheus_scrapes_every_replica_by_service_name(
     for name in SERVICES:
         (sd,) = jobs[f"newsflow-{name}"]["dns_sd_configs"]
         assert sd["names"] == [name] and sd["type"] == "A"
-        assert sd["port"] == int(environment(services[name])["NEWSFLOW_HTTP_PORT"])
+        assert sd["port"] == probed_port(name)  # ingest: not the intake's port, which can fill
     for rule_file in config["rule_files"]:
         assert (config_dir / rule_file).is_file()
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from deploy_support import ROOT, SERVICES, parses_as_newsflow_command, setting_default
+from deploy_support import (
+    METRICS_PORT,
+    ROOT,
+    SERVICES,
+    parses_as_newsflow_command,
+    setting_default,
+)
 
 from newsflow.service.http import HealthServer
 
@@ -84,8 +91,12 @@ def test_health_check_stop_signal_port_and_command(service: str) -> None:
     port = setting_default(service, "NEWSFLOW_HTTP_PORT")
     assert "/healthz" in last(runtime, "HEALTHCHECK")
     assert last(runtime, "STOPSIGNAL") == "SIGTERM"
-    assert last(runtime, "EXPOSE") == str(port)
     assert f"NEWSFLOW_HTTP_PORT={port}" in last(runtime, "ENV")
+    if service == "ingest":  # probes and scrapes on a port the intake's connections cannot fill
+        assert last(runtime, "EXPOSE") == f"{port} {METRICS_PORT}"
+        assert f"NEWSFLOW_METRICS_PORT={METRICS_PORT}" in last(runtime, "ENV")
+    else:
+        assert last(runtime, "EXPOSE") == str(port)
     assert "TMPDIR=/tmp" in last(runtime, "ENV")
     assert last(runtime, "WORKDIR") == "/tmp"  # the default store file: not in the read-only /
     command = json.loads(last(runtime, "CMD"))
@@ -117,6 +128,29 @@ def test_the_health_check_passes_where_the_service_listens(
         command = health_command(service)
         assert command[0] == "python"
         checked = subprocess.run([sys.executable, *command[1:]], env=env, timeout=20)
+        assert checked.returncode == 0
+    finally:
+        server.stop()
+
+
+def test_the_ingest_health_check_asks_the_metrics_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The intake's port closes a connection past its 256 at once: a check there would find a
+    busy container unhealthy."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    server = HealthServer("127.0.0.1", 0, ready=lambda: (True, {}))
+    server.start()
+    try:
+        with socket.create_server(("127.0.0.1", 0)) as intake:  # takes connections, never answers
+            env = {
+                **os.environ,
+                "NEWSFLOW_HTTP_HOST": "127.0.0.1",
+                "NEWSFLOW_HTTP_PORT": str(intake.getsockname()[1]),
+                "NEWSFLOW_METRICS_PORT": str(server.port),
+            }
+            command = health_command("ingest")
+            checked = subprocess.run([sys.executable, *command[1:]], env=env, timeout=20)
         assert checked.returncode == 0
     finally:
         server.stop()

@@ -10,6 +10,7 @@ import pytest
 from deploy_support import (
     COMPOSE,
     K8S,
+    METRICS_PORT,
     RULES,
     SERVICES,
     SUPERVISOR_MIB,
@@ -18,6 +19,7 @@ from deploy_support import (
     exported_metrics,
     load_yaml,
     parses_as_newsflow_command,
+    probed_port,
     render_kustomization,
     setting_default,
     settings_by_command,
@@ -85,19 +87,26 @@ def test_deployment_runs_the_service_as_configured_by_the_code(service: str) -> 
     assert unknown == set()
     port = int(env["NEWSFLOW_HTTP_PORT"])
     assert port == setting_default(service, "NEWSFLOW_HTTP_PORT")
-    assert container["ports"] == [{"name": "http", "containerPort": port}]
+    ports = [{"name": "http", "containerPort": port}]
+    if service == "ingest":
+        assert int(env["NEWSFLOW_METRICS_PORT"]) == METRICS_PORT
+        ports.append({"name": "metrics", "containerPort": METRICS_PORT})
+    assert container["ports"] == ports
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_deployment_has_probes_resources_and_hardening(service: str) -> None:
     spec = deployment(render("base"), service)["spec"]["template"]["spec"]
     (container,) = spec["containers"]
-    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-    assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    # Ingest's probes ask its metrics port: the intake's closes connections past its 256, and
+    # the liveness probe restarted a pod whose intake was merely busy.
+    port = "metrics" if service == "ingest" else "http"
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": port}
+    assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": port}
     # The intake stays in its Service while the broker is away, answering 503 + Retry-After
     # itself; an extract pod takes no traffic, and is ready once its workers joined.
     ready_path = "/healthz" if service == "ingest" else "/readyz"
-    assert container["readinessProbe"]["httpGet"] == {"path": ready_path, "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": ready_path, "port": port}
     assert {"cpu", "memory"} <= set(container["resources"]["requests"])
     assert {"cpu", "memory"} <= set(container["resources"]["limits"])
     assert spec["securityContext"]["runAsNonRoot"] is True
@@ -146,8 +155,12 @@ def test_service_monitor_scrapes_both_services_as_the_alerts_expect() -> None:
     jobs = {svc["metadata"]["labels"][monitor["jobLabel"]] for svc in scraped}
     assert jobs == {f"newsflow-{service}" for service in SERVICES}
     for svc in scraped:
-        assert endpoint["port"] in {port["name"] for port in svc["spec"]["ports"]}
+        (port,) = [p for p in svc["spec"]["ports"] if p["name"] == endpoint["port"]]
         assert svc["spec"]["publishNotReadyAddresses"] is True
+        (service,) = [s for s in SERVICES if svc["metadata"]["name"] == f"newsflow-{s}-metrics"]
+        (container,) = deployment(objects, service)["spec"]["template"]["spec"]["containers"]
+        (target,) = [p for p in container["ports"] if p["name"] == port["targetPort"]]
+        assert target["containerPort"] == probed_port(service)  # ingest: not the intake's port
     assert endpoint["path"] == "/metrics"
     # The services' own `service` label (ingest, extract), which the dashboard and alerts
     # filter on, is kept: else the operator's target label, the Service's name, replaces it.

@@ -228,6 +228,17 @@ def test_a_heartbeat_no_shorter_than_the_session_is_refused_before_anything_star
     assert "kafka_session_timeout_ms (1000)" in err
 
 
+def test_a_metrics_port_that_is_the_intakes_own_is_refused_before_anything_starts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """Its listener would not start (the port taken by the intake's): a message naming the two
+    settings, not one saying the port is in use."""
+    monkeypatch.setenv("NEWSFLOW_HTTP_PORT", "8001")
+    monkeypatch.setenv("NEWSFLOW_METRICS_PORT", "8001")
+    assert main(["ingest"]) == 2
+    assert "NEWSFLOW_METRICS_PORT is NEWSFLOW_HTTP_PORT (8001)" in capsys.readouterr().err
+
+
 def test_an_http_address_that_cannot_be_served_is_a_configuration_error() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -236,6 +247,14 @@ def test_an_http_address_that_cannot_be_served_is_a_configuration_error() -> Non
             HealthServer("127.0.0.1", taken.getsockname()[1], ready=lambda: (True, {}))
     with pytest.raises(ConfigError, match="NEWSFLOW_HTTP_HOST"):
         HealthServer("no-such-host.invalid", 0, ready=lambda: (True, {}))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(ConfigError, match="NEWSFLOW_METRICS_PORT"):
+            port = taken.getsockname()[1]
+            HealthServer(
+                "127.0.0.1", port, ready=lambda: (True, {}), setting="NEWSFLOW_METRICS_PORT"
+            )
 
 
 @pytest.mark.parametrize(

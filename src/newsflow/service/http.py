@@ -188,7 +188,9 @@ class HealthServer:
         *,
         ready: Callable[[], tuple[bool, dict[str, Any]]],
         routes: dict[str, Route] | None = None,
+        setting: str = "NEWSFLOW_HTTP_PORT",
     ) -> None:
+        """`setting` names the port's setting in the error when it cannot be served."""
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -302,8 +304,7 @@ class HealthServer:
             self._server = _BoundedServer((host, port), Handler)
         except OSError as exc:  # in use, not this machine's address, no such host
             raise ConfigError(
-                f"cannot serve HTTP on {host}:{port}: {exc} (NEWSFLOW_HTTP_HOST, "
-                "NEWSFLOW_HTTP_PORT)"
+                f"cannot serve HTTP on {host}:{port}: {exc} (NEWSFLOW_HTTP_HOST, {setting})"
             ) from exc
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="http")
@@ -315,6 +316,10 @@ class HealthServer:
     def stop(self) -> None:
         self._deadlines.stop()
         self._server.shutdown()
+        self._server.server_close()
+
+    def close(self) -> None:
+        """Give the port back, never having started."""
         self._server.server_close()
 
 

@@ -190,8 +190,13 @@ def run_service(
     *,
     routes: Callable[[Any], dict[str, Any]] | None = None,
     on_start: Callable[[int], None] | None = None,
+    metrics_port: int | None = None,
 ) -> int:
-    """The supervisor: metrics directory, HTTP endpoints, N supervised workers."""
+    """The supervisor: metrics directory, HTTP endpoints, N supervised workers.
+
+    With `metrics_port`, /metrics, /healthz and /readyz are also served on a listener of their
+    own, without the routes: connections to the routes (the intake's crawlers, slow clients)
+    fill only their own listener's slots, never the probes' and scrapes'."""
     from newsflow.service.metrics import cleanup_multiprocess, enable_multiprocess
 
     configure_logging(json=True, level=config.log_level)
@@ -206,6 +211,7 @@ def run_service(
     supervisor = Supervisor(
         target, workers=config.workers, metrics=metrics, shutdown_timeout=config.shutdown_timeout
     )
+    servers: list[HealthServer] = []
     try:
         server = HealthServer(
             config.http_host,
@@ -213,15 +219,29 @@ def run_service(
             ready=supervisor.ready,
             routes=routes(metrics) if routes else None,
         )
+        servers.append(server)
+        probes = None
+        if metrics_port is not None:
+            probes = HealthServer(
+                config.http_host,
+                metrics_port,
+                ready=supervisor.ready,
+                setting="NEWSFLOW_METRICS_PORT",
+            )
+            servers.append(probes)
     except ConfigError:  # the port is taken, the host is no address of this machine
+        for made in servers:
+            made.close()
         cleanup_multiprocess(directory)
         raise
-    server.start()
+    for made in servers:
+        made.start()
     log.info(
         "service started",
         extra={
             "service": config.service,
             "http_port": server.port,
+            "metrics_port": probes.port if probes else None,
             "workers": config.workers,
             "group": config.group_id,
             "input": config.input_topic,
@@ -232,7 +252,8 @@ def run_service(
     try:
         return supervisor.run()
     finally:
-        server.stop()
+        for made in servers:
+            made.stop()
         cleanup_multiprocess(directory)
 
 
