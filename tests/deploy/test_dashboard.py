@@ -68,6 +68,21 @@ def test_every_query_parses(tmp_path: Path) -> None:
     assert f"SUCCESS: {len(rules)} rules found" in promtool("check", "rules", path)
 
 
+def test_the_duplicate_panels_say_diverted_near_duplicates_count_there_too() -> None:
+    """outcome="duplicate" is what went to articles.duplicates: near duplicates too, with
+    NEWSFLOW_DIVERT_NEAR_DUPLICATES. The ratio's legend said "exact duplicates"."""
+    counting = [
+        panel
+        for panel in dashboard_panels()
+        if any('outcome="duplicate"' in target["expr"] for target in panel.get("targets", []))
+    ]
+    assert counting
+    for panel in counting:
+        legends = [target.get("legendFormat", "") for target in panel["targets"]]
+        assert not [legend for legend in legends if legend.startswith("exact duplicates")]
+        assert "NEWSFLOW_DIVERT_NEAR_DUPLICATES" in panel.get("description", ""), panel["title"]
+
+
 def test_panels_fit_the_grid_without_overlapping() -> None:
     taken: set[tuple[int, int]] = set()
     for panel in dashboard()["panels"]:
