@@ -147,6 +147,29 @@ def test_connections_past_the_limit_are_closed_and_the_others_served(
         server.stop()
 
 
+def test_a_burst_of_connections_is_answered_without_waiting_for_the_clients_to_retry(
+    port: int,
+) -> None:
+    """socketserver's listen backlog was 5: the rest of a burst (crawlers starting together,
+    a probe among them) waited for their SYN to be sent again, 1 s later."""
+    burst = []
+    started = time.monotonic()
+    for _ in range(32):
+        connection = socket.socket()
+        connection.setblocking(False)
+        connection.connect_ex(("127.0.0.1", port))  # all at once: none waits for its answer
+        burst.append(connection)
+    try:
+        for connection in burst:
+            connection.settimeout(5)
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n")
+            assert connection.recv(1024).startswith(b"HTTP/1.0 200")
+        assert time.monotonic() - started < 0.9  # a SYN is sent again after 1 s
+    finally:
+        for connection in burst:
+            connection.close()
+
+
 def chunked(*pieces: bytes, ending: bytes = b"0\r\n\r\n") -> io.BytesIO:
     return io.BytesIO(b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + ending)
 
