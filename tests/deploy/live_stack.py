@@ -60,6 +60,7 @@ class Process:
     popen: subprocess.Popen[bytes]
     port: int
     log: Path
+    scrape_port: int | None = None  # where Prometheus asks /metrics, when not `port`
 
     @classmethod
     def start(cls, name: str, argv: list[str], port: int, log_dir: Path, **env: str) -> Process:
@@ -117,7 +118,10 @@ def _redis_ping(port: int) -> bool:
 
 
 def start_service(name: str, log_dir: Path, bootstrap: str, **env: str) -> Process:
+    """A service as deployed: ingest scraped on its metrics port, not the intake's."""
     port = free_port()
+    if name == "ingest":
+        env = {"NEWSFLOW_METRICS_PORT": str(free_port()), **env}
     service = Process.start(
         name,
         [sys.executable, "-m", "newsflow", name],
@@ -129,6 +133,8 @@ def start_service(name: str, log_dir: Path, bootstrap: str, **env: str) -> Proce
         NEWSFLOW_HTTP_PORT=str(port),
         **env,
     )
+    if "NEWSFLOW_METRICS_PORT" in env:
+        service.scrape_port = int(env["NEWSFLOW_METRICS_PORT"])
     wait_for(f"{name} ready", lambda: http_get(service.url("/readyz"))[0] == 200, 60, service)
     return service
 
@@ -146,7 +152,12 @@ def start_prometheus(work: Path, targets: dict[str, Process]) -> Process:
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(RULES)],
         "scrape_configs": [
-            {"job_name": job, "static_configs": [{"targets": [f"127.0.0.1:{process.port}"]}]}
+            {
+                "job_name": job,
+                "static_configs": [
+                    {"targets": [f"127.0.0.1:{process.scrape_port or process.port}"]}
+                ],
+            }
             for job, process in targets.items()
         ],
     }
