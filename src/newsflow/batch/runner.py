@@ -158,6 +158,7 @@ def process_items(
                 origin=item.origin,
                 original=item.raw,
                 settings=settings.decide,
+                attempts=extracted.attempts,  # on a dead letter, as the service writes it
                 features=extracted.features,
             )
             return with_store_retries(decide)

@@ -164,6 +164,18 @@ def test_extraction_failures_are_rejected_not_lost(tmp_path: Path) -> None:
     assert rejected["article_id"]
 
 
+def test_an_extraction_failure_says_how_many_extractor_processes_it_took_as_the_service_does(
+    tmp_path: Path,
+) -> None:
+    """The extract service's dead letters carry `attempts`; `process` wrote none for the same
+    page, so the two outputs of one input differed."""
+    page = tmp_path / "empty.html"
+    page.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    assert process(page, "--out", tmp_path / "out") == 0
+    [rejected] = outcomes(tmp_path / "out")["rejected"]
+    assert (rejected["reason"], rejected["attempts"]) == ("no_main_text", 1)
+
+
 def raise_on_the_second_seed(monkeypatch: pytest.MonkeyPatch) -> None:
     """Deciding the second seed raises, as a defect one page triggers would."""
     decide = runner.run_decide
