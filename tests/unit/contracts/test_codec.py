@@ -168,3 +168,88 @@ def test_an_original_is_cut_only_when_its_json_takes_more_than_the_limit() -> No
     assert "original_truncated" not in event and original_bytes(event) == fits
     over = rejection_of(fits + b"a")
     assert over["original_truncated"] is True and over["original_bytes"] == len(fits) + 1
+
+
+def clean_event(**fields: object) -> dict:
+    """A clean event as newsflow builds it, with `fields` replaced."""
+    from datetime import UTC, datetime
+
+    from newsflow import events
+    from newsflow.model import Extraction, Fingerprint
+    from newsflow.rejection import Rejection
+    from newsflow.stages.ingest import ingest
+
+    article = ingest(
+        orjson.dumps({"url": "https://e.com/a", "html": "<p>x</p>"}),
+        now=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    assert not isinstance(article, Rejection)
+    extraction = Extraction("Text.", "T", [], None, None, "en", None, None, [], "n", "1", 0.5)
+    event = events.clean_event(
+        article, extraction, Fingerprint("a" * 64, 1), extracted_at="2024-01-01T00:00:01Z"
+    )
+    event["story_id"] = article.article_id
+    return {**event, **fields}
+
+
+@pytest.mark.parametrize(
+    "published_at",
+    [
+        None,
+        "2024-09-09",  # a day, as the page gives it
+        "2024-09-10T08:00:00",  # a time whose offset the page does not give, as written
+        "2024-09-10T08:00:00.250000",
+        "2024-09-10T06:00:00Z",  # a time with its offset, in UTC
+    ],
+)
+def test_a_clean_event_s_publication_date_is_a_day_a_time_as_written_or_a_moment_in_utc(
+    published_at: str | None,
+) -> None:
+    validate("clean", clean_event(published_at=published_at))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("published_at", "Sept. 9, 2024"),
+        ("published_at", "2024-09-10T08:00:00+02:00"),  # written in UTC, with Z
+        ("language", "EN"),  # the primary subtag, lower-cased
+        ("language", "pt-BR"),
+        ("language", "english"),
+        ("story_id", "story-1"),  # the article_id of the article that founded the story
+        (
+            "dedup",
+            {
+                "status": "unique",
+                "near_duplicate_of": None,
+                "similarity": None,
+                "method": "simhash",
+            },
+        ),
+    ],
+)
+def test_the_clean_schema_refuses_values_newsflow_never_writes(field: str, value: object) -> None:
+    with pytest.raises(ContractError, match=f"at {field}"):
+        validate("clean", clean_event(**{field: value}))
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        {},
+        {"topic": "articles.raw"},
+        {"file": "/in/a.ndjson", "topic": "articles.raw", "partition": 0, "offset": 1},
+    ],
+)
+def test_a_rejection_s_origin_is_a_record_of_a_topic_or_a_file(origin: dict) -> None:
+    event = rejection_of(b"{}")
+    validate("rejection", event)
+    for where in ({"file": "/in/a.ndjson", "line": 2}, {"file": "/in/a.warc", "offset": 0}):
+        validate("rejection", {**event, "origin": where})
+    with pytest.raises(ContractError, match="at origin"):
+        validate("rejection", {**event, "origin": origin})
+
+
+@pytest.mark.parametrize("kind", ["clean", "duplicate"])
+def test_the_content_hash_names_its_algorithm(kind: str) -> None:
+    assert "SHA-256" in schema(kind)["properties"]["content_hash"]["description"]
