@@ -22,6 +22,7 @@ import courlan
 import orjson
 
 from newsflow import rejection as R
+from newsflow.contracts.codec import SCHEMA_VERSION
 from newsflow.model import Article, ContentType
 from newsflow.rejection import Rejection
 
@@ -89,6 +90,15 @@ def _parse_json(raw: bytes) -> Any:
 def _validate(
     msg: dict[str, Any], raw: bytes, *, now: datetime, schemes: Collection[str]
 ) -> Article | Rejection:
+    version = msg.get("schema_version")
+    if version is not None and (isinstance(version, bool) or version != SCHEMA_VERSION):
+        # a version this ingest does not read: incompatible by definition, not read as ours
+        got = repr(version[:40]) if isinstance(version, str) else _type(version)
+        if isinstance(version, int | float) and not isinstance(version, bool):
+            got = repr(version)
+        return Rejection(
+            R.WRONG_TYPE, f"'schema_version' must be {SCHEMA_VERSION} (or left out), got {got}"
+        )
     url = msg.get("url")
     if url is None:
         return Rejection(R.MISSING_FIELD, "field 'url' is required")

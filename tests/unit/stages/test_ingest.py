@@ -118,6 +118,23 @@ def test_bad_messages_are_rejected_with_a_precise_reason(raw: bytes, reason: str
     assert result.detail
 
 
+@pytest.mark.parametrize("version", [2, 0, "1", True])
+def test_a_message_of_another_schema_version_is_rejected_not_read_as_version_1(
+    version: object,
+) -> None:
+    """The raw schema pins `schema_version` to 1 (a message may leave it out): a sender's
+    version 2, incompatible by definition, was read as if it were 1."""
+    result = ingest(message(schema_version=version), now=NOW)
+    assert isinstance(result, Rejection), result
+    assert result.reason == "wrong_type"
+    assert "'schema_version'" in result.detail
+
+
+def test_a_message_of_schema_version_1_or_none_is_read() -> None:
+    assert isinstance(ingest(message(schema_version=1), now=NOW), Article)
+    assert isinstance(ingest(message(), now=NOW), Article)
+
+
 def test_size_cap_is_checked_before_parsing() -> None:
     big = message(html="<p>" + "a" * 2000 + "</p>")
     result = ingest(big, now=NOW, limits=IngestLimits(max_bytes=1000))
