@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 from lxml.html import document_fromstring
 from tests.metadata_pages import URL, meta
 
+from newsflow.contracts.codec import schema
 from newsflow.stages.dates import _written_day
 from newsflow.stages.metadata import page_metadata
 
@@ -274,3 +278,40 @@ def test_a_date_line_with_its_month_in_words_of_other_languages_dates_the_page(
     )
     found = page_metadata(document_fromstring(html), URL, fetched_at="2026-12-08T00:00:00Z")
     assert found.published_at == expected
+
+
+@st.composite
+def declared_dates(draw: st.DrawFn) -> str:
+    """A date as pages write it: a day, maybe a time, maybe a fraction, maybe a zone."""
+    year = draw(st.integers(1890, 2030))  # (before 1900: a placeholder, skipped)
+    month, day = draw(st.integers(1, 12)), draw(st.integers(1, 28))
+    text = draw(st.sampled_from(["{}-{:02d}-{:02d}", "{}/{}/{}"])).format(year, month, day)
+    if draw(st.booleans()):
+        hour, minute, second = (draw(st.integers(0, n)) for n in (23, 59, 59))
+        text += draw(st.sampled_from(["T", " "])) + f"{hour:02d}:{minute:02d}:{second:02d}"
+        text += draw(st.sampled_from(["", ".5", ".828", ".123456789"]))
+        text += draw(st.sampled_from(["", "Z", " UTC", " GMT", "+02:00", "-0430", "+00:00"]))
+    return text
+
+
+DECLARED = st.one_of(
+    declared_dates(),
+    st.from_regex(r"([A-Z][a-z]{2}, )?\d{1,2} (Jan|Dec) 20\d\d \d\d:\d\d(:\d\d)?( [+-]\d{4})?"),
+    st.text(max_size=30),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DECLARED, st.sampled_from(["article:published_time", "date"]))
+def test_every_publication_date_found_is_one_the_clean_schema_allows(
+    declared: str, name: str
+) -> None:
+    """A clean event is checked against its schema before it is sent: a publication date
+    the schema refused would dead-letter the article."""
+    kind = "property" if ":" in name else "name"
+    content = declared.replace('"', "&quot;").replace("<", "&lt;")
+    found = meta(f'<meta {kind}="{name}" content="{content}">').published_at
+    assert PUBLISHED_AT.is_valid(found), found
+
+
+PUBLISHED_AT = Draft202012Validator(schema("clean")["properties"]["published_at"])

@@ -3,8 +3,12 @@ it."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 from tests.metadata_pages import ENGLISH, GERMAN
 
+from newsflow.contracts.codec import schema
 from newsflow.stages.language import detect_language, language
 
 
@@ -66,3 +70,20 @@ def test_a_report_opening_with_a_long_quote_in_another_language_keeps_its_own() 
     assert language(None, text) == "en"
     assert language("en", text) == "en"
     assert language(None, FRENCH_QUOTE) == "fr"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(st.none(), st.from_regex(r"[A-Za-z]{1,4}([-_][A-Za-z0-9]{1,8}){0,2}"), st.text()),
+    st.sampled_from([ENGLISH, GERMAN, "", "12 34", "東京で会議が開かれた"]),
+)
+def test_every_language_found_is_one_the_clean_schema_allows(
+    declared: str | None, text: str
+) -> None:
+    """A clean event is checked against its schema before it is sent: a language the schema
+    refused would dead-letter the article."""
+    found = language(declared, text)
+    assert LANGUAGE.is_valid(found), (declared, found)
+
+
+LANGUAGE = Draft202012Validator(schema("clean")["properties"]["language"])
