@@ -320,3 +320,159 @@ def test_the_kafka_password_reaches_every_container_of_both_services(overlay: st
         for container in [*spec.get("initContainers", []), *spec["containers"]]:
             env = container_env(objects, container)
             assert env.get("NEWSFLOW_KAFKA_SASL_PASSWORD") == "pw", (service, container["name"])
+
+
+def network_policies(objects: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
+    return [obj for (kind, _), obj in objects.items() if kind == "NetworkPolicy"]
+
+
+def pod_templates(objects: dict[tuple[str, str], dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Deployment name → its pod template (labels, containers)."""
+    return {
+        name: obj["spec"]["template"]
+        for (kind, name), obj in objects.items()
+        if kind == "Deployment"
+    }
+
+
+def selects(policy: dict[str, Any], labels: dict[str, str]) -> bool:
+    selector = policy["spec"]["podSelector"]
+    assert set(selector) == {"matchLabels"}, "these tests read matchLabels only"
+    return matches(selector["matchLabels"], labels)
+
+
+def ingress_rules(
+    objects: dict[tuple[str, str], dict[str, Any]], labels: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The ingress rules that apply to pods with these labels: those of every policy that
+    selects them and isolates them for ingress (an empty list: isolated, nothing allowed)."""
+    rules: list[dict[str, Any]] = []
+    for policy in network_policies(objects):
+        if selects(policy, labels) and "Ingress" in policy["spec"]["policyTypes"]:
+            rules += policy["spec"].get("ingress", [])
+    return rules
+
+
+def allows_port(rule: dict[str, Any], port: dict[str, Any]) -> bool:
+    """Whether an ingress rule lets connections reach this container port (by name or number;
+    a rule without ports allows every port)."""
+    if "ports" not in rule:
+        return True
+    for allowed in rule["ports"]:
+        assert "endPort" not in allowed, "these tests read single ports only"
+        if allowed.get("protocol", "TCP") == port.get("protocol", "TCP") and allowed["port"] in (
+            port.get("name"),
+            port["containerPort"],
+        ):
+            return True
+    return False
+
+
+def container_ports(template: dict[str, Any]) -> list[dict[str, Any]]:
+    return [port for c in template["spec"]["containers"] for port in c.get("ports", [])]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_pod_accepts_only_what_a_network_policy_allows(overlay: str) -> None:
+    """Without a policy any pod of the cluster could scrape /metrics or connect to extract.
+    Each policy selects newsflow's own pods only (never `podSelector: {}`, which would isolate
+    Kafka or Redis running in the same namespace too)."""
+    objects = render(overlay)
+    templates = pod_templates(objects)
+    for name, template in templates.items():
+        labels = template["metadata"]["labels"]
+        isolating = [
+            policy["metadata"]["name"]
+            for policy in network_policies(objects)
+            if selects(policy, labels) and "Ingress" in policy["spec"]["policyTypes"]
+        ]
+        assert isolating, f"no NetworkPolicy isolates the pods of {name} for ingress"
+    for policy in network_policies(objects):
+        selector = policy["spec"]["podSelector"]["matchLabels"]
+        assert selector, f"NetworkPolicy {policy['metadata']['name']} selects every pod"
+        selected = [t for t in templates.values() if selects(policy, t["metadata"]["labels"])]
+        assert selected, f"NetworkPolicy {policy['metadata']['name']} selects no newsflow pod"
+
+
+def test_every_port_a_policy_names_is_a_port_of_its_pods() -> None:
+    """A named port that no selected container has (a typo, a renamed port) allows nothing,
+    silently: the probes still pass (the node is always allowed) while Prometheus is refused."""
+    objects = render("base")
+    for policy in network_policies(objects):
+        ports = [
+            port
+            for template in pod_templates(objects).values()
+            if selects(policy, template["metadata"]["labels"])
+            for port in container_ports(template)
+        ]
+        for rule in policy["spec"].get("ingress", []):
+            for allowed in rule.get("ports", []):
+                assert any(allows_port({"ports": [allowed]}, port) for port in ports), (
+                    policy["metadata"]["name"],
+                    allowed,
+                )
+
+
+def peer_is_prometheus(peer: dict[str, Any]) -> bool:
+    """One `from` item naming pods in namespaces, both by label: Prometheus' pods in its
+    namespace. (A namespaceSelector and a podSelector as two items would allow every pod of
+    the namespace, and every pod labelled so in ours; an empty selector, everything.)"""
+    return (
+        set(peer) == {"namespaceSelector", "podSelector"}
+        and bool(peer["namespaceSelector"].get("matchLabels"))
+        and bool(peer["podSelector"].get("matchLabels"))
+    )
+
+
+def scrape_peers(objects: dict[tuple[str, str], dict[str, Any]], service: str) -> list[Any]:
+    """Who may connect to the port Prometheus scrapes (ingest's metrics listener, extract's
+    only one): the `from` items of every rule allowing it ({} for a rule open to all)."""
+    template = deployment(objects, service)["spec"]["template"]
+    (scraped,) = [
+        p for p in container_ports(template) if p["containerPort"] == probed_port(service)
+    ]
+    rules = [
+        r for r in ingress_rules(objects, template["metadata"]["labels"]) if allows_port(r, scraped)
+    ]
+    return [peer for rule in rules for peer in rule.get("from") or [{}]]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_metrics_are_open_to_prometheus_only(service: str) -> None:
+    """/metrics (and the probes' endpoints beside it) accept connections from the monitoring
+    namespace's Prometheus and from nobody else."""
+    peers = scrape_peers(render("base"), service)
+    assert peers, f"nothing may scrape {service}: Prometheus would be refused"
+    assert all(peer_is_prometheus(peer) for peer in peers), peers
+
+
+def test_both_services_are_open_to_the_same_prometheus() -> None:
+    """The Prometheus peer is written once per policy: changing it in one only is noticed."""
+    objects = render("base")
+    ingest, extract = (scrape_peers(objects, service) for service in SERVICES)
+    assert ingest == extract
+
+
+def test_the_intake_is_open_to_every_crawler() -> None:
+    """Crawlers reach the intake through its Service (or an Ingress, a load balancer) from
+    wherever they run: the intake's port stays open to all sources, and is the only one."""
+    objects = render("base")
+    template = deployment(objects, "ingest")["spec"]["template"]
+    rules = ingress_rules(objects, template["metadata"]["labels"])
+    open_to_all = [
+        port
+        for port in container_ports(template)
+        if any(allows_port(rule, port) and not rule.get("from") for rule in rules)
+    ]
+    env = container_env(objects, template["spec"]["containers"][0])
+    assert [port["containerPort"] for port in open_to_all] == [int(env["NEWSFLOW_HTTP_PORT"])]
+
+
+def test_egress_is_left_open() -> None:
+    """The services reach every Kafka broker at the address it advertises (in or out of the
+    cluster), Redis and DNS, none of which a policy can name by host: a policy written here
+    cannot know their addresses, and a wrong one stops the services. Restricting egress is for
+    an overlay that knows them."""
+    for policy in network_policies(render("base")):
+        assert policy["spec"]["policyTypes"] == ["Ingress"]
+        assert "egress" not in policy["spec"]
