@@ -120,6 +120,7 @@ def rejection_event(
     rejected_at: str,
     article: Article | None = None,
     source_id: str | None = None,
+    url: str | None = None,
     attempts: int | None = None,
 ) -> dict[str, Any]:
     """A rejected (ingest) or dead-lettered (extract) message with its original, for replay.
@@ -141,7 +142,7 @@ def rejection_event(
         "origin": origin.as_dict(),
         "source_id": article.source_id if article else source_id,
         "article_id": article.article_id if article else None,
-        "url": article.url if article else None,
+        "url": article.url if article else url,
         "original": text,
         "original_encoding": encoding,
         "rejected_at": rejected_at,

@@ -31,7 +31,7 @@ from newsflow.stages.dedup import (
 )
 from newsflow.stages.features import TextFeatures, text_features
 from newsflow.stages.fingerprint import fingerprint
-from newsflow.stages.ingest import IngestLimits, format_timestamp, ingest, peek_source_id
+from newsflow.stages.ingest import IngestLimits, format_timestamp, ingest, peek_provenance
 from newsflow.stages.placement import Indexed, PlacementSettings, index_request, place
 from newsflow.stages.stories import StorySettings
 from newsflow.store.base import DedupStore
@@ -69,13 +69,15 @@ def run_ingest(
     """Validate a raw message: `ingested` (key: canonical URL) or `rejected`."""
     result = ingest(raw, now=now, limits=limits)
     if isinstance(result, Rejection):
+        source_id, url = peek_provenance(raw)
         event = events.rejection_event(
             result,
             stage="ingest",
             original=raw,
             origin=origin,
             rejected_at=format_timestamp(now),
-            source_id=peek_source_id(raw),
+            source_id=source_id,
+            url=url,
         )
         return Outcome("rejected", event)
     return Outcome(

@@ -13,7 +13,7 @@ from newsflow.pipeline import run_ingest
 from newsflow.rejection import RETRIES_EXHAUSTED, Rejection
 from newsflow.service.metrics import Metrics
 from newsflow.service.processor import Output
-from newsflow.stages.ingest import IngestLimits, format_timestamp, peek_source_id
+from newsflow.stages.ingest import IngestLimits, format_timestamp, peek_provenance
 
 
 class IngestProcessor:
@@ -62,13 +62,15 @@ class IngestProcessor:
         self, record: Any, detail: str, attempts: int, *, reason: str = RETRIES_EXHAUSTED
     ) -> Output:
         origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset)
+        source_id, url = peek_provenance(record.value or b"")
         event = events.rejection_event(
             Rejection(reason, detail),
             stage="ingest",
             original=record.value or b"",
             origin=origin,
             rejected_at=format_timestamp(self.clock()),
-            source_id=peek_source_id(record.value or b""),
+            source_id=source_id,
+            url=url,
             attempts=attempts,
         )
         return Output(

@@ -304,11 +304,19 @@ def _type(value: object) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def peek_source_id(raw: bytes) -> str | None:
-    """The sender's `id` of a message, if it can be read at all (for rejections' provenance)."""
+def peek_provenance(raw: bytes) -> tuple[str | None, str | None]:
+    """The sender's `id` and `url` of a message, if it can be read at all and they are strings
+    (a URL of up to `MAX_URL_CHARS`), for a rejection's provenance: a consumer of the rejected
+    topic finds the page a crawler sent wrong by its URL (it was null for every ingest
+    rejection, a missing `html` or a bad date with a good URL too)."""
     try:
         msg = orjson.loads(raw.removeprefix(codecs.BOM_UTF8))
     except orjson.JSONDecodeError:
-        return None
-    value = msg.get("id") if isinstance(msg, dict) else None
-    return value if isinstance(value, str) else None
+        return None, None
+    if not isinstance(msg, dict):
+        return None, None
+    source_id, url = msg.get("id"), msg.get("url")
+    return (
+        source_id if isinstance(source_id, str) else None,
+        url if isinstance(url, str) and len(url) <= MAX_URL_CHARS else None,
+    )

@@ -111,6 +111,8 @@ def test_each_malformed_line_is_rejected_with_its_reason_and_the_run_succeeds(
     assert [e["origin"]["line"] for e in rejected] == [1, 2, 3, 4, 5, 6]
     # The line over the size limit is not read into memory, so its id is not known.
     assert [e["source_id"] for e in rejected] == [None, "m2", "m3", None, None, "m6"]
+    # and the URL it was sent with, when it is a string: the page a crawler sent wrong
+    assert [e["url"] for e in rejected] == [None, None, "ftp://example.com/a", None, None, None]
     assert rejected[4]["original_encoding"] == "base64"
     assert all(e["stage"] == "ingest" for e in rejected)
 

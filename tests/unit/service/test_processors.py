@@ -66,6 +66,19 @@ def test_ingest_rejects_with_origin_and_original() -> None:
     assert (output.topic, output.reason, output.stage) == ("rej", "missing_field", "ingest")
     assert event["origin"] == {"topic": "raw", "partition": 3, "offset": 42}
     assert event["original"] == record.value.decode()
+    assert (event["source_id"], event["url"]) == ("x", "ftp://a.b/")  # as the sender gave them
+
+
+def test_an_ingest_rejection_names_no_url_the_sender_did_not_give_as_a_string() -> None:
+    processor = IngestProcessor(
+        ingested_topic="ing", rejected_topic="rej", limits=IngestLimits(), clock=lambda: NOW
+    )
+    for value in (b'{"id": "x", "url": 7}', b'["https://a.b/"]', b"not json"):
+        [output] = processor.process(Record("raw", 0, 1, None, value))
+        assert decode("rejection", output.value)["url"] is None
+    too_long = orjson.dumps({"url": "https://a.b/" + "x" * 9000, "html": BODY})
+    [output] = processor.process(Record("raw", 0, 2, None, too_long))
+    assert decode("rejection", output.value)["url"] is None  # as long as 8,192 at most
 
 
 def extract_processor(metrics: Metrics, store: SqliteStore) -> ExtractProcessor:
