@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -81,9 +81,11 @@ def serve(connection: socket.socket) -> None:
 
 
 @contextmanager
-def sasl_broker() -> Iterator[str]:
-    """A fake SASL_PLAINTEXT listener on 127.0.0.1; yields its `host:port`."""
-    server = socket.create_server(("127.0.0.1", 0))
+def accepting(
+    server: socket.socket, handle: Callable[[socket.socket], None], name: str
+) -> Iterator[None]:
+    """Each connection `server` (listening) accepts handled on a thread of its own, until the
+    block ends; then the listener is closed."""
     server.settimeout(0.2)
     closed = threading.Event()
 
@@ -95,13 +97,21 @@ def sasl_broker() -> Iterator[str]:
                 continue
             except OSError:
                 return
-            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+            threading.Thread(target=handle, args=(connection,), daemon=True).start()
 
-    thread = threading.Thread(target=accept, daemon=True, name="sasl-broker")
+    thread = threading.Thread(target=accept, daemon=True, name=name)
     thread.start()
     try:
-        yield f"127.0.0.1:{server.getsockname()[1]}"
+        yield
     finally:
         closed.set()
         thread.join(5)
         server.close()
+
+
+@contextmanager
+def sasl_broker() -> Iterator[str]:
+    """A fake SASL_PLAINTEXT listener on 127.0.0.1; yields its `host:port`."""
+    server = socket.create_server(("127.0.0.1", 0))
+    with accepting(server, serve, "sasl-broker"):
+        yield f"127.0.0.1:{server.getsockname()[1]}"

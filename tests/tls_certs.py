@@ -14,7 +14,6 @@ import datetime
 import ipaddress
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from tests.sasl_broker import serve
+from tests.sasl_broker import accepting, serve
 
 KEY_PASSWORD = "key-password-0451"
 
@@ -137,8 +136,6 @@ def tls_listener(
         context.verify_mode = ssl.CERT_REQUIRED
         context.load_verify_locations(client_ca)
     server = socket.create_server((host, 0))
-    server.settimeout(0.2)
-    closed = threading.Event()
 
     def handshake(connection: socket.socket) -> None:
         connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as Kafka's listener
@@ -155,21 +152,5 @@ def tls_listener(
         finally:
             connection.close()
 
-    def accept() -> None:
-        while not closed.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=handshake, args=(connection,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True, name="tls-listener")
-    thread.start()
-    try:
+    with accepting(server, handshake, "tls-listener"):
         yield server.getsockname()[1]
-    finally:
-        closed.set()
-        thread.join(5)
-        server.close()

@@ -39,6 +39,16 @@ def listener(certs: Certs) -> Iterator[str]:
         yield f"localhost:{port}"
 
 
+def ended(running: Any) -> tuple[int | None, str]:
+    """The service's exit status within 60 s (None: still running, as it did before), and its
+    log."""
+    try:
+        status = running.process.wait(60)
+    except subprocess.TimeoutExpired:
+        status = None
+    return status, running.log_text(limit=100_000)
+
+
 @pytest.mark.parametrize("service", ["ingest", "extract"])
 def test_a_service_whose_broker_certificate_does_not_verify_stops_with_exit_status_2(
     start_service: Any, certs: Certs, listener: str, service: str
@@ -49,11 +59,7 @@ def test_a_service_whose_broker_certificate_does_not_verify_stops_with_exit_stat
         NEWSFLOW_KAFKA_SECURITY_PROTOCOL="SSL",
         NEWSFLOW_KAFKA_SSL_CAFILE=str(certs.other_ca),
     )
-    try:
-        status = running.process.wait(60)
-    except subprocess.TimeoutExpired:
-        status = None
-    log = running.log_text(limit=100_000)
+    status, log = ended(running)
     assert status == CONFIG_ERROR_EXIT, log
     assert f"the broker at {listener} presented a certificate that does not verify" in log
     assert "worker died; restarting it" not in log, log
@@ -75,11 +81,7 @@ def test_a_service_whose_client_certificate_the_broker_refuses_stops_with_exit_s
             NEWSFLOW_KAFKA_SSL_CERTFILE=str(certs.client_cert),
             NEWSFLOW_KAFKA_SSL_KEYFILE=str(certs.client_key),
         )
-        try:
-            status = running.process.wait(60)
-        except subprocess.TimeoutExpired:
-            status = None
-    log = running.log_text(limit=100_000)
+        status, log = ended(running)
     assert status == CONFIG_ERROR_EXIT, log
     assert (
         f"the broker at localhost:{port} refused the client certificate "
@@ -115,11 +117,7 @@ def test_a_service_whose_sasl_credentials_are_refused_stops_with_exit_status_2(
             NEWSFLOW_KAFKA_SASL_USERNAME="newsflow",
             NEWSFLOW_KAFKA_SASL_PASSWORD="not-the-password",
         )
-        try:
-            status = running.process.wait(60)
-        except subprocess.TimeoutExpired:
-            status = None
-    log = running.log_text(limit=100_000)
+        status, log = ended(running)
     assert status == CONFIG_ERROR_EXIT, log
     assert f"the broker at {bootstrap} refused the SASL credentials" in log
     assert "not-the-password" not in log
