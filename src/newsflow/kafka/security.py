@@ -262,8 +262,10 @@ the clients (a broker still starting is waited for, not refused)."""
 
 
 def check_credentials(servers: list[str], security: Mapping[str, Any]) -> None:
-    """One connection to the first bootstrap server, authenticated as the clients will; a
-    `ConfigError` when the broker refuses the credentials or does not enable the mechanism.
+    """One connection to a server of `servers` (kafka-python picks one of the list at random:
+    `check_at_broker` gives the one that took its connection), authenticated as the clients
+    will; a `ConfigError` when the broker refuses the credentials or does not enable the
+    mechanism.
 
     kafka-python 3.0.12 retries both as outages until its bootstrap times out (30 s), then
     raises a retriable `KafkaTimeoutError`: the worker was restarted to be refused again, for
@@ -334,6 +336,8 @@ def check_at_broker(
         with sock:
             if context is not None:
                 check_broker_certificate(sock, host, port, context, security)
-        check_credentials(servers, security)
+        # this server, not the list: kafka-python shuffles it, and a server that is down
+        # would pass the credentials unchecked
+        check_credentials([f"[{host}]:{port}" if ":" in host else f"{host}:{port}"], security)
         _ACCEPTED.add(key)
         return

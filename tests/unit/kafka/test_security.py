@@ -415,3 +415,14 @@ def test_every_security_variable_is_a_setting() -> None:
 
     envs = {setting.env for setting in KAFKA_SETTINGS}
     assert {variable(option) for option in OPTIONS} <= envs
+
+
+def test_credentials_are_tried_on_the_bootstrap_server_that_took_the_connection() -> None:
+    """The first servers listed down, the last up: the credentials are tried on the one that
+    answers, not on a server picked at random (kafka-python shuffles the bootstrap list), whose
+    outage was taken for the credentials passing, and left the refusal to a 30 s timeout."""
+    down = ",".join(f"127.0.0.1:{free_port()}" for _ in range(9))
+    with sasl_broker() as bootstrap:
+        kafka = sasl(f"{down},{bootstrap}", "not-the-password")
+        with pytest.raises(ConfigError, match=f"the broker at {bootstrap} refused the SASL"):
+            check_at_broker(kafka.servers, kafka.security)
