@@ -6,13 +6,15 @@ other had taken on: outcomes were written twice and their lines could interleave
 holds an exclusive `flock` on DIR/newsflow.lock for as long as it runs; a second finds it
 held and stops before it reads or writes anything. The kernel lets go of the lock when the
 process holding it ends, however it ends (SIGKILL, a crash), so a lock is never left behind;
-the file stays, its content the id of the process that last held it.
+the file stays, its content the id of the process that last held it. On a file system that
+takes no lock (some NFS mounts, FUSE, SMB), a run goes on unguarded, and says so.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,8 +41,15 @@ def exclusive(out: Path) -> Iterator[None]:
                 f"--out {out}: another newsflow process{_holder(fd)} is writing to it (it holds "
                 f"{path}); wait for it to end, or write to another directory"
             ) from None
-        except OSError as exc:  # a file system without locks
-            raise ConfigError(f"--out {out}: cannot lock {path}: {exc.strerror or exc}") from exc
+        except OSError as exc:  # a file system without locks (some NFS mounts, FUSE, SMB)
+            # it took runs before there was a lock: one is run unguarded, and told so
+            print(
+                f"--out {out}: its file system takes no lock ({exc.strerror or exc}); "
+                "run one newsflow process into it at a time",
+                file=sys.stderr,
+            )
+            yield
+            return
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield

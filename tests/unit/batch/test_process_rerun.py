@@ -1,6 +1,7 @@
 """`newsflow process` into an --out that holds an earlier run's outcomes: the run extends them,
 writing only the outcomes the files do not hold yet."""
 
+import errno
 import os
 import shutil
 import signal
@@ -289,3 +290,19 @@ def test_a_second_run_into_a_directory_in_use_stops_at_once(
         holder.communicate(timeout=30)
     assert process(*SEEDS, "--out", out) == 0
     assert len(outcomes(out)["clean"]) == len(SEEDS)
+
+
+def test_a_directory_whose_file_system_takes_no_lock_is_run_into_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Some NFS mounts, FUSE and SMB file systems refuse `flock` (ENOLCK, EOPNOTSUPP): --out
+    there worked before the lock, and stopped with exit 2 once it came; a run goes on, and
+    says it is not guarded against another."""
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr("newsflow.batch.lock.fcntl.flock", no_locks)
+    assert process(*SEEDS, "--out", tmp_path / "out") == 0
+    assert "its file system takes no lock" in capsys.readouterr().err
+    assert len(outcomes(tmp_path / "out")["clean"]) == len(SEEDS)
