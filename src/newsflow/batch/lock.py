@@ -29,8 +29,11 @@ def exclusive(out: Path) -> Iterator[None]:
     """Hold the lock of the output directory `out` (which exists); a `ConfigError` naming it
     at once if another process holds it."""
     path = out / LOCK_NAME
+    writable = True
     try:  # not inherited by the processes this one starts (os.open's descriptors are not)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except PermissionError:  # made by another user: a lock all the same, if it can be read
+        fd, writable = _open_read_only(out, path), False
     except OSError as exc:
         raise ConfigError(f"--out {out}: cannot open {path}: {exc.strerror or exc}") from exc
     try:
@@ -50,11 +53,20 @@ def exclusive(out: Path) -> Iterator[None]:
             )
             yield
             return
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        if writable:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
         os.close(fd)
+
+
+def _open_read_only(out: Path, path: Path) -> int:
+    """The lock file another user made (and may write), opened to be locked, not written."""
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot open {path}: {exc.strerror or exc}") from exc
 
 
 def _holder(fd: int) -> str:
