@@ -1,6 +1,6 @@
 """The README stays true to the code: its configuration table (flags, commands, defaults), its
 metrics (names, types, labels), its Events table (topics, schemas, fields), its commands and
-the files and modules it names."""
+the files and modules it names; and its links, and those of docs/*.md, reach their headings."""
 
 import argparse
 import ast
@@ -258,3 +258,47 @@ def test_publish_help_and_the_commands_table_give_its_default_base_url() -> None
     assert DEFAULT_BASE_URL in publish.format_help()
     (row,) = [line for line in README.splitlines() if line.startswith("| `newsflow publish")]
     assert f"`--base-url` default `{DEFAULT_BASE_URL}`" in row
+
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+LINK = re.compile(r"\]\(([^)\s:]+)\)")  # relative only: a scheme has a colon
+
+
+def headings(page: str) -> list[str]:
+    """The page's heading lines outside code blocks, in order."""
+    found, in_code = [], False
+    for line in page.splitlines():
+        in_code ^= line.startswith("```")
+        if not in_code and re.match(r"#{1,6} ", line):
+            found.append(line)
+    return found
+
+
+def anchors(page: str) -> set[str]:
+    """The anchors GitHub gives the page's headings (a repeated one gets -1, -2…)."""
+    made: set[str] = set()
+    times: dict[str, int] = {}
+    for heading in headings(page):
+        text = re.sub(r"\[([^]]*)\]\([^)]*\)", r"\1", heading.lstrip("#")).replace("`", "")
+        slug = re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
+        made.add(f"{slug}-{times[slug]}" if slug in times else slug)
+        times[slug] = times.get(slug, 0) + 1
+    return made
+
+
+def test_every_relative_link_of_the_readme_and_docs_reaches_its_file_and_heading() -> None:
+    broken = []
+    for doc in DOCS:
+        for target in LINK.findall(re.sub(r"```.*?```", "", doc.read_text(), flags=re.S)):
+            path, _, anchor = target.partition("#")
+            linked = (doc.parent / path).resolve() if path else doc
+            if not linked.exists() or (
+                anchor and linked.suffix == ".md" and anchor not in anchors(linked.read_text())
+            ):
+                broken.append(f"{doc.name}: {target}")
+    assert broken == []
+
+
+def test_every_docs_page_opens_with_its_title() -> None:
+    """A section moved out of the README goes under the page's title, not above it."""
+    assert [doc.name for doc in DOCS if not headings(doc.read_text())[0].startswith("# ")] == []
