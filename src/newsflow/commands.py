@@ -160,13 +160,14 @@ def add_streaming_commands(commands: Any) -> None:
         "--idle-timeout",
         type=positive_float,
         default=5.0,
-        help="stop after this many seconds without records, once partitions are assigned",
+        help="stop after this many seconds without records, once partitions are assigned "
+        "(default %(default)g)",
     )
     replay.add_argument(
         "--join-timeout",
         type=positive_float,
         default=60.0,
-        help="give up (exit 1) when no partition is assigned within this many seconds",
+        help="give up (exit 1) when no partition is assigned within this many seconds (default 60)",
     )
     add_settings(replay, TOOL_SETTINGS)
     replay.set_defaults(handler=run_replay)
