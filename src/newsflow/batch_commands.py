@@ -289,11 +289,13 @@ def _redis(values: dict[str, Any]) -> bool:
 
 
 def _counted(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{n} {noun}" if n == 1 else f"{n} {plural}"
 
 
 def format_summary(summary: BatchSummary, out: Path) -> str:
-    """The end-of-run report: counts per outcome, rejection reasons, duplicate ratio, rate."""
+    """The end-of-run report: counts per outcome, rejection reasons, duplicate ratio, near
+    duplicates and stories among the clean, rate."""
     rate = summary.total / summary.seconds if summary.seconds else 0.0
     steady = summary.steady_rate
     after_first = (
@@ -311,6 +313,13 @@ def format_summary(summary: BatchSummary, out: Path) -> str:
         ),
         f"  duplicate ratio {summary.duplicate_ratio:.1%}",
     ]
+    if clean := summary.outcomes["clean"]:
+        lines.append(
+            f"  of the clean: {summary.near_duplicates} near duplicate"
+            f"{'' if summary.near_duplicates == 1 else 's'} of an earlier article; "
+            f"{_counted(summary.stories_founded, 'story')} begun, "
+            f"{clean - summary.stories_founded} joining one (story_id)"
+        )
     if summary.reasons:
         reasons = ", ".join(f"{r} {n}" for r, n in summary.reasons.most_common())
         lines.append(f"  rejected by reason: {reasons}")

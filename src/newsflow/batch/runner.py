@@ -52,6 +52,8 @@ class BatchSummary:
     reasons: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)  # WARC records holding no article
     recorded: int = 0  # inputs whose outcome the output files already held
+    near_duplicates: int = 0  # clean articles that nearly repeat an earlier one
+    stories_founded: int = 0  # clean articles that began a story (its story_id their own id)
     seconds: float = 0.0
     first_seconds: float | None = None  # until the first outcome (extractors starting, mostly)
 
@@ -76,6 +78,10 @@ class BatchSummary:
         self.outcomes[kind] += 1
         if kind == "rejected":
             self.reasons[outcome.event["reason"]] += 1
+        elif kind == "clean":
+            event = outcome.event
+            self.near_duplicates += event["dedup"]["status"] == "near_duplicate"
+            self.stories_founded += event.get("story_id") == event["article_id"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -548,6 +548,31 @@ def test_the_summary_gives_the_rate_with_and_after_the_start_up(
     assert steady > total / seconds
 
 
+def test_the_summary_counts_near_duplicates_and_the_stories_begun_among_the_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """The features a user came for, in the run's own report: the five seeds are one story,
+    a rewrite of one of them (a dateline added, two paragraphs cut) is a near duplicate
+    joining it, and the council budget report begins a story of its own."""
+    title, first, *rest = SEEDS[1].read_text().split("\n\n")
+    rewrite = tmp_path / "in" / "rewrite.txt"
+    rewrite.parent.mkdir()
+    rewrite.write_text("\n\n".join([title, "WASHINGTON (AP) — " + first, *rest[2:]]))
+    council = SAMPLES / "crawl.ndjson"  # the council budget report, a copy, bad lines
+    assert main(["process", *map(str, SEEDS), str(rewrite), str(council), "--out",
+                 str(tmp_path / "out")]) == 0  # fmt: skip
+    report = capsys.readouterr().out
+    clean = outcomes(tmp_path / "out")["clean"]
+    near = [e for e in clean if e["dedup"]["status"] == "near_duplicate"]
+    founded = [e for e in clean if e["story_id"] == e["article_id"]]
+    assert (len(near), len(founded)) == (1, 2)
+    joined = len(clean) - 2
+    assert (
+        f"  of the clean: 1 near duplicate of an earlier article; 2 stories begun, {joined} "
+        "joining one (story_id)"
+    ) in report.splitlines()
+
+
 def test_a_single_outcome_has_no_rate_after_the_first() -> None:
     summary = runner.BatchSummary(seconds=2.0, first_seconds=1.9)
     assert summary.steady_rate is None
