@@ -27,16 +27,24 @@ def collect(
     broker: str, names: list[str], *, expected: int, timeout: float = 120
 ) -> dict[str, list[dict[str, Any]]]:
     """Read outcome topics from the start until `expected` events in all (or the timeout)."""
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for topic, _key, event in collect_records(broker, names, expected=expected, timeout=timeout):
+        found[topic].append(event)
+    return found
+
+
+def collect_records(
+    broker: str, names: list[str], *, expected: int, timeout: float = 120
+) -> list[tuple[str, bytes | None, dict[str, Any]]]:
+    """(topic, key, event) of each record of the topics, read from the start until `expected`
+    of them (or the timeout)."""
     consumer = KafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
     assign_all(consumer, names, from_beginning=True)
-    found: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    found: list[tuple[str, bytes | None, dict[str, Any]]] = []
     deadline = time.monotonic() + timeout
-    total = 0
-    while total < expected and time.monotonic() < deadline:
+    while len(found) < expected and time.monotonic() < deadline:
         for records in consumer.poll(timeout_ms=500).values():
-            for record in records:
-                found[record.topic].append(orjson.loads(record.value))
-                total += 1
+            found.extend((r.topic, r.key, orjson.loads(r.value)) for r in records)
     consumer.close()
     return found
 

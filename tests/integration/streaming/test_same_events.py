@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from kafka import KafkaConsumer
-from kafka_io import outcome_topics
+from kafka_io import collect_records, outcome_topics
 
 from newsflow.kafka.clients import make_producer
 from newsflow.kafka.settings import KafkaSettings, Topics
 from newsflow.tools.publish import DEFAULT_BASE_URL, publish
-from newsflow.tools.tail import assign_all
 
 pytestmark = pytest.mark.kafka
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "contracts"
@@ -25,19 +22,6 @@ MOMENTS = ("ingested_at", "extracted_at", "decided_at", "rejected_at")
 
 def without_moments(event: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in event.items() if name not in MOMENTS}
-
-
-def read_topics(broker: str, names: list[str], expected: int) -> list[tuple[str, Any, dict]]:
-    """(topic, key, event) of each record, until `expected` of them (or 120 s)."""
-    consumer = KafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
-    assign_all(consumer, names, from_beginning=True)
-    found: list[tuple[str, Any, dict]] = []
-    deadline = time.monotonic() + 120
-    while len(found) < expected and time.monotonic() < deadline:
-        for records in consumer.poll(timeout_ms=500).values():
-            found.extend((r.topic, r.key, orjson.loads(r.value)) for r in records)
-    consumer.close()
-    return found
 
 
 def test_process_and_the_services_write_the_same_events_for_the_same_inputs(
@@ -63,7 +47,7 @@ def test_process_and_the_services_write_the_same_events_for_the_same_inputs(
     publish(producer, topics.raw, [inputs], max_bytes=10_000_000)
     producer.close()
     names = outcome_topics(topics)
-    streamed = read_topics(broker, list(names), expected)
+    streamed = collect_records(broker, list(names), expected=expected)
     assert len(streamed) == expected
 
     # Where an input came from differs (a file and line, a topic and offset), and what a dead
