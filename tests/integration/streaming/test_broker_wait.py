@@ -28,7 +28,12 @@ def test_a_service_waiting_for_its_broker_stops_at_once_on_sigterm(start_service
     extract = start_service("extract", NEWSFLOW_KAFKA_BOOTSTRAP=nowhere)
     extract.wait_http()
     assert extract.get("/readyz")[0] == 503
-    time.sleep(2)  # the worker is waiting for the broker by now
+    # Stopped once its worker waits for the broker: a fixed 2 s was, on a loaded machine, still
+    # in the worker's start-up, and the stop took 5.4 s (CI, once).
+    deadline = time.monotonic() + 60
+    while "no bootstrap server reachable" not in extract.log_text(limit=100_000):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
     started = time.monotonic()
     assert extract.terminate(timeout=10) == 0
     assert time.monotonic() - started < 5
