@@ -4,6 +4,7 @@ test_both_stores.py)."""
 
 from __future__ import annotations
 
+import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from newsflow.pipeline import run_decide
 from newsflow.stages.extract import extract
 from newsflow.stages.ingest import ingest
 from newsflow.stages.placement import PlacementSettings, place
-from newsflow.store.base import begin_decision_in_steps
+from newsflow.store.base import begin_decision_in_steps, open_store
 from newsflow.store.records import (
     INDEX_DEPTH,
     POSTINGS,
@@ -98,6 +99,28 @@ def test_a_story_scored_and_joined_in_one_commit_adds_the_weights_once(
     assert not client.exists(key + ":c")
     [match] = store.story_candidates({"kyiv": 1.0}, ["iran"], at=T0, window_seconds=WINDOW, limit=1)
     assert match.similarity == pytest.approx(0.8 / (1.4**2 + 0.6**2 + 0.8**2) ** 0.5)
+
+
+def test_the_candidates_are_ranked_as_the_embedded_store_ranks_them(store: RedisStore) -> None:
+    """Of 40 stories sharing one to four of the searched terms, many of them tied, both stores
+    return the same four in the same order (most shared terms, then the lowest id), whatever
+    order the Redis script meets them in."""
+    embedded = open_store(":memory:")
+    rng = random.Random(5)
+    terms = ["iran", "missile", "russia", "kyiv"]
+    for _ in range(40):
+        sid = f"{rng.randrange(16**32):032x}"
+        shared = rng.sample(terms, rng.randint(1, 4))
+        joined = update(sid, centroid=dict.fromkeys(shared, 0.5), index_terms=shared)
+        for one in (store, embedded):
+            one.commit_decision(sid, {}, story=joined, ttl_seconds=WINDOW, now=T0)
+    found = {
+        name: one.story_candidates({"iran": 1.0}, terms, at=T0, window_seconds=WINDOW, limit=4)
+        for name, one in (("redis", store), ("sqlite", embedded))
+    }
+    embedded.close()
+    assert [m.story_id for m in found["redis"]] == [m.story_id for m in found["sqlite"]]
+    assert found["redis"] == found["sqlite"]
 
 
 def test_a_term_keeps_only_the_stories_a_search_can_read_as_a_listpack(
