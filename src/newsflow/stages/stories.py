@@ -129,12 +129,16 @@ def counted_terms(
 
 def _most_frequent(counts: dict[str, float], k: int) -> dict[str, float]:
     """The `k` most frequent terms, most frequent first (ties: alphabetical): what sorting
-    them all gives, but only those from the k-th count up are sorted (an article has over a
-    thousand terms, most of them counted once)."""
-    if len(counts) > k:
-        kth = sorted(counts.values(), reverse=True)[k - 1]
-        counts = {term: n for term, n in counts.items() if n >= kth}
-    return dict(sorted(counts.items(), key=_by_count_then_term)[:k])
+    them all gives, but only the terms counted more than the k-th count (fewer than k) are
+    sorted by a key, and of those counted as often as it, the terms alone, as strings (an
+    article has hundreds of terms, and many share the k-th count: most often 5, a name's)."""
+    if len(counts) <= k or k < 1:
+        return dict(sorted(counts.items(), key=_by_count_then_term)[:k])
+    kth = sorted(counts.values(), reverse=True)[k - 1]
+    above = [(term, n) for term, n in counts.items() if n > kth]
+    above.sort(key=_by_count_then_term)
+    at_kth = sorted([term for term, n in counts.items() if n == kth])[: k - len(above)]
+    return dict(above) | dict.fromkeys(at_kth, kth)
 
 
 def _by_count_then_term(item: tuple[str, float]) -> tuple[float, str]:

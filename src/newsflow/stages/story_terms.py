@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import chain
+from itertools import chain, compress
 
 from newsflow.stages.fingerprint import CJK, HAS_CJK, MARKS, SPACELESS, unify_letters
 from newsflow.stages.shortcache import cache_short
@@ -162,7 +162,7 @@ def terms_and_language(title: str | None, text: str) -> tuple[dict[str, float], 
             counts[term] = get(term, 0.0) + n
     if names:
         _count_names(tokens, names, counts)
-    if any(len(term) > MAX_TERM_CHARS for term in counts):
+    if max(map(len, counts), default=0) > MAX_TERM_CHARS:
         counts = {term: n for term, n in counts.items() if len(term) <= MAX_TERM_CHARS}
     return counts, language
 
@@ -286,25 +286,30 @@ def _plain_term(token: str) -> str:
 
 def _count_names(tokens: list[str], names: set[str], counts: dict[str, float]) -> None:
     """Add the name spans: runs of adjacent tokens in `names` (breaks are tokens too, so a
-    run never crosses a sentence)."""
+    run never crosses a sentence). The positions are found and each name lowered once, in C
+    iterators and a dictionary: a text has hundreds of them."""
     get = counts.get
-    positions = [i for i, token in enumerate(tokens) if token in names]
+    positions = list(compress(range(len(tokens)), map(names.__contains__, tokens)))
     positions.append(-2)  # ends the last run
+    words = {name: _possessive(name.lower()) for name in names}
     start = previous = positions[0]
     for i in positions[1:]:
         if i == previous + 1:
             previous = i
             continue
-        span = [_possessive(t.lower()) for t in tokens[start : previous + 1]]
-        if len(span) == 1 and (start == 0 or tokens[start - 1][0].isspace()):
-            term = _stem(span[0])  # a capitalized sentence start is not a name
-            counts[term] = get(term, 0.0) + 1.0
+        if start == previous:  # one word
+            word = words[tokens[start]]
+            if start == 0 or tokens[start - 1][0].isspace():
+                term = _stem(word)  # a capitalized sentence start is not a name
+                counts[term] = get(term, 0.0) + 1.0
+            else:
+                counts["E:" + word] = get("E:" + word, 0.0) + ENTITY_WEIGHT
         else:
+            span = [words[token] for token in tokens[start : previous + 1]]
             for word in span:
                 counts["E:" + word] = get("E:" + word, 0.0) + ENTITY_WEIGHT
-            if len(span) > 1:
-                term = "E:" + " ".join(span)
-                counts[term] = get(term, 0.0) + ENTITY_WEIGHT
+            term = "E:" + " ".join(span)
+            counts[term] = get(term, 0.0) + ENTITY_WEIGHT
         start = previous = i
 
 
