@@ -30,3 +30,24 @@ def cache_short(
         return call
 
     return decorate
+
+
+class ShortMemo(dict[str, T]):
+    """A function's results for short strings, looked up as a dictionary's items: from C
+    (`map(memo.__getitem__, words)`), with no Python call per hit. A string longer than
+    `max_chars` is computed each time; once `maxsize` are kept, the older half is forgotten."""
+
+    def __init__(self, function: Callable[[str], T], *, maxsize: int, max_chars: int) -> None:
+        super().__init__()
+        self.function = function
+        self.maxsize = maxsize
+        self.max_chars = max_chars
+
+    def __missing__(self, text: str) -> T:
+        found = self.function(text)
+        if len(text) <= self.max_chars:
+            if len(self) >= self.maxsize:
+                for older in list(self)[: self.maxsize // 2]:
+                    del self[older]
+            self[text] = found
+        return found

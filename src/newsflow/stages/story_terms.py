@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from itertools import chain, compress
+from operator import not_
 
 from newsflow.stages.fingerprint import CJK, HAS_CJK, MARKS, SPACELESS, unify_letters
-from newsflow.stages.shortcache import cache_short
+from newsflow.stages.shortcache import ShortMemo, cache_short
 from newsflow.stages.syllables import HAS_SYLLABIC, SYLLABIC_RUN, run_syllables
 from newsflow.stages.thai import HAS_THAI, ThaiSplitter, unify_thai
 from newsflow.stages.thai import stopwords as thai_stopwords
@@ -133,15 +134,55 @@ def terms_and_language(title: str | None, text: str) -> tuple[dict[str, float], 
     if thai is not None:
         whole = unify_thai(whole)  # as the near-duplicate shingles read it
     tokens = _TOKEN_OR_BREAK.findall(whole)
-    counts: dict[str, float] = {}
-    get = counts.get
-    names: set[str] = set()
     distinct = Counter(tokens)
     language = _text_language(distinct)
     function_words = FUNCTION_WORDS.get(language, frozenset())
     if language in _APOSTROPHES and ("'" in whole or "’" in whole):
         tokens = [_apostrophe_free(token, language) for token in tokens]
         distinct = Counter(tokens)
+    if spaceless:
+        counts, names = _script_counts(distinct, function_words, unspaced, syllabic, thai)
+    else:
+        counts, names = _word_counts(tokens, distinct, function_words)
+    if names:
+        _count_names(tokens, names, counts)
+    if max(map(len, counts), default=0) > MAX_TERM_CHARS:
+        counts = {term: n for term, n in counts.items() if len(term) <= MAX_TERM_CHARS}
+    return counts, language
+
+
+def _word_counts(
+    tokens: list[str], distinct: Counter[str], function_words: frozenset[str]
+) -> tuple[dict[str, float], set[str]]:
+    """The counts of the terms of the tokens that start with no capital, and the capitalized
+    tokens that may be names (neither stopwords nor the text's function words), for a text
+    of spaced scripts: what `_script_counts` gives there, with no Python step per token (the
+    terms are looked up and counted in C; counting every token rather than every distinct
+    one inserts the terms in the same order, that of their first token)."""
+    if function_words:
+        lowered = map(str.lower, tokens)
+        tokens = list(compress(tokens, map(not_, map(function_words.__contains__, lowered))))
+    counted = Counter(map(_WORD_TERMS.__getitem__, tokens))
+    counts = {term: float(n) for term, n in counted.items() if term}
+    names = set(compress(distinct, map(_MAY_BE_NAME.__getitem__, distinct)))
+    if function_words:
+        names = {name for name in names if name.lower() not in function_words}
+    return counts, names
+
+
+def _script_counts(
+    distinct: Counter[str],
+    function_words: frozenset[str],
+    unspaced: bool,
+    syllabic: bool,
+    thai: ThaiSplitter | None,
+) -> tuple[dict[str, float], set[str]]:
+    """The counts of the terms of the distinct tokens that start with no capital, and the
+    capitalized tokens that may be names: Chinese and Japanese tokens give their character
+    pairs, Myanmar, Khmer and Lao their syllable pairs, Thai its words."""
+    counts: dict[str, float] = {}
+    get = counts.get
+    names: set[str] = set()
     for token, n in distinct.items():
         if unspaced and _CJK_RUN.search(token):
             for term in _unspaced_terms(token):
@@ -160,11 +201,7 @@ def terms_and_language(title: str | None, text: str) -> tuple[dict[str, float], 
             not function_words or token.lower() not in function_words
         ):  # (an English text has none: no lowering again)
             counts[term] = get(term, 0.0) + n
-    if names:
-        _count_names(tokens, names, counts)
-    if max(map(len, counts), default=0) > MAX_TERM_CHARS:
-        counts = {term: n for term, n in counts.items() if len(term) <= MAX_TERM_CHARS}
-    return counts, language
+    return counts, names
 
 
 MAX_TERM_CHARS = 100
@@ -266,11 +303,10 @@ terms and stems hold gigabytes of a worker, where the text features are computed
 extractor's memory cap."""
 
 
-@cache_short(maxsize=65_536, max_chars=CACHED_TOKEN_CHARS)
-def _plain_term(token: str) -> str:
+def _term_of_plain(token: str) -> str:
     """The term of a token that does not start with a capital: `Y:` year, `N:` number, a
     stemmed content word, or "" (a stopword, a short word, a sentence break). Computed once
-    per distinct word of the stream's last 65,536."""
+    per distinct word of the stream's last 65,536 (`_plain_term`, `_WORD_TERMS`)."""
     first = token[0]
     if first.isdigit():
         return ("Y:" if _YEAR.fullmatch(token) else "N:") + token
@@ -284,14 +320,32 @@ def _plain_term(token: str) -> str:
     return ""
 
 
+_plain_term = cache_short(maxsize=65_536, max_chars=CACHED_TOKEN_CHARS)(_term_of_plain)
+
+
+def _word_term(token: str) -> str:
+    """The term of a token of a spaced script: "" for a capitalized one (a name or a sentence
+    start, counted by `_count_names`)."""
+    return "" if token[0].isupper() else _term_of_plain(token)
+
+
+def _may_be_name(token: str) -> bool:
+    """Whether a token of a spaced script may be part of a name: capitalized, no stopword."""
+    return token[0].isupper() and token.lower() not in STOPWORDS
+
+
+_WORD_TERMS = ShortMemo(_word_term, maxsize=65_536, max_chars=CACHED_TOKEN_CHARS)
+_MAY_BE_NAME = ShortMemo(_may_be_name, maxsize=65_536, max_chars=CACHED_TOKEN_CHARS)
+
+
 def _count_names(tokens: list[str], names: set[str], counts: dict[str, float]) -> None:
     """Add the name spans: runs of adjacent tokens in `names` (breaks are tokens too, so a
-    run never crosses a sentence). The positions are found and each name lowered once, in C
-    iterators and a dictionary: a text has hundreds of them."""
+    run never crosses a sentence). The positions are found in C iterators and each name is
+    lowered (and its possessive dropped) once: a text has hundreds of them."""
     get = counts.get
     positions = list(compress(range(len(tokens)), map(names.__contains__, tokens)))
     positions.append(-2)  # ends the last run
-    words = {name: _possessive(name.lower()) for name in names}
+    words = {name: name.lower().removesuffix("'s").removesuffix("’s") for name in names}
     start = previous = positions[0]
     for i in positions[1:]:
         if i == previous + 1:
@@ -311,10 +365,6 @@ def _count_names(tokens: list[str], names: set[str], counts: dict[str, float]) -
             term = "E:" + " ".join(span)
             counts[term] = get(term, 0.0) + ENTITY_WEIGHT
         start = previous = i
-
-
-def _possessive(word: str) -> str:
-    return word.removesuffix("'s").removesuffix("’s")
 
 
 @cache_short(maxsize=65_536, max_chars=CACHED_TOKEN_CHARS)
