@@ -1,4 +1,5 @@
-"""An LRU cache for a function of one string that keeps only short strings.
+"""Caches for a function of one string that keep only short strings: an LRU cache
+(`cache_short`), and a dictionary memo for lookups from C (`ShortMemo`).
 
 The stages cache what they compute per word or phrase (a term, a stem, a run's syllables):
 the same words come back in every text. A cache of tens of thousands of entries also kept

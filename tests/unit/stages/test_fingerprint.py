@@ -4,6 +4,7 @@ import re
 import time
 import tracemalloc
 import unicodedata
+from typing import Literal
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from newsflow.stages.fingerprint import (
     _collapse,
+    _unified_before_nfkc,
     _unify,
     fingerprint,
     normalize_text,
@@ -338,3 +340,40 @@ def test_a_letter_replaced_before_a_mark_composes_with_it(written: str, plain: s
     once = normalize_text(written)
     assert normalize_text(once) == once == normalize_text(plain)
     assert unify_letters(unify_letters(written)) == unify_letters(written)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["…", "½", "¼", "¾", "a", "e", ".", " ", "\u0301", "\u0308", "\u00b4", "ﬁ", "２", "é"]
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_an_ellipsis_or_a_fraction_written_as_nfkc_writes_it_changes_no_normalization(
+    text: str,
+) -> None:
+    """They are replaced before the NFKC check; NFKC of the text is what it was."""
+    plain = text.replace("\u00b4", "'")
+    assert unify_letters(text) == unify_letters(plain)
+    nfkc = unicodedata.normalize("NFKC", plain)
+    assert unicodedata.normalize("NFKC", _unified_before_nfkc(text)) == nfkc
+    assert _unify(text) == _unify(nfkc)
+
+
+def test_a_text_whose_only_compatibility_characters_are_ellipses_and_halves_is_not_renormalized(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+    real = unicodedata.normalize
+
+    def counting(form: Literal["NFC", "NFD", "NFKC", "NFKD"], text: str) -> str:
+        calls.append(text)
+        return real(form, text)
+
+    monkeypatch.setattr("newsflow.stages.fingerprint.unicodedata.normalize", counting)
+    text = "Prices rose by 1½ points… and then ¼ more."
+    assert _unify(text) == "Prices rose by 11⁄2 points... and then 1⁄4 more."
+    assert unify_letters(text) == "Prices rose by 11⁄2 points... and then 1⁄4 more."
+    assert calls == []
