@@ -5,7 +5,8 @@
 stranger's key, another CA, and a file that is no certificate. `tls_listener(certs)` serves
 the broker certificate on a free port and answers as much Kafka as `tests/sasl_broker.py`
 (ApiVersions, the SASL handshake), enough for a client's first connect; it can also require a
-client certificate (mutual TLS), cap the TLS version, or answer nothing.
+client certificate (mutual TLS), cap the TLS version, narrow its cipher suites, or answer
+nothing.
 """
 
 from __future__ import annotations
@@ -124,14 +125,17 @@ def tls_listener(
     client_ca: Path | None = None,
     tls_version: ssl.TLSVersion = ssl.TLSVersion.MAXIMUM_SUPPORTED,
     answers: bool = True,
+    ciphers: str | None = None,
 ) -> Iterator[int]:
     """A port on `host` serving the broker certificate; closed at the end. With `client_ca`,
     a client must present a certificate that CA signed (Kafka's `ssl.client.auth=required`);
-    `tls_version` is the highest it speaks; unless `answers`, it reads requests and answers
-    none."""
+    `tls_version` is the highest it speaks, `ciphers` (OpenSSL's list) the TLS 1.2 suites it
+    takes; unless `answers`, it reads requests and answers none."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certs.broker)
     context.maximum_version = tls_version
+    if ciphers is not None:
+        context.set_ciphers(ciphers)
     if client_ca is not None:
         context.verify_mode = ssl.CERT_REQUIRED
         context.load_verify_locations(client_ca)

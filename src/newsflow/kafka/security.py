@@ -26,6 +26,7 @@ from kafka.version import __version__ as kafka_python_version
 
 from newsflow.config import ENV_PREFIX
 from newsflow.errors import ConfigError
+from newsflow.kafka.certificate_request import asks_for_client_certificate
 
 OPTIONS = {
     "security_protocol": "kafka_security_protocol",
@@ -209,7 +210,10 @@ def check_broker_certificate(
     Under TLS 1.3 the client's handshake is over before the broker has checked the client's
     certificate, and the broker's refusal comes at the client's first read: the ApiVersions
     request every kafka-python connection opens with is sent and its answer awaited, one
-    round trip where the broker takes the certificate."""
+    round trip where the broker takes the certificate. Under TLS 1.2 a listener that wants
+    a certificate and gets none ends the handshake with the handshake_failure of any failed
+    negotiation; whether it asked for one tells the two apart (`certificate_request`)."""
+    timeout = sock.gettimeout()
     try:
         with context.wrap_socket(sock, server_hostname=host.rstrip(".")) as tls:
             _ask_api_versions(tls)
@@ -222,10 +226,28 @@ def check_broker_certificate(
         ) from exc
     except ssl.SSLError as exc:
         alert = REFUSED_CLIENT_CERTIFICATE.get(exc.reason or "")
+        if alert is None and _wanted_a_certificate(exc, host, port, context, timeout, security):
+            alert = "handshake_failure"
         if alert is not None:
             raise ConfigError(_client_certificate_refused(host, port, alert, security)) from exc
     except OSError:
         pass
+
+
+def _wanted_a_certificate(
+    exc: ssl.SSLError,
+    host: str,
+    port: int,
+    context: ssl.SSLContext,
+    timeout: float | None,
+    security: Mapping[str, Any],
+) -> bool:
+    """Whether a TLS 1.2 handshake_failure, with no client certificate set, is the listener
+    refusing to go on without one (mutual TLS): it asked for one. The same alert ends any
+    failed negotiation (no cipher suite in common): that stays the clients' to meet."""
+    if exc.reason != "SSLV3_ALERT_HANDSHAKE_FAILURE" or security.get("ssl_certfile"):
+        return False
+    return asks_for_client_certificate(host, port, context, timeout)
 
 
 def _ask_api_versions(tls: ssl.SSLSocket) -> None:

@@ -321,19 +321,44 @@ def test_an_expired_client_certificate_stops_the_first_connect(certs: Certs) -> 
     )
 
 
+@pytest.mark.parametrize(
+    ("tls_version", "alert"),
+    [
+        (ssl.TLSVersion.TLSv1_3, "certificate_required"),
+        (ssl.TLSVersion.TLSv1_2, "handshake_failure"),
+    ],
+    ids=["TLS 1.3", "TLS 1.2"],
+)
 def test_a_listener_that_requires_a_client_certificate_and_gets_none_stops_the_first_connect(
-    certs: Certs,
+    certs: Certs, tls_version: ssl.TLSVersion, alert: str
 ) -> None:
-    """TLS 1.3's certificate_required. (Under TLS 1.2, an OpenSSL listener sends the
-    handshake_failure of any failed negotiation, which names no certificate: left to the
-    clients.)"""
-    with tls_listener(certs, client_ca=certs.ca) as port:
+    """TLS 1.3 says certificate_required. Under TLS 1.2 an OpenSSL listener sends the
+    handshake_failure of any failed negotiation, which names no certificate, and the check
+    took it for an outage: the listener's CertificateRequest, in the clear under TLS 1.2,
+    says what it wanted."""
+    with tls_listener(certs, client_ca=certs.ca, tls_version=tls_version) as port:
         message = refused_at_connect(mutual(port, certs))
     assert message == (
         f"the broker at localhost:{port} requires a client certificate (mutual TLS), and none "
-        "is set (certificate_required): set NEWSFLOW_KAFKA_SSL_CERTFILE and "
+        f"is set ({alert}): set NEWSFLOW_KAFKA_SSL_CERTFILE and "
         "NEWSFLOW_KAFKA_SSL_KEYFILE, to a certificate signed by a CA the listener trusts"
     )
+
+
+def test_a_tls_1_2_handshake_failure_that_is_no_certificate_request_is_an_outage(
+    certs: Certs,
+) -> None:
+    """No cipher suite in common: the same handshake_failure, before the listener asked for
+    anything. Not a client certificate to set: left to the clients, which say what they
+    meet."""
+    with tls_listener(
+        certs,
+        client_ca=certs.ca,
+        tls_version=ssl.TLSVersion.TLSv1_2,
+        ciphers="ECDHE-ECDSA-AES128-SHA",  # SHA-1: Python's client offers none of those
+    ) as port:
+        kafka = mutual(port, certs)
+        check_at_broker(kafka.servers, kafka.security, attempt_timeout=0.5)
 
 
 def test_a_client_certificate_the_broker_trusts_is_taken_without_waiting_for_a_timeout(
