@@ -2,8 +2,9 @@
 
 ApiVersions, then SaslHandshake (it enables PLAIN only), then SaslAuthenticate: the password
 `PASSWORD` is taken, any other refused with error 58 (SASL_AUTHENTICATION_FAILED), as Apache
-Kafka refuses it. Anything after that is not answered. Tansu, the local broker, has no SASL;
-this is what lets a test see kafka-python's own handshake refused.
+Kafka refuses it. Anything after that is not answered. Made to stall, it answers no
+SaslAuthenticate while its `stall` event is set: a broker overloaded, or half up. Tansu, the
+local broker, has no SASL; this is what lets a test see kafka-python's own handshake refused.
 """
 
 from __future__ import annotations
@@ -62,14 +63,19 @@ def _answer(api_key: int, version: int, correlation_id: int, body: bytes) -> byt
     return None
 
 
-def serve(connection: socket.socket) -> None:
+def serve(connection: socket.socket, stall: threading.Event | None = None) -> None:
     """Answer ApiVersions and the SASL handshake on `connection` (the TLS listener's too),
-    until a request this broker does not know; then close it."""
+    until a request this broker does not know; then close it. While `stall` is set, a
+    SaslAuthenticate gets no answer: the connection is held until the client goes."""
     try:
         while True:
             (size,) = struct.unpack(">i", _read(connection, 4))
             request = _read(connection, size)
             api_key, version, correlation_id = struct.unpack(">hhi", request[:8])
+            if api_key == SASL_AUTHENTICATE and stall is not None and stall.is_set():
+                while connection.recv(4096):
+                    pass
+                return
             answer = _answer(api_key, version, correlation_id, request)
             if answer is None:
                 return
@@ -110,8 +116,9 @@ def accepting(
 
 
 @contextmanager
-def sasl_broker() -> Iterator[str]:
-    """A fake SASL_PLAINTEXT listener on 127.0.0.1; yields its `host:port`."""
+def sasl_broker(stall: threading.Event | None = None) -> Iterator[str]:
+    """A fake SASL_PLAINTEXT listener on 127.0.0.1; yields its `host:port`. While `stall` is
+    set, it answers no credentials."""
     server = socket.create_server(("127.0.0.1", 0))
-    with accepting(server, serve, "sasl-broker"):
+    with accepting(server, lambda connection: serve(connection, stall), "sasl-broker"):
         yield f"127.0.0.1:{server.getsockname()[1]}"

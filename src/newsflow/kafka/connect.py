@@ -128,10 +128,11 @@ class BackgroundProducer:
 
     def _connect_until_made(self) -> None:
         while wait_for_broker(self._settings, self._closed):
-            check_at_broker(self._settings.servers, self._settings.security)
             try:
+                check_at_broker(self._settings.servers, self._settings.security)
                 producer = self._build()
-            except KafkaError as exc:  # takes connections, but no client could be made
+            except KafkaError as exc:  # takes connections, but no client could be made, or
+                # the credentials got no answer in time
                 log.error(BROKER_SILENT, exc)
                 self._closed.wait(self._retry_delay)
                 continue

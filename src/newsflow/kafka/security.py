@@ -19,7 +19,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from kafka.cluster import collect_hosts
-from kafka.errors import SaslAuthenticationFailedError, UnsupportedSaslMechanismError
+from kafka.errors import (
+    KafkaTimeoutError,
+    RequestTimedOutError,
+    SaslAuthenticationFailedError,
+    UnsupportedSaslMechanismError,
+)
 from kafka.net import KafkaConnectionManager, NetworkSelector
 from kafka.protocol.metadata import ApiVersionsRequest
 from kafka.version import __version__ as kafka_python_version
@@ -279,22 +284,25 @@ def _client_certificate_refused(
 
 
 CREDENTIALS_TIMEOUT_MS = 10_000
-"""How long the credentials check waits for a broker to answer; one that does not is left to
-the clients (a broker still starting is waited for, not refused)."""
+"""How long the credentials check waits for a broker to answer; one that does not is an
+outage (a broker still starting, or overloaded, is waited for, not refused)."""
 
 
-def check_credentials(servers: list[str], security: Mapping[str, Any]) -> None:
+def check_credentials(servers: list[str], security: Mapping[str, Any]) -> bool:
     """One connection to a server of `servers` (kafka-python picks one of the list at random:
     `check_at_broker` gives the one that took its connection), authenticated as the clients
-    will; a `ConfigError` when the broker refuses the credentials or does not enable the
-    mechanism.
+    will: True when the broker took the credentials (or there are none), False when they
+    could not be tried (the connection refused or closed: left to the clients, which wait for
+    the broker); a `ConfigError` when the broker refuses the credentials or does not enable
+    the mechanism; a retriable `KafkaTimeoutError`, an outage, when it did not answer within
+    `CREDENTIALS_TIMEOUT_MS`.
 
-    kafka-python 3.0.12 retries both as outages until its bootstrap times out (30 s), then
-    raises a retriable `KafkaTimeoutError`: the worker was restarted to be refused again, for
-    ever. Its own connection machinery (`kafka.net`) is used here, so the check is the
-    clients' handshake itself. Anything else (no answer, refused) is left to the clients."""
+    kafka-python 3.0.12 retries a refusal as an outage until its bootstrap times out (30 s),
+    then raises a retriable `KafkaTimeoutError`: the worker was restarted to be refused again,
+    for ever. Its own connection machinery (`kafka.net`) is used here, so the check is the
+    clients' handshake itself."""
     if security.get("security_protocol") not in SASL_PROTOCOLS:
-        return
+        return True
     net = NetworkSelector()
     manager = KafkaConnectionManager(net, bootstrap_servers=servers, **security)
     first = manager.cluster.bootstrap_brokers()[0]
@@ -317,11 +325,17 @@ def check_credentials(servers: list[str], security: Mapping[str, Any]) -> None:
             f"({exc}): check the mechanism, and that {variable('security_protocol')} is the "
             "listener's"
         ) from exc
+    except (KafkaTimeoutError, RequestTimedOutError) as exc:  # not cached as accepted
+        raise KafkaTimeoutError(
+            f"the broker at {first.host}:{first.port} did not answer the SASL handshake within "
+            f"{CREDENTIALS_TIMEOUT_MS / 1000:g} s"
+        ) from exc
     except Exception:  # an outage, a broker still starting: the clients wait for it, and say
-        pass
+        return False
     finally:
         manager.close()
         net.close()
+    return True
 
 
 def _names(options: list[str]) -> str:
@@ -338,7 +352,9 @@ def check_at_broker(
     """With TLS or SASL, once per process and settings: the first bootstrap server that takes a
     connection is asked as the clients will ask it (its certificate verified, the client's
     offered, the SASL credentials tried), a `ConfigError` for what it refuses. A server that
-    takes none is left to the clients, which wait for it and say so.
+    takes none is left to the clients, which wait for it and say so; one that does not answer
+    the credentials within `CREDENTIALS_TIMEOUT_MS` raises a retriable `KafkaTimeoutError`,
+    an outage. Only settings a broker took are remembered: the next client checks again.
 
     The services check at start-up; without this, the commands (`topics create`, the
     Kubernetes init container; `publish`, `replay`, `tail`) met a certificate that does not
@@ -360,6 +376,7 @@ def check_at_broker(
                 check_broker_certificate(sock, host, port, context, security)
         # this server, not the list: kafka-python shuffles it, and a server that is down
         # would pass the credentials unchecked
-        check_credentials([f"[{host}]:{port}" if ":" in host else f"{host}:{port}"], security)
-        _ACCEPTED.add(key)
+        server = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        if check_credentials([server], security):
+            _ACCEPTED.add(key)
         return

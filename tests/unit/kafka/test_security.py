@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from kafka.errors import KafkaTimeoutError
 from tests.sasl_broker import PASSWORD as BROKER_PASSWORD
 from tests.sasl_broker import sasl_broker
 from tests.tls_certs import KEY_PASSWORD, Certs, make_certs, tls_listener
@@ -24,6 +25,7 @@ from tests.tls_certs import KEY_PASSWORD, Certs, make_certs, tls_listener
 from newsflow.cli import main
 from newsflow.config import resolve
 from newsflow.errors import CONFIG_ERROR_EXIT, ConfigError
+from newsflow.kafka import security
 from newsflow.kafka.connect import BackgroundProducer, wait_for_broker
 from newsflow.kafka.localbroker import free_port
 from newsflow.kafka.security import check_at_broker, check_credentials
@@ -433,6 +435,64 @@ def test_sasl_credentials_the_broker_takes_pass() -> None:
 def test_a_sasl_broker_that_is_down_is_left_to_the_clients_to_wait_for() -> None:
     kafka = sasl(f"127.0.0.1:{free_port()}", "not-the-password")
     check_credentials(kafka.servers, kafka.security)
+
+
+@pytest.fixture
+def quick_credentials_check(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The credentials check waits 0.5 s for an answer, not its 10 s."""
+    monkeypatch.setattr(security, "CREDENTIALS_TIMEOUT_MS", 500)
+    return 500
+
+
+def test_sasl_credentials_without_an_answer_in_time_are_an_outage_checked_again(
+    quick_credentials_check: int,
+) -> None:
+    """No answer to the credentials within the check's timeout is a retriable timeout, as a
+    broker that is down: the caller waits and tries again, and checks again. The settings were
+    taken as accepted for the rest of the process, and a refusal after the broker came back
+    was left to kafka-python's 30 s timeout, for ever."""
+    stall = threading.Event()
+    stall.set()
+    with sasl_broker(stall) as bootstrap:
+        kafka = sasl(bootstrap, "not-the-password")
+        started = time.monotonic()
+        with pytest.raises(KafkaTimeoutError) as raised:
+            check_at_broker(kafka.servers, kafka.security)
+        assert time.monotonic() - started < 3
+        assert raised.value.retriable
+        assert str(raised.value) == (
+            f"KafkaTimeoutError: the broker at {bootstrap} did not answer the SASL handshake "
+            "within 0.5 s"
+        )
+        stall.clear()
+        with pytest.raises(ConfigError, match=f"the broker at {bootstrap} refused the SASL"):
+            check_at_broker(kafka.servers, kafka.security)
+
+
+def test_the_intake_waits_for_a_broker_that_does_not_answer_the_credentials(
+    quick_credentials_check: int,
+) -> None:
+    """The intake's producer is built once the broker took the credentials: a stalled broker
+    is retried as an outage, neither taken as accepted nor the end of the connecting thread."""
+    stall = threading.Event()
+    stall.set()
+    built: list[argparse.Namespace] = []
+
+    def build() -> argparse.Namespace:
+        built.append(argparse.Namespace(close=lambda timeout=None: None))
+        return built[-1]
+
+    with sasl_broker(stall) as bootstrap:
+        kafka = sasl(bootstrap, BROKER_PASSWORD)
+        background = BackgroundProducer(kafka, build, retry_delay=0.1)
+        try:
+            time.sleep(1.5)
+            assert background._thread.is_alive() and built == []
+            stall.clear()
+            background._thread.join(5)
+            assert built and background.connected
+        finally:
+            background.close()
 
 
 def test_every_security_variable_is_a_setting() -> None:
