@@ -156,6 +156,32 @@ def test_the_ingest_health_check_asks_the_metrics_port(
         server.stop()
 
 
+@pytest.mark.parametrize("metrics_port", [None, "", "0"], ids=["unset", "emptied", "0"])
+def test_the_ingest_health_check_asks_the_intake_port_without_a_metrics_port_to_ask(
+    metrics_port: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NEWSFLOW_METRICS_PORT=0 puts the probes' own listener on any free port, which the check
+    cannot know; they are on the intake's port too. The check asked port 0: a working
+    container was marked unhealthy."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    server = HealthServer("127.0.0.1", 0, ready=lambda: (True, {}), routes={})
+    server.start()
+    try:
+        env = {
+            **os.environ,
+            "NEWSFLOW_HTTP_HOST": "127.0.0.1",
+            "NEWSFLOW_HTTP_PORT": str(server.port),
+        }
+        env.pop("NEWSFLOW_METRICS_PORT", None)
+        if metrics_port is not None:
+            env["NEWSFLOW_METRICS_PORT"] = metrics_port
+        command = health_command("ingest")
+        checked = subprocess.run([sys.executable, *command[1:]], env=env, timeout=20)
+        assert checked.returncode == 0
+    finally:
+        server.stop()
+
+
 def test_build_context_sends_only_what_the_images_need() -> None:
     text = (ROOT / ".dockerignore").read_text()
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
