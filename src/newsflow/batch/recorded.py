@@ -47,6 +47,9 @@ FRESH_LIMIT = 65_536
 """The keys this run takes on are kept in a set until it holds this many, or a sixteenth of
 the keys in the sorted array if more, then merged into it."""
 
+MERGE_CHUNK = 16_384
+"""Keys of the sorted array moved at a time as the set is merged into it (256 KiB)."""
+
 
 class Recorded:
     """The identities of the inputs whose outcome the output files hold, or which this run
@@ -56,8 +59,9 @@ class Recorded:
     10 million; a set of `int`s took 70–78 bytes each). Those this run takes on go into a
     set (about 100 bytes each), merged into the array once it holds more than `fresh_limit`
     keys or a sixteenth of the array, which bounds the set to about 6 bytes for each key
-    held. Every key keeps its 128 bits: a key cut shorter could take two inputs for one, and
-    skip the second."""
+    held. The merge grows the array where it is and moves its keys a chunk at a time: a
+    merged copy beside it doubled it for a moment. Every key keeps its 128 bits: a key cut
+    shorter could take two inputs for one, and skip the second."""
 
     def __init__(self, keys: Iterable[int] = (), *, fresh_limit: int = FRESH_LIMIT) -> None:
         self._keep(_sorted_unique(bytearray(b"".join(key.to_bytes(16) for key in keys))))
@@ -73,9 +77,10 @@ class Recorded:
         recorded._keep(_sorted_unique(packed))
         return recorded
 
-    def _keep(self, keys: NDArray[np.void]) -> None:
-        self._sorted = keys
-        self._bytes = keys.view(np.uint8).data  # a key's bytes, read without a copy
+    def _keep(self, buffer: bytearray) -> None:
+        self._buffer = buffer
+        self._sorted = np.frombuffer(buffer, KEY)  # over the buffer's memory, no copy
+        self._bytes = memoryview(buffer)  # a key's bytes, read without a copy
 
     def __len__(self) -> int:
         return len(self._sorted) + len(self._fresh)
@@ -104,16 +109,52 @@ class Recorded:
 
     def _merge(self) -> None:
         """The set's keys into the sorted array (none is in it: each was looked up first)."""
-        fresh = np.frombuffer(b"".join(sorted(self._fresh)), KEY)
-        self._keep(np.insert(self._sorted, self._sorted.searchsorted(fresh), fresh))
+        # (a join took an 80-byte buffer record for each key: 5 times the keys' own bytes)
+        fresh = np.fromiter(self._fresh, "S16", len(self._fresh)).view(KEY)
+        fresh.sort()
+        buffer, held = self._buffer, len(self._sorted)
+        del self._sorted, self._bytes  # no view of the buffer left: it can grow
+        merge_in_place(buffer, held, fresh)
+        self._keep(buffer)
         self._fresh.clear()
 
 
-def _sorted_unique(packed: bytearray) -> NDArray[np.void]:
+def merge_in_place(
+    buffer: bytearray, held: int, fresh: NDArray[np.void], *, chunk: int = MERGE_CHUNK
+) -> None:
+    """Merge the sorted keys `fresh` into `buffer`, which holds `held` sorted keys and no view:
+    the buffer grows by their size (a large block grows where it is mapped, or is moved, not
+    copied beside itself), then its keys are moved to their places from the end, `chunk` at
+    a time, each chunk with the fresh keys that fall among it. A chunk's place begins where it
+    is or further on, over keys already moved: never over one still to move."""
+    buffer += fresh.data  # room for them (a copy of them, moved over)
+    keys = np.frombuffer(buffer, KEY)
+    at = keys[:held].searchsorted(fresh)  # fresh[i] goes before keys[at[i]]
+    placing, end = len(fresh), held  # fresh[:placing] and keys[:end] still to move
+    while placing:
+        start = max(0, end - chunk)
+        first = int(at[:placing].searchsorted(start))  # fresh[first:placing] fall in the chunk
+        merged = np.insert(keys[start:end], at[first:placing] - start, fresh[first:placing])
+        keys[start + first : start + first + len(merged)] = merged
+        placing, end = first, start  # keys before the chunk, with no fresh key before them,
+        # are in their places already
+
+
+def _sorted_unique(packed: bytearray) -> bytearray:
+    """`packed` sorted, each key once (repeats moved out in place, chunk by chunk)."""
     keys = np.frombuffer(packed, KEY)  # over the bytearray's memory, writable
     keys.sort()
     repeated = keys[1:] == keys[:-1]
-    return np.delete(keys, np.flatnonzero(repeated) + 1) if repeated.any() else keys
+    if not repeated.any():
+        return packed
+    kept = 1
+    for start in range(1, len(keys), MERGE_CHUNK):
+        new = keys[start : start + MERGE_CHUNK][~repeated[start - 1 : start - 1 + MERGE_CHUNK]]
+        keys[kept : kept + len(new)] = new
+        kept += len(new)
+    del keys
+    del packed[kept * KEY.itemsize :]
+    return packed
 
 
 def read_recorded(paths: Iterable[Path]) -> tuple[Recorded, list[str]]:
