@@ -12,7 +12,8 @@ grows with it). Then, in this process:
 - reads them as a run does (`read_recorded`): CPU seconds, and the resident memory it took (VmRSS
   after less before, and the peak, VmHWM reset before, less before);
 - admits `--admits` inputs whose outcome is not recorded (new article ids), then as many whose
-  outcome is: CPU microseconds per `Recorded.admit`, the time to build the event taken off;
+  outcome is: CPU microseconds per `Recorded.admit`, the time to build the event taken off,
+  and the resident memory the first took (grown, and at the peak);
 - reads them again under tracemalloc: the bytes held after and at the peak, and those that
   `--admits` new inputs add (what a run of that many inputs grows by).
 """
@@ -126,7 +127,11 @@ def measure(folder: Path, *, outcomes: int, admits: int) -> dict[str, Any]:
     }
     fresh = range(outcomes, outcomes + admits)
     known = list(islice((n for n in range(outcomes) if _kind(n) != "rejected"), admits))
+    Path("/proc/self/clear_refs").write_text("5")
+    rss = _status("VmRSS")
     figures["admit_new_us"] = _seconds_per_admit(recorded, fresh) * 1e6
+    figures["admitted_rss_grown"] = _status("VmRSS") - rss
+    figures["admitted_rss_peak_grown"] = _status("VmHWM") - rss
     if recorded.skipped:
         raise AssertionError(f"{recorded.skipped} inputs not recorded were skipped")
     figures["admit_recorded_us"] = _seconds_per_admit(recorded, known) * 1e6
@@ -185,7 +190,9 @@ def report(figures: dict[str, Any]) -> str:
             f"{figures['admit_recorded_us']:.2f} µs one recorded ({admits:,} and "
             f"{figures['skipped']:,})",
             f"{admits:,} admitted      +{figures['admitted_held'] / MIB:,.1f} MiB held, peak "
-            f"+{figures['admitted_peak'] / MIB:,.1f} MiB (tracemalloc)",
+            f"+{figures['admitted_peak'] / MIB:,.1f} MiB (tracemalloc); RSS "
+            f"+{figures['admitted_rss_grown'] / MIB:,.1f} MiB, peak "
+            f"+{figures['admitted_rss_peak_grown'] / MIB:,.1f}",
         ]
     )
 
