@@ -36,7 +36,8 @@ def cache_short(
 class ShortMemo(dict[str, T]):
     """A function's results for short strings, looked up as a dictionary's items: from C
     (`map(memo.__getitem__, words)`), with no Python call per hit. A string longer than
-    `max_chars` is computed each time; once `maxsize` are kept, the older half is forgotten."""
+    `max_chars` is computed each time; once `maxsize` are kept, the older half is forgotten
+    (by insertion: no lookup moves a string up). Safe to share between threads."""
 
     def __init__(self, function: Callable[[str], T], *, maxsize: int, max_chars: int) -> None:
         super().__init__()
@@ -49,6 +50,6 @@ class ShortMemo(dict[str, T]):
         if len(text) <= self.max_chars:
             if len(self) >= self.maxsize:
                 for older in list(self)[: self.maxsize // 2]:
-                    del self[older]
+                    self.pop(older, None)  # (another thread may have forgotten it first)
             self[text] = found
         return found
