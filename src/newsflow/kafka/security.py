@@ -205,8 +205,9 @@ def check_broker_certificate(
     port: int,
     context: ssl.SSLContext,
     security: Mapping[str, Any],
-) -> None:
-    """A TLS handshake on a connection to a broker, then kafka-python's first request; a
+) -> bool:
+    """A TLS handshake on a connection to a broker, then kafka-python's first request: True
+    when the broker answered it (it took the certificates), False when it did not; a
     `ConfigError` when the broker's certificate fails verification (a CA that did not sign
     it, a name it does not carry, expired), or the broker refuses the client's (mutual TLS):
     trying again cannot help, and kafka-python would retry either as an outage. Anything else
@@ -221,7 +222,7 @@ def check_broker_certificate(
     timeout = sock.gettimeout()
     try:
         with context.wrap_socket(sock, server_hostname=host.rstrip(".")) as tls:
-            _ask_api_versions(tls)
+            return _ask_api_versions(tls)
     except ssl.SSLCertVerificationError as exc:
         raise ConfigError(
             f"the broker at {host}:{port} presented a certificate that does not verify "
@@ -237,6 +238,7 @@ def check_broker_certificate(
             raise ConfigError(_client_certificate_refused(host, port, alert, security)) from exc
     except OSError:
         pass
+    return False
 
 
 def _wanted_a_certificate(
@@ -255,7 +257,8 @@ def _wanted_a_certificate(
     return asks_for_client_certificate(host, port, context, timeout)
 
 
-def _ask_api_versions(tls: ssl.SSLSocket) -> None:
+def _ask_api_versions(tls: ssl.SSLSocket) -> bool:
+    """Whether the broker answered kafka-python's first request (its alert is raised)."""
     request = ApiVersionsRequest(
         version=ApiVersionsRequest.max_version,
         client_software_name="kafka-python",
@@ -264,7 +267,7 @@ def _ask_api_versions(tls: ssl.SSLSocket) -> None:
     request.with_header(correlation_id=1, client_id="newsflow")
     with contextlib.suppress(OSError):  # a broker that refused may have closed: its alert is read
         tls.sendall(bytes(request.encode(framed=True, header=True)))
-    tls.recv(1)  # the answer's first byte, or the broker's alert (raised), or nothing: closed
+    return tls.recv(1) != b""  # the answer's first byte, or the alert (raised), or closed
 
 
 def _client_certificate_refused(
@@ -372,11 +375,12 @@ def check_at_broker(
         except OSError:  # refused, unreachable: the next, else the clients' wait
             continue
         with sock:
-            if context is not None:
-                check_broker_certificate(sock, host, port, context, security)
+            answered = context is None or check_broker_certificate(
+                sock, host, port, context, security
+            )
         # this server, not the list: kafka-python shuffles it, and a server that is down
         # would pass the credentials unchecked
         server = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        if check_credentials([server], security):
+        if check_credentials([server], security) and answered:
             _ACCEPTED.add(key)
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
+import socket
 import ssl
 import threading
 import time
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 import pytest
 from kafka.errors import KafkaTimeoutError
 from tests.sasl_broker import PASSWORD as BROKER_PASSWORD
-from tests.sasl_broker import sasl_broker
+from tests.sasl_broker import accepting, sasl_broker
 from tests.tls_certs import KEY_PASSWORD, Certs, make_certs, tls_listener
 
 from newsflow.cli import main
@@ -390,6 +391,41 @@ def test_a_listener_that_refuses_nothing_but_does_not_answer_is_an_outage(
         kafka = mutual(port, certs, str(certs.client_cert))
         assert wait_for_broker(kafka, bounded(), attempt_timeout=0.5) is True
         check_at_broker(kafka.servers, kafka.security, attempt_timeout=0.5)
+
+
+def test_a_tls_listener_that_did_not_answer_the_check_is_checked_again(certs: Certs) -> None:
+    """A broker still starting takes the connection and says nothing: left to the clients as
+    an outage, and not remembered as accepted (only settings a broker took are), so the next
+    client's check meets the broker's refusal of the client certificate. It was remembered,
+    and the refusal left to kafka-python's retries, for ever."""
+    refusing = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    refusing.load_cert_chain(certs.broker)
+    refusing.verify_mode = ssl.CERT_REQUIRED
+    refusing.load_verify_locations(certs.other_ca)  # not the client certificate's CA
+    starting = threading.Event()
+    starting.set()
+
+    def handle(connection: socket.socket) -> None:
+        connection.settimeout(5)
+        try:
+            if starting.is_set():
+                while connection.recv(4096):  # until the client goes
+                    pass
+            else:
+                with refusing.wrap_socket(connection, server_side=True) as tls:
+                    tls.recv(4096)
+        except OSError:
+            pass
+        finally:
+            connection.close()
+
+    server = socket.create_server(("127.0.0.1", 0))
+    with accepting(server, handle, "starting-listener"):
+        kafka = mutual(server.getsockname()[1], certs, str(certs.client_cert))
+        check_at_broker(kafka.servers, kafka.security, attempt_timeout=0.3)
+        starting.clear()
+        with pytest.raises(ConfigError, match="refused the client certificate"):
+            check_at_broker(kafka.servers, kafka.security, attempt_timeout=0.3)
 
 
 # --- SASL credentials, at the first connect (a fake broker: Tansu has no SASL) ------------
