@@ -172,11 +172,11 @@ def _process_into(
             tick()
 
         try:
-            with _terminated_as_interrupted():
+            with _terminated_as_interrupted() as stops:
                 outcomes = process_items(
                     items, store=store, settings=settings, clock=_utc_now, recorded=recorded
                 )
-                write_outcomes(outcomes, out, on_outcome=on_outcome)
+                write_outcomes(outcomes, out, on_outcome=on_outcome, whole=stops.held)
         except (KeyboardInterrupt, NewsflowError) as exc:
             if summary.total or not isinstance(exc, ConfigError):  # (the error says it all)
                 print(stopped_note(out, written=summary.total), file=sys.stderr)
@@ -206,23 +206,52 @@ def starts_per_cpu(workers: int) -> int:
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the run stands, as Ctrl-C raises `KeyboardInterrupt`."""
+    """SIGTERM, raised where the run stands (`_Stops`), as Ctrl-C raises `KeyboardInterrupt`."""
+
+
+class _Stops:
+    """SIGTERM raised where the run stands as `Terminated`, as Ctrl-C raises
+    `KeyboardInterrupt`; both held while an outcome is written and counted (`held`) and
+    raised once it is, so that the note's count is what the files hold (a signal between
+    the two, on a loaded machine, left a line written and uncounted: "stopped before the
+    first outcome" over a file holding one)."""
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.pending: BaseException | None = None
+
+    def raise_or_hold(self, signum: int, frame: Any) -> None:
+        stop = Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+        if not self.holding:
+            raise stop
+        self.pending = self.pending or stop
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.pending is not None:
+            raise self.pending
 
 
 @contextmanager
-def _terminated_as_interrupted() -> Iterator[None]:
+def _terminated_as_interrupted() -> Iterator[_Stops]:
     """SIGTERM (a `timeout`, a job runner stopping the run) ends the run as Ctrl-C does: the
     outcomes decided so far are written out and the store closed. It ended it on the spot
     before, the outcomes still in the files' buffers unwritten, and without a word."""
-    before = signal.signal(signal.SIGTERM, _raise_terminated)
+    stops = _Stops()
+    caught = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # (not if ignored)
+        caught.append(signal.SIGINT)
+    before = {signum: signal.signal(signum, stops.raise_or_hold) for signum in caught}
     try:
-        yield
+        yield stops
     finally:
-        signal.signal(signal.SIGTERM, before)
-
-
-def _raise_terminated(signum: int, frame: Any) -> None:
-    raise Terminated
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 def stopped_note(out: Path, *, written: int) -> str:

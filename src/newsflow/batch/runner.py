@@ -10,7 +10,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -263,13 +263,20 @@ def dead_letter(
 
 
 def write_outcomes(
-    outcomes: Iterable[Outcome], out_dir: Path, *, on_outcome: Callable[[Outcome], None]
+    outcomes: Iterable[Outcome],
+    out_dir: Path,
+    *,
+    on_outcome: Callable[[Outcome], None],
+    whole: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> None:
     """Append each outcome's event to its file in `out_dir`, after an earlier run's outcomes
     (they were emptied; a day's run into the directory of the day before lost that day's, to
     which its duplicates pointed). The files are opened, made if need be, once the first
     outcome is in hand or the outcomes end: what stops a run before that — the extractor
-    processes unable to start, Ctrl-C while they start — leaves the directory as it was."""
+    processes unable to start, Ctrl-C while they start — leaves the directory as it was.
+    Each outcome's line is written and `on_outcome` told of it inside one `whole()`: the
+    command holds a signal there until both are done, so that what it counts is what the
+    files hold."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stream = iter(outcomes)
     first = next(stream, None)
@@ -280,5 +287,7 @@ def write_outcomes(
                 files[name] = stack.enter_context(open(out_dir / name, "ab"))
         for outcome in chain([first] if first is not None else [], stream):
             name, schema_kind = OUTPUT_FILES[outcome.kind]
-            files[name].write(encode(schema_kind, outcome.event) + b"\n")
-            on_outcome(outcome)
+            line = encode(schema_kind, outcome.event) + b"\n"
+            with whole():
+                files[name].write(line)
+                on_outcome(outcome)

@@ -917,3 +917,41 @@ def test_a_link_to_an_output_in_an_input_directory_is_not_read(tmp_path: Path, l
     assert process(inputs, "--out", out) == 0
     result = outcomes(out)
     assert (len(result["clean"]), len(result["duplicates"]), len(result["rejected"])) == (6, 1, 5)
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stop_just_after_an_outcome_is_written_counts_it_in_the_note(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    signum: int,
+    status: int,
+) -> None:
+    """SIGTERM or Ctrl-C came between an outcome's line and its count (a loaded machine, the
+    line flushed): the note said the files were "as they were" while they held that line."""
+    real_open = open
+
+    class SignalledAfterTheFirstLine:
+        def __init__(self, path: Path, mode: str) -> None:
+            self.file = real_open(path, mode)
+            self.signalled = False
+
+        def write(self, data: bytes) -> int:
+            written = self.file.write(data)
+            if not self.signalled:
+                self.signalled = True
+                os.kill(os.getpid(), signum)  # handled at the next line of Python
+            return written
+
+        def __enter__(self) -> "SignalledAfterTheFirstLine":
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.file.close()
+
+    monkeypatch.setattr(runner, "open", SignalledAfterTheFirstLine, raising=False)
+    out = tmp_path / "out"
+    assert main(["process", *map(str, SEEDS), "--out", str(out), "--quiet"]) == status
+    total = sum(len(events) for events in outcomes(out).values())
+    said = re.search(r"newsflow: stopped after (\d+) outcomes?: ", capsys.readouterr().err)
+    assert said is not None and int(said[1]) == total
