@@ -167,7 +167,8 @@ def test_a_queued_articles_time_limit_runs_from_when_the_child_could_start_on_it
 
 def test_an_article_whose_extractor_was_killed_is_retried_in_a_new_one() -> None:
     big = article("<html><body>" + PARAGRAPH * 3000 + "</body></html>", 1)
-    with Sandbox(max_attempts=2) as sandbox:
+    # (1.6 s alone: four times that under the suite's load passed the default 5 s limit)
+    with Sandbox(SandboxLimits(time_limit=60), max_attempts=2) as sandbox:
         sandbox.run(article(PARAGRAPH))
         sandbox.submit(big)
         sandbox.submit(article(PARAGRAPH * 3, 2))
@@ -197,7 +198,7 @@ def test_batch_extraction_retries_an_article_whose_extractor_was_killed(
     monkeypatch.setattr(newsflow.sandbox, "Sandbox", Recorded)
     big = article("<html><body>" + PARAGRAPH * 3000 + "</body></html>", 1)
     pages = [article(PARAGRAPH * 3), big, article(PARAGRAPH * 3, 2)]
-    results = extract_ordered(pages, lambda a: a, workers=1)
+    results = extract_ordered(pages, lambda a: a, workers=1, limits=SandboxLimits(time_limit=60))
     first = next(results)  # the child now holds the big page and the one behind it
     os.kill(made[0]._process.pid, signal.SIGKILL)
     rest = list(results)
