@@ -29,6 +29,31 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+class _ReadAfterOwnClose(logging.Filter):
+    """kafka-python 3.0.12 races its own close; this says so at DEBUG, without a traceback.
+
+    A transport closed from the client's thread sets its socket to None while the network
+    thread's read task sits between "readable" and `recv()`; the read then logs "Error receiving
+    network data" at ERROR with an AttributeError traceback, on a clean shutdown. The socket was
+    being closed on purpose and the read's error is dropped by the closed transport. Any other
+    receive error stays an ERROR with its traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if not (
+            isinstance(error, AttributeError)
+            and error.obj is None
+            and error.name == "recv"
+            and "Error receiving network data" in str(record.msg)
+        ):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        record.exc_info = record.exc_text = None
+        record.msg = f"{record.msg} (socket already closed by the client: not an error)"
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
 def configure_logging(*, json: bool, level: str = "INFO") -> None:
     """Route all loggers to stderr; JSON for services, human-readable otherwise."""
     handler = logging.StreamHandler(sys.stderr)
@@ -42,3 +67,6 @@ def configure_logging(*, json: bool, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("kafka").setLevel(max(root.level, logging.WARNING))
+    transport = logging.getLogger("kafka.net.transport")
+    transport.filters[:] = [f for f in transport.filters if not isinstance(f, _ReadAfterOwnClose)]
+    transport.addFilter(_ReadAfterOwnClose())
