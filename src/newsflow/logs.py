@@ -29,14 +29,18 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-class _ReadAfterOwnClose(logging.Filter):
+_RACED_MESSAGES = ("%s: Error receiving network data", "%s: Error sending request data")
+
+
+class _IoAfterOwnClose(logging.Filter):
     """kafka-python 3.0.12 races its own close; this says so at DEBUG, without a traceback.
 
     A transport closed from the client's thread sets its socket to None while the network
-    thread's read task sits between "readable" and `recv()`; the read then logs "Error receiving
-    network data" at ERROR with an AttributeError traceback, on a clean shutdown. The socket was
-    being closed on purpose and the read's error is dropped by the closed transport. Any other
-    receive error stays an ERROR with its traceback.
+    thread's read task sits between "readable" and `recv()` (or its write task between two
+    `send()`s); the task then logs "Error receiving network data" (or "sending request data")
+    at ERROR with an AttributeError traceback, on a clean shutdown. The socket was being closed
+    on purpose and the closed transport drops the task's error. Any other receive or send error
+    stays an ERROR with its traceback.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -44,8 +48,8 @@ class _ReadAfterOwnClose(logging.Filter):
         if not (
             isinstance(error, AttributeError)
             and error.obj is None
-            and error.name == "recv"
-            and "Error receiving network data" in str(record.msg)
+            and error.name in ("recv", "send")
+            and str(record.msg).startswith(_RACED_MESSAGES)
         ):
             return True
         record.levelno, record.levelname = logging.DEBUG, "DEBUG"
@@ -68,5 +72,5 @@ def configure_logging(*, json: bool, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     logging.getLogger("kafka").setLevel(max(root.level, logging.WARNING))
     transport = logging.getLogger("kafka.net.transport")
-    transport.filters[:] = [f for f in transport.filters if not isinstance(f, _ReadAfterOwnClose)]
-    transport.addFilter(_ReadAfterOwnClose())
+    transport.filters[:] = [f for f in transport.filters if not isinstance(f, _IoAfterOwnClose)]
+    transport.addFilter(_IoAfterOwnClose())

@@ -62,3 +62,28 @@ def test_a_real_receive_error_is_still_logged_with_its_traceback(
     assert entry["level"] == "error"
     assert "Error receiving network data" in str(entry["msg"])
     assert "OSError" in str(entry["exc"])
+
+
+class _ClosedBetweenSends:
+    """A socket the client's thread closes while the network thread is sending to it."""
+
+    def __init__(self) -> None:
+        self.transport: KafkaTCPTransport | None = None
+
+    def send(self, chunk: memoryview) -> int:
+        assert self.transport is not None
+        self.transport._sock = None  # what KafkaTCPTransport._close does, from another thread
+        return 1
+
+
+def test_a_send_racing_kafka_pythons_own_close_logs_no_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sock = _ClosedBetweenSends()
+    transport = KafkaTCPTransport(net=None, sock=sock)
+    sock.transport = transport
+    transport._write_buffer.append(b"two bytes")
+    results = []
+    assert json_logged(capsys, lambda: results.append(transport._sock_send())) == []
+    [(sent, error)] = results
+    assert (sent, type(error).__name__) == (1, "KafkaConnectionError")
