@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -57,11 +58,13 @@ class Recorded:
 
     Those read from the files are a sorted array of 16-byte keys (16 bytes each, 153 MiB for
     10 million; a set of `int`s took 70–78 bytes each). Those this run takes on go into a
-    set (about 100 bytes each), merged into the array once it holds more than `fresh_limit`
-    keys or a sixteenth of the array, which bounds the set to about 6 bytes for each key
-    held. The merge grows the array where it is and moves its keys a chunk at a time: a
-    merged copy beside it doubled it for a moment. Every key keeps its 128 bits: a key cut
-    shorter could take two inputs for one, and skip the second."""
+    set (about 100 bytes each), merged into the array when it is full (`fresh_limit` keys or
+    a sixteenth of the array) and another comes, which bounds the set to about 6 bytes for
+    each key held. The merge grows the array where it is and moves its keys a chunk at a
+    time: a merged copy beside it doubled it for a moment. A merge stopped by an exception
+    leaves the keys held as they were (some of the set's in the array), the key being
+    admitted not taken on. Every key keeps its 128 bits: a key cut shorter could take two
+    inputs for one, and skip the second."""
 
     def __init__(self, keys: Iterable[int] = (), *, fresh_limit: int = FRESH_LIMIT) -> None:
         self._keep(_sorted_unique(bytearray(b"".join(key.to_bytes(16) for key in keys))))
@@ -96,9 +99,9 @@ class Recorded:
         if self._holds(key):
             self.skipped += 1
             return False
+        if len(self._fresh) >= max(self._fresh_limit, len(self._sorted) // 16):
+            self._merge()  # before the key is taken on: should it raise, the key is not
         self._fresh.add(key)
-        if len(self._fresh) > max(self._fresh_limit, len(self._sorted) // 16):
-            self._merge()
         return True
 
     def _holds(self, key: bytes) -> bool:
@@ -114,9 +117,15 @@ class Recorded:
         fresh.sort()
         buffer, held = self._buffer, len(self._sorted)
         del self._sorted, self._bytes  # no view of the buffer left: it can grow
-        merge_in_place(buffer, held, fresh)
-        self._keep(buffer)
-        self._fresh.clear()
+        try:
+            merge_in_place(buffer, held, fresh)
+        finally:  # merged, or stopped by an exception (the buffer still sorted): kept either way
+            self._keep(buffer)
+            placed = len(self._sorted) - held  # the last fresh keys, now in the array
+            if placed == len(fresh):
+                self._fresh.clear()
+            else:  # the others stay in the set, still to merge
+                self._fresh.difference_update(key.tobytes() for key in fresh[len(fresh) - placed :])
 
 
 def merge_in_place(
@@ -126,18 +135,31 @@ def merge_in_place(
     the buffer grows by their size (a large block grows where it is mapped, or is moved, not
     copied beside itself), then its keys are moved to their places from the end, `chunk` at
     a time, each chunk with the fresh keys that fall among it. A chunk's place begins where it
-    is or further on, over keys already moved: never over one still to move."""
-    buffer += fresh.data  # room for them (a copy of them, moved over)
-    keys = np.frombuffer(buffer, KEY)
-    at = keys[:held].searchsorted(fresh)  # fresh[i] goes before keys[at[i]]
+    is or further on, over keys already moved: never over one still to move.
+
+    Stopped by an exception (no memory for a chunk, an interrupt), it leaves the buffer sorted,
+    holding its keys and the last fresh keys it had placed (as many as it grew by), and
+    re-raises: the room between those still to move and those moved is taken out."""
     placing, end = len(fresh), held  # fresh[:placing] and keys[:end] still to move
-    while placing:
-        start = max(0, end - chunk)
-        first = int(at[:placing].searchsorted(start))  # fresh[first:placing] fall in the chunk
-        merged = np.insert(keys[start:end], at[first:placing] - start, fresh[first:placing])
-        keys[start + first : start + first + len(merged)] = merged
-        placing, end = first, start  # keys before the chunk, with no fresh key before them,
-        # are in their places already
+    buffer += fresh.data  # room for them (a copy of them, moved over)
+    keys: NDArray[np.void] | None = None
+    try:
+        keys = np.frombuffer(buffer, KEY)
+        at = keys[:held].searchsorted(fresh)  # fresh[i] goes before keys[at[i]]
+        while placing:
+            start = max(0, end - chunk)
+            first = int(at[:placing].searchsorted(start))  # fresh[first:placing] fall in it
+            merged = np.insert(keys[start:end], at[first:placing] - start, fresh[first:placing])
+            stop = start + first + len(merged)
+            keys[start + first : stop] = merged
+            placing, end = first, start  # (no call between: no interrupt can fall between)
+            # keys before the chunk, with no fresh key before them, are in their places already
+    except BaseException as exc:
+        # the buffer's views let go, those held by the frames that raised too: it can shrink
+        del keys
+        traceback.clear_frames(exc.__traceback__)
+        del buffer[end * KEY.itemsize : (end + placing) * KEY.itemsize]
+        raise
 
 
 def _sorted_unique(packed: bytearray) -> bytearray:
