@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ from deploy_support import (
     setting_default,
 )
 
+from newsflow.kafka.localbroker import free_port
 from newsflow.service.http import HealthServer
+from newsflow.tools.service_process import ServiceProcess
 
 Instruction = tuple[str, str]
 
@@ -98,6 +101,7 @@ def test_health_check_stop_signal_port_and_command(service: str) -> None:
     else:
         assert last(runtime, "EXPOSE") == str(port)
     assert "TMPDIR=/tmp" in last(runtime, "ENV")
+    assert "NEWSFLOW_PORTS_FILE=/tmp/" in last(runtime, "ENV")  # the one writable place
     assert last(runtime, "WORKDIR") == "/tmp"  # the default store file: not in the read-only /
     command = json.loads(last(runtime, "CMD"))
     assert command == [service]
@@ -180,6 +184,42 @@ def test_the_ingest_health_check_asks_the_intake_port_without_a_metrics_port_to_
         assert checked.returncode == 0
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_health_check_finds_a_service_started_on_any_free_port(
+    service: str, tmp_path: Path
+) -> None:
+    """With NEWSFLOW_HTTP_PORT=0 (and ingest's NEWSFLOW_METRICS_PORT 0) the service never said
+    which port it had: the check asked port 0, and a working container was marked unhealthy.
+    The image's NEWSFLOW_PORTS_FILE names the file the service writes its ports to."""
+    ports_file = tmp_path / "newsflow-ports.json"  # the image's is under /tmp
+    env = {
+        **os.environ,
+        "NEWSFLOW_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",  # none: /healthz answers before
+        "NEWSFLOW_HTTP_HOST": "127.0.0.1",
+        "NEWSFLOW_HTTP_PORT": "0",
+        "NEWSFLOW_METRICS_PORT": "0",
+        "NEWSFLOW_PORTS_FILE": str(ports_file),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }
+    if service == "extract":
+        del env["NEWSFLOW_METRICS_PORT"]  # ingest's own setting
+    command = health_command(service)
+    process = ServiceProcess(service, env, tmp_path / "service.log")
+    try:
+        deadline = time.monotonic() + 20  # the HEALTHCHECK's start period
+        while b"service started" not in (tmp_path / "service.log").read_bytes():
+            process.check_alive()
+            assert time.monotonic() < deadline, process.log_text()
+            time.sleep(0.1)
+        checked = subprocess.run(
+            [sys.executable, *command[1:]], env=env, timeout=20, capture_output=True
+        )
+        assert checked.returncode == 0, checked.stderr.decode()
+    finally:
+        process.stop()
+    assert not ports_file.exists()  # removed at exit: no port of a service gone is told
 
 
 def test_build_context_sends_only_what_the_images_need() -> None:

@@ -1,8 +1,11 @@
 """Settings: flag beats environment beats default; bad values fail at start-up, clearly."""
 
 import argparse
+import os
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -255,6 +258,30 @@ def test_an_http_address_that_cannot_be_served_is_a_configuration_error() -> Non
             HealthServer(
                 "127.0.0.1", port, ready=lambda: (True, {}), setting="NEWSFLOW_METRICS_PORT"
             )
+
+
+def test_a_ports_file_that_cannot_be_written_stops_the_service_before_it_starts(
+    tmp_path: Path,
+) -> None:
+    """A health check reading it would find no port: said at once, not found out as an
+    unhealthy container."""
+    env = {
+        **os.environ,
+        "NEWSFLOW_HTTP_HOST": "127.0.0.1",
+        "NEWSFLOW_HTTP_PORT": "0",
+        "NEWSFLOW_PORTS_FILE": str(tmp_path / "no-such-directory" / "ports.json"),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }
+    ran = subprocess.run(
+        [sys.executable, "-m", "newsflow", "extract"],
+        env=env,
+        cwd=tmp_path,  # (its embedded store's file, were it to start)
+        capture_output=True,
+        timeout=30,
+    )
+    assert ran.returncode == 2
+    assert b"NEWSFLOW_PORTS_FILE: cannot write" in ran.stderr
+    assert b"No such file or directory" in ran.stderr
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import logging
 import os
 import signal
@@ -37,6 +39,11 @@ def service_settings(*, group: str, port: int) -> tuple[Setting, ...]:
             tcp_port,
         ),
         Setting(
+            "ports_file",
+            "file the service writes the ports it listens on to (JSON), removed at exit: where "
+            "a health check finds a port given as 0 (none: no file)",
+        ),
+        Setting(
             "max_attempts",
             "tries of a message that raises before it is dead-lettered",
             3,
@@ -64,6 +71,7 @@ class ServiceConfig:
     workers: int
     http_host: str
     http_port: int
+    ports_file: str | None
     max_attempts: int
     shutdown_timeout: float
     log_level: str
@@ -80,6 +88,7 @@ class ServiceConfig:
             workers=values["workers"],
             http_host=values["http_host"],
             http_port=values["http_port"],
+            ports_file=values["ports_file"],
             max_attempts=values["max_attempts"],
             shutdown_timeout=values["shutdown_timeout"],
             log_level=values["log_level"],
@@ -229,7 +238,10 @@ def run_service(
                 setting="NEWSFLOW_METRICS_PORT",
             )
             servers.append(probes)
-    except ConfigError:  # the port is taken, the host is no address of this machine
+        ports = {"http_port": server.port, "metrics_port": probes.port if probes else None}
+        if config.ports_file:
+            write_ports(config.ports_file, ports)
+    except ConfigError:  # a port taken, the host no address here, the ports file unwritable
         for made in servers:
             made.close()
         cleanup_multiprocess(directory)
@@ -240,8 +252,7 @@ def run_service(
         "service started",
         extra={
             "service": config.service,
-            "http_port": server.port,
-            "metrics_port": probes.port if probes else None,
+            **ports,
             "workers": config.workers,
             "group": config.group_id,
             "input": config.input_topic,
@@ -254,7 +265,25 @@ def run_service(
     finally:
         for made in servers:
             made.stop()
+        if config.ports_file:
+            with contextlib.suppress(OSError):
+                os.remove(config.ports_file)
         cleanup_multiprocess(directory)
+
+
+def write_ports(path: str, ports: dict[str, int | None]) -> None:
+    """The ports the service listens on, as JSON, into the file at `path`: whole or not at all
+    (a health check reading it meanwhile finds the file before or none). `ConfigError` when it
+    cannot be written."""
+    part = f"{path}.part"
+    try:
+        with open(part, "w") as stream:
+            json.dump(ports, stream)
+        os.replace(part, path)
+    except OSError as exc:
+        raise ConfigError(
+            f"NEWSFLOW_PORTS_FILE: cannot write {path}: {exc.strerror or exc}"
+        ) from exc
 
 
 def all_settings(*groups: Iterable[Setting]) -> tuple[Setting, ...]:
