@@ -15,6 +15,7 @@ import contextlib
 import importlib.util
 import socket
 import ssl
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,8 @@ from kafka.errors import (
     UnsupportedSaslMechanismError,
 )
 from kafka.net import KafkaConnectionManager, NetworkSelector
+from kafka.net.connection import KafkaConnection
+from kafka.net.transport import KafkaSSLTransport, KafkaTCPTransport
 from kafka.protocol.metadata import ApiVersionsRequest
 from kafka.version import __version__ as kafka_python_version
 
@@ -292,53 +295,102 @@ outage (a broker still starting, or overloaded, is waited for, not refused)."""
 
 
 def check_credentials(servers: list[str], security: Mapping[str, Any]) -> bool:
-    """One connection to a server of `servers` (kafka-python picks one of the list at random:
-    `check_at_broker` gives the one that took its connection), authenticated as the clients
-    will: True when the broker took the credentials (or there are none), False when they
-    could not be tried (the connection refused or closed: left to the clients, which wait for
-    the broker); a `ConfigError` when the broker refuses the credentials or does not enable
+    """One connection to a server of `servers` (one of the list at random, as kafka-python
+    picks: `check_at_broker` gives the one that took its connection), authenticated as the
+    clients will: True when the broker took the credentials (or there are none), False when
+    they could not be tried (the connection refused or closed: left to the clients, which wait
+    for the broker); a `ConfigError` when the broker refuses the credentials or does not enable
     the mechanism; a retriable `KafkaTimeoutError`, an outage, when it did not answer within
-    `CREDENTIALS_TIMEOUT_MS`.
+    `CREDENTIALS_TIMEOUT_MS` (the TLS handshake too, under SASL_SSL).
 
     kafka-python 3.0.12 retries a refusal as an outage until its bootstrap times out (30 s),
     then raises a retriable `KafkaTimeoutError`: the worker was restarted to be refused again,
-    for ever. Its own connection machinery (`kafka.net`) is used here, so the check is the
-    clients' handshake itself."""
-    if security.get("security_protocol") not in SASL_PROTOCOLS:
+    for ever. Its own transport and connection (`kafka.net`) make the handshakes here, so the
+    check is the clients' handshake itself. The socket is opened and closed here, whatever
+    the broker did: kafka-python's connection manager left the socket of a connection refused,
+    and that of a TLS handshake cut, to the garbage collector (a ResourceWarning for every
+    client a failed check came before), and puts no timeout on its TLS handshake (a broker
+    that took the connection and said nothing held the check until it closed it)."""
+    protocol = security.get("security_protocol")
+    if protocol not in SASL_PROTOCOLS:
         return True
-    net = NetworkSelector()
-    manager = KafkaConnectionManager(net, bootstrap_servers=servers, **security)
-    first = manager.cluster.bootstrap_brokers()[0]
-
-    async def connect() -> None:
-        await manager.get_connection(first.node_id, timeout_ms=CREDENTIALS_TIMEOUT_MS)
-
+    host, port, _family = collect_hosts(servers)[0]
+    deadline = time.monotonic() + CREDENTIALS_TIMEOUT_MS / 1000
     try:
-        net.run(connect)
-    except SaslAuthenticationFailedError as exc:
-        raise ConfigError(
-            f"the broker at {first.host}:{first.port} refused the SASL credentials "
-            f"({variable('sasl_plain_username')}, {variable('sasl_plain_password')}, "
-            f"{variable('sasl_mechanism')} {security.get('sasl_mechanism')}): {exc}"
-        ) from exc
-    except UnsupportedSaslMechanismError as exc:
-        raise ConfigError(
-            f"the broker at {first.host}:{first.port} does not take "
-            f"{variable('sasl_mechanism')} {security.get('sasl_mechanism')} on that listener "
-            f"({exc}): check the mechanism, and that {variable('security_protocol')} is the "
-            "listener's"
-        ) from exc
-    except (KafkaTimeoutError, RequestTimedOutError) as exc:  # not cached as accepted
-        raise KafkaTimeoutError(
-            f"the broker at {first.host}:{first.port} did not answer the SASL handshake within "
-            f"{CREDENTIALS_TIMEOUT_MS / 1000:g} s"
-        ) from exc
-    except Exception:  # an outage, a broker still starting: the clients wait for it, and say
+        sock = socket.create_connection((host, port), timeout=CREDENTIALS_TIMEOUT_MS / 1000)
+    except OSError:  # refused, unreachable: an outage, the clients wait for the broker
         return False
+    with sock:
+        try:
+            error = _handshakes(sock, host, security, deadline)
+        except Exception:  # as kafka-python's manager: any failure to connect is left to the
+            return False  # clients, which wait for the broker and say what they meet
+    if error is None:
+        return True
+    if isinstance(error, SaslAuthenticationFailedError):
+        raise ConfigError(
+            f"the broker at {host}:{port} refused the SASL credentials "
+            f"({variable('sasl_plain_username')}, {variable('sasl_plain_password')}, "
+            f"{variable('sasl_mechanism')} {security.get('sasl_mechanism')}): {error}"
+        ) from error
+    if isinstance(error, UnsupportedSaslMechanismError):
+        raise ConfigError(
+            f"the broker at {host}:{port} does not take "
+            f"{variable('sasl_mechanism')} {security.get('sasl_mechanism')} on that listener "
+            f"({error}): check the mechanism, and that {variable('security_protocol')} is the "
+            "listener's"
+        ) from error
+    if isinstance(error, (KafkaTimeoutError, RequestTimedOutError)):  # not cached as accepted
+        raise KafkaTimeoutError(
+            f"the broker at {host}:{port} did not answer the SASL handshake within "
+            f"{CREDENTIALS_TIMEOUT_MS / 1000:g} s"
+        ) from error
+    return False  # the connection closed, a broker still starting: the clients wait for it
+
+
+def _handshakes(
+    sock: socket.socket, host: str, security: Mapping[str, Any], deadline: float
+) -> BaseException | None:
+    """kafka-python's handshakes on `sock`, as its connection manager makes them (the TLS
+    handshake under SASL_SSL, then ApiVersions and SASL): None when the broker took the
+    credentials, else what failed (a `KafkaTimeoutError` when time ran out, whichever
+    handshake the broker left unanswered). The transport, which owns the socket (a TLS one
+    is its own), is closed before its loop: nothing is left to the garbage collector."""
+    for option in KafkaConnectionManager.DEFAULT_CONFIG["socket_options"]:
+        sock.setsockopt(*option)  # TCP_NODELAY, SO_KEEPALIVE, as the clients' sockets
+    sock.setblocking(False)
+    net = NetworkSelector()
+    transport: KafkaTCPTransport | None = None
+    error: BaseException | None = KafkaTimeoutError("no answer in time")
+    try:
+        if security.get("security_protocol") in SSL_PROTOCOLS:
+            ssl_options = {key: value for key, value in security.items() if key.startswith("ssl_")}
+            transport = KafkaSSLTransport(net, sock, host=host, **ssl_options)
+        else:
+            transport = KafkaTCPTransport(net, sock, host=host)
+        connection = KafkaConnection(net, node_id="bootstrap-0", **security)
+        shaken = transport
+
+        async def handshakes() -> None:
+            await shaken.handshake()
+            connection.connection_made(shaken)
+            await connection.initialize(timeout_at=deadline)
+            await connection  # raises what failed
+
+        done = net.call_soon_with_future(handshakes)
+        net.poll(timeout_ms=max(0.0, deadline - time.monotonic()) * 1000, future=done)
+        if done.is_done:
+            error = done.exception
+        return error
     finally:
-        manager.close()
+        # cleanly once the broker took the credentials (nothing is left to send), else at
+        # once, dropping what is unsent (a clean close would wait for it to be sent)
+        if transport is not None:
+            if error is None:
+                transport.close()
+            else:
+                transport.abort()
         net.close()
-    return True
 
 
 def _names(options: list[str]) -> str:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
+import logging
 import re
 import socket
 import ssl
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -529,6 +532,90 @@ def test_the_intake_waits_for_a_broker_that_does_not_answer_the_credentials(
             assert built and background.connected
         finally:
             background.close()
+
+
+def sasl_ssl(port: int, certs: Certs, password: str) -> KafkaSettings:
+    return settings(
+        bootstrap=f"localhost:{port}",
+        security_protocol="SASL_SSL",
+        ssl_cafile=str(certs.ca),
+        sasl_mechanism="PLAIN",
+        sasl_username="newsflow",
+        sasl_password=password,
+    )
+
+
+@contextlib.contextmanager
+def silent_listener() -> Iterator[int]:
+    """A port on 127.0.0.1 that takes connections and says nothing, not even TLS, until the
+    client goes (at most 5 s): a broker still starting, or a listener expecting Kafka in the
+    clear."""
+
+    def hold(connection: socket.socket) -> None:
+        connection.settimeout(5)
+        try:
+            while connection.recv(4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            connection.close()
+
+    server = socket.create_server(("127.0.0.1", 0))
+    with accepting(server, hold, "silent-listener"):
+        yield server.getsockname()[1]
+
+
+def unclosed_sockets(kafka: KafkaSettings, caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The ResourceWarnings (`python -X dev`) of the sockets the credentials check left for
+    the garbage collector to close. kafka-python's log records are not made: pytest keeps
+    them, and with them the exceptions they name, and the frames holding the sockets."""
+    caplog.set_level(logging.CRITICAL, logger="kafka")
+    gc.collect()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with contextlib.suppress(ConfigError, KafkaTimeoutError):
+            check_credentials(kafka.servers, kafka.security)
+        gc.collect()
+    return [
+        str(warning.message)
+        for warning in caught
+        if issubclass(warning.category, ResourceWarning)
+        and "socket" in str(warning.message).lower()
+    ]
+
+
+@pytest.mark.parametrize(
+    "broker",
+    [
+        "down",
+        "refusing the credentials",
+        "accepting the credentials",
+        "closing the connection in the TLS handshake",
+        "silent in the TLS handshake",
+    ],
+)
+def test_the_credentials_check_closes_its_connection_whatever_the_broker_did(
+    certs: Certs, quick_credentials_check: int, broker: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """kafka-python 3.0.12 left the socket of a connection refused, and that of a TLS
+    handshake cut or unanswered, to the garbage collector: a ResourceWarning for every client
+    a failed check came before."""
+    with contextlib.ExitStack() as stack:
+        if broker == "down":
+            kafka = sasl(f"127.0.0.1:{free_port()}", BROKER_PASSWORD)
+        elif broker.endswith("credentials"):
+            password = BROKER_PASSWORD if broker.startswith("accepting") else "not-the-password"
+            kafka = sasl(stack.enter_context(sasl_broker()), password)
+        else:
+            if broker.startswith("closing"):
+                server = socket.create_server(("127.0.0.1", 0))
+                stack.enter_context(accepting(server, socket.socket.close, "closing-listener"))
+                port = server.getsockname()[1]
+            else:
+                port = stack.enter_context(silent_listener())
+            kafka = sasl_ssl(port, certs, BROKER_PASSWORD)
+        assert unclosed_sockets(kafka, caplog) == []
 
 
 def test_every_security_variable_is_a_setting() -> None:
