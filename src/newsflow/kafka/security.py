@@ -341,11 +341,18 @@ def check_credentials(servers: list[str], security: Mapping[str, Any]) -> bool:
             "listener's"
         ) from error
     if isinstance(error, (KafkaTimeoutError, RequestTimedOutError)):  # not cached as accepted
-        raise KafkaTimeoutError(
-            f"the broker at {host}:{port} did not answer the SASL handshake within "
-            f"{CREDENTIALS_TIMEOUT_MS / 1000:g} s"
-        ) from error
+        raise KafkaTimeoutError(_no_answer(host, port, protocol)) from error
     return False  # the connection closed, a broker still starting: the clients wait for it
+
+
+def _no_answer(host: str, port: int, protocol: str) -> str:
+    """The credentials check's timeout: under SASL_SSL the broker may have stalled in the TLS
+    handshake, before any SASL."""
+    handshakes = "the TLS and SASL handshakes" if protocol == "SASL_SSL" else "the SASL handshake"
+    return (
+        f"the broker at {host}:{port} did not answer {handshakes} within "
+        f"{CREDENTIALS_TIMEOUT_MS / 1000:g} s"
+    )
 
 
 def _handshakes(

@@ -566,6 +566,31 @@ def silent_listener() -> Iterator[int]:
         yield server.getsockname()[1]
 
 
+@pytest.mark.parametrize("stall", ["in the TLS handshake", "after it"])
+def test_sasl_ssl_without_an_answer_in_time_names_both_handshakes(
+    certs: Certs, quick_credentials_check: int, stall: str
+) -> None:
+    """Under SASL_SSL the broker may have stalled in the TLS handshake: the timeout names
+    both. kafka-python 3.0.12 puts no timeout on its TLS handshake: the check waited until the
+    broker closed the connection (here 5 s; for ever if it never does), then took it for an
+    outage."""
+    with contextlib.ExitStack() as stack:
+        if stall == "after it":  # TLS done, ApiVersions unanswered
+            port = stack.enter_context(tls_listener(certs, answers=False))
+        else:
+            port = stack.enter_context(silent_listener())
+        kafka = sasl_ssl(port, certs, BROKER_PASSWORD)
+        started = time.monotonic()
+        with pytest.raises(KafkaTimeoutError) as raised:
+            check_credentials(kafka.servers, kafka.security)
+        assert time.monotonic() - started < 3
+    assert raised.value.retriable
+    assert str(raised.value) == (
+        f"KafkaTimeoutError: the broker at localhost:{port} did not answer the TLS and SASL "
+        "handshakes within 0.5 s"
+    )
+
+
 def unclosed_sockets(kafka: KafkaSettings, caplog: pytest.LogCaptureFixture) -> list[str]:
     """The ResourceWarnings (`python -X dev`) of the sockets the credentials check left for
     the garbage collector to close. kafka-python's log records are not made: pytest keeps
