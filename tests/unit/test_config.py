@@ -26,6 +26,7 @@ from newsflow.config import (
 from newsflow.errors import ConfigError
 from newsflow.kafka.settings import KAFKA_SETTINGS, KafkaSettings
 from newsflow.service.http import HealthServer
+from newsflow.service.runtime import write_ports
 
 SETTINGS = (
     Setting("workers", "processes", 1, positive_int),
@@ -282,6 +283,17 @@ def test_a_ports_file_that_cannot_be_written_stops_the_service_before_it_starts(
     assert ran.returncode == 2
     assert b"NEWSFLOW_PORTS_FILE: cannot write" in ran.stderr
     assert b"No such file or directory" in ran.stderr
+
+
+def test_a_ports_file_that_cannot_be_put_in_place_leaves_nothing_beside_it(
+    tmp_path: Path,
+) -> None:
+    """The ports are written beside the file, then renamed over it: when the rename fails (a
+    directory of its name), the file written beside it was left behind."""
+    (tmp_path / "ports.json").mkdir()
+    with pytest.raises(ConfigError, match="NEWSFLOW_PORTS_FILE: cannot write"):
+        write_ports(str(tmp_path / "ports.json"), {"http_port": 8002, "metrics_port": None})
+    assert [path.name for path in tmp_path.iterdir()] == ["ports.json"]
 
 
 @pytest.mark.parametrize(

@@ -281,6 +281,8 @@ def write_ports(path: str, ports: dict[str, int | None]) -> None:
             json.dump(ports, stream)
         os.replace(part, path)
     except OSError as exc:
+        with contextlib.suppress(OSError):  # written but not renamed: not left beside it
+            os.remove(part)
         raise ConfigError(
             f"NEWSFLOW_PORTS_FILE: cannot write {path}: {exc.strerror or exc}"
         ) from exc
