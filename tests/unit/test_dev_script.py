@@ -36,3 +36,19 @@ def test_dev_newsflow_reads_and_writes_paths_relative_to_where_it_is_called(
     assert ran.returncode == 0, ran.stderr
     assert (tmp_path / "out" / "clean.ndjson").read_text().count("\n") == 1
     assert not (ROOT / "in").exists()
+
+
+def test_dev_called_by_a_relative_path_from_elsewhere_shows_its_usage() -> None:
+    """`path/to/dev` without a command (or a mistyped one) prints the usage. The script looked
+    for itself by that path after moving into its own directory: "sed: can't read
+    path/to/dev", and no usage."""
+    ran = subprocess.run(
+        ["bash", f"{ROOT.name}/dev", "help"],
+        cwd=ROOT.parent,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert ran.returncode == 2
+    assert ran.stderr == ""
+    assert "./dev newsflow process samples/ --out out/" in ran.stdout
