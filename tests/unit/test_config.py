@@ -115,13 +115,29 @@ def test_unknown_security_protocol_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("bootstrap", "said"),
-    [(",", "names no server"), ("kafka:ninety", "is no host:port list"), ("[::1", "host:port")],
+    [
+        (",", "names no server"),
+        ("kafka:ninety", "is no host:port list"),
+        ("[::1", "host:port"),
+        # a label over 63 characters: waited for 30 s in plain text, a UnicodeError traceback
+        # from the TLS check (exit 1)
+        (f"{'a' * 64}.example.com:9092", f"host {'a' * 64}.example.com is no host name"),
+        ("kafka..example.com:9092", "host kafka..example.com is no host name"),
+    ],
 )
 def test_a_bootstrap_list_kafka_python_cannot_read_is_refused(bootstrap: str, said: str) -> None:
     """It was taken, and a worker waiting for "," failed with an UnboundLocalError."""
     with pytest.raises(ConfigError, match=f"NEWSFLOW_KAFKA_BOOTSTRAP.*{re.escape(said)}"):
         resolve(argparse.Namespace(), KAFKA_SETTINGS, {"NEWSFLOW_KAFKA_BOOTSTRAP": bootstrap})
-    for good in ("kafka-0:9092,kafka-1:9092", "SASL_SSL://broker:9093", "[::1]:9092", "kafka"):
+    for good in (
+        "kafka-0:9092,kafka-1:9092",
+        "SASL_SSL://broker:9093",
+        "[::1]:9092",
+        "kafka",
+        "127.0.0.1:9092",
+        "bücher.example:9092",
+        f"{'a' * 63}.example.com:9092",
+    ):
         resolve(argparse.Namespace(), KAFKA_SETTINGS, {"NEWSFLOW_KAFKA_BOOTSTRAP": good})
 
 

@@ -34,9 +34,14 @@ def _bootstrap(text: str) -> str:
     if not servers:
         raise ValueError("names no server (host:port, comma-separated)")
     try:
-        collect_hosts(servers, randomize=False)
+        hosts = collect_hosts(servers, randomize=False)
     except ValueError as exc:  # a port that is no number, an unclosed IPv6 bracket
         raise ValueError(f"is no host:port list ({exc})") from exc
+    for host, _port, _family in hosts:
+        try:  # as the resolver will: a label empty or over 63 characters fails there
+            host.encode("idna")
+        except UnicodeError as exc:
+            raise ValueError(f"host {host} is no host name ({exc})") from exc
     return text
 
 
