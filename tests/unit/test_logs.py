@@ -17,14 +17,17 @@ def json_logged(
     capsys: pytest.CaptureFixture[str], action: Callable[[], object], level: str = "INFO"
 ) -> list[dict[str, object]]:
     """The JSON lines a service's logging writes while `action` runs."""
-    root = logging.getLogger()
-    handlers, root_level = root.handlers[:], root.level
+    root, kafka = logging.getLogger(), logging.getLogger("kafka")
+    transport = logging.getLogger("kafka.net.transport")
+    handlers, root_level, kafka_level = root.handlers[:], root.level, kafka.level
     capsys.readouterr()
     configure_logging(json=True, level=level)
     try:
         action()
-    finally:
+    finally:  # the loggers as this test process had them
         root.handlers[:], root.level = handlers, root_level
+        kafka.setLevel(kafka_level)
+        transport.filters.clear()
     return [orjson.loads(line) for line in capsys.readouterr().err.splitlines()]
 
 
