@@ -35,26 +35,23 @@ _RACED_MESSAGES = ("%s: Error receiving network data", "%s: Error sending reques
 class _IoAfterOwnClose(logging.Filter):
     """kafka-python 3.0.12 races its own close; this says so at DEBUG, without a traceback.
 
-    A transport closed from the client's thread sets its socket to None while the network
-    thread's read task sits between "readable" and `recv()` (or its write task between two
-    `send()`s); the task then logs "Error receiving network data" (or "sending request data")
-    at ERROR with an AttributeError traceback, on a clean shutdown. The socket was being closed
-    on purpose and the closed transport drops the task's error. Any other receive or send error
-    stays an ERROR with its traceback.
+    A transport closed from the client's thread shuts and drops its socket (sets it to None)
+    while the network thread's read task is between "readable" and `recv()`, or inside it (or
+    its write task between two `send()`s); the task then logs "Error receiving network data"
+    (or "sending request data") at ERROR with a traceback (an `AttributeError` on None, a bad
+    file descriptor) on a clean shutdown, naming the transport "(closed)". The client closed
+    that transport on purpose, and the closed transport drops the task's error. A receive or
+    send error of a transport still open stays an ERROR with its traceback.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        if not (
-            isinstance(error, AttributeError)
-            and error.obj is None
-            and error.name in ("recv", "send")
-            and str(record.msg).startswith(_RACED_MESSAGES)
-        ):
+        transport = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        closing = getattr(transport, "is_closing", None)
+        if not (str(record.msg).startswith(_RACED_MESSAGES) and callable(closing) and closing()):
             return True
         record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         record.exc_info = record.exc_text = None
-        record.msg = f"{record.msg} (socket already closed by the client: not an error)"
+        record.msg = f"{record.msg} (the client had closed it: not an error)"
         return logging.getLogger().isEnabledFor(logging.DEBUG)
 
 

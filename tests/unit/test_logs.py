@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import orjson
 import pytest
+from kafka.net import NetworkSelector
 from kafka.net.transport import KafkaTCPTransport
 
 from newsflow.logs import configure_logging
@@ -31,55 +32,92 @@ def json_logged(
     return [orjson.loads(line) for line in capsys.readouterr().err.splitlines()]
 
 
-def test_a_read_racing_kafka_pythons_own_close_logs_no_traceback(
-    capsys: pytest.CaptureFixture[str],
+@pytest.fixture
+def transport() -> Iterator[KafkaTCPTransport]:
+    """kafka-python's transport over a connected socket, in its own network loop."""
+    net = NetworkSelector()
+    mine, theirs = socket.socketpair()
+    mine.setblocking(False)
+    yield KafkaTCPTransport(net, mine)
+    for sock in (mine, theirs):
+        sock.close()
+    net.close()
+
+
+def test_a_read_after_the_client_closed_the_transport_logs_no_traceback(
+    capsys: pytest.CaptureFixture[str], transport: KafkaTCPTransport
 ) -> None:
-    # kafka-python 3.0.12: a transport closed from the client's thread sets its socket to None
-    # while the network thread's read task is between "readable" and recv(). The read then
-    # logged "Error receiving network data" with an AttributeError traceback at ERROR (seen in
-    # CI on a clean SIGTERM). The socket was being closed on purpose: nothing was lost.
-    closed = KafkaTCPTransport(net=None, sock=None)
+    # kafka-python 3.0.12: the client's thread closes the transport (its socket shut and set
+    # to None) while the network thread's read task is between "readable" and recv(). The read
+    # then logged "Error receiving network data" with an AttributeError traceback at ERROR
+    # (seen in CI on a clean SIGTERM). The client closed it on purpose: nothing was lost.
+    transport.close()
     results = []
-    assert json_logged(capsys, lambda: results.append(closed._sock_recv())) == []
+    assert json_logged(capsys, lambda: results.append(transport._sock_recv())) == []
+    [(data, error)] = results
+    assert (data, type(error).__name__) == (b"", "KafkaConnectionError")
+
+
+class _ClosedDuringRecv:
+    """A socket whose transport the client's thread closes while a read is inside `recv()`."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.transport: KafkaTCPTransport | None = None
+
+    def recv(self, size: int) -> bytes:
+        assert self.transport is not None
+        self.transport.close()  # shuts and closes the socket under the read
+        return self.sock.recv(size)  # OSError: bad file descriptor
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.sock, name)
+
+
+def test_a_read_the_client_closed_under_logs_no_traceback(
+    capsys: pytest.CaptureFixture[str], transport: KafkaTCPTransport
+) -> None:
+    sock = _ClosedDuringRecv(transport._sock)
+    transport._sock, sock.transport = sock, transport
+    results = []
+    assert json_logged(capsys, lambda: results.append(transport._sock_recv())) == []
     [(data, error)] = results
     assert (data, type(error).__name__) == (b"", "KafkaConnectionError")
 
 
 def test_the_race_shows_at_debug_level_without_a_traceback(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], transport: KafkaTCPTransport
 ) -> None:
-    closed = KafkaTCPTransport(net=None, sock=None)
-    entries = json_logged(capsys, closed._sock_recv, level="DEBUG")
+    transport.close()
+    entries = json_logged(capsys, transport._sock_recv, level="DEBUG")
     assert [(e["level"], "exc" in e) for e in entries if "Error receiving" in str(e["msg"])] == [
         ("debug", False)
     ]
 
 
-def test_a_real_receive_error_is_still_logged_with_its_traceback(
-    capsys: pytest.CaptureFixture[str],
+def test_a_receive_error_on_a_transport_still_open_is_logged_with_its_traceback(
+    capsys: pytest.CaptureFixture[str], transport: KafkaTCPTransport
 ) -> None:
-    mine, theirs = socket.socketpair()
-    theirs.close()
-    mine.close()  # recv on a closed socket: OSError, a real failure
-    [entry] = json_logged(capsys, KafkaTCPTransport(net=None, sock=mine)._sock_recv)
+    transport._sock.close()  # closed under the transport, not by the client: a real failure
+    [entry] = json_logged(capsys, transport._sock_recv)
     assert entry["level"] == "error"
     assert "Error receiving network data" in str(entry["msg"])
     assert "OSError" in str(entry["exc"])
 
 
 class _ClosedBetweenSends:
-    """A socket the client's thread closes while the network thread is sending to it."""
+    """A socket whose transport the client's thread closes between two of its `send()`s."""
 
     def __init__(self) -> None:
         self.transport: KafkaTCPTransport | None = None
 
     def send(self, chunk: memoryview) -> int:
         assert self.transport is not None
-        self.transport._sock = None  # what KafkaTCPTransport._close does, from another thread
+        self.transport._closed, self.transport._sock = True, None  # as close() leaves them
         return 1
 
 
-def test_a_send_racing_kafka_pythons_own_close_logs_no_traceback(
+def test_a_send_racing_the_clients_close_logs_no_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     sock = _ClosedBetweenSends()
