@@ -29,7 +29,11 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-_RACED_MESSAGES = ("%s: Error receiving network data", "%s: Error sending request data")
+_RACED_MESSAGES = (
+    "%s: Error receiving network data",
+    "%s: Error sending request data",
+    "%s: socket disconnected",
+)
 
 
 class _IoAfterOwnClose(logging.Filter):
@@ -39,7 +43,8 @@ class _IoAfterOwnClose(logging.Filter):
     while the network thread's read task is between "readable" and `recv()`, or inside it (or
     its write task between two `send()`s); the task then logs "Error receiving network data"
     (or "sending request data") at ERROR with a traceback (an `AttributeError` on None, a bad
-    file descriptor) on a clean shutdown, naming the transport "(closed)". The client closed
+    file descriptor), or "socket disconnected" (the shut socket read empty), on a clean
+    shutdown, naming the transport "(closed)". The client closed
     that transport on purpose, and the closed transport drops the task's error. A receive or
     send error of a transport still open stays an ERROR with its traceback.
     """

@@ -61,12 +61,18 @@ def test_a_read_after_the_client_closed_the_transport_logs_no_traceback(
 class _ClosedDuringRecv:
     """A socket whose transport the client's thread closes while a read is inside `recv()`."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, *, shut_only: bool = False) -> None:
         self.sock = sock
+        self.shut_only = shut_only
         self.transport: KafkaTCPTransport | None = None
 
     def recv(self, size: int) -> bytes:
         assert self.transport is not None
+        if self.shut_only:  # the read saw the shutdown, not yet the close: it reads empty
+            self.sock.shutdown(socket.SHUT_RDWR)
+            received = self.sock.recv(size)
+            self.transport.close()
+            return received
         self.transport.close()  # shuts and closes the socket under the read
         return self.sock.recv(size)  # OSError: bad file descriptor
 
@@ -74,10 +80,11 @@ class _ClosedDuringRecv:
         return getattr(self.sock, name)
 
 
-def test_a_read_the_client_closed_under_logs_no_traceback(
-    capsys: pytest.CaptureFixture[str], transport: KafkaTCPTransport
+@pytest.mark.parametrize("shut_only", [False, True], ids=["closed", "shut"])
+def test_a_read_the_client_closed_under_logs_no_error(
+    capsys: pytest.CaptureFixture[str], transport: KafkaTCPTransport, shut_only: bool
 ) -> None:
-    sock = _ClosedDuringRecv(transport._sock)
+    sock = _ClosedDuringRecv(transport._sock, shut_only=shut_only)
     transport._sock, sock.transport = sock, transport
     results = []
     assert json_logged(capsys, lambda: results.append(transport._sock_recv())) == []
