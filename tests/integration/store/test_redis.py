@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import socket
 import time
 import uuid
@@ -10,6 +9,7 @@ from typing import Any
 
 import pytest
 import redis
+from tests.racing import race_claims
 
 from newsflow.errors import ConfigError, StoreUnavailable
 from newsflow.store import open_store
@@ -112,25 +112,10 @@ def test_processes_racing_on_200_hashes_agree_on_one_owner_each(
     redis_url: str, prefix: str, client: redis.Redis
 ) -> None:
     keys = [uuid.uuid5(uuid.NAMESPACE_OID, str(i)).hex for i in range(200)]
-    owners = ["p0", "p1"]
-    ctx = multiprocessing.get_context("spawn")
-    start = ctx.Barrier(len(owners))
-    out = ctx.Queue()
-    procs = [
-        ctx.Process(target=claim_in_process, args=(redis_url, prefix, keys, owner, start, out))
-        for owner in owners
-    ]
-    for p in procs:
-        p.start()
-    seen = dict(out.get(timeout=60) for _ in owners)
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
-
+    seen = race_claims(
+        claim_in_process, lambda owner, start, out: (redis_url, prefix, keys, owner, start, out)
+    )
     for key in keys:
-        views = {seen[owner][key] for owner in owners}
-        assert len(views) == 1, f"{key}: processes disagree: {views}"
-        assert views <= set(owners)
         assert client.get(f"{prefix}{key}") == seen["p0"][key].encode()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import sqlite3
 from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.racing import race_claims
 
 import newsflow.store.sqlite as sqlite_store
 from newsflow.errors import ConfigError, NewsflowError, StoreUnavailable
@@ -207,26 +207,9 @@ def test_processes_racing_on_one_file_agree_on_one_owner_per_key(
     path = str(tmp_path / "dedup.db")
     SqliteStore(path).close()  # create schema and WAL up front
     keys = [f"h{i}" for i in range(200)]
-    owners = ["p0", "p1"]
-    ctx = multiprocessing.get_context("spawn")
-    start = ctx.Barrier(len(owners))
-    out = ctx.Queue()
-    procs = [
-        ctx.Process(target=claim_in_process, args=(path, keys, owner, start, out, group))
-        for owner in owners
-    ]
-    for p in procs:
-        p.start()
-    seen = dict(out.get(timeout=60) for _ in owners)
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
-
-    for key in keys:
-        views = {seen[owner][key] for owner in owners}
-        assert len(views) == 1, f"{key}: processes disagree: {views}"
-        assert views <= set(owners)
-
+    seen = race_claims(
+        claim_in_process, lambda owner, start, out: (path, keys, owner, start, out, group)
+    )
     check = SqliteStore(path)
     try:
         for key in keys:
