@@ -116,9 +116,11 @@ def accepting(
 
 
 @contextmanager
-def sasl_broker(stall: threading.Event | None = None) -> Iterator[str]:
-    """A fake SASL_PLAINTEXT listener on 127.0.0.1; yields its `host:port`. While `stall` is
-    set, it answers no credentials."""
-    server = socket.create_server(("127.0.0.1", 0))
+def sasl_broker(stall: threading.Event | None = None, host: str = "127.0.0.1") -> Iterator[str]:
+    """A fake SASL_PLAINTEXT listener on `host`; yields its `host:port` (`[host]:port` for an
+    IPv6 address). While `stall` is set, it answers no credentials."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    server = socket.create_server((host, 0), family=family)
+    address = f"[{host}]" if ":" in host else host
     with accepting(server, lambda connection: serve(connection, stall), "sasl-broker"):
-        yield f"127.0.0.1:{server.getsockname()[1]}"
+        yield f"{address}:{server.getsockname()[1]}"

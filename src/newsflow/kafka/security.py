@@ -228,7 +228,7 @@ def check_broker_certificate(
             return _ask_api_versions(tls)
     except ssl.SSLCertVerificationError as exc:
         raise ConfigError(
-            f"the broker at {host}:{port} presented a certificate that does not verify "
+            f"the broker at {_address(host, port)} presented a certificate that does not verify "
             f"({exc.verify_message}): {variable('ssl_cafile')} must name the CA that signed "
             "it (unset, the system's CAs are used), and the certificate must carry the name "
             f"the client connects to ({host}, from NEWSFLOW_KAFKA_BOOTSTRAP)"
@@ -276,14 +276,15 @@ def _ask_api_versions(tls: ssl.SSLSocket) -> bool:
 def _client_certificate_refused(
     host: str, port: int, alert: str, security: Mapping[str, Any]
 ) -> str:
+    broker = _address(host, port)
     if not security.get("ssl_certfile"):
         return (
-            f"the broker at {host}:{port} requires a client certificate (mutual TLS), and "
+            f"the broker at {broker} requires a client certificate (mutual TLS), and "
             f"none is set ({alert}): set {variable('ssl_certfile')} and "
             f"{variable('ssl_keyfile')}, to a certificate signed by a CA the listener trusts"
         )
     return (
-        f"the broker at {host}:{port} refused the client certificate {variable('ssl_certfile')} "
+        f"the broker at {broker} refused the client certificate {variable('ssl_certfile')} "
         f"{security['ssl_certfile']} ({alert}): it must be signed by a CA the listener trusts, "
         f"be valid now and not revoked, with its private key in {variable('ssl_keyfile')}"
     )
@@ -329,13 +330,13 @@ def check_credentials(servers: list[str], security: Mapping[str, Any]) -> bool:
         return True
     if isinstance(error, SaslAuthenticationFailedError):
         raise ConfigError(
-            f"the broker at {host}:{port} refused the SASL credentials "
+            f"the broker at {_address(host, port)} refused the SASL credentials "
             f"({variable('sasl_plain_username')}, {variable('sasl_plain_password')}, "
             f"{variable('sasl_mechanism')} {security.get('sasl_mechanism')}): {error}"
         ) from error
     if isinstance(error, UnsupportedSaslMechanismError):
         raise ConfigError(
-            f"the broker at {host}:{port} does not take "
+            f"the broker at {_address(host, port)} does not take "
             f"{variable('sasl_mechanism')} {security.get('sasl_mechanism')} on that listener "
             f"({error}): check the mechanism, and that {variable('security_protocol')} is the "
             "listener's"
@@ -350,7 +351,7 @@ def _no_answer(host: str, port: int, protocol: str) -> str:
     handshake, before any SASL."""
     handshakes = "the TLS and SASL handshakes" if protocol == "SASL_SSL" else "the SASL handshake"
     return (
-        f"the broker at {host}:{port} did not answer {handshakes} within "
+        f"the broker at {_address(host, port)} did not answer {handshakes} within "
         f"{CREDENTIALS_TIMEOUT_MS / 1000:g} s"
     )
 
@@ -400,6 +401,11 @@ def _handshakes(
         net.close()
 
 
+def _address(host: str, port: int) -> str:
+    """`host:port` as a bootstrap list writes it: an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def _names(options: list[str]) -> str:
     return ", ".join(variable(option) for option in options)
 
@@ -439,7 +445,7 @@ def check_at_broker(
             )
         # this server, not the list: kafka-python shuffles it, and a server that is down
         # would pass the credentials unchecked
-        server = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        server = _address(host, port)
         if check_credentials([server], security) and answered:
             _ACCEPTED.add(key)
         return

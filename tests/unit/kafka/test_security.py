@@ -444,10 +444,12 @@ def sasl(bootstrap: str, password: str, mechanism: str = "PLAIN") -> KafkaSettin
     )
 
 
-def test_sasl_credentials_the_broker_refuses_are_a_configuration_error() -> None:
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_sasl_credentials_the_broker_refuses_are_a_configuration_error(host: str) -> None:
     """kafka-python 3.0.12 retried the refusal until its bootstrap timed out (30 s), then
-    raised the retriable KafkaTimeoutError of a broker that is down."""
-    with sasl_broker() as bootstrap:
+    raised the retriable KafkaTimeoutError of a broker that is down. The broker is named as
+    the bootstrap list names it: `[::1]:9092`, not `::1:9092`."""
+    with sasl_broker(host=host) as bootstrap:
         kafka = sasl(bootstrap, "not-the-password")
         started = time.monotonic()
         with pytest.raises(ConfigError) as raised:
