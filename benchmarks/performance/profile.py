@@ -169,6 +169,8 @@ def profile_process(bench: Bench, work: Workload) -> dict[str, Any]:
     seconds = time.monotonic() - started
     articles = work.count - first
     spy.wait(60)
+    if articles <= 0:
+        raise RuntimeError("`newsflow process` ended before py-spy attached: nothing to profile")
     samples = parse(raw.read_text())
     main = [(stack, n) for (pid, tid, stack), n in samples.items() if pid == process.pid == tid]
     per_article = 1000 * seconds / articles

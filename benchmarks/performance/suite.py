@@ -52,6 +52,9 @@ class Sizes:
 QUICK = Sizes(stream=120, memory=300, latency_seconds=15, bulk=300)
 TINY = Sizes(stream=30, memory=40, latency_seconds=5, bulk=40)  # a smoke test of the suite
 FULL = Sizes(stream=600, memory=2000, latency_seconds=60, bulk=10_000)
+PROFILE_STREAM = 600
+"""The profile's articles whatever the size: py-spy takes a second to attach, which a quick
+run's 120 articles did not last (the `process` profile divided by zero articles)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -258,10 +261,11 @@ def run_profile(bench: Bench, sizes: Sizes, args: argparse.Namespace) -> dict[st
 
     dev_dir = None if args.no_dev_set else DEV_DIR
     maker = PageMaker(pool=sentence_pool(dev_dir), dev=dev_pages(dev_dir))
+    count = max(sizes.stream, PROFILE_STREAM)
     unique = phases.prepare(
         bench.workdir,
         "unique",
-        raw_messages(maker.pages(sizes.stream), count=sizes.stream, duplicate_ratio=0.0),
+        raw_messages(maker.pages(count), count=count, duplicate_ratio=0.0),
     )
     return profile_all(bench, unique)
 
