@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+from types import SimpleNamespace
+
 import orjson
+import pytest
+from benchmarks.performance import suite
 from benchmarks.performance.corpus import PageMaker, raw_messages
+from benchmarks.performance.phases import Workload
 from benchmarks.performance.profile import EXTRACTOR_STAGES, WORKER_STAGES, breakdown, parse
 
 
@@ -61,3 +68,20 @@ def test_a_thread_blocked_in_c_code_is_told_by_its_innermost_frame() -> None:
     stages = {s["stage"]: s for s in breakdown(samples, EXTRACTOR_STAGES, per_article=40.0)}
     assert stages["waiting for the next article"]["ms_per_article"] == 30.0
     assert stages["HTML parse (load_html)"]["ms_per_article"] == 10.0
+
+
+def test_the_profile_runs_over_enough_articles_for_py_spy_to_attach(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """py-spy takes a second to attach: the quick suite's 120 articles were done by then, and
+    `--profile-only` divided by zero articles."""
+    profiled: list[int] = []
+
+    def profile_all(bench: object, work: Workload) -> dict[str, object]:
+        profiled.append(work.count)
+        return {}
+
+    monkeypatch.setattr("benchmarks.performance.profile.profile_all", profile_all)
+    bench = SimpleNamespace(workdir=tmp_path)
+    suite.run_profile(bench, suite.QUICK, argparse.Namespace(no_dev_set=True))  # type: ignore[arg-type]
+    assert profiled == [suite.PROFILE_STREAM] and suite.QUICK.stream < suite.PROFILE_STREAM
