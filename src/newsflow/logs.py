@@ -44,9 +44,9 @@ class _IoAfterOwnClose(logging.Filter):
     its write task between two `send()`s); the task then logs "Error receiving network data"
     (or "sending request data") at ERROR with a traceback (an `AttributeError` on None, a bad
     file descriptor), or "socket disconnected" (the shut socket read empty), on a clean
-    shutdown, naming the transport "(closed)". The client closed
-    that transport on purpose, and the closed transport drops the task's error. A receive or
-    send error of a transport still open stays an ERROR with its traceback.
+    shutdown, naming the transport "(closed)". The client closed that transport on purpose,
+    and the closed transport drops the task's error. A receive or send error of a transport
+    still open stays an ERROR with its traceback.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
