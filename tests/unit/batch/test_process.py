@@ -951,7 +951,13 @@ def test_a_stop_just_after_an_outcome_is_written_counts_it_in_the_note(
 
     monkeypatch.setattr(runner, "open", SignalledAfterTheFirstLine, raising=False)
     out = tmp_path / "out"
-    assert main(["process", *map(str, SEEDS), "--out", str(out), "--quiet"]) == status
+    # Ctrl-C as a terminal gives it: a shell's background job (a CI runner's, say) starts with
+    # SIGINT ignored, which `process` rightly leaves ignored, and this test then failed
+    ctrl_c = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert main(["process", *map(str, SEEDS), "--out", str(out), "--quiet"]) == status
+    finally:
+        signal.signal(signal.SIGINT, ctrl_c)
     total = sum(len(events) for events in outcomes(out).values())
     said = re.search(r"newsflow: stopped after (\d+) outcomes?: ", capsys.readouterr().err)
     assert said is not None and int(said[1]) == total
