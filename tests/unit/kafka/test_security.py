@@ -18,7 +18,7 @@ import ssl
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from kafka.errors import KafkaTimeoutError
@@ -396,6 +396,19 @@ def test_a_listener_that_refuses_nothing_but_does_not_answer_is_an_outage(
         check_at_broker(kafka.servers, kafka.security, attempt_timeout=0.5)
 
 
+def hold_until_the_client_goes(connection: socket.socket) -> None:
+    """A listener's connection that answers nothing, read until the client closes it (5 s at
+    most), then closed."""
+    connection.settimeout(5)
+    try:
+        while connection.recv(4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        connection.close()
+
+
 def test_a_tls_listener_that_did_not_answer_the_check_is_checked_again(certs: Certs) -> None:
     """A broker still starting takes the connection and says nothing: left to the clients as
     an outage, and not remembered as accepted (only settings a broker took are), so the next
@@ -409,14 +422,12 @@ def test_a_tls_listener_that_did_not_answer_the_check_is_checked_again(certs: Ce
     starting.set()
 
     def handle(connection: socket.socket) -> None:
+        if starting.is_set():
+            return hold_until_the_client_goes(connection)
         connection.settimeout(5)
         try:
-            if starting.is_set():
-                while connection.recv(4096):  # until the client goes
-                    pass
-            else:
-                with refusing.wrap_socket(connection, server_side=True) as tls:
-                    tls.recv(4096)
+            with refusing.wrap_socket(connection, server_side=True) as tls:
+                tls.recv(4096)
         except OSError:
             pass
         finally:
@@ -485,6 +496,17 @@ def quick_credentials_check(monkeypatch: pytest.MonkeyPatch) -> int:
     return 500
 
 
+def assert_an_outage_in_time(check: Callable[[], object], message: str) -> None:
+    """`check` raises a retriable `KafkaTimeoutError` saying `message`, within 3 s (the
+    check's timeout is 0.5 s: `quick_credentials_check`)."""
+    started = time.monotonic()
+    with pytest.raises(KafkaTimeoutError) as raised:
+        check()
+    assert time.monotonic() - started < 3
+    assert raised.value.retriable
+    assert str(raised.value) == f"KafkaTimeoutError: {message}"
+
+
 def test_sasl_credentials_without_an_answer_in_time_are_an_outage_checked_again(
     quick_credentials_check: int,
 ) -> None:
@@ -496,14 +518,9 @@ def test_sasl_credentials_without_an_answer_in_time_are_an_outage_checked_again(
     stall.set()
     with sasl_broker(stall) as bootstrap:
         kafka = sasl(bootstrap, "not-the-password")
-        started = time.monotonic()
-        with pytest.raises(KafkaTimeoutError) as raised:
-            check_at_broker(kafka.servers, kafka.security)
-        assert time.monotonic() - started < 3
-        assert raised.value.retriable
-        assert str(raised.value) == (
-            f"KafkaTimeoutError: the broker at {bootstrap} did not answer the SASL handshake "
-            "within 0.5 s"
+        assert_an_outage_in_time(
+            lambda: check_at_broker(kafka.servers, kafka.security),
+            f"the broker at {bootstrap} did not answer the SASL handshake within 0.5 s",
         )
         stall.clear()
         with pytest.raises(ConfigError, match=f"the broker at {bootstrap} refused the SASL"):
@@ -553,18 +570,8 @@ def silent_listener() -> Iterator[int]:
     client goes (at most 5 s): a broker still starting, or a listener expecting Kafka in the
     clear."""
 
-    def hold(connection: socket.socket) -> None:
-        connection.settimeout(5)
-        try:
-            while connection.recv(4096):
-                pass
-        except OSError:
-            pass
-        finally:
-            connection.close()
-
     server = socket.create_server(("127.0.0.1", 0))
-    with accepting(server, hold, "silent-listener"):
+    with accepting(server, hold_until_the_client_goes, "silent-listener"):
         yield server.getsockname()[1]
 
 
@@ -582,15 +589,11 @@ def test_sasl_ssl_without_an_answer_in_time_names_both_handshakes(
         else:
             port = stack.enter_context(silent_listener())
         kafka = sasl_ssl(port, certs, BROKER_PASSWORD)
-        started = time.monotonic()
-        with pytest.raises(KafkaTimeoutError) as raised:
-            check_credentials(kafka.servers, kafka.security)
-        assert time.monotonic() - started < 3
-    assert raised.value.retriable
-    assert str(raised.value) == (
-        f"KafkaTimeoutError: the broker at localhost:{port} did not answer the TLS and SASL "
-        "handshakes within 0.5 s"
-    )
+        assert_an_outage_in_time(
+            lambda: check_credentials(kafka.servers, kafka.security),
+            f"the broker at localhost:{port} did not answer the TLS and SASL handshakes within "
+            "0.5 s",
+        )
 
 
 def unclosed_sockets(kafka: KafkaSettings, caplog: pytest.LogCaptureFixture) -> list[str]:
