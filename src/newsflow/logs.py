@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -58,6 +61,66 @@ class _IoAfterOwnClose(logging.Filter):
         record.exc_info = record.exc_text = None
         record.msg = f"{record.msg} (the client had closed it: not an error)"
         return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+_KAFKA_NET_LOGGERS = (
+    "kafka.net.compat",
+    "kafka.net.connection",
+    "kafka.net.http_connect",
+    "kafka.net.inet",
+    "kafka.net.manager",
+    "kafka.net.sasl.msk",
+    "kafka.net.sasl.oauth",
+    "kafka.net.sasl.plain",
+    "kafka.net.sasl.scram",
+    "kafka.net.sasl.sspi",
+    "kafka.net.selector",
+    "kafka.net.socks5",
+    "kafka.net.transport",
+)
+"""kafka-python 3.0.12's loggers of a connection, its transport and its SASL handshake."""
+
+
+class _OwnCheckRecords(logging.Filter):
+    """Records kafka-python logs on a thread inside `kafka_records_of_own_check`: at DEBUG.
+
+    A check of newsflow's (the SASL credentials check) drives kafka-python's connection on
+    its own thread and reports what it met itself; the connection's own warnings and errors
+    ("Request timed out", "Abort", "Connection lost") would say it again, at ERROR, on every
+    retry of an outage. Other threads' records (the clients' network threads) are left as
+    they are."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checking = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(self.checking, "active", False) or record.levelno <= logging.DEBUG:
+            return True
+        record.msg = f"{record.msg} (newsflow's own check, which reports its outcome itself)"
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        record.exc_info = record.exc_text = None
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+_OWN_CHECK = _OwnCheckRecords()
+_OWN_CHECK_INSTALLED = threading.Lock()
+
+
+@contextmanager
+def kafka_records_of_own_check() -> Iterator[None]:
+    """While the block runs, what kafka-python logs on this thread goes to DEBUG (see
+    `_OwnCheckRecords`). The filter is added to kafka-python's loggers once, and stays."""
+    with _OWN_CHECK_INSTALLED:
+        for name in _KAFKA_NET_LOGGERS:
+            logger = logging.getLogger(name)
+            if _OWN_CHECK not in logger.filters:
+                logger.addFilter(_OWN_CHECK)
+    _OWN_CHECK.checking.active = True
+    try:
+        yield
+    finally:
+        _OWN_CHECK.checking.active = False
 
 
 def configure_logging(*, json: bool, level: str = "INFO") -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from collections.abc import Callable, Iterator
 
 import orjson
@@ -11,7 +12,7 @@ import pytest
 from kafka.net import NetworkSelector
 from kafka.net.transport import KafkaTCPTransport
 
-from newsflow.logs import configure_logging
+from newsflow.logs import configure_logging, kafka_records_of_own_check
 
 
 def json_logged(
@@ -135,3 +136,22 @@ def test_a_send_racing_the_clients_close_logs_no_traceback(
     assert json_logged(capsys, lambda: results.append(transport._sock_send())) == []
     [(sent, error)] = results
     assert (sent, type(error).__name__) == (1, "KafkaConnectionError")
+
+
+def test_only_the_checking_thread_s_kafka_records_are_its_own_check_s(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """While a check runs, what kafka-python logs on other threads (the clients' network
+    threads) is left as it is."""
+    caplog.set_level(logging.INFO)
+    connection_log = logging.getLogger("kafka.net.connection")
+    with kafka_records_of_own_check():
+        connection_log.error("mine")
+        elsewhere = threading.Thread(target=connection_log.error, args=("a client's",))
+        elsewhere.start()
+        elsewhere.join()
+    connection_log.error("after")
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("ERROR", "a client's"),
+        ("ERROR", "after"),
+    ]

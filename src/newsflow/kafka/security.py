@@ -35,6 +35,7 @@ from kafka.version import __version__ as kafka_python_version
 from newsflow.config import ENV_PREFIX
 from newsflow.errors import ConfigError
 from newsflow.kafka.certificate_request import asks_for_client_certificate
+from newsflow.logs import kafka_records_of_own_check
 
 OPTIONS = {
     "security_protocol": "kafka_security_protocol",
@@ -386,19 +387,21 @@ def _handshakes(
             await connection  # raises what failed
 
         done = net.call_soon_with_future(handshakes)
-        net.poll(timeout_ms=max(0.0, deadline - time.monotonic()) * 1000, future=done)
+        with kafka_records_of_own_check():  # the caller reports the outcome
+            net.poll(timeout_ms=max(0.0, deadline - time.monotonic()) * 1000, future=done)
         if done.is_done:
             error = done.exception
         return error
     finally:
         # cleanly once the broker took the credentials (nothing is left to send), else at
         # once, dropping what is unsent (a clean close would wait for it to be sent)
-        if transport is not None:
-            if error is None:
-                transport.close()
-            else:
-                transport.abort()
-        net.close()
+        with kafka_records_of_own_check():
+            if transport is not None:
+                if error is None:
+                    transport.close()
+                else:
+                    transport.abort()
+            net.close()
 
 
 def _address(host: str, port: int) -> str:

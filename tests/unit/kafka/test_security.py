@@ -527,6 +527,24 @@ def test_sasl_credentials_without_an_answer_in_time_are_an_outage_checked_again(
             check_at_broker(kafka.servers, kafka.security)
 
 
+def test_a_check_that_got_no_answer_leaves_its_report_to_newsflow(
+    quick_credentials_check: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The check's own timeout is newsflow's retriable error, which the caller reports as it
+    waits; kafka-python's connection, timed out by the check, logged its "Request timed out",
+    "Abort" and "Connection lost" besides, at WARNING and ERROR, on every retry of an outage.
+    They are the check's, so they go to DEBUG; the clients' own connections still log theirs."""
+    caplog.set_level(logging.INFO)
+    stall = threading.Event()
+    stall.set()
+    with sasl_broker(stall) as bootstrap:
+        kafka = sasl(bootstrap, BROKER_PASSWORD)
+        with pytest.raises(KafkaTimeoutError):
+            check_credentials(kafka.servers, kafka.security)
+    kafka_warnings = [r for r in caplog.records if r.name.startswith("kafka") and r.levelno >= 30]
+    assert [r.getMessage() for r in kafka_warnings] == []
+
+
 def test_the_intake_waits_for_a_broker_that_does_not_answer_the_credentials(
     quick_credentials_check: int,
 ) -> None:
