@@ -27,9 +27,12 @@ BACKGROUND_DOCUMENTS = 1000
 0.864 with 200 documents holding no term."""
 DOCUMENT_WORDS = 400
 """Words of an assumed document of the language at large, for the share holding a word."""
-LANGUAGES = frozenset({"en", *FUNCTION_WORDS})
-"""The languages whose function words `newsflow.stages.story_terms` knows, and so names; each
-has a wordfreq list."""
+LANGUAGES = frozenset({"en", "ja", "ko", "zh", *FUNCTION_WORDS})
+"""The languages whose function words `newsflow.stages.story_terms` knows, and so names, and
+the three it tells by their scripts (Japanese, Korean, Chinese: until 2026-12-08 they were
+English there, and no term of theirs had a share); each has a wordfreq list. A Chinese or
+Japanese story term is a character pair: it has the share of the word it spells, if the list
+holds it as one (地震 "earthquake", 東京), else none."""
 
 
 def background_share(term: str, language: str) -> float:

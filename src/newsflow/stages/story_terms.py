@@ -27,6 +27,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _CJK_RUN = re.compile(f"[{CJK}]+")
 _HIRAGANA_PAIR = re.compile("[\u3041-\u309f]{2}")
 _HANGUL = re.compile("[\uac00-\ud7a3]+")
+_KANA = re.compile("[\u3041-\u30ff]")
 _KOREAN_PARTICLES = """은 는 이 가 을 를 에 의 와 과 도 로 으로 에서 에게 께서 까지
     부터 보다 처럼 만큼 이나 에는 에서는 으로는 에게서 와는 과는 에도 으로도 에서도
     이라고 라고 이며 이다 였다 이었다"""
@@ -135,7 +136,7 @@ def terms_and_language(title: str | None, text: str) -> tuple[dict[str, float], 
         whole = unify_thai(whole)  # as the near-duplicate shingles read it
     tokens = _TOKEN_OR_BREAK.findall(whole)
     distinct = Counter(tokens)
-    language = _text_language(distinct)
+    language = _text_language(distinct, whole)
     function_words = FUNCTION_WORDS.get(language, frozenset())
     if language in _APOSTROPHES and ("'" in whole or "’" in whole):
         tokens = [_apostrophe_free(token, language) for token in tokens]
@@ -211,13 +212,19 @@ made terms of 750,000 characters, and three such articles of 100 KB held 1.2 MB 
 where three reports of that size hold 20 KB (a security review)."""
 
 
-def _text_language(tokens: Counter[str]) -> str:
-    """The text's language, for its function words: the one whose function words are most of
-    its distinct tokens (ties: English, then by name); English when none is."""
+def _text_language(tokens: Counter[str], whole: str) -> str:
+    """The text's language, for its function words and the language at large: the one whose
+    function words are most of its distinct tokens (ties: English, then by name); when none
+    is, Korean, Japanese or Chinese for a text in their scripts (Hangul, kana, else Han
+    characters: `newsflow.stages.background` has their word lists), else English."""
     votes = Counter(chain.from_iterable(filter(None, map(_LANGUAGES_OF.get, tokens))))
-    if not votes:
-        return "en"
-    return min(votes, key=lambda language: (-votes[language], language != "en", language))
+    if votes:
+        return min(votes, key=lambda language: (-votes[language], language != "en", language))
+    if _HANGUL.search(whole):
+        return "ko"
+    if _KANA.search(whole):
+        return "ja"
+    return "zh" if _CJK_RUN.search(whole) else "en"
 
 
 _ELIDED = frozenset(

@@ -121,7 +121,15 @@ def test_the_language_at_large_is_the_texts_own() -> None:
 def test_numbers_years_and_languages_without_a_list_have_no_background() -> None:
     assert background_share("N:2", "en") == background_share("Y:2008", "en") == 0.0
     assert background_share("police", "xx") == 0.0
-    assert background_share("E:police", "ja") == 0.0
+    assert background_share("E:police", "th") == 0.0  # (Thai: wordfreq has no list)
+
+
+def test_japanese_korean_and_chinese_terms_have_their_language_s_background() -> None:
+    """They were read as English, and none of their terms had a share: 地震 "earthquake"
+    weighed as much as the town it struck."""
+    assert background_share("地震", "ja") > 10 * background_share("輪島", "ja")
+    assert background_share("地震", "zh") > 0.01
+    assert background_share("화재", "ko") > 0.01  # "fire"
 
 
 def test_a_name_span_is_as_common_as_its_rarest_word() -> None:
@@ -239,6 +247,16 @@ def test_reports_of_one_event_share_a_story_another_event_of_its_kind_does_not(
     assert join(store, "b" * 32, a2, T0 + 60) == first
     assert join(store, "c" * 32, b, T0 + 120) != first
     assert join(store, "d" * 32, u, T0 + 180) not in (first, "c" * 32)
+
+
+def test_another_japanese_quake_founds_its_own_story(store: SqliteStore) -> None:
+    """Two reports of the Noto quake, then one of a quake elsewhere: it joined their story, on
+    the quake vocabulary (地震, 震度, 気象庁) that weighed as much as the places while every
+    Japanese term was as rare as any other."""
+    a1, a2, b = ((MULTILINGUAL / f"ja_{k}.txt").read_text() for k in ("a1", "a2", "b"))
+    first = join(store, "a" * 32, a1, T0)
+    assert join(store, "b" * 32, a2, T0 + 60) == first
+    assert join(store, "c" * 32, b, T0 + 120) != first
 
 
 def test_the_store_chooses_and_keeps_a_story_with_the_settings_given(store: SqliteStore) -> None:

@@ -81,6 +81,16 @@ def test_a_text_with_as_many_function_words_of_english_as_of_another_language_is
     assert terms_and_language(None, "und der")[1] == "de"
 
 
+def test_a_text_with_no_function_words_known_is_told_by_its_script() -> None:
+    """For the language at large (`newsflow.stages.background`): Korean, Japanese, Chinese;
+    other scripts without a word list, and no words, English."""
+    assert terms_and_language(None, "서울 도봉구 아파트 화재")[1] == "ko"
+    assert terms_and_language(None, "能登半島で地震があった")[1] == "ja"
+    assert terms_and_language(None, "台风登陆广东")[1] == "zh"
+    assert terms_and_language(None, "ไฟไหม้ตลาด")[1] == "en"
+    assert terms_and_language(None, "42")[1] == "en"
+
+
 def reference_terms(title: str | None, text: str) -> dict[str, float]:
     """`terms` as first written: sentence by sentence, token by token (what the faster
     `terms` must equal)."""
