@@ -9,7 +9,9 @@ events (mean of the orders, and the worst):
 - with `--unspaced`: Myanmar, Khmer and Lao too, `tests/fixtures/unspaced/` (a fire, a flood,
   a crash: two reports each, another event of each kind) and `tests/fixtures/sea/` (a
   reviewer's set: an earthquake, a boat sinking, a landslide, another event of each kind,
-  an unrelated report): 60 reports.
+  an unrelated report): 60 reports;
+- with `--korean`: `tests/fixtures/korean/` too (a quake, a bus crash, a flood, a warehouse
+  fire: two reports each, another event of each kind; written for the Korean story terms).
 
 The reports are short and the store starts empty, where every term is as rare as any other:
 harder than a stream whose store holds the window's articles.
@@ -47,12 +49,17 @@ _EVENTS = {
 Report = tuple[str, str, str]  # name, event, text
 
 
-def reports(*, unspaced: bool) -> list[Report]:
-    """The reports with their events: `<lang>_a1`/`_a2` one event, `_b` and `_u` others."""
+def reports(*, unspaced: bool, korean: bool = False) -> list[Report]:
+    """The reports with their events: `<lang>_a1`/`_a2` one event, `_b` and `_u` others (and
+    so the Korean set's `<kind>_a1`/`_a2`/`_b`, named `ko-<kind>_…`)."""
     found = []
     for path in sorted((FIXTURES / "multilingual").glob("*.txt")):
         language, kind = path.stem.split("_")
         found.append((path.stem, f"{language}-{kind[0]}", path.read_text(encoding="utf-8")))
+    for path in sorted((FIXTURES / "korean").glob("*.txt")) if korean else []:
+        topic, kind = path.stem.split("_")
+        text = path.read_text(encoding="utf-8")
+        found.append((f"ko-{path.stem}", f"ko-{topic}-{kind[0]}", text))
     if unspaced:
         for folder, events in _EVENTS.items():
             for name, event in events.items():
@@ -98,8 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=5, help="shuffled orders (default 5)")
     parser.add_argument("--unspaced", action="store_true", help="Myanmar, Khmer, Lao too")
+    parser.add_argument("--korean", action="store_true", help="the Korean set too")
     args = parser.parse_args(argv)
-    found = reports(unspaced=args.unspaced)
+    found = reports(unspaced=args.unspaced, korean=args.korean)
     gold = {name: event for name, event, _ in found}
     scores = []
     for seed in range(args.orders):

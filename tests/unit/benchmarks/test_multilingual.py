@@ -21,3 +21,12 @@ def test_every_report_has_its_event() -> None:
     assert events["quake_a_1"] == events["quake_a_2"] != events["quake_b"]
     assert events["fire_a_1"] == events["fire_a_2"] != events["fire_b"]
     assert all(text.strip() for _, _, text in found)
+
+
+def test_the_korean_set_adds_four_kinds_of_event_with_their_reports() -> None:
+    found = reports(unspaced=True, korean=True)
+    events = {name: event for name, event, _ in found}
+    assert len(found) == len(events) == 72
+    assert len(set(events.values())) == 42 + 8
+    assert events["ko-quake_a1"] == events["ko-quake_a2"] != events["ko-quake_b"]
+    assert events["ko-quake_b"] != events["quake_b"]  # the Burmese quake
