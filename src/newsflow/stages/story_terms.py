@@ -3,9 +3,10 @@ do not (`terms`; weighted and compared in `newsflow.stages.stories`).
 
 Content words, stemmed (English suffixes); runs of capitalized words within a sentence as
 name spans, weighted up; numbers and years. Scripts without spaces between words give their
-own units: pairs of CJK characters, Korean nouns without their particles, Thai words,
-Myanmar, Khmer and Lao syllable pairs. Function words of the text's language are no terms,
-whatever the language. Pure: the same title and text give the same terms in every process.
+own units: pairs of CJK characters, Thai words, Myanmar, Khmer and Lao syllable pairs; a
+Korean word gives its noun, a number its Korean counter (`newsflow.stages.korean`). Function
+words of the text's language are no terms, whatever the language. Pure: the same title and
+text give the same terms in every process.
 """
 
 from __future__ import annotations
@@ -16,24 +17,21 @@ from itertools import chain, compress
 from operator import not_
 
 from newsflow.stages.fingerprint import CJK, HAS_CJK, MARKS, SPACELESS, unify_letters
+from newsflow.stages.korean import HANGUL, counted_term, hangul_term
 from newsflow.stages.shortcache import ShortMemo, cache_short
 from newsflow.stages.syllables import HAS_SYLLABIC, SYLLABIC_RUN, run_syllables
 from newsflow.stages.thai import HAS_THAI, ThaiSplitter, unify_thai
 from newsflow.stages.thai import stopwords as thai_stopwords
 
 ENTITY_WEIGHT = 5.0
-_TOKEN_OR_BREAK = re.compile(f"(?<=[.!?])\\s+|\\n|[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*")
+_TOKEN_OR_BREAK = re.compile(
+    f"(?<=[.!?])\\s+|\\n|[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*(?:[{HANGUL}]+)?"
+)  # a number with the Korean counter written on it (2명, 3층) is one token
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _CJK_RUN = re.compile(f"[{CJK}]+")
 _HIRAGANA_PAIR = re.compile("[\u3041-\u309f]{2}")
-_HANGUL = re.compile("[\uac00-\ud7a3]+")
+_HANGUL = re.compile(f"[{HANGUL}]+")
 _KANA = re.compile("[\u3041-\u30ff]")
-_KOREAN_PARTICLES = """은 는 이 가 을 를 에 의 와 과 도 로 으로 에서 에게 께서 까지
-    부터 보다 처럼 만큼 이나 에는 에서는 으로는 에게서 와는 과는 에도 으로도 에서도
-    이라고 라고 이며 이다 였다 이었다"""
-KOREAN_PARTICLES = sorted(_KOREAN_PARTICLES.split(), key=len, reverse=True)
-"""Korean particles, which follow a noun inside its word (화재가 "the fire", 서울에서 "in
-Seoul"), longest first."""
 _SUFFIXES = ("'s", "’s", "ies", "ing", "ed", "es", "s")
 _STOPWORDS = """a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each few
@@ -276,18 +274,6 @@ def _syllable_terms(token: str) -> list[str]:
     return found + [term for term in rest if term]
 
 
-def _hangul_term(word: str) -> str:
-    """A Korean word's term: the word without a particle after it (화재가, 화재를 → 화재), when
-    two syllables or more remain; words of one syllable are no terms. Korean nouns are most
-    often of two syllables (서울, 경찰, 화재), which the three letters other words need left
-    out: two reports of one Seoul fire shared only their particles' forms, and a Busan fire
-    joined their story."""
-    for particle in KOREAN_PARTICLES:
-        if word.endswith(particle) and len(word) - len(particle) >= 2:
-            return word[: -len(particle)]
-    return word if len(word) >= 2 else ""
-
-
 def _thai_terms(token: str, splitter: ThaiSplitter) -> list[str]:
     """The terms of a token holding Thai: its words that are no function words (Thai has no
     capitals, so no name spans; words of two letters, as ฝน "rain", are content words), and
@@ -316,11 +302,13 @@ def _term_of_plain(token: str) -> str:
     per distinct word of the stream's last 65,536 (`_plain_term`, `_WORD_TERMS`)."""
     first = token[0]
     if first.isdigit():
+        if _HANGUL.match(token[-1]):
+            return counted_term(token)
         return ("Y:" if _YEAR.fullmatch(token) else "N:") + token
     if first.isspace():
         return ""
     if _HANGUL.fullmatch(token):
-        return _hangul_term(token)
+        return hangul_term(token)
     lowered = token.lower()
     if len(lowered) > 2 and lowered not in STOPWORDS:
         return _stem(lowered)

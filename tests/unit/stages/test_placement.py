@@ -314,8 +314,7 @@ def test_a_burmese_report_of_another_market_fire_founds_its_own_story(store: Sql
     central market, on their shared words (market, stalls, fire engines, put out, injured)
     and the cities' names, which weigh no more than they do: Burmese has no capitals to tell
     names by, and in an empty store every term is as rare as any other (cosine 0.33 to the
-    first report; the Korean fires of `tests/fixtures/multilingual`
-    do the same)."""
+    first report)."""
     first, other = ((UNSPACED / name).read_text() for name in ("fire_a_1.txt", "fire_b.txt"))
     assert put(store, A, first).story_id == A
     assert put(store, C, other, 1) == Placement("unique", story_id=C)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
+from itertools import permutations
 from pathlib import Path
 
 import pytest
@@ -257,6 +258,35 @@ def test_another_japanese_quake_founds_its_own_story(store: SqliteStore) -> None
     first = join(store, "a" * 32, a1, T0)
     assert join(store, "b" * 32, a2, T0 + 60) == first
     assert join(store, "c" * 32, b, T0 + 120) != first
+
+
+KOREAN = ROOT / "tests" / "fixtures" / "korean"
+
+
+@pytest.mark.parametrize(
+    "reports",
+    [
+        [MULTILINGUAL / f"ko_{k}.txt" for k in ("a1", "a2", "b")],  # Seoul, Busan fires
+        *([KOREAN / f"{kind}_{k}.txt" for k in ("a1", "a2", "b")]
+          for kind in ("quake", "bus", "rain", "warehouse")),
+    ],
+    ids=["fires", "quakes", "bus-crashes", "floods", "warehouse-fires"],
+)  # fmt: skip
+def test_two_korean_reports_of_one_event_share_a_story_and_another_event_founds_its_own(
+    reports: list[Path],
+) -> None:
+    """In every order, in an empty store. A Busan factory fire joined the story of a Seoul
+    apartment fire in all six orders: their heaviest shared terms were particles' forms (명이,
+    불을, 것으로) and bare numbers (2 dead in Seoul, 2 hours in Busan); and the Pohang quake's
+    two reports founded two stories (`newsflow.stages.korean`)."""
+    texts = {path.stem.rsplit("_", 1)[1]: path.read_text() for path in reports}
+    for order in permutations(["a1", "a2", "b"]):
+        with closing(SqliteStore(":memory:")) as fresh:
+            story = {
+                k: join(fresh, f"{i:032x}", texts[k], T0 + 60 * i) for i, k in enumerate(order)
+            }
+        assert story["a1"] == story["a2"], order
+        assert story["b"] not in (story["a1"], story["a2"]), order
 
 
 def test_the_store_chooses_and_keeps_a_story_with_the_settings_given(store: SqliteStore) -> None:

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsflow.stages.fingerprint import CJK, MARKS, fingerprint, unify_letters
+from newsflow.stages.korean import counted_term, hangul_term
 from newsflow.stages.story_terms import (
     ENTITY_WEIGHT,
     FUNCTION_WORDS,
-    KOREAN_PARTICLES,
     MAX_TERM_CHARS,
     STOPWORDS,
     _stem,
@@ -109,7 +109,9 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
     language = reference_language(whole)
     stop = STOPWORDS | FUNCTION_WORDS.get(language, frozenset())
     for sentence in re.split(r"(?<=[.!?])\s+|\n", whole):
-        tokens = re.findall(f"[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*", sentence)
+        tokens = re.findall(
+            f"[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*(?:[가-힣]+)?", sentence
+        )
         tokens = [reference_apostrophe(token, language) for token in tokens]
         i = 0
         while i < len(tokens):
@@ -161,7 +163,7 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
             if (term := reference_plain(token)) and lowered not in stop:
                 counts[term] = counts.get(term, 0.0) + 1.0
             i += 1
-    return counts
+    return {term: n for term, n in counts.items() if len(term) <= MAX_TERM_CHARS}
 
 
 def reference_language(text: str) -> str:
@@ -193,13 +195,12 @@ def unspaced(token: str) -> bool:
 
 
 def reference_plain(token: str) -> str:
+    if token[0].isdigit() and re.fullmatch("[가-힣]", token[-1]):  # a Korean counter
+        return counted_term(token)
     if token[0].isdigit():
         return ("Y:" if re.fullmatch(r"(?:19|20)\d\d", token) else "N:") + token
-    if re.fullmatch("[가-힣]+", token):  # Korean: the word less a particle, two syllables up
-        for particle in KOREAN_PARTICLES:  # (longest first)
-            if token.endswith(particle) and len(token) - len(particle) >= 2:
-                return token.removesuffix(particle)
-        return token if len(token) >= 2 else ""
+    if re.fullmatch("[가-힣]+", token):  # Korean: the word's noun (`test_korean`)
+        return hangul_term(token)
     lowered = token.lower()
     if lowered not in STOPWORDS and len(lowered) > 2:
         return _stem(lowered)
@@ -212,8 +213,9 @@ PIECES = ["Iran", "The", "missile", "missiles", "U.S.", "Kyiv's", "ǅemal", "202
           "भारत", "सरकार", "\u0301", "ก0", "น้ำท่วม", "เชียงใหม่", "ที่", "Die", "die", "und",
           "Les", "des", "War", "war", "В", "что", "l'Élysée", "d’Israël", "dell'Ucraina",
           "qu'il", "İzmir'de", "Ankara’nın", "ve", "bir", "için", "les", "et", "서울", "화재가",
-          "불이", "서울에서", "경찰", "의", "によると", "した", "地震が", "ရန်ကုန်မြို့", "၁၂၀",
-          "ខ្លាំង", "ភ្នំពេញ", "ឆ្នាំ២០២៤", "ລົດເມ", "ວຽງຈັນ", "Yangon"]  # fmt: skip
+          "불이", "서울에서", "경찰", "의", "2명이", "3층", "4.6의", "によると", "した", "地震が",
+          "ရန်ကုန်မြို့", "၁၂၀", "2017년", "발생했다", "ខ្លាំង", "ភ្នំពេញ", "ឆ្នាំ២០២៤",
+          "ລົດເມ", "ວຽງຈັນ", "Yangon"]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
@@ -316,11 +318,44 @@ def test_korean_nouns_of_two_syllables_are_terms_without_their_particles() -> No
     assert {"서울", "아파트", "화재", "경찰", "원인", "조사"} <= set(found)
     assert found["서울"] == found["화재"] == 2
     assert not {"아파트에서", "화재가", "경찰은", "원인을"} & set(found)
-    assert set(terms(None, "서울에서는 화재가 발생했다")) == {
-        "서울",
-        "화재",
-        "발생했다",
-    }  # 는, 에서는
+    assert set(terms(None, "서울에서는 화재가 발생했다")) == {"서울", "화재", "발생"}  # 에서는
+
+
+def test_a_korean_noun_of_one_syllable_with_its_particle_is_no_term() -> None:
+    """명이 "people", 불을 "the fire", 대를 "vehicles" were terms, and 것으로 "as (a thing)"
+    gave 것으: the heaviest terms two reports of different fires shared. The particle is the
+    form the syllable before it takes (이 after a consonant, 가 after a vowel): nouns of two
+    syllables whose second is a particle's keep it (평가, 나이), and before 도 and 의, which
+    follow any syllable, the word is kept whole (인도 "India", 속도 "speed", 회의 "meeting")."""
+    found = terms(
+        None, "주민 2 명이 숨지고 장비 60 대를 투입해 3시간 만에 불을 껐다. 것으로 불이 불은"
+    )
+    assert not {"명이", "대를", "불을", "불이", "것으", "것으로", "만에"} & set(found)
+    kept = terms(None, "평가 나이 차이 마을 인도 제도 속도 회의 합의")
+    assert set(kept) == {"평가", "나이", "차이", "마을", "인도", "제도", "속도", "회의", "합의"}
+
+
+def test_a_korean_verb_gives_the_noun_it_is_made_of_and_a_past_form_none() -> None:
+    """조사하고 "investigating and", 시작된 "that began", 발생했다 "broke out" are the nouns
+    조사, 시작, 발생 with 하다 "do" or 되다 "become"; a word in the past tense (다쳤다
+    "were hurt", 밝혔다 "said") or of 있다 "to be" has no noun in it."""
+    found = terms(None, "경찰이 원인을 조사하고 있다. 불은 3층에서 시작된 것으로 추정된다.")
+    assert {"경찰", "원인", "조사", "시작", "추정"} <= set(found)
+    assert not {"조사하고", "시작된", "추정된다", "있다"} & set(found)
+    past = terms(None, "화재가 발생했다고 밝혔다. 주민 5명이 다쳤다. 원인은 누전이었다.")
+    assert set(past) == {"화재", "발생", "주민", "N:5명", "원인", "누전"}
+    assert terms(None, "지난해 자연재해 주민들이") == {"지난해": 1, "자연재해": 1, "주민": 1}
+
+
+def test_a_number_with_a_korean_counter_is_one_term() -> None:
+    """2명 "two people", 2시간 "two hours", 2층 "the second floor" were all N:2, the heaviest
+    term two reports of different fires shared; the counter tells them apart. A year with 년
+    is a year; a particle alone (4.6의 "of 4.6") and "about" (57분쯤, 300여) are no counter."""
+    found = terms(None, "2명이 숨지고 2층에서 2시간 만에 꺼졌다. 2017년 규모 4.6의 지진")
+    assert {"N:2명", "N:2층", "N:2시간", "Y:2017", "N:4.6"} <= set(found)
+    assert "N:2" not in found
+    assert set(terms(None, "4시 57분쯤 300여 명")) == {"N:4시", "N:57분", "N:300"}
+    assert terms(None, "3rd of 12 in 2024")["N:12"] == 1  # English numbers as before
 
 
 def test_japanese_pairs_of_hiragana_are_no_terms() -> None:
