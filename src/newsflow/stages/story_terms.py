@@ -32,6 +32,7 @@ _CJK_RUN = re.compile(f"[{CJK}]+")
 _HIRAGANA_PAIR = re.compile("[\u3041-\u309f]{2}")
 _HANGUL = re.compile(f"[{HANGUL}]+")
 _KANA = re.compile("[\u3041-\u30ff]")
+_EAST_ASIAN = re.compile(f"[{HANGUL}{CJK}]")
 _SUFFIXES = ("'s", "’s", "ies", "ing", "ed", "es", "s")
 _STOPWORDS = """a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each few
@@ -216,13 +217,23 @@ def _text_language(tokens: Counter[str], whole: str) -> str:
     is, Korean, Japanese or Chinese for a text in their scripts (Hangul, kana, else Han
     characters: `newsflow.stages.background` has their word lists), else English."""
     votes = Counter(chain.from_iterable(filter(None, map(_LANGUAGES_OF.get, tokens))))
-    if votes:
+    if votes and not _mostly_east_asian(tokens, whole):
         return min(votes, key=lambda language: (-votes[language], language != "en", language))
     if _HANGUL.search(whole):
         return "ko"
     if _KANA.search(whole):
         return "ja"
     return "zh" if _CJK_RUN.search(whole) else "en"
+
+
+def _mostly_east_asian(tokens: Counter[str], whole: str) -> bool:
+    """Whether more of the distinct tokens are Korean, Japanese or Chinese than are function
+    words: an English name in a Korean report, "한국은행(Bank of Korea)", gave "of" the only
+    vote, and the report was English, its terms without their shares of Korean at large."""
+    if whole.isascii() or _EAST_ASIAN.search(whole) is None:
+        return False
+    east_asian = sum(1 for token in tokens if _EAST_ASIAN.search(token))
+    return east_asian > sum(map(_LANGUAGES_OF.__contains__, tokens))
 
 
 _ELIDED = frozenset(

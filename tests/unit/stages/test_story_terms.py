@@ -91,6 +91,18 @@ def test_a_text_with_no_function_words_known_is_told_by_its_script() -> None:
     assert terms_and_language(None, "42")[1] == "en"
 
 
+def test_a_korean_japanese_or_chinese_text_is_its_language_despite_an_english_name_in_it() -> None:
+    """An English name in brackets (Bank of Korea) gave "of" a vote, and the whole text was
+    English: no Korean term had its share of the language at large. The English words of a
+    text in these scripts are fewer than its words in them; a text mostly English stays so."""
+    korean = "한국은행(Bank of Korea)은 25일 기준금리를 연 3.5%로 동결했다고 밝혔다."
+    assert terms_and_language(None, korean)[1] == "ko"
+    japanese = "日本銀行(Bank of Japan)は25日、政策金利を据え置いた。"
+    assert terms_and_language(None, japanese)[1] == "ja"
+    assert terms_and_language(None, "中国人民银行(People's Bank of China)宣布降息")[1] == "zh"
+    assert terms_and_language(None, "The fire in 서울 was put out by the police")[1] == "en"
+
+
 def reference_terms(title: str | None, text: str) -> dict[str, float]:
     """`terms` as first written: sentence by sentence, token by token (what the faster
     `terms` must equal)."""
@@ -168,10 +180,14 @@ def reference_terms(title: str | None, text: str) -> dict[str, float]:
 
 def reference_language(text: str) -> str:
     """The language with most function words among the text's distinct tokens as written
-    (ties: English, then by name), English when there are none."""
-    tokens = set(re.findall(f"[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*", text))
+    (ties: English, then by name), English when there are none or when more tokens hold
+    Hangul or CJK characters than are function words (a language without a list here)."""
+    tokens = set(re.findall(f"[^\\W\\d_][\\w'’\\-{MARKS}]*|\\d+(?:[.,]\\d+)*(?:[가-힣]+)?", text))
     lists = {"en": STOPWORDS, **FUNCTION_WORDS}
     hits = {language: len(tokens & words) for language, words in lists.items()}
+    east_asian = {token for token in tokens if re.search(f"[가-힣{CJK}]", token)}
+    if len(east_asian) > len(tokens & set().union(*lists.values())):
+        return "en"
     best = sorted(lists, key=lambda language: (-hits[language], language != "en", language))[0]
     return best if hits[best] else "en"
 
