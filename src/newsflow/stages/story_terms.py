@@ -125,9 +125,10 @@ def terms_and_language(title: str | None, text: str) -> tuple[dict[str, float], 
     function words it left out (English when none is the text's).
     """
     whole = f"{title or ''}\n{text}"
-    if not whole.isascii():
+    is_ascii = whole.isascii()
+    if not is_ascii:
         whole = unify_letters(whole)  # digits, harakat, invisible characters as the hash reads them
-    spaceless = SPACELESS.search(whole) is not None
+    spaceless = not is_ascii and SPACELESS.search(whole) is not None  # no scan of ASCII
     unspaced = spaceless and HAS_CJK.search(whole) is not None
     syllabic = spaceless and HAS_SYLLABIC.search(whole) is not None
     thai = ThaiSplitter() if spaceless and HAS_THAI.search(whole) else None
