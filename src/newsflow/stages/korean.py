@@ -31,6 +31,9 @@ _RIEUL = 8
 """ㄹ, after which 로 is the form, as after a vowel (서울로 "to Seoul")."""
 _PAST_COPULAS = ("이었다", "였다")
 _ENDING_NOUNS = frozenset({"도", "의"})
+_COPULAS = frozenset({"이며", "이다", "이라고"})
+"""Forms of the copula 이다 "to be", which follow a vowel too (바다이며 "is the sea and"), unlike
+the particle 이나 "or" (나 after a vowel: 우크라이나 "Ukraine" is no 우크라 with 이나)."""
 _PREDICATE_ENDINGS = """다 고 며 면 는 던 지 게 기 자 여 어 야 서 도 다고 다며 다는 다가
     면서 지만 는데 도록 기로 으며 으나 음 니다 습니다 겠다 겠다고 겠다며"""
 _HADA_STEMS = "하 되 한 된 할 될 해 돼 했 됐 합 됩"
@@ -52,8 +55,10 @@ _ABOUT = ("쯤", "께", "경", "가량", "여")
 def hangul_term(word: str) -> str:
     """A Korean word's term: its noun, or "" when it has none of two syllables or more.
 
-    A noun loses its particle (화재가, 화재를 → 화재), a verb of a noun and 하다 or 되다 its
-    verb (발생했다 → 발생), and a word in the past tense or of 있다 is no term (다쳤다, 있다).
+    A noun loses its particle (화재가, 화재를 → 화재) if the particle is a form its last
+    syllable takes (`_agrees`: 우크라이나 and 전문가 end in no 이나 and 가), a verb of a noun
+    and 하다 or 되다 its verb (발생했다 → 발생), and a word in the past tense or of 있다 is no
+    term (다쳤다, 있다).
     When the longest particle that matches leaves one syllable, the word is a one-syllable
     noun with its particle (명이, 불을, 것으로: no term) if the particle is the form that
     syllable takes (`_takes`): 평가 "evaluation" and 나이 "age" are no 평 and 나 with 가 and
@@ -74,9 +79,9 @@ def hangul_term(word: str) -> str:
         if not word.endswith(particle) or len(word) <= len(particle):
             continue
         noun = word[: -len(particle)]
-        if len(noun) >= 2:
+        if len(noun) >= 2 and (particle in _COPULAS or _agrees(noun[-1], particle)):
             return _singular(noun)
-        if _takes(noun, particle):
+        if len(noun) == 1 and _takes(noun, particle):
             return ""
     return _singular(word)
 
@@ -120,12 +125,19 @@ def _final(syllable: str) -> int:
 
 def _takes(syllable: str, particle: str) -> bool:
     """Whether `syllable` with `particle` after it is a noun with its particle, not a noun of
-    two syllables: a particle of two forms is the one the syllable takes (이, 은, 을, 과, 으로
-    after a final consonant; 가, 는, 를, 와 after a vowel; 로 after a vowel or ㄹ), a particle of
-    one form is not 도 or 의, which end many nouns (인도, 속도, 회의, 합의); 에 ends none."""
+    two syllables: the particle agrees with it (`_agrees`), and a particle of one form is not
+    도 or 의, which end many nouns (인도, 속도, 회의, 합의); 에 ends none."""
+    return _agrees(syllable, particle) and particle not in _ENDING_NOUNS
+
+
+def _agrees(syllable: str, particle: str) -> bool:
+    """Whether `particle` may follow `syllable`: a particle of two forms is the one the
+    syllable takes (이, 은, 을, 과, 으로 after a final consonant; 가, 는, 를, 와 after a vowel;
+    로 after a vowel or ㄹ); a particle of one form follows any syllable. A noun's last
+    syllable that is the other form is the noun's own (우크라이나, 전문가)."""
     final = _final(syllable)
     if particle.startswith(_AFTER_CONSONANT):
         return final != 0
     if particle.startswith(_AFTER_VOWEL):
         return final == 0 or (particle == "로" and final == _RIEUL)
-    return particle not in _ENDING_NOUNS
+    return True

@@ -1,0 +1,31 @@
+"""Korean story terms (`newsflow.stages.korean`); how they join a text's terms is in
+`test_story_terms.py`."""
+
+from __future__ import annotations
+
+from newsflow.stages.korean import hangul_term
+
+
+def test_a_noun_ending_in_a_particle_s_syllable_is_kept_when_that_form_cannot_follow() -> None:
+    """우크라이나 "Ukraine" gave 우크라, as if 이나 "or" followed 우크라, and 전문가 "expert"
+    gave 전문, as if 가 followed 전문; yet 이나 follows a final consonant and 가 a vowel, and
+    with a particle (우크라이나의, 전문가가) each was the whole noun: one noun, two terms."""
+    assert hangul_term("우크라이나") == hangul_term("우크라이나의") == "우크라이나"
+    assert hangul_term("전문가") == hangul_term("전문가가") == "전문가"
+    assert hangul_term("역효과") == hangul_term("역효과를") == "역효과"  # 과 after a consonant
+    assert hangul_term("시골마을") == "시골마을"  # 을 after a consonant
+
+
+def test_a_particle_in_the_form_its_noun_takes_still_goes() -> None:
+    """And the copula 이다 "to be", whose forms follow a vowel too (바다이며 "is the sea
+    and", 사고이다 "is an accident")."""
+    words = ("경찰이", "버스가", "서울로", "주민들은", "정부와", "바다이며", "사고이다")
+    assert [hangul_term(word) for word in words] == [
+        "경찰",
+        "버스",
+        "서울",
+        "주민",
+        "정부",
+        "바다",
+        "사고",
+    ]
