@@ -116,11 +116,12 @@ def kafka_records_of_own_check() -> Iterator[None]:
             logger = logging.getLogger(name)
             if _OWN_CHECK not in logger.filters:
                 logger.addFilter(_OWN_CHECK)
+    outer = getattr(_OWN_CHECK.checking, "active", False)
     _OWN_CHECK.checking.active = True
     try:
         yield
     finally:
-        _OWN_CHECK.checking.active = False
+        _OWN_CHECK.checking.active = outer  # a block inside another leaves it on
 
 
 def configure_logging(*, json: bool, level: str = "INFO") -> None:

@@ -155,3 +155,17 @@ def test_only_the_checking_thread_s_kafka_records_are_its_own_check_s(
         ("ERROR", "a client's"),
         ("ERROR", "after"),
     ]
+
+
+def test_a_check_inside_a_check_leaves_the_outer_one_s_records_its_own(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The inner block's end turned the outer block's off: its later records were ERRORs."""
+    caplog.set_level(logging.INFO)
+    connection_log = logging.getLogger("kafka.net.connection")
+    with kafka_records_of_own_check():
+        with kafka_records_of_own_check():
+            connection_log.error("inner")
+        connection_log.error("outer, after the inner")
+    connection_log.error("after")
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [("ERROR", "after")]
