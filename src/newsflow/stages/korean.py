@@ -36,15 +36,16 @@ _COPULAS = frozenset({"이며", "이다", "이라고"})
 the particle 이나 "or" (나 after a vowel: 우크라이나 "Ukraine" is no 우크라 with 이나)."""
 _PREDICATE_ENDINGS = """다 고 며 면 는 던 지 게 기 자 여 어 야 서 도 다고 다며 다는 다가
     면서 지만 는데 도록 기로 으며 으나 음 니다 습니다 겠다 겠다고 겠다며"""
-_HADA_STEMS = "하 되 한 된 할 될 해 돼 했 됐 합 됩"
+_ENDINGS = "|".join(sorted(_PREDICATE_ENDINGS.split(), key=len, reverse=True))
 _HADA = re.compile(
-    f"([{HANGUL}]{{2,}}?)(?:{'|'.join(_HADA_STEMS.split())})"
-    f"(?:{'|'.join(sorted(_PREDICATE_ENDINGS.split(), key=len, reverse=True))})?"
+    f"([{HANGUL}]{{2,}}?)"
+    f"(?:(?:한|된|할|될|해|돼)(?:{_ENDINGS})?|(?:하|되|했|됐)(?:{_ENDINGS})|(?:합|됩)니다)"
 )
 """A verb of a noun and 하다 "do" or 되다 "become" (발생했다 "broke out", 조사하고
 "investigating and", 시작된 "that began", 추정된다 "is presumed"): its noun is the content
 word. Not the bare form 해, which ends nouns (지난해 "last year", 자연재해 "natural
-disaster")."""
+disaster"), nor 하, 되, 했, 됐 without an ending, or 합, 됩 without 니다, which end no verb
+(노동조합 "labour union" is no 노동조 with 합)."""
 _SSANG_SIOT = 20
 """ㅆ, the final consonant of the past tense (했, 었, 았, 였, 졌, 혔) and of 있다 "to be",
 겠 "will": a syllable ending in it is in a predicate, never in a noun."""

@@ -29,3 +29,12 @@ def test_a_particle_in_the_form_its_noun_takes_still_goes() -> None:
         "바다",
         "사고",
     ]
+
+
+def test_a_noun_ending_in_a_syllable_of_hada_is_no_verb_without_its_ending() -> None:
+    """노동조합 "labour union" gave 노동조, as if it were 노동조 with 합(니다) "does", while
+    노동조합은 gave the whole noun; 합, 됩, 하, 되, 했, 됐 end no word of a verb."""
+    assert hangul_term("노동조합") == hangul_term("노동조합은") == "노동조합"
+    assert hangul_term("국제연합") == "국제연합"
+    verbs = ("발생합니다", "시작됩니다", "조사하고", "발생했다", "붕괴됐고", "발생한", "시작된")
+    assert {hangul_term(verb) for verb in verbs} == {"발생", "시작", "조사", "붕괴"}
