@@ -31,7 +31,7 @@ _RIEUL = 8
 """ㄹ, after which 로 is the form, as after a vowel (서울로 "to Seoul")."""
 _PAST_COPULAS = ("이었다", "였다")
 _ENDING_NOUNS = frozenset({"도", "의"})
-_COPULAS = frozenset({"이며", "이다", "이라고"})
+_COPULAS = frozenset({"이며", "이다", "이라고", "이었다"})
 """Forms of the copula 이다 "to be", which follow a vowel too (바다이며 "is the sea and"), unlike
 the particle 이나 "or" (나 after a vowel: 우크라이나 "Ukraine" is no 우크라 with 이나)."""
 _PREDICATE_ENDINGS = """다 고 며 면 는 던 지 게 기 자 여 어 야 서 도 다고 다며 다는 다가
@@ -72,15 +72,16 @@ def hangul_term(word: str) -> str:
     if verb is not None and not word.endswith("해"):
         return verb.group(1)
     for copula in _PAST_COPULAS:  # 사고였다 "was an accident": a noun, though in the past
-        if word.endswith(copula) and len(word) - len(copula) >= 2:
-            return word[: -len(copula)]
+        noun = word[: -len(copula)]
+        if word.endswith(copula) and len(noun) >= 2 and _may_end(noun, copula):
+            return noun
     if any(_final(syllable) == _SSANG_SIOT for syllable in word):
         return ""
     for particle in PARTICLES:
         if not word.endswith(particle) or len(word) <= len(particle):
             continue
         noun = word[: -len(particle)]
-        if len(noun) >= 2 and (particle in _COPULAS or _agrees(noun[-1], particle)):
+        if len(noun) >= 2 and _may_end(noun, particle):
             return _singular(noun)
         if len(noun) == 1 and _takes(noun, particle):
             return ""
@@ -129,6 +130,12 @@ def _takes(syllable: str, particle: str) -> bool:
     two syllables: the particle agrees with it (`_agrees`), and a particle of one form is not
     도 or 의, which end many nouns (인도, 속도, 회의, 합의); 에 ends none."""
     return _agrees(syllable, particle) and particle not in _ENDING_NOUNS
+
+
+def _may_end(noun: str, particle: str) -> bool:
+    """Whether `particle` may follow `noun`, of two syllables or more: it agrees with the
+    noun's last syllable, or is the copula's, which follows either (바다이며, 누전이었다)."""
+    return particle in _COPULAS or _agrees(noun[-1], particle)
 
 
 def _agrees(syllable: str, particle: str) -> bool:

@@ -38,3 +38,10 @@ def test_a_noun_ending_in_a_syllable_of_hada_is_no_verb_without_its_ending() -> 
     assert hangul_term("국제연합") == "국제연합"
     verbs = ("발생합니다", "시작됩니다", "조사하고", "발생했다", "붕괴됐고", "발생한", "시작된")
     assert {hangul_term(verb) for verb in verbs} == {"발생", "시작", "조사", "붕괴"}
+
+
+def test_a_verb_in_the_past_ending_like_the_copula_is_no_noun() -> None:
+    """받아들였다 "accepted" gave 받아들, read as 받아들 with 였다 "was"; 였다 follows a vowel
+    (사고였다 "was an accident"), 이었다 a consonant (누전이었다 "was a short circuit")."""
+    assert hangul_term("받아들였다") == hangul_term("기울였다") == ""
+    assert (hangul_term("사고였다"), hangul_term("누전이었다")) == ("사고", "누전")
