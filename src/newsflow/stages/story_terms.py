@@ -31,7 +31,8 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _CJK_RUN = re.compile(f"[{CJK}]+")
 _HIRAGANA_PAIR = re.compile("[\u3041-\u309f]{2}")
 _HANGUL = re.compile(f"[{HANGUL}]+")
-_KANA = re.compile("[\u3041-\u30ff]")
+_KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa]")
+"""Kana letters, which tell Japanese; not the marks ・ (a name's dot in Chinese too) and ー."""
 _EAST_ASIAN = re.compile(f"[{HANGUL}{CJK}]")
 _SUFFIXES = ("'s", "’s", "ies", "ing", "ed", "es", "s")
 _STOPWORDS = """a about above after again against all also am an and any are as at be because been

@@ -103,6 +103,14 @@ def test_a_korean_japanese_or_chinese_text_is_its_language_despite_an_english_na
     assert terms_and_language(None, "The fire in 서울 was put out by the police")[1] == "en"
 
 
+def test_a_chinese_text_with_the_katakana_middle_dot_in_a_name_is_chinese() -> None:
+    """Some Chinese sites write a foreign name's dot as the katakana one (唐纳德・特朗普, for
+    唐纳德·特朗普): it was kana, the text Japanese, and its words had no share of Japanese at
+    large (总统 "president", 白宫 "White House"). Japanese is told by its kana letters."""
+    assert terms_and_language(None, "美国总统唐纳德・特朗普周二在白宫表示")[1] == "zh"
+    assert terms_and_language(None, "ドナルド・トランプ大統領は")[1] == "ja"
+
+
 def reference_terms(title: str | None, text: str) -> dict[str, float]:
     """`terms` as first written: sentence by sentence, token by token (what the faster
     `terms` must equal)."""
