@@ -216,7 +216,8 @@ where three reports of that size hold 20 KB (a security review)."""
 def _text_language(tokens: Counter[str], whole: str) -> str:
     """The text's language, for its function words and the language at large: the one whose
     function words are most of its distinct tokens (ties: English, then by name); when none
-    is, Korean, Japanese or Chinese for a text in their scripts (Hangul, kana, else Han
+    is, or fewer are function words than are in their scripts (`_mostly_east_asian`),
+    Korean, Japanese or Chinese for a text in their scripts (Hangul, kana, else Han
     characters: `newsflow.stages.background` has their word lists), else English."""
     votes = Counter(chain.from_iterable(filter(None, map(_LANGUAGES_OF.get, tokens))))
     if votes and not _mostly_east_asian(tokens, whole):
