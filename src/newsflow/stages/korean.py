@@ -18,7 +18,8 @@ HANGUL = "\uac00-\ud7a3"
 """Korean syllables (precomposed)."""
 _PARTICLES = """은 는 이 가 을 를 에 의 와 과 도 로 으로 에서 에게 께서 까지
     부터 보다 처럼 만큼 이나 에는 에서는 으로는 에게서 와는 과는 에도 으로도 에서도
-    이라고 라고 이며 이다 였다 이었다"""
+    이라고 라고 이며 이다 였다 이었다 과의 와의 에서의 께서는 에게는 까지는 부터는 에선
+    에게도 까지도 보다는 로서 으로서 으로의"""
 PARTICLES = sorted(_PARTICLES.split(), key=len, reverse=True)
 """Korean particles, which follow a noun inside its word (화재가 "the fire", 서울에서 "in
 Seoul"), longest first."""
@@ -147,5 +148,5 @@ def _agrees(syllable: str, particle: str) -> bool:
     if particle.startswith(_AFTER_CONSONANT):
         return final != 0
     if particle.startswith(_AFTER_VOWEL):
-        return final == 0 or (particle == "로" and final == _RIEUL)
+        return final == 0 or (particle.startswith("로") and final == _RIEUL)
     return True

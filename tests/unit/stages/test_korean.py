@@ -45,3 +45,14 @@ def test_a_verb_in_the_past_ending_like_the_copula_is_no_noun() -> None:
     (사고였다 "was an accident"), 이었다 a consonant (누전이었다 "was a short circuit")."""
     assert hangul_term("받아들였다") == hangul_term("기울였다") == ""
     assert (hangul_term("사고였다"), hangul_term("누전이었다")) == ("사고", "누전")
+
+
+def test_two_particles_one_after_the_other_leave_the_noun() -> None:
+    """북한과의 "with North Korea (of)" gave 북한과, 현장에서의 현장에서, 대통령께서는
+    대통령께서: the first particle stayed on the noun, and the report shared no term with one
+    that wrote 북한과, 현장에서 or 대통령께서 alone."""
+    words = ("북한과의", "정부와의", "현장에서의", "대통령께서는", "경찰에게는", "서울까지는")
+    nouns = ["북한", "정부", "현장", "대통령", "경찰", "서울"]
+    assert [hangul_term(word) for word in words] == nouns
+    as_a = ("대표로서", "경찰로서", "시민으로서", "서울에선")
+    assert [hangul_term(word) for word in as_a] == ["대표", "경찰", "시민", "서울"]
