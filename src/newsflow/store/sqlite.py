@@ -47,12 +47,13 @@ CREATE TABLE IF NOT EXISTS line_documents (
 CREATE INDEX IF NOT EXISTS line_documents_expires_at ON line_documents (expires_at);
 """
 
-# Count a line once more, starting again from 1 when its count had expired.
-_COUNT_LINE = """
-INSERT INTO line_counts (source, line, count, expires_at) VALUES (?, ?, 1, ?)
+# Count a line (`VALUES (source, line, 1, expires_at)`) once more, starting again from 1
+# when its count had expired.
+_COUNT_AGAIN = """
 ON CONFLICT (source, line) DO UPDATE SET
     count = CASE WHEN line_counts.expires_at <= ? THEN 1 ELSE line_counts.count + 1 END,
     expires_at = excluded.expires_at
+RETURNING line, count
 """
 
 _SQLITE_BUSY = 5
@@ -221,10 +222,18 @@ class SqliteStore(SqliteIndexOps):
                         "INSERT OR REPLACE INTO line_documents VALUES (?, ?, ?)",
                         (source, document, expires_at),
                     )
-                    self._conn.executemany(
-                        _COUNT_LINE, [(source, line, expires_at, now) for line in lines]
+                    # Every line was just counted, so the counts it returns are all live.
+                    counts = dict(
+                        self._insert_rows(
+                            "INSERT INTO line_counts (source, line, count, expires_at) VALUES",
+                            "(?, ?, 1, ?)",
+                            [(source, line, expires_at) for line in lines],
+                            _COUNT_AGAIN,
+                            (now,),
+                        )
                     )
-                counts = dict(self._live_counts(source, lines, now))
+                else:
+                    counts = dict(self._live_counts(source, lines, now))
             self._observations_since_purge += 1
             if self._observations_since_purge >= PURGE_EVERY:
                 self._observations_since_purge = 0

@@ -163,6 +163,37 @@ class SqliteIndexOps:
                 conn.execute("RELEASE step")
             raise
 
+    def _insert_rows(
+        self,
+        insert: str,
+        row: str,
+        rows: Sequence[tuple[Any, ...]],
+        upsert: str = "",
+        upsert_values: tuple[Any, ...] = (),
+    ) -> list[Any]:
+        """Run `insert` over `rows` as a few statements of many rows each (`row` is one row's
+        VALUES; `upsert` their ON CONFLICT clause, and any RETURNING clause, with
+        `upsert_values` for its parameters); what they return. One statement per row
+        (`executemany`) took longer, most of it starting and ending each statement. SQLite
+        inserts a statement's rows one after the other, so a key given twice is upserted
+        twice, as before.
+
+        Each statement has a power of two of rows (50 are 32 + 16 + 2), so that a table has a
+        few statements for the connection to keep prepared (of 128), not one per count:
+        preparing one of 50 rows takes longer than running it."""
+        most = (_SQL_VARIABLES - len(upsert_values)) // row.count("?")
+        returned: list[Any] = []
+        start = 0
+        while start < len(rows):
+            count = 1 << (min(most, len(rows) - start).bit_length() - 1)
+            chunk = rows[start : start + count]
+            start += count
+            returned += self._conn.execute(
+                f"{insert} {','.join([row] * count)} {upsert}",
+                [*(value for item in chunk for value in item), *upsert_values],
+            ).fetchall()
+        return returned
+
     @contextmanager
     def _read(self) -> Iterator[None]:
         """One read transaction: a consistent snapshot across several queries (inside an open
@@ -212,8 +243,9 @@ class SqliteIndexOps:
                     "INSERT OR REPLACE INTO signatures VALUES (?, ?, ?, ?, ?)",
                     (article_id, seq, at, signature, expires_at),
                 )
-                self._conn.executemany(
-                    "INSERT OR REPLACE INTO lsh_bands VALUES (?, ?, ?)",
+                self._insert_rows(
+                    "INSERT OR REPLACE INTO lsh_bands VALUES",
+                    "(?, ?, ?)",
                     [(band, article_id, expires_at) for band in bands],
                 )
             else:
@@ -399,10 +431,12 @@ class SqliteIndexOps:
             " count = count + 1, expires_at = excluded.expires_at",
             (day, expires_at),
         )
-        self._conn.executemany(
-            "INSERT INTO term_counts VALUES (?, ?, 1, ?) ON CONFLICT (day, term) DO UPDATE SET"
-            " count = count + 1, expires_at = excluded.expires_at",
+        self._insert_rows(
+            "INSERT INTO term_counts VALUES",
+            "(?, ?, 1, ?)",
             [(day, term, expires_at) for term in dict.fromkeys(story.counted_terms)],
+            "ON CONFLICT (day, term) DO UPDATE SET count = count + 1,"
+            " expires_at = excluded.expires_at",
         )
         row = self._conn.execute(
             "SELECT sources FROM stories WHERE story_id = ?", (story.story_id,)
@@ -415,10 +449,11 @@ class SqliteIndexOps:
             " expires_at = excluded.expires_at",
             (story.story_id, story.at, story.at, story.title, json.dumps(sources), expires_at),
         )
-        self._conn.executemany(
-            "INSERT INTO story_terms VALUES (?, ?, ?) ON CONFLICT (story_id, term) DO UPDATE"
-            " SET weight = weight + excluded.weight",
+        self._insert_rows(
+            "INSERT INTO story_terms VALUES",
+            "(?, ?, ?)",
             [(story.story_id, term, weight) for term, weight in story.centroid.items()],
+            "ON CONFLICT (story_id, term) DO UPDATE SET weight = weight + excluded.weight",
         )
         # Trimmed only when over its size (a new story's centroid is one article's).
         (terms,) = self._conn.execute(
@@ -435,11 +470,12 @@ class SqliteIndexOps:
             " FROM story_terms WHERE story_id = ?) WHERE story_id = ?",
             (story.story_id, story.story_id),
         )
-        self._conn.executemany(
-            "INSERT INTO story_index VALUES (?, ?, ?, ?) ON CONFLICT (term, story_id) DO UPDATE"
-            " SET last_seen = MAX(last_seen, excluded.last_seen),"
-            " expires_at = excluded.expires_at",
+        self._insert_rows(
+            "INSERT INTO story_index VALUES",
+            "(?, ?, ?, ?)",
             [(term, story.story_id, story.at, expires_at) for term in story.index_terms],
+            "ON CONFLICT (term, story_id) DO UPDATE SET last_seen = MAX(last_seen,"
+            " excluded.last_seen), expires_at = excluded.expires_at",
         )
 
     def _purge_index_locked(self, now: float) -> None:

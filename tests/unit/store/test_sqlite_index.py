@@ -66,3 +66,14 @@ def test_a_decision_is_forgotten_after_its_ttl(store: SqliteStore) -> None:
     store.commit_decision(A, {"story_id": A}, story=update(A), ttl_seconds=60, now=T0)
     assert store.recall_decision(A, now=T0 + 59) == {"story_id": A}
     assert store.recall_decision(A, now=T0 + 60) is None
+
+
+def test_a_storys_terms_are_written_in_few_statements(store: SqliteStore) -> None:
+    """Fifty centroid terms take three statements (32 + 16 + 2 rows), not one each."""
+    terms = [f"term{i}" for i in range(50)]
+    story = update(A, counted_terms=terms, centroid={t: 0.1 for t in terms}, index_terms=terms)
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
+    store.commit_decision(A, {}, story=story, ttl_seconds=60, now=T0)
+    for table in ("term_counts", "story_terms", "story_index"):
+        assert len([s for s in statements if f"INSERT INTO {table}" in s]) == 3, table
