@@ -455,20 +455,18 @@ class SqliteIndexOps:
             [(story.story_id, term, weight) for term, weight in story.centroid.items()],
             "ON CONFLICT (story_id, term) DO UPDATE SET weight = weight + excluded.weight",
         )
-        # Trimmed only when over its size (a new story's centroid is one article's).
-        (terms,) = self._conn.execute(
-            "SELECT COUNT(*) FROM story_terms WHERE story_id = ?", (story.story_id,)
-        ).fetchone()
+        # Trimmed only when over its size (a new story's centroid is one article's); the
+        # count and the norm come from one read of its terms.
+        terms, norm2 = self._centroid_size(story.story_id)
         if terms > story.centroid_terms:
             self._conn.execute(
                 "DELETE FROM story_terms WHERE story_id = ? AND term NOT IN (SELECT term FROM"
                 " story_terms WHERE story_id = ? ORDER BY weight DESC, term LIMIT ?)",
                 (story.story_id, story.story_id, story.centroid_terms),
             )
+            _, norm2 = self._centroid_size(story.story_id)
         self._conn.execute(
-            "UPDATE stories SET norm2 = (SELECT COALESCE(SUM(weight * weight), 0)"
-            " FROM story_terms WHERE story_id = ?) WHERE story_id = ?",
-            (story.story_id, story.story_id),
+            "UPDATE stories SET norm2 = ? WHERE story_id = ?", (norm2, story.story_id)
         )
         self._insert_rows(
             "INSERT INTO story_index VALUES",
@@ -477,6 +475,15 @@ class SqliteIndexOps:
             "ON CONFLICT (term, story_id) DO UPDATE SET last_seen = MAX(last_seen,"
             " excluded.last_seen), expires_at = excluded.expires_at",
         )
+
+    def _centroid_size(self, story_id: str) -> tuple[int, float]:
+        """How many terms the story's centroid has, and its squared norm."""
+        row = self._conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(weight * weight), 0) FROM story_terms"
+            " WHERE story_id = ?",
+            (story_id,),
+        ).fetchone()
+        return int(row[0]), float(row[1])
 
     def _purge_index_locked(self, now: float) -> None:
         with self._write():

@@ -77,3 +77,15 @@ def test_a_storys_terms_are_written_in_few_statements(store: SqliteStore) -> Non
     store.commit_decision(A, {}, story=story, ttl_seconds=60, now=T0)
     for table in ("term_counts", "story_terms", "story_index"):
         assert len([s for s in statements if f"INSERT INTO {table}" in s]) == 3, table
+
+
+def test_a_centroid_over_its_size_keeps_its_heaviest_terms(store: SqliteStore) -> None:
+    first = update(A, centroid={"iran": 0.8, "missile": 0.6}, centroid_terms=2)
+    store.commit_decision(A, {}, story=first, ttl_seconds=60, now=T0)
+    joined = update(A, centroid={"iran": 0.3, "strike": 0.7}, centroid_terms=2)
+    store.commit_decision(B, {}, story=joined, ttl_seconds=60, now=T0)
+    (match,) = store.story_candidates(
+        {"iran": 1.0}, ["iran"], at=T0, window_seconds=WINDOW, limit=4
+    )
+    # Kept: iran 1.1 and strike 0.7; the norm is theirs, not the trimmed missile's.
+    assert match.similarity == pytest.approx(1.1 / (1.1**2 + 0.7**2) ** 0.5)
