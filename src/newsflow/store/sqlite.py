@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from newsflow.errors import StoreUnavailable
+from newsflow.errors import ConfigError, StoreUnavailable
 from newsflow.store.base import begin_decision_in_steps
 from newsflow.store.records import LINES_SUFFIX, Begun, Claim, IndexRequest, Mark
 from newsflow.store.sqlite_index import INDEX_SCHEMA, SqliteIndexOps
@@ -69,6 +69,8 @@ CHECKPOINT_PAGES = 10_000
 """WAL frames between automatic checkpoints (SQLite's default 1,000): a page written by many
 commits in between is copied into the database file once (a WAL of up to ~40 MB)."""
 _SQL_VARIABLES = 500  # lines per query, well under SQLite's bound-parameter limit
+OLDEST_SQLITE = (3, 35)
+"""The oldest SQLite the store's statements run on: upserts (3.24) and RETURNING (3.35)."""
 
 
 class SqliteStore(SqliteIndexOps):
@@ -86,6 +88,12 @@ class SqliteStore(SqliteIndexOps):
         `busy_timeout` is how long, in seconds, a claim waits for another process's write
         lock before giving up with `StoreUnavailable`.
         """
+        if sqlite3.sqlite_version_info < OLDEST_SQLITE:
+            raise ConfigError(
+                f"the embedded store needs SQLite {'.'.join(map(str, OLDEST_SQLITE))} or later,"
+                f" and this Python has {sqlite3.sqlite_version}: run it with a Python built"
+                " with a newer SQLite (the images have one), or give a redis:// store URL"
+            )
         self._path = path
         self._lock = threading.Lock()
         self._claims_since_purge = 0

@@ -389,3 +389,16 @@ def test_every_connection_to_a_store_file_has_its_write_settings(tmp_path: Path)
             assert pages == sqlite_store.CHECKPOINT_PAGES == 10_000
         finally:
             store.close()
+
+
+def test_a_python_with_an_sqlite_too_old_for_the_store_is_told_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The store's statements need RETURNING (SQLite 3.35; Ubuntu 20.04 has 3.31): a Python
+    linked to an older SQLite failed on its first article with "near RETURNING: syntax
+    error". It is a configuration error at the start, naming both ways out."""
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
+    with pytest.raises(ConfigError, match=r"needs SQLite 3\.35 or later.*has 3\.31\.1.*redis://"):
+        SqliteStore(str(tmp_path / "store.sqlite"))
+    assert not (tmp_path / "store.sqlite").exists()
