@@ -93,9 +93,10 @@ class TimedConnection:
 
     def execute(self, sql: str, *args: Any) -> Any:
         started = time.thread_time()
-        rows = self._conn.execute(sql, *args).fetchall()
+        cursor = self._conn.execute(sql, *args)
+        rows = cursor.fetchall()
         self._add(statement(sql), time.thread_time() - started)
-        return _Rows(rows)
+        return _Rows(rows, cursor.rowcount)
 
     def executemany(self, sql: str, *args: Any) -> Any:
         started = time.thread_time()
@@ -111,11 +112,12 @@ class TimedConnection:
 
 
 class _Rows:
-    """A statement's rows, read whole so that its time is all counted."""
+    """A statement's rows, read whole so that its time is all counted, and how many rows it
+    changed (`rowcount`, which the store reads of a DELETE)."""
 
-    def __init__(self, rows: list[Any]) -> None:
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
         self._rows = rows
-        self.rowcount = len(rows)
+        self.rowcount = rowcount
 
     def fetchone(self) -> Any:
         return self._rows[0] if self._rows else None

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.store_calls import record, replay, report, statement
+from benchmarks.store_calls import TimedConnection, record, replay, report, statement
+
+from newsflow.store.records import Claim
+from newsflow.store.sqlite import SqliteStore
 
 
 def test_a_replay_of_a_small_run_returns_what_the_run_got(tmp_path: Path) -> None:
@@ -22,3 +25,20 @@ def test_a_statement_is_named_without_its_runs_of_parameters() -> None:
     sql = "INSERT INTO t VALUES (?, ?, 1),(?, ?, 1),(?, ?, 1)\n ON CONFLICT (a) DO NOTHING"
     assert statement(sql) == "INSERT INTO t VALUES (?…, 1),… ON CONFLICT (a) DO NOTHING"
     assert statement("SELECT a FROM t WHERE b IN (?,?,?)") == "SELECT a FROM t WHERE b IN (?…)"
+
+
+def test_a_timed_connection_tells_the_store_how_many_rows_a_statement_changed(
+    tmp_path: Path,
+) -> None:
+    """`--statements` times each statement on a wrapped connection, which must answer as the
+    store's own: a claim given back is known by the rows its DELETE took (`rowcount`), where
+    the rows it returned (none) had made every release answer that it gave nothing back."""
+    store = SqliteStore(str(tmp_path / "store.sqlite"))
+    spent: dict[str, float] = {}
+    store._conn = TimedConnection(store._conn, spent)  # type: ignore[assignment]
+    try:
+        store.claim("key", "a1", ttl_seconds=60, now=0.0)
+        assert store.release_claim(Claim("key", "a1", 60), now=1.0)
+    finally:
+        store.close()
+    assert any(sql.startswith("DELETE FROM claims") for sql in spent)
