@@ -161,12 +161,13 @@ def replay(path: Path, folder: Path, *, statements: bool = False) -> dict[str, A
         group.__exit__(None, None, None)
         store.close()
     articles = sum(1 for name, *_ in calls if name == "begin_decision")
+    per = max(articles, 1)  # a run of only re-crawls, or none, begins no decision
     return {
         "articles": articles,
-        "calls_ms": 1000 * sum(t for n, t in cpu.items() if n != COMMIT) / articles,
-        "commits_ms": 1000 * cpu.get(COMMIT, 0.0) / articles,
-        "by_call": {n: 1000 * t / articles for n, t in _most(cpu)},
-        "by_statement": {s: 1000 * t / articles for s, t in _most(spent)},
+        "calls_ms": 1000 * sum(t for n, t in cpu.items() if n != COMMIT) / per,
+        "commits_ms": 1000 * cpu.get(COMMIT, 0.0) / per,
+        "by_call": {n: 1000 * t / per for n, t in _most(cpu)},
+        "by_statement": {s: 1000 * t / per for s, t in _most(spent)},
         "differ": differ,
         "calls": len(calls),
     }

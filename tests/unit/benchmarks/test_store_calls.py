@@ -21,6 +21,16 @@ def test_a_replay_of_a_small_run_returns_what_the_run_got(tmp_path: Path) -> Non
     assert "returned other than recorded: 0" in report(figures)
 
 
+def test_a_run_that_decided_nothing_replays_to_figures_of_nothing(tmp_path: Path) -> None:
+    """`--articles 0` (or inputs all recognised as re-crawls) begins no decision: the replay
+    reports zeros, where it divided by the articles."""
+    made = record(tmp_path / "calls", 0, recrawls=0.0, workers=1)
+    assert made["begin_decision"] == 0
+    figures = replay(tmp_path / "calls", tmp_path)
+    assert (figures["articles"], figures["differ"]) == (0, 0)
+    assert "articles: 0" in report(figures)
+
+
 def test_a_statement_is_named_without_its_runs_of_parameters() -> None:
     sql = "INSERT INTO t VALUES (?, ?, 1),(?, ?, 1),(?, ?, 1)\n ON CONFLICT (a) DO NOTHING"
     assert statement(sql) == "INSERT INTO t VALUES (?…, 1),… ON CONFLICT (a) DO NOTHING"
